@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppError } from '@emo/contracts';
+import { describe, expect, it } from 'vitest';
+import { configDocRows, loadConfig } from './load-config';
+
+describe(loadConfig.name, () => {
+  it('returns documented defaults for an empty environment', () => {
+    const sut = loadConfig({});
+    expect(sut.executionProviders).toEqual(['cpu']);
+    expect(sut.maxSequenceLength).toBe(128);
+    expect(sut.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(sut.includeScores).toBe(false);
+  });
+
+  it('parses typed values from env strings', () => {
+    const sut = loadConfig({ EXECUTION_PROVIDERS: 'cuda, cpu', INTRA_OP_THREADS: '2', INCLUDE_SCORES: 'true', API_KEYS: 'key-aaaaaaaa,key-bbbbbbbb' });
+    expect(sut.executionProviders).toEqual(['cuda', 'cpu']);
+    expect(sut.intraOpThreads).toBe(2);
+    expect(sut.includeScores).toBe(true);
+    expect(sut.apiKeys).toEqual(['key-aaaaaaaa', 'key-bbbbbbbb']);
+  });
+
+  it('returns a frozen object', () => {
+    const sut = loadConfig({});
+    expect(Object.isFrozen(sut)).toBe(true);
+  });
+
+  it('lists every invalid variable in one error, with the allowed values', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ GRAPH_OPTIMIZATION_LEVEL: 'max', INTRA_OP_THREADS: 'many', REDIS_URL: 'http://x' });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(AppError);
+    const err = caught as AppError;
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain('GRAPH_OPTIMIZATION_LEVEL');
+    expect(err.message).toContain('disabled|basic|extended|all');
+    expect(err.message).toContain('INTRA_OP_THREADS');
+    expect(err.message).toContain('REDIS_URL');
+  });
+
+  it('reads a JSON file named by EMO_CONFIG_FILE, with env taking precedence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ BATCH_MAX_TOKENS: 1024, BATCH_MAX_SIZE: 16 }));
+    const sut = loadConfig({ EMO_CONFIG_FILE: file, BATCH_MAX_SIZE: '8' });
+    expect(sut.batchMaxTokens).toBe(1024);
+    expect(sut.batchMaxSize).toBe(8);
+  });
+
+  it('rejects unknown keys in the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emo-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ BATCH_MAX_TOKEN: 1 }));
+    expect(() => loadConfig({ EMO_CONFIG_FILE: file })).toThrow(/unknown settings BATCH_MAX_TOKEN/);
+  });
+});
+
+describe(configDocRows.name, () => {
+  it('documents every setting with its default', () => {
+    const rows = configDocRows();
+    expect(rows.some((r) => r.startsWith('| `MAX_SEQUENCE_LENGTH` | `128` |'))).toBe(true);
+  });
+});

@@ -1,0 +1,64 @@
+// loadConfig: parses env (+ optional JSON file) once, reports every bad variable in one error,
+// returns a frozen object. The only place in the product that reads process.env.
+import { readFileSync } from 'node:fs';
+import { AppError } from '@emo/contracts';
+import type { z } from 'zod';
+import { CONFIG_FILE_ENV, SETTINGS, configSchema, type AppConfig } from './config.schema';
+import type { Setting } from './setting';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Record<keyof AppConfig, unknown>> = {}): AppConfig {
+  const fileValues = readConfigFile(env[CONFIG_FILE_ENV]);
+  const raw: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS) as [keyof AppConfig, Setting][]) {
+    const fromEnv = env[s.env];
+    const value = key in overrides ? overrides[key] : fromEnv !== undefined && fromEnv !== '' ? fromEnv : fileValues[s.env];
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw configError(parsed.error, raw);
+  return Object.freeze(parsed.data) as AppConfig;
+}
+
+function readConfigFile(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new AppError('CONFIG_INVALID', `${CONFIG_FILE_ENV}: cannot read ${path} (${(e as Error).message})`);
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+    const known = new Set(Object.values(SETTINGS).map((s) => s.env));
+    const unknown = Object.keys(value).filter((k) => !known.has(k));
+    if (unknown.length > 0) throw new Error(`unknown settings ${unknown.join(', ')}`);
+    return value as Record<string, unknown>;
+  } catch (e) {
+    throw new AppError('CONFIG_INVALID', `${CONFIG_FILE_ENV}: ${path} is invalid (${(e as Error).message})`);
+  }
+}
+
+function configError(error: z.ZodError, raw: Record<string, unknown>): AppError {
+  const problems = error.issues.map((issue) => {
+    const key = String(issue.path[0]) as keyof AppConfig;
+    const s = SETTINGS[key] as Setting | undefined;
+    const name = s?.env ?? key;
+    const got = raw[key] === undefined ? '' : ` (got ${JSON.stringify(raw[key])})`;
+    const allowed = 'values' in issue && Array.isArray(issue.values) ? `; allowed: ${issue.values.join('|')}` : '';
+    return { variable: name, problem: `${issue.message}${allowed}${got}` };
+  });
+  const message = `Invalid configuration: ${problems.map((p) => `${p.variable}: ${p.problem}`).join('; ')}`;
+  return new AppError('CONFIG_INVALID', message, { problems });
+}
+
+/** Markdown rows (variable | default | doc) for the README's configuration table. */
+export function configDocRows(): string[] {
+  return Object.values(SETTINGS).map((s) => {
+    const d = (s as Setting).schema.safeParse(undefined);
+    const def = d.success && d.data !== undefined ? `\`${Array.isArray(d.data) ? d.data.join(',') : String(d.data)}\`` : '—';
+    return `| \`${s.env}\` | ${def} | ${s.doc} |`;
+  });
+}

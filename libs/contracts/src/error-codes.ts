@@ -1,0 +1,54 @@
+// The one registry of stable error codes. Every error the product reports to a user (HTTP body,
+// CLI line, per-line backfill error) carries one of these codes; the HTTP status and whether a
+// retry can help live here and nowhere else.
+
+export interface ErrorSpec {
+  readonly httpStatus: number;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+const spec = (httpStatus: number, message: string, retryable = false): ErrorSpec => ({ httpStatus, message, retryable });
+
+export const ERROR_CODES = {
+  // configuration and usage
+  CONFIG_INVALID: spec(500, 'Invalid configuration'),
+  CLI_USAGE: spec(400, 'Invalid command-line usage'),
+  // input texts and lines
+  TEXT_EMPTY: spec(422, 'Text is empty or whitespace only'),
+  TEXT_TOO_LONG: spec(422, 'Text exceeds the configured maximum length'),
+  TEXT_NOT_STRING: spec(422, 'Text must be a string'),
+  TEXT_INVALID_UTF8: spec(422, 'Text is not valid UTF-8'),
+  LINE_MALFORMED: spec(422, 'Line could not be parsed'),
+  FIELD_MISSING: spec(422, 'A required field is missing'),
+  REQUEST_INVALID: spec(422, 'Request body does not match the schema'),
+  TOO_MANY_TEXTS: spec(422, 'Too many texts in one request'),
+  PAYLOAD_TOO_LARGE: spec(413, 'Request body is too large'),
+  // auth
+  UNAUTHORIZED: spec(401, 'Missing API key'),
+  FORBIDDEN: spec(403, 'Invalid API key'),
+  // resources
+  NOT_FOUND: spec(404, 'Resource not found'),
+  JOB_NOT_FOUND: spec(404, 'Job not found'),
+  // model bundle
+  MODEL_NOT_FOUND: spec(500, 'Model bundle not found'),
+  MODEL_CORRUPT: spec(500, 'Model bundle is corrupt'),
+  MODEL_MISMATCH: spec(500, 'Model bundle does not match its graph'),
+  // engine
+  PROVIDER_UNAVAILABLE: spec(503, 'No execution provider could load the model', true),
+  INFERENCE_FAILED: spec(500, 'Inference failed', true),
+  OUT_OF_MEMORY: spec(503, 'Out of memory during inference', true),
+  ENGINE_CLOSED: spec(503, 'Engine is shutting down', true),
+  DEADLINE_EXCEEDED: spec(504, 'Deadline exceeded', true),
+  // fleet
+  OVERLOADED: spec(429, 'Server is overloaded, retry later', true),
+  QUEUE_UNAVAILABLE: spec(503, 'Queue backend is unavailable', true),
+  CACHE_UNAVAILABLE: spec(503, 'Cache backend is unavailable', true),
+  INTERNAL: spec(500, 'Internal error', true),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}

@@ -1,0 +1,180 @@
+// A pool of worker threads, each with its own ONNX Runtime session. Batches wait in one FIFO
+// and go to the first idle thread; a crashed thread fails only its own batch and is replaced.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '@emo/contracts';
+import type { PaddedBatch } from '../batching/padded-batch';
+import type { SessionRequest } from '../session/ort-session-factory';
+import type { FromThread, InitMessage, ReadyMessage } from './thread-messages';
+
+export interface PoolOptions {
+  readonly threads: number;
+  readonly session: SessionRequest;
+  readonly expectedLabels: number;
+  /** Path of the built worker script; default: dist/inference.worker.js beside or above this file. */
+  readonly workerScript?: string;
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface BatchOutput {
+  readonly logits: Float32Array;
+  readonly numLabels: number;
+  readonly inferMs: number;
+}
+
+interface Task {
+  readonly id: number;
+  readonly batch: PaddedBatch;
+  readonly resolve: (out: BatchOutput) => void;
+  readonly reject: (e: AppError) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task?: Task;
+}
+
+export class InferencePool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+  private readonly warned = new Set<string>();
+  private ready!: ReadyMessage;
+
+  private constructor(private readonly options: PoolOptions) {}
+
+  static async start(options: PoolOptions): Promise<InferencePool> {
+    const pool = new InferencePool(options);
+    const slots = await Promise.allSettled(Array.from({ length: options.threads }, () => pool.spawn()));
+    const failed = slots.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      await pool.close();
+      throw failed.reason;
+    }
+    return pool;
+  }
+
+  /** The provider the sessions run on (after any fallback). */
+  get provider(): string {
+    return this.ready.provider;
+  }
+
+  get fromCache(): boolean {
+    return this.ready.fromCache;
+  }
+
+  get threads(): number {
+    return this.slots.length;
+  }
+
+  /** Batches waiting for a thread (not counting the ones running). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  run(batch: PaddedBatch): Promise<BatchOutput> {
+    if (this.closed) return Promise.reject(new AppError('ENGINE_CLOSED'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, batch, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Lets running batches finish, fails queued ones, and stops the threads. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const task of this.queue.splice(0)) task.reject(new AppError('ENGINE_CLOSED'));
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        while (slot.task) await new Promise((r) => setTimeout(r, 5));
+        await slot.worker.terminate();
+      }),
+    );
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.task) continue;
+      const task = this.queue.shift() as Task;
+      slot.task = task;
+      const { batch } = task;
+      // Buffers are copied, not transferred: a batch may be re-run (OOM split) by the caller.
+      slot.worker.postMessage({ type: 'run', id: task.id, batch: batch.batch, seq: batch.seq, inputIds: batch.inputIds, attentionMask: batch.attentionMask });
+    }
+  }
+
+  private spawn(): Promise<void> {
+    const worker = new Worker(this.options.workerScript ?? locateWorkerScript());
+    const slot: Slot = { worker };
+    return new Promise<void>((resolve, reject) => {
+      let initialized = false;
+      worker.on('message', (message: FromThread) => {
+        if (!initialized) {
+          initialized = true;
+          if (message.type === 'ready') {
+            this.ready = message;
+            for (const f of message.failures) this.warnOnce(`execution provider fell back: ${f}`);
+            this.slots.push(slot);
+            resolve();
+            this.pump();
+          } else if (message.type === 'error') {
+            void worker.terminate();
+            reject(AppError.fromPlain(message.error));
+          }
+          return;
+        }
+        this.onMessage(slot, message);
+      });
+      worker.on('error', (e) => {
+        if (!initialized) {
+          initialized = true;
+          reject(new AppError('INFERENCE_FAILED', `inference thread failed to start: ${e.message}`));
+          return;
+        }
+        this.onCrash(slot, e);
+      });
+      worker.on('exit', (code) => {
+        if (!this.closed && initialized && this.slots.includes(slot)) this.onCrash(slot, new Error(`inference thread exited with code ${code}`));
+      });
+      const init: InitMessage = { type: 'init', session: this.options.session, expectedLabels: this.options.expectedLabels };
+      worker.postMessage(init);
+    });
+  }
+
+  private onMessage(slot: Slot, message: FromThread): void {
+    const task = slot.task;
+    if (!task || message.type === 'ready' || message.id !== task.id) return;
+    slot.task = undefined;
+    if (message.type === 'result') task.resolve({ logits: message.logits, numLabels: message.numLabels, inferMs: message.inferMs });
+    else task.reject(AppError.fromPlain(message.error));
+    this.pump();
+  }
+
+  private onCrash(slot: Slot, e: Error): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    this.slots.splice(index, 1);
+    slot.task?.reject(new AppError('INFERENCE_FAILED', `inference thread crashed: ${e.message}`));
+    slot.task = undefined;
+    void slot.worker.terminate();
+    this.warnOnce(`inference thread crashed (${e.message}); starting a new one`);
+    if (!this.closed) this.spawn().catch((err: Error) => this.warnOnce(`could not replace inference thread: ${err.message}`));
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.options.onWarning?.(message);
+  }
+}
+
+/** dist/inference.worker.js next to the running bundle, or under the package root for tests. */
+export function locateWorkerScript(): string {
+  const candidates = [join(__dirname, 'inference.worker.js'), join(__dirname, '..', '..', '..', '..', 'dist', 'inference.worker.js')];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new AppError('INTERNAL', `inference worker script not built (looked in ${candidates.join(', ')}); run npm run build`);
+  return found;
+}

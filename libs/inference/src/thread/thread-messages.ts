@@ -1,0 +1,45 @@
+// Messages between the inference pool (main thread) and its worker threads.
+import type { SessionRequest } from '../session/ort-session-factory';
+
+export interface InitMessage {
+  readonly type: 'init';
+  readonly session: SessionRequest;
+  readonly expectedLabels: number;
+}
+
+export interface RunMessage {
+  readonly type: 'run';
+  readonly id: number;
+  readonly batch: number;
+  readonly seq: number;
+  readonly inputIds: BigInt64Array;
+  readonly attentionMask: BigInt64Array;
+}
+
+export type ToThread = InitMessage | RunMessage;
+
+export interface ReadyMessage {
+  readonly type: 'ready';
+  readonly provider: string;
+  readonly fromCache: boolean;
+  readonly failures: readonly string[];
+  readonly inputNames: readonly string[];
+  readonly outputName: string;
+}
+
+export interface ResultMessage {
+  readonly type: 'result';
+  readonly id: number;
+  readonly logits: Float32Array;
+  readonly numLabels: number;
+  readonly inferMs: number;
+}
+
+export interface ErrorMessage {
+  readonly type: 'error';
+  /** Absent for an init failure. */
+  readonly id?: number;
+  readonly error: { code: string; message: string };
+}
+
+export type FromThread = ReadyMessage | ResultMessage | ErrorMessage;

@@ -1,0 +1,3 @@
+export * from './bundle-config.schema';
+export * from './model-bundle';
+export * from './default-model';

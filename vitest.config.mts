@@ -1,0 +1,48 @@
+// One vitest config for the monorepo: each Nx project is a vitest project (run with
+// `vitest run --project <name>`), @emo/* aliases come from tsconfig.base.json.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+const root = import.meta.dirname;
+const base = JSON.parse(readFileSync(resolve(root, 'tsconfig.base.json'), 'utf8')) as {
+  compilerOptions: { paths: Record<string, string[]> };
+};
+const alias = Object.fromEntries(
+  Object.entries(base.compilerOptions.paths).map(([name, [target]]) => [name, resolve(root, target)]),
+);
+
+const project = (name: string, dir: string) => ({
+  extends: true as const,
+  test: {
+    name,
+    root,
+    include: [`${dir}/**/*.spec.ts`, `${dir}/**/*.int-spec.ts`, `${dir}/**/*.e2e-spec.ts`],
+  },
+});
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    globalSetup: [resolve(root, 'tools/testing/global-setup.ts')],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    projects: [
+      project('api', 'apps/api'),
+      project('worker', 'apps/worker'),
+      project('cli', 'apps/cli'),
+      project('config', 'libs/config'),
+      project('contracts', 'libs/contracts'),
+      project('model', 'libs/model'),
+      project('inference', 'libs/inference'),
+      project('batching', 'libs/batching'),
+      project('cache', 'libs/cache'),
+      project('profiler', 'libs/profiler'),
+      project('onnx-tools', 'libs/onnx-tools'),
+      project('queue', 'libs/queue'),
+      project('e2e', 'test'),
+    ],
+  },
+});

@@ -43,6 +43,7 @@ export default defineConfig({
       project('onnx-tools', 'libs/onnx-tools'),
       project('queue', 'libs/queue'),
       project('e2e', 'test'),
+      project('bench', 'bench'),
     ],
   },
 });

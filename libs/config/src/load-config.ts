@@ -47,8 +47,9 @@ function configError(error: z.ZodError, raw: Record<string, unknown>): AppError 
     const s = SETTINGS[key] as Setting | undefined;
     const name = s?.env ?? key;
     const got = raw[key] === undefined ? '' : ` (got ${JSON.stringify(raw[key])})`;
-    const allowed = 'values' in issue && Array.isArray(issue.values) ? `; allowed: ${issue.values.join('|')}` : '';
-    return { variable: name, problem: `${issue.message}${allowed}${got}` };
+    const values = 'values' in issue && Array.isArray(issue.values) ? (issue.values as unknown[]) : undefined;
+    const problem = values ? `must be one of ${values.join('|')}` : issue.message;
+    return { variable: name, problem: `${problem}${got}` };
   });
   const message = `Invalid configuration: ${problems.map((p) => `${p.variable}: ${p.problem}`).join('; ')}`;
   return new AppError('CONFIG_INVALID', message, { problems });

@@ -7,3 +7,4 @@ export * from './thread/inference-pool';
 export * from './tokenization/bundle-tokenizer';
 export * from './engine-options';
 export * from './evaluation/multilabel-metrics';
+export * from './streaming/ordered-window-classifier';

@@ -34,6 +34,15 @@ export interface EngineStats {
   inferMs: number;
 }
 
+/** Per-call options; priority and deadline are honoured by the scheduler (see libs/batching). */
+export interface ClassifyOptions {
+  readonly includeScores?: boolean;
+  readonly limits?: BatchLimits;
+  readonly priority?: 'interactive' | 'bulk';
+  /** Absolute time (ms since epoch) after which an item fails with DEADLINE_EXCEEDED. */
+  readonly deadlineAt?: number;
+}
+
 export function isItemError(outcome: ItemOutcome): outcome is ItemError {
   return 'error' in outcome;
 }
@@ -93,7 +102,7 @@ export class InferenceEngine {
   }
 
   /** Classifies texts; bad items get an ItemError in their place, the rest a result, in input order. */
-  async classify(texts: readonly unknown[], opts: { includeScores?: boolean; limits?: BatchLimits } = {}): Promise<ItemOutcome[]> {
+  async classify(texts: readonly unknown[], opts: ClassifyOptions = {}): Promise<ItemOutcome[]> {
     const outcomes: ItemOutcome[] = new Array(texts.length);
     const valid: number[] = [];
     const encoded: Int32Array[] = [];

@@ -53,6 +53,7 @@ async function createWithProvider(req: SessionRequest, provider: string) {
     intraOpNumThreads: req.intraOpThreads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    logSeverityLevel: 3, // errors only: ORT's warnings go to stdout/stderr directly, bypassing our logger
   };
   const cachePath = optimizedModelPath(req, provider);
   if (cachePath && existsSync(cachePath)) {

@@ -1,0 +1,39 @@
+// What every command needs: the validated config (with flag overrides), a logger, an engine.
+import { loadConfig, type AppConfig, type Env } from '@emo/config';
+import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
+import { createLogger, type Logger } from '@emo/profiler';
+
+export interface EngineFlags {
+  model?: string;
+  precision?: string;
+}
+
+export class CliContext {
+  private cachedConfig?: AppConfig;
+  private cachedLogger?: Logger;
+
+  constructor(private readonly env?: Env) {}
+
+  config(overrides: Partial<Record<keyof AppConfig, unknown>> = {}): AppConfig {
+    if (Object.keys(overrides).length > 0) return loadConfig(this.env, overrides);
+    this.cachedConfig ??= loadConfig(this.env);
+    return this.cachedConfig;
+  }
+
+  get logger(): Logger {
+    this.cachedLogger ??= createLogger({ level: this.config().logLevel, name: 'emo-cli' });
+    return this.cachedLogger;
+  }
+
+  /** An engine for the model/precision flags (falling back to MODEL_DIR / the default model). */
+  async engine(flags: EngineFlags = {}, overrides: Partial<Record<keyof AppConfig, unknown>> = {}): Promise<InferenceEngine> {
+    const config = this.config({
+      ...overrides,
+      ...(flags.model ? { modelDir: flags.model } : {}),
+      ...(flags.precision ? { precision: flags.precision } : {}),
+    });
+    const engine = await InferenceEngine.create(engineOptionsFromConfig(config, (m) => this.logger.warn(m)));
+    this.logger.debug({ model: engine.modelId, provider: engine.provider, cachedOptimizedModel: engine.optimizedModelFromCache }, 'engine ready');
+    return engine;
+  }
+}

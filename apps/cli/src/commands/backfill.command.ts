@@ -1,0 +1,100 @@
+// `emo backfill IN --out OUT`: local (embedded) backfill of a chat export. Streams the input,
+// classifies in ordered windows, writes NDJSON results and a per-line errors file.
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { AppError, formatFromPath, readRecords, type InputFormat } from '@emo/contracts';
+import { classifyRecordsInOrder } from '@emo/inference';
+import type { CliContext } from '../cli-context';
+import { BackfillSummary } from '../output/backfill-summary';
+import { toOutputLine } from '../output/result-line';
+
+interface BackfillFlags {
+  out?: string;
+  errors?: string;
+  format?: InputFormat;
+  textField: string;
+  idField?: string;
+  columns?: string;
+  json?: boolean;
+  model?: string;
+  precision?: string;
+  scores?: boolean;
+  window: string;
+  progress: boolean;
+}
+
+export function registerBackfill(program: Command, ctx: CliContext): void {
+  program
+    .command('backfill')
+    .description('classify a chat export (NDJSON, CSV or TSV) in-process, streaming')
+    .argument('<in>', 'input file (- for stdin)')
+    .option('--out <file>', 'NDJSON results (default: stdout)')
+    .option('--errors <file>', 'per-line errors as NDJSON (default: <out>.errors.ndjson, or stderr)')
+    .option('--format <f>', 'ndjson|csv|tsv (default: from the file extension)')
+    .option('--text-field <f>', 'field or column holding the text', 'text')
+    .option('--id-field <f>', 'field or column holding the message id')
+    .option('--columns <names>', 'comma-separated column names for CSV/TSV without a header row')
+    .option('--scores', 'include every label score')
+    .option('--json', 'print the final summary as JSON on stdout (needs --out)')
+    .option('--model <dir>', 'model bundle directory')
+    .option('--precision <p>', 'fp32|int8|fp16 variant of the model')
+    .option('--window <n>', 'texts per classification window', '512')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(async (inPath: string, flags: BackfillFlags) => {
+      const format = flags.format ?? formatFromPath(inPath);
+      if (!['ndjson', 'csv', 'tsv'].includes(format)) throw new AppError('CLI_USAGE', `--format must be ndjson|csv|tsv, got ${format}`);
+      const windowSize = Number(flags.window);
+      if (!Number.isInteger(windowSize) || windowSize < 1) throw new AppError('CLI_USAGE', `--window must be a positive integer, got ${flags.window}`);
+      if (flags.json && !flags.out) throw new AppError('CLI_USAGE', '--json needs --out (stdout would mix results and summary)');
+      const totalBytes = inPath === '-' ? 0 : fileSize(inPath);
+      const engine = await ctx.engine(flags);
+      const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
+      const errPath = flags.errors ?? (flags.out ? `${flags.out}.errors.ndjson` : undefined);
+      const errOut: Writable = errPath ? createWriteStream(errPath) : process.stderr;
+      const summary = new BackfillSummary(engine.bundle.labels);
+      const bar = flags.progress && totalBytes > 0 ? new SingleBar({ format: 'backfill [{bar}] {percentage}% | {texts} texts | {rate} texts/s | ETA {eta}s', stream: process.stderr, noTTYOutput: false }) : undefined;
+      let bytesRead = 0;
+      const input = inPath === '-' ? process.stdin : createReadStream(inPath, { highWaterMark: 256 * 1024 });
+      input.on('data', (chunk: Buffer | string) => {
+        bytesRead += chunk.length;
+      });
+      bar?.start(totalBytes, 0, { texts: 0, rate: 0 });
+      try {
+        const mapping = { textField: flags.textField, idField: flags.idField, columns: flags.columns?.split(',').map((c) => c.trim()) };
+        const records = readRecords(input as AsyncIterable<Uint8Array>, format, mapping);
+        const threads = ctx.config().inferenceThreads;
+        for await (const item of classifyRecordsInOrder(engine, records, { windowSize, maxWindowsInFlight: threads + 1, classify: { includeScores: flags.scores, priority: 'bulk' } })) {
+          const line = toOutputLine(item, engine.modelId);
+          summary.add(line);
+          const target = 'error' in line ? errOut : out;
+          if (!target.write(`${JSON.stringify(line)}\n`)) await once(target, 'drain');
+          if (bar && summary.total % 256 === 0) bar.update(bytesRead, { texts: summary.total, rate: Math.round(summary.textsPerSecond()) });
+        }
+        bar?.update(totalBytes, { texts: summary.total, rate: Math.round(summary.textsPerSecond()) });
+      } finally {
+        bar?.stop();
+        await engine.close();
+        await Promise.all([endStream(out), endStream(errOut)]);
+      }
+      const report = summary.report();
+      if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else process.stderr.write(summary.render(report));
+    });
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (e) {
+    throw new AppError('CLI_USAGE', `cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+async function endStream(stream: Writable): Promise<void> {
+  if (stream === process.stdout || stream === process.stderr) return;
+  stream.end();
+  await once(stream, 'finish');
+}

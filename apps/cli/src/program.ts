@@ -1,0 +1,49 @@
+// The `emo` command tree. Each command lives in its own file under commands/ and registers here.
+import { Command, CommanderError } from 'commander';
+import { AppError } from '@emo/contracts';
+import { CliContext } from './cli-context';
+import { registerBackfill } from './commands/backfill.command';
+import { registerBench } from './commands/bench.command';
+import { registerClassify } from './commands/classify.command';
+import { registerEval } from './commands/eval.command';
+
+export function buildProgram(ctx = new CliContext()): Command {
+  const program = new Command('emo')
+    .description('Emotion classification for streams of human text (GoEmotions: 27 emotions + neutral)')
+    .version('0.1.0')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+  registerClassify(program, ctx);
+  registerBackfill(program, ctx);
+  registerEval(program, ctx);
+  registerBench(program, ctx);
+  for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => undefined });
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage or configuration error). */
+export async function runCli(argv: readonly string[], ctx?: CliContext): Promise<number> {
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0; // --help, --version
+      process.stderr.write(`emo: ${usageMessage(program, e, argv)}\n`);
+      return 2;
+    }
+    const err = AppError.fromPlain(e);
+    process.stderr.write(`emo: ${err.code}: ${err.message}\n`);
+    return err.code === 'CLI_USAGE' || err.code === 'CONFIG_INVALID' ? 2 : 1;
+  }
+}
+
+function usageMessage(program: Command, e: CommanderError, argv: readonly string[]): string {
+  const message = e.message.replace(/^error: /, '').replace(/\n/g, ' ').trim();
+  if (e.code !== 'commander.unknownOption' && e.code !== 'commander.unknownCommand') return `CLI_USAGE: ${message}`;
+  const sub = program.commands.find((c) => argv.includes(c.name()));
+  const allowed = e.code === 'commander.unknownCommand' ? program.commands.map((c) => c.name()) : (sub ?? program).options.map((o) => o.long ?? o.short ?? '');
+  return `CLI_USAGE: ${message}; allowed: ${allowed.filter(Boolean).join(', ')}`;
+}

@@ -1,0 +1,4 @@
+export * from './bench-data';
+export * from './chat-log-generator';
+export * from './engine.bench';
+export * from './backfill-local.bench';

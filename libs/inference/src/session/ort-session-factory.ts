@@ -44,7 +44,10 @@ export async function createOrtSession(req: SessionRequest): Promise<CreatedSess
       failures.push(`${provider}: ${firstLine(e)}`);
     }
   }
-  throw new AppError('PROVIDER_UNAVAILABLE', `No execution provider could load ${req.modelPath}: ${failures.join('; ')}`, { failures });
+  // A file that no provider can parse is a broken bundle, not a missing provider.
+  const corrupt = failures.some((f) => /protobuf|INVALID_GRAPH|INVALID_PROTOBUF|Load model from .* failed|ModelProto/i.test(f));
+  const code = corrupt ? 'MODEL_CORRUPT' : 'PROVIDER_UNAVAILABLE';
+  throw new AppError(code, `No execution provider could load ${req.modelPath}: ${failures.join('; ')}`, { failures });
 }
 
 async function createWithProvider(req: SessionRequest, provider: string) {

@@ -9,6 +9,8 @@ import type { FromThread, InitMessage, RunMessage, ToThread } from './thread-mes
 
 if (!parentPort) throw new Error('inference.worker must run in a worker thread');
 const port = parentPort;
+// ORT's own logger writes straight to the terminal; our errors travel as exceptions instead.
+ort.env.logLevel = 'fatal';
 
 let session: ort.InferenceSession | undefined;
 let contract: GraphContract | undefined;

@@ -1,0 +1,93 @@
+// The engine end to end on a real ONNX model (the tiny fixture): input order, per-item errors,
+// provider fallback, optimized-model cache.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceEngine, isItemError, type EngineOptions } from './inference-engine';
+
+const TINY = resolve(__dirname, '../../../test/fixtures/models/tiny-softmax');
+const cacheDir = mkdtempSync(join(tmpdir(), 'emo-ort-cache-'));
+
+const options = (over: Partial<EngineOptions> = {}): EngineOptions => ({
+  modelDir: TINY,
+  executionProviders: ['cpu'],
+  graphOptimizationLevel: 'all',
+  intraOpThreads: 1,
+  inferenceThreads: 2,
+  optimizedModelCacheDir: cacheDir,
+  maxSequenceLength: 32,
+  batchMaxTokens: 64,
+  batchMaxSize: 4,
+  includeScores: true,
+  maxTextChars: 1000,
+  longTextPolicy: 'truncate',
+  ...over,
+});
+
+describe(InferenceEngine.name, () => {
+  let sut: InferenceEngine;
+  beforeAll(async () => {
+    sut = await InferenceEngine.create(options());
+  });
+  afterAll(async () => {
+    await sut.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('returns one outcome per input, in input order, whatever order batches ran in', async () => {
+    const texts = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 'love love great '.repeat(1 + (i % 7)) : `bad ${i}`));
+    const out = await sut.classify(texts);
+    const single = await Promise.all(texts.map((t) => sut.classify([t])));
+    expect(out).toHaveLength(40);
+    out.forEach((o, i) => {
+      expect(isItemError(o)).toBe(false);
+      expect(o).toEqual(single[i][0]);
+    });
+  });
+
+  it('reports bad items in place with a code and classifies the rest', async () => {
+    const out = await sut.classify(['fine', '', '   ', 42, null, 'bad\uD800', 'x'.repeat(5000), 'ok']);
+    const codes = out.map((o) => (isItemError(o) ? o.error.code : 'ok'));
+    expect(codes).toEqual(['ok', 'TEXT_EMPTY', 'TEXT_EMPTY', 'TEXT_NOT_STRING', 'TEXT_NOT_STRING', 'TEXT_INVALID_UTF8', 'ok', 'ok']);
+    expect(out[6]).toMatchObject({ truncated: true });
+  });
+
+  it('rejects long texts with TEXT_TOO_LONG under the reject policy', async () => {
+    const strict = await InferenceEngine.create(options({ longTextPolicy: 'reject', inferenceThreads: 1 }));
+    try {
+      const [o] = await strict.classify(['x'.repeat(5000)]);
+      expect(isItemError(o) && o.error.code).toBe('TEXT_TOO_LONG');
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('falls back from an unavailable provider to the next one, with one warning', async () => {
+    const warnings: string[] = [];
+    const engine = await InferenceEngine.create(options({ executionProviders: ['cuda', 'cpu'], onWarning: (m) => warnings.push(m) }));
+    try {
+      expect(engine.provider).toBe('cpu');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/cuda/);
+      expect(isItemError((await engine.classify(['hello']))[0])).toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('reuses the optimized model written by an earlier start', async () => {
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('-all-cpu.onnx'))).toHaveLength(1);
+    const again = await InferenceEngine.create(options({ inferenceThreads: 1 }));
+    try {
+      expect(again.optimizedModelFromCache).toBe(true);
+      expect(await again.classify(['hello there'])).toEqual(await sut.classify(['hello there']));
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('fails to start with MODEL_NOT_FOUND for a missing bundle', async () => {
+    await expect(InferenceEngine.create(options({ modelDir: '/nonexistent/model' }))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+  });
+});

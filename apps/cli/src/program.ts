@@ -5,6 +5,7 @@ import { CliContext } from './cli-context';
 import { registerBackfill } from './commands/backfill.command';
 import { registerBench } from './commands/bench.command';
 import { registerClassify } from './commands/classify.command';
+import { registerConfig } from './commands/config.command';
 import { registerEval } from './commands/eval.command';
 
 export function buildProgram(ctx = new CliContext()): Command {
@@ -18,6 +19,7 @@ export function buildProgram(ctx = new CliContext()): Command {
   registerBackfill(program, ctx);
   registerEval(program, ctx);
   registerBench(program, ctx);
+  registerConfig(program, ctx);
   for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => undefined });
   return program;
 }

@@ -2,12 +2,16 @@
 // Add a setting by adding it to one of the tables under settings/; nothing else reads env.
 import { z } from 'zod';
 import type { Setting } from './setting';
+import { cacheSettings } from './settings/cache.settings';
 import { engineSettings } from './settings/engine.settings';
+import { fleetSettings } from './settings/fleet.settings';
 import { runtimeSettings } from './settings/runtime.settings';
 
 export const SETTINGS = {
   ...runtimeSettings,
   ...engineSettings,
+  ...cacheSettings,
+  ...fleetSettings,
 } as const;
 
 type Settings = typeof SETTINGS;

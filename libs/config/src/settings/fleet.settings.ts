@@ -1,0 +1,20 @@
+// Fleet settings: API limits, queue chunking and backlog, result retention, worker concurrency
+// and locks. Units are in the names.
+import { int, setting } from '../setting';
+
+export const fleetSettings = {
+  apiBodyLimitBytes: setting('API_BODY_LIMIT_BYTES', int(1024, 1_073_741_824).default(16_777_216), 'Largest accepted HTTP request body in bytes (413 PAYLOAD_TOO_LARGE above).'),
+  classifyMaxTexts: setting('CLASSIFY_MAX_TEXTS', int(1, 4096).default(64), 'Most texts in one POST /v1/classify request (422 TOO_MANY_TEXTS above).'),
+  jobMaxItems: setting('JOB_MAX_ITEMS', int(1, 10_000_000).default(200_000), 'Most items in one POST /v1/jobs request (422 TOO_MANY_TEXTS above).'),
+  classifyDeadlineMs: setting('CLASSIFY_DEADLINE_MS', int(10, 600_000).default(5000), 'How long POST /v1/classify waits for the fleet before answering 504 DEADLINE_EXCEEDED (the work still completes).'),
+  queueBacklogLimit: setting('QUEUE_BACKLOG_LIMIT', int(1).default(20_000), 'Queued chunks (waiting + prioritized + delayed) of a queue above which new work is refused with 429 OVERLOADED.'),
+  overloadRetryAfterSeconds: setting('OVERLOAD_RETRY_AFTER_SECONDS', int(1, 3600).default(5), 'Retry-After sent with 429 OVERLOADED.'),
+  jobChunkSize: setting('JOB_CHUNK_SIZE', int(1, 4096).default(64), 'Texts per queue job (chunk) of a bulk job; the worker re-batches texts across chunks.'),
+  jobAttempts: setting('JOB_ATTEMPTS', int(1, 100).default(3), 'Attempts per chunk for retryable failures before its texts are reported as failed.'),
+  resultTtlSeconds: setting('RESULT_TTL_SECONDS', int(60).default(86_400), 'How long job status and results stay in Redis.'),
+  workerConcurrency: setting('WORKER_CONCURRENCY', int(1, 4096).default(64), 'Bulk chunks processed concurrently by one worker process (keep well above what one batch holds).'),
+  workerInteractiveConcurrency: setting('WORKER_INTERACTIVE_CONCURRENCY', int(1, 4096).default(32), 'Interactive chunks processed concurrently by one worker process.'),
+  workerLockDurationMs: setting('WORKER_LOCK_DURATION_MS', int(1000).default(60_000), 'BullMQ lock of an active chunk; keep >= 2x the p99 batch time (a lapsed lock makes a chunk run again).'),
+  workerShutdownTimeoutMs: setting('WORKER_SHUTDOWN_TIMEOUT_MS', int(0).default(60_000), 'On SIGTERM, how long in-flight chunks may take before the worker exits anyway (their locks lapse and another worker reruns them).'),
+} as const;
+

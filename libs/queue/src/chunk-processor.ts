@@ -1,0 +1,51 @@
+// What a worker does with one chunk: skip it when it is already stored (a rerun), gone or
+// cancelled; otherwise classify its texts and store one line per item, then let the job complete.
+// Failures that retrying cannot fix store error lines for the chunk's items (so the job still
+// finishes) and surface as UnrecoverableError, so BullMQ does not retry them.
+import { UnrecoverableError } from 'bullmq';
+import { AppError } from '@emo/contracts';
+import { isItemError, type Classifier } from './classifier';
+import type { ChunkData } from './fleet-job.types';
+import { cancelledLines, errorLines, outcomeLines } from './result-lines';
+import type { ResultStore } from './result-store';
+
+export type ChunkOutcome = 'stored' | 'duplicate' | 'expired' | 'cancelled' | 'failed';
+
+export interface Attempt {
+  /** Attempts finished before this one (BullMQ's attemptsMade). */
+  readonly attemptsMade: number;
+  readonly attempts: number;
+}
+
+export class ChunkProcessor {
+  constructor(
+    private readonly classifier: Classifier,
+    private readonly store: ResultStore,
+  ) {}
+
+  async process(data: ChunkData, attempt: Attempt = { attemptsMade: 0, attempts: 1 }): Promise<ChunkOutcome> {
+    const state = await this.store.beginChunk(data.jobId, data.chunk);
+    if (!state.exists) return 'expired';
+    if (state.stored) return 'duplicate';
+    if (state.cancelled) {
+      await this.store.storeChunk(data.jobId, data.chunk, data.items.length, cancelledLines(data.items));
+      return 'cancelled';
+    }
+    let outcomes;
+    try {
+      outcomes = await this.classifier.classify(
+        data.items.map((item) => item.text),
+        { priority: data.priority, ...(data.includeScores ? { includeScores: true } : {}) },
+      );
+    } catch (e) {
+      const err = AppError.fromPlain(e);
+      const last = attempt.attemptsMade + 1 >= attempt.attempts;
+      if (err.retryable && !last) throw err;
+      await this.store.storeChunk(data.jobId, data.chunk, data.items.length, errorLines(data.items, err));
+      throw new UnrecoverableError(`${err.code}: ${err.message}`);
+    }
+    const model = outcomes.find((o) => !isItemError(o)) as { model?: string } | undefined;
+    const stored = await this.store.storeChunk(data.jobId, data.chunk, data.items.length, outcomeLines(data.items, outcomes), model?.model ?? '');
+    return stored === 'stored' ? 'stored' : stored;
+  }
+}

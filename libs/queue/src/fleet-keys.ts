@@ -1,0 +1,35 @@
+// Names of every queue, key and channel of one fleet. QUEUE_PREFIX namespaces all of them, so
+// several fleets (or test runs) share one Redis without seeing each other's work.
+import type { Priority } from './fleet-job.types';
+
+export const QUEUE_NAMES: Readonly<Record<Priority, string>> = { interactive: 'interactive', bulk: 'bulk' };
+export const PRIORITIES: readonly Priority[] = ['interactive', 'bulk'];
+
+export class FleetKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Hash: status, counters and timings of one fleet job. */
+  meta(jobId: string): string {
+    return `${this.prefix}:fleet:job:${jobId}`;
+  }
+
+  /** Hash: chunk index → that chunk's NDJSON result lines. One field per chunk makes writes idempotent. */
+  results(jobId: string): string {
+    return `${this.prefix}:fleet:job:${jobId}:results`;
+  }
+
+  /** String: idempotency key → job id. */
+  idempotency(key: string): string {
+    return `${this.prefix}:fleet:idem:${key}`;
+  }
+
+  /** Pub/sub channel that carries the id of every job that finished (completed or cancelled). */
+  get finishedChannel(): string {
+    return `${this.prefix}:fleet:finished`;
+  }
+}
+
+/** BullMQ job id of one chunk: deterministic, so re-enqueueing a chunk never duplicates it. */
+export function chunkJobId(jobId: string, chunkIndex: number): string {
+  return `${jobId}.${chunkIndex}`;
+}

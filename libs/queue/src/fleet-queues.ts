@@ -1,0 +1,46 @@
+// The two BullMQ queues of a fleet (interactive, bulk) under one prefix, with their job counts.
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { PRIORITIES, QUEUE_NAMES } from './fleet-keys';
+import type { ChunkData, Priority } from './fleet-job.types';
+
+/** BullMQ states counted for metrics; the first three are the backlog (not yet picked up). */
+export const COUNTED_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'] as const;
+export const BACKLOG_STATES = ['waiting', 'prioritized', 'delayed'] as const;
+export type CountedState = (typeof COUNTED_STATES)[number];
+export type QueueCounts = Record<CountedState, number> & { backlog: number };
+
+export class FleetQueues {
+  private readonly queues: Record<Priority, Queue<ChunkData>>;
+
+  constructor(connection: Redis, readonly prefix: string) {
+    this.queues = {
+      interactive: new Queue<ChunkData>(QUEUE_NAMES.interactive, { connection, prefix }),
+      bulk: new Queue<ChunkData>(QUEUE_NAMES.bulk, { connection, prefix }),
+    };
+  }
+
+  queue(priority: Priority): Queue<ChunkData> {
+    return this.queues[priority];
+  }
+
+  async counts(priority: Priority): Promise<QueueCounts> {
+    const c = await this.queues[priority].getJobCounts(...COUNTED_STATES);
+    const counts = Object.fromEntries(COUNTED_STATES.map((s) => [s, c[s] ?? 0])) as Record<CountedState, number>;
+    return { ...counts, backlog: BACKLOG_STATES.reduce((n, s) => n + counts[s], 0) };
+  }
+
+  async allCounts(): Promise<Record<Priority, QueueCounts>> {
+    const [interactive, bulk] = await Promise.all(PRIORITIES.map((p) => this.counts(p)));
+    return { interactive, bulk };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(PRIORITIES.map((p) => this.queues[p].close()));
+  }
+
+  /** Removes every key of both queues (tests and teardown of a throwaway fleet). */
+  async obliterate(): Promise<void> {
+    await Promise.all(PRIORITIES.map((p) => this.queues[p].obliterate({ force: true })));
+  }
+}

@@ -1,0 +1,165 @@
+// The fleet's Redis side on the real Redis: submit → consume → status/results, idempotency,
+// reruns, cancellation, deadlines. The classifier is a recording fake (no ORT here).
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@emo/contracts';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { Classifier, ClassifierOptions, ClassifyOutcome } from './classifier';
+import { ChunkProcessor } from './chunk-processor';
+import type { ChunkConsumer } from './chunk-consumer';
+import { FleetClient } from './fleet-client';
+import { createRedis } from './redis-connection';
+
+class RecordingClassifier implements Classifier {
+  readonly calls: string[][] = [];
+  failWith?: AppError;
+  async classify(texts: readonly string[], _options?: ClassifierOptions): Promise<ClassifyOutcome[]> {
+    this.calls.push([...texts]);
+    if (this.failWith) throw this.failWith;
+    return texts.map((t) => (t.trim() === '' ? { error: { code: 'TEXT_EMPTY', message: 'empty' } } : { labels: [{ label: t, score: 1 }], model: 'fake@1' }));
+  }
+}
+
+const redisAvailable = inject('redisAvailable');
+const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, text: `text ${i}` }));
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.skipIf(!redisAvailable)(FleetClient.name, () => {
+  let sut: FleetClient;
+  let classifier: RecordingClassifier;
+  let consumer: ChunkConsumer | undefined;
+  let prefix: string;
+
+  beforeEach(() => {
+    prefix = `test-fleet-${randomUUID().slice(0, 8)}`;
+    sut = new FleetClient({ redisUrl: inject('redisUrl'), prefix, chunkSize: 64, attempts: 2, resultTtlSeconds: 600, classifyDeadlineMs: 5000 });
+    classifier = new RecordingClassifier();
+    consumer = undefined;
+  });
+
+  afterEach(async () => {
+    await consumer?.close(5000);
+    await sut.queues.obliterate();
+    await sut.close();
+    const redis = createRedis(inject('redisUrl'));
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  const start = () => {
+    consumer = sut.startConsumer(classifier, { concurrency: { interactive: 4, bulk: 8 }, lockDurationMs: 10_000 });
+  };
+
+  describe('submit and consume', () => {
+    it('stores one line per item, in input order, and reports the job completed', async () => {
+      const { jobId } = await sut.producer.submit({ items: items(130), priority: 'bulk' });
+      expect((await sut.queues.counts('bulk')).backlog).toBe(3);
+      start();
+      await until(async () => (await sut.producer.status(jobId)).state === 'completed');
+      const status = await sut.producer.status(jobId);
+      expect(status).toMatchObject({ total: 130, done: 130, succeeded: 130, failed: 0, model: 'fake@1', chunks: { total: 3, done: 3 } });
+      const meta = await sut.store.requireMeta(jobId);
+      const lines: { id: string }[] = [];
+      for await (const l of sut.store.readLines(meta)) lines.push(JSON.parse(l));
+      expect(lines.map((l) => l.id)).toEqual(items(130).map((i) => i.id));
+      const fromOffset: string[] = [];
+      for await (const l of sut.store.readLines(meta, 100)) fromOffset.push(JSON.parse(l).id);
+      expect(fromOffset).toEqual(items(130).slice(100).map((i) => i.id));
+    });
+
+    it('returns the same job for the same idempotency key and queues its chunks once', async () => {
+      const first = await sut.producer.submit({ items: items(100), priority: 'bulk', idempotencyKey: 'k1' });
+      const second = await sut.producer.submit({ items: items(100), priority: 'bulk', idempotencyKey: 'k1' });
+      expect(second).toEqual({ jobId: first.jobId, created: false });
+      expect((await sut.queues.counts('bulk')).backlog).toBe(2);
+      await expect(sut.producer.submit({ items: items(5), priority: 'bulk', idempotencyKey: 'k1' })).rejects.toMatchObject({ code: 'REQUEST_INVALID' });
+    });
+
+    it('reports item errors in place and counts them as failed', async () => {
+      const { jobId } = await sut.producer.submit({ items: [{ text: 'a' }, { text: '  ' }, { text: 'c' }], priority: 'interactive' });
+      start();
+      await until(async () => (await sut.producer.status(jobId)).state === 'completed');
+      expect(await sut.producer.status(jobId)).toMatchObject({ done: 3, succeeded: 2, failed: 1 });
+    });
+  });
+
+  describe('reruns', () => {
+    it('never stores or counts a chunk twice when it runs again', async () => {
+      const { jobId } = await sut.producer.submit({ items: items(64), priority: 'bulk' });
+      const processor = new ChunkProcessor(classifier, sut.store);
+      const data = { jobId, chunk: 0, priority: 'bulk' as const, items: items(64) };
+      expect(await processor.process(data)).toBe('stored');
+      expect(await processor.process(data)).toBe('duplicate');
+      // Two runs racing past the "already stored?" check: the store script still keeps one.
+      const lines = { payload: 'x', failed: 0, cancelled: 0 };
+      expect(await sut.store.storeChunk(jobId, 0, 64, lines)).toBe('duplicate');
+      const status = await sut.producer.status(jobId);
+      expect(status).toMatchObject({ done: 64, chunks: { done: 1 } });
+      expect(classifier.calls).toHaveLength(1);
+    });
+  });
+
+  describe('failures', () => {
+    it('turns a non-retryable engine error into error lines, so the job still finishes', async () => {
+      classifier.failWith = new AppError('MODEL_CORRUPT');
+      const { jobId } = await sut.producer.submit({ items: items(70), priority: 'bulk' });
+      start();
+      await until(async () => (await sut.producer.status(jobId)).state === 'completed');
+      expect(await sut.producer.status(jobId)).toMatchObject({ done: 70, failed: 70 });
+      expect(classifier.calls).toHaveLength(2); // one call per chunk: no retry
+    });
+
+    it('retries a retryable error, then gives up with error lines on the last attempt', async () => {
+      classifier.failWith = new AppError('INFERENCE_FAILED');
+      const { jobId } = await sut.producer.submit({ items: items(10), priority: 'bulk' });
+      start();
+      await until(async () => (await sut.producer.status(jobId)).state === 'completed');
+      expect(classifier.calls).toHaveLength(2); // attempts: 2
+      const meta = await sut.store.requireMeta(jobId);
+      for await (const l of sut.store.readLines(meta)) expect(JSON.parse(l).error.code).toBe('INFERENCE_FAILED');
+    });
+  });
+
+  describe('cancel', () => {
+    it('removes queued chunks and gives their items JOB_CANCELLED lines', async () => {
+      const { jobId } = await sut.producer.submit({ items: items(200), priority: 'bulk' });
+      const status = await sut.producer.cancel(jobId);
+      expect(status).toMatchObject({ state: 'cancelled', done: 200, cancelled: 200, succeeded: 0 });
+      expect((await sut.queues.counts('bulk')).backlog).toBe(0);
+      const meta = await sut.store.requireMeta(jobId);
+      const ids: string[] = [];
+      for await (const l of sut.store.readLines(meta)) ids.push(JSON.parse(l).id);
+      expect(ids).toEqual(items(200).map((i) => i.id));
+    });
+
+    it('answers JOB_NOT_FOUND for an unknown job', async () => {
+      await expect(sut.producer.cancel('nope')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    });
+  });
+
+  describe('FleetClassifier', () => {
+    it('answers through the interactive queue', async () => {
+      start();
+      const fleet = await sut.fleetClassifier();
+      const outcomes = await fleet.classify(['happy', 'sad']);
+      expect(outcomes).toEqual([{ labels: [{ label: 'happy', score: 1 }], model: 'fake@1' }, { labels: [{ label: 'sad', score: 1 }], model: 'fake@1' }]);
+    });
+
+    it('fails with DEADLINE_EXCEEDED naming the job, whose results still land', async () => {
+      const fleet = await sut.fleetClassifier();
+      const err = (await fleet.classify(['late'], { deadlineAt: Date.now() + 100 }).catch((e) => e)) as AppError;
+      expect(err.code).toBe('DEADLINE_EXCEEDED');
+      const jobId = (err.details as { job_id: string }).job_id;
+      start();
+      await until(async () => (await sut.producer.status(jobId)).state === 'completed');
+      expect((await sut.producer.status(jobId)).succeeded).toBe(1);
+    });
+  });
+});

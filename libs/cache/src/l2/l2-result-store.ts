@@ -1,0 +1,132 @@
+// L2: encoded results in the shared cache Redis, read with one MGET and written with one
+// pipeline of SET … PX per batch. It never throws: a failed or slow call (over timeoutMs) is a
+// miss, L2 is then skipped for retryMs before it is tried again, and the outage is logged once
+// per logIntervalMs — the product keeps answering from L1 + inference and recovers by itself.
+import type { Redis } from 'ioredis';
+import type { Logger } from '@emo/profiler';
+import type { CacheMetrics } from '../metrics/cache-metrics';
+import { LatencyWindow } from '../metrics/latency-window';
+
+export interface L2Options {
+  readonly ttlSeconds: number;
+  readonly timeoutMs: number;
+  readonly retryMs: number;
+  readonly logIntervalMs: number;
+  readonly metrics: CacheMetrics;
+  readonly logger?: Pick<Logger, 'warn' | 'info'>;
+  /** Milliseconds clock (tests). */
+  readonly now?: () => number;
+}
+
+export type L2State = 'up' | 'down';
+
+class L2Timeout extends Error {
+  constructor(op: string, ms: number) {
+    super(`L2 ${op} took longer than ${ms} ms`);
+  }
+}
+
+export class L2ResultStore {
+  hits = 0;
+  misses = 0;
+  errors = 0;
+  /** Keys not even asked for because L2 was marked down. */
+  skipped = 0;
+  readonly latency = new LatencyWindow();
+  private downSince?: number;
+  private retryAt = 0;
+  private lastLogAt = Number.NEGATIVE_INFINITY;
+  private failuresSinceLog = 0;
+  private readonly now: () => number;
+
+  constructor(
+    readonly redis: Redis,
+    private readonly opts: L2Options,
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get state(): L2State {
+    return this.downSince === undefined ? 'up' : 'down';
+  }
+
+  /** Values for keys (undefined = miss); all misses when L2 is down or slow. */
+  async mget(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
+    const none = () => new Array<Buffer | undefined>(keys.length).fill(undefined);
+    if (keys.length === 0) return [];
+    if (!this.shouldTry()) {
+      this.skipped += keys.length;
+      return none();
+    }
+    const started = performance.now();
+    try {
+      const values = await this.withTimeout(this.redis.mgetBuffer(...keys), 'mget');
+      this.succeeded('mget', started);
+      const out = values.map((v) => v ?? undefined);
+      for (const v of out) v ? this.hits++ : this.misses++;
+      return out;
+    } catch (e) {
+      this.failed('mget', e);
+      return none();
+    }
+  }
+
+  /** Writes entries with the TTL (±10% jitter); failures are counted and logged, never thrown. */
+  async setMany(entries: readonly (readonly [string, Buffer])[]): Promise<void> {
+    if (entries.length === 0 || !this.shouldTry()) return;
+    const ttlMs = this.opts.ttlSeconds * 1000;
+    const pipeline = this.redis.pipeline();
+    for (const [key, value] of entries) pipeline.set(key, value, 'PX', Math.round(ttlMs * (0.9 + 0.2 * Math.random())));
+    const started = performance.now();
+    try {
+      const results = await this.withTimeout(pipeline.exec(), 'set');
+      const error = results?.find(([err]) => err)?.[0];
+      if (error) throw error;
+      this.succeeded('set', started);
+    } catch (e) {
+      this.failed('set', e);
+    }
+  }
+
+  private shouldTry(): boolean {
+    return this.downSince === undefined || this.now() >= this.retryAt;
+  }
+
+  private withTimeout<T>(promise: Promise<T>, op: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new L2Timeout(op, this.opts.timeoutMs)), this.opts.timeoutMs);
+    });
+    promise.catch(() => undefined); // a late rejection after the timeout is expected, not unhandled
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private succeeded(op: string, started: number): void {
+    const ms = performance.now() - started;
+    this.latency.add(ms);
+    this.opts.metrics.l2Seconds.observe({ op }, ms / 1000);
+    if (this.downSince !== undefined) {
+      this.opts.logger?.info({ downMs: this.now() - this.downSince, failures: this.failuresSinceLog }, 'L2 cache recovered');
+      this.downSince = undefined;
+      this.failuresSinceLog = 0;
+    }
+  }
+
+  private failed(op: string, e: unknown): void {
+    this.errors++;
+    this.failuresSinceLog++;
+    this.opts.metrics.l2Errors.inc({ op });
+    const now = this.now();
+    this.retryAt = now + this.opts.retryMs;
+    const firstFailure = this.downSince === undefined;
+    if (firstFailure) this.downSince = now;
+    if (firstFailure || now - this.lastLogAt >= this.opts.logIntervalMs) {
+      this.opts.logger?.warn(
+        { op, reason: (e as Error).message, failures: this.failuresSinceLog, retryMs: this.opts.retryMs },
+        firstFailure ? 'L2 cache unavailable: answering from L1 + inference until it is back' : 'L2 cache still unavailable',
+      );
+      this.lastLogAt = now;
+      this.failuresSinceLog = 0;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// Prometheus collectors of the result cache (prom-client): hits and misses per level, evictions,
+// corrupt values, L2 errors, the L2 latency histogram, L1 size and the overall hit ratio.
+// One set of collectors per registry, shared by every cache of the process that uses it.
+import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+
+export type CacheLevel = 'l1' | 'l2';
+
+/** What a live cache reports when Prometheus scrapes the gauges. */
+export interface CacheGaugeSource {
+  l1Entries(): number;
+  l1Bytes(): number;
+  lookups(): number;
+  hits(): number;
+  l1Evictions(): number;
+}
+
+export class CacheMetrics {
+  private static readonly byRegistry = new WeakMap<Registry, CacheMetrics>();
+
+  readonly hits: Counter<'level'>;
+  readonly misses: Counter<'level'>;
+  readonly corrupt: Counter<'level'>;
+  readonly l2Errors: Counter<'op'>;
+  readonly l2Seconds: Histogram<'op'>;
+  private readonly sources = new Set<CacheGaugeSource>();
+
+  private constructor(registry: Registry) {
+    const registers = [registry];
+    const sources = this.sources;
+    const sum = (f: (s: CacheGaugeSource) => number) => [...sources].reduce((n, s) => n + f(s), 0);
+    this.hits = new Counter({ name: 'emo_cache_hits_total', help: 'Texts answered from the result cache, by level (coalesced: same text already in flight)', labelNames: ['level'], registers });
+    this.misses = new Counter({ name: 'emo_cache_misses_total', help: 'Result cache lookups that missed, by level', labelNames: ['level'], registers });
+    this.corrupt = new Counter({ name: 'emo_cache_corrupt_total', help: 'Cached values that failed to decode (foreign or corrupt) and were treated as misses', labelNames: ['level'], registers });
+    this.l2Errors = new Counter({ name: 'emo_cache_l2_errors_total', help: 'L2 (Redis) operations that failed or timed out', labelNames: ['op'], registers });
+    this.l2Seconds = new Histogram({
+      name: 'emo_cache_l2_duration_seconds',
+      help: 'L2 (Redis) round trip per batch operation',
+      labelNames: ['op'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers,
+    });
+    new Counter({
+      name: 'emo_cache_evictions_total',
+      help: 'L1 entries evicted to respect its entry or byte bound',
+      labelNames: ['level'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ level: 'l1' }, sum((s) => s.l1Evictions()));
+      },
+    });
+    new Gauge({ name: 'emo_cache_l1_entries', help: 'Entries in the L1 LRU', registers, collect() { this.set(sum((s) => s.l1Entries())); } });
+    new Gauge({ name: 'emo_cache_l1_bytes', help: 'Bytes accounted in the L1 LRU', registers, collect() { this.set(sum((s) => s.l1Bytes())); } });
+    new Gauge({
+      name: 'emo_cache_hit_ratio',
+      help: 'Share of cacheable texts answered without inference since start (any level)',
+      registers,
+      collect() {
+        const lookups = sum((s) => s.lookups());
+        this.set(lookups === 0 ? 0 : sum((s) => s.hits()) / lookups);
+      },
+    });
+  }
+
+  /** The collectors on `registry` (default: prom-client's global registry), created once. */
+  static for(registry: Registry = defaultRegistry): CacheMetrics {
+    let m = CacheMetrics.byRegistry.get(registry);
+    if (!m) {
+      m = new CacheMetrics(registry);
+      CacheMetrics.byRegistry.set(registry, m);
+    }
+    return m;
+  }
+
+  attach(source: CacheGaugeSource): () => void {
+    this.sources.add(source);
+    return () => this.sources.delete(source);
+  }
+}

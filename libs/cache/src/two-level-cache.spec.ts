@@ -1,0 +1,136 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { CacheNamespace } from './keys/cache-namespace';
+import { L1ResultCache } from './l1/l1-result-cache';
+import { CacheMetrics } from './metrics/cache-metrics';
+import { FakeClassifier, fakeModel } from './testing/fake-classifier';
+import { TwoLevelCache } from './two-level-cache';
+
+function setup(opts: { includeScores?: boolean; maxTextChars?: number } = {}) {
+  const registry = new Registry();
+  const sut = new TwoLevelCache({
+    namespace: new CacheNamespace('t', fakeModel()),
+    l1: new L1ResultCache({ maxEntries: 1000, maxBytes: 1 << 20, ttlSeconds: 60 }),
+    metrics: CacheMetrics.for(registry),
+    ...opts,
+  });
+  return { sut, inner: new FakeClassifier(), registry };
+}
+
+describe(TwoLevelCache.name, () => {
+  describe('classify', () => {
+    it('answers in input order and computes only what L1 does not hold', async () => {
+      const { sut, inner } = setup();
+      const first = await sut.classify(inner, ['lol', 'thanks!', 'ok']);
+      const second = await sut.classify(inner, ['ok', 'new one', 'lol']);
+      expect(inner.calls).toEqual([['lol', 'thanks!', 'ok'], ['new one']]);
+      expect(second[0]).toEqual(first[2]);
+      expect(second[2]).toEqual(first[0]);
+      const direct = (await new FakeClassifier().classify(['new one']))[0] as { labels: { label: string; score: number }[] };
+      expect(second[1]).toMatchObject({ model: 'fake@rev1', labels: [{ label: direct.labels[0].label, score: expect.closeTo(direct.labels[0].score, 4) }] });
+    });
+
+    it('gives a hit the same answer as a miss (within the 16-bit score quantization)', async () => {
+      const { sut, inner } = setup();
+      const miss = await sut.classify(inner, ['same text'], { includeScores: true });
+      const hit = await sut.classify(inner, ['same text'], { includeScores: true });
+      expect(hit).toEqual(miss);
+      const direct = (await new FakeClassifier().classify(['same text'], { includeScores: true }))[0] as { scores: Record<string, number> };
+      for (const [label, score] of Object.entries(direct.scores)) expect(Math.abs((miss[0] as typeof direct).scores[label] - score)).toBeLessThan(1e-5);
+    });
+
+    it('returns the score map only when asked, whatever was cached', async () => {
+      const { sut, inner } = setup();
+      const [plain] = await sut.classify(inner, ['x y z']);
+      const [full] = await sut.classify(inner, ['x y z'], { includeScores: true });
+      expect(plain).not.toHaveProperty('scores');
+      expect(Object.keys((full as { scores: object }).scores)).toEqual(['negative', 'neutral', 'positive']);
+      expect(inner.textsComputed).toBe(1);
+    });
+
+    it('never caches ItemErrors: a bad text reaches the classifier every time', async () => {
+      const { sut, inner } = setup();
+      const a = await sut.classify(inner, ['  ', 'fine']);
+      const b = await sut.classify(inner, ['  ', 'fine']);
+      expect(a[0]).toEqual({ error: { code: 'TEXT_EMPTY', message: expect.any(String) } });
+      expect(b[0]).toEqual(a[0]);
+      expect(inner.calls).toEqual([['  ', 'fine'], ['  ']]);
+    });
+
+    it('sends non-strings and texts over maxTextChars to the classifier uncached, in place', async () => {
+      const { sut, inner } = setup({ maxTextChars: 5 });
+      const out = await sut.classify(inner, [42, 'short', 'much too long', 'short']);
+      expect(inner.calls).toEqual([['short', 42, 'much too long']]);
+      expect(out[0]).toHaveProperty('error');
+      expect(out[2]).toHaveProperty('labels');
+      expect(out[3]).toEqual(out[1]);
+      await sut.classify(inner, ['much too long']);
+      expect(inner.calls[1]).toEqual(['much too long']);
+      expect(sut.stats().bypassed).toBe(3);
+    });
+
+    it('computes a text repeated within one call once', async () => {
+      const { sut, inner } = setup();
+      const out = await sut.classify(inner, ['lol', 'lol', 'ok', 'lol']);
+      expect(inner.calls).toEqual([['lol', 'ok']]);
+      expect(out[1]).toEqual(out[0]);
+      expect(out[3]).toEqual(out[0]);
+      expect(sut.stats()).toMatchObject({ lookups: 4, hits: 2, coalesced: 2, computed: 2, hitRate: 0.5 });
+    });
+
+    it('computes the same text in flight in two concurrent calls once', async () => {
+      const { sut, inner } = setup();
+      let open!: () => void;
+      inner.gate = new Promise<void>((r) => (open = r));
+      const a = sut.classify(inner, ['lol', 'only a']);
+      const b = sut.classify(inner, ['only b', 'lol']);
+      await new Promise((r) => setTimeout(r, 5));
+      open();
+      const [ra, rb] = await Promise.all([a, b]);
+      expect(inner.calls).toEqual([['lol', 'only a'], ['only b']]);
+      expect(rb[1]).toEqual(ra[0]);
+      expect(sut.stats().inFlight).toBe(0);
+    });
+
+    it('fails every waiter when the computation fails, and computes again on the next call', async () => {
+      const { sut, inner } = setup();
+      let open!: () => void;
+      inner.gate = new Promise<void>((r) => (open = r));
+      inner.failWith = new Error('boom');
+      const a = sut.classify(inner, ['lol']);
+      const b = sut.classify(inner, ['lol']);
+      open();
+      await expect(a).rejects.toThrow('boom');
+      await expect(b).rejects.toThrow('boom');
+      inner.gate = undefined;
+      inner.failWith = undefined;
+      expect(await sut.classify(inner, ['lol'])).toHaveLength(1);
+      expect(inner.calls).toHaveLength(2);
+    });
+  });
+
+  describe('lookup and store', () => {
+    it('answers only hits and leaves misses undefined, without calling anything', async () => {
+      const { sut, inner } = setup();
+      const texts = ['a', 'b'];
+      await sut.store(texts, await inner.classify(texts, { includeScores: true }));
+      const out = await sut.lookup(['b', 'c', 'a']);
+      expect(out[0]?.labels).toBeDefined();
+      expect(out[1]).toBeUndefined();
+      expect(out[2]?.model).toBe('fake@rev1');
+    });
+  });
+
+  describe('metrics', () => {
+    it('exports hits and misses per level and the hit ratio', async () => {
+      const { sut, inner, registry } = setup();
+      await sut.classify(inner, ['a', 'b']);
+      await sut.classify(inner, ['a', 'c']);
+      const text = await registry.metrics();
+      expect(text).toContain('emo_cache_hits_total{level="l1"} 1');
+      expect(text).toContain('emo_cache_misses_total{level="l1"} 3');
+      expect(text).toContain('emo_cache_hit_ratio 0.25');
+      expect(text).toContain('emo_cache_l1_entries 3');
+    });
+  });
+});

@@ -1,0 +1,313 @@
+// The two-level result cache in front of any classifier with the engine's `classify(texts, opts)`:
+// L1 (in-process LRU) → L2 (shared Redis, one MGET per call) → the classifier for what is left,
+// then write L1 + L2. Results come back in input order; ItemErrors are never cached; the same
+// text in flight twice in one process (in one call or across concurrent calls) is computed once.
+// Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way.
+import type { ClassificationResult, ItemError } from '@emo/contracts';
+import { ResultCodec } from './codec/result-codec';
+import type { CacheNamespace } from './keys/cache-namespace';
+import type { L1ResultCache } from './l1/l1-result-cache';
+import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
+import type { L2ResultStore } from './l2/l2-result-store';
+import type { CacheMetrics } from './metrics/cache-metrics';
+import type { CacheStats } from './cache-stats';
+
+export type Outcome = ClassificationResult | ItemError;
+
+export interface ClassifyOptionsLike {
+  readonly includeScores?: boolean;
+}
+
+/** Anything shaped like InferenceEngine.classify. */
+export interface TextClassifier<O extends ClassifyOptionsLike = ClassifyOptionsLike> {
+  classify(texts: readonly unknown[], opts?: O): Promise<Outcome[]>;
+}
+
+export interface TwoLevelCacheOptions {
+  readonly namespace: CacheNamespace;
+  readonly l1?: L1ResultCache;
+  readonly l2?: L2ResultStore;
+  readonly metrics: CacheMetrics;
+  /** Default of includeScores when a call does not say (INCLUDE_SCORES). */
+  readonly includeScores?: boolean;
+  /** Texts longer than this bypass the cache (their answer depends on LONG_TEXT_POLICY). */
+  readonly maxTextChars?: number;
+  readonly compression?: 'none' | 'deflate';
+  readonly compressMinBytes?: number;
+  readonly policy?: EvictionPolicyCheck;
+}
+
+/** What a computation in flight settles to: an encoded value, or an outcome that is not cached. */
+type Settled = Buffer | Outcome;
+
+interface Deferred {
+  readonly promise: Promise<Settled>;
+  resolve(value: Settled): void;
+  reject(error: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: (v: Settled) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<Settled>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // waiters see the rejection; nobody waiting is not an error
+  return { promise, resolve, reject };
+}
+
+export class TwoLevelCache {
+  readonly codec: ResultCodec;
+  readonly namespace: CacheNamespace;
+  private readonly inFlight = new Map<string, Deferred>();
+  private readonly pendingWrites = new Set<Promise<void>>();
+  private readonly detachMetrics: () => void;
+  private readonly counts = { lookups: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, coalesced: 0, computed: 0, bypassed: 0, corrupt: 0 };
+
+  constructor(private readonly opts: TwoLevelCacheOptions) {
+    this.namespace = opts.namespace;
+    this.codec = new ResultCodec({ labels: opts.namespace.model.labels, modelId: opts.namespace.modelId, compression: opts.compression, compressMinBytes: opts.compressMinBytes });
+    this.detachMetrics = opts.metrics.attach({
+      l1Entries: () => opts.l1?.entries ?? 0,
+      l1Bytes: () => opts.l1?.bytes ?? 0,
+      l1Evictions: () => opts.l1?.evictions ?? 0,
+      lookups: () => this.counts.lookups,
+      hits: () => this.counts.l1Hits + this.counts.l2Hits + this.counts.coalesced,
+    });
+  }
+
+  get l2(): L2ResultStore | undefined {
+    return this.opts.l2;
+  }
+
+  /** Key of a cacheable text; undefined for values that must go to the classifier as they are. */
+  keyOf(text: unknown): string | undefined {
+    if (typeof text !== 'string' || text.length > (this.opts.maxTextChars ?? Number.POSITIVE_INFINITY)) return undefined;
+    return this.namespace.key(text);
+  }
+
+  /** A classifier that answers through this cache. */
+  wrap<O extends ClassifyOptionsLike>(inner: TextClassifier<O>): TextClassifier<O> {
+    return { classify: (texts, opts) => this.classify(inner, texts, opts) };
+  }
+
+  /** Hits only (L1, then L2); undefined where the classifier is needed. For the API: answer hits without enqueuing. */
+  async lookup(texts: readonly unknown[], opts: ClassifyOptionsLike = {}): Promise<(ClassificationResult | undefined)[]> {
+    const includeScores = opts.includeScores ?? this.opts.includeScores ?? false;
+    const out = new Array<ClassificationResult | undefined>(texts.length).fill(undefined);
+    const { positions, toFetch } = this.fromL1(texts, includeScores, out, false);
+    const values = await (this.opts.l2?.mget(toFetch) ?? Promise.resolve([]));
+    toFetch.forEach((key, k) => {
+      const result = this.acceptL2(key, values[k], includeScores);
+      for (const i of positions.get(key) ?? []) out[i] = result && { ...result };
+    });
+    return out;
+  }
+
+  /** Stores results computed elsewhere (the API after a job completes, warming): ItemErrors are skipped. */
+  async store(texts: readonly unknown[], outcomes: readonly Outcome[]): Promise<void> {
+    const writes: [string, Buffer][] = [];
+    texts.forEach((text, i) => {
+      const key = this.keyOf(text);
+      const value = key && !('error' in outcomes[i]) ? this.codec.encode(outcomes[i] as ClassificationResult) : undefined;
+      if (key && value) {
+        this.opts.l1?.set(key, value);
+        writes.push([key, value]);
+      }
+    });
+    await this.opts.l2?.setMany(writes);
+  }
+
+  async classify<O extends ClassifyOptionsLike>(inner: TextClassifier<O>, texts: readonly unknown[], opts?: O): Promise<Outcome[]> {
+    const includeScores = opts?.includeScores ?? this.opts.includeScores ?? false;
+    const out = new Array<Outcome>(texts.length);
+    const { positions, toFetch, waits, bypass } = this.fromL1(texts, includeScores, out, true);
+    const fill = (key: string, settled: Settled) => {
+      const outcome = Buffer.isBuffer(settled) ? this.codec.decode(settled, includeScores) : 'error' in settled ? settled : stripScores(settled, includeScores);
+      for (const i of positions.get(key) ?? []) out[i] = outcome ? { ...outcome } : { error: { code: 'INTERNAL', message: 'cached value failed to decode' } };
+    };
+    const awaited = waits.map(([key, d]) => d.promise.then((s) => fill(key, s)));
+    if (toFetch.length > 0 || bypass.length > 0) {
+      const mine = toFetch.map((key) => {
+        const d = deferred();
+        this.inFlight.set(key, d);
+        return d;
+      });
+      try {
+        const values = await (this.opts.l2?.mget(toFetch) ?? Promise.resolve([]));
+        const missKeys: string[] = [];
+        const missDeferreds: Deferred[] = [];
+        toFetch.forEach((key, k) => {
+          const value = values[k];
+          if (value && this.codec.decode(value, false)) {
+            this.counts.l2Hits++;
+            this.opts.metrics.hits.inc({ level: 'l2' });
+            this.opts.l1?.set(key, value);
+            mine[k].resolve(value);
+            fill(key, value);
+            return;
+          }
+          if (value) this.countCorrupt('l2');
+          if (this.opts.l2) {
+            this.counts.l2Misses++;
+            this.opts.metrics.misses.inc({ level: 'l2' });
+          }
+          missKeys.push(key);
+          missDeferreds.push(mine[k]);
+        });
+        if (missKeys.length > 0 || bypass.length > 0) {
+          const inputs = [...missKeys.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
+          const computed = await inner.classify(inputs, { ...opts, includeScores: true } as O);
+          this.counts.computed += missKeys.length;
+          const writes: [string, Buffer][] = [];
+          missKeys.forEach((key, k) => {
+            const outcome = computed[k];
+            const value = 'error' in outcome ? undefined : this.codec.encode(outcome);
+            if (value) {
+              this.opts.l1?.set(key, value);
+              writes.push([key, value]);
+            }
+            const settled: Settled = value ?? outcome;
+            missDeferreds[k].resolve(settled);
+            fill(key, settled);
+          });
+          bypass.forEach((i, k) => {
+            const outcome = computed[missKeys.length + k];
+            out[i] = 'error' in outcome ? outcome : stripScores(outcome, includeScores);
+          });
+          this.track(this.opts.l2?.setMany(writes));
+        }
+      } catch (e) {
+        for (const d of mine) d.reject(e);
+        throw e;
+      } finally {
+        toFetch.forEach((key, k) => {
+          if (this.inFlight.get(key) === mine[k]) this.inFlight.delete(key);
+        });
+      }
+    }
+    await Promise.all(awaited);
+    return out;
+  }
+
+  /** Waits for L2 writes started by earlier calls (tests, shutdown). */
+  async drain(): Promise<void> {
+    while (this.pendingWrites.size > 0) await Promise.all([...this.pendingWrites]);
+  }
+
+  stats(): CacheStats {
+    const c = this.counts;
+    const l1 = this.opts.l1;
+    const l2 = this.opts.l2;
+    const hits = c.l1Hits + c.l2Hits + c.coalesced;
+    const rate = (h: number, n: number) => (n === 0 ? 0 : Math.round((h / n) * 10_000) / 10_000);
+    return {
+      model: this.namespace.modelId,
+      namespace: this.namespace.prefix,
+      lookups: c.lookups,
+      hits,
+      hitRate: rate(hits, c.lookups),
+      computed: c.computed,
+      coalesced: c.coalesced,
+      bypassed: c.bypassed,
+      corrupt: c.corrupt,
+      inFlight: this.inFlight.size,
+      l1: l1
+        ? { enabled: true, hits: c.l1Hits, misses: c.l1Misses, hitRate: rate(c.l1Hits, c.l1Hits + c.l1Misses), entries: l1.entries, bytes: l1.bytes, maxEntries: l1.options.maxEntries, maxBytes: l1.options.maxBytes, ttlSeconds: l1.options.ttlSeconds, evictions: l1.evictions, expirations: l1.expirations }
+        : { enabled: false },
+      l2: l2
+        ? { enabled: true, state: l2.state, hits: c.l2Hits, misses: c.l2Misses, hitRate: rate(c.l2Hits, c.l2Hits + c.l2Misses), errors: l2.errors, skipped: l2.skipped, latencyMs: l2.latency.summary(), ...(this.opts.policy ? { policy: this.opts.policy } : {}) }
+        : { enabled: false },
+    };
+  }
+
+  /** Waits for pending writes and detaches the gauges; the Redis connection belongs to whoever made it. */
+  async close(): Promise<void> {
+    await this.drain();
+    this.detachMetrics();
+  }
+
+  /** L1 pass shared by lookup and classify: fills hits into `out`, groups the rest by key. */
+  private fromL1(texts: readonly unknown[], includeScores: boolean, out: (Outcome | undefined)[], joinInFlight: boolean) {
+    const positions = new Map<string, number[]>();
+    const bypass: number[] = [];
+    texts.forEach((text, i) => {
+      const key = this.keyOf(text);
+      if (key === undefined) {
+        bypass.push(i);
+        return;
+      }
+      const at = positions.get(key);
+      if (at) at.push(i);
+      else positions.set(key, [i]);
+    });
+    this.counts.bypassed += bypass.length;
+    this.counts.lookups += texts.length - bypass.length;
+    const toFetch: string[] = [];
+    const waits: [string, Deferred][] = [];
+    for (const [key, at] of positions) {
+      if (at.length > 1) {
+        this.counts.coalesced += at.length - 1;
+        this.opts.metrics.hits.inc({ level: 'coalesced' }, at.length - 1);
+      }
+      const value = this.opts.l1?.get(key);
+      const result = value && this.codec.decode(value, includeScores);
+      if (result) {
+        this.counts.l1Hits++;
+        this.opts.metrics.hits.inc({ level: 'l1' });
+        out[at[0]] = result;
+        for (let k = 1; k < at.length; k++) out[at[k]] = { ...result };
+        continue;
+      }
+      if (value) {
+        this.countCorrupt('l1');
+        this.opts.l1?.delete(key);
+      }
+      if (this.opts.l1) {
+        this.counts.l1Misses++;
+        this.opts.metrics.misses.inc({ level: 'l1' });
+      }
+      const pending = joinInFlight ? this.inFlight.get(key) : undefined;
+      if (pending) {
+        this.counts.coalesced++;
+        this.opts.metrics.hits.inc({ level: 'coalesced' });
+        waits.push([key, pending]);
+      } else toFetch.push(key);
+    }
+    return { positions, toFetch, waits, bypass };
+  }
+
+  private acceptL2(key: string, value: Buffer | undefined, includeScores: boolean): ClassificationResult | undefined {
+    const result = value && this.codec.decode(value, includeScores);
+    if (result) {
+      this.counts.l2Hits++;
+      this.opts.metrics.hits.inc({ level: 'l2' });
+      this.opts.l1?.set(key, value);
+      return result;
+    }
+    if (value) this.countCorrupt('l2');
+    if (this.opts.l2) {
+      this.counts.l2Misses++;
+      this.opts.metrics.misses.inc({ level: 'l2' });
+    }
+    return undefined;
+  }
+
+  private countCorrupt(level: 'l1' | 'l2'): void {
+    this.counts.corrupt++;
+    this.opts.metrics.corrupt.inc({ level });
+  }
+
+  private track(write: Promise<void> | undefined): void {
+    if (!write) return;
+    this.pendingWrites.add(write);
+    void write.finally(() => this.pendingWrites.delete(write));
+  }
+}
+
+function stripScores(result: ClassificationResult, includeScores: boolean): ClassificationResult {
+  if (includeScores || result.scores === undefined) return result;
+  const { scores: _scores, ...rest } = result;
+  return rest;
+}

@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import type { Setting } from './setting';
 import { cacheSettings } from './settings/cache.settings';
-import { cacheSettings } from './settings/cache.settings';
 import { engineSettings } from './settings/engine.settings';
 import { fleetSettings } from './settings/fleet.settings';
 import { runtimeSettings } from './settings/runtime.settings';
@@ -11,7 +10,6 @@ import { runtimeSettings } from './settings/runtime.settings';
 export const SETTINGS = {
   ...runtimeSettings,
   ...engineSettings,
-  ...cacheSettings,
   ...cacheSettings,
   ...fleetSettings,
 } as const;

@@ -63,7 +63,9 @@ export class L2ResultStore {
       const values = await this.withTimeout(this.redis.mgetBuffer(...keys), 'mget');
       this.succeeded('mget', started);
       const out = values.map((v) => v ?? undefined);
-      for (const v of out) v ? this.hits++ : this.misses++;
+      const found = out.filter((v) => v !== undefined).length;
+      this.hits += found;
+      this.misses += out.length - found;
       return out;
     } catch (e) {
       this.failed('mget', e);

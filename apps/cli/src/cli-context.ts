@@ -1,4 +1,7 @@
 // What every command needs: the validated config (with flag overrides), a logger, an engine.
+// The engine answers through the result cache: L1 only by default (no Redis needed), plus the
+// Redis L2 when CACHE_CLI_L2=true (see docs/cache.md).
+import { createResultCache, modelIdentityOf, withResultCache, type ResultCacheHandle } from '@emo/cache';
 import { loadConfig, type AppConfig, type Env } from '@emo/config';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { createLogger, type Logger } from '@emo/profiler';
@@ -34,6 +37,12 @@ export class CliContext {
     });
     const engine = await InferenceEngine.create(engineOptionsFromConfig(config, (m) => this.logger.warn(m)));
     this.logger.debug({ model: engine.modelId, provider: engine.provider, cachedOptimizedModel: engine.optimizedModelFromCache }, 'engine ready');
-    return engine;
+    const handle = await this.resultCache(engine, config, config.cacheL2Enabled && config.cacheCliL2);
+    return handle ? withResultCache(engine, handle.cache, () => handle.close()) : engine;
+  }
+
+  /** The result cache for an engine's model (undefined when CACHE_ENABLED=false). */
+  async resultCache(engine: InferenceEngine, config: AppConfig, l2: boolean): Promise<ResultCacheHandle | undefined> {
+    return createResultCache({ config, model: modelIdentityOf(engine, config.precision), l2, logger: this.logger });
   }
 }

@@ -4,6 +4,7 @@ import { AppError } from '@emo/contracts';
 import { CliContext } from './cli-context';
 import { registerBackfill } from './commands/backfill.command';
 import { registerBench } from './commands/bench.command';
+import { registerCache } from './commands/cache.command';
 import { registerClassify } from './commands/classify.command';
 import { registerConfig } from './commands/config.command';
 import { registerEval } from './commands/eval.command';
@@ -19,6 +20,7 @@ export function buildProgram(ctx = new CliContext()): Command {
   registerBackfill(program, ctx);
   registerEval(program, ctx);
   registerBench(program, ctx);
+  registerCache(program, ctx);
   registerConfig(program, ctx);
   for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => undefined });
   return program;

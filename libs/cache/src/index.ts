@@ -11,3 +11,4 @@ export * from './metrics/cache-metrics';
 export * from './metrics/latency-window';
 export * from './two-level-cache';
 export * from './with-result-cache';
+export * from './l2/cache-store-report';

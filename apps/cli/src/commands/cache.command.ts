@@ -1,0 +1,121 @@
+// `emo cache warm|stats|flush`: the shared L2 result cache on CACHE_REDIS_URL (default REDIS_URL),
+// namespaced per model revision under QUEUE_PREFIX. These commands always use Redis, whatever
+// CACHE_CLI_L2 says: warming or flushing a process-local L1 would do nothing.
+import type { Command } from 'commander';
+import { CacheNamespace, cacheRedisUrlOf, cacheStoreReport, createCacheRedis, readPhraseFile, unlinkMatching, warmCache, type CacheModelIdentity } from '@emo/cache';
+import type { AppConfig } from '@emo/config';
+import { AppError } from '@emo/contracts';
+import { loadModelBundle, resolveModelDir } from '@emo/model';
+import type { CliContext } from '../cli-context';
+
+interface CacheFlags {
+  json?: boolean;
+  model?: string;
+  precision?: string;
+  file?: string;
+  allRevisions?: boolean;
+  url?: string;
+  apiKey?: string;
+}
+
+export function registerCache(program: Command, ctx: CliContext): void {
+  const cache = program.command('cache').description('the shared result cache (L2 Redis): warm, stats, flush');
+  const common = (c: Command) =>
+    c
+      .option('--model <dir>', 'model bundle directory (default: MODEL_DIR or the shipped model)')
+      .option('--precision <p>', 'fp32|int8|fp16 variant of the model')
+      .option('--json', 'one JSON object on stdout');
+
+  common(cache.command('warm').description('classify phrases (one per line, # comments) into L1 and L2'))
+    .requiredOption('--file <path>', 'phrase list')
+    .action(async (flags: CacheFlags) => {
+      const phrases = await readPhraseFile(flags.file!);
+      const config = configFor(ctx, flags);
+      const engine = await ctx.engine(flags, { cacheEnabled: false });
+      const handle = await ctx.resultCache(engine, { ...config, cacheEnabled: true }, true);
+      try {
+        const summary = await warmCache(handle!.cache, engine, phrases, {
+          classify: { priority: 'bulk' },
+          onProgress: (n) => process.stderr.write(`\rwarmed ${n}/${phrases.length}`),
+        });
+        process.stderr.write('\n');
+        const l2 = handle!.cache.stats().l2;
+        if (l2.enabled && l2.state === 'down') throw new AppError('CACHE_UNAVAILABLE', `the cache Redis did not answer; nothing was stored in L2 (${redact(cacheRedisUrlOf(config))})`);
+        print(flags, { model: engine.modelId, ...summary }, (s) => `warmed ${s.texts} phrases for ${s.model}: ${s.computed} computed, ${s.alreadyCached} already cached, ${s.errors} errors, ${s.ms} ms`);
+      } finally {
+        await handle?.close();
+        await engine.close();
+      }
+    });
+
+  common(cache.command('stats').description("L2 keys and bytes of the model's namespace, eviction policy, Redis counters; or a running API's stats with --url"))
+    .option('--url <url>', 'API base URL: print its GET /v1/cache/stats instead')
+    .option('--api-key <key>', 'API key for --url')
+    .action(async (flags: CacheFlags) => {
+      if (flags.url) {
+        const res = await fetch(new URL('/v1/cache/stats', flags.url), { headers: flags.apiKey ? { authorization: `Bearer ${flags.apiKey}` } : {} });
+        if (!res.ok) throw new AppError('CACHE_UNAVAILABLE', `GET /v1/cache/stats answered ${res.status}`);
+        process.stdout.write(`${JSON.stringify(await res.json(), null, flags.json ? undefined : 2)}\n`);
+        return;
+      }
+      await withRedis(ctx, flags, async (redis, namespace, config) => {
+        const report = await cacheStoreReport(redis, namespace, config.cacheRedisUrl === undefined || config.cacheRedisUrl === config.redisUrl);
+        print(flags, report, (r) =>
+          [
+            `model             ${r.model}`,
+            `namespace         ${r.namespace}`,
+            `keys              ${r.keys} (~${r.approxBytes} bytes); all revisions: ${r.keysAllRevisions}`,
+            `eviction policy   ${r.policy.policy ?? '?'} (${r.policy.verdict})${r.policy.advice ? `\n  ${r.policy.advice}` : ''}`,
+            `redis memory      ${r.redis.usedMemoryBytes ?? '?'} bytes used, maxmemory ${r.redis.maxmemoryBytes ?? '?'}`,
+            `redis counters    evicted_keys ${r.redis.evictedKeys ?? '?'}, keyspace_hits ${r.redis.keyspaceHits ?? '?'}, keyspace_misses ${r.redis.keyspaceMisses ?? '?'}`,
+          ].join('\n'),
+        );
+      });
+    });
+
+  common(cache.command('flush').description("drop one model revision's cached results (SCAN + UNLINK; never FLUSHALL)"))
+    .option('--all-revisions', 'drop every revision of the model name')
+    .action(async (flags: CacheFlags) => {
+      await withRedis(ctx, flags, async (redis, namespace) => {
+        const pattern = namespace.pattern(flags.allRevisions);
+        const removed = await unlinkMatching(redis, pattern);
+        print(flags, { model: namespace.modelId, pattern, removed }, (r) => `removed ${r.removed} cached results matching ${r.pattern}`);
+      });
+    });
+}
+
+function configFor(ctx: CliContext, flags: CacheFlags): AppConfig {
+  return ctx.config({ ...(flags.model ? { modelDir: flags.model } : {}), ...(flags.precision ? { precision: flags.precision } : {}) });
+}
+
+/** The model's cache identity from its bundle, without starting inference threads. */
+async function identityOf(config: AppConfig): Promise<CacheModelIdentity> {
+  const bundle = await loadModelBundle(resolveModelDir(config.modelDir));
+  const maxLength = Math.min(config.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER);
+  return { name: bundle.name, revision: bundle.revision, thresholdsVersion: bundle.thresholdsVersion, labels: bundle.labels, precision: config.precision, maxLength };
+}
+
+async function withRedis(
+  ctx: CliContext,
+  flags: CacheFlags,
+  fn: (redis: ReturnType<typeof createCacheRedis>, namespace: CacheNamespace, config: AppConfig) => Promise<void>,
+): Promise<void> {
+  const config = configFor(ctx, flags);
+  const namespace = new CacheNamespace(config.queuePrefix, await identityOf(config), config.cacheTextNormalization);
+  const url = cacheRedisUrlOf(config);
+  const redis = createCacheRedis(url, 5000);
+  try {
+    await redis.connect().catch((e: Error) => {
+      throw new AppError('CACHE_UNAVAILABLE', `cannot reach the cache Redis at ${redact(url)} (${e.message})`);
+    });
+    await fn(redis, namespace, config);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
+
+function print<T>(flags: CacheFlags, value: T, human: (v: T) => string): void {
+  process.stdout.write(`${flags.json ? JSON.stringify(value) : human(value)}\n`);
+}

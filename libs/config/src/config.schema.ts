@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Setting } from './setting';
 import { cacheSettings } from './settings/cache.settings';
+import { batchingSettings } from './settings/batching.settings';
 import { engineSettings } from './settings/engine.settings';
 import { fleetSettings } from './settings/fleet.settings';
 import { runtimeSettings } from './settings/runtime.settings';
@@ -10,6 +11,7 @@ import { runtimeSettings } from './settings/runtime.settings';
 export const SETTINGS = {
   ...runtimeSettings,
   ...engineSettings,
+  ...batchingSettings,
   ...cacheSettings,
   ...fleetSettings,
 } as const;

@@ -1,6 +1,7 @@
 // Maps the one app config onto engine options.
 import type { AppConfig } from '@emo/config';
 import type { EngineOptions } from './inference-engine';
+import { batchPolicyFromConfig } from './scheduling/batch-scheduler-factory';
 
 export function engineOptionsFromConfig(config: AppConfig, onWarning?: (message: string) => void): EngineOptions {
   return {
@@ -13,6 +14,7 @@ export function engineOptionsFromConfig(config: AppConfig, onWarning?: (message:
     maxSequenceLength: config.maxSequenceLength,
     batchMaxTokens: config.batchMaxTokens,
     batchMaxSize: config.batchMaxSize,
+    batchPolicy: batchPolicyFromConfig(config),
     includeScores: config.includeScores,
     maxTextChars: config.maxTextChars,
     longTextPolicy: config.longTextPolicy,

@@ -1,6 +1,9 @@
 export * from './batching/length-sorted-batches';
 export * from './batching/padded-batch';
 export * from './inference-engine';
+export * from './scheduling/batch-scheduler-factory';
+export * from './scheduling/continuous-batch-scheduler';
+export * from './scheduling/system-time';
 export * from './postprocess/score-postprocessor';
 export type { GraphOptimizationLevel, SessionRequest } from './session/ort-session-factory';
 export * from './thread/inference-pool';

@@ -1,11 +1,15 @@
-// The in-process engine: validate → tokenize → length-sorted, token-budgeted batches → thread
-// pool → postprocess, with results in input order. The CLI runs it directly; the worker app
-// runs it behind the queue.
+// The in-process engine: validate → tokenize → the shared batch scheduler (token budgets,
+// priorities, deadlines, adaptive size: libs/batching) → thread pool → postprocess, with
+// results in input order. Concurrent classify() calls share batches. The CLI runs it directly;
+// the worker app runs it behind the queue.
 import { AppError, checkText, type ClassificationResult, type ItemError, type TextPolicy } from '@emo/contracts';
+import type { BatchParamsStore, MemoryProbe, Priority } from '@emo/batching';
 import { loadModelBundle, resolveModelDir, type ModelBundle } from '@emo/model';
 import { planLengthSortedBatches, type BatchLimits } from './batching/length-sorted-batches';
 import { padBatch } from './batching/padded-batch';
 import { scoresFromLogits, toResult, type PostprocessSpec } from './postprocess/score-postprocessor';
+import { createBatchScheduler, type BatchPolicyOptions } from './scheduling/batch-scheduler-factory';
+import type { ContinuousBatchScheduler, OutputRow } from './scheduling/continuous-batch-scheduler';
 import type { GraphOptimizationLevel } from './session/ort-session-factory';
 import { InferencePool } from './thread/inference-pool';
 import { BundleTokenizer } from './tokenization/bundle-tokenizer';
@@ -21,6 +25,14 @@ export interface EngineOptions extends TextPolicy {
   readonly batchMaxTokens: number;
   readonly batchMaxSize: number;
   readonly includeScores: boolean;
+  /** The dynamic batch optimizer; absent fields take the documented config defaults. */
+  readonly batchPolicy?: Partial<BatchPolicyOptions>;
+  /** Where learned batching parameters live per model + device (Redis in the fleet), so new workers start warm. */
+  readonly batchParamsStore?: BatchParamsStore;
+  /** Free device memory (GPU: nvidia-smi reader); default on CPU: the RSS budget of batchPolicy.memoryBudgetMb. */
+  readonly memoryProbe?: MemoryProbe;
+  /** Names the device in the learned-parameters key (e.g. the GPU model); default: the provider and host CPU. */
+  readonly deviceName?: string;
   readonly onWarning?: (message: string) => void;
 }
 
@@ -37,8 +49,10 @@ export interface EngineStats {
 /** Per-call options; priority and deadline are honoured by the scheduler (see libs/batching). */
 export interface ClassifyOptions {
   readonly includeScores?: boolean;
+  /** Fixed limits for this call's own batches, bypassing the shared scheduler (benchmarks, parity checks). */
   readonly limits?: BatchLimits;
-  readonly priority?: 'interactive' | 'bulk';
+  /** Default `bulk`; `interactive` texts go first (bulk ages, so it never starves). */
+  readonly priority?: Priority;
   /** Absolute time (ms since epoch) after which an item fails with DEADLINE_EXCEEDED. */
   readonly deadlineAt?: number;
 }
@@ -48,14 +62,16 @@ export function isItemError(outcome: ItemOutcome): outcome is ItemError {
 }
 
 export class InferenceEngine {
-  readonly stats: EngineStats = { texts: 0, batches: 0, paddedTokens: 0, realTokens: 0, inferMs: 0 };
-
   private constructor(
     readonly bundle: ModelBundle,
     readonly tokenizer: BundleTokenizer,
     private readonly pool: InferencePool,
     private readonly options: EngineOptions,
     private readonly spec: PostprocessSpec,
+    /** The one owner of pending texts; public for metrics and benchmarks (budgets, p95, pending). */
+    readonly scheduler: ContinuousBatchScheduler,
+    /** Totals over every batch run, scheduled or planned. */
+    readonly stats: EngineStats,
   ) {}
 
   static async create(options: EngineOptions): Promise<InferenceEngine> {
@@ -81,7 +97,21 @@ export class InferenceEngine {
       thresholds: bundle.thresholds,
       modelId: `${bundle.name}@${bundle.revision}`,
     };
-    return new InferenceEngine(bundle, tokenizer, pool, options, spec);
+    const stats: EngineStats = { texts: 0, batches: 0, paddedTokens: 0, realTokens: 0, inferMs: 0 };
+    const scheduler = await createBatchScheduler({
+      pool,
+      padId: tokenizer.padId,
+      modelId: spec.modelId,
+      options,
+      onBatch: (r) => {
+        stats.batches++;
+        stats.texts += r.texts;
+        stats.paddedTokens += r.paddedTokens;
+        stats.realTokens += r.realTokens;
+        stats.inferMs += r.inferMs;
+      },
+    });
+    return new InferenceEngine(bundle, tokenizer, pool, options, spec, scheduler, stats);
   }
 
   /** `<name>@<revision>` as it appears in every result. */
@@ -119,20 +149,41 @@ export class InferenceEngine {
         outcomes[i] = { error: { code: err.code, message: err.message } };
       }
     });
-    const scores = await this.scoreEncoded(encoded, opts.limits);
+    const scores = opts.limits
+      ? await this.scoreEncoded(encoded, opts.limits)
+      : await this.scoreScheduled(encoded, { priority: opts.priority, deadlineAt: opts.deadlineAt });
     const includeScores = opts.includeScores ?? this.options.includeScores;
     valid.forEach((inputIndex, k) => {
-      const result = toResult(scores[k], this.spec, includeScores);
+      const score = scores[k];
+      if (score instanceof AppError) {
+        outcomes[inputIndex] = { error: { code: score.code, message: score.message } };
+        return;
+      }
+      const result = toResult(score, this.spec, includeScores);
       if (truncated[k]) result.truncated = true;
       outcomes[inputIndex] = result;
     });
     return outcomes;
   }
 
-  /** Raw per-label scores (sigmoid/softmax) for token id sequences, in input order. */
-  async scoreEncoded(encoded: readonly Int32Array[], limits: BatchLimits = this.limits): Promise<Float32Array[]> {
-    const plan = planLengthSortedBatches(encoded.map((e) => e.length), limits);
-    return this.runPlan(encoded, plan);
+  /**
+   * Raw per-label scores (sigmoid/softmax) for token id sequences, in input order. With `limits`
+   * this call's texts are planned alone with those limits; without, they go through the shared
+   * scheduler as bulk.
+   */
+  async scoreEncoded(encoded: readonly Int32Array[], limits?: BatchLimits): Promise<Float32Array[]> {
+    if (limits) return this.runPlan(encoded, planLengthSortedBatches(encoded.map((e) => e.length), limits));
+    const scores = await this.scoreScheduled(encoded, {});
+    return scores.map((s) => {
+      if (s instanceof AppError) throw s;
+      return s;
+    });
+  }
+
+  /** Through the shared scheduler: scores, or the text's own error (DEADLINE_EXCEEDED, OUT_OF_MEMORY), in input order. */
+  private async scoreScheduled(encoded: readonly Int32Array[], opts: { priority?: Priority; deadlineAt?: number }): Promise<(Float32Array | AppError)[]> {
+    const rows = await this.scheduler.submit(encoded, opts);
+    return rows.map((r: OutputRow | AppError) => (r instanceof AppError ? r : scoresFromLogits(r.out.logits, r.row, r.out.numLabels, this.bundle.problemType)));
   }
 
   /** Runs a given batch plan (lists of indices into `encoded`); results in input order. */
@@ -156,6 +207,7 @@ export class InferenceEngine {
   }
 
   async close(): Promise<void> {
+    this.scheduler.close();
     await this.pool.close();
   }
 }

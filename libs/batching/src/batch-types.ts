@@ -1,0 +1,39 @@
+// The vocabulary shared by the queue, the controller and the engine glue.
+
+export type Priority = 'interactive' | 'bulk';
+
+/** One text waiting for a batch: its token length decides its padded cost, the rest its order. */
+export interface PendingItem<T> {
+  /** Arrival order, unique per queue. */
+  readonly seq: number;
+  /** Tokens of this text (≥ 1); a batch costs texts × its longest length. */
+  readonly length: number;
+  readonly priority: Priority;
+  readonly enqueuedAt: number;
+  /** Absolute ms since the epoch after which the item is worthless. */
+  readonly deadlineAt?: number;
+  readonly payload: T;
+}
+
+/** Limits of one batch: padded tokens (texts × longest) and texts. */
+export interface BatchBudget {
+  readonly maxTokens: number;
+  readonly maxSize: number;
+}
+
+/** The budgets in force: `urgent` for batches led by interactive (or aged bulk) items, `bulk` otherwise. */
+export interface BatchBudgets {
+  readonly urgent: BatchBudget;
+  readonly bulk: BatchBudget;
+}
+
+export interface AssembledBatch<T> {
+  readonly items: PendingItem<T>[];
+  /** Led by an interactive or an aged bulk item (built under the urgent budget). */
+  readonly urgent: boolean;
+  readonly longest: number;
+  /** texts × longest: what the device actually computes. */
+  readonly paddedTokens: number;
+}
+
+export const paddedCost = (texts: number, longest: number): number => texts * longest;

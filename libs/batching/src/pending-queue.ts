@@ -1,0 +1,239 @@
+// The one owner of pending texts (TEI's queue.rs, in-process): texts wait here until the engine
+// asks for the next batch. Order: interactive first, bulk by age — a bulk text counts as
+// arrived `bulkAgingMs` later than it did, so once it has waited that long it goes ahead of
+// every interactive text that came after (bulk never starves). A batch is built around the most
+// urgent text; the rest of it comes from the per-length buckets, picking neighbours that add the
+// least padding, within a token budget (texts × longest) and a maximum size.
+import { paddedCost, type AssembledBatch, type BatchBudgets, type PendingItem, type Priority } from './batch-types';
+
+export interface PendingQueueOptions {
+  /** How long a bulk text waits before it ranks with interactive texts (by arrival). */
+  readonly bulkAgingMs: number;
+  /** How many urgent texts one assembly looks at (bounds the work per batch). */
+  readonly urgentScanLimit?: number;
+}
+
+export interface EnqueueRequest<T> {
+  readonly length: number;
+  readonly priority: Priority;
+  readonly deadlineAt?: number;
+  readonly payload: T;
+}
+
+interface Entry<T> {
+  readonly item: PendingItem<T>;
+  taken: boolean;
+}
+
+/** Entries in arrival order with lazy removal: taken entries are skipped, compacted now and then. */
+class EntryList<T> {
+  entries: Entry<T>[] = [];
+  head = 0;
+  live = 0;
+
+  push(entry: Entry<T>): void {
+    this.entries.push(entry);
+    this.live++;
+  }
+
+  front(): Entry<T> | undefined {
+    while (this.head < this.entries.length && this.entries[this.head].taken) this.head++;
+    return this.entries[this.head];
+  }
+
+  compact(): void {
+    this.front();
+    if (this.head > 64 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** Walks the length buckets from one length up or down, each bucket oldest first, skipping taken entries. */
+class BucketCursor<T> {
+  private index: number;
+
+  constructor(
+    private readonly buckets: (EntryList<T> | undefined)[],
+    private length: number,
+    private readonly step: 1 | -1,
+  ) {
+    this.index = buckets[length]?.head ?? 0;
+  }
+
+  peek(): Entry<T> | undefined {
+    while (this.length >= 1 && this.length < this.buckets.length) {
+      const bucket = this.buckets[this.length];
+      if (bucket && bucket.live > 0) {
+        while (this.index < bucket.entries.length) {
+          const entry = bucket.entries[this.index];
+          if (!entry.taken) return entry;
+          this.index++;
+        }
+      }
+      this.length += this.step;
+      this.index = this.buckets[this.length]?.head ?? 0;
+    }
+    return undefined;
+  }
+}
+
+export class PendingQueue<T> {
+  private nextSeq = 0;
+  private live = 0;
+  private readonly interactive = new EntryList<T>();
+  private readonly bulk = new EntryList<T>();
+  private readonly buckets: (EntryList<T> | undefined)[] = [];
+  private withDeadline: Entry<T>[] = [];
+  private readonly urgentScanLimit: number;
+
+  constructor(private readonly options: PendingQueueOptions) {
+    this.urgentScanLimit = options.urgentScanLimit ?? 1024;
+  }
+
+  /** Texts waiting. */
+  get size(): number {
+    return this.live;
+  }
+
+  push(request: EnqueueRequest<T>, now: number): PendingItem<T> {
+    const length = Math.max(1, Math.ceil(request.length));
+    const item: PendingItem<T> = { seq: this.nextSeq++, length, priority: request.priority, enqueuedAt: now, deadlineAt: request.deadlineAt, payload: request.payload };
+    const entry: Entry<T> = { item, taken: false };
+    (item.priority === 'interactive' ? this.interactive : this.bulk).push(entry);
+    (this.buckets[length] ??= new EntryList<T>()).push(entry);
+    if (item.deadlineAt !== undefined) this.withDeadline.push(entry);
+    this.live++;
+    return item;
+  }
+
+  /** True when an interactive text waits: it must go before anything prepared ahead. */
+  hasUrgent(): boolean {
+    return this.interactive.live > 0;
+  }
+
+  /** Removes and returns the texts that can no longer meet their deadline (`minLatencyMs`: the fastest a text of that length could finish). */
+  expire(now: number, minLatencyMs: (length: number) => number = () => 0): PendingItem<T>[] {
+    const expired: PendingItem<T>[] = [];
+    for (const entry of this.withDeadline) {
+      if (!entry.taken && (entry.item.deadlineAt as number) < now + minLatencyMs(entry.item.length)) {
+        this.take(entry);
+        expired.push(entry.item);
+      }
+    }
+    this.withDeadline = this.withDeadline.filter((e) => !e.taken);
+    return expired;
+  }
+
+  /** Earliest deadline among waiting texts (for a wake-up timer). */
+  earliestDeadline(): number | undefined {
+    let earliest: number | undefined;
+    for (const entry of this.withDeadline) {
+      if (!entry.taken && (earliest === undefined || (entry.item.deadlineAt as number) < earliest)) earliest = entry.item.deadlineAt;
+    }
+    return earliest;
+  }
+
+  /** Takes the next batch: the most urgent text and the neighbours that fit its budget. */
+  nextBatch(budgets: BatchBudgets, now: number): AssembledBatch<T> | undefined {
+    this.compactAll();
+    const head = this.headEntry(now);
+    if (!head) return undefined;
+    // Aging only reorders bulk against interactive texts; with none waiting, bulk stays bulk.
+    const urgent = head.item.priority === 'interactive' || (this.interactive.live > 0 && this.isAged(head, now));
+    const budget = urgent ? budgets.urgent : budgets.bulk;
+    const maxSize = Math.max(1, Math.floor(budget.maxSize));
+    const items: PendingItem<T>[] = [];
+    let longest = 0;
+    const add = (entry: Entry<T>) => {
+      this.take(entry);
+      items.push(entry.item);
+      longest = Math.max(longest, entry.item.length);
+    };
+    const fits = (length: number) => items.length < maxSize && paddedCost(items.length + 1, Math.max(longest, length)) <= budget.maxTokens;
+    add(head);
+    if (urgent) {
+      for (const entry of this.urgentCandidates(now)) {
+        if (items.length >= maxSize) break;
+        if (!entry.taken && fits(entry.item.length)) add(entry);
+      }
+    } else {
+      // Only bulk waits (an interactive text would have been the head): grow a length bucket
+      // around the oldest text, each step taking the neighbour that adds the least padding.
+      const above = new BucketCursor(this.buckets, head.item.length + 1, 1);
+      const below = new BucketCursor(this.buckets, head.item.length, -1);
+      for (;;) {
+        const b = below.peek();
+        const a = above.peek();
+        const okB = b !== undefined && fits(b.item.length);
+        const okA = a !== undefined && fits(a.item.length);
+        if (!okB && !okA) break;
+        const wasteB = okB ? longest - b.item.length : Number.POSITIVE_INFINITY;
+        const wasteA = okA ? items.length * (a.item.length - longest) : Number.POSITIVE_INFINITY;
+        add(wasteA < wasteB || (wasteA === wasteB && okA && okB && a.item.seq < b.item.seq) ? (a as Entry<T>) : (b as Entry<T>));
+      }
+    }
+    // Fill what budget is left with texts no longer than the batch's longest: no extra padding width.
+    const fill = new BucketCursor(this.buckets, longest, -1);
+    for (let entry = fill.peek(); entry && fits(entry.item.length); entry = fill.peek()) add(entry);
+    return { items, urgent, longest, paddedTokens: paddedCost(items.length, longest) };
+  }
+
+  /** Removes and returns everything waiting (shutdown). */
+  drain(): PendingItem<T>[] {
+    const all: PendingItem<T>[] = [];
+    for (const list of [this.interactive, this.bulk]) {
+      for (const entry of list.entries) {
+        if (entry.taken) continue;
+        this.take(entry);
+        all.push(entry.item);
+      }
+    }
+    this.compactAll();
+    return all;
+  }
+
+  private headEntry(now: number): Entry<T> | undefined {
+    const i = this.interactive.front();
+    const b = this.bulk.front();
+    if (!i || !b) return i ?? b;
+    return b.item.enqueuedAt + this.options.bulkAgingMs < i.item.enqueuedAt && this.isAged(b, now) ? b : i;
+  }
+
+  /** Interactive and aged bulk texts in rank order (arrival, bulk shifted by the aging time), bounded. */
+  private urgentCandidates(now: number): Entry<T>[] {
+    const out: Entry<T>[] = [];
+    const take = (list: EntryList<T>, accept: (e: Entry<T>) => boolean) => {
+      let seen = 0;
+      for (let k = list.head; k < list.entries.length && seen < this.urgentScanLimit; k++) {
+        const entry = list.entries[k];
+        if (entry.taken) continue;
+        if (!accept(entry)) break;
+        out.push(entry);
+        seen++;
+      }
+    };
+    take(this.interactive, () => true);
+    take(this.bulk, (e) => this.isAged(e, now));
+    const rank = (e: Entry<T>) => e.item.enqueuedAt + (e.item.priority === 'bulk' ? this.options.bulkAgingMs : 0);
+    return out.sort((x, y) => rank(x) - rank(y) || x.item.seq - y.item.seq);
+  }
+
+  private isAged(entry: Entry<T> | undefined, now: number): boolean {
+    return entry !== undefined && now - entry.item.enqueuedAt >= this.options.bulkAgingMs;
+  }
+
+  private take(entry: Entry<T>): void {
+    entry.taken = true;
+    this.live--;
+    (entry.item.priority === 'interactive' ? this.interactive : this.bulk).live--;
+    (this.buckets[entry.item.length] as EntryList<T>).live--;
+  }
+
+  private compactAll(): void {
+    this.interactive.compact();
+    this.bulk.compact();
+    for (const bucket of this.buckets) bucket?.compact();
+  }
+}

@@ -1,0 +1,226 @@
+import fc from 'fast-check';
+import { AdaptiveBudgetController, type BudgetControllerOptions, type Clock, type TimerScheduler } from '@emo/batching';
+import { AppError } from '@emo/contracts';
+import { describe, expect, it } from 'vitest';
+import type { PaddedBatch } from '../batching/padded-batch';
+import type { BatchOutput } from '../thread/inference-pool';
+import { ContinuousBatchScheduler, type BatchRunner, type OutputRow } from './continuous-batch-scheduler';
+
+/** Simulated time: timers fire only when the test advances the clock. */
+class SimulatedTime implements Clock, TimerScheduler {
+  private t = 1_000_000;
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private nextId = 0;
+
+  now(): number {
+    return this.t;
+  }
+
+  schedule(delayMs: number, fn: () => void): () => void {
+    const id = this.nextId++;
+    this.timers.push({ at: this.t + Math.max(0, delayMs), fn, id });
+    return () => (this.timers = this.timers.filter((x) => x.id !== id));
+  }
+
+  /** Runs timers in time order (letting promise callbacks run between them) until none are left. */
+  async runAll(): Promise<void> {
+    if (!(await this.step(100_000))) throw new Error('simulation did not settle');
+  }
+
+  /** Runs at most `count` timers; true when none are left. */
+  async step(count: number): Promise<boolean> {
+    for (let i = 0; i < count; i++) {
+      await flush();
+      if (this.timers.length === 0) return true;
+      this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
+      const next = this.timers.shift() as { at: number; fn: () => void };
+      this.t = Math.max(this.t, next.at);
+      next.fn();
+    }
+    await flush();
+    return this.timers.length === 0;
+  }
+}
+
+const flush = () => new Promise<void>((r) => setImmediate(r));
+
+/** A fake device: latency = a + b·padded tokens; logits row = the row's first token id (so rows can be traced). */
+class FakeRunner implements BatchRunner {
+  readonly batches: PaddedBatch[] = [];
+  running = 0;
+  maxRunning = 0;
+
+  constructor(
+    private readonly time: SimulatedTime,
+    readonly threads: number,
+    private readonly cost: (b: PaddedBatch) => number = (b) => 1 + 0.01 * b.batch * b.seq,
+    private readonly fail?: (b: PaddedBatch) => AppError | undefined,
+  ) {}
+
+  run(batch: PaddedBatch): Promise<BatchOutput> {
+    this.batches.push(batch);
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    return new Promise((resolve, reject) => {
+      this.time.schedule(this.cost(batch), () => {
+        this.running--;
+        const error = this.fail?.(batch);
+        if (error) return reject(error);
+        const logits = new Float32Array(batch.batch);
+        for (let r = 0; r < batch.batch; r++) logits[r] = Number(batch.inputIds[r * batch.seq]);
+        resolve({ logits, numLabels: 1, inferMs: 0 });
+      });
+    });
+  }
+}
+
+const controllerOptions = (over: Partial<BudgetControllerOptions> = {}): BudgetControllerOptions => ({
+  adaptive: false,
+  maxTokens: 256,
+  maxSize: 16,
+  minSize: 1,
+  interactiveP95TargetMs: 50,
+  windowSize: 50,
+  explorationRate: 0,
+  interactiveWindowMs: 1000,
+  random: () => 0.5,
+  ...over,
+});
+
+function setup(threads = 2, over: Partial<BudgetControllerOptions> = {}, runner?: (time: SimulatedTime) => FakeRunner) {
+  const time = new SimulatedTime();
+  const device = runner ? runner(time) : new FakeRunner(time, threads);
+  const sut = new ContinuousBatchScheduler(device, new AdaptiveBudgetController(controllerOptions(over)), { padId: 0, bulkAgingMs: 100, clock: time, timers: time });
+  return { time, device, sut };
+}
+
+/** A text whose every token is `marker` (the fake device echoes it back). */
+const text = (marker: number, length: number) => new Int32Array(length).fill(marker);
+const markers = (rows: (OutputRow | AppError)[]) => rows.map((r) => (r instanceof AppError ? r.code : r.out.logits[r.row]));
+
+describe(ContinuousBatchScheduler.name, () => {
+  describe('submit', () => {
+    it('batches texts of calls made at the same time together and answers each call in its own order', async () => {
+      const { time, device, sut } = setup(1);
+      const a = sut.submit([text(1, 4), text(2, 4)]);
+      const b = sut.submit([text(3, 4)]);
+      await time.runAll();
+      expect(markers(await a)).toEqual([1, 2]);
+      expect(markers(await b)).toEqual([3]);
+      expect(device.batches).toHaveLength(1);
+    });
+
+    it('keeps at most one batch per thread running and has the next one ready', async () => {
+      const { time, device, sut } = setup(2, { maxTokens: 40 });
+      const all = sut.submit(Array.from({ length: 50 }, (_, i) => text(i + 1, 10)));
+      await flush();
+      await time.step(1); // first pump
+      expect(device.running).toBe(2);
+      expect(sut.pending).toBe(42); // 2 running × 4; the prepared batch still counts as pending
+      expect(sut.preparedTexts).toBe(4);
+      await time.runAll();
+      expect(markers(await all)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(device.maxRunning).toBe(2);
+    });
+
+    it('runs an interactive text in the next free slot, ahead of a bulk backlog', async () => {
+      const { time, device, sut } = setup(1, { maxTokens: 40 });
+      const bulk = sut.submit(Array.from({ length: 40 }, (_, i) => text(100 + i, 10)));
+      await time.step(3);
+      const interactive = sut.submit([text(7, 10)], { priority: 'interactive' });
+      await time.runAll();
+      await Promise.all([bulk, interactive]);
+      const firstWith7 = device.batches.findIndex((b) => Array.from(b.inputIds).includes(7n));
+      expect(firstWith7).toBeLessThanOrEqual(3);
+      expect(markers(await interactive)).toEqual([7]);
+    });
+
+    it('fails a text that cannot meet its deadline with DEADLINE_EXCEEDED without running it', async () => {
+      const { time, device, sut } = setup(1, { maxTokens: 20 });
+      const bulk = sut.submit(Array.from({ length: 20 }, (_, i) => text(100 + i, 10)));
+      const late = sut.submit([text(5, 10)], { priority: 'bulk', deadlineAt: time.now() + 5 });
+      await time.runAll();
+      expect(markers(await late)).toEqual(['DEADLINE_EXCEEDED']);
+      expect(device.batches.some((b) => Array.from(b.inputIds).includes(5n))).toBe(false);
+      expect((await bulk).every((r) => !(r instanceof AppError))).toBe(true);
+    });
+
+    it('splits a batch that ran out of memory, halves the budget, and loses no text', async () => {
+      const { time, device, sut } = setup(1, { maxTokens: 400, maxSize: 64 }, (t) =>
+        new FakeRunner(t, 1, undefined, (b) => (b.batch * b.seq > 100 ? new AppError('OUT_OF_MEMORY', 'bad_alloc') : undefined)),
+      );
+      const all = sut.submit(Array.from({ length: 30 }, (_, i) => text(i + 1, 10)));
+      await time.runAll();
+      expect(markers(await all)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(sut.controller.oomTokenCap).toBeLessThanOrEqual(200);
+      expect(device.batches.at(-1)?.batch).toBeLessThanOrEqual(10);
+    });
+
+    it('gives OUT_OF_MEMORY to a text too big to run even alone, and answers the others', async () => {
+      const { time, sut } = setup(1, {}, (t) => new FakeRunner(t, 1, undefined, (b) => (b.seq > 50 ? new AppError('OUT_OF_MEMORY', 'bad_alloc') : undefined)));
+      const all = sut.submit([text(1, 10), text(2, 60), text(3, 10)]);
+      await time.runAll();
+      expect(markers(await all)).toEqual([1, 'OUT_OF_MEMORY', 3]);
+    });
+
+    it('fails the calls in a batch that fails for another reason', async () => {
+      const { time, sut } = setup(1, {}, (t) => new FakeRunner(t, 1, undefined, () => new AppError('INFERENCE_FAILED', 'boom')));
+      const call = sut.submit([text(1, 4)]);
+      const rejected = expect(call).rejects.toMatchObject({ code: 'INFERENCE_FAILED' });
+      await time.runAll();
+      await rejected;
+    });
+  });
+
+  describe('close', () => {
+    it('fails waiting texts with ENGINE_CLOSED and refuses new ones', async () => {
+      const { sut } = setup(1);
+      const waiting = sut.submit([text(1, 4)]);
+      sut.close();
+      await expect(waiting).rejects.toMatchObject({ code: 'ENGINE_CLOSED' });
+      await expect(sut.submit([text(2, 4)])).rejects.toMatchObject({ code: 'ENGINE_CLOSED' });
+    });
+  });
+
+  describe('properties', () => {
+    it('runs every text exactly once, within budget, with answers in input order, across concurrent calls', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              lengths: fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 0, maxLength: 40 }),
+              priority: fc.constantFrom('interactive' as const, 'bulk' as const),
+              delay: fc.integer({ min: 0, max: 30 }),
+            }),
+            { minLength: 1, maxLength: 12 },
+          ),
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 60, max: 600 }),
+          async (calls, threads, maxTokens) => {
+            const { time, device, sut } = setup(threads, { maxTokens, maxSize: 32 });
+            let marker = 1;
+            const expected: number[][] = [];
+            const results: Promise<(OutputRow | AppError)[]>[] = [];
+            for (const call of calls) {
+              const ids = call.lengths.map(() => marker++);
+              expected.push(ids);
+              time.schedule(call.delay, () => results.push(sut.submit(ids.map((m, k) => text(m, call.lengths[k])), { priority: call.priority })));
+            }
+            await time.runAll();
+            const answers = await Promise.all(results);
+            // calls were submitted in delay order; match them back by their first marker
+            for (const ids of expected) {
+              const answer = answers.find((a) => markers(a)[0] === ids[0] || (ids.length === 0 && a.length === 0));
+              expect(answer && markers(answer)).toEqual(ids);
+            }
+            const ran = device.batches.flatMap((b) => Array.from({ length: b.batch }, (_, r) => Number(b.inputIds[r * b.seq])));
+            expect(ran.sort((x, y) => x - y)).toEqual(expected.flat().sort((x, y) => x - y));
+            for (const b of device.batches) if (b.batch > 1) expect(b.batch * b.seq).toBeLessThanOrEqual(maxTokens);
+            expect(device.maxRunning).toBeLessThanOrEqual(threads);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+  });
+});

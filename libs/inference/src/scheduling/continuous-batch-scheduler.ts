@@ -1,0 +1,276 @@
+// Feeds the inference pool from libs/batching, continuously and across calls: every classify()
+// puts its texts into ONE pending queue (the only owner of waiting texts); whenever a pool
+// thread is free the next batch is taken under the controller's budgets, so concurrent calls
+// share batches and at most `threads` batches run at once (none wait inside the pool, where an
+// interactive text could not overtake them). While every thread is busy the next bulk batch is
+// assembled and padded ahead, ready the moment one frees. Deadlines fail texts before they
+// waste the device; an OUT_OF_MEMORY batch is split in two and re-run (the budget is halved and
+// remembered), so no text is lost; any other batch error fails the calls that had texts in it.
+import { AppError } from '@emo/contracts';
+import { PendingQueue, type AdaptiveBudgetController, type Clock, type LearnedBatchParams, type PendingItem, type Priority, type TimerScheduler } from '@emo/batching';
+import { padBatch, type PaddedBatch } from '../batching/padded-batch';
+import type { BatchOutput } from '../thread/inference-pool';
+
+/** What runs padded batches: the InferencePool, or a fake in tests. */
+export interface BatchRunner {
+  readonly threads: number;
+  run(batch: PaddedBatch): Promise<BatchOutput>;
+}
+
+export interface SchedulerOptions {
+  readonly padId: number;
+  readonly bulkAgingMs: number;
+  readonly clock: Clock;
+  readonly timers: TimerScheduler;
+  /** Called after each finished batch (stats, metrics). */
+  readonly onBatch?: (report: BatchReport) => void;
+  /** Called with what the controller learned every `persistEveryBatches` batches and on close. */
+  readonly persist?: (params: LearnedBatchParams) => void;
+  readonly persistEveryBatches?: number;
+}
+
+export interface BatchReport {
+  readonly texts: number;
+  readonly paddedTokens: number;
+  readonly realTokens: number;
+  readonly latencyMs: number;
+  readonly inferMs: number;
+  readonly urgent: boolean;
+}
+
+export interface SubmitOptions {
+  readonly priority?: Priority;
+  /** Absolute ms since the epoch (same clock as `clock`). */
+  readonly deadlineAt?: number;
+}
+
+/** One text's output: its row of the batch's logits. */
+export interface OutputRow {
+  readonly out: BatchOutput;
+  readonly row: number;
+}
+
+interface Group {
+  readonly outcomes: (OutputRow | AppError)[];
+  remaining: number;
+  failed: boolean;
+  readonly resolve: (outcomes: (OutputRow | AppError)[]) => void;
+  readonly reject: (e: AppError) => void;
+}
+
+interface Payload {
+  readonly group: Group;
+  readonly index: number;
+  readonly ids: Int32Array;
+}
+
+type Item = PendingItem<Payload>;
+
+interface ReadyBatch {
+  readonly items: Item[];
+  readonly padded: PaddedBatch;
+  readonly urgent: boolean;
+}
+
+export class ContinuousBatchScheduler {
+  private readonly queue: PendingQueue<Payload>;
+  private readonly retry: ReadyBatch[] = [];
+  private prepared?: ReadyBatch;
+  private inFlight = 0;
+  private pumpScheduled = false;
+  private deadlineTimer?: { at: number; cancel: () => void };
+  private finishedBatches = 0;
+  private closed = false;
+
+  constructor(
+    private readonly runner: BatchRunner,
+    readonly controller: AdaptiveBudgetController,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.queue = new PendingQueue<Payload>({ bulkAgingMs: options.bulkAgingMs });
+  }
+
+  /** Texts waiting (not yet in a running batch). */
+  get pending(): number {
+    return this.queue.size + (this.prepared?.items.length ?? 0) + this.retry.reduce((n, b) => n + b.items.length, 0);
+  }
+
+  get running(): number {
+    return this.inFlight;
+  }
+
+  /** Texts in the batch assembled and padded ahead, waiting for a thread. */
+  get preparedTexts(): number {
+    return this.prepared?.items.length ?? 0;
+  }
+
+  /**
+   * Schedules token id sequences; resolves, in input order, with each one's output row or its
+   * own error (DEADLINE_EXCEEDED, OUT_OF_MEMORY for a text too big to run alone). Rejects when
+   * a batch holding one of them fails otherwise (INFERENCE_FAILED, ENGINE_CLOSED).
+   */
+  submit(sequences: readonly Int32Array[], opts: SubmitOptions = {}): Promise<(OutputRow | AppError)[]> {
+    if (this.closed) return Promise.reject(new AppError('ENGINE_CLOSED'));
+    if (sequences.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const group: Group = { outcomes: new Array(sequences.length), remaining: sequences.length, failed: false, resolve, reject };
+      const now = this.options.clock.now();
+      const priority = opts.priority ?? 'bulk';
+      if (priority === 'interactive') this.controller.noteInteractive(now);
+      sequences.forEach((ids, index) => this.queue.push({ length: ids.length, priority, deadlineAt: opts.deadlineAt, payload: { group, index, ids } }, now));
+      this.schedulePump();
+    });
+  }
+
+  /** Fails everything not yet running with ENGINE_CLOSED; running batches finish. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.deadlineTimer?.cancel();
+    const learned = this.controller.snapshot(this.options.clock.now());
+    if (learned) this.options.persist?.(learned);
+    const waiting = [...this.queue.drain(), ...(this.prepared?.items ?? []), ...this.retry.flatMap((b) => b.items)];
+    this.prepared = undefined;
+    this.retry.length = 0;
+    for (const item of waiting) this.fail(item.payload.group, new AppError('ENGINE_CLOSED'));
+  }
+
+  private schedulePump(): void {
+    // Deferred, so that texts submitted in the same tick (many jobs at once) share a batch.
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    this.options.timers.schedule(0, () => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    this.expire();
+    const threads = Math.max(1, this.runner.threads);
+    while (this.inFlight < threads) {
+      const batch = this.nextToRun();
+      if (!batch) break;
+      this.launch(batch);
+    }
+    if (this.inFlight >= threads && !this.prepared && this.queue.size > 0 && !this.queue.hasUrgent()) this.prepared = this.assemble();
+    this.armDeadlineTimer();
+  }
+
+  private nextToRun(): ReadyBatch | undefined {
+    if (this.retry.length > 0) return this.retry.shift();
+    if (this.prepared && !this.queue.hasUrgent()) return this.takePrepared();
+    return this.assemble() ?? this.takePrepared();
+  }
+
+  private takePrepared(): ReadyBatch | undefined {
+    const batch = this.prepared;
+    this.prepared = undefined;
+    return batch;
+  }
+
+  private assemble(): ReadyBatch | undefined {
+    const now = this.options.clock.now();
+    const batch = this.queue.nextBatch(this.controller.budgets(now, Math.max(1, this.runner.threads)), now);
+    return batch && this.ready(batch.items, batch.urgent);
+  }
+
+  private ready(items: Item[], urgent: boolean): ReadyBatch {
+    return { items, urgent, padded: padBatch(items.map((i) => i.payload.ids), this.options.padId) };
+  }
+
+  private launch(batch: ReadyBatch): void {
+    const now = this.options.clock.now();
+    // Texts of failed calls, or past their deadline while the batch waited, are dropped here.
+    const live = batch.items.filter((item) => {
+      if (item.payload.group.failed) return false;
+      if (item.deadlineAt !== undefined && item.deadlineAt < now + this.controller.minLatencyMs(item.length)) {
+        this.settle(item, new AppError('DEADLINE_EXCEEDED', 'deadline passed before the text could run'));
+        return false;
+      }
+      return true;
+    });
+    if (live.length === 0) return;
+    const run = live.length === batch.items.length ? batch : this.ready(live, batch.urgent);
+    this.inFlight++;
+    this.runner
+      .run(run.padded)
+      .then(
+        (out) => this.onResult(run, out, now),
+        (e: unknown) => this.onError(run, AppError.fromPlain(e)),
+      )
+      .catch((e: unknown) => run.items.forEach((item) => this.fail(item.payload.group, AppError.fromPlain(e))))
+      .finally(() => {
+        this.inFlight--;
+        if (++this.finishedBatches % (this.options.persistEveryBatches ?? 50) === 0) {
+          const learned = this.controller.snapshot(this.options.clock.now());
+          if (learned) this.options.persist?.(learned);
+        }
+        this.pump();
+      });
+  }
+
+  private onResult(batch: ReadyBatch, out: BatchOutput, startedAt: number): void {
+    const now = this.options.clock.now();
+    const { batch: texts, seq } = batch.padded;
+    const latencyMs = now - startedAt;
+    this.controller.observeBatch(texts * seq, texts, latencyMs);
+    let realTokens = 0;
+    batch.items.forEach((item, row) => {
+      realTokens += item.length;
+      if (item.priority === 'interactive') this.controller.observeInteractive(now - item.enqueuedAt, now);
+      this.settle(item, { out, row });
+    });
+    this.options.onBatch?.({ texts, paddedTokens: texts * seq, realTokens, latencyMs, inferMs: out.inferMs, urgent: batch.urgent });
+  }
+
+  private onError(batch: ReadyBatch, error: AppError): void {
+    if (error.code !== 'OUT_OF_MEMORY') {
+      for (const item of batch.items) this.fail(item.payload.group, error);
+      return;
+    }
+    this.controller.onOutOfMemory(batch.padded.batch * batch.padded.seq);
+    if (batch.items.length === 1) {
+      this.settle(batch.items[0], new AppError('OUT_OF_MEMORY', 'text does not fit in memory even alone'));
+      return;
+    }
+    // Split by length, so the short half pads less; both halves go before anything else.
+    const sorted = [...batch.items].sort((x, y) => x.length - y.length);
+    const half = Math.ceil(sorted.length / 2);
+    this.retry.unshift(this.ready(sorted.slice(0, half), batch.urgent), this.ready(sorted.slice(half), batch.urgent));
+  }
+
+  private expire(): void {
+    const now = this.options.clock.now();
+    for (const item of this.queue.expire(now, (length) => this.controller.minLatencyMs(length))) {
+      this.settle(item, new AppError('DEADLINE_EXCEEDED', 'deadline passed while the text waited for a batch'));
+    }
+  }
+
+  private armDeadlineTimer(): void {
+    const at = this.queue.earliestDeadline();
+    if (this.deadlineTimer && this.deadlineTimer.at === at) return;
+    this.deadlineTimer?.cancel();
+    this.deadlineTimer = undefined;
+    if (at === undefined) return;
+    const cancel = this.options.timers.schedule(Math.max(0, at - this.options.clock.now()) + 1, () => {
+      this.deadlineTimer = undefined;
+      this.pump();
+    });
+    this.deadlineTimer = { at, cancel };
+  }
+
+  private settle(item: Item, outcome: OutputRow | AppError): void {
+    const { group, index } = item.payload;
+    if (group.failed) return;
+    group.outcomes[index] = outcome;
+    if (--group.remaining === 0) group.resolve(group.outcomes);
+  }
+
+  private fail(group: Group, error: AppError): void {
+    if (group.failed) return;
+    group.failed = true;
+    group.reject(error);
+  }
+}

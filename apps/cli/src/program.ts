@@ -8,6 +8,8 @@ import { registerCache } from './commands/cache.command';
 import { registerClassify } from './commands/classify.command';
 import { registerConfig } from './commands/config.command';
 import { registerEval } from './commands/eval.command';
+import { registerQuantize } from './commands/quantize.command';
+import { registerServe } from './commands/serve.command';
 
 export function buildProgram(ctx = new CliContext()): Command {
   const program = new Command('emo')
@@ -19,7 +21,9 @@ export function buildProgram(ctx = new CliContext()): Command {
   registerClassify(program, ctx);
   registerBackfill(program, ctx);
   registerEval(program, ctx);
+  registerQuantize(program, ctx);
   registerBench(program, ctx);
+  registerServe(program, ctx);
   registerCache(program, ctx);
   registerConfig(program, ctx);
   for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => undefined });

@@ -1,0 +1,76 @@
+// `emo serve api`: builds the Nest + Fastify application around a FleetClient (Redis only; the
+// API never loads the model), with OpenAPI at /docs and request metrics on every route.
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { AppConfig } from '@emo/config';
+import { createLogger, type Logger } from '@emo/profiler';
+import { FleetClient, fleetOptionsFromConfig, type Classifier } from '@emo/queue';
+import { ApiModule } from './api.module';
+import { ApiMetrics } from './metrics/api-metrics';
+
+export interface ApiDeps {
+  readonly logger?: Logger;
+  /** Wraps the fleet classifier behind /v1/classify (the seam for the result cache). */
+  readonly wrapClassifier?: (fleet: Classifier) => Classifier | Promise<Classifier>;
+}
+
+export interface ApiApp {
+  readonly app: NestFastifyApplication;
+  readonly fleet: FleetClient;
+  close(): Promise<void>;
+}
+
+export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promise<ApiApp> {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'emo-api' });
+  const fleet = new FleetClient(fleetOptionsFromConfig(config));
+  try {
+    const fleetClassifier = await fleet.fleetClassifier();
+    const classifier = deps.wrapClassifier ? await deps.wrapClassifier(fleetClassifier) : fleetClassifier;
+    const metrics = new ApiMetrics(fleet.queues);
+    const adapter = new FastifyAdapter({ bodyLimit: config.apiBodyLimitBytes, logger: false });
+    const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger }), adapter, {
+      logger: ['error', 'warn'],
+      abortOnError: false,
+    });
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('onResponse', (req, reply, done) => {
+      metrics.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('emo-fleet API')
+        .setDescription('Emotion classification (GoEmotions) through a queue-backed fleet: sync classify, async jobs, NDJSON results.')
+        .setVersion('0.1.0')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+    await app.init();
+    await fastify.ready();
+    return {
+      app,
+      fleet,
+      async close() {
+        await app.close();
+        await fleet.close();
+      },
+    };
+  } catch (e) {
+    await fleet.close();
+    throw e;
+  }
+}
+
+/** Starts the API on HOST:PORT; resolves with the bound port (PORT=0 picks a free one). */
+export async function startApi(config: AppConfig, deps: ApiDeps = {}): Promise<ApiApp & { port: number }> {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'emo-api' });
+  const api = await createApiApp(config, { ...deps, logger });
+  await api.app.listen(config.port, config.host);
+  const address = api.app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port, prefix: config.queuePrefix, auth: config.apiKeys.length > 0 }, 'api listening');
+  return { ...api, port };
+}

@@ -1,0 +1,49 @@
+// The API's Nest module. Everything it needs comes in as values (config, fleet client,
+// classifier, metrics, logger), so tests and `emo serve all` can wire it their way.
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import type { AppConfig } from '@emo/config';
+import type { Logger } from '@emo/profiler';
+import type { Classifier, FleetClient } from '@emo/queue';
+import { ClassifyController } from './classify/classify.controller';
+import { HealthController } from './health/health.controller';
+import { ApiKeyGuard } from './http/api-key.guard';
+import { AppErrorFilter } from './http/app-error.filter';
+import { BacklogGate } from './jobs/backlog-gate';
+import { JobsController } from './jobs/jobs.controller';
+import type { ApiMetrics } from './metrics/api-metrics';
+import { MetricsController } from './metrics/metrics.controller';
+import { API_METRICS, APP_CONFIG, APP_LOGGER, BACKLOG_GATE, CLASSIFIER, FLEET_CLIENT } from './tokens';
+
+export interface ApiModuleDeps {
+  readonly config: AppConfig;
+  readonly fleet: FleetClient;
+  readonly classifier: Classifier;
+  readonly metrics: ApiMetrics;
+  readonly logger: Logger;
+}
+
+@Module({})
+export class ApiModule {
+  static register(deps: ApiModuleDeps): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [ClassifyController, JobsController, HealthController, MetricsController],
+      providers: [
+        { provide: APP_CONFIG, useValue: deps.config },
+        { provide: FLEET_CLIENT, useValue: deps.fleet },
+        { provide: CLASSIFIER, useValue: deps.classifier },
+        { provide: API_METRICS, useValue: deps.metrics },
+        { provide: APP_LOGGER, useValue: deps.logger },
+        {
+          provide: BACKLOG_GATE,
+          useValue: new BacklogGate(deps.fleet.queues, deps.config.queueBacklogLimit, deps.config.overloadRetryAfterSeconds),
+        },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: AppErrorFilter },
+      ],
+    };
+  }
+}

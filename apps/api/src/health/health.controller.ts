@@ -1,0 +1,71 @@
+// GET /healthz (the process answers) and GET /readyz (Redis answers and the fleet queues can be
+// counted), open without an API key. Readiness failures answer 503 QUEUE_UNAVAILABLE with the
+// terminus report in details.
+import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import { AppError } from '@emo/contracts';
+import type { FleetClient } from '@emo/queue';
+import { Public } from '../http/public.decorator';
+import { FLEET_CLIENT } from '../tokens';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+@ApiTags('health')
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(HealthCheckService) private readonly health: HealthCheckService,
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(FLEET_CLIENT) private readonly fleet: FleetClient,
+  ) {}
+
+  @Public()
+  @Get('healthz')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'The API process is up' })
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Public()
+  @Get('readyz')
+  @ApiOkResponse({ description: 'Redis and the fleet queues are reachable' })
+  async readyz(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.redis(), () => this.queues()]);
+    } catch (e) {
+      if (e instanceof ServiceUnavailableException) throw new AppError('QUEUE_UNAVAILABLE', 'Not ready: Redis or the queues do not answer', e.getResponse());
+      throw e;
+    }
+  }
+
+  private async redis() {
+    const check = this.indicators.check('redis');
+    try {
+      const started = performance.now();
+      await withTimeout(this.fleet.ping(), CHECK_TIMEOUT_MS);
+      return check.up({ latency_ms: Math.round((performance.now() - started) * 100) / 100 });
+    } catch (e) {
+      return check.down({ message: (e as Error).message });
+    }
+  }
+
+  private async queues() {
+    const check = this.indicators.check('queue');
+    try {
+      const counts = await withTimeout(this.fleet.queues.allCounts(), CHECK_TIMEOUT_MS);
+      return check.up({ backlog: { interactive: counts.interactive.backlog, bulk: counts.bulk.backlog } });
+    } catch (e) {
+      return check.down({ message: (e as Error).message });
+    }
+  }
+}

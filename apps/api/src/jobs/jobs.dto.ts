@@ -1,0 +1,67 @@
+// /v1/jobs: request schema (zod, validated) and the OpenAPI description of requests and answers.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { z } from 'zod';
+
+export const jobRequestSchema = z.object({
+  items: z
+    .array(
+      z.object({
+        id: z.union([z.string(), z.number()]).transform(String).optional(),
+        text: z.string(),
+      }),
+    )
+    .min(1),
+  priority: z.enum(['interactive', 'bulk']).default('bulk'),
+  idempotency_key: z.string().min(1).max(200).optional(),
+  include_scores: z.boolean().optional(),
+});
+export type JobRequest = z.infer<typeof jobRequestSchema>;
+
+export const resultsQuerySchema = z.object({ offset: z.coerce.number().int().min(0).default(0) });
+
+export class JobItemDto {
+  @ApiPropertyOptional({ type: String, description: 'Your id for the item; echoed in its result line' }) id?: string;
+  @ApiProperty({ type: String, example: 'thanks, that made my day' }) text!: string;
+}
+
+export class JobRequestDto {
+  @ApiProperty({ type: [JobItemDto], description: 'Items to classify (at most JOB_MAX_ITEMS)' }) items!: JobItemDto[];
+  @ApiPropertyOptional({ enum: ['interactive', 'bulk'], default: 'bulk' }) priority?: 'interactive' | 'bulk';
+  @ApiPropertyOptional({ type: String, description: 'Same key → same job (also accepted as the Idempotency-Key header)' }) idempotency_key?: string;
+  @ApiPropertyOptional({ type: Boolean, description: 'Include the full score map in every result' }) include_scores?: boolean;
+}
+
+class ChunkCountsDto {
+  @ApiProperty({ type: Number }) total!: number;
+  @ApiProperty({ type: Number }) done!: number;
+  @ApiProperty({ type: Number }) size!: number;
+}
+
+class TimingsDto {
+  @ApiPropertyOptional({ type: Number, description: 'Creation → first chunk started' }) queued_ms?: number;
+  @ApiPropertyOptional({ type: Number, description: 'First chunk started → last chunk stored' }) run_ms?: number;
+  @ApiPropertyOptional({ type: Number, description: 'Creation → finished' }) total_ms?: number;
+}
+
+export class JobStatusDto {
+  @ApiProperty({ type: String }) job_id!: string;
+  @ApiProperty({ enum: ['queued', 'running', 'completed', 'cancelling', 'cancelled'] }) state!: string;
+  @ApiProperty({ enum: ['interactive', 'bulk'] }) priority!: string;
+  @ApiProperty({ type: Number }) total!: number;
+  @ApiProperty({ type: Number, description: 'Items with a result line (succeeded + failed + cancelled)' }) done!: number;
+  @ApiProperty({ type: Number }) succeeded!: number;
+  @ApiProperty({ type: Number, description: 'Items whose line is an error' }) failed!: number;
+  @ApiProperty({ type: Number, description: 'Items cancelled before they ran' }) cancelled!: number;
+  @ApiProperty({ type: ChunkCountsDto }) chunks!: ChunkCountsDto;
+  @ApiPropertyOptional({ type: String }) model?: string;
+  @ApiProperty({ type: String, format: 'date-time' }) created_at!: string;
+  @ApiPropertyOptional({ type: String, format: 'date-time' }) started_at?: string;
+  @ApiPropertyOptional({ type: String, format: 'date-time' }) finished_at?: string;
+  @ApiProperty({ type: TimingsDto }) timings!: TimingsDto;
+}
+
+export class JobCreatedDto extends JobStatusDto {
+  @ApiProperty({ type: Boolean, description: 'False when the idempotency key named an existing job' }) created!: boolean;
+  @ApiProperty({ type: String, example: '/v1/jobs/5b0c…' }) status_url!: string;
+  @ApiProperty({ type: String, example: '/v1/jobs/5b0c…/results' }) results_url!: string;
+}

@@ -1,0 +1,9 @@
+// Injection tokens of the API. esbuild emits no decorator metadata, so every constructor
+// parameter names its token with @Inject.
+export const APP_CONFIG = Symbol('APP_CONFIG');
+export const FLEET_CLIENT = Symbol('FLEET_CLIENT');
+/** The Classifier that answers POST /v1/classify (the fleet; later a cache in front of it). */
+export const CLASSIFIER = Symbol('CLASSIFIER');
+export const API_METRICS = Symbol('API_METRICS');
+export const BACKLOG_GATE = Symbol('BACKLOG_GATE');
+export const APP_LOGGER = Symbol('APP_LOGGER');

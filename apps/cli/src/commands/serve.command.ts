@@ -1,0 +1,70 @@
+// `emo serve api|worker|all`: runs the fleet's HTTP API, a queue worker, or both in one process
+// (a local fleet on one machine). SIGTERM/SIGINT: stop taking work, finish what is in flight,
+// exit 0; a second signal exits at once with 1.
+import type { Command } from 'commander';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the CLI is the one binary that serves the apps (depConstraints allow scope:cli → scope:api|worker)
+import { startApi } from '@emo/api';
+import { AppError } from '@emo/contracts';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the CLI is the one binary that serves the apps (depConstraints allow scope:cli → scope:api|worker)
+import { startWorker } from '@emo/worker';
+import type { CliContext } from '../cli-context';
+
+interface ServeFlags {
+  model?: string;
+  port?: string;
+  metricsPort?: string;
+}
+
+const ROLES = ['api', 'worker', 'all'] as const;
+
+export function registerServe(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('run the fleet: the HTTP API, a queue worker, or both in one process')
+    .argument('<role>', ROLES.join('|'))
+    .option('--model <dir>', 'model bundle directory for the worker (default: MODEL_DIR or the shipped model)')
+    .option('--port <n>', 'API port (default: PORT)')
+    .option('--metrics-port <n>', 'worker /metrics port (default: METRICS_PORT)')
+    .action(async (role: string, flags: ServeFlags) => {
+      if (!(ROLES as readonly string[]).includes(role)) throw new AppError('CLI_USAGE', `unknown role "${role}"; allowed: ${ROLES.join(', ')}`);
+      const config = ctx.config({
+        ...(flags.model ? { modelDir: flags.model } : {}),
+        ...(flags.port ? { port: flags.port } : {}),
+        ...(flags.metricsPort ? { metricsPort: flags.metricsPort } : {}),
+      });
+      const logger = ctx.logger;
+      const stopped = waitForSignal(logger);
+      const closers: (() => Promise<unknown>)[] = [];
+      // The API goes first on the way down (no new work), the worker last (drains what is in flight).
+      if (role === 'worker' || role === 'all') {
+        const worker = await startWorker(config, { logger: logger.child({ role: 'worker' }) });
+        closers.push(() => worker.close());
+      }
+      if (role === 'api' || role === 'all') {
+        const api = await startApi(config, { logger: logger.child({ role: 'api' }) });
+        closers.unshift(() => api.close());
+      }
+      const signal = await stopped;
+      logger.info({ signal }, 'shutting down');
+      for (const close of closers) await close();
+      logger.info('stopped');
+      // Exit even if a library left a handle open; an idle event loop exits before this fires.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+    });
+}
+
+function waitForSignal(logger: CliContext['logger']): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      received = true;
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

@@ -1,0 +1,3 @@
+export * from './worker-app';
+export * from './metrics-server';
+export * from './worker-metrics';

@@ -1,0 +1,58 @@
+// `emo serve worker`: BullMQ consumers on the interactive and bulk queues feeding the inference
+// engine (or whatever Classifier wraps it, e.g. a cache), with /metrics and /healthz. On SIGTERM
+// it stops taking chunks, finishes those in flight, and exits 0.
+import type { AppConfig } from '@emo/config';
+import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
+import { createLogger, type Logger } from '@emo/profiler';
+import { FleetClient, fleetOptionsFromConfig, type Classifier } from '@emo/queue';
+import { MetricsServer } from './metrics-server';
+import { WorkerMetrics } from './worker-metrics';
+
+export interface WorkerDeps {
+  readonly logger?: Logger;
+  /** Wraps the engine in the Classifier the chunks go to (the seam for the result cache). */
+  readonly wrapClassifier?: (engine: InferenceEngine) => Classifier | Promise<Classifier>;
+}
+
+export interface RunningWorker {
+  readonly metricsPort: number;
+  readonly modelId: string;
+  /** Stops taking chunks, finishes those in flight (up to the shutdown timeout), releases everything. */
+  close(): Promise<{ drained: boolean }>;
+}
+
+export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Promise<RunningWorker> {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'emo-worker' });
+  const engine = await InferenceEngine.create(engineOptionsFromConfig(config, (m) => logger.warn(m)));
+  const classifier = deps.wrapClassifier ? await deps.wrapClassifier(engine) : engine;
+  const fleet = new FleetClient(fleetOptionsFromConfig(config));
+  const active = { chunks: () => 0 };
+  const metrics = new WorkerMetrics(() => active.chunks());
+  const server = new MetricsServer(metrics.registry);
+  const metricsPort = await server.listen(config.metricsPort, config.host);
+  const consumer = fleet.startConsumer(classifier, {
+    concurrency: { interactive: config.workerInteractiveConcurrency, bulk: config.workerConcurrency },
+    lockDurationMs: config.workerLockDurationMs,
+    onChunk: (event) => metrics.record(event),
+    onError: (e) => logger.error({ err: e }, 'queue worker error'),
+  });
+  active.chunks = () => consumer.activeChunks;
+  logger.info({ model: engine.modelId, provider: engine.provider, prefix: config.queuePrefix, metricsPort, concurrency: config.workerConcurrency }, 'worker ready');
+  let closing: Promise<{ drained: boolean }> | undefined;
+  return {
+    metricsPort,
+    modelId: engine.modelId,
+    close() {
+      closing ??= (async () => {
+        server.draining = true;
+        const drained = await consumer.close(config.workerShutdownTimeoutMs);
+        logger.info({ drained }, 'worker stopped taking chunks');
+        await fleet.close();
+        await engine.close();
+        await server.close();
+        return { drained };
+      })();
+      return closing;
+    },
+  };
+}

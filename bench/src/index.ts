@@ -2,3 +2,4 @@ export * from './bench-data';
 export * from './chat-log-generator';
 export * from './engine.bench';
 export * from './backfill-local.bench';
+export * from './cache.bench';

@@ -9,7 +9,7 @@ import type { CacheNamespace } from './keys/cache-namespace';
 import type { L1ResultCache } from './l1/l1-result-cache';
 import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
 import type { L2ResultStore } from './l2/l2-result-store';
-import type { CacheMetrics } from './metrics/cache-metrics';
+import { emptyCounts, type CacheCounts, type CacheMetrics } from './metrics/cache-metrics';
 import type { CacheStats } from './cache-stats';
 
 export type Outcome = ClassificationResult | ItemError;
@@ -63,7 +63,7 @@ export class TwoLevelCache {
   private readonly inFlight = new Map<string, Deferred>();
   private readonly pendingWrites = new Set<Promise<void>>();
   private readonly detachMetrics: () => void;
-  private readonly counts = { lookups: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, coalesced: 0, computed: 0, bypassed: 0, corrupt: 0 };
+  private readonly counts: CacheCounts = emptyCounts();
 
   constructor(private readonly opts: TwoLevelCacheOptions) {
     this.namespace = opts.namespace;
@@ -72,9 +72,12 @@ export class TwoLevelCache {
       l1Entries: () => opts.l1?.entries ?? 0,
       l1Bytes: () => opts.l1?.bytes ?? 0,
       l1Evictions: () => opts.l1?.evictions ?? 0,
-      lookups: () => this.counts.lookups,
-      hits: () => this.counts.l1Hits + this.counts.l2Hits + this.counts.coalesced,
+      counts: () => this.counts,
     });
+  }
+
+  get l1(): L1ResultCache | undefined {
+    return this.opts.l1;
   }
 
   get l2(): L2ResultStore | undefined {
@@ -142,7 +145,6 @@ export class TwoLevelCache {
           const value = values[k];
           if (value && this.codec.decode(value, false)) {
             this.counts.l2Hits++;
-            this.opts.metrics.hits.inc({ level: 'l2' });
             this.opts.l1?.set(key, value);
             mine[k].resolve(value);
             fill(key, value);
@@ -151,7 +153,6 @@ export class TwoLevelCache {
           if (value) this.countCorrupt('l2');
           if (this.opts.l2) {
             this.counts.l2Misses++;
-            this.opts.metrics.misses.inc({ level: 'l2' });
           }
           missKeys.push(key);
           missDeferreds.push(mine[k]);
@@ -249,13 +250,11 @@ export class TwoLevelCache {
     for (const [key, at] of positions) {
       if (at.length > 1) {
         this.counts.coalesced += at.length - 1;
-        this.opts.metrics.hits.inc({ level: 'coalesced' }, at.length - 1);
       }
       const value = this.opts.l1?.get(key);
       const result = value && this.codec.decode(value, includeScores);
       if (result) {
         this.counts.l1Hits++;
-        this.opts.metrics.hits.inc({ level: 'l1' });
         out[at[0]] = result;
         for (let k = 1; k < at.length; k++) out[at[k]] = { ...result };
         continue;
@@ -266,12 +265,10 @@ export class TwoLevelCache {
       }
       if (this.opts.l1) {
         this.counts.l1Misses++;
-        this.opts.metrics.misses.inc({ level: 'l1' });
       }
       const pending = joinInFlight ? this.inFlight.get(key) : undefined;
       if (pending) {
         this.counts.coalesced++;
-        this.opts.metrics.hits.inc({ level: 'coalesced' });
         waits.push([key, pending]);
       } else toFetch.push(key);
     }
@@ -282,21 +279,19 @@ export class TwoLevelCache {
     const result = value && this.codec.decode(value, includeScores);
     if (result) {
       this.counts.l2Hits++;
-      this.opts.metrics.hits.inc({ level: 'l2' });
       this.opts.l1?.set(key, value);
       return result;
     }
     if (value) this.countCorrupt('l2');
     if (this.opts.l2) {
       this.counts.l2Misses++;
-      this.opts.metrics.misses.inc({ level: 'l2' });
     }
     return undefined;
   }
 
   private countCorrupt(level: 'l1' | 'l2'): void {
     this.counts.corrupt++;
-    this.opts.metrics.corrupt.inc({ level });
+    if (level === 'l2') this.counts.corruptL2++;
   }
 
   private track(write: Promise<void> | undefined): void {

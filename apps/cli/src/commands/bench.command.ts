@@ -1,7 +1,7 @@
 // `emo bench SUITE [--json]`: benchmarks from bench/. Progress on stderr; with --json the last
 // stdout line is one JSON object of named figures.
 import type { Command } from 'commander';
-import { benchBackfillLocal, benchEngine } from '@emo/bench';
+import { benchBackfillLocal, benchCache, benchEngine } from '@emo/bench';
 import { AppError } from '@emo/contracts';
 import type { CliContext } from '../cli-context';
 
@@ -10,11 +10,12 @@ interface BenchFlags {
   data?: string;
   limit?: string;
   lines?: string;
+  messages?: string;
   repeats?: string;
   model?: string;
 }
 
-const SUITES = ['engine', 'backfill-local'] as const;
+const SUITES = ['engine', 'backfill-local', 'cache'] as const;
 
 export function registerBench(program: Command, ctx: CliContext): void {
   program
@@ -26,6 +27,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'texts to use (engine)', '2000')
     .option('--repeats <n>', 'timed rounds per variant; medians are reported', '3')
     .option('--lines <n>', 'messages in the generated chat log (backfill-local)', '100000')
+    .option('--messages <n>', 'messages in the generated chat-log workload (cache)', '20000')
     .option('--model <dir>', 'model bundle directory')
     .action(async (suite: string, flags: BenchFlags) => {
       const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -33,6 +35,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       let figures: Record<string, number | string>;
       if (suite === 'engine') figures = await benchEngine({ config, data: flags.data, limit: positive(flags.limit, '--limit'), repeats: positive(flags.repeats, '--repeats'), log });
       else if (suite === 'backfill-local') figures = await benchBackfillLocal({ lines: positive(flags.lines, '--lines') ?? 100_000, log });
+      else if (suite === 'cache') figures = await benchCache({ config, data: flags.data, messages: positive(flags.messages, '--messages') ?? 20_000, repeats: positive(flags.repeats, '--repeats'), log });
       else throw new AppError('CLI_USAGE', `unknown bench suite "${suite}"; allowed: ${SUITES.join(', ')}`);
       if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
       else process.stdout.write(`${Object.entries(figures).map(([k, v]) => `${k.padEnd(24)} ${v}`).join('\n')}\n`);

@@ -1,36 +1,85 @@
 // Prometheus collectors of the result cache (prom-client): hits and misses per level, evictions,
 // corrupt values, L2 errors, the L2 latency histogram, L1 size and the overall hit ratio.
-// One set of collectors per registry, shared by every cache of the process that uses it.
+// One set of collectors per registry, shared by every cache of the process that uses it; counts
+// are read from the caches at scrape time so the per-text path makes no metric calls.
 import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
 
 export type CacheLevel = 'l1' | 'l2';
 
-/** What a live cache reports when Prometheus scrapes the gauges. */
+/** Running counts of one cache; the counters read them at scrape time (no per-text metric calls on the hot path). */
+export interface CacheCounts {
+  lookups: number;
+  l1Hits: number;
+  l1Misses: number;
+  l2Hits: number;
+  l2Misses: number;
+  coalesced: number;
+  computed: number;
+  bypassed: number;
+  corrupt: number;
+  corruptL2: number;
+}
+
+/** What a live cache reports when Prometheus scrapes. */
 export interface CacheGaugeSource {
+  counts(): Readonly<CacheCounts>;
   l1Entries(): number;
   l1Bytes(): number;
-  lookups(): number;
-  hits(): number;
   l1Evictions(): number;
 }
+
+export const emptyCounts = (): CacheCounts => ({ lookups: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, coalesced: 0, computed: 0, bypassed: 0, corrupt: 0, corruptL2: 0 });
 
 export class CacheMetrics {
   private static readonly byRegistry = new WeakMap<Registry, CacheMetrics>();
 
-  readonly hits: Counter<'level'>;
-  readonly misses: Counter<'level'>;
-  readonly corrupt: Counter<'level'>;
   readonly l2Errors: Counter<'op'>;
   readonly l2Seconds: Histogram<'op'>;
   private readonly sources = new Set<CacheGaugeSource>();
+  /** Counts of caches that were closed, so the counters never go down. */
+  private readonly retired = emptyCounts();
+  private retiredEvictions = 0;
 
   private constructor(registry: Registry) {
     const registers = [registry];
     const sources = this.sources;
     const sum = (f: (s: CacheGaugeSource) => number) => [...sources].reduce((n, s) => n + f(s), 0);
-    this.hits = new Counter({ name: 'emo_cache_hits_total', help: 'Texts answered from the result cache, by level (coalesced: same text already in flight)', labelNames: ['level'], registers });
-    this.misses = new Counter({ name: 'emo_cache_misses_total', help: 'Result cache lookups that missed, by level', labelNames: ['level'], registers });
-    this.corrupt = new Counter({ name: 'emo_cache_corrupt_total', help: 'Cached values that failed to decode (foreign or corrupt) and were treated as misses', labelNames: ['level'], registers });
+    const retiredEvictions = () => this.retiredEvictions;
+    const count = (f: (c: Readonly<CacheCounts>) => number) => f(this.retired) + [...sources].reduce((n, s) => n + f(s.counts()), 0);
+    new Counter({
+      name: 'emo_cache_hits_total',
+      help: 'Texts answered from the result cache, by level (coalesced: same text already in flight)',
+      labelNames: ['level'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ level: 'l1' }, count((c) => c.l1Hits));
+        this.inc({ level: 'l2' }, count((c) => c.l2Hits));
+        this.inc({ level: 'coalesced' }, count((c) => c.coalesced));
+      },
+    });
+    new Counter({
+      name: 'emo_cache_misses_total',
+      help: 'Result cache lookups that missed, by level',
+      labelNames: ['level'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ level: 'l1' }, count((c) => c.l1Misses));
+        this.inc({ level: 'l2' }, count((c) => c.l2Misses));
+      },
+    });
+    new Counter({
+      name: 'emo_cache_corrupt_total',
+      help: 'Cached values that failed to decode (foreign or corrupt) and were treated as misses',
+      labelNames: ['level'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ level: 'l1' }, count((c) => c.corrupt - c.corruptL2));
+        this.inc({ level: 'l2' }, count((c) => c.corruptL2));
+      },
+    });
     this.l2Errors = new Counter({ name: 'emo_cache_l2_errors_total', help: 'L2 (Redis) operations that failed or timed out', labelNames: ['op'], registers });
     this.l2Seconds = new Histogram({
       name: 'emo_cache_l2_duration_seconds',
@@ -46,7 +95,7 @@ export class CacheMetrics {
       registers,
       collect() {
         this.reset();
-        this.inc({ level: 'l1' }, sum((s) => s.l1Evictions()));
+        this.inc({ level: 'l1' }, retiredEvictions() + sum((s) => s.l1Evictions()));
       },
     });
     new Gauge({ name: 'emo_cache_l1_entries', help: 'Entries in the L1 LRU', registers, collect() { this.set(sum((s) => s.l1Entries())); } });
@@ -56,8 +105,8 @@ export class CacheMetrics {
       help: 'Share of cacheable texts answered without inference since start (any level)',
       registers,
       collect() {
-        const lookups = sum((s) => s.lookups());
-        this.set(lookups === 0 ? 0 : sum((s) => s.hits()) / lookups);
+        const lookups = count((c) => c.lookups);
+        this.set(lookups === 0 ? 0 : count((c) => c.l1Hits + c.l2Hits + c.coalesced) / lookups);
       },
     });
   }
@@ -74,6 +123,11 @@ export class CacheMetrics {
 
   attach(source: CacheGaugeSource): () => void {
     this.sources.add(source);
-    return () => this.sources.delete(source);
+    return () => {
+      if (!this.sources.delete(source)) return;
+      const c = source.counts();
+      for (const k of Object.keys(c) as (keyof CacheCounts)[]) this.retired[k] += c[k];
+      this.retiredEvictions += source.l1Evictions();
+    };
   }
 }

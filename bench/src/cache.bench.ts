@@ -1,0 +1,150 @@
+// `emo bench cache`: the result cache's figures side by side in one run.
+//  - l1_get_median_us: one L1 get + decode of a cached result (10k entries, model-sized values);
+//    l1_lookup_with_key_us adds the key hash (what a call really pays per text).
+//  - l2_mget64_p99_ms: one MGET of 64 keys through L2ResultStore on the (loopback) cache Redis.
+//  - chat-log workload through the engine, cache off vs on (L1; and L1 + a cold L2): hit_rate and
+//    cached_vs_uncached (time off / time on). Profile: chat-log-generator defaults — 30% of messages
+//    repeat a hot set of 2,000 short GoEmotions phrases drawn Zipf(s = 1.1), the rest uniform over
+//    the GoEmotions train texts; classified in windows of 512 like `emo backfill`.
+import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { CacheMetrics, CacheNamespace, cacheRedisUrlOf, createCacheRedis, L1ResultCache, L2ResultStore, modelIdentityOf, TwoLevelCache, unlinkMatching, type TextClassifier } from '@emo/cache';
+import type { AppConfig } from '@emo/config';
+import type { ClassificationResult } from '@emo/contracts';
+import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
+import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
+import { chatMessages, prng } from './chat-log-generator';
+
+export interface CacheBenchOptions {
+  readonly config: AppConfig;
+  readonly messages?: number;
+  readonly repeats?: number;
+  readonly data?: string;
+  readonly log?: (message: string) => void;
+}
+
+const WINDOW = 512;
+
+export async function benchCache(opts: CacheBenchOptions): Promise<Record<string, number | string>> {
+  const log = opts.log ?? (() => undefined);
+  const repeats = opts.repeats ?? 3;
+  const train = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train'));
+  const engine = await InferenceEngine.create(engineOptionsFromConfig(opts.config));
+  const prefix = `bench-cache-${randomUUID().slice(0, 8)}`;
+  const redis = createCacheRedis(cacheRedisUrlOf(opts.config), 1000);
+  await redis.connect();
+  const metrics = CacheMetrics.for(new Registry());
+  const model = modelIdentityOf(engine, opts.config.precision);
+  const l2Store = () => new L2ResultStore(redis, { ttlSeconds: 600, timeoutMs: 1000, retryMs: 1000, logIntervalMs: 60_000, metrics });
+  const newCache = (withL2: boolean, ns = prefix) =>
+    new TwoLevelCache({
+      namespace: new CacheNamespace(ns, model),
+      l1: new L1ResultCache({ maxEntries: opts.config.cacheL1MaxEntries, maxBytes: opts.config.cacheL1MaxBytes, ttlSeconds: 600 }),
+      l2: withL2 ? l2Store() : undefined,
+      metrics,
+    });
+  try {
+    // Model-sized values for the micro benchmarks: real results of real texts.
+    const sample = train.slice(0, 10_000);
+    const filler = newCache(false);
+    for (let i = 0; i < sample.length; i += WINDOW) await filler.classify(engine, sample.slice(i, i + WINDOW));
+    const keys = sample.map((t) => filler.namespace.key(t));
+    const values = keys.map((k) => filler.l1!.get(k)!);
+    const l1 = new L1ResultCache({ maxEntries: 100_000, maxBytes: 64 << 20, ttlSeconds: 600 });
+    keys.forEach((k, i) => l1.set(k, values[i]));
+    const l1Rounds: number[] = [];
+    const l1KeyRounds: number[] = [];
+    let sink = 0;
+    for (let r = 0; r < 15; r++) {
+      let t = performance.now();
+      for (const k of keys) sink += filler.codec.decode(l1.get(k)!, false)!.labels.length;
+      l1Rounds.push(((performance.now() - t) * 1000) / keys.length);
+      t = performance.now();
+      for (const text of sample) sink += filler.codec.decode(l1.get(filler.namespace.key(text))!, false)!.labels.length;
+      l1KeyRounds.push(((performance.now() - t) * 1000) / sample.length);
+    }
+    log(`L1: ${round(median(l1Rounds), 3)} µs/get (+key ${round(median(l1KeyRounds), 3)} µs) [${sink > 0 ? 'ok' : '?'}]`);
+
+    const store = l2Store();
+    await store.setMany(keys.map((k, i) => [k, values[i]] as const));
+    const rand = prng(7);
+    const mgetMs: number[] = [];
+    for (let r = 0; r < 2000; r++) {
+      const batch = Array.from({ length: 64 }, () => keys[Math.floor(rand() * keys.length)]);
+      const t = performance.now();
+      const got = await store.mget(batch);
+      if (r >= 100) mgetMs.push(performance.now() - t);
+      if (got.some((v) => v === undefined)) throw new Error('L2 lost a key during the benchmark');
+    }
+    mgetMs.sort((a, b) => a - b);
+    const p = (q: number) => mgetMs[Math.min(mgetMs.length - 1, Math.floor(q * mgetMs.length))];
+    log(`L2 MGET 64: median ${round(p(0.5), 3)} ms, p99 ${round(p(0.99), 3)} ms`);
+    await unlinkMatching(redis, `${prefix}:*`);
+
+    // Chat-log workload.
+    const messages = [...chatMessages({ messages: opts.messages ?? 20_000, texts: train })].map((m) => m.text);
+    const distinct = new Set(messages).size;
+    await runWindows(engine, messages.slice(0, 1024)); // warm the threads
+    const off: number[] = [];
+    const onL1: number[] = [];
+    const onL2: number[] = [];
+    let hitRate = 0;
+    let hitRateL2 = 0;
+    for (let r = 0; r < repeats; r++) {
+      off.push(await timed(() => runWindows(engine, messages)));
+      const c1 = newCache(false);
+      onL1.push(await timed(() => runWindows(c1.wrap(engine), messages)));
+      hitRate = c1.stats().hitRate;
+      const ns = `${prefix}-r${r}`;
+      const c2 = newCache(true, ns);
+      onL2.push(await timed(() => runWindows(c2.wrap(engine), messages)));
+      await c2.drain();
+      hitRateL2 = c2.stats().hitRate;
+      await unlinkMatching(redis, `${ns}:*`);
+      log(`round ${r + 1}/${repeats}: off ${round(off[r])} ms, L1 ${round(onL1[r])} ms (hit ${hitRate}), L1+L2 ${round(onL2[r])} ms`);
+    }
+    const speedup = median(off) / median(onL1);
+    const l1Median = median(l1Rounds);
+    const mget99 = p(0.99);
+    return {
+      suite: 'cache',
+      model: engine.modelId,
+      provider: engine.provider,
+      l1_get_median_us: round(l1Median, 3),
+      l1_lookup_with_key_us: round(median(l1KeyRounds), 3),
+      l2_mget64_median_ms: round(p(0.5), 3),
+      l2_mget64_p99_ms: round(mget99, 3),
+      value_bytes: values[0].length,
+      messages: messages.length,
+      distinct_texts: distinct,
+      repeat_share: 0.3,
+      hit_rate: hitRate,
+      uncached_texts_per_s: round(messages.length / (median(off) / 1000)),
+      cached_texts_per_s: round(messages.length / (median(onL1) / 1000)),
+      cached_vs_uncached: round(speedup, 3),
+      target_cached_vs_uncached: round(0.8 / (1 - hitRate), 3),
+      cached_l2_vs_uncached: round(median(off) / median(onL2), 3),
+      hit_rate_l2: hitRateL2,
+      done: l1Median <= 5 && mget99 <= 2 && speedup >= 0.8 / (1 - hitRate) ? 'yes' : 'no',
+    };
+  } finally {
+    await unlinkMatching(redis, `${prefix}*`).catch(() => 0);
+    redis.disconnect();
+    await engine.close();
+  }
+}
+
+async function runWindows(classifier: TextClassifier<{ priority?: 'bulk'; includeScores?: boolean }>, texts: readonly string[]): Promise<void> {
+  let labelled = 0;
+  for (let i = 0; i < texts.length; i += WINDOW) {
+    const out = await classifier.classify(texts.slice(i, i + WINDOW), { priority: 'bulk' });
+    labelled += out.filter((o) => (o as ClassificationResult).labels !== undefined).length;
+  }
+  if (labelled === 0) throw new Error('nothing was classified');
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}

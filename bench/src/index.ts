@@ -3,3 +3,4 @@ export * from './chat-log-generator';
 export * from './engine.bench';
 export * from './backfill-local.bench';
 export * from './cache.bench';
+export * from './fleet.bench';

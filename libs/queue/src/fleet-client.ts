@@ -73,6 +73,17 @@ export class FleetClient {
     return this.consumer;
   }
 
+  /** Removes every queue and key of this fleet's prefix (throwaway fleets: tests, benchmarks). */
+  async purge(): Promise<void> {
+    await this.queues.obliterate();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.options.prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await this.redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
   async close(): Promise<void> {
     await this.listener?.close();
     await this.queues.close();

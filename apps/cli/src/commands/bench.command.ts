@@ -1,7 +1,7 @@
 // `emo bench SUITE [--json]`: benchmarks from bench/. Progress on stderr; with --json the last
 // stdout line is one JSON object of named figures.
 import type { Command } from 'commander';
-import { benchBackfillLocal, benchCache, benchEngine } from '@emo/bench';
+import { benchBackfillLocal, benchFleet, benchCache, benchEngine } from '@emo/bench';
 import { AppError } from '@emo/contracts';
 import type { CliContext } from '../cli-context';
 
@@ -10,12 +10,14 @@ interface BenchFlags {
   data?: string;
   limit?: string;
   lines?: string;
+  texts?: string;
+  calls?: string;
   messages?: string;
   repeats?: string;
   model?: string;
 }
 
-const SUITES = ['engine', 'backfill-local', 'cache'] as const;
+const SUITES = ['engine', 'backfill-local', 'cache', 'fleet'] as const;
 
 export function registerBench(program: Command, ctx: CliContext): void {
   program
@@ -29,6 +31,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--lines <n>', 'messages in the generated chat log (backfill-local)', '100000')
     .option('--messages <n>', 'messages in the generated chat-log workload (cache)', '20000')
     .option('--model <dir>', 'model bundle directory')
+    .option('--texts <n>', 'texts in the bulk job (fleet)', '50000')
+    .option('--calls <n>', 'single-text /v1/classify calls timed (fleet)', '200')
     .action(async (suite: string, flags: BenchFlags) => {
       const log = (m: string) => process.stderr.write(`${m}\n`);
       const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
@@ -36,6 +40,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       if (suite === 'engine') figures = await benchEngine({ config, data: flags.data, limit: positive(flags.limit, '--limit'), repeats: positive(flags.repeats, '--repeats'), log });
       else if (suite === 'backfill-local') figures = await benchBackfillLocal({ lines: positive(flags.lines, '--lines') ?? 100_000, log });
       else if (suite === 'cache') figures = await benchCache({ config, data: flags.data, messages: positive(flags.messages, '--messages') ?? 20_000, repeats: positive(flags.repeats, '--repeats'), log });
+      else if (suite === 'fleet') figures = await benchFleet({ config, texts: positive(flags.texts, '--texts'), classifyCalls: positive(flags.calls, '--calls'), log });
       else throw new AppError('CLI_USAGE', `unknown bench suite "${suite}"; allowed: ${SUITES.join(', ')}`);
       if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
       else process.stdout.write(`${Object.entries(figures).map(([k, v]) => `${k.padEnd(24)} ${v}`).join('\n')}\n`);

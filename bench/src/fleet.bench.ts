@@ -1,0 +1,174 @@
+// `emo bench fleet`: the same texts through a local fleet (API + one worker process, one bulk
+// job over HTTP, results read back) and through the in-process engine, side by side; plus the
+// latency of single-text POST /v1/classify calls on the idle fleet.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { AppConfig } from '@emo/config';
+import { AppError } from '@emo/contracts';
+import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
+import { packageRoot } from '@emo/model';
+import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { goEmotionsPath, loadGoEmotionsTexts, round } from './bench-data';
+
+export interface FleetBenchOptions {
+  readonly config: AppConfig;
+  readonly texts?: number;
+  readonly classifyCalls?: number;
+  readonly log?: (message: string) => void;
+}
+
+const KEY = `bench-${randomUUID()}`;
+
+export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string, number | string>> {
+  const log = opts.log ?? (() => undefined);
+  const texts = benchTexts(opts.texts ?? 50_000);
+  const prefix = `bench-fleet-${randomUUID().slice(0, 8)}`;
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), QUEUE_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', API_KEYS: KEY, LOG_LEVEL: 'warn', REDIS_URL: opts.config.redisUrl };
+  if (opts.config.modelDir) env.MODEL_DIR = opts.config.modelDir;
+  const api = serve('api', env);
+  const worker = serve('worker', env);
+  let fleet: { ms: number; lines: number };
+  let latencies: number[];
+  try {
+    await waitReady(base);
+    log(`fleet up on ${base} (prefix ${prefix}); warming up`);
+    await runJob(base, texts.slice(0, 2000));
+    for (let i = 0; i < 20; i++) await classifyOne(base, texts[i]);
+    fleet = await runJob(base, texts);
+    log(`fleet: ${texts.length} texts in ${round(fleet.ms)} ms`);
+    if (fleet.lines !== texts.length) throw new AppError('INTERNAL', `fleet returned ${fleet.lines} lines for ${texts.length} texts`);
+    latencies = [];
+    for (let i = 0; i < (opts.classifyCalls ?? 200); i++) latencies.push(await classifyOne(base, texts[(i * 97) % texts.length]));
+  } finally {
+    await Promise.all([stop(api), stop(worker)]);
+    await cleanup(opts.config, prefix);
+  }
+  log('in-process engine on the same texts');
+  const engine = await InferenceEngine.create(engineOptionsFromConfig(opts.config));
+  let engineMs: number;
+  try {
+    await engine.classify(texts.slice(0, 2000));
+    const started = performance.now();
+    await engine.classify(texts);
+    engineMs = performance.now() - started;
+  } finally {
+    await engine.close();
+  }
+  const fleetRate = texts.length / (fleet.ms / 1000);
+  const engineRate = texts.length / (engineMs / 1000);
+  latencies.sort((a, b) => a - b);
+  return {
+    suite: 'fleet',
+    model: engine.modelId,
+    texts: texts.length,
+    chunk_size: opts.config.jobChunkSize,
+    worker_concurrency: opts.config.workerConcurrency,
+    inference_threads: opts.config.inferenceThreads,
+    fleet_texts_per_s: round(fleetRate),
+    engine_texts_per_s: round(engineRate),
+    fleet_vs_engine: round(fleetRate / engineRate, 3),
+    classify_calls: latencies.length,
+    classify_p50_ms: round(quantile(latencies, 0.5)),
+    classify_p99_ms: round(quantile(latencies, 0.99)),
+  };
+}
+
+/** GoEmotions texts (train, then dev), cycled to `n`; repeats get a suffix so no two texts are equal. */
+function benchTexts(n: number): string[] {
+  const pool = [...loadGoEmotionsTexts(goEmotionsPath('train')), ...loadGoEmotionsTexts(goEmotionsPath('dev'))];
+  return Array.from({ length: n }, (_, i) => (i < pool.length ? pool[i] : `${pool[i % pool.length]} (${Math.floor(i / pool.length)})`));
+}
+
+/** Submit → poll until completed → read every result line; returns the wall time of all of it. */
+async function runJob(base: string, texts: readonly string[]): Promise<{ ms: number; lines: number }> {
+  const started = performance.now();
+  const res = await call(base, 'POST', '/v1/jobs', { items: texts.map((text) => ({ text })) });
+  const { job_id: id } = (await res.json()) as { job_id: string };
+  for (;;) {
+    const s = (await (await call(base, 'GET', `/v1/jobs/${id}`)).json()) as { state: string };
+    if (s.state === 'completed') break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const body = await (await call(base, 'GET', `/v1/jobs/${id}/results`)).text();
+  const lines = body.split('\n').filter((l) => l.length > 0).length;
+  return { ms: performance.now() - started, lines };
+}
+
+async function classifyOne(base: string, text: string): Promise<number> {
+  const started = performance.now();
+  await (await call(base, 'POST', '/v1/classify', { texts: [text] })).json();
+  return performance.now() - started;
+}
+
+async function call(base: string, method: string, path: string, body?: unknown): Promise<Response> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status >= 300) throw new AppError('INTERNAL', `${method} ${path} answered ${res.status}: ${await res.text()}`);
+  return res;
+}
+
+function serve(role: 'api' | 'worker', env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), 'serve', role], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function waitReady(base: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const ready = await fetch(`${base}/readyz`);
+      // The worker is ready once a tiny job goes through.
+      if (ready.ok) {
+        await runJob(base, ['warm up']);
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) throw new AppError('INTERNAL', `fleet at ${base} not ready in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function cleanup(config: AppConfig, prefix: string): Promise<void> {
+  const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), prefix });
+  try {
+    await fleet.purge();
+  } finally {
+    await fleet.close();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}

@@ -57,6 +57,9 @@ export interface ClassifyOptions {
   readonly deadlineAt?: number;
 }
 
+const TOKENIZE_SLICE = 64;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function isItemError(outcome: ItemOutcome): outcome is ItemError {
   return 'error' in outcome;
 }
@@ -137,9 +140,12 @@ export class InferenceEngine {
     const valid: number[] = [];
     const encoded: Int32Array[] = [];
     const truncated: boolean[] = [];
-    texts.forEach((value, i) => {
+    for (let i = 0; i < texts.length; i++) {
+      // Tokenizing a big window blocks the event loop for milliseconds: yield now and then so
+      // finished batches are collected and interactive texts dispatched in between.
+      if (i > 0 && i % TOKENIZE_SLICE === 0) await yieldToEventLoop();
       try {
-        const checked = checkText(value, this.options);
+        const checked = checkText(texts[i], this.options);
         const enc = this.tokenizer.encode(checked.text);
         valid.push(i);
         encoded.push(enc.ids);
@@ -148,7 +154,7 @@ export class InferenceEngine {
         const err = AppError.fromPlain(e);
         outcomes[i] = { error: { code: err.code, message: err.message } };
       }
-    });
+    }
     const scores = opts.limits
       ? await this.scoreEncoded(encoded, opts.limits)
       : await this.scoreScheduled(encoded, { priority: opts.priority, deadlineAt: opts.deadlineAt });

@@ -1,7 +1,7 @@
 // `emo bench SUITE [--json]`: benchmarks from bench/. Progress on stderr; with --json the last
 // stdout line is one JSON object of named figures.
 import type { Command } from 'commander';
-import { benchBackfillLocal, benchFleet, benchCache, benchEngine } from '@emo/bench';
+import { benchBackfillLocal, benchFleet, benchBatching, benchCache, benchEngine } from '@emo/bench';
 import { AppError } from '@emo/contracts';
 import type { CliContext } from '../cli-context';
 
@@ -14,10 +14,11 @@ interface BenchFlags {
   calls?: string;
   messages?: string;
   repeats?: string;
+  requests?: string;
   model?: string;
 }
 
-const SUITES = ['engine', 'backfill-local', 'cache', 'fleet'] as const;
+const SUITES = ['engine', 'backfill-local', 'batching', 'cache', 'fleet'] as const;
 
 export function registerBench(program: Command, ctx: CliContext): void {
   program
@@ -28,6 +29,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--data <file>', 'GoEmotions TSV to draw texts from (default: ../shared dev split)')
     .option('--limit <n>', 'texts to use (engine)', '2000')
     .option('--repeats <n>', 'timed rounds per variant; medians are reported', '3')
+    .option('--requests <n>', 'batching: interactive requests timed under bulk load', '200')
     .option('--lines <n>', 'messages in the generated chat log (backfill-local)', '100000')
     .option('--messages <n>', 'messages in the generated chat-log workload (cache)', '20000')
     .option('--model <dir>', 'model bundle directory')
@@ -38,6 +40,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
       let figures: Record<string, number | string>;
       if (suite === 'engine') figures = await benchEngine({ config, data: flags.data, limit: positive(flags.limit, '--limit'), repeats: positive(flags.repeats, '--repeats'), log });
+      else if (suite === 'batching') figures = await benchBatching({ config, data: flags.data, limit: positive(flags.limit, '--limit'), repeats: positive(flags.repeats, '--repeats'), interactiveRequests: positive(flags.requests, '--requests'), log });
       else if (suite === 'backfill-local') figures = await benchBackfillLocal({ lines: positive(flags.lines, '--lines') ?? 100_000, log });
       else if (suite === 'cache') figures = await benchCache({ config, data: flags.data, messages: positive(flags.messages, '--messages') ?? 20_000, repeats: positive(flags.repeats, '--repeats'), log });
       else if (suite === 'fleet') figures = await benchFleet({ config, texts: positive(flags.texts, '--texts'), classifyCalls: positive(flags.calls, '--calls'), log });

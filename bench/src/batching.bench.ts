@@ -1,0 +1,170 @@
+// `emo bench batching`: the dynamic batch optimizer on GoEmotions-like ragged lengths.
+// 1. Throughput: the engine's adaptive scheduler (windows of 512 texts, 4 in flight, as the
+//    local backfill calls it) vs fixed batch sizes in input order (1/8/32/64, every batch handed
+//    to the pool at once so all threads stay busy), same engine, same texts, interleaved rounds,
+//    medians; tokenization and postprocessing timed in both.
+// 2. Latency: one interactive text on an idle engine (unloaded_single_ms), then interactive
+//    texts arriving every 20 ms while bulk windows keep the engine saturated
+//    (interactive_p95_ms), with the p95 target set to the done criterion 3 × single + 10 ms; the
+//    same load on a fixed-budget engine for comparison. The second engine starts warm from what
+//    the first learned (through an in-memory learned-parameters store).
+import { checkText } from '@emo/contracts';
+import type { AppConfig } from '@emo/config';
+import { InMemoryBatchParamsStore } from '@emo/batching';
+import { engineOptionsFromConfig, InferenceEngine, planFixedBatches, toResult, type EngineOptions } from '@emo/inference';
+import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
+
+export interface BatchingBenchOptions {
+  readonly config: AppConfig;
+  readonly data?: string;
+  readonly limit?: number;
+  readonly repeats?: number;
+  readonly fixedSizes?: readonly number[];
+  /** Interactive requests timed under bulk load. */
+  readonly interactiveRequests?: number;
+  readonly log?: (message: string) => void;
+}
+
+const WINDOW = 512;
+const WINDOWS_IN_FLIGHT = 4;
+const INTERACTIVE_EVERY_MS = 20;
+
+export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<string, number | string>> {
+  const log = opts.log ?? (() => undefined);
+  const texts = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('dev'), opts.limit ?? 2000);
+  const repeats = opts.repeats ?? 3;
+  const sizes = opts.fixedSizes ?? [1, 8, 32, 64];
+  const store = new InMemoryBatchParamsStore();
+  const base: EngineOptions = { ...engineOptionsFromConfig(opts.config, log), batchParamsStore: store };
+  const figures: Record<string, number | string> = { suite: 'batching' };
+
+  const engine = await InferenceEngine.create(base);
+  let single: number;
+  try {
+    Object.assign(figures, { model: engine.modelId, provider: engine.provider, texts: texts.length, inference_threads: opts.config.inferenceThreads });
+    await adaptiveRun(engine, texts); // warm-up: sessions, and the controller's first fit
+    for (const size of sizes) await fixedRun(engine, texts.slice(0, 256), size);
+    const rates = new Map<string, number[]>();
+    for (let r = 0; r < repeats; r++) {
+      const variants: [string, () => Promise<unknown>][] = [['adaptive', () => adaptiveRun(engine, texts)], ...sizes.map((s): [string, () => Promise<unknown>] => [`fixed_${s}`, () => fixedRun(engine, texts, s)])];
+      for (const [name, run] of r % 2 ? variants.reverse() : variants) {
+        const started = performance.now();
+        await run();
+        const rate = texts.length / ((performance.now() - started) / 1000);
+        rates.set(name, [...(rates.get(name) ?? []), rate]);
+      }
+      log(`round ${r + 1}/${repeats}: ${[...rates].map(([n, v]) => `${n} ${round(v[r], 1)}`).join(', ')} texts/s`);
+    }
+    const adaptive = median(rates.get('adaptive') as number[]);
+    let best = { size: 0, rate: 0 };
+    for (const size of sizes) {
+      const rate = median(rates.get(`fixed_${size}`) as number[]);
+      figures[`fixed_${size}_texts_per_s`] = round(rate);
+      if (rate > best.rate) best = { size, rate };
+    }
+    const coef = engine.scheduler.controller.model.coefficients();
+    Object.assign(figures, {
+      adaptive_texts_per_s: round(adaptive),
+      best_fixed_texts_per_s: round(best.rate),
+      best_fixed_size: best.size,
+      adaptive_vs_best_fixed: round(adaptive / best.rate, 3),
+      padding_efficiency: round(engine.stats.realTokens / engine.stats.paddedTokens, 3),
+      latency_model_ms: coef ? `${round(coef.a, 3)} + ${coef.b.toExponential(3)}*tokens + ${round(coef.c, 4)}*texts` : 'unfitted',
+    });
+    single = await unloadedSingle(engine, texts);
+  } finally {
+    await engine.close(); // saves what it learned into the store
+  }
+
+  const target = 3 * single + 10;
+  figures.unloaded_single_ms = round(single);
+  figures.interactive_target_ms = round(target);
+  log(`unloaded single text: ${round(single)} ms; interactive p95 target ${round(target)} ms`);
+  const adaptiveLoad = await underLoad({ ...base, batchPolicy: { ...base.batchPolicy, adaptive: true, interactiveP95TargetMs: target } }, texts, opts.interactiveRequests ?? 200, log);
+  const fixedLoad = await underLoad({ ...base, batchParamsStore: undefined, batchPolicy: { ...base.batchPolicy, adaptive: false } }, texts, opts.interactiveRequests ?? 200, log);
+  Object.assign(figures, {
+    interactive_p50_ms: round(adaptiveLoad.p50),
+    interactive_p95_ms: round(adaptiveLoad.p95),
+    interactive_requests: adaptiveLoad.count,
+    bulk_texts_per_s_under_load: round(adaptiveLoad.bulkRate),
+    interactive_p95_ok: adaptiveLoad.p95 <= target ? 'yes' : 'no',
+    fixed_budget_interactive_p95_ms: round(fixedLoad.p95),
+    fixed_budget_bulk_texts_per_s_under_load: round(fixedLoad.bulkRate),
+  });
+  return figures;
+}
+
+/** The way the local backfill calls the engine: windows of 512, several in flight, in order. */
+async function adaptiveRun(engine: InferenceEngine, texts: readonly string[]): Promise<void> {
+  const inFlight: Promise<unknown>[] = [];
+  for (let start = 0; start < texts.length; start += WINDOW) {
+    inFlight.push(engine.classify(texts.slice(start, start + WINDOW)));
+    if (inFlight.length >= WINDOWS_IN_FLIGHT) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+}
+
+/** Fixed-size batches in input order, all handed to the pool at once; same tokenize + postprocess work. */
+async function fixedRun(engine: InferenceEngine, texts: readonly string[], size: number): Promise<void> {
+  const spec = { labels: engine.bundle.labels, problemType: engine.bundle.problemType, thresholds: engine.bundle.thresholds, modelId: engine.modelId };
+  const encoded = texts.map((t) => engine.tokenizer.encode(checkText(t, { maxTextChars: 20_000, longTextPolicy: 'truncate' }).text).ids);
+  const scores = await engine.runPlan(encoded, planFixedBatches(encoded.length, size));
+  scores.forEach((s) => toResult(s, spec, false));
+}
+
+async function unloadedSingle(engine: InferenceEngine, texts: readonly string[]): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const started = performance.now();
+    await engine.classify([texts[(i * 37) % texts.length]], { priority: 'interactive' });
+    if (i >= 10) ms.push(performance.now() - started);
+  }
+  return median(ms);
+}
+
+interface LoadResult {
+  readonly p50: number;
+  readonly p95: number;
+  readonly count: number;
+  readonly bulkRate: number;
+}
+
+async function underLoad(options: EngineOptions, texts: readonly string[], requests: number, log: (m: string) => void): Promise<LoadResult> {
+  const engine = await InferenceEngine.create(options);
+  try {
+    let stop = false;
+    let bulkDone = 0;
+    const bulk = (async () => {
+      const inFlight: Promise<unknown>[] = [];
+      for (let start = 0; !stop; start = (start + WINDOW) % texts.length) {
+        const window = texts.slice(start, start + WINDOW);
+        inFlight.push(engine.classify(window).then(() => (bulkDone += window.length)));
+        if (inFlight.length >= WINDOWS_IN_FLIGHT) await inFlight.shift();
+      }
+      await Promise.all(inFlight);
+    })();
+    await sleep(1000); // bulk saturates the engine, and the controller adapts to it
+    const latencies: number[] = [];
+    const pending: Promise<void>[] = [];
+    const started = performance.now();
+    const bulkAtStart = bulkDone;
+    for (let i = 0; i < requests; i++) {
+      const text = texts[(i * 53) % texts.length];
+      const t0 = performance.now();
+      pending.push(engine.classify([text], { priority: 'interactive' }).then(() => void latencies.push(performance.now() - t0)));
+      await sleep(INTERACTIVE_EVERY_MS);
+    }
+    await Promise.all(pending);
+    const bulkRate = (bulkDone - bulkAtStart) / ((performance.now() - started) / 1000);
+    stop = true;
+    await bulk;
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1];
+    log(`${options.batchPolicy?.adaptive === false ? 'fixed budget' : 'adaptive'} under bulk load: interactive p50 ${round(median(sorted))} ms, p95 ${round(p95)} ms; bulk ${round(bulkRate, 1)} texts/s`);
+    return { p50: median(sorted), p95, count: sorted.length, bulkRate };
+  } finally {
+    await engine.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -6,6 +6,7 @@ import { cacheSettings } from './settings/cache.settings';
 import { batchingSettings } from './settings/batching.settings';
 import { engineSettings } from './settings/engine.settings';
 import { fleetSettings } from './settings/fleet.settings';
+import { onnxSettings } from './settings/onnx.settings';
 import { runtimeSettings } from './settings/runtime.settings';
 
 export const SETTINGS = {
@@ -14,6 +15,7 @@ export const SETTINGS = {
   ...batchingSettings,
   ...cacheSettings,
   ...fleetSettings,
+  ...onnxSettings,
 } as const;
 
 type Settings = typeof SETTINGS;

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   MODEL_NOT_FOUND: spec(500, 'Model bundle not found'),
   MODEL_CORRUPT: spec(500, 'Model bundle is corrupt'),
   MODEL_MISMATCH: spec(500, 'Model bundle does not match its graph'),
+  ACCURACY_GATE_FAILED: spec(422, 'The optimized model variant is below the configured accuracy thresholds'),
   // engine
   PROVIDER_UNAVAILABLE: spec(503, 'No execution provider could load the model', true),
   INFERENCE_FAILED: spec(500, 'Inference failed', true),

@@ -1,0 +1,94 @@
+// `emo quantize --model DIR --out DIR [--mode int8|fp16]`: writes the int8 (CPU) or fp16 (GPU)
+// variant of a bundle as a complete bundle, after an accuracy gate against the original on a
+// labelled dataset (refused below the QUANTIZE_* thresholds unless --force).
+import type { Command } from 'commander';
+import { AppError } from '@emo/contracts';
+import { engineOptionsFromConfig } from '@emo/inference';
+import { resolveModelDir } from '@emo/model';
+import { goEmotionsSplit, quantizeBundle, type Int8Options, type QuantizeMode } from '@emo/onnx-tools';
+import type { CliContext } from '../cli-context';
+import { renderTable } from '../output/table';
+
+interface QuantizeFlags {
+  model?: string;
+  out: string;
+  mode: string;
+  force?: boolean;
+  data?: string;
+  limit?: string;
+  json?: boolean;
+  int8Ops: string;
+  perChannel: string;
+  embeddings?: boolean;
+  reduceRange?: boolean;
+}
+
+export function registerQuantize(program: Command, ctx: CliContext): void {
+  program
+    .command('quantize')
+    .description('write an int8 (CPU) or fp16 (GPU) variant of a model bundle, gated on accuracy')
+    .option('--model <dir>', 'source bundle (default: MODEL_DIR or the shipped model)')
+    .requiredOption('--out <dir>', 'output bundle directory (new, empty, or an earlier quantize output)')
+    .option('--mode <mode>', 'int8|fp16', 'int8')
+    .option('--force', 'write the variant even if it fails the accuracy gate')
+    .option('--data <file>', 'GoEmotions-format TSV for the accuracy gate (default: ../shared dev split)')
+    .option('--limit <n>', 'evaluate on the first n texts only')
+    .option('--int8-ops <ops>', 'int8 operators: microsoft (DynamicQuantizeMatMul) | onnx (MatMulInteger)', 'microsoft')
+    .option('--per-channel <policy>', 'int8 per-column weight scales: auto|always|never', 'auto')
+    .option('--embeddings', 'int8: quantize embedding tables too (smaller file)')
+    .option('--reduce-range', 'int8: 7-bit weights, for x86 CPUs without VNNI')
+    .option('--json', 'print quantization.json on stdout')
+    .action(async (flags: QuantizeFlags) => {
+      const mode = oneOf(flags.mode, ['int8', 'fp16'] as const, '--mode') as QuantizeMode;
+      const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
+      const int8: Int8Options = {
+        ops: oneOf(flags.int8Ops, ['microsoft', 'onnx'] as const, '--int8-ops'),
+        perChannel: oneOf(flags.perChannel, ['auto', 'always', 'never'] as const, '--per-channel'),
+        embeddings: flags.embeddings === true,
+        reduceRange: flags.reduceRange === true,
+      };
+      const limit = flags.limit === undefined ? undefined : Number(flags.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new AppError('CLI_USAGE', `--limit must be a positive integer, got ${flags.limit}`);
+      const provenance = await quantizeBundle({
+        modelDir: resolveModelDir(config.modelDir),
+        outDir: flags.out,
+        mode,
+        force: flags.force === true,
+        dataPath: flags.data ?? goEmotionsSplit('dev'),
+        limit,
+        int8,
+        thresholds: {
+          minLabelAgreement: config.quantizeMinLabelAgreement,
+          maxMacroF1Drop: config.quantizeMaxMacroF1Drop,
+          maxScoreDiff: mode === 'int8' ? config.quantizeInt8MaxScoreDiff : config.quantizeFp16MaxScoreDiff,
+        },
+        engine: engineOptionsFromConfig(config),
+        log: (m) => process.stderr.write(`${m}\n`),
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(provenance)}\n`);
+        return;
+      }
+      const m = provenance.gate.metrics;
+      const t = provenance.gate.thresholds;
+      const table = renderTable(
+        ['check', 'value', 'threshold'],
+        [
+          ['label-set agreement', m.label_agreement.toFixed(4), `>= ${t.minLabelAgreement}`],
+          ['macro-F1 delta', m.macro_f1_delta.toFixed(4), `>= -${t.maxMacroF1Drop}`],
+          ['max score difference', m.max_score_diff.toFixed(4), `<= ${t.maxScoreDiff}`],
+          ['mean |score difference|', m.mean_abs_score_diff.toExponential(2), ''],
+        ],
+      );
+      const verdict = provenance.gate.passed ? 'passed' : `FAILED, written because of --force: ${provenance.gate.failures.join('; ')}`;
+      process.stdout.write(
+        `${table}\n\n${mode} variant of ${provenance.source.name}@${provenance.source.revision} → ${flags.out} ` +
+          `(${(provenance.source.model_bytes / 1e6).toFixed(1)} MB → ${(provenance.output.model_bytes / 1e6).toFixed(1)} MB); gate on ${m.n} texts ${verdict}\n`,
+      );
+    });
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new AppError('CLI_USAGE', `${flag} must be one of ${allowed.join('|')}, got ${value}`);
+  return value as T;
+}

@@ -1,0 +1,84 @@
+// quantizeBundle on the tiny test bundle, evaluated through the real engine (worker threads).
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EngineOptions } from '@emo/inference';
+import { loadModelBundle } from '@emo/model';
+import { quantizeBundle, type QuantizeBundleOptions } from './quantize-bundle';
+
+const source = resolve(__dirname, '../../../../test/fixtures/models/tiny-softmax');
+const work = mkdtempSync(join(tmpdir(), 'emo-quantize-'));
+const data = join(work, 'gate.tsv');
+writeFileSync(data, ['i love this\t2\t1', 'I HATE this!\t0\t2', 'the table\t1\t3', 'this is awesome and very nice\t2\t4', 'It was a terrible, awful day.\t0\t5', 'good good good\t2\t6', ''].join('\n'));
+
+const engine: EngineOptions = {
+  executionProviders: ['cpu'],
+  graphOptimizationLevel: 'all',
+  intraOpThreads: 1,
+  inferenceThreads: 1,
+  maxSequenceLength: 32,
+  batchMaxTokens: 4096,
+  batchMaxSize: 64,
+  includeScores: false,
+  maxTextChars: 20_000,
+  longTextPolicy: 'truncate',
+};
+const options = (out: string, over: Partial<QuantizeBundleOptions> = {}): QuantizeBundleOptions => ({
+  modelDir: source,
+  outDir: join(work, out),
+  mode: 'int8',
+  dataPath: data,
+  thresholds: { minLabelAgreement: 0.98, maxMacroF1Drop: 0.01, maxScoreDiff: 0.2 },
+  int8: { minWeightElements: 64 },
+  engine,
+  ...over,
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('quantizeBundle', () => {
+  it('writes a complete, loadable int8 bundle with provenance when the gate passes', async () => {
+    const sut = await quantizeBundle(options('int8'));
+    const out = join(work, 'int8');
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'model.onnx', 'quantization.json', 'tokenizer.json', 'tokenizer_config.json']);
+    const original = await loadModelBundle(source);
+    const variant = await loadModelBundle(out);
+    expect(variant.labels).toEqual(original.labels);
+    expect(variant.modelSha256).not.toBe(original.modelSha256);
+    const recorded = JSON.parse(readFileSync(join(out, 'quantization.json'), 'utf8'));
+    expect(recorded).toMatchObject({ mode: 'int8', source: { model_sha256: original.modelSha256, revision: original.revision }, output: { model_sha256: variant.modelSha256 }, gate: { passed: true, forced: false } });
+    expect(recorded.tool_version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(sut.gate.metrics.n).toBe(6);
+    expect(sut.gate.metrics.label_agreement).toBe(1);
+    expect(sut.transform).toMatchObject({ matmuls: expect.any(Number) });
+  });
+
+  it('refuses to write a variant below the thresholds and leaves nothing behind', async () => {
+    const strict = options('refused', { thresholds: { minLabelAgreement: 1, maxMacroF1Drop: 0, maxScoreDiff: 0 } });
+    await expect(quantizeBundle(strict)).rejects.toMatchObject({ code: 'ACCURACY_GATE_FAILED' });
+    expect(existsSync(join(work, 'refused'))).toBe(false);
+    expect(readdirSync(work).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('writes a failing variant with --force and records that it failed', async () => {
+    const sut = await quantizeBundle(options('forced', { force: true, thresholds: { minLabelAgreement: 1, maxMacroF1Drop: 0, maxScoreDiff: 0 } }));
+    expect(sut.gate).toMatchObject({ passed: false, forced: true });
+    expect(sut.gate.failures[0]).toMatch(/max score difference/);
+    expect(existsSync(join(work, 'forced', 'model.onnx'))).toBe(true);
+  });
+
+  it('writes an fp16 variant whose scores match float32 within 1e-2', async () => {
+    const sut = await quantizeBundle(options('fp16', { mode: 'fp16', thresholds: { minLabelAgreement: 1, maxMacroF1Drop: 0, maxScoreDiff: 0.01 } }));
+    expect(sut.gate.passed).toBe(true);
+    expect(sut.gate.metrics.max_score_diff).toBeLessThan(0.01);
+  });
+
+  it('will not overwrite a directory it did not write', async () => {
+    const foreign = join(work, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    await expect(quantizeBundle(options('foreign'))).rejects.toMatchObject({ code: 'CLI_USAGE' });
+    expect(readFileSync(join(foreign, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+});

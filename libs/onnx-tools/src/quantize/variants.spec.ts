@@ -1,0 +1,108 @@
+// The int8 and fp16 graph rewrites, run for real in ONNX Runtime against the float32 graph they
+// came from (a small transformer from the benchmark generator: embeddings, masked attention,
+// GELU FFN, Gemm head).
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { buildTransformerClassifier } from '../generate/roberta-shaped-model';
+import { DataType, decodeModel, encodeModel, type OnnxModel } from '../proto/onnx-codec';
+import { convertToFp16 } from './fp16-converter';
+import { quantizeInt8 } from './int8-dynamic-quantizer';
+
+const SHAPE = { layers: 2, hidden: 64, heads: 4, ffn: 128, vocab: 500, maxPositions: 34, labels: 28 };
+const fresh = (): OnnxModel => decodeModel(encodeModel(buildTransformerClassifier(SHAPE, 7)));
+
+async function logits(model: OnnxModel, level: 'disabled' | 'all' = 'all'): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(Buffer.from(encodeModel(model)), { graphOptimizationLevel: level });
+  const [batch, seq] = [3, 10];
+  const ids = BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(3 + ((i * 97) % 490)));
+  // Ragged rows: the last tokens of rows 1 and 2 are padding.
+  const mask = BigInt64Array.from({ length: batch * seq }, (_, i) => (i % seq < seq - 3 * Math.floor(i / seq) ? 1n : 0n));
+  const out = await session.run({ input_ids: new ort.Tensor('int64', ids, [batch, seq]), attention_mask: new ort.Tensor('int64', mask, [batch, seq]) });
+  await session.release();
+  expect(out.logits.dims).toEqual([batch, SHAPE.labels]);
+  return out.logits.data as Float32Array;
+}
+
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+const maxAbs = (a: Float32Array) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
+describe('quantizeInt8', () => {
+  it('replaces every constant-weight MatMul/Gemm with DynamicQuantizeMatMul and folds the bias Adds', async () => {
+    const reference = await logits(fresh());
+    const sut = fresh();
+    const report = quantizeInt8(sut);
+    expect(report).toMatchObject({ matmuls: 6 * SHAPE.layers, gemms: 2, skipped: [] });
+    const ops = sut.graph.node.map((n) => n.op_type);
+    expect(ops.filter((o) => o === 'DynamicQuantizeMatMul')).toHaveLength(6 * SHAPE.layers + 2);
+    expect(ops).not.toContain('Gemm');
+    // Only the activation × activation MatMuls of attention stay float.
+    expect(ops.filter((o) => o === 'MatMul')).toHaveLength(2 * SHAPE.layers);
+    expect(sut.opset_import.some((o) => o.domain === 'com.microsoft')).toBe(true);
+    const out = await logits(sut);
+    expect(maxDiff(out, reference)).toBeLessThan(0.05 * maxAbs(reference));
+    expect(maxDiff(out, reference)).toBeGreaterThan(0); // really quantized
+  });
+
+  it('writes standard MatMulInteger graphs with ops "onnx" that agree with the fused form', async () => {
+    const fused = fresh();
+    quantizeInt8(fused);
+    const sut = fresh();
+    quantizeInt8(sut, { ops: 'onnx' });
+    expect(sut.graph.node.some((n) => n.domain === 'com.microsoft')).toBe(false);
+    expect(sut.graph.node.filter((n) => n.op_type === 'MatMulInteger')).toHaveLength(6 * SHAPE.layers + 2);
+    expect(maxDiff(await logits(sut, 'disabled'), await logits(fused, 'disabled'))).toBeLessThan(1e-4);
+  });
+
+  it('quantizes embedding tables per row and shrinks the file', async () => {
+    const reference = await logits(fresh());
+    const plain = fresh();
+    quantizeInt8(plain);
+    const sut = fresh();
+    const report = quantizeInt8(sut, { embeddings: true });
+    expect(report.embeddings).toBe(2); // word and position tables
+    expect(sut.graph.initializer.filter((t) => t.data_type === DataType.FLOAT && (t.dims?.length ?? 0) === 2).map((t) => t.name)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/row_scale/)]),
+    );
+    expect(encodeModel(sut).byteLength).toBeLessThan(encodeModel(plain).byteLength * 0.8);
+    expect(maxDiff(await logits(sut), reference)).toBeLessThan(0.05 * maxAbs(reference));
+  });
+
+  it('leaves weights below minWeightElements in float and refuses a graph with nothing to quantize', () => {
+    const sut = fresh();
+    expect(() => quantizeInt8(sut, { minWeightElements: 10_000_000 })).toThrow(/nothing to quantize/);
+  });
+});
+
+describe('convertToFp16', () => {
+  it('stores float constants in half precision, keeps float32 logits, and matches float32 within 1e-2', async () => {
+    const reference = await logits(fresh());
+    const sut = fresh();
+    const report = convertToFp16(sut);
+    expect(report.clamped).toBe(1); // the float32-min attention-mask constant
+    expect(sut.graph.initializer.some((t) => t.data_type === DataType.FLOAT)).toBe(false);
+    expect(sut.graph.output[0].type?.tensor_type?.elem_type).toBe(DataType.FLOAT);
+    const out = await logits(sut);
+    expect(out.every(Number.isFinite)).toBe(true);
+    expect(maxDiff(out, reference)).toBeLessThan(1e-2);
+  });
+
+  it('refuses graphs with contrib ops (convert the float32 model, not a quantized one)', () => {
+    const quantized = fresh();
+    quantizeInt8(quantized);
+    expect(() => convertToFp16(quantized)).toThrow(/com.microsoft/);
+  });
+});
+
+describe('decodeModel', () => {
+  it('keeps int64 attributes beyond 2^53 through a round trip', () => {
+    const model = fresh();
+    model.graph.node.push({ op_type: 'Slice', input: [], output: ['x'], attribute: [{ name: 'ends', type: 7, ints: [{ low: -1, high: 0x7fffffff, unsigned: false } as never] }] });
+    const back = decodeModel(encodeModel(model));
+    const ints = back.graph.node.at(-1)?.attribute?.[0].ints?.[0] as unknown as { low: number; high: number };
+    expect([ints.low, ints.high]).toEqual([-1, 0x7fffffff]);
+  });
+
+  it('rejects bytes that are not an ONNX model', () => {
+    expect(() => decodeModel(Buffer.from('not a model at all'))).toThrow();
+  });
+});

@@ -12,3 +12,6 @@ export * from './metrics/latency-window';
 export * from './two-level-cache';
 export * from './with-result-cache';
 export * from './l2/cache-store-report';
+export * from './fleet/api-result-cache';
+export * from './fleet/model-advert';
+export * from './fleet/worker-result-cache';

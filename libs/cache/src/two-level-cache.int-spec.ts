@@ -53,7 +53,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
       l2,
       metrics,
     });
-    return { sut, l2, inner: new FakeClassifier() };
+    return { sut, l2, inner: new FakeClassifier(`fake@${opts.revision ?? 'rev1'}`) };
   }
 
   it('shares results between processes through L2, with a TTL on every entry', async () => {

@@ -69,6 +69,15 @@ describe(TwoLevelCache.name, () => {
       expect(sut.stats().bypassed).toBe(3);
     });
 
+    it('does not file an answer of another model revision under this one', async () => {
+      const { sut } = setup();
+      const other = new FakeClassifier('fake@rev2');
+      const [out] = await sut.classify(other, ['rollout']);
+      expect(out).toMatchObject({ model: 'fake@rev2' });
+      await sut.classify(other, ['rollout']);
+      expect(other.calls).toHaveLength(2);
+    });
+
     it('computes a text repeated within one call once', async () => {
       const { sut, inner } = setup();
       const out = await sut.classify(inner, ['lol', 'lol', 'ok', 'lol']);

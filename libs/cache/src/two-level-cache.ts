@@ -113,7 +113,7 @@ export class TwoLevelCache {
     const writes: [string, Buffer][] = [];
     texts.forEach((text, i) => {
       const key = this.keyOf(text);
-      const value = key && !('error' in outcomes[i]) ? this.codec.encode(outcomes[i] as ClassificationResult) : undefined;
+      const value = key && !('error' in outcomes[i]) ? this.encodeOwn(outcomes[i] as ClassificationResult) : undefined;
       if (key && value) {
         this.opts.l1?.set(key, value);
         writes.push([key, value]);
@@ -164,7 +164,7 @@ export class TwoLevelCache {
           const writes: [string, Buffer][] = [];
           missKeys.forEach((key, k) => {
             const outcome = computed[k];
-            const value = 'error' in outcome ? undefined : this.codec.encode(outcome);
+            const value = 'error' in outcome ? undefined : this.encodeOwn(outcome);
             if (value) {
               this.opts.l1?.set(key, value);
               writes.push([key, value]);
@@ -287,6 +287,11 @@ export class TwoLevelCache {
       this.counts.l2Misses++;
     }
     return undefined;
+  }
+
+  /** Encodes a result of this namespace's model only: an answer of another revision (a rollout) is never filed under this one. */
+  private encodeOwn(result: ClassificationResult): Buffer | undefined {
+    return result.model === this.namespace.modelId ? this.codec.encode(result) : undefined;
   }
 
   private countCorrupt(level: 'l1' | 'l2'): void {

@@ -10,6 +10,8 @@ export class FakeClassifier {
   gate?: Promise<void>;
   failWith?: Error;
 
+  constructor(readonly modelId = 'fake@rev1') {}
+
   async classify(texts: readonly unknown[], opts: { includeScores?: boolean } = {}): Promise<(ClassificationResult | ItemError)[]> {
     this.calls.push([...texts]);
     if (this.gate) await this.gate;
@@ -21,7 +23,7 @@ export class FakeClassifier {
       const sum = raw.reduce((a, b) => a + b, 0);
       const scores = raw.map((x) => x / sum);
       const best = scores.indexOf(Math.max(...scores));
-      const result: ClassificationResult = { labels: [{ label: FAKE_LABELS[best], score: Math.round(scores[best] * 1e6) / 1e6 }], model: 'fake@rev1' };
+      const result: ClassificationResult = { labels: [{ label: FAKE_LABELS[best], score: Math.round(scores[best] * 1e6) / 1e6 }], model: this.modelId };
       if (opts.includeScores) result.scores = Object.fromEntries(FAKE_LABELS.map((l, j) => [l, Math.round(scores[j] * 1e6) / 1e6]));
       if (t.length > 100) result.truncated = true;
       return result;

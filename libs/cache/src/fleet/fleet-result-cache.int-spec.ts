@@ -1,0 +1,47 @@
+// Worker and API caches on the real Redis: the worker advertises its model and fills L2; the API
+// keys by the advertised model and answers hits without reaching the fleet.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '@emo/config';
+import { unlinkMatching } from '../l2/namespace-admin';
+import { FakeClassifier, fakeModel } from '../testing/fake-classifier';
+import { ApiResultCache } from './api-result-cache';
+import { createWorkerResultCache } from './worker-result-cache';
+
+const redisUrl = inject('redisUrl');
+const prefix = `test-fleetcache-${randomUUID().slice(0, 8)}`;
+
+describe.skipIf(!inject('redisAvailable'))('fleet result caches', () => {
+  const redis = new Redis(redisUrl);
+  afterAll(async () => {
+    await unlinkMatching(redis, `${prefix}:*`);
+    await redis.quit();
+  });
+
+  it('lets the API answer what a worker computed, without enqueuing it', async () => {
+    const config = loadConfig({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix });
+    const { labels, ...identity } = fakeModel();
+    const engine = Object.assign(new FakeClassifier(), { bundle: { ...identity, labels }, tokenizer: { maxLength: identity.maxLength } });
+    const api0 = (await ApiResultCache.create(config, { registry: new Registry() }))!;
+    expect(api0.stats()).toMatchObject({ enabled: false });
+    await api0.close();
+
+    const worker = (await createWorkerResultCache(config, engine, { registry: new Registry() }))!;
+    await worker.classifier.classify(['lol', 'thanks!']);
+    await worker.cache.drain();
+
+    const api = (await ApiResultCache.create(config, { registry: new Registry() }))!;
+    try {
+      const fleet = new FakeClassifier();
+      const out = await api.wrap(fleet).classify(['thanks!', 'never seen', 'lol']);
+      expect(fleet.calls).toEqual([['never seen']]);
+      expect(out.map((o) => 'labels' in o && o.model)).toEqual(['fake@rev1', 'fake@rev1', 'fake@rev1']);
+      expect(api.stats()).toMatchObject({ model: 'fake@rev1', lookups: 3, hits: 2, l2: { enabled: true, hits: 2 } });
+    } finally {
+      await api.close();
+      await worker.close();
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { batchingSettings } from './settings/batching.settings';
 import { engineSettings } from './settings/engine.settings';
 import { fleetSettings } from './settings/fleet.settings';
 import { onnxSettings } from './settings/onnx.settings';
+import { profilerSettings } from './settings/profiler.settings';
 import { runtimeSettings } from './settings/runtime.settings';
 
 export const SETTINGS = {
@@ -16,6 +17,7 @@ export const SETTINGS = {
   ...cacheSettings,
   ...fleetSettings,
   ...onnxSettings,
+  ...profilerSettings,
 } as const;
 
 type Settings = typeof SETTINGS;

@@ -1,0 +1,149 @@
+// The Profiler: what apps and libs call to time stages and count work. Each observation goes
+// to the prom-client collectors (Prometheus), to the process's recent window (bottleneck
+// analysis) and, for traced jobs, to the span recorder. Disabled, every call is a no-op;
+// PROFILER_SAMPLE_RATE thins stage timings while counters stay exact.
+import { hostname } from 'node:os';
+import { Registry } from 'prom-client';
+import { StageMetrics } from './stages/stage-metrics';
+import type { ObserveOptions, Stage, StageLabels, StageTimer } from './stages/stages';
+import type { TraceRecorder } from './tracing/trace-recorder';
+import type { ProcessRole, ProfileSnapshot } from './window/profile-snapshot';
+import { ProfileWindow, type BatchObservation } from './window/profile-window';
+
+export interface ProfilerOptions {
+  readonly enabled: boolean;
+  /** Fraction of stage timings recorded, 0..1. */
+  readonly sampleRate: number;
+  readonly windowMs: number;
+  readonly role: ProcessRole;
+  readonly registry?: Registry;
+  /** Default `model` label (`<name>@<revision>`); can be set later with setModel(). */
+  readonly model?: string;
+  readonly source?: string;
+  readonly tracer?: TraceRecorder;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+export interface CountOptions {
+  readonly labels?: StageLabels;
+  readonly errors?: number;
+}
+
+const NOOP_END = () => undefined;
+
+export class Profiler implements StageTimer {
+  readonly registry: Registry;
+  readonly source: string;
+  readonly window: ProfileWindow;
+  private readonly metrics?: StageMetrics;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private model: string;
+
+  constructor(private readonly options: ProfilerOptions) {
+    this.registry = options.registry ?? new Registry();
+    this.source = options.source ?? `${options.role}:${hostname()}:${process.pid}`;
+    this.model = options.model ?? 'none';
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.window = new ProfileWindow({ windowMs: options.windowMs, now: options.now });
+    if (options.enabled) this.metrics = StageMetrics.for(this.registry);
+  }
+
+  /** A profiler that records nothing (profiling off, or code paths without one). */
+  static disabled(): Profiler {
+    return new Profiler({ enabled: false, sampleRate: 0, windowMs: 60_000, role: 'cli' });
+  }
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  get modelId(): string {
+    return this.model;
+  }
+
+  setModel(model: string): void {
+    this.model = model;
+  }
+
+  /** What the analysis needs to judge saturation: batch slots, the token budget cap, chunk slots. */
+  setCapacity(capacity: { slots?: number; maxBudgetTokens?: number; concurrency?: number }): void {
+    if (capacity.slots !== undefined) this.window.slots = capacity.slots;
+    if (capacity.maxBudgetTokens !== undefined) this.window.maxBudgetTokens = capacity.maxBudgetTokens;
+    if (capacity.concurrency !== undefined) this.window.concurrency = capacity.concurrency;
+  }
+
+  observe(stage: Stage, ms: number, options?: ObserveOptions): void {
+    if (!this.metrics) return;
+    if (options?.traceId && this.options.tracer) {
+      this.options.tracer.record(options.traceId, { stage, start: this.now() - ms, ms, count: options.count ?? 1, source: this.source });
+    }
+    if (this.options.sampleRate < 1 && this.random() >= this.options.sampleRate) return;
+    this.metrics.observeStage(stage, options?.labels, this.model, ms / 1000);
+    this.window.addStage(stage, ms, options?.count ?? 1);
+  }
+
+  start(stage: Stage, options?: ObserveOptions): (count?: number) => void {
+    if (!this.metrics) return NOOP_END;
+    const t0 = performance.now();
+    return (count?: number) => this.observe(stage, performance.now() - t0, count === undefined ? options : { ...options, count });
+  }
+
+  time<T>(stage: Stage, fn: () => T, options?: ObserveOptions): T {
+    if (!this.metrics) return fn();
+    const end = this.start(stage, options);
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      end();
+      throw e;
+    }
+    if (result instanceof Promise) return result.finally(() => end()) as T;
+    end();
+    return result;
+  }
+
+  /** Texts finished (throughput); `errors` of them ended in a per-item error. */
+  countTexts(texts: number, options: CountOptions = {}): void {
+    if (!this.metrics || texts <= 0) return;
+    const errors = Math.min(texts, options.errors ?? 0);
+    const labels = { model: options.labels?.model ?? this.model, queue: options.labels?.queue ?? 'none', priority: options.labels?.priority ?? 'none' };
+    if (texts - errors > 0) this.metrics.texts.inc({ ...labels, outcome: 'ok' }, texts - errors);
+    if (errors > 0) this.metrics.texts.inc({ ...labels, outcome: 'error' }, errors);
+    this.window.addTexts(texts, errors);
+  }
+
+  /** A queue chunk finished (drain rate of the queue). */
+  countChunk(): void {
+    if (this.metrics) this.window.addChunk();
+  }
+
+  /** Cache lookups of `lookups` texts, of which l1Hits + l2Hits were answered from the cache. */
+  observeCache(lookups: number, l1Hits: number, l2Hits: number): void {
+    if (this.metrics) this.window.addCache(lookups, l1Hits, l2Hits);
+  }
+
+  /** One inference batch: size, padded/real tokens, inference time, and the budget in force. */
+  observeBatch(batch: BatchObservation & { readonly model?: string }): void {
+    if (!this.metrics) return;
+    const model = batch.model ?? this.model;
+    this.metrics.batchSize.observe({ model }, batch.texts);
+    this.metrics.paddedTokens.observe({ model }, batch.paddedTokens);
+    this.metrics.tokens.inc({ model, kind: 'padded' }, batch.paddedTokens);
+    this.metrics.tokens.inc({ model, kind: 'real' }, batch.realTokens);
+    this.metrics.busySeconds.inc({ model }, batch.inferMs / 1000);
+    this.window.addBatch(batch);
+  }
+
+  /** Periodic samples: CPU/GPU utilization (0..1), GPU memory used share, chunks in flight, backlog. */
+  sample(values: { cpu?: number; gpu?: number; gpuMemoryUsedRatio?: number; activeChunks?: number; backlog?: number }): void {
+    if (this.metrics) this.window.sample(values);
+  }
+
+  snapshot(): ProfileSnapshot {
+    return this.window.snapshot({ source: this.source, role: this.options.role, model: this.model === 'none' ? undefined : this.model });
+  }
+}

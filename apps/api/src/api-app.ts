@@ -3,6 +3,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ApiResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { createLogger, type Logger } from '@emo/profiler';
 import { FleetClient, fleetOptionsFromConfig, type Classifier } from '@emo/queue';
@@ -26,10 +27,12 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
   const fleet = new FleetClient(fleetOptionsFromConfig(config));
   try {
     const fleetClassifier = await fleet.fleetClassifier();
-    const classifier = deps.wrapClassifier ? await deps.wrapClassifier(fleetClassifier) : fleetClassifier;
     const metrics = new ApiMetrics(fleet.queues);
+    // Texts already in the result cache are answered without enqueuing (docs/cache.md).
+    const resultCache = await ApiResultCache.create(config, { logger, registry: metrics.registry });
+    const classifier = deps.wrapClassifier ? await deps.wrapClassifier(fleetClassifier) : (resultCache?.wrap(fleetClassifier) ?? fleetClassifier);
     const adapter = new FastifyAdapter({ bodyLimit: config.apiBodyLimitBytes, logger: false });
-    const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger }), adapter, {
+    const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger, cacheStats: resultCache && (() => resultCache.stats()) }), adapter, {
       logger: ['error', 'warn'],
       abortOnError: false,
     });
@@ -55,6 +58,7 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
       fleet,
       async close() {
         await app.close();
+        await resultCache?.close();
         await fleet.close();
       },
     };

@@ -6,6 +6,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { AppConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
 import type { Classifier, FleetClient } from '@emo/queue';
+import { CacheStatsController } from './cache/cache-stats.controller';
 import { ClassifyController } from './classify/classify.controller';
 import { HealthController } from './health/health.controller';
 import { ApiKeyGuard } from './http/api-key.guard';
@@ -14,12 +15,14 @@ import { BacklogGate } from './jobs/backlog-gate';
 import { JobsController } from './jobs/jobs.controller';
 import type { ApiMetrics } from './metrics/api-metrics';
 import { MetricsController } from './metrics/metrics.controller';
-import { API_METRICS, APP_CONFIG, APP_LOGGER, BACKLOG_GATE, CLASSIFIER, FLEET_CLIENT } from './tokens';
+import { API_METRICS, APP_CONFIG, APP_LOGGER, BACKLOG_GATE, CACHE_STATS, CLASSIFIER, FLEET_CLIENT } from './tokens';
 
 export interface ApiModuleDeps {
   readonly config: AppConfig;
   readonly fleet: FleetClient;
   readonly classifier: Classifier;
+  /** The result cache's stats (GET /v1/cache/stats); absent when the cache is off. */
+  readonly cacheStats?: () => unknown;
   readonly metrics: ApiMetrics;
   readonly logger: Logger;
 }
@@ -30,11 +33,12 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [TerminusModule.forRoot({ logger: false })],
-      controllers: [ClassifyController, JobsController, HealthController, MetricsController],
+      controllers: [ClassifyController, JobsController, HealthController, MetricsController, CacheStatsController],
       providers: [
         { provide: APP_CONFIG, useValue: deps.config },
         { provide: FLEET_CLIENT, useValue: deps.fleet },
         { provide: CLASSIFIER, useValue: deps.classifier },
+        { provide: CACHE_STATS, useValue: deps.cacheStats ?? (() => ({ enabled: false, reason: 'CACHE_ENABLED or CACHE_L2_ENABLED is off' })) },
         { provide: API_METRICS, useValue: deps.metrics },
         { provide: APP_LOGGER, useValue: deps.logger },
         {

@@ -7,3 +7,5 @@ export const CLASSIFIER = Symbol('CLASSIFIER');
 export const API_METRICS = Symbol('API_METRICS');
 export const BACKLOG_GATE = Symbol('BACKLOG_GATE');
 export const APP_LOGGER = Symbol('APP_LOGGER');
+/** () => the result cache's stats object (GET /v1/cache/stats). */
+export const CACHE_STATS = Symbol('CACHE_STATS');

@@ -1,6 +1,7 @@
 // `emo serve worker`: BullMQ consumers on the interactive and bulk queues feeding the inference
 // engine (or whatever Classifier wraps it, e.g. a cache), with /metrics and /healthz. On SIGTERM
 // it stops taking chunks, finishes those in flight, and exits 0.
+import { createWorkerResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { createLogger, type Logger } from '@emo/profiler';
@@ -24,10 +25,12 @@ export interface RunningWorker {
 export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Promise<RunningWorker> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'emo-worker' });
   const engine = await InferenceEngine.create(engineOptionsFromConfig(config, (m) => logger.warn(m)));
-  const classifier = deps.wrapClassifier ? await deps.wrapClassifier(engine) : engine;
-  const fleet = new FleetClient(fleetOptionsFromConfig(config));
   const active = { chunks: () => 0 };
   const metrics = new WorkerMetrics(() => active.chunks());
+  // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
+  const resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry });
+  const classifier = deps.wrapClassifier ? await deps.wrapClassifier(engine) : (resultCache?.classifier ?? engine);
+  const fleet = new FleetClient(fleetOptionsFromConfig(config));
   const server = new MetricsServer(metrics.registry);
   const metricsPort = await server.listen(config.metricsPort, config.host);
   const consumer = fleet.startConsumer(classifier, {
@@ -37,6 +40,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
     onError: (e) => logger.error({ err: e }, 'queue worker error'),
   });
   active.chunks = () => consumer.activeChunks;
+  void resultCache?.warm();
   logger.info({ model: engine.modelId, provider: engine.provider, prefix: config.queuePrefix, metricsPort, concurrency: config.workerConcurrency }, 'worker ready');
   let closing: Promise<{ drained: boolean }> | undefined;
   return {
@@ -48,6 +52,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
         const drained = await consumer.close(config.workerShutdownTimeoutMs);
         logger.info({ drained }, 'worker stopped taking chunks');
         await fleet.close();
+        await resultCache?.close();
         await engine.close();
         await server.close();
         return { drained };

@@ -24,6 +24,7 @@ export type CacheConfig = Pick<
   | 'cacheL2LogIntervalMs'
   | 'cacheL2Compression'
   | 'cacheL2CompressMinBytes'
+  | 'cacheScoreEncoding'
   | 'cacheTextNormalization'
   | 'redisUrl'
   | 'cacheRedisUrl'
@@ -96,6 +97,7 @@ export async function createResultCache(setup: ResultCacheSetup): Promise<Result
     maxTextChars: config.maxTextChars,
     compression: config.cacheL2Compression,
     compressMinBytes: config.cacheL2CompressMinBytes,
+    scoreEncoding: config.cacheScoreEncoding,
     policy,
   });
   return {

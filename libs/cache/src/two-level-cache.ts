@@ -2,8 +2,10 @@
 // L1 (in-process LRU) → L2 (shared Redis, one MGET per call) → the classifier for what is left,
 // then write L1 + L2. Results come back in input order; ItemErrors are never cached; the same
 // text in flight twice in one process (in one call or across concurrent calls) is computed once.
-// Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way.
+// Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way
+// (with the default float32 encoding that is exactly the classifier's answer).
 import type { ClassificationResult, ItemError } from '@emo/contracts';
+import type { StageTimer } from '@emo/profiler';
 import { ResultCodec } from './codec/result-codec';
 import type { CacheNamespace } from './keys/cache-namespace';
 import type { L1ResultCache } from './l1/l1-result-cache';
@@ -34,6 +36,7 @@ export interface TwoLevelCacheOptions {
   readonly maxTextChars?: number;
   readonly compression?: 'none' | 'deflate';
   readonly compressMinBytes?: number;
+  readonly scoreEncoding?: 'float32' | 'uint16';
   readonly policy?: EvictionPolicyCheck;
 }
 
@@ -64,10 +67,12 @@ export class TwoLevelCache {
   private readonly pendingWrites = new Set<Promise<void>>();
   private readonly detachMetrics: () => void;
   private readonly counts: CacheCounts = emptyCounts();
+  /** Stage timers of libs/profiler (l1, l2), set by the app that profiles; none: not timed. */
+  stageTimer?: Pick<StageTimer, 'start'>;
 
   constructor(private readonly opts: TwoLevelCacheOptions) {
     this.namespace = opts.namespace;
-    this.codec = new ResultCodec({ labels: opts.namespace.model.labels, modelId: opts.namespace.modelId, compression: opts.compression, compressMinBytes: opts.compressMinBytes });
+    this.codec = new ResultCodec({ labels: opts.namespace.model.labels, modelId: opts.namespace.modelId, compression: opts.compression, compressMinBytes: opts.compressMinBytes, scoreEncoding: opts.scoreEncoding });
     this.detachMetrics = opts.metrics.attach({
       l1Entries: () => opts.l1?.entries ?? 0,
       l1Bytes: () => opts.l1?.bytes ?? 0,
@@ -125,7 +130,11 @@ export class TwoLevelCache {
   async classify<O extends ClassifyOptionsLike>(inner: TextClassifier<O>, texts: readonly unknown[], opts?: O): Promise<Outcome[]> {
     const includeScores = opts?.includeScores ?? this.opts.includeScores ?? false;
     const out = new Array<Outcome>(texts.length);
+    const call = opts as { priority?: string; traceId?: string } | undefined;
+    const trace = { labels: { priority: call?.priority }, traceId: call?.traceId };
+    const endL1 = this.stageTimer?.start('l1', { ...trace, count: texts.length });
     const { positions, toFetch, waits, bypass } = this.fromL1(texts, includeScores, out, true);
+    endL1?.();
     const fill = (key: string, settled: Settled) => {
       const outcome = Buffer.isBuffer(settled) ? this.codec.decode(settled, includeScores) : 'error' in settled ? settled : stripScores(settled, includeScores);
       for (const i of positions.get(key) ?? []) out[i] = outcome ? { ...outcome } : { error: { code: 'INTERNAL', message: 'cached value failed to decode' } };
@@ -138,7 +147,9 @@ export class TwoLevelCache {
         return d;
       });
       try {
+        const endL2 = this.opts.l2 && toFetch.length > 0 ? this.stageTimer?.start('l2', { ...trace, count: toFetch.length }) : undefined;
         const values = await (this.opts.l2?.mget(toFetch) ?? Promise.resolve([]));
+        endL2?.();
         const missKeys: string[] = [];
         const missDeferreds: Deferred[] = [];
         toFetch.forEach((key, k) => {

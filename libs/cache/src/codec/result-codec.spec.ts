@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CODEC_VERSION, ResultCodec } from './result-codec';
 
 const labels = Array.from({ length: 28 }, (_, i) => `label${i}`);
-const scores = Object.fromEntries(labels.map((l, i) => [l, Math.round(((i * 37) % 100) / 100 * 1e6) / 1e6 + 0.001234]));
+const scores = Object.fromEntries(labels.map((l, i) => [l, Math.round((((i * 37) % 100) / 100 + 0.001234) * 1e6) / 1e6]));
 const result = {
   labels: [
     { label: 'label11', score: scores.label11 },
@@ -16,15 +17,34 @@ describe(ResultCodec.name, () => {
   const sut = new ResultCodec({ labels, modelId: 'm@r' });
 
   describe('encode/decode', () => {
-    it('round-trips labels in order and every score within 1/65535', () => {
+    it('round-trips labels in order and every score exactly (float32, 6 decimals)', () => {
       const value = sut.encode(result)!;
       expect(value[0]).toBe(CODEC_VERSION);
+      expect(value.length).toBe(4 + 2 + 2 * 2 + 4 * 28 + 4);
+      expect(sut.decode(value, true)).toEqual(result);
+    });
+
+    it('round-trips every score within 1/65535 in half the bytes with uint16 scores', () => {
+      const q16 = new ResultCodec({ labels, modelId: 'm@r', scoreEncoding: 'uint16' });
+      const value = q16.encode(result)!;
       expect(value.length).toBe(4 + 2 + 2 * 2 + 2 * 28 + 4);
-      const back = sut.decode(value, true)!;
+      const back = q16.decode(value, true)!;
+      expect(sut.decode(value, true)).toEqual(back);
       expect(back.model).toBe('m@r');
       expect(back.labels.map((l) => l.label)).toEqual(['label11', 'label19']);
       for (const l of labels) expect(Math.abs(back.scores![l] - scores[l])).toBeLessThanOrEqual(0.5 / 65535 + 1e-6);
       expect(back.truncated).toBeUndefined();
+    });
+
+    it('reproduces any 6-decimal score in [0, 1] exactly (property)', () => {
+      const three = new ResultCodec({ labels: ['a', 'b', 'c'], modelId: 'm@r' });
+      const score = fc.integer({ min: 0, max: 1_000_000 }).map((n) => n / 1e6);
+      fc.assert(
+        fc.property(score, score, score, (a, b, c) => {
+          const r = { labels: [{ label: 'b', score: b }], scores: { a, b, c }, model: 'm@r' };
+          expect(three.decode(three.encode(r)!, true)).toEqual(r);
+        }),
+      );
     });
 
     it('omits the score map unless asked and keeps the truncated flag', () => {

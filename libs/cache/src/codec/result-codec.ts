@@ -1,7 +1,8 @@
 // Compact binary encoding of one classification result, used for both cache levels:
-//   [0] format version 0xC1 · [1] flags (1 = truncated, 2 = body deflated) · [2..3] label count (u16)
-//   body: n above threshold (u16) · their label indices by score desc (u16 each) · every score
-//         quantized to u16 (score × 65535) · trailer: CRC-32 of all bytes before it (u32).
+//   [0] format version 0xC1 · [1] flags (1 = truncated, 2 = body deflated, 4 = 16-bit scores)
+//   [2..3] label count (u16) · body: n above threshold (u16) · their label indices by score desc
+//   (u16 each) · every score as float32 (default: decodes to exactly the engine's 6-decimal score)
+//   or quantized to u16 (score × 65535: half the bytes, within 8e-6) · trailer: CRC-32 (u32).
 // Anything that does not parse exactly (other version, other label count, bad CRC, bad length,
 // index out of range) decodes to undefined: a corrupt or foreign value is a miss, never an answer.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -11,30 +12,35 @@ import { crc32 } from './crc32';
 export const CODEC_VERSION = 0xc1;
 const FLAG_TRUNCATED = 1;
 const FLAG_DEFLATED = 2;
+const FLAG_Q16 = 4;
 const HEADER = 4;
 const TRAILER = 4;
 const Q = 65535;
 
 export type Compression = 'none' | 'deflate';
+export type ScoreEncoding = 'float32' | 'uint16';
 
 export interface CodecOptions {
   readonly labels: readonly string[];
   readonly modelId: string;
   readonly compression?: Compression;
   readonly compressMinBytes?: number;
+  readonly scoreEncoding?: ScoreEncoding;
 }
 
-const dequantize = (q: number): number => Math.round((q / Q) * 1e6) / 1e6;
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 export class ResultCodec {
   private readonly labelIndex: Map<string, number>;
   private readonly compression: Compression;
   private readonly compressMinBytes: number;
+  private readonly q16: boolean;
 
   constructor(private readonly opts: CodecOptions) {
     this.labelIndex = new Map(opts.labels.map((l, i) => [l, i]));
     this.compression = opts.compression ?? 'none';
     this.compressMinBytes = opts.compressMinBytes ?? 256;
+    this.q16 = opts.scoreEncoding === 'uint16';
   }
 
   /** Encodes a result that carries the full score map; undefined when it cannot be encoded losslessly enough. */
@@ -42,7 +48,8 @@ export class ResultCodec {
     const { labels } = this.opts;
     const scores = result.scores;
     if (!scores || labels.length > 0xffff || result.labels.length > 0xffff) return undefined;
-    const body = Buffer.allocUnsafe(2 + 2 * result.labels.length + 2 * labels.length);
+    const scoreBytes = this.q16 ? 2 : 4;
+    const body = Buffer.allocUnsafe(2 + 2 * result.labels.length + scoreBytes * labels.length);
     body.writeUInt16LE(result.labels.length, 0);
     let o = 2;
     for (const l of result.labels) {
@@ -54,10 +61,11 @@ export class ResultCodec {
     for (const label of labels) {
       const s = scores[label];
       if (typeof s !== 'number' || Number.isNaN(s)) return undefined;
-      body.writeUInt16LE(Math.round(Math.min(1, Math.max(0, s)) * Q), o);
-      o += 2;
+      if (this.q16) body.writeUInt16LE(Math.round(Math.min(1, Math.max(0, s)) * Q), o);
+      else body.writeFloatLE(s, o);
+      o += scoreBytes;
     }
-    let flags = result.truncated ? FLAG_TRUNCATED : 0;
+    let flags = (result.truncated ? FLAG_TRUNCATED : 0) | (this.q16 ? FLAG_Q16 : 0);
     let payload = body;
     if (this.compression === 'deflate' && body.length >= this.compressMinBytes) {
       const packed = deflateRawSync(body);
@@ -80,12 +88,12 @@ export class ResultCodec {
     const { labels, modelId } = this.opts;
     if (value.length < HEADER + 2 + TRAILER || value[0] !== CODEC_VERSION || value.readUInt16LE(2) !== labels.length) return undefined;
     const flags = value[1];
-    if (flags & ~(FLAG_TRUNCATED | FLAG_DEFLATED)) return undefined;
+    if (flags & ~(FLAG_TRUNCATED | FLAG_DEFLATED | FLAG_Q16)) return undefined;
     if (crc32(value, 0, value.length - TRAILER) !== value.readUInt32LE(value.length - TRAILER)) return undefined;
     let body = value.subarray(HEADER, value.length - TRAILER);
     if (flags & FLAG_DEFLATED) {
       try {
-        body = inflateRawSync(body, { maxOutputLength: 4 + 4 * 0xffff });
+        body = inflateRawSync(body, { maxOutputLength: 2 + 6 * 0xffff });
       } catch {
         return undefined;
       }
@@ -93,17 +101,23 @@ export class ResultCodec {
     if (body.length < 2) return undefined;
     const above = body.readUInt16LE(0);
     const scoresAt = 2 + 2 * above;
-    if (body.length !== scoresAt + 2 * labels.length) return undefined;
+    const q16 = (flags & FLAG_Q16) !== 0;
+    const scoreBytes = q16 ? 2 : 4;
+    if (body.length !== scoresAt + scoreBytes * labels.length) return undefined;
+    const score = (j: number) => {
+      const at = scoresAt + scoreBytes * j;
+      return q16 ? round6(body.readUInt16LE(at) / Q) : round6(body.readFloatLE(at));
+    };
     const out: LabelScore[] = new Array(above);
     for (let k = 0; k < above; k++) {
       const j = body.readUInt16LE(2 + 2 * k);
       if (j >= labels.length) return undefined;
-      out[k] = { label: labels[j], score: dequantize(body.readUInt16LE(scoresAt + 2 * j)) };
+      out[k] = { label: labels[j], score: score(j) };
     }
     const result: ClassificationResult = { labels: out, model: modelId };
     if (includeScores) {
       const scores: Record<string, number> = {};
-      for (let j = 0; j < labels.length; j++) scores[labels[j]] = dequantize(body.readUInt16LE(scoresAt + 2 * j));
+      for (let j = 0; j < labels.length; j++) scores[labels[j]] = score(j);
       result.scores = scores;
     }
     if (flags & FLAG_TRUNCATED) result.truncated = true;

@@ -98,6 +98,7 @@ export class ApiResultCache {
       maxTextChars: c.maxTextChars,
       compression: c.cacheL2Compression,
       compressMinBytes: c.cacheL2CompressMinBytes,
+      scoreEncoding: c.cacheScoreEncoding,
       policy: this.policy,
     });
   }

@@ -15,6 +15,7 @@ export const cacheSettings = {
   cacheL2RetryMs: setting('CACHE_L2_RETRY_MS', int(10, 3_600_000).default(1000), 'After an L2 failure, L2 is skipped for this long before it is tried again.'),
   cacheL2LogIntervalMs: setting('CACHE_L2_LOG_INTERVAL_MS', int(1000, 86_400_000).default(60_000), 'While L2 keeps failing, at most one warning per interval.'),
   cacheL2Compression: setting('CACHE_L2_COMPRESSION', z.enum(['none', 'deflate']).default('none'), 'Compress encoded L2 values (only values over CACHE_L2_COMPRESS_MIN_BYTES, and only when it saves bytes).'),
+  cacheScoreEncoding: setting('CACHE_SCORE_ENCODING', z.enum(['float32', 'uint16']).default('float32'), 'How cached values store scores: `float32` (a hit returns exactly what the model returned) or `uint16` (scores quantized to 1/65535: about half the bytes per entry, scores within 8e-6).'),
   cacheL2CompressMinBytes: setting('CACHE_L2_COMPRESS_MIN_BYTES', int(0, 1_048_576).default(256), 'Smallest encoded value that is worth compressing.'),
   cacheTextNormalization: setting('CACHE_TEXT_NORMALIZATION', z.enum(['exact', 'nfc-trim']).default('exact'), 'Text normalization for cache keys: `exact` (a hit always equals what the model answers for that text) or `nfc-trim` (Unicode NFC + trimmed + collapsed whitespace; more hits, may merge texts a byte-level tokenizer would score differently).'),
   cacheWarmFile: setting('CACHE_WARM_FILE', z.string().min(1).optional(), 'Phrases (one per line, # comments) classified into the cache when a worker starts.'),

@@ -1,0 +1,19 @@
+// GET /v1/cache/stats: the API's result cache — hits and misses per level, hit rate, L1 size and
+// evictions, L2 state and latency, the cache Redis eviction-policy check (libs/cache CacheStats).
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CACHE_STATS } from '../tokens';
+
+@ApiTags('cache')
+@ApiBearerAuth()
+@Controller('v1/cache')
+export class CacheStatsController {
+  constructor(@Inject(CACHE_STATS) private readonly stats: () => unknown) {}
+
+  @Get('stats')
+  @ApiOperation({ summary: "Result cache statistics of this API process (L1) and the shared L2 it reads" })
+  @ApiOkResponse({ description: 'CacheStats (docs/cache.md), or { enabled: false, reason } when the cache is off or no worker has advertised its model' })
+  get(): unknown {
+    return this.stats();
+  }
+}

@@ -5,6 +5,7 @@
 import { AppError, checkText, type ClassificationResult, type ItemError, type TextPolicy } from '@emo/contracts';
 import type { BatchParamsStore, MemoryProbe, Priority } from '@emo/batching';
 import { loadModelBundle, resolveModelDir, type ModelBundle } from '@emo/model';
+import type { EngineProfiler } from '@emo/profiler';
 import { planLengthSortedBatches, type BatchLimits } from './batching/length-sorted-batches';
 import { padBatch } from './batching/padded-batch';
 import { scoresFromLogits, toResult, type PostprocessSpec } from './postprocess/score-postprocessor';
@@ -33,6 +34,8 @@ export interface EngineOptions extends TextPolicy {
   readonly memoryProbe?: MemoryProbe;
   /** Names the device in the learned-parameters key (e.g. the GPU model); default: the provider and host CPU. */
   readonly deviceName?: string;
+  /** Stage timers (tokenization, batch_wait, inference, postprocess) and batch histograms: libs/profiler. */
+  readonly profiler?: EngineProfiler;
   readonly onWarning?: (message: string) => void;
 }
 
@@ -55,6 +58,8 @@ export interface ClassifyOptions {
   readonly priority?: Priority;
   /** Absolute time (ms since epoch) after which an item fails with DEADLINE_EXCEEDED. */
   readonly deadlineAt?: number;
+  /** Fleet job id: with tracing on, this call's stages are kept as spans of that job. */
+  readonly traceId?: string;
 }
 
 const TOKENIZE_SLICE = 64;
@@ -112,6 +117,7 @@ export class InferenceEngine {
         stats.paddedTokens += r.paddedTokens;
         stats.realTokens += r.realTokens;
         stats.inferMs += r.inferMs;
+        options.profiler?.observeScheduledBatch(r, options.batchMaxTokens);
       },
     });
     return new InferenceEngine(bundle, tokenizer, pool, options, spec, scheduler, stats);
@@ -140,13 +146,17 @@ export class InferenceEngine {
     const valid: number[] = [];
     const encoded: Int32Array[] = [];
     const truncated: boolean[] = [];
+    const profiler = this.options.profiler;
+    let tokenizeMs = 0;
     for (let i = 0; i < texts.length; i++) {
       // Tokenizing a big window blocks the event loop for milliseconds: yield now and then so
       // finished batches are collected and interactive texts dispatched in between.
       if (i > 0 && i % TOKENIZE_SLICE === 0) await yieldToEventLoop();
+      const started = performance.now();
       try {
         const checked = checkText(texts[i], this.options);
         const enc = this.tokenizer.encode(checked.text);
+        tokenizeMs += performance.now() - started;
         valid.push(i);
         encoded.push(enc.ids);
         truncated.push(checked.truncated || enc.truncated);
@@ -155,9 +165,13 @@ export class InferenceEngine {
         outcomes[i] = { error: { code: err.code, message: err.message } };
       }
     }
+    profiler?.observe('tokenization', tokenizeMs, { count: valid.length, labels: { priority: opts.priority }, traceId: opts.traceId });
+    const scheduledAt = performance.now();
     const scores = opts.limits
       ? await this.scoreEncoded(encoded, opts.limits)
       : await this.scoreScheduled(encoded, { priority: opts.priority, deadlineAt: opts.deadlineAt });
+    if (opts.traceId) profiler?.span(opts.traceId, 'inference', performance.now() - scheduledAt, valid.length);
+    const endPostprocess = profiler?.start('postprocess', { count: valid.length, labels: { priority: opts.priority }, traceId: opts.traceId });
     const includeScores = opts.includeScores ?? this.options.includeScores;
     valid.forEach((inputIndex, k) => {
       const score = scores[k];
@@ -169,6 +183,7 @@ export class InferenceEngine {
       if (truncated[k]) result.truncated = true;
       outcomes[inputIndex] = result;
     });
+    endPostprocess?.();
     return outcomes;
   }
 

@@ -20,10 +20,29 @@ export interface ProfilerOptions {
   /** Default `model` label (`<name>@<revision>`); can be set later with setModel(). */
   readonly model?: string;
   readonly source?: string;
+  /** `queue` label when a call gives none: the priority in the fleet (queues are named after it), e.g. `local` in the CLI. */
+  readonly queue?: string;
   readonly tracer?: TraceRecorder;
   readonly random?: () => number;
   readonly now?: () => number;
 }
+
+/** What the engine's scheduler reports after each batch (libs/inference BatchReport). */
+export interface ScheduledBatchReport {
+  readonly texts: number;
+  readonly paddedTokens: number;
+  readonly realTokens: number;
+  /** Dispatch to result, ms: what the batch's texts spent in inference. */
+  readonly latencyMs: number;
+  /** ORT run time inside the thread, ms: device busy time. */
+  readonly inferMs: number;
+  /** Mean wait of its texts from submit to dispatch, ms (absent: batch_wait not timed). */
+  readonly waitMs?: number;
+  readonly urgent: boolean;
+}
+
+/** The part of the Profiler the inference engine uses. */
+export type EngineProfiler = Pick<Profiler, 'observe' | 'start' | 'span' | 'observeScheduledBatch'>;
 
 export interface CountOptions {
   readonly labels?: StageLabels;
@@ -77,11 +96,10 @@ export class Profiler implements StageTimer {
 
   observe(stage: Stage, ms: number, options?: ObserveOptions): void {
     if (!this.metrics) return;
-    if (options?.traceId && this.options.tracer) {
-      this.options.tracer.record(options.traceId, { stage, start: this.now() - ms, ms, count: options.count ?? 1, source: this.source });
-    }
+    if (options?.traceId) this.span(options.traceId, stage, ms, options.count ?? 1);
     if (this.options.sampleRate < 1 && this.random() >= this.options.sampleRate) return;
-    this.metrics.observeStage(stage, options?.labels, this.model, ms / 1000);
+    const labels = options?.labels;
+    this.metrics.observeStage(stage, labels?.queue === undefined ? { ...labels, queue: this.options.queue ?? labels?.priority } : labels, this.model, ms / 1000);
     this.window.addStage(stage, ms, options?.count ?? 1);
   }
 
@@ -106,11 +124,26 @@ export class Profiler implements StageTimer {
     return result;
   }
 
+  /** Keeps a span of a traced job only (no histogram): for timings already counted per batch. */
+  span(traceId: string, stage: Stage, ms: number, count = 1): void {
+    if (this.metrics && this.options.tracer) this.options.tracer.record(traceId, { stage, start: this.now() - ms, ms, count, source: this.source });
+  }
+
+  /** One batch of the engine's scheduler: batch_wait and inference per text, batch size/tokens/busy time. */
+  observeScheduledBatch(r: ScheduledBatchReport, maxBudgetTokens?: number): void {
+    if (!this.metrics) return;
+    const labels = { priority: r.urgent ? 'interactive' : 'bulk' };
+    if (r.waitMs !== undefined) this.observe('batch_wait', r.waitMs, { count: r.texts, labels });
+    this.observe('inference', r.latencyMs, { count: r.texts, labels });
+    this.observeBatch({ texts: r.texts, paddedTokens: r.paddedTokens, realTokens: r.realTokens, inferMs: r.inferMs, maxBudgetTokens });
+  }
+
   /** Texts finished (throughput); `errors` of them ended in a per-item error. */
   countTexts(texts: number, options: CountOptions = {}): void {
     if (!this.metrics || texts <= 0) return;
     const errors = Math.min(texts, options.errors ?? 0);
-    const labels = { model: options.labels?.model ?? this.model, queue: options.labels?.queue ?? 'none', priority: options.labels?.priority ?? 'none' };
+    const priority = options.labels?.priority;
+    const labels = { model: options.labels?.model ?? this.model, queue: options.labels?.queue ?? this.options.queue ?? priority ?? 'none', priority: priority ?? 'none' };
     if (texts - errors > 0) this.metrics.texts.inc({ ...labels, outcome: 'ok' }, texts - errors);
     if (errors > 0) this.metrics.texts.inc({ ...labels, outcome: 'error' }, errors);
     this.window.addTexts(texts, errors);

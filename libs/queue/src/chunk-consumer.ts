@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { PRIORITIES, QUEUE_NAMES } from './fleet-keys';
 import type { ChunkData, Priority } from './fleet-job.types';
 import type { ChunkOutcome, ChunkProcessor } from './chunk-processor';
+import type { StageTimer } from '@emo/profiler';
 
 export interface ConsumerOptions {
   readonly prefix: string;
@@ -13,6 +14,8 @@ export interface ConsumerOptions {
   readonly lockDurationMs: number;
   /** Called after every chunk, for metrics. */
   readonly onChunk?: (event: ChunkEvent) => void;
+  /** Stage timers of libs/profiler: queue_wait here, result_write in the processor. */
+  readonly stageTimer?: Pick<StageTimer, 'observe' | 'start'>;
   readonly onError?: (error: Error) => void;
 }
 
@@ -67,6 +70,7 @@ export class ChunkConsumer {
 
   private async run(priority: Priority, job: Job<ChunkData, ChunkOutcome>): Promise<ChunkOutcome> {
     const started = performance.now();
+    this.options.stageTimer?.observe('queue_wait', Math.max(0, Date.now() - job.timestamp), { count: job.data.items.length, labels: { priority }, traceId: job.data.jobId });
     this.inFlight++;
     let outcome: ChunkOutcome | 'error' = 'error';
     try {

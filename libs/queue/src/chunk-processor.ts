@@ -4,6 +4,7 @@
 // finishes) and surface as UnrecoverableError, so BullMQ does not retry them.
 import { UnrecoverableError } from 'bullmq';
 import { AppError } from '@emo/contracts';
+import type { StageTimer } from '@emo/profiler';
 import { isItemError, type Classifier } from './classifier';
 import type { ChunkData } from './fleet-job.types';
 import { cancelledLines, errorLines, outcomeLines } from './result-lines';
@@ -21,6 +22,8 @@ export class ChunkProcessor {
   constructor(
     private readonly classifier: Classifier,
     private readonly store: ResultStore,
+    /** Times result_write (libs/profiler); none: not timed. */
+    private readonly stageTimer?: Pick<StageTimer, 'start'>,
   ) {}
 
   async process(data: ChunkData, attempt: Attempt = { attemptsMade: 0, attempts: 1 }): Promise<ChunkOutcome> {
@@ -35,7 +38,7 @@ export class ChunkProcessor {
     try {
       outcomes = await this.classifier.classify(
         data.items.map((item) => item.text),
-        { priority: data.priority, ...(data.includeScores ? { includeScores: true } : {}) },
+        { priority: data.priority, traceId: data.jobId, ...(data.includeScores ? { includeScores: true } : {}) },
       );
     } catch (e) {
       const err = AppError.fromPlain(e);
@@ -45,7 +48,9 @@ export class ChunkProcessor {
       throw new UnrecoverableError(`${err.code}: ${err.message}`);
     }
     const model = outcomes.find((o) => !isItemError(o)) as { model?: string } | undefined;
+    const endWrite = this.stageTimer?.start('result_write', { count: data.items.length, labels: { priority: data.priority }, traceId: data.jobId });
     const stored = await this.store.storeChunk(data.jobId, data.chunk, data.items.length, outcomeLines(data.items, outcomes), model?.model ?? '');
+    endWrite?.();
     return stored === 'stored' ? 'stored' : stored;
   }
 }

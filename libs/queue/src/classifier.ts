@@ -11,6 +11,8 @@ export interface ClassifierOptions {
   readonly includeScores?: boolean;
   /** Absolute time (ms since epoch) by which the caller needs the answer. */
   readonly deadlineAt?: number;
+  /** Fleet job id: with tracing on, the stages of this call are kept as spans of that job. */
+  readonly traceId?: string;
 }
 
 export interface Classifier {

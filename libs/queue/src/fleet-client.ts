@@ -68,7 +68,7 @@ export class FleetClient {
   /** Starts BullMQ workers on both queues that feed chunks to `classifier`. */
   startConsumer(classifier: Classifier, options: Omit<ConsumerOptions, 'prefix'>): ChunkConsumer {
     this.consumerRedis ??= createRedis(this.options.redisUrl, { blocking: true, name: `${this.options.prefix}-worker` });
-    this.consumer = new ChunkConsumer(this.consumerRedis, new ChunkProcessor(classifier, this.store), { ...options, prefix: this.options.prefix });
+    this.consumer = new ChunkConsumer(this.consumerRedis, new ChunkProcessor(classifier, this.store, options.stageTimer), { ...options, prefix: this.options.prefix });
     this.consumer.start();
     return this.consumer;
   }

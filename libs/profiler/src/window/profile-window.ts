@@ -50,6 +50,7 @@ export interface BatchObservation {
 }
 
 const MAX_BACKLOG_SAMPLES_PER_SLOT = 16;
+const AT_MAX_FILL = 0.75;
 
 export class ProfileWindow {
   private readonly slotMs: number;
@@ -98,9 +99,10 @@ export class ProfileWindow {
     slot.realTokens += b.realTokens;
     slot.busyMs += b.inferMs;
     const max = b.maxBudgetTokens ?? this.maxBudgetTokens;
-    const budget = b.budgetTokens ?? max;
-    slot.budgetTokens += budget;
-    if (max > 0 && budget >= max) slot.atMaxBudget++;
+    slot.budgetTokens += b.budgetTokens ?? max;
+    // Without the budget in force, a batch that filled most of the maximum counts as at the maximum.
+    const atMax = b.budgetTokens !== undefined ? b.budgetTokens >= max : b.paddedTokens >= AT_MAX_FILL * max;
+    if (max > 0 && atMax) slot.atMaxBudget++;
   }
 
   sample(values: { cpu?: number; gpu?: number; gpuMemoryUsedRatio?: number; activeChunks?: number; backlog?: number }): void {

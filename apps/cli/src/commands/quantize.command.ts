@@ -2,6 +2,7 @@
 // variant of a bundle as a complete bundle, after an accuracy gate against the original on a
 // labelled dataset (refused below the QUANTIZE_* thresholds unless --force).
 import type { Command } from 'commander';
+import { enforcePrecisionForProviders } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { engineOptionsFromConfig } from '@emo/inference';
 import { resolveModelDir } from '@emo/model';
@@ -21,6 +22,9 @@ interface QuantizeFlags {
   perChannel: string;
   embeddings?: boolean;
   reduceRange?: boolean;
+  outputLayer?: boolean;
+  exclude?: string;
+  embeddingProjection?: boolean;
 }
 
 export function registerQuantize(program: Command, ctx: CliContext): void {
@@ -37,15 +41,23 @@ export function registerQuantize(program: Command, ctx: CliContext): void {
     .option('--per-channel <policy>', 'int8 per-column weight scales: auto|always|never', 'auto')
     .option('--embeddings', 'int8: quantize embedding tables too (smaller file)')
     .option('--reduce-range', 'int8: 7-bit weights, for x86 CPUs without VNNI')
+    .option('--exclude <names>', 'int8: comma-separated node or weight names to keep in float')
+    .option('--embedding-projection', 'int8: quantize layers fed straight by an embedding lookup too (kept float by default)')
+    .option('--output-layer', 'int8: quantize the layer that produces the logits too (kept float by default)')
     .option('--json', 'print quantization.json on stdout')
     .action(async (flags: QuantizeFlags) => {
       const mode = oneOf(flags.mode, ['int8', 'fp16'] as const, '--mode') as QuantizeMode;
       const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
+      // The variant is meant for the configured providers: int8 suits CPUs, fp16 GPUs.
+      enforcePrecisionForProviders(mode, config.executionProviders, config, (m) => process.stderr.write(`emo: warning: ${m}\n`));
       const int8: Int8Options = {
         ops: oneOf(flags.int8Ops, ['microsoft', 'onnx'] as const, '--int8-ops'),
         perChannel: oneOf(flags.perChannel, ['auto', 'always', 'never'] as const, '--per-channel'),
         embeddings: flags.embeddings === true,
         reduceRange: flags.reduceRange === true,
+        keepOutputLayer: flags.outputLayer !== true,
+        keepEmbeddingProjection: flags.embeddingProjection !== true,
+        exclude: flags.exclude?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
       };
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new AppError('CLI_USAGE', `--limit must be a positive integer, got ${flags.limit}`);

@@ -8,7 +8,7 @@ const deviceRule = z.enum(['allow', 'warn', 'refuse']);
 export const onnxSettings = {
   quantizeMinLabelAgreement: setting('QUANTIZE_MIN_LABEL_AGREEMENT', num(0, 1).default(0.98), 'Accuracy gate of `emo quantize`: least share of texts whose predicted label set is identical to the float32 model.'),
   quantizeMaxMacroF1Drop: setting('QUANTIZE_MAX_MACRO_F1_DROP', num(0, 1).default(0.01), 'Accuracy gate: largest allowed drop of macro-F1 (variant vs float32, on the gate dataset).'),
-  quantizeInt8MaxScoreDiff: setting('QUANTIZE_INT8_MAX_SCORE_DIFF', num(0, 1).default(0.2), 'Accuracy gate for int8: largest allowed |score difference| of any label of any text.'),
+  quantizeInt8MaxScoreDiff: setting('QUANTIZE_INT8_MAX_SCORE_DIFF', num(0, 1).default(0.1), 'Accuracy gate for int8: largest allowed |score difference| of any label of any text.'),
   quantizeFp16MaxScoreDiff: setting('QUANTIZE_FP16_MAX_SCORE_DIFF', num(0, 1).default(0.01), 'Accuracy gate for fp16: largest allowed |score difference| of any label of any text.'),
   int8OnCuda: setting('INT8_ON_CUDA', deviceRule.default('warn'), 'An int8 (dynamically quantized) model under the CUDA provider: its integer MatMuls fall back to CPU, so it is slower than fp16/fp32 there. allow|warn|refuse.'),
   fp16OnCpu: setting('FP16_ON_CPU', deviceRule.default('warn'), 'An fp16 model on the CPU provider: ORT casts most fp16 ops back to float32, so it is slower than fp32 there. allow|warn|refuse.'),

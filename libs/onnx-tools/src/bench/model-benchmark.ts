@@ -142,7 +142,7 @@ async function variantModel(bundle: ModelBundle, mode: 'int8' | 'fp16', log: (m:
 }
 
 /** Bump when the quantizer's output changes, so cached variants are rebuilt. */
-const VARIANT_VERSION = 1;
+const VARIANT_VERSION = 3;
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 

@@ -21,6 +21,15 @@ export interface Int8Options {
   readonly reduceRange?: boolean;
   /** Weights with fewer elements stay float: quantizing activations costs more than it saves. */
   readonly minWeightElements?: number;
+  /** Keep the layer that produces the logits in float (default true): its error lands on the scores unfiltered. */
+  readonly keepOutputLayer?: boolean;
+  /**
+   * Keep layers fed straight by an embedding lookup in float (default true): raw embedding rows
+   * (e.g. GloVe) have outliers that per-tensor activation quantization handles badly.
+   */
+  readonly keepEmbeddingProjection?: boolean;
+  /** Nodes to keep in float, by node name or weight name (ORT's nodes_to_exclude). */
+  readonly exclude?: readonly string[];
 }
 
 export interface Int8Report {
@@ -88,8 +97,24 @@ export function quantizeInt8(model: OnnxModel, options: Int8Options = {}): Int8R
     replaced.set(node, nodes);
   };
 
+  const excluded = new Set(options.exclude ?? []);
+  const producers = new Map<string, OnnxNode>();
+  for (const n of g.node) for (const o of n.output) producers.set(o, n);
+  const outputLayer = options.keepOutputLayer === false ? undefined : outputProducer(g);
   for (const node of g.node) {
     const name = node.name || node.output[0];
+    if (node === outputLayer) {
+      skipped.push(`${name}: output layer kept in float`);
+      continue;
+    }
+    if (options.keepEmbeddingProjection !== false && (node.op_type === 'MatMul' || node.op_type === 'Gemm') && fedByEmbedding(node, producers, inits)) {
+      skipped.push(`${name}: embedding projection kept in float`);
+      continue;
+    }
+    if (excluded.has(name) || excluded.has(node.input[1] ?? '')) {
+      skipped.push(`${name}: excluded`);
+      continue;
+    }
     if (node.op_type === 'MatMul' && !node.domain) {
       const w = weightOf(node.input[1], name);
       if (!w) continue;
@@ -161,6 +186,29 @@ function quantizeEmbeddings(b: GraphBuilder, inits: Map<string, OnnxTensor>, con
     count++;
   }
   return count;
+}
+
+/** A node whose activation input is `Gather(constant table, ids)`: an embedding lookup. */
+function fedByEmbedding(node: OnnxNode, producers: Map<string, OnnxNode>, inits: Map<string, OnnxTensor>): boolean {
+  const p = producers.get(node.input[0]);
+  return p?.op_type === 'Gather' && !p.domain && inits.has(p.input[0]) && inits.get(p.input[0])?.data_type === DataType.FLOAT;
+}
+
+/** The MatMul/Gemm whose result reaches the first graph output through shape/identity/bias ops only. */
+function outputProducer(g: OnnxGraph): OnnxNode | undefined {
+  const producers = new Map<string, OnnxNode>();
+  for (const n of g.node) for (const o of n.output) producers.set(o, n);
+  const passThrough = new Set(['Identity', 'Add', 'Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Cast']);
+  let name = g.output[0]?.name;
+  for (let hops = 0; name !== undefined && hops < 8; hops++) {
+    const n = producers.get(name);
+    if (!n || n.domain) return undefined;
+    if (n.op_type === 'MatMul' || n.op_type === 'Gemm') return n;
+    if (!passThrough.has(n.op_type ?? '')) return undefined;
+    // Follow the non-constant input (an Add's other operand is the bias).
+    name = n.input.find((i) => producers.has(i));
+  }
+  return undefined;
 }
 
 /** A bias usable by the fused kernel: a float constant of exactly n values (any leading 1-dims). */

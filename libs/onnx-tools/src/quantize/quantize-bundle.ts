@@ -26,7 +26,7 @@ export interface QuantizeBundleOptions {
   readonly limit?: number;
   readonly thresholds: GateThresholds;
   readonly int8?: Int8Options;
-  /** Engine settings for the evaluation runs (model dir, provider and cache are set here). */
+  /** Engine settings for the evaluation runs (model dir and cache are set here). */
   readonly engine: EngineOptions;
   readonly log?: (message: string) => void;
 }
@@ -87,7 +87,7 @@ export async function quantizeBundle(opts: QuantizeBundleOptions): Promise<Prove
       source: { dir: source.dir, name: source.name, revision: source.revision, model_sha256: source.modelSha256, model_bytes: source.modelBytes },
       output: { model_sha256: createHash('sha256').update(bytes).digest('hex'), model_bytes: bytes.byteLength },
       transform,
-      options: { ...(opts.mode === 'int8' ? { ops: 'microsoft', perChannel: 'auto', embeddings: false, reduceRange: false, ...opts.int8 } : {}), limit: opts.limit ?? null },
+      options: { ...(opts.mode === 'int8' ? { ops: 'microsoft', perChannel: 'auto', embeddings: false, reduceRange: false, keepOutputLayer: true, keepEmbeddingProjection: true, ...opts.int8 } : {}), limit: opts.limit ?? null },
       gate: { dataset: resolve(opts.dataPath), thresholds: opts.thresholds, metrics, passed, forced: !passed, failures },
     };
     await writeFile(join(staging, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
@@ -107,9 +107,12 @@ async function checkOutDir(outDir: string): Promise<void> {
 }
 
 async function answers(engineOptions: EngineOptions, modelDir: string, texts: readonly string[]): Promise<ModelAnswers> {
-  const engine = await InferenceEngine.create({ ...engineOptions, modelDir, executionProviders: ['cpu'], optimizedModelCacheDir: undefined, includeScores: true });
+  // Providers come from the config (EXECUTION_PROVIDERS), so an fp16 gate can run on CUDA.
+  const engine = await InferenceEngine.create({ ...engineOptions, modelDir, optimizedModelCacheDir: undefined, includeScores: true });
   try {
-    const outcomes = await engine.classify(texts, { includeScores: true });
+    // A fixed length-sorted plan at the serving limits, not the shared scheduler: int8 activations
+    // are quantized per batch, so the verdict must not depend on how batches happened to form.
+    const outcomes = await engine.classify(texts, { includeScores: true, limits: engine.limits });
     const labels = engine.bundle.labels;
     const index = new Map(labels.map((l, j) => [l, j]));
     return {

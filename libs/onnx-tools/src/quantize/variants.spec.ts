@@ -1,6 +1,8 @@
 // The int8 and fp16 graph rewrites, run for real in ONNX Runtime against the float32 graph they
 // came from (a small transformer from the benchmark generator: embeddings, masked attention,
 // GELU FFN, Gemm head).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildTransformerClassifier } from '../generate/roberta-shaped-model';
@@ -27,14 +29,14 @@ const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math
 const maxAbs = (a: Float32Array) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
 describe('quantizeInt8', () => {
-  it('replaces every constant-weight MatMul/Gemm with DynamicQuantizeMatMul and folds the bias Adds', async () => {
+  it('replaces every constant-weight MatMul/Gemm but the output layer with DynamicQuantizeMatMul and folds the bias Adds', async () => {
     const reference = await logits(fresh());
     const sut = fresh();
     const report = quantizeInt8(sut);
-    expect(report).toMatchObject({ matmuls: 6 * SHAPE.layers, gemms: 2, skipped: [] });
+    expect(report).toMatchObject({ matmuls: 6 * SHAPE.layers, gemms: 1, skipped: [expect.stringMatching(/output layer kept in float/)] });
     const ops = sut.graph.node.map((n) => n.op_type);
-    expect(ops.filter((o) => o === 'DynamicQuantizeMatMul')).toHaveLength(6 * SHAPE.layers + 2);
-    expect(ops).not.toContain('Gemm');
+    expect(ops.filter((o) => o === 'DynamicQuantizeMatMul')).toHaveLength(6 * SHAPE.layers + 1);
+    expect(ops.filter((o) => o === 'Gemm')).toHaveLength(1); // classifier.out_proj
     // Only the activation × activation MatMuls of attention stay float.
     expect(ops.filter((o) => o === 'MatMul')).toHaveLength(2 * SHAPE.layers);
     expect(sut.opset_import.some((o) => o.domain === 'com.microsoft')).toBe(true);
@@ -49,7 +51,7 @@ describe('quantizeInt8', () => {
     const sut = fresh();
     quantizeInt8(sut, { ops: 'onnx' });
     expect(sut.graph.node.some((n) => n.domain === 'com.microsoft')).toBe(false);
-    expect(sut.graph.node.filter((n) => n.op_type === 'MatMulInteger')).toHaveLength(6 * SHAPE.layers + 2);
+    expect(sut.graph.node.filter((n) => n.op_type === 'MatMulInteger')).toHaveLength(6 * SHAPE.layers + 1);
     expect(maxDiff(await logits(sut, 'disabled'), await logits(fused, 'disabled'))).toBeLessThan(1e-4);
   });
 
@@ -65,6 +67,21 @@ describe('quantizeInt8', () => {
     );
     expect(encodeModel(sut).byteLength).toBeLessThan(encodeModel(plain).byteLength * 0.8);
     expect(maxDiff(await logits(sut), reference)).toBeLessThan(0.05 * maxAbs(reference));
+  });
+
+  it('quantizes the output layer too when asked', async () => {
+    const sut = fresh();
+    expect(quantizeInt8(sut, { keepOutputLayer: false })).toMatchObject({ gemms: 2, skipped: [] });
+    expect(sut.graph.node.some((n) => n.op_type === 'Gemm')).toBe(false);
+    expect((await logits(sut)).every(Number.isFinite)).toBe(true);
+  });
+
+  it('keeps a projection fed straight by an embedding lookup in float unless told otherwise', async () => {
+    const tiny = () => decodeModel(readFileSync(resolve(__dirname, '../../../../test/fixtures/models/tiny-softmax/model.onnx')));
+    const kept = quantizeInt8(tiny(), { minWeightElements: 64 });
+    expect(kept.skipped).toContainEqual(expect.stringMatching(/^\/proj\/MatMul: embedding projection kept in float/));
+    const all = quantizeInt8(tiny(), { minWeightElements: 64, keepEmbeddingProjection: false });
+    expect(all.matmuls).toBe(kept.matmuls + 1);
   });
 
   it('leaves weights below minWeightElements in float and refuses a graph with nothing to quantize', () => {

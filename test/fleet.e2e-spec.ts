@@ -24,7 +24,7 @@ describe.skipIf(!inject('redisAvailable'))('fleet e2e', () => {
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { QUEUE_PREFIX: prefix, REDIS_URL: inject('redisUrl'), MODEL_DIR: TINY_MODEL, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', INFERENCE_THREADS: '1', API_KEYS: KEY, LOG_LEVEL: 'info' };
+    const env = { QUEUE_PREFIX: prefix, REDIS_URL: inject('redisUrl'), MODEL_DIR: TINY_MODEL, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', INFERENCE_THREADS: '1', JOB_CHUNK_SIZE: '64', API_KEYS: KEY, LOG_LEVEL: 'info' };
     const started = await Promise.all([
       spawnServe('api', env, 'api listening'),
       spawnServe('worker', env, 'worker ready'),

@@ -43,10 +43,18 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
   try {
     Object.assign(figures, { model: engine.modelId, provider: engine.provider, texts: texts.length, inference_threads: opts.config.inferenceThreads });
     await adaptiveRun(engine, texts); // warm-up: sessions, and the controller's first fit
-    for (const size of sizes) await fixedRun(engine, texts.slice(0, 256), size);
+    for (const size of sizes) await fixedRun(engine, texts.slice(0, 2 * size), size);
     const rates = new Map<string, number[]>();
+    const padding = { real: 0, padded: 0, batches: 0 };
+    const measuredAdaptive = async () => {
+      const before = { ...engine.stats };
+      await adaptiveRun(engine, texts);
+      padding.real += engine.stats.realTokens - before.realTokens;
+      padding.padded += engine.stats.paddedTokens - before.paddedTokens;
+      padding.batches += engine.stats.batches - before.batches;
+    };
     for (let r = 0; r < repeats; r++) {
-      const variants: [string, () => Promise<unknown>][] = [['adaptive', () => adaptiveRun(engine, texts)], ...sizes.map((s): [string, () => Promise<unknown>] => [`fixed_${s}`, () => fixedRun(engine, texts, s)])];
+      const variants: [string, () => Promise<unknown>][] = [['adaptive', measuredAdaptive], ...sizes.map((s): [string, () => Promise<unknown>] => [`fixed_${s}`, () => fixedRun(engine, texts, s)])];
       for (const [name, run] of r % 2 ? variants.reverse() : variants) {
         const started = performance.now();
         await run();
@@ -68,8 +76,9 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
       best_fixed_texts_per_s: round(best.rate),
       best_fixed_size: best.size,
       adaptive_vs_best_fixed: round(adaptive / best.rate, 3),
-      padding_efficiency: round(engine.stats.realTokens / engine.stats.paddedTokens, 3),
-      latency_model_ms: coef ? `${round(coef.a, 3)} + ${coef.b.toExponential(3)}*tokens + ${round(coef.c, 4)}*texts` : 'unfitted',
+      adaptive_padding_efficiency: round(padding.real / padding.padded, 3),
+      adaptive_mean_batch_texts: round((texts.length * repeats) / padding.batches, 1),
+      latency_model_ms: coef ? `${round(coef.a, 3)} + ${coef.b.toExponential(3)}*tokens + ${round(coef.c, 4)}*texts + ${(coef.d ?? 0).toExponential(3)}*tokens^2` : 'unfitted',
     });
     single = await unloadedSingle(engine, texts);
   } finally {
@@ -133,12 +142,11 @@ async function underLoad(options: EngineOptions, texts: readonly string[], reque
   const engine = await InferenceEngine.create(options);
   try {
     let stop = false;
-    let bulkDone = 0;
     const bulk = (async () => {
       const inFlight: Promise<unknown>[] = [];
       for (let start = 0; !stop; start = (start + WINDOW) % texts.length) {
         const window = texts.slice(start, start + WINDOW);
-        inFlight.push(engine.classify(window).then(() => (bulkDone += window.length)));
+        inFlight.push(engine.classify(window));
         if (inFlight.length >= WINDOWS_IN_FLIGHT) await inFlight.shift();
       }
       await Promise.all(inFlight);
@@ -147,7 +155,7 @@ async function underLoad(options: EngineOptions, texts: readonly string[], reque
     const latencies: number[] = [];
     const pending: Promise<void>[] = [];
     const started = performance.now();
-    const bulkAtStart = bulkDone;
+    const textsAtStart = engine.stats.texts;
     for (let i = 0; i < requests; i++) {
       const text = texts[(i * 53) % texts.length];
       const t0 = performance.now();
@@ -155,7 +163,7 @@ async function underLoad(options: EngineOptions, texts: readonly string[], reque
       await sleep(INTERACTIVE_EVERY_MS);
     }
     await Promise.all(pending);
-    const bulkRate = (bulkDone - bulkAtStart) / ((performance.now() - started) / 1000);
+    const bulkRate = (engine.stats.texts - textsAtStart - latencies.length) / ((performance.now() - started) / 1000);
     stop = true;
     await bulk;
     const sorted = [...latencies].sort((a, b) => a - b);

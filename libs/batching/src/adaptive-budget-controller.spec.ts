@@ -56,6 +56,14 @@ describe(AdaptiveBudgetController.name, () => {
       expect(overhead.budgets(1e6).bulk.maxTokens).toBeGreaterThan(4 * lean.budgets(1e6).bulk.maxTokens);
     });
 
+    it('picks a middle budget when per-token cost grows with batch size (throughput peaks at sqrt(a/d))', () => {
+      const sut = new AdaptiveBudgetController(options({ explorationRate: 0 }));
+      drive(sut, (tokens) => 5 + 0.01 * tokens + 1e-5 * tokens * tokens, 100);
+      const chosen = sut.budgets(1e6).bulk.maxTokens;
+      expect(chosen).toBeGreaterThanOrEqual(362);
+      expect(chosen).toBeLessThanOrEqual(1448);
+    });
+
     it('caps every batch so interactive p95 stays under target while interactive traffic is around', () => {
       const sut = new AdaptiveBudgetController(options({ explorationRate: 0, interactiveP95TargetMs: 40 }));
       const cost: CostModel = (tokens) => 5 + 0.01 * tokens;

@@ -18,6 +18,17 @@ describe(OnlineLatencyModel.name, () => {
       expect(sut.predict(640, 32)).toBeCloseTo(2 + 6.4 + 1.6, 3);
     });
 
+    it('fits the curvature when per-token cost grows with batch size', () => {
+      const sut = new OnlineLatencyModel(100);
+      for (let i = 0; i < 60; i++) {
+        const texts = 1 + (i % 32);
+        const tokens = texts * 20;
+        sut.observe(tokens, texts, 5 + 0.01 * tokens + 1e-5 * tokens * tokens);
+      }
+      expect(sut.coefficients()?.d).toBeCloseTo(1e-5, 7);
+      expect(sut.predict(1000, 50)).toBeCloseTo(25, 3);
+    });
+
     it('follows a step change in cost within one window', () => {
       const sut = new OnlineLatencyModel(50);
       const feed = (b: number, count: number) => {

@@ -1,7 +1,10 @@
-// Online model of one batch's latency: latency ≈ a + b·padded_tokens + c·texts, fitted by least
-// squares over a sliding window of observed batches, so it follows a change in cost (another
-// process on the device, thermal throttling, a new model) within one window. It predicts the
-// latency of a whole batch — what every text in it waits — never batch time divided by texts.
+// Online model of one batch's latency: latency ≈ a + b·padded_tokens + c·texts (+ d·padded_tokens²),
+// fitted by least squares over a sliding window of observed batches, so it follows a change in
+// cost (another process on the device, thermal throttling, a new model) within one window. The
+// optional curvature term d captures per-token cost that grows with batch size (CPU caches,
+// memory bandwidth): without it a linear model always says a bigger batch is at least as good.
+// It predicts the latency of a whole batch — what every text in it waits — never batch time
+// divided by texts.
 
 export interface LatencyCoefficients {
   /** Fixed cost per batch, ms. */
@@ -10,7 +13,11 @@ export interface LatencyCoefficients {
   readonly b: number;
   /** Cost per text, ms. */
   readonly c: number;
+  /** Curvature: cost per padded token squared, ms (0 when the data shows none). */
+  readonly d?: number;
 }
+
+type Term = 'a' | 'b' | 'c' | 'd';
 
 interface Sample {
   readonly tokens: number;
@@ -30,7 +37,7 @@ export class OnlineLatencyModel {
   constructor(
     private readonly windowSize: number,
     private readonly prior?: LatencyCoefficients,
-    private readonly minSamples = 8,
+    private readonly minSamples = 4,
   ) {}
 
   get sampleCount(): number {
@@ -65,7 +72,7 @@ export class OnlineLatencyModel {
   predict(tokens: number, texts: number): number | undefined {
     const coef = this.coefficients();
     if (!coef) return undefined;
-    return Math.max(0, coef.a + coef.b * tokens + coef.c * texts);
+    return Math.max(0, coef.a + coef.b * tokens + coef.c * texts + (coef.d ?? 0) * tokens * tokens);
   }
 
   /** A pessimistic prediction (≈ 95th percentile under normal residuals), for latency limits. */
@@ -79,24 +86,24 @@ export class OnlineLatencyModel {
     if (this.fitted) return this.fitted;
     // Fewer terms when the data cannot support them or a term comes out negative (collinear
     // tokens and texts, one batch shape only): a simpler non-negative model beats a wild one.
-    const attempts: (keyof LatencyCoefficients)[][] = [['a', 'b', 'c'], ['a', 'b'], ['b', 'c'], ['b']];
-    let coef: LatencyCoefficients = { a: 0, b: 0, c: 0 };
+    const attempts: Term[][] = [['a', 'b', 'c', 'd'], ['a', 'b', 'd'], ['a', 'b', 'c'], ['a', 'b'], ['b', 'c'], ['b']];
+    let coef: LatencyCoefficients = { a: 0, b: 0, c: 0, d: 0 };
     for (const terms of attempts) {
       const solved = this.leastSquares(terms);
-      if (solved && terms.every((t) => solved[t] >= 0)) {
+      if (solved && terms.every((t) => (solved[t] ?? 0) >= 0)) {
         coef = solved;
         break;
       }
     }
     let sq = 0;
-    for (const s of this.samples) sq += (s.ms - (coef.a + coef.b * s.tokens + coef.c * s.texts)) ** 2;
+    for (const s of this.samples) sq += (s.ms - (coef.a + coef.b * s.tokens + coef.c * s.texts + (coef.d ?? 0) * s.tokens * s.tokens)) ** 2;
     this.fitted = { coef, residualStdMs: Math.sqrt(sq / Math.max(1, this.samples.length - 1)) };
     return this.fitted;
   }
 
-  private leastSquares(terms: (keyof LatencyCoefficients)[]): LatencyCoefficients | undefined {
+  private leastSquares(terms: Term[]): LatencyCoefficients | undefined {
     const k = terms.length;
-    const row = (s: Sample) => terms.map((t) => (t === 'a' ? 1 : t === 'b' ? s.tokens : s.texts));
+    const row = (s: Sample) => terms.map((t) => (t === 'a' ? 1 : t === 'b' ? s.tokens : t === 'c' ? s.texts : s.tokens * s.tokens));
     const ata = Array.from({ length: k }, () => new Array<number>(k).fill(0));
     const aty = new Array<number>(k).fill(0);
     for (const s of this.samples) {
@@ -108,7 +115,7 @@ export class OnlineLatencyModel {
     }
     const solution = solve(ata, aty);
     if (!solution) return undefined;
-    const out = { a: 0, b: 0, c: 0 };
+    const out = { a: 0, b: 0, c: 0, d: 0 };
     terms.forEach((t, i) => (out[t] = solution[i]));
     return out;
   }

@@ -1,13 +1,15 @@
 // The one owner of pending texts (TEI's queue.rs, in-process): texts wait here until the engine
-// asks for the next batch. Order: interactive first, bulk by age — a bulk text counts as
-// arrived `bulkAgingMs` later than it did, so once it has waited that long it goes ahead of
-// every interactive text that came after (bulk never starves). A batch is built around the most
-// urgent text; the rest of it comes from the per-length buckets, picking neighbours that add the
-// least padding, within a token budget (texts × longest) and a maximum size.
+// asks for the next batch. Order: interactive first (oldest first), bulk after (oldest first);
+// but when bulk has waited `bulkAgingMs` without leading a batch while interactive texts kept
+// the device busy, the oldest bulk text leads the next one (bulk never starves). The aging is
+// measured from the last bulk-led batch, not from each text's arrival: a deep bulk backlog is
+// normal and must not outrank interactive texts. A batch is built around its leading text; the
+// rest comes from the per-length buckets, picking neighbours that add the least padding, within
+// a token budget (texts × longest) and a maximum size.
 import { paddedCost, type AssembledBatch, type BatchBudgets, type PendingItem, type Priority } from './batch-types';
 
 export interface PendingQueueOptions {
-  /** How long a bulk text waits before it ranks with interactive texts (by arrival). */
+  /** Longest time bulk waits without leading a batch while interactive texts go first. */
   readonly bulkAgingMs: number;
   /** How many urgent texts one assembly looks at (bounds the work per batch). */
   readonly urgentScanLimit?: number;
@@ -39,6 +41,19 @@ class EntryList<T> {
   front(): Entry<T> | undefined {
     while (this.head < this.entries.length && this.entries[this.head].taken) this.head++;
     return this.entries[this.head];
+  }
+
+  /** Puts an entry back at its arrival position (entries are kept in seq order). */
+  insert(entry: Entry<T>): void {
+    let lo = this.head;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.entries[mid].item.seq < entry.item.seq) lo = mid + 1;
+      else hi = mid;
+    }
+    this.entries.splice(lo, 0, entry);
+    this.live++;
   }
 
   compact(): void {
@@ -86,6 +101,7 @@ export class PendingQueue<T> {
   private readonly bulk = new EntryList<T>();
   private readonly buckets: (EntryList<T> | undefined)[] = [];
   private withDeadline: Entry<T>[] = [];
+  private lastBulkLedAt = Number.NEGATIVE_INFINITY;
   private readonly urgentScanLimit: number;
 
   constructor(private readonly options: PendingQueueOptions) {
@@ -106,6 +122,17 @@ export class PendingQueue<T> {
     if (item.deadlineAt !== undefined) this.withDeadline.push(entry);
     this.live++;
     return item;
+  }
+
+  /** Puts items taken by `nextBatch` back, in their original rank (a prepared batch that must yield). */
+  restore(items: readonly PendingItem<T>[]): void {
+    for (const item of items) {
+      const entry: Entry<T> = { item, taken: false };
+      (item.priority === 'interactive' ? this.interactive : this.bulk).insert(entry);
+      (this.buckets[item.length] ??= new EntryList<T>()).insert(entry);
+      if (item.deadlineAt !== undefined) this.withDeadline.push(entry);
+      this.live++;
+    }
   }
 
   /** True when an interactive text waits: it must go before anything prepared ahead. */
@@ -140,8 +167,9 @@ export class PendingQueue<T> {
     this.compactAll();
     const head = this.headEntry(now);
     if (!head) return undefined;
-    // Aging only reorders bulk against interactive texts; with none waiting, bulk stays bulk.
-    const urgent = head.item.priority === 'interactive' || (this.interactive.live > 0 && this.isAged(head, now));
+    // Interactive texts waiting: the urgent budget, and they come first in the batch.
+    const urgent = this.interactive.live > 0;
+    if (head.item.priority === 'bulk') this.lastBulkLedAt = now;
     const budget = urgent ? budgets.urgent : budgets.bulk;
     const maxSize = Math.max(1, Math.floor(budget.maxSize));
     const items: PendingItem<T>[] = [];
@@ -154,7 +182,7 @@ export class PendingQueue<T> {
     const fits = (length: number) => items.length < maxSize && paddedCost(items.length + 1, Math.max(longest, length)) <= budget.maxTokens;
     add(head);
     if (urgent) {
-      for (const entry of this.urgentCandidates(now)) {
+      for (const entry of this.urgentCandidates()) {
         if (items.length >= maxSize) break;
         if (!entry.taken && fits(entry.item.length)) add(entry);
       }
@@ -198,30 +226,22 @@ export class PendingQueue<T> {
     const i = this.interactive.front();
     const b = this.bulk.front();
     if (!i || !b) return i ?? b;
-    return b.item.enqueuedAt + this.options.bulkAgingMs < i.item.enqueuedAt && this.isAged(b, now) ? b : i;
+    return this.bulkStarving(b, now) ? b : i;
   }
 
-  /** Interactive and aged bulk texts in rank order (arrival, bulk shifted by the aging time), bounded. */
-  private urgentCandidates(now: number): Entry<T>[] {
+  /** Bulk has waited the aging time since it last led a batch (or since its oldest text came). */
+  private bulkStarving(oldestBulk: Entry<T>, now: number): boolean {
+    return now - Math.max(this.lastBulkLedAt, oldestBulk.item.enqueuedAt) >= this.options.bulkAgingMs;
+  }
+
+  /** Waiting interactive texts, oldest first, bounded. */
+  private urgentCandidates(): Entry<T>[] {
     const out: Entry<T>[] = [];
-    const take = (list: EntryList<T>, accept: (e: Entry<T>) => boolean) => {
-      let seen = 0;
-      for (let k = list.head; k < list.entries.length && seen < this.urgentScanLimit; k++) {
-        const entry = list.entries[k];
-        if (entry.taken) continue;
-        if (!accept(entry)) break;
-        out.push(entry);
-        seen++;
-      }
-    };
-    take(this.interactive, () => true);
-    take(this.bulk, (e) => this.isAged(e, now));
-    const rank = (e: Entry<T>) => e.item.enqueuedAt + (e.item.priority === 'bulk' ? this.options.bulkAgingMs : 0);
-    return out.sort((x, y) => rank(x) - rank(y) || x.item.seq - y.item.seq);
-  }
-
-  private isAged(entry: Entry<T> | undefined, now: number): boolean {
-    return entry !== undefined && now - entry.item.enqueuedAt >= this.options.bulkAgingMs;
+    const list = this.interactive;
+    for (let k = list.head; k < list.entries.length && out.length < this.urgentScanLimit; k++) {
+      if (!list.entries[k].taken) out.push(list.entries[k]);
+    }
+    return out;
   }
 
   private take(entry: Entry<T>): void {

@@ -135,6 +135,19 @@ describe(ContinuousBatchScheduler.name, () => {
       expect(markers(await interactive)).toEqual([7]);
     });
 
+    it('gives back a bulk batch prepared ahead when an interactive text arrives', async () => {
+      const { time, device, sut } = setup(1, { maxTokens: 40 });
+      const bulk = sut.submit(Array.from({ length: 12 }, (_, i) => text(100 + i, 10)));
+      await time.step(1);
+      expect(sut.preparedTexts).toBe(4);
+      const interactive = sut.submit([text(7, 10)], { priority: 'interactive' });
+      expect(sut.preparedTexts).toBe(0);
+      await time.runAll();
+      expect(Array.from(device.batches[1].inputIds)).toContain(7n);
+      expect(markers(await bulk)).toEqual(Array.from({ length: 12 }, (_, i) => 100 + i));
+      expect(markers(await interactive)).toEqual([7]);
+    });
+
     it('fails a text that cannot meet its deadline with DEADLINE_EXCEEDED without running it', async () => {
       const { time, device, sut } = setup(1, { maxTokens: 20 });
       const bulk = sut.submit(Array.from({ length: 20 }, (_, i) => text(100 + i, 10)));

@@ -36,6 +36,8 @@ export interface BatchReport {
   readonly latencyMs: number;
   readonly inferMs: number;
   readonly urgent: boolean;
+  /** Mean time its texts waited from submit to the batch's dispatch, ms (the profiler's batch_wait). */
+  readonly waitMs: number;
 }
 
 export interface SubmitOptions {
@@ -116,7 +118,12 @@ export class ContinuousBatchScheduler {
       const group: Group = { outcomes: new Array(sequences.length), remaining: sequences.length, failed: false, resolve, reject };
       const now = this.options.clock.now();
       const priority = opts.priority ?? 'bulk';
-      if (priority === 'interactive') this.controller.noteInteractive(now);
+      if (priority === 'interactive') {
+        this.controller.noteInteractive(now);
+        // A bulk batch padded ahead under the uncapped budget would make this text wait behind it.
+        const prepared = this.takePrepared();
+        if (prepared) this.queue.restore(prepared.items);
+      }
       sequences.forEach((ids, index) => this.queue.push({ length: ids.length, priority, deadlineAt: opts.deadlineAt, payload: { group, index, ids } }, now));
       this.schedulePump();
     });
@@ -217,12 +224,14 @@ export class ContinuousBatchScheduler {
     const latencyMs = now - startedAt;
     this.controller.observeBatch(texts * seq, texts, latencyMs);
     let realTokens = 0;
+    let waitedMs = 0;
     batch.items.forEach((item, row) => {
       realTokens += item.length;
+      waitedMs += startedAt - item.enqueuedAt;
       if (item.priority === 'interactive') this.controller.observeInteractive(now - item.enqueuedAt, now);
       this.settle(item, { out, row });
     });
-    this.options.onBatch?.({ texts, paddedTokens: texts * seq, realTokens, latencyMs, inferMs: out.inferMs, urgent: batch.urgent });
+    this.options.onBatch?.({ texts, paddedTokens: texts * seq, realTokens, latencyMs, inferMs: out.inferMs, urgent: batch.urgent, waitMs: waitedMs / Math.max(1, batch.items.length) });
   }
 
   private onError(batch: ReadyBatch, error: AppError): void {

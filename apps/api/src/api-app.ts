@@ -5,7 +5,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
-import { createLogger, type Logger } from '@emo/profiler';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient, fleetOptionsFromConfig, type Classifier } from '@emo/queue';
 import { ApiModule } from './api.module';
 import { ApiMetrics } from './metrics/api-metrics';
@@ -28,14 +29,19 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
   try {
     const fleetClassifier = await fleet.fleetClassifier();
     const metrics = new ApiMetrics(fleet.queues);
+    // Stage timers and this pod's window; GET /v1/profile aggregates every pod and worker (docs/observability.md).
+    const profileStore = new RedisProfileStore(fleet.redis, config.queuePrefix);
+    const backlog = async () => Object.values(await fleet.queues.allCounts()).reduce((n, c) => n + c.backlog, 0);
+    const profiling = await ProfilingRuntime.start(config, { role: 'api', registry: metrics.registry, logger, store: profileStore, traces: profileStore, backlog });
     // Texts already in the result cache are answered without enqueuing (docs/cache.md).
     const resultCache = await ApiResultCache.create(config, { logger, registry: metrics.registry });
     const classifier = deps.wrapClassifier ? await deps.wrapClassifier(fleetClassifier) : (resultCache?.wrap(fleetClassifier) ?? fleetClassifier);
     const adapter = new FastifyAdapter({ bodyLimit: config.apiBodyLimitBytes, logger: false });
-    const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger, cacheStats: resultCache && (() => resultCache.stats()) }), adapter, {
+    const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger, profiling, cacheStats: resultCache && (() => resultCache.stats()) }), adapter, {
       logger: ['error', 'warn'],
       abortOnError: false,
     });
+    app.useLogger(app.get(PinoNestLogger));
     const fastify = app.getHttpAdapter().getInstance();
     fastify.addHook('onResponse', (req, reply, done) => {
       metrics.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
@@ -58,6 +64,7 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
       fleet,
       async close() {
         await app.close();
+        await profiling.close();
         await resultCache?.close();
         await fleet.close();
       },

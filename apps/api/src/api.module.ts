@@ -4,7 +4,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { AppConfig } from '@emo/config';
-import type { Logger } from '@emo/profiler';
+import type { Logger, ProfilingRuntime } from '@emo/profiler';
 import type { Classifier, FleetClient } from '@emo/queue';
 import { CacheStatsController } from './cache/cache-stats.controller';
 import { ClassifyController } from './classify/classify.controller';
@@ -15,7 +15,9 @@ import { BacklogGate } from './jobs/backlog-gate';
 import { JobsController } from './jobs/jobs.controller';
 import type { ApiMetrics } from './metrics/api-metrics';
 import { MetricsController } from './metrics/metrics.controller';
-import { API_METRICS, APP_CONFIG, APP_LOGGER, BACKLOG_GATE, CACHE_STATS, CLASSIFIER, FLEET_CLIENT } from './tokens';
+import { httpLoggingModule } from './logging/http-logging.module';
+import { ProfileController } from './profile/profile.controller';
+import { API_METRICS, APP_CONFIG, APP_LOGGER, BACKLOG_GATE, CACHE_STATS, CLASSIFIER, FLEET_CLIENT, PROFILING } from './tokens';
 
 export interface ApiModuleDeps {
   readonly config: AppConfig;
@@ -25,6 +27,7 @@ export interface ApiModuleDeps {
   readonly cacheStats?: () => unknown;
   readonly metrics: ApiMetrics;
   readonly logger: Logger;
+  readonly profiling: ProfilingRuntime;
 }
 
 @Module({})
@@ -32,8 +35,8 @@ export class ApiModule {
   static register(deps: ApiModuleDeps): DynamicModule {
     return {
       module: ApiModule,
-      imports: [TerminusModule.forRoot({ logger: false })],
-      controllers: [ClassifyController, JobsController, HealthController, MetricsController, CacheStatsController],
+      imports: [TerminusModule.forRoot({ logger: false }), httpLoggingModule(deps.logger)],
+      controllers: [ClassifyController, JobsController, HealthController, MetricsController, CacheStatsController, ProfileController],
       providers: [
         { provide: APP_CONFIG, useValue: deps.config },
         { provide: FLEET_CLIENT, useValue: deps.fleet },
@@ -41,6 +44,7 @@ export class ApiModule {
         { provide: CACHE_STATS, useValue: deps.cacheStats ?? (() => ({ enabled: false, reason: 'CACHE_ENABLED or CACHE_L2_ENABLED is off' })) },
         { provide: API_METRICS, useValue: deps.metrics },
         { provide: APP_LOGGER, useValue: deps.logger },
+        { provide: PROFILING, useValue: deps.profiling },
         {
           provide: BACKLOG_GATE,
           useValue: new BacklogGate(deps.fleet.queues, deps.config.queueBacklogLimit, deps.config.overloadRetryAfterSeconds),

@@ -9,3 +9,5 @@ export const BACKLOG_GATE = Symbol('BACKLOG_GATE');
 export const APP_LOGGER = Symbol('APP_LOGGER');
 /** () => the result cache's stats object (GET /v1/cache/stats). */
 export const CACHE_STATS = Symbol('CACHE_STATS');
+/** The ProfilingRuntime of this process (stage timers, GET /v1/profile, job traces). */
+export const PROFILING = Symbol('PROFILING');

@@ -8,6 +8,7 @@ import { registerCache } from './commands/cache.command';
 import { registerClassify } from './commands/classify.command';
 import { registerConfig } from './commands/config.command';
 import { registerEval } from './commands/eval.command';
+import { registerProfile } from './commands/profile.command';
 import { registerQuantize } from './commands/quantize.command';
 import { registerServe } from './commands/serve.command';
 
@@ -26,6 +27,7 @@ export function buildProgram(ctx = new CliContext()): Command {
   registerServe(program, ctx);
   registerCache(program, ctx);
   registerConfig(program, ctx);
+  registerProfile(program, ctx);
   for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => undefined });
   return program;
 }

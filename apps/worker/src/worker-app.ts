@@ -4,7 +4,7 @@
 import { createWorkerResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
-import { createLogger, type Logger } from '@emo/profiler';
+import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient, fleetOptionsFromConfig, type Classifier } from '@emo/queue';
 import { MetricsServer } from './metrics-server';
 import { WorkerMetrics } from './worker-metrics';
@@ -24,19 +24,29 @@ export interface RunningWorker {
 
 export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Promise<RunningWorker> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'emo-worker' });
-  const engine = await InferenceEngine.create(engineOptionsFromConfig(config, (m) => logger.warn(m)));
   const active = { chunks: () => 0 };
   const metrics = new WorkerMetrics(() => active.chunks());
+  // Stage timers, GPU/CPU metrics and the window published for GET /v1/profile (docs/observability.md).
+  const profiling = await ProfilingRuntime.start(config, { role: 'worker', registry: metrics.registry, logger, activeChunks: () => active.chunks() });
+  const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(config, (m) => logger.warn(m)), ...profiling.engineOptions() });
+  profiling.profiler.setModel(engine.modelId);
   // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
   const resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry });
   const classifier = deps.wrapClassifier ? await deps.wrapClassifier(engine) : (resultCache?.classifier ?? engine);
   const fleet = new FleetClient(fleetOptionsFromConfig(config));
+  if (resultCache) resultCache.cache.stageTimer = profiling.profiler;
+  const profileStore = new RedisProfileStore(fleet.redis, config.queuePrefix);
+  profiling.connect({ store: profileStore, traces: profileStore, cacheStats: resultCache && (() => resultCache.cache.stats()) });
   const server = new MetricsServer(metrics.registry);
   const metricsPort = await server.listen(config.metricsPort, config.host);
   const consumer = fleet.startConsumer(classifier, {
     concurrency: { interactive: config.workerInteractiveConcurrency, bulk: config.workerConcurrency },
     lockDurationMs: config.workerLockDurationMs,
-    onChunk: (event) => metrics.record(event),
+    onChunk: (event) => {
+      metrics.record(event);
+      profiling.observeChunk(event);
+    },
+    stageTimer: profiling.profiler,
     onError: (e) => logger.error({ err: e }, 'queue worker error'),
   });
   active.chunks = () => consumer.activeChunks;
@@ -51,6 +61,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
         server.draining = true;
         const drained = await consumer.close(config.workerShutdownTimeoutMs);
         logger.info({ drained }, 'worker stopped taking chunks');
+        await profiling.close();
         await fleet.close();
         await resultCache?.close();
         await engine.close();

@@ -27,16 +27,40 @@ export type ProfilingConfig = Pick<
   | 'traceRetentionSeconds'
   | 'gpuPollIntervalMs'
   | 'nvidiaSmiPath'
+  | 'inferenceThreads'
+  | 'batchMaxTokens'
+  | 'workerConcurrency'
+  | 'workerInteractiveConcurrency'
 >;
 
-export interface ProfilingDeps {
-  readonly role: ProcessRole;
-  readonly registry?: Registry;
-  /** Shared store of the fleet (Redis); without one the report covers this process only. */
+/** What the fleet connects once its Redis client exists (see connect()). */
+export interface FleetProfilingDeps {
   readonly store?: ProfileStore;
   readonly traces?: TraceStore;
   /** Chunks waiting in the queues (sampled at each publish for the backlog trend). */
   readonly backlog?: () => Promise<number>;
+  /** Cumulative result-cache counters (TwoLevelCache.stats()); deltas feed the hit rate. */
+  readonly cacheStats?: () => CacheCounters;
+}
+
+/** The cumulative counters of a result cache (the shape of libs/cache CacheStats). */
+export interface CacheCounters {
+  readonly lookups: number;
+  readonly coalesced: number;
+  readonly l1: { readonly enabled: boolean; readonly hits?: number };
+  readonly l2: { readonly enabled: boolean; readonly hits?: number };
+}
+
+/** What a queue chunk reports when it is done (ChunkEvent of libs/queue). */
+export interface ChunkDone {
+  readonly queue: string;
+  readonly outcome: string;
+  readonly texts: number;
+}
+
+export interface ProfilingDeps extends FleetProfilingDeps {
+  readonly role: ProcessRole;
+  readonly registry?: Registry;
   readonly activeChunks?: () => number;
   readonly reader?: NvidiaSmiReader;
   readonly logger?: Logger;
@@ -50,14 +74,22 @@ export class ProfilingRuntime {
   private readonly tracer?: TraceRecorder;
   private timer?: NodeJS.Timeout;
   private publishing?: Promise<void>;
+  private fleet: FleetProfilingDeps;
+  private cacheSeen = { lookups: 0, l1: 0, l2: 0 };
 
   private constructor(
     private readonly config: ProfilingConfig,
     private readonly deps: ProfilingDeps,
   ) {
     const enabled = config.profilerEnabled;
-    if (enabled && config.tracingEnabled && deps.traces) {
-      this.tracer = new TraceRecorder({ store: deps.traces, retentionSeconds: config.traceRetentionSeconds, onError: (e) => deps.logger?.warn({ err: e }, 'trace spans could not be stored') });
+    this.fleet = deps;
+    if (enabled && config.tracingEnabled) {
+      // Spans go to whichever trace store is connected (buffered until then, bounded).
+      const traces: TraceStore = {
+        appendSpans: (id, spans, ttl) => (this.fleet.traces ? this.fleet.traces.appendSpans(id, spans, ttl) : Promise.resolve()),
+        spans: (id) => (this.fleet.traces ? this.fleet.traces.spans(id) : Promise.resolve([])),
+      };
+      this.tracer = new TraceRecorder({ store: traces, retentionSeconds: config.traceRetentionSeconds, onError: (e) => deps.logger?.warn({ err: e }, 'trace spans could not be stored') });
     }
     this.profiler = new Profiler({
       enabled,
@@ -66,7 +98,13 @@ export class ProfilingRuntime {
       role: deps.role,
       registry: deps.registry,
       source: deps.source,
+      queue: deps.role === 'cli' ? 'local' : undefined,
       tracer: this.tracer,
+    });
+    this.profiler.setCapacity({
+      slots: config.inferenceThreads,
+      maxBudgetTokens: config.batchMaxTokens,
+      concurrency: deps.role === 'worker' ? config.workerConcurrency + config.workerInteractiveConcurrency : 0,
     });
     if (enabled) this.cpu = new ProcessMetricsCollector(this.profiler.registry);
     this.gpu = new GpuMonitor({
@@ -83,10 +121,29 @@ export class ProfilingRuntime {
       await runtime.gpu.start();
       if (runtime.gpu.status === 'absent') deps.logger?.debug('no nvidia-smi: reporting CPU metrics only');
     }
-    if (config.profilerEnabled && deps.store) {
-      runtime.timer = setInterval(() => void runtime.publishNow(), config.profilerPublishIntervalMs).unref();
-    }
+    if (deps.store) runtime.connect(deps);
     return runtime;
+  }
+
+  /** Connects the fleet's store, backlog and cache counters (once its Redis client exists) and starts publishing. */
+  connect(fleet: FleetProfilingDeps): void {
+    this.fleet = { ...this.fleet, ...fleet };
+    if (this.config.profilerEnabled && this.fleet.store && !this.timer) {
+      this.timer = setInterval(() => void this.publishNow(), this.config.profilerPublishIntervalMs).unref();
+    }
+  }
+
+  /** Engine options that profile it: the stage timers, and the GPU memory probe when nvidia-smi sees a GPU. */
+  engineOptions(): { profiler?: Profiler; memoryProbe?: MemoryProbe } {
+    if (!this.config.profilerEnabled) return {};
+    return { profiler: this.profiler, ...(this.gpu.gpus.length > 0 ? { memoryProbe: this.memoryProbe(this.gpu.gpus[0].index) } : {}) };
+  }
+
+  /** A finished queue chunk: throughput, errors and the queue's drain rate. */
+  observeChunk(event: ChunkDone): void {
+    const failed = event.outcome === 'error' || event.outcome === 'failed' ? event.texts : 0;
+    this.profiler.countTexts(event.texts, { labels: { priority: event.queue }, errors: failed });
+    this.profiler.countChunk();
   }
 
   /** The scheduler's free-memory probe for one GPU (undefined free bytes without nvidia-smi). */
@@ -105,9 +162,9 @@ export class ProfilingRuntime {
   /** The bottleneck report: the fleet's (from the store) or this process's. */
   async report(): Promise<ProfileReport> {
     let snapshots;
-    if (this.deps.store) {
+    if (this.fleet.store) {
       await this.publishNow();
-      snapshots = await this.deps.store.recent();
+      snapshots = await this.fleet.store.recent();
     } else {
       this.sample(undefined);
       snapshots = [this.profiler.snapshot()];
@@ -118,7 +175,7 @@ export class ProfilingRuntime {
   /** Spans of a traced job (empty when tracing is off or the job was not traced). */
   async trace(jobId: string): Promise<SpanRecord[]> {
     await this.tracer?.flush();
-    return this.deps.traces ? this.deps.traces.spans(jobId) : [];
+    return this.fleet.traces ? this.fleet.traces.spans(jobId) : [];
   }
 
   get tracing(): boolean {
@@ -135,15 +192,22 @@ export class ProfilingRuntime {
   private async samplePublish(): Promise<void> {
     if (!this.config.profilerEnabled) return;
     try {
-      const backlog = this.deps.backlog ? await this.deps.backlog() : undefined;
+      const backlog = this.fleet.backlog ? await this.fleet.backlog() : undefined;
       this.sample(backlog);
-      await this.deps.store?.publish(this.profiler.snapshot(), Math.max(3 * this.config.profilerPublishIntervalMs, 2000));
+      await this.fleet.store?.publish(this.profiler.snapshot(), Math.max(3 * this.config.profilerPublishIntervalMs, 2000));
     } catch (e) {
       this.deps.logger?.warn({ err: e }, 'profile window could not be published');
     }
   }
 
   private sample(backlog: number | undefined): void {
+    const cache = this.fleet.cacheStats?.();
+    if (cache) {
+      const hits = (level: CacheCounters['l1']) => ('hits' in level ? (level.hits ?? 0) : 0);
+      const seen = { lookups: cache.lookups, l1: hits(cache.l1) + cache.coalesced, l2: hits(cache.l2) };
+      this.profiler.observeCache(seen.lookups - this.cacheSeen.lookups, seen.l1 - this.cacheSeen.l1, seen.l2 - this.cacheSeen.l2);
+      this.cacheSeen = seen;
+    }
     const gpu = summarizeGpus(this.gpu.gpus);
     this.profiler.sample({ cpu: this.cpu?.sample(), gpu: gpu.utilization, gpuMemoryUsedRatio: gpu.memoryUsedRatio, activeChunks: this.deps.activeChunks?.(), backlog });
   }

@@ -3,11 +3,12 @@ import { Readable } from 'node:stream';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
+import type { ProfilingRuntime } from '@emo/profiler';
 import { jobState, type FleetClient, type JobStatus } from '@emo/queue';
 import type { FastifyReply } from 'fastify';
 import { parseBody } from '../http/parse-body';
 import { checkCount, checkTextLengths, rawLength } from '../http/text-limits';
-import { APP_CONFIG, BACKLOG_GATE, FLEET_CLIENT } from '../tokens';
+import { APP_CONFIG, BACKLOG_GATE, FLEET_CLIENT, PROFILING } from '../tokens';
 import type { BacklogGate } from './backlog-gate';
 import { JobCreatedDto, JobRequestDto, JobStatusDto, jobRequestSchema, resultsQuerySchema } from './jobs.dto';
 
@@ -19,6 +20,7 @@ export class JobsController {
     @Inject(FLEET_CLIENT) private readonly fleet: FleetClient,
     @Inject(BACKLOG_GATE) private readonly gate: BacklogGate,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PROFILING) private readonly profiling: ProfilingRuntime,
   ) {}
 
   @Post()
@@ -28,16 +30,21 @@ export class JobsController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same as idempotency_key in the body' })
   @ApiAcceptedResponse({ type: JobCreatedDto })
   async submit(@Body() body: unknown, @Headers('idempotency-key') headerKey?: string): Promise<JobCreatedDto> {
+    const timer = this.profiling.profiler;
+    const endValidation = timer.start('validation');
     checkCount(rawLength(body, 'items'), this.config.jobMaxItems, 'items');
     const req = parseBody(jobRequestSchema, body);
     checkTextLengths(req.items.map((i) => i.text), this.config);
+    endValidation(req.items.length);
     await this.gate.admit(req.priority);
+    const endEnqueue = timer.start('enqueue', { labels: { priority: req.priority } });
     const { jobId, created } = await this.fleet.producer.submit({
       items: req.items,
       priority: req.priority,
       idempotencyKey: req.idempotency_key ?? (headerKey || undefined),
       includeScores: req.include_scores,
     });
+    endEnqueue(req.items.length);
     const status = await this.fleet.producer.status(jobId);
     return { ...status, created, status_url: `/v1/jobs/${jobId}`, results_url: `/v1/jobs/${jobId}/results` };
   }

@@ -5,3 +5,4 @@ export * from './backfill-local.bench';
 export * from './batching.bench';
 export * from './cache.bench';
 export * from './fleet.bench';
+export * from './profiler.bench';

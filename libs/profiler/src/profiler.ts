@@ -99,7 +99,9 @@ export class Profiler implements StageTimer {
     if (options?.traceId) this.span(options.traceId, stage, ms, options.count ?? 1);
     if (this.options.sampleRate < 1 && this.random() >= this.options.sampleRate) return;
     const labels = options?.labels;
-    this.metrics.observeStage(stage, labels?.queue === undefined ? { ...labels, queue: this.options.queue ?? labels?.priority } : labels, this.model, ms / 1000);
+    const priority = labels?.priority ?? 'none';
+    const queue = labels?.queue ?? this.options.queue ?? labels?.priority ?? 'none';
+    this.metrics.observeStage(stage, labels?.model ?? this.model, queue, priority, ms / 1000);
     this.window.addStage(stage, ms, options?.count ?? 1);
   }
 

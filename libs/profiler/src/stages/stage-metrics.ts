@@ -2,7 +2,8 @@
 // (throughput), batch size and padded tokens, inference busy time. Label children are cached so
 // a hot-path observation is one map lookup and one bucket increment.
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { Stage, StageLabels } from './stages';
+import { StageHistogram } from './stage-histogram';
+import type { Stage } from './stages';
 
 const STAGE_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096];
@@ -18,14 +19,9 @@ export const PROFILER_METRIC_NAMES = [
   'emo_inference_busy_seconds_total',
 ] as const;
 
-interface Child {
-  observe(v: number): void;
-}
-
 export class StageMetrics {
   private static readonly byRegistry = new WeakMap<Registry, StageMetrics>();
-  private readonly stageChildren = new Map<string, Child>();
-  readonly stageSeconds: Histogram<'stage' | 'model' | 'queue' | 'priority'>;
+  readonly stageSeconds: StageHistogram;
   readonly texts: Counter<'model' | 'queue' | 'priority' | 'outcome'>;
   readonly batchSize: Histogram<'model'>;
   readonly paddedTokens: Histogram<'model'>;
@@ -41,13 +37,13 @@ export class StageMetrics {
 
   private constructor(registry: Registry) {
     const registers = [registry];
-    this.stageSeconds = new Histogram({
-      name: 'emo_stage_duration_seconds',
-      help: 'Time spent in each stage of a text (validation, enqueue, queue_wait, l1, l2, tokenization, batch_wait, inference, postprocess, result_write), per timed operation',
-      labelNames: ['stage', 'model', 'queue', 'priority'],
-      buckets: STAGE_BUCKETS_S,
-      registers,
-    });
+    this.stageSeconds = new StageHistogram(
+      'emo_stage_duration_seconds',
+      'Time spent in each stage of a text (validation, enqueue, queue_wait, l1, l2, tokenization, batch_wait, inference, postprocess, result_write), per timed operation',
+      ['stage', 'model', 'queue', 'priority'],
+      STAGE_BUCKETS_S,
+      registry,
+    );
     this.texts = new Counter({ name: 'emo_texts_processed_total', help: 'Texts finished (throughput), by outcome ok|error', labelNames: ['model', 'queue', 'priority', 'outcome'], registers });
     this.batchSize = new Histogram({ name: 'emo_batch_size_texts', help: 'Texts per inference batch', labelNames: ['model'], buckets: BATCH_SIZE_BUCKETS, registers });
     this.paddedTokens = new Histogram({ name: 'emo_batch_padded_tokens', help: 'Padded tokens (texts x longest) per inference batch', labelNames: ['model'], buckets: TOKEN_BUCKETS, registers });
@@ -55,16 +51,7 @@ export class StageMetrics {
     this.busySeconds = new Counter({ name: 'emo_inference_busy_seconds_total', help: 'Inference time summed over batches (device busy time)', labelNames: ['model'], registers });
   }
 
-  observeStage(stage: Stage, labels: StageLabels | undefined, defaultModel: string, seconds: number): void {
-    const model = labels?.model ?? defaultModel;
-    const queue = labels?.queue ?? 'none';
-    const priority = labels?.priority ?? 'none';
-    const key = `${stage}\u0000${model}\u0000${queue}\u0000${priority}`;
-    let child = this.stageChildren.get(key);
-    if (!child) {
-      child = this.stageSeconds.labels({ stage, model, queue, priority });
-      this.stageChildren.set(key, child);
-    }
-    child.observe(seconds);
+  observeStage(stage: Stage, model: string, queue: string, priority: string, seconds: number): void {
+    this.stageSeconds.observe(stage, model, queue, priority, seconds);
   }
 }

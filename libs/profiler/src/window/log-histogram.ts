@@ -15,7 +15,8 @@ export interface HistogramData {
 }
 
 export class LogHistogram {
-  private readonly buckets = new Map<number, number>();
+  /** Weight per bucket index (a sparse array: no allocation per observation). */
+  private readonly buckets: number[] = [];
   count = 0;
   sumMs = 0;
 
@@ -37,14 +38,14 @@ export class LogHistogram {
   add(ms: number, weight = 1): void {
     if (!(ms >= 0) || !(weight > 0)) return;
     const b = LogHistogram.bucketOf(ms);
-    this.buckets.set(b, (this.buckets.get(b) ?? 0) + weight);
+    this.buckets[b] = (this.buckets[b] ?? 0) + weight;
     this.count += weight;
     this.sumMs += ms * weight;
   }
 
   merge(other: HistogramData | LogHistogram): void {
-    const entries = other instanceof LogHistogram ? other.buckets.entries() : Object.entries(other.buckets).map(([k, v]) => [Number(k), v] as const);
-    for (const [b, w] of entries) this.buckets.set(b, (this.buckets.get(b) ?? 0) + w);
+    const entries = other instanceof LogHistogram ? other.entries() : Object.entries(other.buckets).map(([k, v]) => [Number(k), v] as const);
+    for (const [b, w] of entries) this.buckets[b] = (this.buckets[b] ?? 0) + w;
     this.count += other.count;
     this.sumMs += other.sumMs;
   }
@@ -54,11 +55,20 @@ export class LogHistogram {
     if (this.count === 0) return 0;
     const rank = q * this.count;
     let seen = 0;
-    for (const b of [...this.buckets.keys()].sort((x, y) => x - y)) {
-      seen += this.buckets.get(b) ?? 0;
+    for (const [b, w] of this.entries()) {
+      seen += w;
       if (seen >= rank) return LogHistogram.upperMs(b);
     }
-    return LogHistogram.upperMs(Math.max(...this.buckets.keys()));
+    return LogHistogram.upperMs(this.buckets.length - 1);
+  }
+
+  /** [bucket, weight] of the non-empty buckets, ascending. */
+  entries(): [number, number][] {
+    const out: [number, number][] = [];
+    this.buckets.forEach((w, b) => {
+      if (w) out.push([b, w]);
+    });
+    return out;
   }
 
   get meanMs(): number {
@@ -66,6 +76,6 @@ export class LogHistogram {
   }
 
   toJSON(): HistogramData {
-    return { buckets: Object.fromEntries(this.buckets), count: this.count, sumMs: this.sumMs };
+    return { buckets: Object.fromEntries(this.entries()), count: this.count, sumMs: this.sumMs };
   }
 }

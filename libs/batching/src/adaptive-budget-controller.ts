@@ -65,7 +65,7 @@ export class AdaptiveBudgetController {
     const underLatency = levels.filter((t) => (this.predictUpper(t) ?? 0) <= latencyCapMs);
     const urgentTokens = underLatency.length > 0 ? underLatency[underLatency.length - 1] : levels[0];
     let bulkIndex = this.bestThroughputIndex(levels);
-    const constrained = now - this.lastInteractiveAt <= this.options.interactiveWindowMs;
+    const constrained = this.interactiveActive(now);
     if (constrained) bulkIndex = Math.min(bulkIndex, Math.max(0, underLatency.length - 1));
     if (this.options.random() < this.options.explorationRate) {
       const step = constrained || this.options.random() < 0.5 ? -1 : 1;
@@ -79,6 +79,11 @@ export class AdaptiveBudgetController {
   observeBatch(paddedTokens: number, texts: number, latencyMs: number): void {
     this.model.observe(paddedTokens, texts, latencyMs);
     if (texts > 0) this.width += 0.05 * (paddedTokens / texts - this.width);
+  }
+
+  /** Interactive traffic was seen within the interactive window: bulk is capped (and may leave a thread free). */
+  interactiveActive(now: number): boolean {
+    return now - this.lastInteractiveAt <= this.options.interactiveWindowMs;
   }
 
   /** An interactive text arrived (bulk becomes latency-capped for a while). */

@@ -62,7 +62,7 @@ export interface ClassifyOptions {
   readonly traceId?: string;
 }
 
-const TOKENIZE_SLICE = 64;
+const TOKENIZE_SLICE = 32;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function isItemError(outcome: ItemOutcome): outcome is ItemError {
@@ -171,19 +171,24 @@ export class InferenceEngine {
       ? await this.scoreEncoded(encoded, opts.limits)
       : await this.scoreScheduled(encoded, { priority: opts.priority, deadlineAt: opts.deadlineAt });
     if (opts.traceId) profiler?.span(opts.traceId, 'inference', performance.now() - scheduledAt, valid.length);
-    const endPostprocess = profiler?.start('postprocess', { count: valid.length, labels: { priority: opts.priority }, traceId: opts.traceId });
     const includeScores = opts.includeScores ?? this.options.includeScores;
-    valid.forEach((inputIndex, k) => {
+    let postprocessMs = 0;
+    for (let k = 0; k < valid.length; k++) {
+      // Same as tokenizing: a big window's results are built in slices, yielding in between.
+      if (k > 0 && k % TOKENIZE_SLICE === 0) await yieldToEventLoop();
+      const started = performance.now();
+      const inputIndex = valid[k];
       const score = scores[k];
       if (score instanceof AppError) {
         outcomes[inputIndex] = { error: { code: score.code, message: score.message } };
-        return;
+      } else {
+        const result = toResult(score, this.spec, includeScores);
+        if (truncated[k]) result.truncated = true;
+        outcomes[inputIndex] = result;
       }
-      const result = toResult(score, this.spec, includeScores);
-      if (truncated[k]) result.truncated = true;
-      outcomes[inputIndex] = result;
-    });
-    endPostprocess?.();
+      postprocessMs += performance.now() - started;
+    }
+    profiler?.observe('postprocess', postprocessMs, { count: valid.length, labels: { priority: opts.priority }, traceId: opts.traceId });
     return outcomes;
   }
 

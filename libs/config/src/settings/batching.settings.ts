@@ -10,6 +10,7 @@ export const batchingSettings = {
   batchExplorationRate: setting('BATCH_EXPLORATION_RATE', num(0, 0.5).default(0.05), 'Fraction of bulk batches sent with a neighbouring budget to keep measuring around the choice.'),
   batchBulkAgingMs: setting('BATCH_BULK_AGING_MS', int(0, 3_600_000).default(2000), 'A bulk text that waited this long ranks with interactive texts by arrival (bulk never starves).'),
   batchInteractiveWindowMs: setting('BATCH_INTERACTIVE_WINDOW_MS', int(0, 3_600_000).default(5000), 'How long after the last interactive text bulk batches stay capped for interactive latency.'),
+  batchInteractiveReservedThreads: setting('BATCH_INTERACTIVE_RESERVED_THREADS', int(0, 64).default(1), 'Inference threads kept free of bulk batches while interactive traffic is around (never all of them), so interactive texts do not wait behind bulk.'),
   batchMemoryBudgetMb: setting('BATCH_MEMORY_BUDGET_MB', int(0, 10_000_000).default(0), 'CPU: resident-memory budget of the process in MiB; batches are capped to fit what is left (0: no cap). GPUs use free device memory.'),
   batchMemoryPerTokenBytes: setting('BATCH_MEMORY_PER_TOKEN_BYTES', int(1, 1 << 30).default(65_536), 'Estimated activation memory per padded token, bytes (turns free memory into a token cap).'),
 } as const;

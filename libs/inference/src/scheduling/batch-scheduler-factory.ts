@@ -17,6 +17,7 @@ export interface BatchPolicyOptions {
   readonly explorationRate: number;
   readonly bulkAgingMs: number;
   readonly interactiveWindowMs: number;
+  readonly interactiveReservedThreads: number;
   readonly memoryBudgetMb: number;
   readonly memoryPerTokenBytes: number;
 }
@@ -50,6 +51,7 @@ export function batchPolicyFromConfig(config: AppConfig): BatchPolicyOptions {
     explorationRate: config.batchExplorationRate,
     bulkAgingMs: config.batchBulkAgingMs,
     interactiveWindowMs: config.batchInteractiveWindowMs,
+    interactiveReservedThreads: config.batchInteractiveReservedThreads,
     memoryBudgetMb: config.batchMemoryBudgetMb,
     memoryPerTokenBytes: config.batchMemoryPerTokenBytes,
   };
@@ -82,6 +84,7 @@ export async function createBatchScheduler(deps: SchedulerDeps): Promise<Continu
   return new ContinuousBatchScheduler(pool, controller, {
     padId: deps.padId,
     bulkAgingMs: policy.bulkAgingMs,
+    reservedInteractiveThreads: policy.interactiveReservedThreads,
     clock: systemClock,
     timers: systemTimers,
     onBatch: deps.onBatch,

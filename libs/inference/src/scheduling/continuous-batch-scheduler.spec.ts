@@ -87,10 +87,10 @@ const controllerOptions = (over: Partial<BudgetControllerOptions> = {}): BudgetC
   ...over,
 });
 
-function setup(threads = 2, over: Partial<BudgetControllerOptions> = {}, runner?: (time: SimulatedTime) => FakeRunner) {
+function setup(threads = 2, over: Partial<BudgetControllerOptions> = {}, runner?: (time: SimulatedTime) => FakeRunner, reservedInteractiveThreads = 0) {
   const time = new SimulatedTime();
   const device = runner ? runner(time) : new FakeRunner(time, threads);
-  const sut = new ContinuousBatchScheduler(device, new AdaptiveBudgetController(controllerOptions(over)), { padId: 0, bulkAgingMs: 100, clock: time, timers: time });
+  const sut = new ContinuousBatchScheduler(device, new AdaptiveBudgetController(controllerOptions(over)), { padId: 0, bulkAgingMs: 100, reservedInteractiveThreads, clock: time, timers: time });
   return { time, device, sut };
 }
 
@@ -133,6 +133,30 @@ describe(ContinuousBatchScheduler.name, () => {
       const firstWith7 = device.batches.findIndex((b) => Array.from(b.inputIds).includes(7n));
       expect(firstWith7).toBeLessThanOrEqual(3);
       expect(markers(await interactive)).toEqual([7]);
+    });
+
+    it('leaves a thread free for interactive texts while they are around, and uses all threads for bulk otherwise', async () => {
+      const { time, device, sut } = setup(2, { maxTokens: 40 }, undefined, 1);
+      const bulk = sut.submit(Array.from({ length: 40 }, (_, i) => text(100 + i, 10)));
+      await time.step(1);
+      expect(device.running).toBe(2);
+      await time.runAll();
+      await bulk;
+      const startedAt = time.now();
+      const interactive = sut.submit([text(7, 10)], { priority: 'interactive' });
+      const bulk2 = sut.submit(Array.from({ length: 40 }, (_, i) => text(200 + i, 10)));
+      await time.step(1);
+      expect(device.running).toBe(2); // the interactive batch and one bulk batch
+      await time.step(3);
+      expect(device.running).toBe(1); // interactive done: its thread stays free for the next one
+      const late = sut.submit([text(8, 10)], { priority: 'interactive' });
+      await time.step(1);
+      expect(device.running).toBe(2);
+      await time.runAll();
+      expect(markers(await late)).toEqual([8]);
+      expect(markers(await interactive)).toEqual([7]);
+      expect(markers(await bulk2)).toHaveLength(40);
+      expect(time.now()).toBeGreaterThan(startedAt);
     });
 
     it('gives back a bulk batch prepared ahead when an interactive text arrives', async () => {

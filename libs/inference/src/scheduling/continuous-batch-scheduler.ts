@@ -20,6 +20,8 @@ export interface BatchRunner {
 export interface SchedulerOptions {
   readonly padId: number;
   readonly bulkAgingMs: number;
+  /** Threads kept free of bulk batches while interactive traffic is around (at most threads − 1). */
+  readonly reservedInteractiveThreads?: number;
   readonly clock: Clock;
   readonly timers: TimerScheduler;
   /** Called after each finished batch (stats, metrics). */
@@ -79,6 +81,7 @@ export class ContinuousBatchScheduler {
   private readonly retry: ReadyBatch[] = [];
   private prepared?: ReadyBatch;
   private inFlight = 0;
+  private bulkInFlight = 0;
   private pumpScheduled = false;
   private deadlineTimer?: { at: number; cancel: () => void };
   private finishedBatches = 0;
@@ -156,17 +159,25 @@ export class ContinuousBatchScheduler {
     if (this.closed) return;
     this.expire();
     const threads = Math.max(1, this.runner.threads);
+    // While interactive texts are around, bulk leaves a thread free for them: they then never
+    // wait for a running bulk batch, only for their own.
+    const reserved = this.controller.interactiveActive(this.options.clock.now()) ? Math.min(this.options.reservedInteractiveThreads ?? 0, threads - 1) : 0;
     while (this.inFlight < threads) {
+      const bulkOnly = !this.queue.hasUrgent() && !this.retry.some((b) => b.urgent);
+      if (bulkOnly && this.bulkInFlight >= threads - reserved) break;
       const batch = this.nextToRun();
       if (!batch) break;
       this.launch(batch);
     }
-    if (this.inFlight >= threads && !this.prepared && this.queue.size > 0 && !this.queue.hasUrgent()) this.prepared = this.assemble();
+    const busy = this.inFlight >= threads || this.bulkInFlight >= threads - reserved;
+    if (busy && !this.prepared && this.queue.size > 0 && !this.queue.hasUrgent()) this.prepared = this.assemble();
     this.armDeadlineTimer();
   }
 
   private nextToRun(): ReadyBatch | undefined {
-    if (this.retry.length > 0) return this.retry.shift();
+    const urgentRetry = this.retry.findIndex((b) => b.urgent);
+    if (urgentRetry >= 0) return this.retry.splice(urgentRetry, 1)[0];
+    if (this.retry.length > 0 && !this.queue.hasUrgent()) return this.retry.shift();
     if (this.prepared && !this.queue.hasUrgent()) return this.takePrepared();
     return this.assemble() ?? this.takePrepared();
   }
@@ -201,6 +212,7 @@ export class ContinuousBatchScheduler {
     if (live.length === 0) return;
     const run = live.length === batch.items.length ? batch : this.ready(live, batch.urgent);
     this.inFlight++;
+    if (!run.urgent) this.bulkInFlight++;
     this.runner
       .run(run.padded)
       .then(
@@ -210,6 +222,7 @@ export class ContinuousBatchScheduler {
       .catch((e: unknown) => run.items.forEach((item) => this.fail(item.payload.group, AppError.fromPlain(e))))
       .finally(() => {
         this.inFlight--;
+        if (!run.urgent) this.bulkInFlight--;
         if (++this.finishedBatches % (this.options.persistEveryBatches ?? 50) === 0) {
           const learned = this.controller.snapshot(this.options.clock.now());
           if (learned) this.options.persist?.(learned);

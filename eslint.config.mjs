@@ -21,7 +21,7 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          allow: [],
+          allow: ['@emo/api', '@emo/worker'],
           depConstraints: [
             { sourceTag: 'layer:base', onlyDependOnLibsWithTags: ['layer:base'] },
             { sourceTag: 'layer:pure', onlyDependOnLibsWithTags: ['layer:base'] },

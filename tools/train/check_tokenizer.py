@@ -9,6 +9,7 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ inside the repo
 sys.path.insert(0, HERE)
 from emo_tokenizer import EmoTokenizer  # noqa: E402
 

@@ -11,6 +11,7 @@ import sys
 
 import torch
 
+sys.dont_write_bytecode = True  # no __pycache__ inside the repo
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from emo_tokenizer import EmoTokenizer  # noqa: E402
 from model import EmoEncoder  # noqa: E402

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "../.."))
+sys.dont_write_bytecode = True  # no __pycache__ inside the repo
 sys.path.insert(0, HERE)
 from emo_tokenizer import EmoTokenizer  # noqa: E402
 from model import EmoEncoder, export_onnx  # noqa: E402

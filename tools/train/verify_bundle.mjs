@@ -80,23 +80,42 @@ if (args.bench !== "false") {
   const idLists = dev.map(encode);
   const bench = async (lists, bs) => {
     for (let i = 0; i < 64 * bs && i < lists.length; i += bs) await session.run(feeds(lists.slice(i, i + bs))); // warm-up
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = process.cpuUsage();
     for (let i = 0; i < lists.length; i += bs) await session.run(feeds(lists.slice(i, i + bs)));
+    const c = process.cpuUsage(c0);
+    cpuRate[bs === 32 && lists === idLists ? "file" : "sorted"] = Math.max(cpuRate[bs === 32 && lists === idLists ? "file" : "sorted"] ?? 0,
+      lists.length / ((c.user + c.system) / 1e6));
     return lists.length / ((performance.now() - t0) / 1000);
   };
-  const fileOrder = await bench(idLists, 32);
-  const sorted = await bench([...idLists].sort((a, b) => a.length - b.length), 32);
-  const lat = [];
-  for (const l of idLists.slice(0, 1000)) { const t0 = performance.now(); await session.run(feeds([l])); lat.push(performance.now() - t0); }
-  lat.sort((a, b) => a - b);
-  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  const cpuRate = {};
+  // best of --repeat passes (default 3): the figures are for a shared, noisy machine
+  const repeat = Number(args.repeat ?? 3);
+  let fileOrder = 0, sorted = 0, lat = null, cpuLat = null;
+  const q = (a, p) => a[Math.min(a.length - 1, Math.floor(p * a.length))];
+  for (let r = 0; r < repeat; r++) {
+    fileOrder = Math.max(fileOrder, await bench(idLists, 32));
+    sorted = Math.max(sorted, await bench([...idLists].sort((a, b) => a.length - b.length), 32));
+    const l = [], lc = [];
+    for (const ids of idLists.slice(0, 1000)) {
+      const t0 = performance.now(), c0 = process.cpuUsage();
+      await session.run(feeds([ids]));
+      const c = process.cpuUsage(c0);
+      l.push(performance.now() - t0); lc.push((c.user + c.system) / 1000);
+    }
+    l.sort((a, b) => a - b); lc.sort((a, b) => a - b);
+    cpuLat = cpuLat ?? lc; if (q(lc, 0.5) < q(cpuLat, 0.5)) cpuLat = lc;
+    if (!lat || q(l, 0.95) < q(lat, 0.95)) lat = l;
+  }
   const t0 = performance.now();
   for (const t of dev) tok.encode(t);
   const tokRate = dev.length / ((performance.now() - t0) / 1000);
   report.throughput = {
     device: "CPU, intraOpNumThreads=1", texts: dev.length,
     batch32_file_order_texts_per_s: Math.round(fileOrder), batch32_length_sorted_texts_per_s: Math.round(sorted),
-    single_text_latency_ms: { p50: +q(0.5).toFixed(3), p95: +q(0.95).toFixed(3), p99: +q(0.99).toFixed(3), max: +lat[lat.length - 1].toFixed(3) },
+    single_text_latency_ms: { p50: +q(lat, 0.5).toFixed(3), p95: +q(lat, 0.95).toFixed(3), p99: +q(lat, 0.99).toFixed(3), max: +lat[lat.length - 1].toFixed(3), texts: lat.length },
+    single_text_cpu_ms: { p50: +q(cpuLat, 0.5).toFixed(3), p95: +q(cpuLat, 0.95).toFixed(3) },
+    batch32_texts_per_cpu_second: { file_order: Math.round(cpuRate.file), length_sorted: Math.round(cpuRate.sorted) },
+    passes: repeat, note: "best of `passes` passes (throughput: max; latency: the pass with the lowest p95)",
     js_tokenizer_texts_per_s: Math.round(tokRate), onnxruntime_node: require("onnxruntime-node/package.json").version, node: process.version,
   };
   console.log(JSON.stringify(report.throughput));

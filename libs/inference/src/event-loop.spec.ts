@@ -24,7 +24,7 @@ describe.skipIf(!existsSync(resolve(MODEL, 'model.onnx')))('event loop during in
     });
     try {
       const ids = Int32Array.from({ length: 128 }, (_, i) => 100 + (i % 500));
-      const batch = Array.from({ length: 512 }, () => ids);
+      const batch = Array.from({ length: 192 }, () => ids);
       let last = performance.now();
       let worstGap = 0;
       const timer = setInterval(() => {
@@ -33,7 +33,7 @@ describe.skipIf(!existsSync(resolve(MODEL, 'model.onnx')))('event loop during in
         last = now;
       }, 5);
       const started = performance.now();
-      await sut.runPlan(batch, [batch.map((_, i) => i)]); // one batch of 512 x 128 tokens
+      await sut.runPlan(batch, [batch.map((_, i) => i)]); // one batch of 192 x 128 tokens
       const inferMs = performance.now() - started;
       clearInterval(timer);
       // The batch must take long enough that a blocked loop would have shown a gap.

@@ -2,10 +2,8 @@
 // (a local fleet on one machine). SIGTERM/SIGINT: stop taking work, finish what is in flight,
 // exit 0; a second signal exits at once with 1.
 import type { Command } from 'commander';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the CLI is the one binary that serves the apps (depConstraints allow scope:cli → scope:api|worker)
 import { startApi } from '@emo/api';
 import { AppError } from '@emo/contracts';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the CLI is the one binary that serves the apps (depConstraints allow scope:cli → scope:api|worker)
 import { startWorker } from '@emo/worker';
 import type { CliContext } from '../cli-context';
 

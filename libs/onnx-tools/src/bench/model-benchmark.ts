@@ -6,7 +6,7 @@
 // Variants of a cell run interleaved (see session-benchmark), so their ratio is fair on a
 // shared machine. Variant models are built once into .emo-cache/bench-models/variants/.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { checkPrecisionForProviders, type AppConfig, type Precision } from '@emo/config';
@@ -138,6 +138,10 @@ async function variantModel(bundle: ModelBundle, mode: 'int8' | 'fp16', log: (m:
   await mkdir(dir, { recursive: true });
   await writeFile(`${path}.tmp-${process.pid}`, bytes);
   await rename(`${path}.tmp-${process.pid}`, path);
+  // Variants of an older model revision or tool version are dead weight (hundreds of MB each).
+  const ours = new RegExp(`^${bundle.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-f]{16}-${mode}-v\\d+\\.onnx$`);
+  const stale = (await readdir(dir)).filter((f) => ours.test(f) && join(dir, f) !== path);
+  await Promise.all(stale.map((f) => rm(join(dir, f), { force: true })));
   return path;
 }
 

@@ -1,3 +1,4 @@
 export * from './api-app';
 export * from './api.module';
 export * from './tokens';
+export * from './metrics/api-metrics';

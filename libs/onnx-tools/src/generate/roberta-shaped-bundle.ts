@@ -18,15 +18,24 @@ export function benchModelsDir(): string {
   return join(packageRoot(), '.emo-cache', 'bench-models');
 }
 
+export interface RobertaShapedOptions {
+  readonly log?: (message: string) => void;
+  readonly dir?: string;
+  /** Tests shrink the encoder; the vocabulary and labels always come from ../shared. */
+  readonly encoder?: Partial<typeof ROBERTA_BASE_SHAPE>;
+}
+
 /** The bundle folder, generating it first when missing or made by another generator version. */
-export async function ensureRobertaShapedBundle(log: (m: string) => void = () => undefined, dir = join(benchModelsDir(), ROBERTA_SHAPED_NAME)): Promise<string> {
+export async function ensureRobertaShapedBundle(opts: RobertaShapedOptions = {}): Promise<string> {
+  const log = opts.log ?? (() => undefined);
+  const dir = opts.dir ?? join(benchModelsDir(), ROBERTA_SHAPED_NAME);
   const tokenizerDir = join(sharedDataDir(), 'tokenizers', 'roberta-base');
   const labels = goEmotionsLabels();
   const tokenizer = JSON.parse(await readFile(join(tokenizerDir, 'tokenizer.json'), 'utf8').catch((e: Error) => {
     throw new AppError('CLI_USAGE', `RoBERTa tokenizer not found in ${tokenizerDir} (${e.message})`);
   })) as { model: { vocab: Record<string, number> }; added_tokens?: { id: number }[] };
   const vocab = Math.max(...Object.values(tokenizer.model.vocab), ...(tokenizer.added_tokens ?? []).map((t) => t.id)) + 1;
-  const shape: TransformerShape = { ...ROBERTA_BASE_SHAPE, vocab, labels: labels.length };
+  const shape: TransformerShape = { ...ROBERTA_BASE_SHAPE, ...opts.encoder, vocab, labels: labels.length };
   const stamp = { generator_version: GENERATOR_VERSION, seed: SEED, shape };
   if (sameStamp(join(dir, 'config.json'), stamp) && existsSync(join(dir, 'model.onnx'))) return dir;
 

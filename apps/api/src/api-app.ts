@@ -26,6 +26,7 @@ export interface ApiApp {
 export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promise<ApiApp> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'emo-api' });
   const fleet = new FleetClient(fleetOptionsFromConfig(config));
+  let resultCache: ApiResultCache | undefined;
   try {
     const fleetClassifier = await fleet.fleetClassifier();
     const metrics = new ApiMetrics(fleet.queues);
@@ -34,10 +35,10 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
     const backlog = async () => Object.values(await fleet.queues.allCounts()).reduce((n, c) => n + c.backlog, 0);
     const profiling = await ProfilingRuntime.start(config, { role: 'api', registry: metrics.registry, logger, store: profileStore, traces: profileStore, backlog });
     // Texts already in the result cache are answered without enqueuing (docs/cache.md).
-    const resultCache = await ApiResultCache.create(config, { logger, registry: metrics.registry });
-    const classifier = deps.wrapClassifier ? await deps.wrapClassifier(fleetClassifier) : (resultCache?.wrap(fleetClassifier) ?? fleetClassifier);
+    const apiCache = (resultCache = await ApiResultCache.create(config, { logger, registry: metrics.registry }));
+    const classifier = deps.wrapClassifier ? await deps.wrapClassifier(fleetClassifier) : (apiCache?.wrap(fleetClassifier) ?? fleetClassifier);
     const adapter = new FastifyAdapter({ bodyLimit: config.apiBodyLimitBytes, logger: false });
-    const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger, profiling, cacheStats: resultCache && (() => resultCache.stats()) }), adapter, {
+    const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger, profiling, cacheStats: apiCache && (() => apiCache.stats()) }), adapter, {
       logger: ['error', 'warn'],
       abortOnError: false,
     });
@@ -70,6 +71,7 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
       },
     };
   } catch (e) {
+    await resultCache?.close();
     await fleet.close();
     throw e;
   }

@@ -30,7 +30,6 @@ export type ProfilingConfig = Pick<
   | 'inferenceThreads'
   | 'batchMaxTokens'
   | 'workerConcurrency'
-  | 'workerInteractiveConcurrency'
 >;
 
 /** What the fleet connects once its Redis client exists (see connect()). */
@@ -104,7 +103,8 @@ export class ProfilingRuntime {
     this.profiler.setCapacity({
       slots: config.inferenceThreads,
       maxBudgetTokens: config.batchMaxTokens,
-      concurrency: deps.role === 'worker' ? config.workerConcurrency + config.workerInteractiveConcurrency : 0,
+      // Bulk chunk slots: the interactive ones stay free for interactive traffic by design.
+      concurrency: deps.role === 'worker' ? config.workerConcurrency : 0,
     });
     if (enabled) this.cpu = new ProcessMetricsCollector(this.profiler.registry);
     this.gpu = new GpuMonitor({

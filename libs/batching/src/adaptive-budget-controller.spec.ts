@@ -102,7 +102,7 @@ describe(AdaptiveBudgetController.name, () => {
       expect(sut.budgets(now).urgent.maxTokens).toBeLessThan(before);
     });
 
-    it('explores neighbouring budgets at about the configured rate', () => {
+    it('explores other budgets at about the configured rate', () => {
       const sut = new AdaptiveBudgetController(options({ explorationRate: 0.2, random: seeded(7) }));
       drive(sut, (tokens) => 5 + 0.01 * tokens, 100);
       const seen = new Map<number, number>();

@@ -4,7 +4,7 @@
 // interactive traffic is around, every batch is also capped so that an interactive text —
 // which may wait for one running batch and then runs in its own — stays under its p95 target.
 // Observed interactive p95 above the target tightens that cap (and relaxes it slowly after).
-// A small exploration rate keeps the fit honest around the chosen point. Memory caps the budget
+// A small exploration rate (budgets drawn across the whole grid) keeps the fit honest. Memory caps the budget
 // (probe, and halving after an OOM, remembered).
 import type { BatchBudget, BatchBudgets } from './batch-types';
 import type { LearnedBatchParams } from './batch-params.store';
@@ -21,7 +21,7 @@ export interface BudgetControllerOptions {
   readonly interactiveP95TargetMs: number;
   /** Batches in the latency model's sliding window. */
   readonly windowSize: number;
-  /** Fraction of bulk batches sent with a neighbouring budget to keep measuring around the choice. */
+  /** Fraction of bulk batches sent with a random other budget to keep the latency fit honest. */
   readonly explorationRate: number;
   /** How long after the last interactive text bulk batches stay latency-capped. */
   readonly interactiveWindowMs: number;
@@ -68,8 +68,11 @@ export class AdaptiveBudgetController {
     const constrained = this.interactiveActive(now);
     if (constrained) bulkIndex = Math.min(bulkIndex, Math.max(0, underLatency.length - 1));
     if (this.options.random() < this.options.explorationRate) {
-      const step = constrained || this.options.random() < 0.5 ? -1 : 1;
-      bulkIndex = Math.min(levels.length - 1, Math.max(0, bulkIndex + step));
+      // Anywhere on the grid (only smaller while capped): a fit fed only from around the current
+      // choice extrapolates badly, e.g. a contention-inflated intercept that hides how cheap
+      // small batches are.
+      const top = constrained ? bulkIndex : levels.length - 1;
+      bulkIndex = Math.min(top, Math.floor(this.options.random() * (top + 1)));
     }
     this.bulkTokens = levels[bulkIndex];
     return { urgent: { maxTokens: urgentTokens, maxSize }, bulk: { maxTokens: this.bulkTokens, maxSize } };

@@ -6,6 +6,9 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { AppConfig } from '@emo/config';
 import type { Logger, ProfilingRuntime } from '@emo/profiler';
 import type { Classifier, FleetClient } from '@emo/queue';
+import { BackfillsController } from './backfills/backfills.controller';
+import { BACKFILLS, createBackfills } from './backfills/backfills.providers';
+import { StreamBodyParsers } from './backfills/stream-body.parsers';
 import { CacheStatsController } from './cache/cache-stats.controller';
 import { ClassifyController } from './classify/classify.controller';
 import { HealthController } from './health/health.controller';
@@ -36,7 +39,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [TerminusModule.forRoot({ logger: false }), httpLoggingModule(deps.logger)],
-      controllers: [ClassifyController, JobsController, HealthController, MetricsController, CacheStatsController, ProfileController],
+      controllers: [ClassifyController, JobsController, BackfillsController, HealthController, MetricsController, CacheStatsController, ProfileController],
       providers: [
         { provide: APP_CONFIG, useValue: deps.config },
         { provide: FLEET_CLIENT, useValue: deps.fleet },
@@ -49,6 +52,8 @@ export class ApiModule {
           provide: BACKLOG_GATE,
           useValue: new BacklogGate(deps.fleet.queues, deps.config.queueBacklogLimit, deps.config.overloadRetryAfterSeconds),
         },
+        { provide: BACKFILLS, useValue: createBackfills(deps.fleet, deps.config) },
+        StreamBodyParsers,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },
       ],

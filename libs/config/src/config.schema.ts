@@ -2,6 +2,7 @@
 // Add a setting by adding it to one of the tables under settings/; nothing else reads env.
 import { z } from 'zod';
 import type { Setting } from './setting';
+import { backfillSettings } from './settings/backfill.settings';
 import { cacheSettings } from './settings/cache.settings';
 import { batchingSettings } from './settings/batching.settings';
 import { engineSettings } from './settings/engine.settings';
@@ -16,6 +17,7 @@ export const SETTINGS = {
   ...batchingSettings,
   ...cacheSettings,
   ...fleetSettings,
+  ...backfillSettings,
   ...onnxSettings,
   ...profilerSettings,
 } as const;

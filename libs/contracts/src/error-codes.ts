@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   NOT_FOUND: spec(404, 'Resource not found'),
   JOB_NOT_FOUND: spec(404, 'Job not found'),
   JOB_CANCELLED: spec(409, 'Job was cancelled before this item ran'),
+  BACKFILL_CONFLICT: spec(409, 'The backfill id already names a backfill with other input or settings'),
   // model bundle
   MODEL_NOT_FOUND: spec(500, 'Model bundle not found'),
   MODEL_CORRUPT: spec(500, 'Model bundle is corrupt'),

@@ -12,3 +12,4 @@ export * from './job-producer';
 export * from './job-status';
 export * from './result-lines';
 export * from './result-store';
+export * from './backfill';

@@ -43,7 +43,9 @@ redis.call('HINCRBY', KEYS[1], 'cancelled', ARGV[5])
 if ARGV[10] ~= '' then redis.call('HSETNX', KEYS[1], 'model', ARGV[10]) end
 local chunksDone = redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
 redis.call('EXPIRE', KEYS[2], ARGV[6])
-if chunksDone >= tonumber(redis.call('HGET', KEYS[1], 'chunks')) then
+-- A streamed backfill has no chunk count until its upload ends (the seal script finishes it then).
+local chunks = redis.call('HGET', KEYS[1], 'chunks')
+if chunks and chunksDone >= tonumber(chunks) then
   redis.call('HSET', KEYS[1], 'finished_at', ARGV[7])
   redis.call('EXPIRE', KEYS[1], ARGV[6])
   redis.call('PUBLISH', ARGV[8], ARGV[9])

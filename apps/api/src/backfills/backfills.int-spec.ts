@@ -1,0 +1,130 @@
+// The backfill routes over Fastify inject, on the real Redis, with an in-process chunk consumer
+// whose classifier is a fake (no model here): streamed upload with bad lines and passthrough
+// fields, ordered results, errors with line numbers, resume with the same id, conflicts, roll-ups, SSE.
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { loadConfig } from '@emo/config';
+import { createLogger } from '@emo/profiler';
+import type { ChunkConsumer, Classifier, ClassifyOutcome } from '@emo/queue';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createApiApp, type ApiApp } from '../api-app';
+
+const KEY = 'test-key-0123456789';
+const auth = { authorization: `Bearer ${KEY}` };
+
+let classified = 0;
+const fake: Classifier = {
+  async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
+    classified += texts.length;
+    return texts.map((t) => ({ labels: [{ label: t.includes('love') ? 'love' : 'neutral', score: 0.9 }], model: 'fake@1' }));
+  },
+};
+
+function chatLog(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => JSON.stringify({ id: `m${i}`, conversation_id: `c${Math.floor(i / 4)}`, user: `u${i % 3}`, text: i % 2 ? `I love it ${i}` : `ok ${i}` }));
+}
+
+describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
+  let api: ApiApp | undefined;
+  let consumer: ChunkConsumer | undefined;
+  let prefix = '';
+
+  async function start(withWorker = true): Promise<ApiApp> {
+    prefix = `test-bf-${randomUUID().slice(0, 8)}`;
+    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent', JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false' });
+    api = await createApiApp(config, { logger: createLogger({ level: 'silent' }) });
+    if (withWorker) consumer = api.fleet.startConsumer(fake, { concurrency: { interactive: 2, bulk: 4 }, lockDurationMs: 10_000 });
+    return api;
+  }
+
+  const request = (opts: Parameters<ApiApp['app']['inject']>[0]) => api!.app.inject(opts as never);
+  const upload = (id: string, lines: string[], query = '', type = 'application/x-ndjson') =>
+    request({ method: 'POST', url: `/v1/backfills?id=${id}&id_field=id${query}`, payload: Readable.from(lines.map((l) => `${l}\n`)), headers: { ...auth, 'content-type': type } });
+  const waitCompleted = (id: string) => expect.poll(async () => (await request({ method: 'GET', url: `/v1/backfills/${id}`, headers: auth })).json().state, { timeout: 10_000 }).toBe('completed');
+  const ndjson = (body: string) => body.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  afterEach(async () => {
+    await consumer?.close(5000);
+    consumer = undefined;
+    if (api) {
+      await api.fleet.queues.obliterate();
+      const keys = await api.fleet.redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await api.fleet.redis.del(...keys);
+      await api.close();
+      api = undefined;
+    }
+  });
+
+  it('streams an NDJSON upload into ordered results with passthrough fields, and lists bad lines with their numbers', async () => {
+    await start();
+    const lines = chatLog(10);
+    lines.splice(3, 0, '{not json', JSON.stringify({ id: 'x1', user: 'u9' }), JSON.stringify({ id: 'x2', text: 5 }), JSON.stringify({ id: 'x3', text: '   ' }));
+    const res = await upload('bf1', lines);
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ backfill_id: 'bf1', created: true, total: 14, upload: { lines: 14, complete: true }, results_url: '/v1/backfills/bf1/results' });
+    await waitCompleted('bf1');
+    const status = (await request({ method: 'GET', url: '/v1/backfills/bf1', headers: auth })).json();
+    expect(status).toMatchObject({ total: 14, done: 14, failed: 4, succeeded: 10, eta_s: 0, model: 'fake@1' });
+    const results = await request({ method: 'GET', url: '/v1/backfills/bf1/results', headers: auth });
+    expect(results.headers['x-results-complete']).toBe('true');
+    const out = ndjson(results.body);
+    expect(out.map((l) => l.line)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
+    expect(out[0]).toEqual({ line: 1, id: 'm0', conversation_id: 'c0', user: 'u0', labels: [{ label: 'neutral', score: 0.9 }], model: 'fake@1' });
+    expect(out[13]).toMatchObject({ line: 14, id: 'm9', conversation_id: 'c2', labels: [{ label: 'love', score: 0.9 }] });
+    const errors = ndjson((await request({ method: 'GET', url: '/v1/backfills/bf1/errors', headers: auth })).body);
+    expect(errors.map((e) => [e.line, (e.error as { code: string }).code])).toEqual([
+      [4, 'LINE_MALFORMED'],
+      [5, 'FIELD_MISSING'],
+      [6, 'TEXT_NOT_STRING'],
+      [7, 'TEXT_EMPTY'],
+    ]);
+    const tail = ndjson((await request({ method: 'GET', url: '/v1/backfills/bf1/results?offset=12', headers: auth })).body);
+    expect(tail.map((l) => l.id)).toEqual(['m8', 'm9']);
+  });
+
+  it('resumes with the same id without classifying anything twice, and refuses other content under that id', async () => {
+    await start();
+    const lines = chatLog(22);
+    expect((await upload('bf2', lines)).statusCode).toBe(202);
+    await waitCompleted('bf2');
+    const before = classified;
+    const again = await upload('bf2', lines);
+    expect(again.json()).toMatchObject({ created: false, queued_chunks: 0, skipped_chunks: 6, state: 'completed', upload: { attempts: 2 } });
+    expect(classified).toBe(before);
+    expect(ndjson((await request({ method: 'GET', url: '/v1/backfills/bf2/results', headers: auth })).body)).toHaveLength(22);
+    const other = await upload('bf2', chatLog(22).map((l) => l.replace('ok', 'meh')));
+    expect([other.statusCode, other.json().error.code]).toEqual([409, 'BACKFILL_CONFLICT']);
+    const otherSettings = await upload('bf2', lines, '&passthrough=user');
+    expect([otherSettings.statusCode, otherSettings.json().error.code]).toEqual([409, 'BACKFILL_CONFLICT']);
+  });
+
+  it('reads CSV with a chosen passthrough field and rolls labels up per conversation', async () => {
+    await start();
+    const csv = ['msg,conv,who,body', 'a1,c1,ann,I love this', 'a2,c1,bob,meh', 'a3,c2,ann,love it', '"a4",c2,bob,"ok, fine"'];
+    const res = await upload('bf3', csv, '&text_field=body&passthrough=conv'.replace('id_field=id', ''), 'text/csv');
+    expect(res.statusCode).toBe(202);
+    await waitCompleted('bf3');
+    const out = ndjson((await request({ method: 'GET', url: '/v1/backfills/bf3/results', headers: auth })).body);
+    expect(out.map((l) => Object.keys(l))).toEqual(Array.from({ length: 4 }, () => ['line', 'conv', 'labels', 'model']));
+    const rollup = ndjson((await request({ method: 'GET', url: '/v1/backfills/bf3/rollups?by=conv', headers: auth })).body);
+    expect(rollup).toEqual([
+      { conv: 'c1', messages: 2, errors: 0, labels: { love: 1, neutral: 1 } },
+      { conv: 'c2', messages: 2, errors: 0, labels: { love: 1, neutral: 1 } },
+    ]);
+  });
+
+  it('streams progress as server-sent events until done, and answers 404 and 422 where it should', async () => {
+    await start();
+    await upload('bf4', chatLog(5));
+    await waitCompleted('bf4');
+    const events = await request({ method: 'GET', url: '/v1/backfills/bf4/events', headers: auth });
+    expect(events.headers['content-type']).toBe('text/event-stream');
+    expect(events.body).toMatch(/^event: done\ndata: \{"backfill_id":"bf4","state":"completed"/);
+    const missing = await request({ method: 'GET', url: '/v1/backfills/nope', headers: auth });
+    expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'JOB_NOT_FOUND']);
+    const json = await request({ method: 'POST', url: '/v1/backfills', payload: { items: [] }, headers: auth });
+    expect([json.statusCode, json.json().error.code]).toEqual([422, 'REQUEST_INVALID']);
+    const badId = await upload('bad%20id', chatLog(1));
+    expect([badId.statusCode, badId.json().error.code]).toEqual([422, 'REQUEST_INVALID']);
+  });
+});

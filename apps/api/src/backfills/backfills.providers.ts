@@ -1,0 +1,27 @@
+// What the backfill routes need, built from the fleet client and config: the backfill record
+// store, the reader of results, and the upload ingestor. Registered by ApiModule.
+import type { AppConfig } from '@emo/config';
+import { BackfillIngestor, BackfillReader, BackfillStore, type FleetClient } from '@emo/queue';
+
+export const BACKFILLS = Symbol('BACKFILLS');
+
+export interface Backfills {
+  readonly store: BackfillStore;
+  readonly reader: BackfillReader;
+  readonly ingestor: BackfillIngestor;
+}
+
+export function createBackfills(fleet: FleetClient, config: AppConfig): Backfills {
+  const store = new BackfillStore(fleet.redis, fleet.keys, config.resultTtlSeconds);
+  return {
+    store,
+    reader: new BackfillReader(store),
+    ingestor: new BackfillIngestor(store, fleet.store, fleet.queues, {
+      chunkSize: config.jobChunkSize,
+      attempts: config.jobAttempts,
+      resultTtlSeconds: config.resultTtlSeconds,
+      maxQueuedChunks: config.backfillMaxQueuedChunks,
+      policy: { maxTextChars: config.maxTextChars, longTextPolicy: config.longTextPolicy },
+    }),
+  };
+}

@@ -1,0 +1,94 @@
+// Backfill ingestion on the real Redis with a recording fake classifier: an upload cut short is
+// not sealed and resumes with the same id (chunks done before are skipped, every line comes back
+// exactly once, nothing is classified twice); the upload pauses while the bulk queue is full.
+import { randomUUID } from 'node:crypto';
+import type { RecordOutcome } from '@emo/contracts';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { ChunkConsumer } from '../chunk-consumer';
+import type { Classifier, ClassifyOutcome } from '../classifier';
+import { FleetClient } from '../fleet-client';
+import { BackfillIngestor } from './backfill-ingestor';
+import { BackfillReader } from './backfill-reader';
+import { backfillStatusFromMeta } from './backfill-status';
+import { BackfillStore } from './backfill-store';
+
+const mapping = { format: 'ndjson' as const, textField: 'text', idField: 'id' };
+const policy = { maxTextChars: 1000, longTextPolicy: 'truncate' as const };
+
+async function* records(n: number, failAfter?: number): AsyncGenerator<RecordOutcome> {
+  for (let i = 0; i < n; i++) {
+    if (failAfter !== undefined && i === failAfter) throw new Error('connection reset');
+    yield { line: i + 1, id: `m${i}`, text: `text ${i}`, fields: { id: `m${i}`, user: `u${i % 2}` } };
+  }
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
+  let fleet: FleetClient;
+  let store: BackfillStore;
+  let consumer: ChunkConsumer | undefined;
+  const texts: string[] = [];
+  const classifier: Classifier = {
+    async classify(batch: readonly string[]): Promise<ClassifyOutcome[]> {
+      texts.push(...batch);
+      return batch.map(() => ({ labels: [{ label: 'joy', score: 1 }], model: 'fake@1' }));
+    },
+  };
+  const sut = (maxQueuedChunks = 1000, sleep?: (ms: number) => Promise<void>) =>
+    new BackfillIngestor(store, fleet.store, fleet.queues, { chunkSize: 10, attempts: 2, resultTtlSeconds: 600, maxQueuedChunks, policy, groupChunks: 2, sleep });
+
+  beforeEach(() => {
+    texts.length = 0;
+    fleet = new FleetClient({ redisUrl: inject('redisUrl'), prefix: `test-bfi-${randomUUID().slice(0, 8)}`, chunkSize: 10, attempts: 2, resultTtlSeconds: 600, classifyDeadlineMs: 1000 });
+    store = new BackfillStore(fleet.redis, fleet.keys, 600);
+  });
+  afterEach(async () => {
+    await consumer?.close(5000);
+    consumer = undefined;
+    await fleet.purge();
+    await fleet.close();
+  });
+
+  describe('ingest', () => {
+    it('leaves an interrupted upload unsealed and resumes it with the same id, each line once', async () => {
+      consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
+      await expect(sut().ingest('b1', mapping, records(95, 47))).rejects.toThrow('connection reset');
+      const cut = await store.requireMeta('b1');
+      expect(backfillStatusFromMeta(cut)).toMatchObject({ state: 'uploading', total: null, upload: { lines: 40, complete: false } });
+      await until(async () => Number((await store.requireMeta('b1')).chunks_done) === 4);
+      const resumed = await sut().ingest('b1', mapping, records(95));
+      expect(resumed).toMatchObject({ created: false, lines: 95, chunks: 10, skipped: 4, queued: 6 });
+      await until(async () => (await store.requireMeta('b1')).finished_at !== undefined);
+      const lines = [];
+      for await (const l of new BackfillReader(store).lines(await store.requireMeta('b1'))) lines.push(JSON.parse(l.json) as { line: number; id: string; user: string });
+      expect(lines.map((l) => l.line)).toEqual(Array.from({ length: 95 }, (_, i) => i + 1));
+      expect(lines[94]).toMatchObject({ id: 'm94', user: 'u0', labels: [{ label: 'joy', score: 1 }] });
+      expect(texts).toHaveLength(95);
+      expect(new Set(texts).size).toBe(95);
+    });
+
+    it('pauses reading while the bulk queue holds more chunks than allowed', async () => {
+      const waits: number[] = [];
+      let consumerStarted = false;
+      const sleep = async (ms: number) => {
+        waits.push(ms);
+        if (!consumerStarted) {
+          consumerStarted = true;
+          consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      };
+      const result = await sut(2, sleep).ingest('b2', mapping, records(60));
+      expect(result).toMatchObject({ lines: 60, chunks: 6, queued: 6 });
+      expect(waits.length).toBeGreaterThan(0);
+      await until(async () => (await store.requireMeta('b2')).finished_at !== undefined);
+    });
+  });
+});

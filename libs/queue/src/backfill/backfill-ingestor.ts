@@ -1,0 +1,131 @@
+// Streams one upload of a backfill into the fleet: records → chunks of input lines → inputs
+// written to Redis, then their texts queued as bulk chunks with deterministic ids
+// (`bf-<id>.<chunk>`). A chunk already stored by an earlier upload of the same file is skipped;
+// one that is queued or running is queued again under the same id (a no-op for BullMQ). Memory is
+// a few chunks whatever the file size: the record stream is pulled only as fast as Redis takes
+// writes, and while the bulk queue is over its limit the upload waits (TCP backpressure).
+import { AppError, type RecordOutcome, type TextPolicy } from '@emo/contracts';
+import type { JobsOptions } from 'bullmq';
+import { chunkJobId } from '../fleet-keys';
+import type { FleetQueues } from '../fleet-queues';
+import type { ChunkData } from '../fleet-job.types';
+import type { ResultStore } from '../result-store';
+import { BackfillChunker, type BackfillChunk } from './backfill-chunker';
+import type { BackfillStore } from './backfill-store';
+import type { BackfillMapping } from './backfill.types';
+
+export interface IngestOptions {
+  readonly chunkSize: number;
+  readonly attempts: number;
+  readonly resultTtlSeconds: number;
+  /** Bulk chunks waiting in the queue above which the upload pauses. */
+  readonly maxQueuedChunks: number;
+  readonly policy: TextPolicy;
+  /** Chunks written per Redis round trip. */
+  readonly groupChunks?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface IngestResult {
+  readonly backfillId: string;
+  readonly created: boolean;
+  readonly lines: number;
+  readonly chunks: number;
+  readonly inputErrors: number;
+  /** Chunks this upload queued (the rest were already stored). */
+  readonly queued: number;
+  readonly skipped: number;
+}
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class BackfillIngestor {
+  constructor(
+    private readonly store: BackfillStore,
+    private readonly results: ResultStore,
+    private readonly queues: FleetQueues,
+    private readonly options: IngestOptions,
+  ) {}
+
+  /**
+   * Reads `records` to the end and seals the backfill. `complete()` is asked at the end: an upload
+   * cut short (client gone, connection reset) must not seal, so that a resume can finish it.
+   */
+  async ingest(backfillId: string, mapping: BackfillMapping, records: AsyncIterable<RecordOutcome>, complete: () => boolean = () => true): Promise<IngestResult> {
+    const { created, chunkSize } = await this.store.open(backfillId, settingsOf(mapping), this.options.chunkSize);
+    const jobId = this.store.jobId(backfillId);
+    const chunker = new BackfillChunker(mapping, chunkSize, this.options.policy);
+    const group: BackfillChunk[] = [];
+    const counts = { lines: 0, chunks: 0, inputErrors: 0, queued: 0, skipped: 0 };
+    const flush = async () => {
+      if (group.length === 0) return;
+      await this.waitForRoom();
+      const r = await this.writeGroup(backfillId, jobId, group, mapping, counts.lines, counts.inputErrors);
+      counts.queued += r.queued;
+      counts.skipped += r.skipped;
+      group.length = 0;
+    };
+    const take = (chunk: BackfillChunk | undefined) => {
+      if (!chunk) return false;
+      group.push(chunk);
+      counts.chunks++;
+      counts.inputErrors += chunk.errors;
+      return group.length >= (this.options.groupChunks ?? 8);
+    };
+    for await (const record of records) {
+      counts.lines++;
+      if (take(chunker.add(record))) await flush();
+    }
+    take(chunker.flush());
+    await flush();
+    if (!complete()) throw new AppError('REQUEST_INVALID', `Upload of backfill ${backfillId} ended early; send the file again with the same id to resume`);
+    await this.store.seal(jobId, counts.lines, counts.chunks, counts.inputErrors);
+    return { backfillId, created, ...counts };
+  }
+
+  private async writeGroup(backfillId: string, jobId: string, group: readonly BackfillChunk[], mapping: BackfillMapping, lines: number, inputErrors: number) {
+    const states = await this.store.chunkStates(jobId, group.map((c) => c.index));
+    const fresh: BackfillChunk[] = [];
+    group.forEach((chunk, k) => {
+      const { digest, stored } = states[k];
+      if (digest !== null && digest !== chunk.inputs.digest) {
+        const first = chunk.inputs.entries[0]?.[0];
+        throw new AppError('BACKFILL_CONFLICT', `Backfill ${backfillId} holds different input at lines from ${first}; use a new id for another file`);
+      }
+      if (!stored) fresh.push(chunk);
+    });
+    await this.store.writeInputs(jobId, fresh, lines, inputErrors);
+    const opts: JobsOptions = {
+      attempts: this.options.attempts,
+      backoff: { type: 'exponential', delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: { age: this.options.resultTtlSeconds },
+    };
+    const jobs = [];
+    for (const chunk of fresh) {
+      if (chunk.texts.length === 0) {
+        // Only bad lines: nothing to classify, the chunk is done as soon as it is known.
+        await this.results.storeChunk(jobId, chunk.index, 0, { payload: '', failed: 0, cancelled: 0 });
+        continue;
+      }
+      const data: ChunkData = { jobId, chunk: chunk.index, priority: 'bulk', items: chunk.texts.map((text) => ({ text })), ...(mapping.includeScores ? { includeScores: true } : {}) };
+      jobs.push({ name: 'chunk', data, opts: { ...opts, jobId: chunkJobId(jobId, chunk.index) } });
+    }
+    if (jobs.length > 0) await this.queues.queue('bulk').addBulk(jobs);
+    return { queued: fresh.length, skipped: group.length - fresh.length };
+  }
+
+  private async waitForRoom(): Promise<void> {
+    const sleep = this.options.sleep ?? sleepMs;
+    for (;;) {
+      const { backlog } = await this.queues.counts('bulk');
+      if (backlog < this.options.maxQueuedChunks) return;
+      await sleep(200);
+    }
+  }
+}
+
+/** What must match for an upload to resume a backfill (chunk size is kept from the first upload). */
+export function settingsOf(mapping: BackfillMapping): string {
+  return JSON.stringify([mapping.format, mapping.textField, mapping.idField ?? null, mapping.passthrough ?? null, mapping.columns ?? null, mapping.includeScores ?? false]);
+}

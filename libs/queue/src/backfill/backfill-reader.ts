@@ -1,0 +1,67 @@
+// Reading a backfill back: output lines in input order from a line offset (up to the first
+// chunk not stored yet, like job results), the error lines only, and label roll-ups per value of
+// a passthrough field (conversation, user). Pages of chunks are read in one round trip each, so
+// memory stays bounded whatever the backfill's size.
+import type { JobMeta } from '../job-status';
+import { mergeChunkLines, type OutputLine } from './backfill-lines';
+import type { BackfillStore } from './backfill-store';
+
+/** Chunks read per round trip. */
+const PAGE_CHUNKS = 16;
+
+export interface RollupRow {
+  readonly key: string;
+  messages: number;
+  errors: number;
+  readonly labels: Record<string, number>;
+}
+
+export class BackfillReader {
+  constructor(private readonly store: BackfillStore) {}
+
+  /** Output lines from input line `offset` (0-based count of lines to skip). */
+  async *lines(meta: JobMeta, offset = 0): AsyncGenerator<OutputLine> {
+    const chunkSize = Number(meta.chunk_size);
+    let chunk = Math.floor(offset / chunkSize);
+    let skip = offset % chunkSize;
+    // Sealed: the chunk count is known; before that, read until the first chunk not stored.
+    const last = meta.chunks === undefined ? Number.MAX_SAFE_INTEGER : Number(meta.chunks);
+    while (chunk < last) {
+      const pairs = await this.store.readChunks(meta.id, chunk, Math.min(PAGE_CHUNKS, last - chunk));
+      for (const pair of pairs) {
+        if (pair.inputs === null || pair.results === null) return;
+        const lines = mergeChunkLines(pair.inputs, pair.results);
+        for (let i = skip; i < lines.length; i++) yield lines[i];
+        skip = 0;
+        chunk++;
+      }
+    }
+  }
+
+  async *errors(meta: JobMeta): AsyncGenerator<OutputLine> {
+    for await (const line of this.lines(meta)) if (line.error) yield line;
+  }
+
+  /** Label counts per value of passthrough field `by` (one row per value, in first-seen order). */
+  async rollup(meta: JobMeta, by: string): Promise<RollupRow[]> {
+    const rows = new Map<string, RollupRow>();
+    for await (const line of this.lines(meta)) {
+      const fields = line.entry[2] ? (JSON.parse(`{${line.entry[2]}}`) as Record<string, unknown>) : {};
+      const value = by === 'id' ? line.entry[1] : fields[by];
+      if (value === undefined || value === null) continue;
+      const key = String(value);
+      let row = rows.get(key);
+      if (!row) {
+        row = { key, messages: 0, errors: 0, labels: {} };
+        rows.set(key, row);
+      }
+      row.messages++;
+      if (line.error) {
+        row.errors++;
+        continue;
+      }
+      for (const l of (JSON.parse(line.result) as { labels: { label: string }[] }).labels) row.labels[l.label] = (row.labels[l.label] ?? 0) + 1;
+    }
+    return [...rows.values()];
+  }
+}

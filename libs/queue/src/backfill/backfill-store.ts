@@ -1,0 +1,129 @@
+// The Redis side of a backfill. A backfill is a fleet job (meta hash + results hash, written by
+// workers through the same exactly-once STORE_CHUNK) whose job id is `bf-<backfill id>`, plus an
+// inputs hash kept by the API: chunk index → the chunk's input entries, and `d<index>` → the
+// digest of its content, so a resumed upload can tell the same file from another one.
+import type { Redis } from 'ioredis';
+import { AppError } from '@emo/contracts';
+import type { FleetKeys } from '../fleet-keys';
+import type { JobMeta } from '../job-status';
+import { OPEN_BACKFILL, SEAL_BACKFILL } from './backfill-scripts';
+import type { ChunkInputs, InputEntry } from './backfill.types';
+
+interface ScriptedRedis extends Redis {
+  emoOpenBackfill(meta: string, ...args: (string | number)[]): Promise<[string, number]>;
+  emoSealBackfill(meta: string, ...args: (string | number)[]): Promise<number>;
+}
+
+export interface StoredChunkPair {
+  readonly index: number;
+  readonly inputs: ChunkInputs | null;
+  readonly results: string | null;
+}
+
+const BACKFILL_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+export function checkBackfillId(id: string): string {
+  if (!BACKFILL_ID.test(id)) throw new AppError('REQUEST_INVALID', 'A backfill id is 1-128 characters: letters, digits, "-" and "_" (not first)');
+  return id;
+}
+
+export class BackfillStore {
+  private readonly redis: ScriptedRedis;
+
+  constructor(
+    redis: Redis,
+    readonly keys: FleetKeys,
+    private readonly ttlSeconds: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    redis.defineCommand('emoOpenBackfill', { numberOfKeys: 1, lua: OPEN_BACKFILL });
+    redis.defineCommand('emoSealBackfill', { numberOfKeys: 1, lua: SEAL_BACKFILL });
+    this.redis = redis as ScriptedRedis;
+  }
+
+  /** The fleet job id of a backfill (its chunks are BullMQ jobs `bf-<id>.<chunk>`). */
+  jobId(backfillId: string): string {
+    return `bf-${backfillId}`;
+  }
+
+  inputsKey(jobId: string): string {
+    return `${this.keys.meta(jobId)}:inputs`;
+  }
+
+  /** Creates the record, or reopens it for a resumed upload; returns the chunk size to use. */
+  async open(backfillId: string, settings: string, chunkSize: number): Promise<{ created: boolean; chunkSize: number }> {
+    const jobId = this.jobId(backfillId);
+    const [outcome, size] = await this.redis.emoOpenBackfill(this.keys.meta(jobId), jobId, this.ttlSeconds, this.now(), settings, chunkSize, backfillId);
+    if (outcome === 'conflict') {
+      throw new AppError('BACKFILL_CONFLICT', `Backfill ${backfillId} exists with other settings (format, fields or scores); use a new id`);
+    }
+    return { created: outcome === 'created', chunkSize: Number(size) };
+  }
+
+  /** Per chunk: the digest stored by an earlier upload (null: none) and whether its results are stored. */
+  async chunkStates(jobId: string, indices: readonly number[]): Promise<{ digest: string | null; stored: boolean }[]> {
+    const pipe = this.redis.pipeline();
+    pipe.hmget(this.inputsKey(jobId), ...indices.map((i) => `d${i}`));
+    for (const i of indices) pipe.hexists(this.keys.results(jobId), String(i));
+    const replies = (await pipe.exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+    const digests = replies[0][1] as (string | null)[];
+    return indices.map((_, k) => ({ digest: digests[k], stored: replies[k + 1][1] === 1 }));
+  }
+
+  /** Writes chunks' inputs (before their texts are queued: results are read against them). */
+  async writeInputs(jobId: string, chunks: readonly { index: number; inputs: ChunkInputs }[], uploadedLines: number, ingestErrors: number): Promise<void> {
+    const pipe = this.redis.pipeline();
+    if (chunks.length > 0) {
+      const fields: string[] = [];
+      for (const c of chunks) fields.push(String(c.index), JSON.stringify(c.inputs.entries), `d${c.index}`, c.inputs.digest);
+      pipe.hset(this.inputsKey(jobId), ...fields);
+      pipe.expire(this.inputsKey(jobId), this.ttlSeconds);
+    }
+    pipe.hset(this.keys.meta(jobId), 'uploaded_lines', uploadedLines, 'ingest_errors', ingestErrors);
+    const replies = (await pipe.exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+  }
+
+  /** The upload went through the whole file: fixes the counts; finishes the backfill if every chunk is stored. */
+  async seal(jobId: string, lines: number, chunks: number, inputErrors: number): Promise<void> {
+    const r = await this.redis.emoSealBackfill(this.keys.meta(jobId), lines, chunks, inputErrors, this.now(), this.keys.finishedChannel, jobId, this.ttlSeconds);
+    if (r === -1) throw new AppError('JOB_NOT_FOUND', `Backfill record ${jobId} expired during the upload`);
+    // The results and inputs live as long as the record from now on.
+    await this.redis.expire(this.inputsKey(jobId), this.ttlSeconds);
+  }
+
+  async meta(backfillId: string): Promise<JobMeta | undefined> {
+    const meta = await this.redis.hgetall(this.keys.meta(this.jobId(backfillId)));
+    return meta.kind === 'backfill' ? meta : undefined;
+  }
+
+  async requireMeta(backfillId: string): Promise<JobMeta> {
+    const meta = await this.meta(checkBackfillId(backfillId));
+    if (!meta) throw new AppError('JOB_NOT_FOUND', `Backfill ${backfillId} not found (or expired)`);
+    return meta;
+  }
+
+  /** Inputs and results of chunks [from, from + count), in one round trip. */
+  async readChunks(jobId: string, from: number, count: number): Promise<StoredChunkPair[]> {
+    const fields = Array.from({ length: count }, (_, i) => String(from + i));
+    const pipe = this.redis.pipeline();
+    pipe.hmget(this.inputsKey(jobId), ...fields);
+    pipe.hmget(this.keys.results(jobId), ...fields);
+    const replies = (await pipe.exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+    const inputs = replies[0][1] as (string | null)[];
+    const results = replies[1][1] as (string | null)[];
+    return fields.map((_, i) => ({
+      index: from + i,
+      inputs: inputs[i] === null ? null : { digest: '', entries: JSON.parse(inputs[i] as string) as InputEntry[] },
+      results: results[i],
+    }));
+  }
+
+  /** Deletes a backfill's records (tests, cleanup). */
+  async delete(backfillId: string): Promise<void> {
+    const jobId = this.jobId(backfillId);
+    await this.redis.del(this.keys.meta(jobId), this.keys.results(jobId), this.inputsKey(jobId));
+  }
+}

@@ -83,8 +83,10 @@ export class Profiler implements StageTimer {
     return this.model;
   }
 
+  /** The served model (`<name>@<revision>`), once loaded: the window's covered time starts now. */
   setModel(model: string): void {
     this.model = model;
+    this.window.markStart();
   }
 
   /** What the analysis needs to judge saturation: batch slots, the token budget cap, chunk slots. */

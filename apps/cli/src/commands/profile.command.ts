@@ -17,7 +17,8 @@ interface ProfileFlags {
   timeout?: string;
 }
 
-const LOCAL_CHUNK = 256;
+const LOCAL_CHUNK = 64;
+const LOCAL_CHUNKS_IN_FLIGHT = 4;
 
 export function registerProfile(program: Command, ctx: CliContext): void {
   program
@@ -59,11 +60,18 @@ async function profileLocal(ctx: CliContext, file: string, model?: string): Prom
   const engine = await ctx.engine({ model }, {}, profiling.engineOptions());
   profiling.profiler.setModel(engine.modelId);
   try {
+    // Like a worker: a few chunks in flight, so the engine's batcher always has the next batch.
+    const inFlight = new Set<Promise<void>>();
     let chunk: string[] = [];
     const run = async () => {
-      const outcomes = await engine.classify(chunk, { priority: 'bulk' });
-      profiling.profiler.countTexts(outcomes.length, { errors: outcomes.filter((o) => 'error' in o).length });
+      const texts = chunk;
       chunk = [];
+      const done = engine.classify(texts, { priority: 'bulk' }).then((outcomes) => {
+        profiling.profiler.countTexts(outcomes.length, { errors: outcomes.filter((o) => 'error' in o).length });
+      });
+      inFlight.add(done);
+      done.finally(() => inFlight.delete(done)).catch(() => undefined); // its error surfaces through race/all below
+      if (inFlight.size >= LOCAL_CHUNKS_IN_FLIGHT) await Promise.race(inFlight);
     };
     const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
     try {
@@ -75,6 +83,7 @@ async function profileLocal(ctx: CliContext, file: string, model?: string): Prom
       throw new AppError('CLI_USAGE', `cannot read ${file}: ${(e as Error).message}`);
     }
     if (chunk.length > 0) await run();
+    await Promise.all(inFlight);
     return await profiling.report();
   } finally {
     await engine.close();

@@ -101,6 +101,12 @@ describe('analyzeProfile', () => {
     expect(r.recommendations[0].message).toBe('GPU 30 % busy with the batch budget at its maximum: raise BATCH_MAX_TOKENS (and BATCH_MAX_SIZE)');
   });
 
+  it('slow model with many chunks in flight: texts wait in the batcher, not the queue, and the device is saturated', () => {
+    const r = analyze([worker({ stages: { queue_wait: 5, l1: 0.05, tokenization: 0.5, batch_wait: 2500, inference: 400, result_write: 2 }, texts: 600, chunkSize: 10, slots: 1, batch: { size: 10, padded: 640, inferMs: 990 } })]);
+    expect(r.dominant_stage).toBe('batch_wait');
+    expect(r.recommendations[0]).toMatchObject({ code: 'MODEL_BOUND', severity: 'critical' });
+  });
+
   it('GPU memory near full is critical', () => {
     const r = analyze([worker({ stages: { inference: 10 }, gpu: { util: 0.9, mem: 0.96 }, batch: { size: 60, padded: 1024, inferMs: 10 } })]);
     expect(r.recommendations.find((x) => x.code === 'GPU_MEMORY_FULL')).toMatchObject({ severity: 'critical' });

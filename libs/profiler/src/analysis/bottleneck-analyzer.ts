@@ -127,7 +127,8 @@ function recommend(r: Draft, saturatedAt: number): Recommendation[] {
       }
       break;
     case 'batch_wait':
-      if (pressure) add('LOWER_BATCH_WAIT', 'warning', `${lead}: texts wait for batches to form or for a free inference slot; add inference capacity (INFERENCE_THREADS) or lower BATCH_INTERACTIVE_P95_TARGET_MS for interactive traffic`, 'INFERENCE_THREADS');
+      if (saturated) add('MODEL_BOUND', 'critical', `${lead} and the ${deviceName} are ${pct(busy ?? 0)} busy: texts queue for the device, the model is the bottleneck; use a faster variant (PRECISION=int8), a GPU (EXECUTION_PROVIDERS=cuda,cpu) or more workers`, 'PRECISION');
+      else if (pressure) add('BATCH_WAIT', 'warning', `${lead} while the ${deviceName} are ${pct(busy ?? 0)} busy: texts wait for batches to form; lower BATCH_INTERACTIVE_P95_TARGET_MS for interactive traffic or raise INFERENCE_THREADS`, 'INFERENCE_THREADS');
       break;
     case 'l1':
     case 'l2':

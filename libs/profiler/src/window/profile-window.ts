@@ -56,7 +56,7 @@ export class ProfileWindow {
   private readonly slotMs: number;
   private readonly ring: Slot[] = [];
   private readonly now: () => number;
-  private readonly startedAt: number;
+  private startedAt: number;
   slots = 1;
   concurrency = 0;
   maxBudgetTokens = 0;
@@ -64,6 +64,11 @@ export class ProfileWindow {
   constructor(private readonly options: WindowOptions) {
     this.now = options.now ?? Date.now;
     this.slotMs = Math.max(1, Math.floor(options.windowMs / (options.slots ?? 6)));
+    this.startedAt = this.now();
+  }
+
+  /** Time before this (model loading) does not count as covered window: rates and busy shares start here. */
+  markStart(): void {
     this.startedAt = this.now();
   }
 

@@ -1,0 +1,62 @@
+// `emo profile --local FILE` on the in-process engine, staged as "slow model": the shipped
+// transformer on GoEmotions-length texts through one inference thread (no queue, no cache): the
+// texts' time goes to the device — running (inference) or waiting for it behind the other batches
+// of their chunk (batch_wait) — with the thread saturated, and the advice is about the model.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ProfileReport } from '@emo/profiler';
+import { DEFAULT_MODEL, runEmo, TINY_MODEL } from '../support/run-emo';
+
+const SENTENCES = [
+  'I honestly cannot believe how thoughtful that gift was, thank you so much for remembering',
+  'This is the worst customer service I have ever had and I am never coming back here again',
+  'Wait, what? That makes no sense at all, can someone explain what just happened in that game',
+  'I am so proud of you for finishing the marathon, you trained for months and it paid off',
+];
+
+function textsFile(n: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'emo-profile-'));
+  const file = join(dir, 'texts.txt');
+  writeFileSync(file, Array.from({ length: n }, (_, i) => `${SENTENCES[i % SENTENCES.length]} (${i})`).join('\n'));
+  return file;
+}
+
+describe('emo profile --local', () => {
+  it.skipIf(!existsSync(resolve(DEFAULT_MODEL, 'model.onnx')))('names the device stages and says the model is the bottleneck for the shipped transformer (slow model)', () => {
+    const run = runEmo(['profile', '--local', textsFile(768), '--model', DEFAULT_MODEL, '--json'], { env: { INFERENCE_THREADS: '1' } });
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as ProfileReport;
+    expect(report.sources).toEqual({ workers: 0, apis: 0, cli: 1 });
+    expect(['inference', 'batch_wait'], JSON.stringify(report.stages)).toContain(report.dominant_stage);
+    expect(report.device.busy_ratio).toBeGreaterThan(0.8);
+    expect(report.recommendations[0].code, JSON.stringify(report.recommendations)).toBe('MODEL_BOUND');
+    const share = (stage: string) => report.stages.find((s) => s.stage === stage)?.share_of_p95 ?? 0;
+    expect(share('inference') + share('batch_wait')).toBeGreaterThan(0.8);
+    expect(report.throughput.texts_per_s).toBeGreaterThan(0);
+    expect(report.batches.count).toBeGreaterThan(0);
+    expect(report.device.kind).toBe('cpu');
+  });
+
+  it('prints a readable report for the tiny model, with the stage table and recommendations', () => {
+    const run = runEmo(['profile', '--local', textsFile(300), '--model', TINY_MODEL]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^profile of the last \d+ s from local engine · model tiny-softmax@/);
+    expect(run.stdout).toMatch(/^inference +300 /m);
+    expect(run.stdout).toMatch(/◀ dominant/);
+    expect(run.stdout).toMatch(/recommendations:\n {2}\[/);
+  });
+
+  it('fails with a usage error when the file cannot be read', () => {
+    const run = runEmo(['profile', '--local', '/nonexistent/texts.txt', '--model', TINY_MODEL]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/CLI_USAGE: cannot read \/nonexistent\/texts.txt/);
+  });
+
+  it('says clearly when no fleet answers at --url', () => {
+    const run = runEmo(['profile', '--url', 'http://127.0.0.1:9', '--timeout', '2000']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/QUEUE_UNAVAILABLE: could not reach the fleet API at http:\/\/127.0.0.1:9/);
+  });
+});

@@ -2,9 +2,7 @@
 // (a local fleet on one machine). SIGTERM/SIGINT: stop taking work, finish what is in flight,
 // exit 0; a second signal exits at once with 1.
 import type { Command } from 'commander';
-import { startApi } from '@emo/api';
 import { AppError } from '@emo/contracts';
-import { startWorker } from '@emo/worker';
 import type { CliContext } from '../cli-context';
 
 interface ServeFlags {
@@ -35,10 +33,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const closers: (() => Promise<unknown>)[] = [];
       // The API goes first on the way down (no new work), the worker last (drains what is in flight).
       if (role === 'worker' || role === 'all') {
+        // Loaded on demand: the other commands must not pay for Nest, BullMQ and Redis clients.
+        const { startWorker } = await import('@emo/worker');
         const worker = await startWorker(config, { logger: logger.child({ role: 'worker' }) });
         closers.push(() => worker.close());
       }
       if (role === 'api' || role === 'all') {
+        const { startApi } = await import('@emo/api');
         const api = await startApi(config, { logger: logger.child({ role: 'api' }) });
         closers.unshift(() => api.close());
       }

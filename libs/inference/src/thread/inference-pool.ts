@@ -107,7 +107,9 @@ export class InferencePool {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(this.options.workerScript ?? locateWorkerScript());
+    // The thread's JS only moves typed arrays to and from ORT: a small young generation is plenty
+    // and keeps each thread's resident memory down (ORT's own memory is native and unaffected).
+    const worker = new Worker(this.options.workerScript ?? locateWorkerScript(), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     const slot: Slot = { worker };
     return new Promise<void>((resolve, reject) => {
       let initialized = false;

@@ -1,5 +1,7 @@
 // `emo backfill IN --out OUT`: local (embedded) backfill of a chat export. Streams the input,
 // classifies in ordered windows, writes NDJSON results and a per-line errors file.
+// With `--fleet URL --api-key KEY` the file is streamed to the fleet's POST /v1/backfills instead
+// (resumable by --backfill-id; see docs/backfills.md) and the results are written the same way.
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -8,6 +10,7 @@ import type { Command } from 'commander';
 import { AppError, formatFromPath, readRecords, type InputFormat } from '@emo/contracts';
 import { classifyRecordsInOrder } from '@emo/inference';
 import type { CliContext } from '../cli-context';
+import { runFleetBackfill } from '../fleet/fleet-backfill';
 import { BackfillSummary } from '../output/backfill-summary';
 import { toOutputLine } from '../output/result-line';
 
@@ -24,6 +27,10 @@ interface BackfillFlags {
   scores?: boolean;
   window: string;
   progress: boolean;
+  fleet?: string;
+  apiKey?: string;
+  backfillId?: string;
+  passthrough?: string;
 }
 
 export function registerBackfill(program: Command, ctx: CliContext): void {
@@ -43,12 +50,18 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
     .option('--precision <p>', 'fp32|int8|fp16 variant of the model')
     .option('--window <n>', 'texts per classification window', '512')
     .option('--no-progress', 'no progress bar on stderr')
+    .option('--fleet <url>', 'send the file to a fleet API (e.g. http://localhost:8080) instead of classifying in-process')
+    .option('--api-key <key>', 'API key for --fleet')
+    .option('--backfill-id <id>', 'fleet backfill id; the same id resumes (default: derived from the file path, size and mtime)')
+    .option('--passthrough <fields>', 'with --fleet: comma-separated fields copied to each result (default: all but text and id)')
     .action(async (inPath: string, flags: BackfillFlags) => {
       const format = flags.format ?? formatFromPath(inPath);
       if (!['ndjson', 'csv', 'tsv'].includes(format)) throw new AppError('CLI_USAGE', `--format must be ndjson|csv|tsv, got ${format}`);
       const windowSize = Number(flags.window);
       if (!Number.isInteger(windowSize) || windowSize < 1) throw new AppError('CLI_USAGE', `--window must be a positive integer, got ${flags.window}`);
       if (flags.json && !flags.out) throw new AppError('CLI_USAGE', '--json needs --out (stdout would mix results and summary)');
+      if (flags.fleet) return backfillThroughFleet(inPath, format, flags);
+      if (flags.apiKey || flags.backfillId || flags.passthrough) throw new AppError('CLI_USAGE', '--api-key, --backfill-id and --passthrough need --fleet');
       const totalBytes = inPath === '-' ? 0 : fileSize(inPath);
       const engine = await ctx.engine(flags);
       const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
@@ -83,6 +96,38 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else process.stderr.write(summary.render(report));
     });
+}
+
+async function backfillThroughFleet(inPath: string, format: InputFormat, flags: BackfillFlags): Promise<void> {
+  if (inPath !== '-') fileSize(inPath);
+  let url: URL;
+  try {
+    url = new URL(flags.fleet as string);
+  } catch {
+    throw new AppError('CLI_USAGE', `--fleet must be a URL such as http://localhost:8080, got ${flags.fleet}`);
+  }
+  const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
+  const errPath = flags.errors ?? (flags.out ? `${flags.out}.errors.ndjson` : undefined);
+  const errOut: Writable = errPath ? createWriteStream(errPath) : process.stderr;
+  let summary: BackfillSummary;
+  try {
+    summary = await runFleetBackfill({
+      url: url.toString(),
+      apiKey: flags.apiKey,
+      backfillId: flags.backfillId,
+      inPath,
+      query: { format, textField: flags.textField, idField: flags.idField, passthrough: flags.passthrough, columns: flags.columns, includeScores: flags.scores },
+      out,
+      errOut,
+      progress: flags.progress,
+      log: (m) => process.stderr.write(`${m}\n`),
+    });
+  } finally {
+    await Promise.all([endStream(out), endStream(errOut)]);
+  }
+  const report = summary.report();
+  if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stderr.write(summary.render(report));
 }
 
 function fileSize(path: string): number {

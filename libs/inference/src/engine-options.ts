@@ -1,11 +1,14 @@
 // Maps the one app config onto engine options.
-import type { AppConfig } from '@emo/config';
+import { enforcePrecisionForProviders, type AppConfig } from '@emo/config';
 import type { EngineOptions } from './inference-engine';
 import { batchPolicyFromConfig } from './scheduling/batch-scheduler-factory';
 
+/** Also applies the precision/device rules (INT8_ON_CUDA, FP16_ON_CPU): warns or refuses. */
 export function engineOptionsFromConfig(config: AppConfig, onWarning?: (message: string) => void): EngineOptions {
+  enforcePrecisionForProviders(config.precision, config.executionProviders, config, onWarning ?? (() => undefined));
   return {
     modelDir: config.modelDir,
+    precision: config.precision,
     executionProviders: config.executionProviders,
     graphOptimizationLevel: config.graphOptimizationLevel,
     intraOpThreads: config.intraOpThreads,

@@ -17,6 +17,8 @@ import { BundleTokenizer } from './tokenization/bundle-tokenizer';
 
 export interface EngineOptions extends TextPolicy {
   readonly modelDir?: string;
+  /** Serve this variant of the model (resolved beside MODEL_DIR; see resolveModelDir). Default fp32. */
+  readonly precision?: 'fp32' | 'int8' | 'fp16';
   readonly executionProviders: readonly string[];
   readonly graphOptimizationLevel: GraphOptimizationLevel;
   readonly intraOpThreads: number;
@@ -83,7 +85,7 @@ export class InferenceEngine {
   ) {}
 
   static async create(options: EngineOptions): Promise<InferenceEngine> {
-    const bundle = await loadModelBundle(resolveModelDir(options.modelDir));
+    const bundle = await loadModelBundle(resolveModelDir(options.modelDir, options.precision));
     const maxLength = Math.min(options.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER);
     const tokenizer = new BundleTokenizer(bundle, maxLength);
     const pool = await InferencePool.start({

@@ -1,6 +1,7 @@
 // Where the shipped default bundle lives, whether we run from sources, tests or the dist bundle.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { AppError } from '@emo/contracts';
 
 export const DEFAULT_MODEL_NAME = 'goemotions-mini';
 
@@ -22,7 +23,34 @@ export function packageRoot(from: string = __dirname): string {
   }
 }
 
-/** MODEL_DIR when set, else the shipped default model. */
-export function resolveModelDir(configured: string | undefined): string {
-  return configured ? resolve(configured) : join(packageRoot(), 'models', DEFAULT_MODEL_NAME);
+export type Precision = 'fp32' | 'int8' | 'fp16';
+
+/**
+ * MODEL_DIR when set, else the shipped default model; for int8/fp16 the variant `emo quantize`
+ * wrote beside it (`<dir>/variants/<precision>` or `<dir>-<precision>`), or `<dir>` itself when it
+ * already is that variant (its quantization.json says so).
+ */
+export function resolveModelDir(configured: string | undefined, precision: Precision = 'fp32'): string {
+  const base = configured ? resolve(configured) : join(packageRoot(), 'models', DEFAULT_MODEL_NAME);
+  const own = variantMode(base);
+  if (precision === (own ?? 'fp32')) return base;
+  const candidates = [join(base, 'variants', precision), `${base}-${precision}`];
+  const found = candidates.find((c) => variantMode(c) === precision);
+  if (found) return found;
+  throw new AppError(
+    'MODEL_NOT_FOUND',
+    `No ${precision} variant of ${base} (looked in ${candidates.join(', ')}); create it with: emo quantize --model ${base} --out ${candidates[0]} --mode ${precision}`,
+  );
+}
+
+/** The precision recorded by `emo quantize` in a bundle's quantization.json, if any. */
+export function variantMode(dir: string): Precision | undefined {
+  const file = join(dir, 'quantization.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const mode = (JSON.parse(readFileSync(file, 'utf8')) as { mode?: unknown }).mode;
+    return mode === 'int8' || mode === 'fp16' || mode === 'fp32' ? mode : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -12,12 +12,13 @@ const alias = Object.fromEntries(
   Object.entries(base.compilerOptions.paths).map(([name, [target]]) => [name, resolve(root, target)]),
 );
 
-const project = (name: string, dir: string) => ({
+const project = (name: string, dir: string, exclude: string[] = []) => ({
   extends: true as const,
   test: {
     name,
     root,
     include: [`${dir}/**/*.spec.ts`, `${dir}/**/*.int-spec.ts`, `${dir}/**/*.e2e-spec.ts`],
+    exclude: ['**/node_modules/**', ...exclude],
   },
 });
 
@@ -42,7 +43,8 @@ export default defineConfig({
       project('profiler', 'libs/profiler'),
       project('onnx-tools', 'libs/onnx-tools'),
       project('queue', 'libs/queue'),
-      project('e2e', 'test'),
+      project('e2e', 'test', ['test/deploy/**']),
+      project('deploy-checks', 'test/deploy'),
       project('bench', 'bench'),
     ],
   },

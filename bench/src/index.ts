@@ -6,3 +6,4 @@ export * from './batching.bench';
 export * from './cache.bench';
 export * from './fleet.bench';
 export * from './profiler.bench';
+export * from './scale.bench';

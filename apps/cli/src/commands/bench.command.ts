@@ -1,7 +1,7 @@
 // `emo bench SUITE [--json]`: benchmarks from bench/. Progress on stderr; with --json the last
 // stdout line is one JSON object of named figures.
 import type { Command } from 'commander';
-import { benchBackfillLocal, benchFleet, benchBatching, benchCache, benchEngine, benchProfiler } from '@emo/bench';
+import { benchBackfillLocal, benchFleet, benchBatching, benchCache, benchEngine, benchProfiler, benchScale } from '@emo/bench';
 import { AppError } from '@emo/contracts';
 import { benchModel, DEFAULT_MODEL_GRID, parseList, type ModelBenchRow } from '@emo/onnx-tools';
 import type { CliContext } from '../cli-context';
@@ -27,7 +27,7 @@ interface BenchFlags {
   provider?: string;
 }
 
-const SUITES = ['engine', 'backfill-local', 'model', 'batching', 'cache', 'fleet', 'profiler'] as const;
+const SUITES = ['engine', 'backfill-local', 'model', 'batching', 'cache', 'fleet', 'profiler', 'scale'] as const;
 
 export function registerBench(program: Command, ctx: CliContext): void {
   program
@@ -65,6 +65,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       else if (suite === 'cache') figures = await benchCache({ config, data: flags.data, messages: positive(flags.messages, '--messages') ?? 20_000, repeats: positive(flags.repeats, '--repeats'), log });
       else if (suite === 'profiler') figures = await benchProfiler({ config, data: flags.data, limit: positive(flags.limit, '--limit'), repeats: positive(flags.repeats, '--repeats'), log });
       else if (suite === 'fleet') figures = await benchFleet({ config, texts: positive(flags.texts, '--texts'), classifyCalls: positive(flags.calls, '--calls'), log });
+      else if (suite === 'scale') figures = await benchScale({ config, texts: positive(flags.texts, '--texts') ?? 20_000, repeats: positive(flags.repeats, '--repeats'), log });
       else throw new AppError('CLI_USAGE', `unknown bench suite "${suite}"; allowed: ${SUITES.join(', ')}`);
       if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
       else process.stdout.write(`${Object.entries(figures).map(([k, v]) => `${k.padEnd(24)} ${v}`).join('\n')}\n`);

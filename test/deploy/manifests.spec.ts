@@ -1,0 +1,185 @@
+// Every rendered manifest validates against the Kubernetes (1.27 OpenAPI) and KEDA schemas shipped
+// by kubernetes-models / @kubernetes-models/keda, and the fleet's own rules hold: probes on the
+// right ports, requests, non-root, grace period ≥ drain, GPU scheduling, autoscaling on the
+// backlog metric the API really exports, settings the config schema accepts.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '@emo/config';
+import { renderKustomization, type Manifest } from './support/kustomize-lite';
+import { k8sDir, OVERLAYS, repoRoot } from './support/deploy-paths';
+
+type Validator = new (data: never) => { validate(): void };
+const MODELS: Record<string, Validator> = {
+  'v1/Namespace': Namespace,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'keda.sh/v1alpha1/ScaledObject': ScaledObject,
+};
+
+interface Container {
+  name: string;
+  image: string;
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  envFrom?: { configMapRef?: { name: string } }[];
+  ports?: { name?: string; containerPort: number }[];
+  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  livenessProbe?: { httpGet?: { path: string; port: string | number } };
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
+interface PodSpec {
+  containers: Container[];
+  terminationGracePeriodSeconds?: number;
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+  nodeSelector?: Record<string, string>;
+  tolerations?: { key?: string; operator?: string; effect?: string }[];
+}
+type Workload = Manifest & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
+
+const render = (overlay: string) => renderKustomization(resolve(k8sDir, 'overlays', overlay));
+const find = <T extends Manifest>(ms: Manifest[], kind: string, name: string): T => {
+  const m = ms.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!m) throw new Error(`no ${kind}/${name}`);
+  return m as T;
+};
+const container = (ms: Manifest[], name: string): Container => find<Workload>(ms, 'Deployment', name).spec.template.spec.containers[0];
+const configData = (ms: Manifest[]) => find<Manifest & { data: Record<string, string> }>(ms, 'ConfigMap', 'emo-config').data;
+/** The environment a container sees: ConfigMap first, then its own env (which wins). */
+const envOf = (ms: Manifest[], c: Container, secrets: Record<string, string> = {}): Record<string, string> => {
+  const env: Record<string, string> = {};
+  for (const from of c.envFrom ?? []) if (from.configMapRef) Object.assign(env, find<Manifest & { data: Record<string, string> }>(ms, 'ConfigMap', from.configMapRef.name).data);
+  for (const e of c.env ?? []) env[e.name] = e.value ?? secrets[e.name] ?? '';
+  return env;
+};
+
+describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
+  const manifests = render(overlay);
+
+  it('validates every manifest against its Kubernetes or KEDA schema', () => {
+    for (const m of manifests) {
+      const Model = MODELS[`${m.apiVersion}/${m.kind}`];
+      expect(Model, `a schema for ${m.apiVersion} ${m.kind}`).toBeDefined();
+      expect(() => new Model(m as never).validate(), `${m.kind}/${m.metadata.name}`).not.toThrow();
+    }
+  });
+
+  it('rejects a manifest that breaks its schema (the check is live)', () => {
+    const broken = structuredClone(find<Workload>(manifests, 'Deployment', 'emo-worker')) as Workload;
+    (broken.spec.template.spec.containers[0].ports as unknown[])[0] = { containerPort: 'metrics' };
+    expect(() => new Deployment(broken as never).validate()).toThrow(/containerPort must be integer/);
+    const so = structuredClone(find(manifests, 'ScaledObject', 'emo-worker')) as Manifest & { spec: Record<string, unknown> };
+    delete so.spec.triggers;
+    expect(() => new ScaledObject(so as never).validate()).toThrow(/triggers/);
+  });
+
+  it('selects the pods of each workload with its Service, PDB, HPA and ScaledObject', () => {
+    const api = find<Workload>(manifests, 'Deployment', 'emo-api');
+    const worker = find<Workload>(manifests, 'Deployment', 'emo-worker');
+    for (const w of [api, worker]) expect(w.spec.template.metadata.labels).toMatchObject(w.spec.selector.matchLabels);
+    const matches = (selector: Record<string, string>, w: Workload) => Object.entries(selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v);
+    expect(matches(find<Manifest & { spec: { selector: Record<string, string> } }>(manifests, 'Service', 'emo-api').spec.selector, api)).toBe(true);
+    expect(matches(find<Manifest & { spec: { selector: { matchLabels: Record<string, string> } } }>(manifests, 'PodDisruptionBudget', 'emo-api').spec.selector.matchLabels, api)).toBe(true);
+    expect(matches(find<Manifest & { spec: { selector: { matchLabels: Record<string, string> } } }>(manifests, 'PodDisruptionBudget', 'emo-worker').spec.selector.matchLabels, worker)).toBe(true);
+    expect(matches(api.spec.selector.matchLabels, worker)).toBe(false);
+    expect(find<Manifest & { spec: { scaleTargetRef: { name: string } } }>(manifests, 'HorizontalPodAutoscaler', 'emo-api').spec.scaleTargetRef.name).toBe('emo-api');
+    expect(find<Manifest & { spec: { scaleTargetRef: { name: string } } }>(manifests, 'ScaledObject', 'emo-worker').spec.scaleTargetRef.name).toBe('emo-worker');
+  });
+
+  it('probes the routes each process serves, on a port it declares, and requests CPU and memory', () => {
+    const probes = { 'emo-api': { readiness: '/readyz', liveness: '/healthz', port: 'PORT' }, 'emo-worker': { readiness: '/healthz', liveness: '/metrics', port: 'METRICS_PORT' } } as const;
+    for (const [name, want] of Object.entries(probes)) {
+      const c = container(manifests, name);
+      expect(c.readinessProbe?.httpGet?.path).toBe(want.readiness);
+      expect(c.livenessProbe?.httpGet?.path).toBe(want.liveness);
+      for (const probe of [c.readinessProbe, c.livenessProbe]) {
+        const port = c.ports?.find((p) => p.name === probe?.httpGet?.port || p.containerPort === probe?.httpGet?.port);
+        expect(port, `${name} probe port`).toBeDefined();
+        expect(String(port?.containerPort)).toBe(envOf(manifests, c)[want.port]);
+      }
+      expect(c.resources?.requests?.cpu).toBeDefined();
+      expect(c.resources?.requests?.memory).toBeDefined();
+      expect(c.resources?.limits?.memory).toBeDefined();
+    }
+  });
+
+  it('runs every pod as non-root', () => {
+    for (const w of manifests.filter((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet') as Workload[]) {
+      expect(w.spec.template.spec.securityContext?.runAsNonRoot, w.metadata.name).toBe(true);
+      expect(w.spec.template.spec.securityContext?.runAsUser, w.metadata.name).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives workers a grace period longer than the drain timeout plus the longest batch', () => {
+    const drainS = Number(configData(manifests).WORKER_SHUTDOWN_TIMEOUT_MS) / 1000;
+    const grace = find<Workload>(manifests, 'Deployment', 'emo-worker').spec.template.spec.terminationGracePeriodSeconds ?? 30;
+    expect(drainS).toBeGreaterThan(0);
+    expect(grace).toBeGreaterThanOrEqual(drainS + 15);
+  });
+
+  it('configures api and worker with settings the config schema accepts (once API_KEYS is set)', () => {
+    const secret = find<Manifest & { stringData: Record<string, string> }>(manifests, 'Secret', 'emo-api-keys').stringData;
+    const api = container(manifests, 'emo-api');
+    // The shipped key is a deliberately invalid placeholder: the API must refuse to start with it.
+    expect(() => loadConfig(envOf(manifests, api, secret))).toThrow(/API_KEYS/);
+    const apiConfig = loadConfig(envOf(manifests, api, { API_KEYS: 'a-real-key-0123456789' }));
+    expect(apiConfig.port).toBe(8080);
+    const workerConfig = loadConfig(envOf(manifests, container(manifests, 'emo-worker')));
+    expect(workerConfig.redisUrl).toBe('redis://redis-queue:6379');
+    expect(workerConfig.cacheRedisUrl).toBe('redis://redis-cache:6379');
+  });
+
+  it('scales workers with KEDA on the backlog gauge the API exports, and the API with an HPA on CPU', () => {
+    const so = find<Manifest & { spec: { triggers: { type: string; metricType?: string; metadata: Record<string, string> }[]; minReplicaCount: number; maxReplicaCount: number } }>(manifests, 'ScaledObject', 'emo-worker');
+    const [trigger] = so.spec.triggers;
+    expect(so.spec.triggers).toHaveLength(1);
+    expect(trigger.type).toBe('prometheus');
+    expect(trigger.metricType).toBe('AverageValue');
+    expect(trigger.metadata.query).toMatch(/max by \(queue\) \(emo_queue_backlog\{/);
+    expect(trigger.metadata.query).not.toMatch(/llen|_wait\b/i);
+    expect(Number(trigger.metadata.threshold)).toBeGreaterThan(0);
+    expect(so.spec.maxReplicaCount).toBeGreaterThan(so.spec.minReplicaCount);
+    const apiMetrics = readFileSync(resolve(repoRoot, 'apps/api/src/metrics/api-metrics.ts'), 'utf8');
+    expect(apiMetrics).toMatch(/name: 'emo_queue_backlog'/);
+    const hpa = find<Manifest & { spec: { metrics: { resource?: { name: string } }[] } }>(manifests, 'HorizontalPodAutoscaler', 'emo-api');
+    expect(hpa.spec.metrics.map((m) => m.resource?.name)).toEqual(['cpu']);
+  });
+
+  it('keeps the two Redis roles apart: queue never evicts and persists, cache evicts by LFU within maxmemory', () => {
+    const args = (kind: string, name: string) => (find<Workload>(manifests, kind, name).spec.template.spec.containers[0] as Container & { args: string[] }).args.join(' ');
+    expect(args('StatefulSet', 'redis-queue')).toMatch(/--appendonly yes --appendfsync everysec --maxmemory-policy noeviction/);
+    expect(args('Deployment', 'redis-cache')).toMatch(/--maxmemory \d+mb --maxmemory-policy allkeys-lfu/);
+  });
+});
+
+describe('deploy/k8s GPU and CPU overlays', () => {
+  it('gpu: one nvidia.com/gpu per worker, GPU nodes only, tolerates their taint, CUDA first', () => {
+    const ms = render('gpu');
+    const worker = find<Workload>(ms, 'Deployment', 'emo-worker').spec.template.spec;
+    const c = worker.containers[0];
+    expect(c.resources?.limits?.['nvidia.com/gpu']).toBe('1');
+    expect(worker.nodeSelector).toEqual({ 'nvidia.com/gpu.present': 'true' });
+    expect(worker.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
+    expect(c.image).toMatch(/^emo-fleet\/worker-gpu:/);
+    const config = loadConfig(envOf(ms, c));
+    expect(config.executionProviders).toEqual(['cuda', 'cpu']);
+    expect(container(ms, 'emo-api').resources?.limits?.['nvidia.com/gpu']).toBeUndefined();
+  });
+
+  it('cpu: no GPU requests, the CPU image and the CPU provider', () => {
+    const ms = render('cpu');
+    const worker = find<Workload>(ms, 'Deployment', 'emo-worker').spec.template.spec;
+    expect(JSON.stringify(ms)).not.toContain('nvidia.com/gpu');
+    expect(worker.containers[0].image).toMatch(/^emo-fleet\/worker:/);
+    expect(loadConfig(envOf(ms, worker.containers[0])).executionProviders).toEqual(['cpu']);
+  });
+});

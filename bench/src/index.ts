@@ -7,3 +7,4 @@ export * from './cache.bench';
 export * from './fleet.bench';
 export * from './profiler.bench';
 export * from './scale.bench';
+export * from './backfill.bench';

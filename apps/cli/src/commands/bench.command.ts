@@ -2,6 +2,7 @@
 // stdout line is one JSON object of named figures.
 import type { Command } from 'commander';
 import { benchBackfillLocal, benchFleet, benchBatching, benchCache, benchEngine, benchProfiler, benchScale } from '@emo/bench';
+import { benchBackfill } from '@emo/bench';
 import { AppError } from '@emo/contracts';
 import { benchModel, DEFAULT_MODEL_GRID, parseList, type ModelBenchRow } from '@emo/onnx-tools';
 import type { CliContext } from '../cli-context';
@@ -12,6 +13,7 @@ interface BenchFlags {
   data?: string;
   limit?: string;
   lines?: string;
+  runs?: string;
   texts?: string;
   calls?: string;
   messages?: string;
@@ -27,7 +29,7 @@ interface BenchFlags {
   provider?: string;
 }
 
-const SUITES = ['engine', 'backfill-local', 'model', 'batching', 'cache', 'fleet', 'profiler', 'scale'] as const;
+const SUITES = ['engine', 'backfill-local', 'model', 'batching', 'cache', 'fleet', 'profiler', 'scale', 'backfill'] as const;
 
 export function registerBench(program: Command, ctx: CliContext): void {
   program
@@ -39,7 +41,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'texts to use (engine)', '2000')
     .option('--repeats <n>', 'timed rounds per variant; medians are reported', '3')
     .option('--requests <n>', 'batching: interactive requests timed under bulk load', '200')
-    .option('--lines <n>', 'messages in the generated chat log (backfill-local)', '100000')
+    .option('--lines <n>', 'messages in the generated chat log (backfill-local, backfill)', '100000')
+    .option('--runs <list>', 'backfill: which runs, comma-separated: engine,1,2 (fleet workers)', 'engine,1,2')
     .option('--messages <n>', 'messages in the generated chat-log workload (cache)', '20000')
     .option('--model <dir>', 'model bundle directory')
     .option('--texts <n>', 'texts in the bulk job (fleet)', '50000')
@@ -66,6 +69,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       else if (suite === 'profiler') figures = await benchProfiler({ config, data: flags.data, limit: positive(flags.limit, '--limit'), repeats: positive(flags.repeats, '--repeats'), log });
       else if (suite === 'fleet') figures = await benchFleet({ config, texts: positive(flags.texts, '--texts'), classifyCalls: positive(flags.calls, '--calls'), log });
       else if (suite === 'scale') figures = await benchScale({ config, texts: positive(flags.texts, '--texts') ?? 20_000, repeats: positive(flags.repeats, '--repeats'), log });
+      else if (suite === 'backfill') figures = await benchBackfill({ config, lines: positive(flags.lines, '--lines') ?? 100_000, variants: parseList(flags.runs, ['engine', '1', '2'], (s) => s, '--runs'), log });
       else throw new AppError('CLI_USAGE', `unknown bench suite "${suite}"; allowed: ${SUITES.join(', ')}`);
       if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
       else process.stdout.write(`${Object.entries(figures).map(([k, v]) => `${k.padEnd(24)} ${v}`).join('\n')}\n`);

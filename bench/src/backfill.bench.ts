@@ -1,0 +1,159 @@
+// `emo bench backfill`: a generated chat log (temp dir, deleted after) backfilled three ways, each
+// in fresh processes: through a local fleet with one worker, with two workers (API + workers +
+// `emo backfill --fleet`: upload → done → every result line written), and in-process
+// (`emo backfill` local). Every engine gets one inference thread with one intra-op thread, and the
+// result cache is off, so the figures compare the paths, not cache hits. Reports texts/s of each,
+// their ratios, and the API's peak RSS during the upload (memory must not grow with the file).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppConfig } from '@emo/config';
+import { AppError } from '@emo/contracts';
+import { packageRoot } from '@emo/model';
+import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { goEmotionsPath, loadGoEmotionsTexts, round } from './bench-data';
+import { writeChatLog } from './chat-log-generator';
+
+export interface BackfillBenchOptions {
+  readonly config: AppConfig;
+  readonly lines: number;
+  /** Which runs to do (default all): 'engine', '1', '2' (workers). */
+  readonly variants?: readonly string[];
+  readonly log?: (message: string) => void;
+}
+
+const KEY = `bench-${randomUUID()}`;
+const ENGINE_ENV = { INFERENCE_THREADS: '1', INTRA_OP_THREADS: '1', CACHE_ENABLED: 'false' };
+
+interface Run {
+  readonly texts: number;
+  readonly seconds: number;
+  readonly apiPeakRssMb?: number;
+}
+
+export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<string, number | string>> {
+  const log = opts.log ?? (() => undefined);
+  const variants = opts.variants ?? ['engine', '1', '2'];
+  const dir = mkdtempSync(join(tmpdir(), 'emo-bench-backfill-'));
+  const load = [round(loadavg()[0])];
+  try {
+    const input = join(dir, 'chat.ndjson');
+    await writeChatLog(input, { messages: opts.lines, texts: loadGoEmotionsTexts(goEmotionsPath('train')) });
+    log(`generated ${opts.lines} messages in ${input}`);
+    const runs: Record<string, Run> = {};
+    for (const v of variants) {
+      runs[v] = v === 'engine' ? await runLocal(opts.config, input, dir) : await runFleet(opts.config, input, dir, Number(v), log);
+      log(`${v === 'engine' ? 'in-process engine' : `fleet, ${v} worker(s)`}: ${runs[v].texts} lines in ${round(runs[v].seconds)} s (${round(runs[v].texts / runs[v].seconds)} texts/s)`);
+      load.push(round(loadavg()[0]));
+    }
+    const rate = (v: string) => (runs[v] ? round(runs[v].texts / runs[v].seconds) : Number.NaN);
+    return {
+      suite: 'backfill',
+      lines: opts.lines,
+      inference_threads_per_engine: 1,
+      intra_op_threads: 1,
+      cache: 'off',
+      engine_texts_per_s: rate('engine'),
+      backfill_texts_per_s_1_worker: rate('1'),
+      backfill_texts_per_s_2_workers: rate('2'),
+      backfill_vs_engine: round(rate('1') / rate('engine'), 3),
+      two_vs_one_workers: round(rate('2') / rate('1'), 3),
+      api_peak_rss_mb: Math.max(...Object.values(runs).map((r) => r.apiPeakRssMb ?? 0)),
+      load_average_1m: load.join(' → '),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runLocal(config: AppConfig, input: string, dir: string): Promise<Run> {
+  const env = { ...(process.env as Record<string, string>), ...ENGINE_ENV, LOG_LEVEL: 'warn', ...(config.modelDir ? { MODEL_DIR: config.modelDir } : {}) };
+  const started = performance.now();
+  const summary = await emo(['backfill', input, '--out', join(dir, 'local.out.ndjson'), '--id-field', 'id', '--json', '--no-progress'], env);
+  return { texts: summary.texts, seconds: (performance.now() - started) / 1000 };
+}
+
+async function runFleet(config: AppConfig, input: string, dir: string, workers: number, log: (m: string) => void): Promise<Run> {
+  const prefix = `bench-backfill-${randomUUID().slice(0, 8)}`;
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...ENGINE_ENV,
+    QUEUE_PREFIX: prefix,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    API_KEYS: KEY,
+    LOG_LEVEL: 'info',
+    REDIS_URL: config.redisUrl,
+    ...(config.modelDir ? { MODEL_DIR: config.modelDir } : {}),
+  };
+  const children: ChildProcess[] = [];
+  try {
+    const api = await serve('api', env, 'api listening', children);
+    await Promise.all(Array.from({ length: workers }, () => serve('worker', env, 'worker ready', children)));
+    const base = `http://127.0.0.1:${api.port}`;
+    log(`fleet up on ${base} (prefix ${prefix}, ${workers} worker(s))`);
+    const started = performance.now();
+    const summary = await emo(['backfill', input, '--fleet', base, '--api-key', KEY, '--backfill-id', 'bench', '--id-field', 'id', '--out', join(dir, `fleet${workers}.out.ndjson`), '--json', '--no-progress'], { ...env, LOG_LEVEL: 'warn' });
+    const seconds = (performance.now() - started) / 1000;
+    return { texts: summary.texts, seconds, apiPeakRssMb: peakRssMb(api.child.pid as number) };
+  } finally {
+    await Promise.all(children.map(stop));
+    const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), prefix });
+    await fleet.purge().finally(() => fleet.close());
+  }
+}
+
+/** Peak resident set (VmHWM) of a live process, in MB (Linux). */
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+}
+
+function emo(args: string[], env: Record<string, string>): Promise<{ texts: number; errors: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new AppError('INTERNAL', `emo ${args[0]} exited with ${code}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as { texts: number; errors: number });
+    });
+  });
+}
+
+function serve(role: 'api' | 'worker', env: Record<string, string>, ready: string, children: ChildProcess[]): Promise<{ child: ChildProcess; port?: number }> {
+  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), 'serve', role], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new AppError('INTERNAL', `${role} not ready in 120 s`)), 120_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.includes('"level":50') || line.includes('"level":60')) process.stderr.write(`${role}: ${line}\n`);
+        if (line.includes(`"msg":"${ready}"`)) {
+          clearTimeout(timer);
+          resolve({ child, port: (JSON.parse(line) as { port?: number }).port });
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new AppError('INTERNAL', `${role} exited with ${code} before ready`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}

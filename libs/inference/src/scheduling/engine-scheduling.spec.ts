@@ -16,6 +16,8 @@ const options: EngineOptions = {
   includeScores: true,
   maxTextChars: 1000,
   longTextPolicy: 'truncate',
+  // fixed budget: the batch count below must not depend on what the controller learns
+  batchPolicy: { adaptive: false },
 };
 const words = ['good', 'bad', 'happy', 'sad', 'fine', 'the', 'day', 'was', 'really', 'not'];
 const texts = Array.from({ length: 120 }, (_, i) => Array.from({ length: 1 + ((i * 7) % 13) }, (_, k) => words[(i + k * 3) % words.length]).join(' '));

@@ -68,6 +68,9 @@ describe.skipIf(!inject('redisAvailable'))('emo profile on a local fleet', () =>
     expect(['ADD_WORKERS', 'RAISE_WORKER_CONCURRENCY'], JSON.stringify(report)).toContain(report.recommendations[0].code);
     expect(report.stages.map((s) => s.stage)).toEqual(expect.arrayContaining(['validation', 'enqueue', 'queue_wait', 'l1', 'tokenization', 'batch_wait', 'inference', 'postprocess', 'result_write']));
     expect(report.throughput.texts_per_s).toBeGreaterThan(0);
+    // Unique texts on a fresh prefix: the cache is cold, and the report says so.
+    expect(report.cache.hit_rate).toBe(0);
+    expect(report.recommendations.map((r) => r.code)).toContain('WARM_CACHE');
 
     const readable = runEmo(['profile', '--url', base, '--api-key', KEY]);
     expect(readable.status).toBe(0);

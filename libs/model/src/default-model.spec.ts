@@ -19,6 +19,8 @@ describe(resolveModelDir.name, () => {
     expect(resolveModelDir(base, 'fp32')).toBe(base);
     expect(resolveModelDir(base, 'int8')).toBe(join(base, 'variants', 'int8'));
     expect(resolveModelDir(join(base, 'variants', 'int8'), 'int8')).toBe(join(base, 'variants', 'int8'));
+    // MODEL_DIR pointing at a variant serves it under the default precision
+    expect(resolveModelDir(join(base, 'variants', 'int8'))).toBe(join(base, 'variants', 'int8'));
   });
 
   it('says how to create a missing variant', () => {

@@ -33,7 +33,8 @@ export type Precision = 'fp32' | 'int8' | 'fp16';
 export function resolveModelDir(configured: string | undefined, precision: Precision = 'fp32'): string {
   const base = configured ? resolve(configured) : join(packageRoot(), 'models', DEFAULT_MODEL_NAME);
   const own = variantMode(base);
-  if (precision === (own ?? 'fp32')) return base;
+  // A directory that is itself a variant is served as it is unless another precision is asked for.
+  if (precision === (own ?? 'fp32') || (own !== undefined && precision === 'fp32')) return base;
   const candidates = [join(base, 'variants', precision), `${base}-${precision}`];
   const found = candidates.find((c) => variantMode(c) === precision);
   if (found) return found;

@@ -37,7 +37,10 @@ export default defineConfig({
       project('config', 'libs/config'),
       project('contracts', 'libs/contracts'),
       project('model', 'libs/model'),
-      project('inference', 'libs/inference'),
+      // Timing-sensitive: run alone (see libs/inference/project.json) so other test files do not
+      // compete with it for this machine's two cores.
+      project('inference', 'libs/inference', ['libs/inference/src/event-loop.spec.ts']),
+      { extends: true as const, test: { name: 'inference-timing', root, include: ['libs/inference/src/event-loop.spec.ts'] } },
       project('batching', 'libs/batching'),
       project('cache', 'libs/cache'),
       project('profiler', 'libs/profiler'),

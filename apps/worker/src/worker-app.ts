@@ -5,9 +5,10 @@ import { createWorkerResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
-import { FleetClient, fleetOptionsFromConfig, type Classifier } from '@emo/queue';
+import { FleetClient, fleetOptionsFromConfig, RedisBatchParamsStore, type Classifier } from '@emo/queue';
 import { MetricsServer } from './metrics-server';
 import { WorkerMetrics } from './worker-metrics';
+import { workerInferenceThreads } from './worker-threads';
 
 export interface WorkerDeps {
   readonly logger?: Logger;
@@ -28,12 +29,14 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const metrics = new WorkerMetrics(() => active.chunks());
   // Stage timers, GPU/CPU metrics and the window published for GET /v1/profile (docs/observability.md).
   const profiling = await ProfilingRuntime.start(config, { role: 'worker', registry: metrics.registry, logger, activeChunks: () => active.chunks() });
-  const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(config, (m) => logger.warn(m)), ...profiling.engineOptions() });
+  const fleet = new FleetClient(fleetOptionsFromConfig(config));
+  // Learned batching parameters are shared per model + device, so a new worker starts warm.
+  const batchParamsStore = new RedisBatchParamsStore(fleet.redis, config.queuePrefix);
+  const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(config, (m) => logger.warn(m)), inferenceThreads: workerInferenceThreads(config), batchParamsStore, ...profiling.engineOptions() });
   profiling.profiler.setModel(engine.modelId);
   // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
   const resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry });
   const classifier = deps.wrapClassifier ? await deps.wrapClassifier(engine) : (resultCache?.classifier ?? engine);
-  const fleet = new FleetClient(fleetOptionsFromConfig(config));
   if (resultCache) resultCache.cache.stageTimer = profiling.profiler;
   const profileStore = new RedisProfileStore(fleet.redis, config.queuePrefix);
   profiling.connect({ store: profileStore, traces: profileStore, cacheStats: resultCache && (() => resultCache.cache.stats()) });
@@ -51,7 +54,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   });
   active.chunks = () => consumer.activeChunks;
   void resultCache?.warm();
-  logger.info({ model: engine.modelId, provider: engine.provider, prefix: config.queuePrefix, metricsPort, concurrency: config.workerConcurrency }, 'worker ready');
+  logger.info({ model: engine.modelId, provider: engine.provider, prefix: config.queuePrefix, metricsPort, concurrency: config.workerConcurrency, inferenceThreads: workerInferenceThreads(config) }, 'worker ready');
   let closing: Promise<{ drained: boolean }> | undefined;
   return {
     metricsPort,

@@ -13,3 +13,4 @@ export * from './job-status';
 export * from './result-lines';
 export * from './result-store';
 export * from './backfill';
+export * from './batching-params.store';

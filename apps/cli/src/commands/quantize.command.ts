@@ -6,7 +6,7 @@ import { enforcePrecisionForProviders } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { engineOptionsFromConfig } from '@emo/inference';
 import { resolveModelDir } from '@emo/model';
-import { goEmotionsSplit, quantizeBundle, type Int8Options, type QuantizeMode } from '@emo/onnx-tools';
+import type { Int8Options, QuantizeMode } from '@emo/onnx-tools';
 import type { CliContext } from '../cli-context';
 import { renderTable } from '../output/table';
 
@@ -46,6 +46,8 @@ export function registerQuantize(program: Command, ctx: CliContext): void {
     .option('--output-layer', 'int8: quantize the layer that produces the logits too (kept float by default)')
     .option('--json', 'print quantization.json on stdout')
     .action(async (flags: QuantizeFlags) => {
+      // Loaded on demand: ONNX tooling (protobuf, ORT) is not needed by the other commands.
+      const { goEmotionsSplit, quantizeBundle } = await import('@emo/onnx-tools');
       const mode = oneOf(flags.mode, ['int8', 'fp16'] as const, '--mode') as QuantizeMode;
       const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
       // The variant is meant for the configured providers: int8 suits CPUs, fp16 GPUs.

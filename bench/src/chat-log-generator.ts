@@ -12,6 +12,8 @@ export interface ChatLogOptions {
   readonly repeatShare?: number;
   /** Size of the hot set of repeated phrases (default 2,000). */
   readonly hotSetSize?: number;
+  /** Only texts up to this many characters join the hot set (default 40: "lol", "thanks!", "ok"). */
+  readonly hotSetMaxChars?: number;
   /** Zipf exponent over the hot set (default 1.1). */
   readonly zipfExponent?: number;
   readonly seed?: number;
@@ -49,7 +51,8 @@ export function zipfSampler(n: number, s: number, rand: () => number): () => num
 
 export function* chatMessages(opts: ChatLogOptions): Generator<{ id: string; conversation_id: string; user: string; ts: string; text: string }> {
   const rand = prng(opts.seed ?? 42);
-  const hot = opts.texts.filter((t) => t.length <= 40).slice(0, opts.hotSetSize ?? 2000);
+  const maxChars = opts.hotSetMaxChars ?? 40;
+  const hot = opts.texts.filter((t) => t.length <= maxChars).slice(0, opts.hotSetSize ?? 2000);
   const zipf = zipfSampler(Math.max(hot.length, 1), opts.zipfExponent ?? 1.1, rand);
   const repeatShare = opts.repeatShare ?? 0.3;
   let ts = Date.UTC(2024, 0, 1);

@@ -64,6 +64,16 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
+  /** Polls `read` until `done` holds; fails with the last value and the API's log tail instead of hanging. */
+  const pollUntil = async <T>(read: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 30_000, everyMs = 20): Promise<T> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await read();
+      if (done(v)) return v;
+      if (Date.now() > end) throw new Error(`${what}: last ${JSON.stringify(v)}\napi: ${api?.logs.slice(-10).join('\n')}`);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  };
   const status = async (id: string) => (await (await fetch(`${base}/v1/backfills/${id}`, { headers })).json()) as { state: string; done: number; total: number | null; upload: { lines: number } };
   const storedTexts = async () => {
     let sum = 0;
@@ -96,13 +106,10 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
     const req = request(`${base}/v1/backfills?id=restart1&id_field=id`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-ndjson' } });
     req.on('error', () => undefined);
     req.write(half);
-    for (let s = await status('restart1').catch(() => undefined); !s?.upload || s.upload.lines === 0; s = await status('restart1').catch(() => undefined)) await new Promise((r) => setTimeout(r, 50));
+    await pollUntil(() => status('restart1').catch((e: Error) => e.message), (s) => typeof s === 'object' && s.upload?.lines > 0, 'upload under way');
     api!.child.kill('SIGKILL');
     await api!.exited;
-    await new Promise<void>((r) => {
-      req.once('close', () => r());
-      req.destroy();
-    });
+    req.destroy(); // the connection may already be gone with the API
     api = await spawnServe('api', env, 'api listening');
     expect((await status('restart1')).state).toBe('uploading');
     const out = join(dir, 'restart.out.ndjson');
@@ -124,11 +131,7 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
     writeFileSync(input, log.text);
     const out = join(dir, 'kill.out.ndjson');
     const cli = runEmoAsync(['backfill', input, '--fleet', base, '--api-key', KEY, '--backfill-id', 'kill1', '--id-field', 'id', '--out', out, '--no-progress']);
-    let s = await status('kill1').catch(() => undefined);
-    while (!s || !(s.done > 0)) {
-      await new Promise((r) => setTimeout(r, 10));
-      s = await status('kill1').catch(() => undefined);
-    }
+    const s = (await pollUntil(() => status('kill1').catch((e: Error) => e.message), (v) => typeof v === 'object' && v.done > 0, 'first chunks done', 30_000, 10)) as Awaited<ReturnType<typeof status>>;
     const [victim] = workers;
     victim.child.kill('SIGKILL');
     expect(s.total === null || s.done < s.total, JSON.stringify(s)).toBe(true); // the kill really lands mid-backfill

@@ -1,9 +1,11 @@
-// `emo bench backfill`: a generated chat log (temp dir, deleted after) backfilled three ways, each
-// in fresh processes: through a local fleet with one worker, with two workers (API + workers +
-// `emo backfill --fleet`: upload → done → every result line written), and in-process
-// (`emo backfill` local). Every engine gets one inference thread with one intra-op thread, and the
-// result cache is off, so the figures compare the paths, not cache hits. Reports texts/s of each,
-// their ratios, and the API's peak RSS during the upload (memory must not grow with the file).
+// `emo bench backfill`: a generated chat log (temp dir, deleted after) classified several ways:
+// `engine`: the in-process InferenceEngine over the log's texts (read, then classified in slices
+// with two in flight: the model's throughput with no I/O around it); `local`: `emo backfill` without
+// a fleet in a fresh process; `1` / `2`: through a local fleet with one / two worker processes
+// (API + workers + `emo backfill --fleet`: upload → done → every result line written). Every engine
+// gets one inference thread with one intra-op thread, and the result cache is off, so the figures
+// compare the paths, not cache hits. Reports texts/s of each, the ratios, and the API's peak RSS
+// (memory must not grow with the file).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
+import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
 import { goEmotionsPath, loadGoEmotionsTexts, round } from './bench-data';
@@ -19,13 +22,13 @@ import { writeChatLog } from './chat-log-generator';
 export interface BackfillBenchOptions {
   readonly config: AppConfig;
   readonly lines: number;
-  /** Which runs to do (default all): 'engine', '1', '2' (workers). */
+  /** Which runs to do (default engine, 1, 2): 'engine', 'local', '1', '2' (workers). */
   readonly variants?: readonly string[];
   readonly log?: (message: string) => void;
 }
 
 const KEY = `bench-${randomUUID()}`;
-const ENGINE_ENV = { INFERENCE_THREADS: '1', INTRA_OP_THREADS: '1', CACHE_ENABLED: 'false' };
+const ENGINE_ENV = { INFERENCE_THREADS: '1', WORKER_INFERENCE_THREADS: '1', INTRA_OP_THREADS: '1', CACHE_ENABLED: 'false' };
 
 interface Run {
   readonly texts: number;
@@ -44,8 +47,11 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
     log(`generated ${opts.lines} messages in ${input}`);
     const runs: Record<string, Run> = {};
     for (const v of variants) {
-      runs[v] = v === 'engine' ? await runLocal(opts.config, input, dir) : await runFleet(opts.config, input, dir, Number(v), log);
-      log(`${v === 'engine' ? 'in-process engine' : `fleet, ${v} worker(s)`}: ${runs[v].texts} lines in ${round(runs[v].seconds)} s (${round(runs[v].texts / runs[v].seconds)} texts/s)`);
+      if (v === 'engine') runs[v] = await runEngine(opts.config, input);
+      else if (v === 'local') runs[v] = await runLocal(opts.config, input, dir);
+      else if (v === '1' || v === '2') runs[v] = await runFleet(opts.config, input, dir, Number(v), log);
+      else throw new AppError('CLI_USAGE', `--runs: "${v}" is not one of engine, local, 1, 2`);
+      log(`${v === 'engine' ? 'in-process engine' : v === 'local' ? 'emo backfill (local)' : `fleet, ${v} worker(s)`}: ${runs[v].texts} lines in ${round(runs[v].seconds)} s (${round(runs[v].texts / runs[v].seconds)} texts/s)`);
       load.push(round(loadavg()[0]));
     }
     const rate = (v: string) => (runs[v] ? round(runs[v].texts / runs[v].seconds) : Number.NaN);
@@ -56,6 +62,7 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
       intra_op_threads: 1,
       cache: 'off',
       engine_texts_per_s: rate('engine'),
+      local_backfill_texts_per_s: rate('local'),
       backfill_texts_per_s_1_worker: rate('1'),
       backfill_texts_per_s_2_workers: rate('2'),
       backfill_vs_engine: round(rate('1') / rate('engine'), 3),
@@ -65,6 +72,31 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runEngine(config: AppConfig, input: string): Promise<Run> {
+  const texts = readFileSync(input, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => (JSON.parse(l) as { text: string }).text);
+  const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(config), inferenceThreads: 1, intraOpThreads: 1 });
+  try {
+    await engine.classify(texts.slice(0, 512), { priority: 'bulk' });
+    const slice = 8192;
+    const started = performance.now();
+    let next = 0;
+    const lane = async () => {
+      while (next < texts.length) {
+        const from = next;
+        next += slice;
+        await engine.classify(texts.slice(from, from + slice), { priority: 'bulk' });
+      }
+    };
+    await Promise.all([lane(), lane()]);
+    return { texts: texts.length, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await engine.close();
   }
 }
 

@@ -15,7 +15,7 @@ export const fleetSettings = {
   workerConcurrency: setting('WORKER_CONCURRENCY', int(1, 4096).default(64), 'Bulk chunks processed concurrently by one worker process (keep well above what one batch holds).'),
   workerInteractiveConcurrency: setting('WORKER_INTERACTIVE_CONCURRENCY', int(1, 4096).default(32), 'Interactive chunks processed concurrently by one worker process.'),
   workerLockDurationMs: setting('WORKER_LOCK_DURATION_MS', int(1000).default(60_000), 'BullMQ lock of an active chunk; keep >= 2x the p99 batch time (a lapsed lock makes a chunk run again).'),
-  workerInferenceThreads: setting('WORKER_INFERENCE_THREADS', int(1, 64).optional(), 'Inference threads of a worker process. Default: INFERENCE_THREADS, but at most (CPU cores - 1) / INTRA_OP_THREADS (at least 1): the worker keeps a core for its queue, tokenization and results. Set it explicitly where the visible cores are not the CPU limit (containers).'),
+  workerInferenceThreads: setting('WORKER_INFERENCE_THREADS', int(1, 64).optional(), 'Inference threads of a worker process (default: INFERENCE_THREADS). Lower it on nodes crowded by other processes: the worker main thread also needs CPU for the queue, tokenization and results.'),
   workerShutdownTimeoutMs: setting('WORKER_SHUTDOWN_TIMEOUT_MS', int(0).default(60_000), 'On SIGTERM, how long in-flight chunks may take before the worker exits anyway (their locks lapse and another worker reruns them).'),
 } as const;
 

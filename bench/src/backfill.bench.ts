@@ -22,7 +22,7 @@ import { writeChatLog } from './chat-log-generator';
 export interface BackfillBenchOptions {
   readonly config: AppConfig;
   readonly lines: number;
-  /** Which runs to do (default engine, 1, 2): 'engine', 'local', '1', '2' (workers). */
+  /** Which runs to do (default engine, 1, 2): 'engine', 'local', '1', '2' (workers), 'mixed' (1 worker + /v1/classify every 100 ms). */
   readonly variants?: readonly string[];
   readonly log?: (message: string) => void;
 }
@@ -34,6 +34,8 @@ interface Run {
   readonly texts: number;
   readonly seconds: number;
   readonly apiPeakRssMb?: number;
+  /** Single-text POST /v1/classify latencies (ms) sent every 100 ms while the backfill ran. */
+  readonly interactiveMs?: number[];
 }
 
 export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<string, number | string>> {
@@ -49,9 +51,10 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
     for (const v of variants) {
       if (v === 'engine') runs[v] = await runEngine(opts.config, input);
       else if (v === 'local') runs[v] = await runLocal(opts.config, input, dir);
-      else if (v === '1' || v === '2') runs[v] = await runFleet(opts.config, input, dir, Number(v), log);
-      else throw new AppError('CLI_USAGE', `--runs: "${v}" is not one of engine, local, 1, 2`);
-      log(`${v === 'engine' ? 'in-process engine' : v === 'local' ? 'emo backfill (local)' : `fleet, ${v} worker(s)`}: ${runs[v].texts} lines in ${round(runs[v].seconds)} s (${round(runs[v].texts / runs[v].seconds)} texts/s)`);
+      else if (v === '1' || v === '2') runs[v] = await runFleet(opts.config, input, dir, Number(v), false, log);
+      else if (v === 'mixed') runs[v] = await runFleet(opts.config, input, dir, 1, true, log);
+      else throw new AppError('CLI_USAGE', `--runs: "${v}" is not one of engine, local, 1, 2, mixed`);
+      log(`${v === 'engine' ? 'in-process engine' : v === 'local' ? 'emo backfill (local)' : v === 'mixed' ? 'fleet, 1 worker + interactive calls' : `fleet, ${v} worker(s)`}: ${runs[v].texts} lines in ${round(runs[v].seconds)} s (${round(runs[v].texts / runs[v].seconds)} texts/s)`);
       load.push(round(loadavg()[0]));
     }
     const rate = (v: string) => (runs[v] ? round(runs[v].texts / runs[v].seconds) : Number.NaN);
@@ -68,6 +71,11 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
       backfill_vs_engine: round(rate('1') / rate('engine'), 3),
       two_vs_one_workers: round(rate('2') / rate('1'), 3),
       api_peak_rss_mb: Math.max(...Object.values(runs).map((r) => r.apiPeakRssMb ?? 0)),
+      backfill_texts_per_s_1_worker_with_interactive: rate('mixed'),
+      interactive_calls_during_backfill: runs.mixed?.interactiveMs?.length ?? 0,
+      interactive_p50_ms_during_backfill: round(quantile(runs.mixed?.interactiveMs ?? [], 0.5)),
+      interactive_p95_ms_during_backfill: round(quantile(runs.mixed?.interactiveMs ?? [], 0.95)),
+      interactive_p95_target_ms: opts.config.batchInteractiveP95TargetMs,
       load_average_1m: load.join(' → '),
     };
   } finally {
@@ -107,7 +115,7 @@ async function runLocal(config: AppConfig, input: string, dir: string): Promise<
   return { texts: summary.texts, seconds: (performance.now() - started) / 1000 };
 }
 
-async function runFleet(config: AppConfig, input: string, dir: string, workers: number, log: (m: string) => void): Promise<Run> {
+async function runFleet(config: AppConfig, input: string, dir: string, workers: number, withInteractive: boolean, log: (m: string) => void): Promise<Run> {
   const prefix = `bench-backfill-${randomUUID().slice(0, 8)}`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -128,14 +136,48 @@ async function runFleet(config: AppConfig, input: string, dir: string, workers: 
     const base = `http://127.0.0.1:${api.port}`;
     log(`fleet up on ${base} (prefix ${prefix}, ${workers} worker(s))`);
     const started = performance.now();
+    const probe = withInteractive ? interactiveProbe(base) : undefined;
     const summary = await emo(['backfill', input, '--fleet', base, '--api-key', KEY, '--backfill-id', 'bench', '--id-field', 'id', '--out', join(dir, `fleet${workers}.out.ndjson`), '--json', '--no-progress'], { ...env, LOG_LEVEL: 'warn' });
     const seconds = (performance.now() - started) / 1000;
-    return { texts: summary.texts, seconds, apiPeakRssMb: peakRssMb(api.child.pid as number) };
+    return { texts: summary.texts, seconds, apiPeakRssMb: peakRssMb(api.child.pid as number), interactiveMs: await probe?.stop() };
   } finally {
     await Promise.all(children.map(stop));
     const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), prefix });
     await fleet.purge().finally(() => fleet.close());
   }
+}
+
+/** Interactive traffic beside the backfill: one single-text /v1/classify call every 100 ms. */
+function interactiveProbe(base: string): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const started = performance.now();
+      const res = await fetch(`${base}/v1/classify`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ texts: [`that was so kind of you, thanks ${i}`] }),
+      }).catch(() => undefined);
+      if (res?.ok) {
+        await res.arrayBuffer();
+        latencies.push(performance.now() - started);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return latencies.sort((a, b) => a - b);
+    },
+  };
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 /** Peak resident set (VmHWM) of a live process, in MB (Linux). */

@@ -38,7 +38,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--repeats <n>', 'timed rounds per variant; medians are reported', '3')
     .option('--requests <n>', 'batching: interactive requests timed under bulk load', '200')
     .option('--lines <n>', 'messages in the generated chat log (backfill-local, backfill)', '100000')
-    .option('--runs <list>', 'backfill: which runs, comma-separated: engine,1,2 (fleet workers)', 'engine,1,2')
+    .option('--runs <list>', 'backfill: which runs, comma-separated: engine,local,1,2,mixed (fleet workers; mixed: 1 worker + interactive calls)', 'engine,1,2')
     .option('--messages <n>', 'messages in the generated chat-log workload (cache)', '20000')
     .option('--model <dir>', 'model bundle directory')
     .option('--texts <n>', 'texts in the bulk job (fleet)', '50000')

@@ -3,6 +3,7 @@
 // exactly once, nothing is classified twice); the upload pauses while the bulk queue is full.
 import { randomUUID } from 'node:crypto';
 import type { RecordOutcome } from '@emo/contracts';
+import { Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ChunkConsumer } from '../chunk-consumer';
 import type { Classifier, ClassifyOutcome } from '../classifier';
@@ -72,6 +73,19 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
       expect(lines[94]).toMatchObject({ id: 'm94', user: 'u0', labels: [{ label: 'joy', score: 1 }] });
       expect(texts).toHaveLength(95);
       expect(new Set(texts).size).toBe(95);
+    });
+
+    it('retries, on resume, a chunk that BullMQ failed without storing results', async () => {
+      const failing = new Worker('bulk', async () => {
+        throw new Error('lost');
+      }, { connection: fleet.redis.duplicate({ maxRetriesPerRequest: null }), prefix: fleet.keys.prefix });
+      await sut().ingest('b3', mapping, records(10));
+      await until(async () => (await fleet.queues.counts('bulk')).failed === 1);
+      await failing.close();
+      consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
+      expect(await sut().ingest('b3', mapping, records(10))).toMatchObject({ queued: 1, skipped: 0 });
+      await until(async () => (await store.requireMeta('b3')).finished_at !== undefined);
+      expect(texts).toHaveLength(10);
     });
 
     it('pauses reading while the bulk queue holds more chunks than allowed', async () => {

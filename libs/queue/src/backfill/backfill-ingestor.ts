@@ -60,7 +60,7 @@ export class BackfillIngestor {
     const flush = async () => {
       if (group.length === 0) return;
       await this.waitForRoom();
-      const r = await this.writeGroup(backfillId, jobId, group, mapping, counts.lines, counts.inputErrors);
+      const r = await this.writeGroup(backfillId, jobId, group, mapping, counts.lines, counts.inputErrors, !created);
       counts.queued += r.queued;
       counts.skipped += r.skipped;
       group.length = 0;
@@ -83,7 +83,7 @@ export class BackfillIngestor {
     return { backfillId, created, ...counts };
   }
 
-  private async writeGroup(backfillId: string, jobId: string, group: readonly BackfillChunk[], mapping: BackfillMapping, lines: number, inputErrors: number) {
+  private async writeGroup(backfillId: string, jobId: string, group: readonly BackfillChunk[], mapping: BackfillMapping, lines: number, inputErrors: number, resuming: boolean) {
     const states = await this.store.chunkStates(jobId, group.map((c) => c.index));
     const fresh: BackfillChunk[] = [];
     group.forEach((chunk, k) => {
@@ -111,8 +111,21 @@ export class BackfillIngestor {
       const data: ChunkData = { jobId, chunk: chunk.index, priority: 'bulk', items: chunk.texts.map((text) => ({ text })), ...(mapping.includeScores ? { includeScores: true } : {}) };
       jobs.push({ name: 'chunk', data, opts: { ...opts, jobId: chunkJobId(jobId, chunk.index) } });
     }
+    // A chunk BullMQ gave up on without results (stalled too often) stays failed under its id, and
+    // adding it again would be a no-op: a resumed upload retries it instead.
+    if (resuming) await this.retryFailed(jobs.map((j) => j.opts.jobId));
     if (jobs.length > 0) await this.queues.queue('bulk').addBulk(jobs);
     return { queued: fresh.length, skipped: group.length - fresh.length };
+  }
+
+  private async retryFailed(ids: readonly string[]): Promise<void> {
+    const queue = this.queues.queue('bulk');
+    await Promise.all(
+      ids.map(async (id) => {
+        if ((await queue.getJobState(id)) !== 'failed') return;
+        await (await queue.getJob(id))?.retry('failed');
+      }),
+    );
   }
 
   private async waitForRoom(): Promise<void> {

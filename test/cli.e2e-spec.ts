@@ -60,6 +60,7 @@ describe('emo backfill', () => {
     const errors = jsonLines(readFileSync(`${out}.errors.ndjson`, 'utf8'));
     expect(results.map((x) => x.line)).toEqual([1, 7, 9]);
     expect(results[0]).toMatchObject({ id: 'a', user: 'u1', conversation_id: 'c1', labels: expect.any(Array) });
+    expect(results[0]).not.toHaveProperty('input_id');
     expect(results[1]).toMatchObject({ id: 'e', input_labels: 'passthrough named like a result key', labels: expect.any(Array) });
     expect(results[2]).toMatchObject({ id: 'g', truncated: true });
     expect(errors.map((e) => [e.line, (e.error as { code: string }).code])).toEqual([

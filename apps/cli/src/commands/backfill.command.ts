@@ -80,7 +80,7 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
         const records = readRecords(input as AsyncIterable<Uint8Array>, format, mapping);
         const threads = ctx.config().inferenceThreads;
         for await (const item of classifyRecordsInOrder(engine, records, { windowSize, maxWindowsInFlight: threads + 1, classify: { includeScores: flags.scores, priority: 'bulk' } })) {
-          const line = toOutputLine(item, engine.modelId);
+          const line = toOutputLine(item, engine.modelId, flags.idField);
           summary.add(line);
           const target = 'error' in line ? errOut : out;
           if (!target.write(`${JSON.stringify(line)}\n`)) await once(target, 'drain');

@@ -7,11 +7,12 @@ const RESERVED = new Set(['line', 'id', 'labels', 'scores', 'model', 'truncated'
 
 export type OutputLine = Record<string, unknown> & { line: number };
 
-export function toOutputLine(item: ClassifiedRecord, _modelId: string): OutputLine {
+/** `idField`: the input field already reported as `id`, so not repeated among the passthrough fields. */
+export function toOutputLine(item: ClassifiedRecord, _modelId: string, idField?: string): OutputLine {
   const { record, outcome } = item;
   if (isRecordError(record)) return { line: record.line, ...(record.id === undefined ? {} : { id: record.id }), error: record.error };
   const passthrough: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record.fields)) passthrough[RESERVED.has(k) ? `input_${k}` : k] = v;
+  for (const [k, v] of Object.entries(record.fields)) if (k !== idField) passthrough[RESERVED.has(k) ? `input_${k}` : k] = v;
   const head = { line: record.line, ...(record.id === undefined ? {} : { id: record.id }) };
   if (!outcome || isItemError(outcome)) return { ...head, error: outcome?.error ?? { code: 'INTERNAL', message: 'no outcome' } };
   return { ...head, ...passthrough, ...outcome };

@@ -58,7 +58,7 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
       load.push(round(loadavg()[0]));
     }
     const rate = (v: string) => (runs[v] ? round(runs[v].texts / runs[v].seconds) : Number.NaN);
-    return {
+    const figures: Record<string, number | string> = {
       suite: 'backfill',
       lines: opts.lines,
       inference_threads_per_engine: 1,
@@ -78,6 +78,8 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
       interactive_p95_target_ms: opts.config.batchInteractiveP95TargetMs,
       load_average_1m: load.join(' → '),
     };
+    // Figures of runs not asked for (NaN) are left out.
+    return Object.fromEntries(Object.entries(figures).filter(([, v]) => typeof v === 'string' || Number.isFinite(v)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

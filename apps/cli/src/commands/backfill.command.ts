@@ -52,7 +52,7 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
     .option('--no-progress', 'no progress bar on stderr')
     .option('--fleet <url>', 'send the file to a fleet API (e.g. http://localhost:8080) instead of classifying in-process')
     .option('--api-key <key>', 'API key for --fleet')
-    .option('--backfill-id <id>', 'fleet backfill id; the same id resumes (default: derived from the file path, size and mtime)')
+    .option('--backfill-id <id>', 'fleet backfill id; the same id resumes (default: derived from the file path, size, mtime and the field options)')
     .option('--passthrough <fields>', 'with --fleet: comma-separated fields copied to each result (default: all but text and id)')
     .action(async (inPath: string, flags: BackfillFlags) => {
       const format = flags.format ?? formatFromPath(inPath);

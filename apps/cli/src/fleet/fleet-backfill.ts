@@ -31,18 +31,21 @@ export interface FleetBackfillOptions {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function defaultBackfillId(path: string): string {
+/** Same file (path, size, mtime) and same mapping → same id: running the same command again resumes. */
+export function defaultBackfillId(path: string, query: UploadQuery): string {
   const st = statSync(path);
-  return `f${createHash('sha1').update(`${resolve(path)}\u0000${st.size}\u0000${st.mtimeMs}`).digest('hex').slice(0, 20)}`;
+  return `f${createHash('sha1').update(JSON.stringify([resolve(path), st.size, st.mtimeMs, query])).digest('hex').slice(0, 20)}`;
 }
 
 export async function runFleetBackfill(opts: FleetBackfillOptions): Promise<BackfillSummary> {
   const client = new BackfillFleetClient(opts.url, opts.apiKey);
-  const id = opts.backfillId ?? (opts.inPath === '-' ? `s${Date.now().toString(36)}` : defaultBackfillId(opts.inPath));
+  const id = opts.backfillId ?? (opts.inPath === '-' ? `s${Date.now().toString(36)}` : defaultBackfillId(opts.inPath, opts.query));
+  // Timed from the start of the upload: the rate covers upload, classification and download.
+  const summary = new BackfillSummary([]);
   const totalBytes = opts.inPath === '-' ? 0 : statSync(opts.inPath).size;
   const attempts = opts.inPath === '-' ? 1 : (opts.attempts ?? 6);
   const pollMs = opts.pollMs ?? 500;
-  opts.log(`backfill ${id} → ${opts.url} (same command or --backfill-id ${id} resumes it)`);
+  opts.log(`backfill ${id} → ${opts.url} (the same command, or --backfill-id ${id} resumes it)`);
   const bar = opts.progress ? new SingleBar({ format: 'backfill [{bar}] {percentage}% | {value}/{total} lines | {rate} texts/s | ETA {eta_s}s | {state}', stream: process.stderr, noTTYOutput: false }) : undefined;
   let bytesSent = 0;
   let last: FleetBackfillStatus | undefined;
@@ -90,11 +93,10 @@ export async function runFleetBackfill(opts: FleetBackfillOptions): Promise<Back
     await poller;
     bar?.stop();
   }
-  return download(client, id, opts, attempts);
+  return download(client, id, opts, attempts, summary);
 }
 
-async function download(client: BackfillFleetClient, id: string, opts: FleetBackfillOptions, attempts: number): Promise<BackfillSummary> {
-  const summary = new BackfillSummary([]);
+async function download(client: BackfillFleetClient, id: string, opts: FleetBackfillOptions, attempts: number, summary: BackfillSummary): Promise<BackfillSummary> {
   for (let attempt = 1; ; attempt++) {
     try {
       for await (const json of client.results(id, summary.total)) {

@@ -1,19 +1,24 @@
 // The bench suites behind `emo bench`, loaded only when a benchmark runs.
 import { benchBackfill, benchBackfillLocal, benchBatching, benchCache, benchEngine, benchFleet, benchProfiler, benchScale } from '@emo/bench';
 import { AppError } from '@emo/contracts';
-import { benchModel, DEFAULT_MODEL_GRID, parseList, type ModelBenchRow } from '@emo/onnx-tools';
+import type { ModelBenchRow } from '@emo/onnx-tools';
 import type { CliContext } from '../../cli-context';
 import { renderTable } from '../../output/table';
 import { SUITES, type BenchFlags } from '../bench.command';
 
+type OnnxTools = typeof import('@emo/onnx-tools');
+
 export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext): Promise<void> {
+  // Lazy like in `emo quantize`: ONNX tooling loads only for the suites that need it.
+  const tools: OnnxTools = await import('@emo/onnx-tools');
+  const { parseList } = tools;
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
   let figures: Record<string, number | string>;
   if (suite === 'engine') figures = await benchEngine({ config, data: flags.data, limit: positive(flags.limit, '--limit'), repeats: positive(flags.repeats, '--repeats'), log });
   else if (suite === 'batching') figures = await benchBatching({ config, data: flags.data, limit: positive(flags.limit, '--limit'), repeats: positive(flags.repeats, '--repeats'), interactiveRequests: positive(flags.requests, '--requests'), log });
   else if (suite === 'model') {
-    const report = await benchModel({ config, data: flags.data, grid: modelGrid(flags), log });
+    const report = await tools.benchModel({ config, data: flags.data, grid: modelGrid(flags, tools), log });
     if (!flags.json) process.stdout.write(`${modelTable(report.rows)}\n\n`);
     figures = Object.fromEntries(Object.entries(report.figures).filter(([k]) => flags.json || k !== 'rows')) as Record<string, number | string>;
   } else if (suite === 'backfill-local') figures = await benchBackfillLocal({ lines: positive(flags.lines, '--lines') ?? 100_000, log });
@@ -37,7 +42,7 @@ function positive(value: string | undefined, flag: string): number | undefined {
 const LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
 const VARIANTS = ['fp32', 'int8', 'fp16'] as const;
 
-function modelGrid(flags: BenchFlags) {
+function modelGrid(flags: BenchFlags, { DEFAULT_MODEL_GRID, parseList }: OnnxTools) {
   const oneOf = <T extends string>(allowed: readonly T[], flag: string) => (s: string): T => {
     if (!(allowed as readonly string[]).includes(s)) throw new AppError('CLI_USAGE', `${flag}: "${s}" is not one of ${allowed.join(', ')}`);
     return s as T;

@@ -25,7 +25,7 @@ function textsFile(n: number): string {
 
 describe('emo profile --local', () => {
   it.skipIf(!existsSync(resolve(DEFAULT_MODEL, 'model.onnx')))('names the device stages and says the model is the bottleneck for the shipped transformer (slow model)', () => {
-    const run = runEmo(['profile', '--local', textsFile(768), '--model', DEFAULT_MODEL, '--json'], { env: { INFERENCE_THREADS: '1' } });
+    const run = runEmo(['profile', '--local', textsFile(1536), '--model', DEFAULT_MODEL, '--json'], { env: { INFERENCE_THREADS: '1' } });
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as ProfileReport;
     expect(report.sources).toEqual({ workers: 0, apis: 0, cli: 1 });

@@ -94,6 +94,17 @@ describe('analyzeProfile', () => {
     expect(r.recommendations[0].code).toBe('RAISE_WORKER_CONCURRENCY');
   });
 
+  it('draining backlog with chunk slots mostly taken (sampled turnaround gaps) still means raise WORKER_CONCURRENCY', () => {
+    const r = analyze([worker({ stages: { queue_wait: 500, inference: 10 }, concurrency: 8, active: 5, backlog: [400, 300], batch: { size: 60, padded: 1024, inferMs: 10 } })], 200);
+    expect(r.workers.chunk_slots_used).toBeCloseTo(0.625, 3);
+    expect(r.recommendations[0].code).toBe('RAISE_WORKER_CONCURRENCY');
+  });
+
+  it('queue wait with workers idle and no backlog: check the workers', () => {
+    const r = analyze([worker({ stages: { queue_wait: 500, inference: 10 }, concurrency: 8, active: 5, batch: { size: 60, padded: 1024, inferMs: 10 } })], 200);
+    expect(r.recommendations[0].code).toBe('CHECK_WORKERS');
+  });
+
   it('device underused with the budget at its maximum: raise the batch budget (GPU)', () => {
     const r = analyze([worker({ stages: { queue_wait: 2, inference: 80 }, batch: { size: 60, padded: 4096, inferMs: 80, atMax: true }, gpu: { util: 0.3, mem: 0.4 } })]);
     expect(r.device.kind).toBe('gpu');

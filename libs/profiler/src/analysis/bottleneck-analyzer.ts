@@ -93,7 +93,10 @@ function recommend(r: Draft, saturatedAt: number): Recommendation[] {
   const deviceName = r.device.kind === 'gpu' ? 'GPU' : 'inference threads';
   const saturated = busy !== undefined && busy >= saturatedAt;
   const growing = (r.queue.growth_per_s ?? 0) > 0 && (r.queue.backlog ?? 0) > 0;
-  const slotsFull = (r.workers.chunk_slots_used ?? 0) >= 0.75; // a sampled average: busy most of the window
+  // A sampled average: busy most of the window. With a backlog waiting, a worker with a free slot
+  // takes the next chunk at once, so gaps are only turnaround between chunks: half counts as full.
+  const slotsUsed = r.workers.chunk_slots_used ?? 0;
+  const slotsFull = slotsUsed >= 0.75 || ((r.queue.backlog ?? 0) > 0 && slotsUsed >= 0.5);
   const budgetAtMax = (r.batches.at_max_budget_ratio ?? 0) >= 0.5;
   const cold = r.cache.hit_rate !== undefined && r.cache.lookups >= 20 && r.cache.hit_rate < 0.2;
   // Advice about a dominant stage only matters when something hurts: over target, saturated, growing.

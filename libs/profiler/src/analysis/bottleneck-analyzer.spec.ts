@@ -94,10 +94,11 @@ describe('analyzeProfile', () => {
     expect(r.recommendations[0].code).toBe('RAISE_WORKER_CONCURRENCY');
   });
 
-  it('draining backlog with chunk slots mostly taken (sampled turnaround gaps) still means raise WORKER_CONCURRENCY', () => {
-    const r = analyze([worker({ stages: { queue_wait: 500, inference: 10 }, concurrency: 8, active: 5, backlog: [400, 300], batch: { size: 60, padded: 1024, inferMs: 10 } })], 200);
-    expect(r.workers.chunk_slots_used).toBeCloseTo(0.625, 3);
+  it('a draining backlog with idle devices and slots only partly busy (queue turnaround) still means raise WORKER_CONCURRENCY', () => {
+    const r = analyze([worker({ stages: { queue_wait: 500, inference: 10 }, concurrency: 3, active: 1, backlog: [400, 300], batch: { size: 60, padded: 1024, inferMs: 10 } })], 200);
+    expect(r.workers.chunk_slots_used).toBeCloseTo(0.333, 3);
     expect(r.recommendations[0].code).toBe('RAISE_WORKER_CONCURRENCY');
+    expect(r.recommendations[0].message).toMatch(/33 % of slots busy/);
   });
 
   it('queue wait with workers idle and no backlog: check the workers', () => {

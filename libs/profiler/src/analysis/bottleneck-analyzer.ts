@@ -93,10 +93,12 @@ function recommend(r: Draft, saturatedAt: number): Recommendation[] {
   const deviceName = r.device.kind === 'gpu' ? 'GPU' : 'inference threads';
   const saturated = busy !== undefined && busy >= saturatedAt;
   const growing = (r.queue.growth_per_s ?? 0) > 0 && (r.queue.backlog ?? 0) > 0;
-  // A sampled average: busy most of the window. With a backlog waiting, a worker with a free slot
-  // takes the next chunk at once, so gaps are only turnaround between chunks: half counts as full.
+  // A sampled average: busy most of the window. With a backlog waiting, workers that hold chunks at
+  // all are pulling as fast as their slots allow: the gaps are queue turnaround between chunks (fetch,
+  // store, complete), which more chunks in flight per worker overlap.
   const slotsUsed = r.workers.chunk_slots_used ?? 0;
-  const slotsFull = slotsUsed >= 0.75 || ((r.queue.backlog ?? 0) > 0 && slotsUsed >= 0.5);
+  const slotsFull = slotsUsed >= 0.75;
+  const pullingBacklog = (r.queue.backlog ?? 0) > 0 && slotsUsed >= 0.1;
   const budgetAtMax = (r.batches.at_max_budget_ratio ?? 0) >= 0.5;
   const cold = r.cache.hit_rate !== undefined && r.cache.lookups >= 20 && r.cache.hit_rate < 0.2;
   // Advice about a dominant stage only matters when something hurts: over target, saturated, growing.
@@ -109,8 +111,9 @@ function recommend(r: Draft, saturatedAt: number): Recommendation[] {
       if (saturated || growing) {
         const need = growing && r.queue.drain_per_s > 0 && r.workers.count > 0 ? Math.ceil(r.workers.count * (1 + (r.queue.growth_per_s ?? 0) / r.queue.drain_per_s)) : undefined;
         add('ADD_WORKERS', 'critical', `${lead} and workers are saturated (${deviceName} ${busy === undefined ? 'busy' : pct(busy) + ' busy'}${growing ? `, backlog growing by ${r.queue.growth_per_s} chunks/s` : ''}): add workers${need ? ` (about ${need} for the current load)` : ''}`, 'worker replicas');
-      } else if (slotsFull && pressure) {
-        add('RAISE_WORKER_CONCURRENCY', 'warning', `${lead} while the ${deviceName} are only ${pct(busy ?? 0)} busy and every chunk slot is taken: raise WORKER_CONCURRENCY so more chunks reach the batcher`, 'WORKER_CONCURRENCY');
+      } else if ((slotsFull || pullingBacklog) && pressure) {
+        const slots = slotsFull ? 'every chunk slot is taken' : `chunks wait in the queue while workers turn chunks over one slot at a time (${pct(slotsUsed)} of slots busy)`;
+        add('RAISE_WORKER_CONCURRENCY', 'warning', `${lead} while the ${deviceName} are only ${pct(busy ?? 0)} busy and ${slots}: raise WORKER_CONCURRENCY so more chunks reach the batcher (or add workers)`, 'WORKER_CONCURRENCY');
       } else if (pressure) {
         add('CHECK_WORKERS', 'warning', `${lead} but workers are not busy: check that enough workers are running and connected to this queue prefix`);
       }

@@ -18,6 +18,7 @@ import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
 import { goEmotionsPath, loadGoEmotionsTexts, round } from './bench-data';
 import { writeChatLog } from './chat-log-generator';
+import { stopChild } from './child-processes';
 
 export interface BackfillBenchOptions {
   readonly config: AppConfig;
@@ -143,7 +144,7 @@ async function runFleet(config: AppConfig, input: string, dir: string, workers: 
     const seconds = (performance.now() - started) / 1000;
     return { texts: summary.texts, seconds, apiPeakRssMb: peakRssMb(api.child.pid as number), interactiveMs: await probe?.stop() };
   } finally {
-    await Promise.all(children.map(stop));
+    await Promise.all(children.map((c) => stopChild(c)));
     const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), prefix });
     await fleet.purge().finally(() => fleet.close());
   }
@@ -222,14 +223,3 @@ function serve(role: 'api' | 'worker', env: Record<string, string>, ready: strin
   });
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
-}

@@ -3,7 +3,6 @@
 // latency of single-text POST /v1/classify calls on the idle fleet.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
@@ -11,6 +10,7 @@ import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
 import { goEmotionsPath, loadGoEmotionsTexts, round } from './bench-data';
+import { stopChild, freePort } from './child-processes';
 
 export interface FleetBenchOptions {
   readonly config: AppConfig;
@@ -45,7 +45,7 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
     for (let i = 0; i < 20; i++) await classifyOne(base, texts[i]);
     for (let i = 0; i < (opts.classifyCalls ?? 200); i++) latencies.push(await classifyOne(base, texts[(i * 97) % texts.length]));
   } finally {
-    await Promise.all([stop(api), stop(worker)]);
+    await Promise.all([stopChild(api), stopChild(worker)]);
     await cleanup(opts.config, prefix);
   }
   log('in-process engine on the same texts');
@@ -155,17 +155,6 @@ async function waitReady(base: string, timeoutMs = 60_000): Promise<void> {
   }
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 async function cleanup(config: AppConfig, prefix: string): Promise<void> {
   const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), prefix });
@@ -176,16 +165,6 @@ async function cleanup(config: AppConfig, prefix: string): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;

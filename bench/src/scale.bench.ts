@@ -13,6 +13,7 @@ import { AppError } from '@emo/contracts';
 import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
+import { stopChild } from './child-processes';
 
 export interface ScaleBenchOptions {
   readonly config: AppConfig;
@@ -110,7 +111,7 @@ async function drainOnce(config: AppConfig, texts: readonly string[], count: num
     log(`scale bench run with ${count} worker(s) failed: ${(e as Error).message}`);
     throw e;
   } finally {
-    await Promise.all(workers.map((w) => stop(w.child)));
+    await Promise.all(workers.map((w) => stopChild(w.child)));
     await fleet.purge().finally(() => fleet.close());
   }
 }
@@ -148,14 +149,3 @@ function cpuSeconds(child: ChildProcess): number {
   }
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
-}

@@ -29,7 +29,9 @@ export default [
             { sourceTag: 'layer:tool', onlyDependOnLibsWithTags: ['layer:base', 'layer:pure', 'layer:io'] },
             { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['layer:base', 'layer:pure', 'layer:io'] },
             { sourceTag: 'scope:worker', onlyDependOnLibsWithTags: ['layer:base', 'layer:pure', 'layer:io'] },
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['layer:base', 'layer:pure', 'layer:io', 'layer:tool', 'scope:api', 'scope:worker'] },
+            // Benchmarks drive the offline tools (the RoBERTa-shaped model, GoEmotions readers) but no app.
+            { sourceTag: 'scope:bench', onlyDependOnLibsWithTags: ['layer:base', 'layer:pure', 'layer:io', 'layer:tool'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['layer:base', 'layer:pure', 'layer:io', 'layer:tool', 'scope:bench', 'scope:api', 'scope:worker'] },
           ],
         },
       ],

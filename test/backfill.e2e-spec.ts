@@ -9,9 +9,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, ROOT, spawnServe, stopAll, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
+import { freePort, ROOT, spawnServe, startFleet, stopFleet, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
 
 const KEY = 'e2e-backfill-key-0123';
 const WORDS = ['love', 'hate', 'so', 'happy', 'sad', 'this', 'is', 'great', 'awful', 'thanks', 'why', 'not', 'wow', 'ok', 'meh', 'fine'];
@@ -50,17 +49,13 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
     base = `http://127.0.0.1:${port}`;
     // Short locks so the chunks of a killed worker are picked up again within seconds.
     env = { QUEUE_PREFIX: prefix, REDIS_URL: inject('redisUrl'), MODEL_DIR: TINY_MODEL, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', INFERENCE_THREADS: '1', JOB_CHUNK_SIZE: '64', WORKER_CONCURRENCY: '16', WORKER_LOCK_DURATION_MS: '2000', CACHE_ENABLED: 'false', API_KEYS: KEY, LOG_LEVEL: 'info' };
-    const started = await Promise.all([spawnServe('api', env, 'api listening'), spawnServe('worker', env, 'worker ready'), spawnServe('worker', env, 'worker ready')]);
-    api = started[0];
-    workers.push(started[1], started[2]);
+    const started = await startFleet(env, 2);
+    api = started.api;
+    workers.push(...started.workers);
   }, 60_000);
 
   afterAll(async () => {
-    await stopAll([api, ...workers]);
-    const redis = new Redis(inject('redisUrl'));
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await stopFleet([api, ...workers], inject('redisUrl'), prefix);
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 

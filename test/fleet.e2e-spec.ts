@@ -3,9 +3,8 @@
 // SIGTERM in the middle of a job: it exits 0 after its in-flight chunks and the job still
 // completes with every result exactly once.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, spawnServe, stopAll, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
+import { freePort, startFleet, stopFleet, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
 
 const KEY = 'e2e-fleet-key-0123';
 const WORDS = ['love', 'hate', 'so', 'happy', 'sad', 'this', 'is', 'great', 'awful', 'thanks', 'why', 'not', 'wow', 'ok', 'meh', 'fine'];
@@ -25,21 +24,13 @@ describe.skipIf(!inject('redisAvailable'))('fleet e2e', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const env = { QUEUE_PREFIX: prefix, REDIS_URL: inject('redisUrl'), MODEL_DIR: TINY_MODEL, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', INFERENCE_THREADS: '1', JOB_CHUNK_SIZE: '64', API_KEYS: KEY, LOG_LEVEL: 'info' };
-    const started = await Promise.all([
-      spawnServe('api', env, 'api listening'),
-      spawnServe('worker', env, 'worker ready'),
-      spawnServe('worker', env, 'worker ready'),
-    ]);
-    api = started[0];
-    workers.push(started[1], started[2]);
+    const started = await startFleet(env, 2);
+    api = started.api;
+    workers.push(...started.workers);
   }, 60_000);
 
   afterAll(async () => {
-    await stopAll([api, ...workers]);
-    const redis = new Redis(inject('redisUrl'));
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await stopFleet([api, ...workers], inject('redisUrl'), prefix);
   }, 30_000);
 
   const submit = async (items: { id: string; text: string }[]): Promise<string> => {

@@ -16,7 +16,7 @@ import { AppError } from '@emo/contracts';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
-import { goEmotionsPath, loadGoEmotionsTexts, round } from './bench-data';
+import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { writeChatLog } from './chat-log-generator';
 import { stopChild } from './child-processes';
 
@@ -74,8 +74,8 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
       api_peak_rss_mb: Math.max(...Object.values(runs).map((r) => r.apiPeakRssMb ?? 0)),
       backfill_texts_per_s_1_worker_with_interactive: rate('mixed'),
       interactive_calls_during_backfill: runs.mixed?.interactiveMs?.length ?? 0,
-      interactive_p50_ms_during_backfill: round(quantile(runs.mixed?.interactiveMs ?? [], 0.5)),
-      interactive_p95_ms_during_backfill: round(quantile(runs.mixed?.interactiveMs ?? [], 0.95)),
+      interactive_p50_ms_during_backfill: round(percentile(runs.mixed?.interactiveMs ?? [], 0.5)),
+      interactive_p95_ms_during_backfill: round(percentile(runs.mixed?.interactiveMs ?? [], 0.95)),
       interactive_p95_target_ms: opts.config.batchInteractiveP95TargetMs,
       load_average_1m: load.join(' → '),
     };
@@ -178,10 +178,6 @@ function interactiveProbe(base: string): { stop(): Promise<number[]> } {
   };
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
 
 /** Peak resident set (VmHWM) of a live process, in MB (Linux). */
 function peakRssMb(pid: number): number {

@@ -1,32 +1,14 @@
 // Benchmark inputs from ../shared (never copied into the repo): GoEmotions texts.
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { AppError } from '@emo/contracts';
-import { packageRoot } from '@emo/model';
+import { goEmotionsSplit, goEmotionsTexts, sharedDataDir } from '@emo/onnx-tools';
 
-export function sharedDir(): string {
-  return resolve(packageRoot(), '..', 'shared');
-}
+/** ../shared beside the checkout (GoEmotions, GloVe, the RoBERTa tokenizer). */
+export const sharedDir = sharedDataDir;
 
-export function goEmotionsPath(split: 'train' | 'dev'): string {
-  return join(sharedDir(), 'datasets', 'goemotions', 'original', `${split}.tsv`);
-}
+export const goEmotionsPath = goEmotionsSplit;
 
-/** Texts of a GoEmotions TSV (first column). */
+/** Texts (first column) of a GoEmotions TSV. */
 export function loadGoEmotionsTexts(path: string, limit = Number.POSITIVE_INFINITY): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new AppError('CLI_USAGE', `benchmark data not found at ${path} (${(e as Error).message}); pass --data`);
-  }
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    if (out.length >= limit) break;
-    const tab = line.indexOf('\t');
-    if (tab > 0) out.push(line.slice(0, tab));
-  }
-  return out;
+  return goEmotionsTexts(path, limit);
 }
 
 export const median = (xs: readonly number[]): number => {
@@ -36,3 +18,10 @@ export const median = (xs: readonly number[]): number => {
 };
 
 export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Nearest-rank percentile (q in 0..1) of the values, in any order; NaN when there are none. */
+export function percentile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}

@@ -12,7 +12,7 @@ import { CacheMetrics, CacheNamespace, cacheRedisUrlOf, createCacheRedis, L1Resu
 import type { AppConfig } from '@emo/config';
 import type { ClassificationResult } from '@emo/contracts';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
-import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
+import { goEmotionsPath, loadGoEmotionsTexts, median, percentile, round } from './bench-data';
 import { chatMessages, prng } from './chat-log-generator';
 
 export interface CacheBenchOptions {
@@ -88,9 +88,8 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
       await redis.mgetBuffer(...batch);
       if (r >= 100) rawMs.push(performance.now() - t);
     }
-    const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
-    const p = (q: number) => pct(mgetMs, q);
-    log(`L2 MGET 64: median ${round(p(0.5), 3)} ms, p99 ${round(p(0.99), 3)} ms (bare ioredis: median ${round(pct(rawMs, 0.5), 3)} ms, p99 ${round(pct(rawMs, 0.99), 3)} ms)`);
+    const p = (q: number) => percentile(mgetMs, q);
+    log(`L2 MGET 64: median ${round(p(0.5), 3)} ms, p99 ${round(p(0.99), 3)} ms (bare ioredis: median ${round(percentile(rawMs, 0.5), 3)} ms, p99 ${round(percentile(rawMs, 0.99), 3)} ms)`);
     await unlinkMatching(redis, `${prefix}:*`);
 
     // Chat-log workloads: repeated messages are short phrases (the realistic default), or any message
@@ -144,7 +143,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
       l1_lookup_with_key_us: round(median(l1KeyRounds), 3),
       l2_mget64_median_ms: round(p(0.5), 3),
       l2_mget64_p99_ms: round(mget99, 3),
-      l2_mget64_bare_ioredis_p99_ms: round(pct(rawMs, 0.99), 3),
+      l2_mget64_bare_ioredis_p99_ms: round(percentile(rawMs, 0.99), 3),
       value_bytes: values[0].length,
       messages: messages.length,
       distinct_texts: distinct,

@@ -9,7 +9,7 @@ import { AppError } from '@emo/contracts';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
-import { goEmotionsPath, loadGoEmotionsTexts, round } from './bench-data';
+import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { stopChild, freePort } from './child-processes';
 
 export interface FleetBenchOptions {
@@ -79,8 +79,8 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
     fleet_vs_engine: round(fleetRate / engineRate, 3),
     engine_chunked_texts_per_s: round(texts.length / (chunkedMs / 1000)),
     classify_calls: latencies.length,
-    classify_p50_ms: round(quantile(latencies, 0.5)),
-    classify_p99_ms: round(quantile(latencies, 0.99)),
+    classify_p50_ms: round(percentile(latencies, 0.5)),
+    classify_p99_ms: round(percentile(latencies, 0.99)),
   };
 }
 
@@ -166,7 +166,3 @@ async function cleanup(config: AppConfig, prefix: string): Promise<void> {
 }
 
 
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}

@@ -8,3 +8,4 @@ export * from './fleet.bench';
 export * from './profiler.bench';
 export * from './scale.bench';
 export * from './backfill.bench';
+export * from './child-processes';

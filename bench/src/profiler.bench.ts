@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import type { AppConfig } from '@emo/config';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { Profiler, type EngineProfiler } from '@emo/profiler';
-import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
+import { goEmotionsPath, loadGoEmotionsTexts, median, percentile, round } from './bench-data';
 
 export interface ProfilerBenchOptions {
   readonly config: AppConfig;
@@ -79,8 +79,8 @@ export async function benchProfiler(opts: ProfilerBenchOptions): Promise<Record<
       on_texts_per_s: round(median(onRates)),
       profiling_overhead: round(median(ratios), 4),
       // Spread of the per-round figure: on a busy machine it dwarfs the profiler's cost (compare with _micro).
-      profiling_overhead_p25: round(quantile(ratios, 0.25), 4),
-      profiling_overhead_p75: round(quantile(ratios, 0.75), 4),
+      profiling_overhead_p25: round(percentile(ratios, 0.25), 4),
+      profiling_overhead_p75: round(percentile(ratios, 0.75), 4),
       observe_ns: round(observeNs, 1),
       observations_per_text: round(observationsPerText, 3),
       // What the profiler's own work costs per text, as a share of a text's time with profiling off.
@@ -133,10 +133,6 @@ function microObserveNs(): number {
   return Number(process.hrtime.bigint() - started) / n;
 }
 
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
-}
 
 async function timeMs(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

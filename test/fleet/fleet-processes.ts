@@ -1,11 +1,13 @@
 // Test helpers that run a real fleet: `node bin/emo.js serve api|worker` child processes under a
 // unique QUEUE_PREFIX, with readiness read from their JSON log lines on stderr.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { loadConfig } from '@emo/config';
+import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { ROOT } from '../support/run-emo';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
-export const TINY_MODEL = resolve(ROOT, 'test/fixtures/models/tiny-softmax');
+export { freePort } from '@emo/bench';
+export { ROOT, TINY_MODEL } from '../support/run-emo';
 
 export interface FleetProcess {
   readonly child: ChildProcess;
@@ -13,16 +15,6 @@ export interface FleetProcess {
   readonly exited: Promise<number | null>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** Spawns `emo serve <role>` and resolves once it logs `readyMessage`. */
 export async function spawnServe(role: 'api' | 'worker', env: Record<string, string>, readyMessage: string, timeoutMs = 30_000): Promise<FleetProcess> {
@@ -62,4 +54,21 @@ export async function stopAll(processes: readonly (FleetProcess | undefined)[]):
       clearTimeout(timer);
     }),
   );
+}
+
+/** One API and `workers` workers on the same env (queue prefix, model, ports). */
+export async function startFleet(env: Record<string, string>, workers: number): Promise<{ api: FleetProcess; workers: FleetProcess[] }> {
+  const [api, ...started] = await Promise.all([spawnServe('api', env, 'api listening'), ...Array.from({ length: workers }, () => spawnServe('worker', env, 'worker ready'))]);
+  return { api, workers: started };
+}
+
+/** Stops the processes (drain, then kill), then deletes every key under the fleet's prefix. */
+export async function stopFleet(processes: readonly (FleetProcess | undefined)[], redisUrl: string, prefix: string): Promise<void> {
+  await stopAll(processes);
+  const fleet = new FleetClient({ ...fleetOptionsFromConfig(loadConfig({ REDIS_URL: redisUrl })), prefix });
+  try {
+    await fleet.purge();
+  } finally {
+    await fleet.close();
+  }
 }

@@ -5,10 +5,9 @@
 // the spans of every worker stage. (The other staged scenarios — slow model, cold cache — are
 // unit-tested on synthetic windows in libs/profiler.)
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ProfileReport } from '@emo/profiler';
-import { freePort, spawnServe, stopAll, TINY_MODEL, type FleetProcess } from '../fleet/fleet-processes';
+import { freePort, startFleet, stopFleet, TINY_MODEL, type FleetProcess } from '../fleet/fleet-processes';
 import { runEmo } from '../support/run-emo';
 
 const KEY = 'e2e-profile-key-0123';
@@ -41,15 +40,11 @@ describe.skipIf(!inject('redisAvailable'))('emo profile on a local fleet', () =>
       API_KEYS: KEY,
       LOG_LEVEL: 'info',
     };
-    [api, worker] = await Promise.all([spawnServe('api', env, 'api listening'), spawnServe('worker', env, 'worker ready')]);
+    ({ api, workers: [worker] } = await startFleet(env, 1));
   }, 60_000);
 
   afterAll(async () => {
-    await stopAll([api, worker]);
-    const redis = new Redis(inject('redisUrl'));
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await stopFleet([api, worker], inject('redisUrl'), prefix);
   }, 30_000);
 
   it('names queue wait as the dominant stage with too few workers, and keeps the job trace', async () => {

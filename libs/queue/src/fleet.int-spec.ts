@@ -7,7 +7,6 @@ import type { Classifier, ClassifierOptions, ClassifyOutcome } from './classifie
 import { ChunkProcessor } from './chunk-processor';
 import type { ChunkConsumer } from './chunk-consumer';
 import { FleetClient } from './fleet-client';
-import { createRedis } from './redis-connection';
 
 class RecordingClassifier implements Classifier {
   readonly calls: string[][] = [];
@@ -45,12 +44,8 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
 
   afterEach(async () => {
     await consumer?.close(5000);
-    await sut.queues.obliterate();
+    await sut.purge();
     await sut.close();
-    const redis = createRedis(inject('redisUrl'));
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
   });
 
   const start = () => {

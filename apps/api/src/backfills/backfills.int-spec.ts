@@ -47,9 +47,7 @@ describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
     await consumer?.close(5000);
     consumer = undefined;
     if (api) {
-      await api.fleet.queues.obliterate();
-      const keys = await api.fleet.redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await api.fleet.redis.del(...keys);
+      await api.fleet.purge();
       await api.close();
       api = undefined;
     }

@@ -44,7 +44,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
     await redis.quit();
   });
 
-  function make(client: Redis, opts: Partial<L2Options> & { revision?: string } = {}) {
+  function make(client: Redis, opts: Partial<L2Options> & { revision?: string; writeComputedToL2?: boolean } = {}) {
     const metrics = CacheMetrics.for(new Registry());
     const l2 = new L2ResultStore(client, { ttlSeconds: 60, timeoutMs: 100, retryMs: 100, logIntervalMs: 60_000, metrics, ...opts });
     const sut = new TwoLevelCache({
@@ -52,6 +52,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
       l1: new L1ResultCache({ maxEntries: 100, maxBytes: 1 << 20, ttlSeconds: 60 }),
       l2,
       metrics,
+      writeComputedToL2: opts.writeComputedToL2,
     });
     return { sut, l2, inner: new FakeClassifier(`fake@${opts.revision ?? 'rev1'}`) };
   }
@@ -69,6 +70,14 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
     const ttl = await redis.pttl(a.sut.namespace.key('lol'));
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(66_000);
+  });
+
+  it('leaves L2 to the computing side when writeComputedToL2 is off (the API in front of the fleet)', async () => {
+    const { sut, inner } = make(redis, { revision: 'api-side', writeComputedToL2: false });
+    await sut.classify(inner, ['only in L1']);
+    await sut.drain();
+    expect(await redis.exists(sut.namespace.key('only in L1'))).toBe(0);
+    expect(sut.stats().l1).toMatchObject({ entries: 1 });
   });
 
   it('treats a foreign or corrupt value under a key as a miss and replaces it', async () => {

@@ -38,6 +38,11 @@ export interface TwoLevelCacheOptions {
   readonly compressMinBytes?: number;
   readonly scoreEncoding?: 'float32' | 'uint16';
   readonly policy?: EvictionPolicyCheck;
+  /**
+   * Write what `inner` computed to L2 (default true). The API sets false: its inner classifier is
+   * the fleet, whose workers already stored every result they computed in L2.
+   */
+  readonly writeComputedToL2?: boolean;
 }
 
 /** What a computation in flight settles to: an encoded value, or an outcome that is not cached. */
@@ -188,7 +193,7 @@ export class TwoLevelCache {
             const outcome = computed[missKeys.length + k];
             out[i] = 'error' in outcome ? outcome : stripScores(outcome, includeScores);
           });
-          this.track(this.opts.l2?.setMany(writes));
+          if (this.opts.writeComputedToL2 !== false) this.track(this.opts.l2?.setMany(writes));
         }
       } catch (e) {
         for (const d of mine) d.reject(e);

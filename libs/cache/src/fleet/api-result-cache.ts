@@ -100,6 +100,7 @@ export class ApiResultCache {
       compressMinBytes: c.cacheL2CompressMinBytes,
       scoreEncoding: c.cacheScoreEncoding,
       policy: this.policy,
+      writeComputedToL2: false, // the workers that computed them stored them
     });
   }
 }

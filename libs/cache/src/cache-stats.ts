@@ -1,6 +1,8 @@
 // The stats object of a result cache: what `GET /v1/cache/stats` returns and `emo cache stats` prints.
+import type { L1ResultCache } from './l1/l1-result-cache';
 import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
-import type { L2State } from './l2/l2-result-store';
+import type { L2ResultStore, L2State } from './l2/l2-result-store';
+import type { CacheCounts } from './metrics/cache-metrics';
 
 export interface CacheStats {
   /** `<name>@<revision>` of the model whose answers are cached. */
@@ -36,4 +38,39 @@ export interface CacheStats {
         latencyMs: { p50: number; p99: number; samples: number };
         policy?: EvictionPolicyCheck;
       };
+}
+
+export interface CacheStatsInput {
+  readonly model: string;
+  readonly namespace: string;
+  readonly counts: CacheCounts;
+  readonly inFlight: number;
+  readonly l1?: L1ResultCache;
+  readonly l2?: L2ResultStore;
+  readonly policy?: EvictionPolicyCheck;
+}
+
+const rate = (h: number, n: number) => (n === 0 ? 0 : Math.round((h / n) * 10_000) / 10_000);
+
+/** The stats object of a two-level cache from its counters and levels. */
+export function buildCacheStats({ model, namespace, counts: c, inFlight, l1, l2, policy }: CacheStatsInput): CacheStats {
+  const hits = c.l1Hits + c.l2Hits + c.coalesced;
+  return {
+    model,
+    namespace,
+    lookups: c.lookups,
+    hits,
+    hitRate: rate(hits, c.lookups),
+    computed: c.computed,
+    coalesced: c.coalesced,
+    bypassed: c.bypassed,
+    corrupt: c.corrupt,
+    inFlight,
+    l1: l1
+      ? { enabled: true, hits: c.l1Hits, misses: c.l1Misses, hitRate: rate(c.l1Hits, c.l1Hits + c.l1Misses), entries: l1.entries, bytes: l1.bytes, maxEntries: l1.options.maxEntries, maxBytes: l1.options.maxBytes, ttlSeconds: l1.options.ttlSeconds, evictions: l1.evictions, expirations: l1.expirations }
+      : { enabled: false },
+    l2: l2
+      ? { enabled: true, state: l2.state, hits: c.l2Hits, misses: c.l2Misses, hitRate: rate(c.l2Hits, c.l2Hits + c.l2Misses), errors: l2.errors, skipped: l2.skipped, latencyMs: l2.latency.summary(), ...(policy ? { policy } : {}) }
+      : { enabled: false },
+  };
 }

@@ -12,7 +12,7 @@ import type { L1ResultCache } from './l1/l1-result-cache';
 import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
 import type { L2ResultStore } from './l2/l2-result-store';
 import { emptyCounts, type CacheCounts, type CacheMetrics } from './metrics/cache-metrics';
-import type { CacheStats } from './cache-stats';
+import { buildCacheStats, type CacheStats } from './cache-stats';
 
 export type Outcome = ClassificationResult | ItemError;
 
@@ -214,29 +214,7 @@ export class TwoLevelCache {
   }
 
   stats(): CacheStats {
-    const c = this.counts;
-    const l1 = this.opts.l1;
-    const l2 = this.opts.l2;
-    const hits = c.l1Hits + c.l2Hits + c.coalesced;
-    const rate = (h: number, n: number) => (n === 0 ? 0 : Math.round((h / n) * 10_000) / 10_000);
-    return {
-      model: this.namespace.modelId,
-      namespace: this.namespace.prefix,
-      lookups: c.lookups,
-      hits,
-      hitRate: rate(hits, c.lookups),
-      computed: c.computed,
-      coalesced: c.coalesced,
-      bypassed: c.bypassed,
-      corrupt: c.corrupt,
-      inFlight: this.inFlight.size,
-      l1: l1
-        ? { enabled: true, hits: c.l1Hits, misses: c.l1Misses, hitRate: rate(c.l1Hits, c.l1Hits + c.l1Misses), entries: l1.entries, bytes: l1.bytes, maxEntries: l1.options.maxEntries, maxBytes: l1.options.maxBytes, ttlSeconds: l1.options.ttlSeconds, evictions: l1.evictions, expirations: l1.expirations }
-        : { enabled: false },
-      l2: l2
-        ? { enabled: true, state: l2.state, hits: c.l2Hits, misses: c.l2Misses, hitRate: rate(c.l2Hits, c.l2Hits + c.l2Misses), errors: l2.errors, skipped: l2.skipped, latencyMs: l2.latency.summary(), ...(this.opts.policy ? { policy: this.opts.policy } : {}) }
-        : { enabled: false },
-    };
+    return buildCacheStats({ model: this.namespace.modelId, namespace: this.namespace.prefix, counts: this.counts, inFlight: this.inFlight.size, l1: this.opts.l1, l2: this.opts.l2, policy: this.opts.policy });
   }
 
   /** Waits for pending writes and detaches the gauges; the Redis connection belongs to whoever made it. */

@@ -43,29 +43,28 @@ export async function loadModelBundle(dirInput: string): Promise<ModelBundle> {
   if (!modelStat?.isFile()) throw new AppError('MODEL_NOT_FOUND', `Missing model.onnx in ${dir}`);
   if (modelStat.size < 16) throw new AppError('MODEL_CORRUPT', `model.onnx in ${dir} is ${modelStat.size} bytes`);
 
-  const configRaw = await readJson(join(dir, 'config.json'), true);
+  const configFile = await readJson(join(dir, 'config.json'), true);
+  const configRaw = configFile.value;
   const config = parse(bundleConfigSchema, configRaw, 'config.json', dir);
   const labels = labelsFromId2Label(config.id2label, dir);
   if (config.problem_type === 'regression') throw new AppError('MODEL_MISMATCH', `${dir}: regression models are not classifiers`);
   // Hugging Face's default for a classifier without problem_type is single-label (softmax).
   const problemType: ProblemType = config.problem_type ?? 'single_label_classification';
 
-  const tokenizerJson = await readJson(join(dir, 'tokenizer.json'), true);
+  const tokenizerFile = await readJson(join(dir, 'tokenizer.json'), true);
+  const tokenizerJson = tokenizerFile.value;
   if (typeof tokenizerJson.model !== 'object' || tokenizerJson.model === null) {
     throw new AppError('MODEL_CORRUPT', `${dir}/tokenizer.json has no "model" section`);
   }
-  const tokenizerConfig = (await readJson(join(dir, 'tokenizer_config.json'), false)) ?? {};
+  const tokenizerConfigFile = await readJson(join(dir, 'tokenizer_config.json'), false);
+  const tokenizerConfig = tokenizerConfigFile?.value ?? {};
 
-  const thresholdsRaw = await readJson(join(dir, 'thresholds.json'), false);
+  const thresholdsRaw = (await readJson(join(dir, 'thresholds.json'), false))?.value;
   const { thresholds, thresholdsVersion } = buildThresholds(thresholdsRaw, labels, problemType, dir);
 
-  const [modelSha256, tokenizerSha, configSha, tokCfgSha] = await Promise.all([
-    sha256File(modelPath),
-    sha256Text(JSON.stringify(tokenizerJson)),
-    sha256Text(JSON.stringify(configRaw)),
-    sha256Text(JSON.stringify(tokenizerConfig)),
-  ]);
-  const revision = (await sha256Text(`${modelSha256}:${tokenizerSha}:${configSha}:${tokCfgSha}`)).slice(0, 12);
+  // The files' own bytes (already read) identify them; no need to serialize the parsed JSON again.
+  const modelSha256 = await sha256File(modelPath);
+  const revision = sha256Text(`${modelSha256}:${sha256Text(tokenizerFile.text)}:${sha256Text(configFile.text)}:${sha256Text(tokenizerConfigFile?.text ?? '')}`).slice(0, 12);
 
   return Object.freeze({
     dir,
@@ -111,9 +110,14 @@ function buildThresholds(raw: Record<string, unknown> | undefined, labels: strin
   return { thresholds, thresholdsVersion: version };
 }
 
-async function readJson(path: string, required: true): Promise<Record<string, unknown>>;
-async function readJson(path: string, required: false): Promise<Record<string, unknown> | undefined>;
-async function readJson(path: string, required: boolean): Promise<Record<string, unknown> | undefined> {
+interface JsonFile {
+  readonly value: Record<string, unknown>;
+  readonly text: string;
+}
+
+async function readJson(path: string, required: true): Promise<JsonFile>;
+async function readJson(path: string, required: false): Promise<JsonFile | undefined>;
+async function readJson(path: string, required: boolean): Promise<JsonFile | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -124,7 +128,7 @@ async function readJson(path: string, required: boolean): Promise<Record<string,
   try {
     const value = JSON.parse(text) as unknown;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
-    return value as Record<string, unknown>;
+    return { value: value as Record<string, unknown>, text };
   } catch (e) {
     throw new AppError('MODEL_CORRUPT', `${path} is not valid JSON (${(e as Error).message})`);
   }
@@ -149,6 +153,6 @@ function sha256File(path: string): Promise<string> {
   });
 }
 
-async function sha256Text(text: string): Promise<string> {
+function sha256Text(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

@@ -1,6 +1,6 @@
 // `emo bench engine`: the engine (length-sorted token-budget batches over the thread pool) vs a
 // naive loop (one session, batches of 32 in input order, one at a time), same model, same texts.
-import { checkText } from '@emo/contracts';
+import { checkText, type TextPolicy } from '@emo/contracts';
 import { engineOptionsFromConfig, InferenceEngine, planFixedBatches, toResult } from '@emo/inference';
 import type { AppConfig } from '@emo/config';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
@@ -20,11 +20,11 @@ export async function benchEngine(opts: EngineBenchOptions): Promise<Record<stri
   const naive = await InferenceEngine.create({ ...engineOptionsFromConfig(opts.config), inferenceThreads: 1 });
   try {
     await engine.classify(texts.slice(0, 256));
-    await naiveLoop(naive, texts.slice(0, 256));
+    await naiveLoop(naive, texts.slice(0, 256), opts.config);
     const engineRates: number[] = [];
     const naiveRates: number[] = [];
     for (let r = 0; r < repeats; r++) {
-      naiveRates.push(await timeRate(texts.length, () => naiveLoop(naive, texts)));
+      naiveRates.push(await timeRate(texts.length, () => naiveLoop(naive, texts, opts.config)));
       engineRates.push(await timeRate(texts.length, () => engine.classify(texts)));
       opts.log?.(`round ${r + 1}/${repeats}: engine ${round(engineRates[r])} texts/s, naive ${round(naiveRates[r])} texts/s`);
     }
@@ -47,10 +47,10 @@ export async function benchEngine(opts: EngineBenchOptions): Promise<Record<stri
 }
 
 /** One session, fixed batches of 32 in input order, awaited one after another. */
-async function naiveLoop(engine: InferenceEngine, texts: readonly string[]): Promise<void> {
+async function naiveLoop(engine: InferenceEngine, texts: readonly string[], policy: TextPolicy): Promise<void> {
   const spec = { labels: engine.bundle.labels, problemType: engine.bundle.problemType, thresholds: engine.bundle.thresholds, modelId: engine.modelId };
   for (const indices of planFixedBatches(texts.length, 32)) {
-    const encoded = indices.map((i) => engine.tokenizer.encode(checkText(texts[i], { maxTextChars: 20_000, longTextPolicy: 'truncate' }).text).ids);
+    const encoded = indices.map((i) => engine.tokenizer.encode(checkText(texts[i], policy).text).ids);
     const scores = await engine.runPlan(encoded, [encoded.map((_, k) => k)]);
     scores.forEach((s) => toResult(s, spec, false));
   }

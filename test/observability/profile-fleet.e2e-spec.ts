@@ -2,8 +2,8 @@
 // few workers": one chunk at a time (WORKER_CONCURRENCY=1) while a 6000-text job is queued, so
 // chunks mostly wait in the queue. The report, aggregated through Redis, must name queue_wait as
 // the dominant stage and point at worker capacity; with TRACING_ENABLED the job's trace holds
-// the spans of every worker stage. (The other staged scenarios — slow model, cold cache — are
-// unit-tested on synthetic windows in libs/profiler.)
+// the spans of every worker stage. (Slow model + cold cache on a fleet: profile-fleet-model.e2e-spec.ts;
+// all three are also unit-tested on synthetic windows in libs/profiler.)
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ProfileReport } from '@emo/profiler';

@@ -113,6 +113,14 @@ describe('analyzeProfile', () => {
     expect(r.recommendations[0].message).toBe('GPU 30 % busy with the batch budget at its maximum: raise BATCH_MAX_TOKENS (and BATCH_MAX_SIZE)');
   });
 
+  it('batch wait dominating with the inference threads about three quarters busy is still model-bound', () => {
+    const r = analyze([worker({ stages: { queue_wait: 5, l1: 0.05, tokenization: 0.5, batch_wait: 800, inference: 15, result_write: 2 }, texts: 600, chunkSize: 10, slots: 1, batch: { size: 10, padded: 640, inferMs: 750 } })]);
+    expect(r.dominant_stage).toBe('batch_wait');
+    expect(r.device.busy_ratio).toBeGreaterThan(0.6);
+    expect(r.device.busy_ratio).toBeLessThan(0.8);
+    expect(r.recommendations[0].code).toBe('MODEL_BOUND');
+  });
+
   it('slow model with many chunks in flight: texts wait in the batcher, not the queue, and the device is saturated', () => {
     const r = analyze([worker({ stages: { queue_wait: 5, l1: 0.05, tokenization: 0.5, batch_wait: 2500, inference: 400, result_write: 2 }, texts: 600, chunkSize: 10, slots: 1, batch: { size: 10, padded: 640, inferMs: 990 } })]);
     expect(r.dominant_stage).toBe('batch_wait');

@@ -15,6 +15,8 @@ export interface AnalyzerOptions {
 }
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
+/** Device busy share from which a dominant batch wait reads as model-bound (see the batch_wait case). */
+const DEVICE_BOUND_BATCH_WAIT = 0.6;
 const ms = (x: number) => (x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`);
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
 
@@ -133,7 +135,10 @@ function recommend(r: Draft, saturatedAt: number): Recommendation[] {
       }
       break;
     case 'batch_wait':
-      if (saturated) add('MODEL_BOUND', 'critical', `${lead} and the ${deviceName} are ${pct(busy ?? 0)} busy: texts queue for the device, the model is the bottleneck; use a faster variant (PRECISION=int8), a GPU (EXECUTION_PROVIDERS=cuda,cpu) or more workers`, 'PRECISION');
+      // The continuous scheduler holds no text back to fill a batch: a text waits in the batcher only
+      // for a free inference thread. A dominant batch wait with the threads mostly busy (the window
+      // also counts ramp-up and hand-off gaps) therefore means the device is the bottleneck.
+      if (busy !== undefined && busy >= Math.min(saturatedAt, DEVICE_BOUND_BATCH_WAIT)) add('MODEL_BOUND', 'critical', `${lead} and the ${deviceName} are ${pct(busy ?? 0)} busy: texts queue for the device, the model is the bottleneck; use a faster variant (PRECISION=int8), a GPU (EXECUTION_PROVIDERS=cuda,cpu) or more workers`, 'PRECISION');
       else if (pressure) add('BATCH_WAIT', 'warning', `${lead} while the ${deviceName} are ${pct(busy ?? 0)} busy: texts wait for batches to form; lower BATCH_INTERACTIVE_P95_TARGET_MS for interactive traffic or raise INFERENCE_THREADS`, 'INFERENCE_THREADS');
       break;
     case 'l1':

@@ -114,6 +114,51 @@ describe(TwoLevelCache.name, () => {
       expect(await sut.classify(inner, ['lol'])).toHaveLength(1);
       expect(inner.calls).toHaveLength(2);
     });
+
+    it('leaves no rejection unhandled when a joined computation fails while the call still computes its own texts', async () => {
+      // issue 14 (1): call b joins a's "X" and computes its own "Y"; a fails first (its deadline),
+      // b fails later. Until b reached Promise.all, its wait on "X" had no handler: the process died.
+      const { sut } = setup();
+      const pending: { texts: unknown[]; reject(e: Error): void }[] = [];
+      const inner = { classify: (texts: readonly unknown[]) => new Promise<never>((_, reject) => pending.push({ texts: [...texts], reject })) };
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const a = sut.classify(inner, ['X']);
+        const aSettled = a.catch((e: Error) => e);
+        while (pending.length < 1) await new Promise((r) => setImmediate(r));
+        const b = sut.classify(inner, ['X', 'Y']);
+        const bSettled = b.catch((e: Error) => e);
+        while (pending.length < 2) await new Promise((r) => setImmediate(r));
+        expect(pending.map((p) => p.texts)).toEqual([['X'], ['Y']]);
+        pending[0].reject(new Error('deadline of a'));
+        expect(await aSettled).toMatchObject({ message: 'deadline of a' });
+        // Unhandled rejections are reported after the microtask queue drains: two macrotasks are past it.
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+        pending[1].reject(new Error('deadline of b'));
+        expect(await bSettled).toBeInstanceOf(Error);
+        await new Promise((r) => setImmediate(r));
+        expect(unhandled).toEqual([]);
+        expect(sut.stats().inFlight).toBe(0);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+
+    it('fails a call that only joined a computation that failed, and with the handler attached from the start', async () => {
+      const { sut } = setup();
+      const pending: { reject(e: Error): void }[] = [];
+      const inner = { classify: () => new Promise<never>((_, reject) => pending.push({ reject })) };
+      const a = sut.classify(inner, ['X']).catch((e: Error) => e);
+      while (pending.length < 1) await new Promise((r) => setImmediate(r));
+      const b = sut.classify(inner, ['X']).catch((e: Error) => e);
+      pending[0].reject(new Error('boom'));
+      expect(await a).toMatchObject({ message: 'boom' });
+      expect(await b).toMatchObject({ message: 'boom' });
+      expect(pending).toHaveLength(1);
+    });
   });
 
   describe('lookup and store', () => {

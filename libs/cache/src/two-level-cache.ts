@@ -144,7 +144,11 @@ export class TwoLevelCache {
       const outcome = Buffer.isBuffer(settled) ? this.codec.decode(settled, includeScores) : 'error' in settled ? settled : stripScores(settled, includeScores);
       for (const i of positions.get(key) ?? []) out[i] = outcome ? { ...outcome } : { error: { code: 'INTERNAL', message: 'cached value failed to decode' } };
     };
-    const awaited = waits.map(([key, d]) => d.promise.then((s) => fill(key, s)));
+    // Texts this call joined (another call computes them). The handlers are attached now, not at the
+    // await below: the other call may fail (its deadline) while this one still computes its own texts,
+    // and a rejection without a handler until then kills the process (issue 14).
+    const joined = Promise.all(waits.map(([key, d]) => d.promise.then((s) => fill(key, s))));
+    joined.catch(() => undefined); // the await below rethrows it; a call that failed first already threw its own
     if (toFetch.length > 0 || bypass.length > 0) {
       const mine = toFetch.map((key) => {
         const d = deferred();
@@ -204,7 +208,7 @@ export class TwoLevelCache {
         });
       }
     }
-    await Promise.all(awaited);
+    await joined;
     return out;
   }
 
@@ -296,7 +300,8 @@ export class TwoLevelCache {
   private track(write: Promise<void> | undefined): void {
     if (!write) return;
     this.pendingWrites.add(write);
-    void write.finally(() => this.pendingWrites.delete(write));
+    const done = () => void this.pendingWrites.delete(write);
+    write.then(done, done); // setMany never throws; if it did, this handles it (no unhandled rejection)
   }
 }
 

@@ -20,15 +20,21 @@ export class FleetClassifier implements Classifier {
   async classify(texts: readonly string[], options: ClassifierOptions = {}): Promise<ClassifyOutcome[]> {
     const deadlineAt = options.deadlineAt ?? this.now() + this.defaultDeadlineMs;
     let watch: ReturnType<JobFinishedListener['watch']> | undefined;
-    const { jobId } = await this.producer.submit({
-      items: texts.map((text) => ({ text })),
-      priority: options.priority ?? 'interactive',
-      includeScores: options.includeScores,
-      chunkSize: Math.max(1, texts.length),
-      beforeEnqueue: (id) => {
-        watch = this.listener.watch(id);
-      },
-    });
+    let jobId: string;
+    try {
+      ({ jobId } = await this.producer.submit({
+        items: texts.map((text) => ({ text })),
+        priority: options.priority ?? 'interactive',
+        includeScores: options.includeScores,
+        chunkSize: Math.max(1, texts.length),
+        beforeEnqueue: (id) => {
+          watch = this.listener.watch(id);
+        },
+      }));
+    } catch (e) {
+      watch?.cancel(); // not queued (refused, Redis down): nobody will wait for it
+      throw e;
+    }
     const finished = (await watch?.wait(deadlineAt - this.now())) || isFinished(await this.store.requireMeta(jobId));
     if (!finished) {
       throw new AppError('DEADLINE_EXCEEDED', `No answer within the deadline; the results will be at /v1/jobs/${jobId}/results`, { job_id: jobId });

@@ -25,11 +25,13 @@ export interface ApiApp {
 
 export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promise<ApiApp> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'emo-api' });
-  const fleet = new FleetClient(fleetOptionsFromConfig(config));
+  // Fail fast while the queue Redis is unreachable: requests answer 503 QUEUE_UNAVAILABLE at once.
+  const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), failFast: true }, { logger });
   let resultCache: ApiResultCache | undefined;
   try {
+    await fleet.ready();
     const fleetClassifier = await fleet.fleetClassifier();
-    const metrics = new ApiMetrics(fleet.queues);
+    const metrics = new ApiMetrics(fleet.queues, { up: () => fleet.availability.up, memory: () => fleet.memory() });
     // Stage timers and this pod's window; GET /v1/profile aggregates every pod and worker (docs/observability.md).
     const profileStore = new RedisProfileStore(fleet.redis, config.queuePrefix);
     const backlog = async () => Object.values(await fleet.queues.allCounts()).reduce((n, c) => n + c.backlog, 0);

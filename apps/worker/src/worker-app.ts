@@ -29,7 +29,8 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const metrics = new WorkerMetrics(() => active.chunks());
   // Stage timers, GPU/CPU metrics and the window published for GET /v1/profile (docs/observability.md).
   const profiling = await ProfilingRuntime.start(config, { role: 'worker', registry: metrics.registry, logger, activeChunks: () => active.chunks() });
-  const fleet = new FleetClient(fleetOptionsFromConfig(config));
+  // Queue Redis outages are logged once per change by the client (down/up), not per failed command.
+  const fleet = new FleetClient(fleetOptionsFromConfig(config), { logger });
   // Learned batching parameters are shared per model + device, so a new worker starts warm.
   const batchParamsStore = new RedisBatchParamsStore(fleet.redis, config.queuePrefix);
   const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(config, (m) => logger.warn(m)), inferenceThreads: workerInferenceThreads(config), batchParamsStore, ...profiling.engineOptions() });
@@ -50,7 +51,9 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
       profiling.observeChunk(event);
     },
     stageTimer: profiling.profiler,
-    onError: (e) => logger.error({ err: e }, 'queue worker error'),
+    onError: (e) => {
+      if (!fleet.availability.noteError(e)) logger.error({ err: e }, 'queue worker error');
+    },
   });
   active.chunks = () => consumer.activeChunks;
   void resultCache?.warm();

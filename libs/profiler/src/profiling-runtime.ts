@@ -73,6 +73,8 @@ export class ProfilingRuntime {
   private readonly tracer?: TraceRecorder;
   private timer?: NodeJS.Timeout;
   private publishing?: Promise<void>;
+  /** Set while publishing fails: the failure is logged once, and the recovery once. */
+  private publishFailingSince?: number;
   private fleet: FleetProfilingDeps;
   private cacheSeen = { lookups: 0, l1: 0, l2: 0 };
 
@@ -195,8 +197,14 @@ export class ProfilingRuntime {
       const backlog = this.fleet.backlog ? await this.fleet.backlog() : undefined;
       this.sample(backlog);
       await this.fleet.store?.publish(this.profiler.snapshot(), Math.max(3 * this.config.profilerPublishIntervalMs, 2000));
+      if (this.publishFailingSince !== undefined) {
+        this.deps.logger?.info({ failingMs: Date.now() - this.publishFailingSince }, 'profile window published again');
+        this.publishFailingSince = undefined;
+      }
     } catch (e) {
-      this.deps.logger?.warn({ err: e }, 'profile window could not be published');
+      // One line when publishing starts failing (e.g. Redis down), not one per interval.
+      if (this.publishFailingSince === undefined) this.deps.logger?.warn({ reason: (e as Error).message }, 'profile window could not be published (logged once until it works again)');
+      this.publishFailingSince ??= Date.now();
     }
   }
 

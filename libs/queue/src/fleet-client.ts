@@ -1,6 +1,7 @@
 // One fleet's Redis side, wired from config: queues, result store, producer, the finished-job
 // listener and (for workers) the chunk consumer. Apps hold one FleetClient and close it on exit.
 import type { AppConfig } from '@emo/config';
+import type { Logger } from '@emo/profiler';
 import type { Redis } from 'ioredis';
 import type { Classifier } from './classifier';
 import { ChunkConsumer, type ConsumerOptions } from './chunk-consumer';
@@ -10,7 +11,9 @@ import { FleetKeys } from './fleet-keys';
 import { FleetQueues } from './fleet-queues';
 import { JobFinishedListener } from './job-finished-listener';
 import { JobProducer } from './job-producer';
-import { createRedis } from './redis-connection';
+import { RedisAvailability } from './redis-availability';
+import { createRedis, whenReady } from './redis-connection';
+import { describeRedisError } from './redis-errors';
 import { ResultStore } from './result-store';
 
 export interface FleetClientOptions {
@@ -20,6 +23,17 @@ export interface FleetClientOptions {
   readonly attempts: number;
   readonly resultTtlSeconds: number;
   readonly classifyDeadlineMs: number;
+  /**
+   * Fail fast while Redis is unreachable (the API): no offline queue, no retries of commands in
+   * flight, and `commandTimeoutMs` per command. Callers must `await ready()` before the first command.
+   */
+  readonly failFast?: boolean;
+  readonly commandTimeoutMs?: number;
+}
+
+export interface FleetClientDeps {
+  /** Gets one line per Redis state change (down/up) and BullMQ errors that are not about the connection. */
+  readonly logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
 export function fleetOptionsFromConfig(config: AppConfig): FleetClientOptions {
@@ -30,6 +44,7 @@ export function fleetOptionsFromConfig(config: AppConfig): FleetClientOptions {
     attempts: config.jobAttempts,
     resultTtlSeconds: config.resultTtlSeconds,
     classifyDeadlineMs: config.classifyDeadlineMs,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
   };
 }
 
@@ -42,13 +57,25 @@ export class FleetClient {
   private listener?: JobFinishedListener;
   private consumer?: ChunkConsumer;
   private consumerRedis?: Redis;
+  /** Reachability of the queue Redis over every connection of this client (logged once per change). */
+  readonly availability: RedisAvailability;
 
-  constructor(readonly options: FleetClientOptions) {
+  constructor(
+    readonly options: FleetClientOptions,
+    private readonly deps: FleetClientDeps = {},
+  ) {
     this.keys = new FleetKeys(options.prefix);
-    this.redis = createRedis(options.redisUrl, { name: `${options.prefix}-fleet` });
-    this.queues = new FleetQueues(this.redis, options.prefix);
+    this.availability = new RedisAvailability(deps.logger);
+    this.redis = createRedis(options.redisUrl, { name: `${options.prefix}-fleet`, failFast: options.failFast, commandTimeoutMs: options.commandTimeoutMs });
+    this.availability.watch(this.redis, 'command');
+    this.queues = new FleetQueues(this.redis, options.prefix, (e) => this.bullError(e));
     this.store = new ResultStore(this.redis, this.keys, options.resultTtlSeconds);
     this.producer = new JobProducer(this.queues, this.store, { chunkSize: options.chunkSize, attempts: options.attempts, resultTtlSeconds: options.resultTtlSeconds });
+  }
+
+  /** Waits until the command connection is ready (QUEUE_UNAVAILABLE after `timeoutMs`). */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    await whenReady(this.redis, timeoutMs);
   }
 
   /** Round trip to Redis; throws when it does not answer. */
@@ -56,10 +83,27 @@ export class FleetClient {
     await this.redis.ping();
   }
 
+  /**
+   * A small write with a short expiry (readiness): throws what Redis answers, e.g. OOM when it is
+   * at maxmemory with noeviction, where reads and PING still succeed but no work can be accepted.
+   */
+  async probeWrite(member: string): Promise<void> {
+    await this.redis.set(`${this.options.prefix}:fleet:ready-probe:${member}`, '1', 'PX', 10_000);
+  }
+
+  /** used_memory and maxmemory (0: no limit) of the queue Redis, from INFO memory. */
+  async memory(): Promise<{ usedBytes: number; maxBytes: number }> {
+    const info = await this.redis.info('memory');
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+    return { usedBytes: field('used_memory'), maxBytes: field('maxmemory') };
+  }
+
   /** A Classifier that answers through the fleet's interactive queue within the deadline. */
   async fleetClassifier(): Promise<FleetClassifier> {
     if (!this.listener) {
-      this.listener = new JobFinishedListener(this.redis.duplicate(), this.keys);
+      const subscriber = this.redis.duplicate();
+      this.availability.watch(subscriber, 'subscriber');
+      this.listener = new JobFinishedListener(subscriber, this.keys);
     }
     await this.listener.start();
     return new FleetClassifier(this.producer, this.store, this.listener, this.options.classifyDeadlineMs);
@@ -67,7 +111,10 @@ export class FleetClient {
 
   /** Starts BullMQ workers on both queues that feed chunks to `classifier`. */
   startConsumer(classifier: Classifier, options: Omit<ConsumerOptions, 'prefix'>): ChunkConsumer {
-    this.consumerRedis ??= createRedis(this.options.redisUrl, { blocking: true, name: `${this.options.prefix}-worker` });
+    if (!this.consumerRedis) {
+      this.consumerRedis = createRedis(this.options.redisUrl, { blocking: true, name: `${this.options.prefix}-worker` });
+      this.availability.watch(this.consumerRedis, 'worker');
+    }
     this.consumer = new ChunkConsumer(this.consumerRedis, new ChunkProcessor(classifier, this.store, options.stageTimer), { ...options, prefix: this.options.prefix });
     this.consumer.start();
     return this.consumer;
@@ -85,8 +132,14 @@ export class FleetClient {
   }
 
   async close(): Promise<void> {
+    this.availability.close();
     await this.listener?.close();
     await this.queues.close();
     await Promise.all([this.redis, this.consumerRedis].map((r) => r?.quit().catch(() => undefined)));
+  }
+
+  /** BullMQ queue errors: connection trouble feeds the availability state; anything else is logged. */
+  private bullError(error: Error): void {
+    if (!this.availability.noteError(error)) this.deps.logger?.warn({ reason: describeRedisError(error) }, 'queue error');
   }
 }

@@ -13,11 +13,13 @@ export type QueueCounts = Record<CountedState, number> & { backlog: number };
 export class FleetQueues {
   private readonly queues: Record<Priority, Queue<ChunkData>>;
 
-  constructor(connection: Redis, readonly prefix: string) {
+  /** `onError`: errors BullMQ reports on a queue (without a listener it prints them with console.error). */
+  constructor(connection: Redis, readonly prefix: string, onError?: (error: Error) => void) {
     this.queues = {
       interactive: new Queue<ChunkData>(QUEUE_NAMES.interactive, { connection, prefix }),
       bulk: new Queue<ChunkData>(QUEUE_NAMES.bulk, { connection, prefix }),
     };
+    for (const p of PRIORITIES) this.queues[p].on('error', (e: Error) => onError?.(e));
   }
 
   queue(priority: Priority): Queue<ChunkData> {

@@ -14,3 +14,5 @@ export * from './result-lines';
 export * from './result-store';
 export * from './backfill';
 export * from './batching-params.store';
+export * from './redis-availability';
+export * from './redis-errors';

@@ -3,6 +3,7 @@
 // register before enqueueing, and re-check the record on timeout in case a message was missed.
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from './fleet-keys';
+import { whenReady } from './redis-connection';
 
 export class JobFinishedListener {
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -22,6 +23,7 @@ export class JobFinishedListener {
         this.waiters.delete(jobId);
         for (const wake of set) wake();
       });
+      await whenReady(this.subscriber, 10_000); // a fail-fast connection refuses commands until then
       await this.subscriber.subscribe(this.keys.finishedChannel);
     })();
     return this.started;

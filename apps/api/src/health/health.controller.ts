@@ -1,15 +1,18 @@
-// GET /healthz (the process answers) and GET /readyz (Redis answers and the fleet queues can be
-// counted), open without an API key. Readiness failures answer 503 QUEUE_UNAVAILABLE with the
-// terminus report in details.
+// GET /healthz (the process answers) and GET /readyz (Redis answers, takes a write — not out of
+// memory — and the fleet queues can be counted), open without an API key. Readiness failures
+// answer 503 QUEUE_UNAVAILABLE with the terminus report (and the reason) in details.
+import { hostname } from 'node:os';
 import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { AppError } from '@emo/contracts';
-import type { FleetClient } from '@emo/queue';
+import { redisFailureOf, type FleetClient } from '@emo/queue';
 import { Public } from '../http/public.decorator';
 import { FLEET_CLIENT } from '../tokens';
 
 const CHECK_TIMEOUT_MS = 2000;
+/** This process's readiness probe key (a few bytes, expires by itself). */
+const PROBE_MEMBER = `${hostname()}-${process.pid}`;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -53,9 +56,13 @@ export class HealthController {
     try {
       const started = performance.now();
       await withTimeout(this.fleet.ping(), CHECK_TIMEOUT_MS);
-      return check.up({ latency_ms: Math.round((performance.now() - started) * 100) / 100 });
+      const latency = Math.round((performance.now() - started) * 100) / 100;
+      // PING still answers at maxmemory with noeviction; a write does not (OOM): no work can be accepted then.
+      await withTimeout(this.fleet.probeWrite(PROBE_MEMBER), CHECK_TIMEOUT_MS);
+      return check.up({ latency_ms: latency });
     } catch (e) {
-      return check.down({ message: (e as Error).message });
+      const failure = redisFailureOf(e);
+      return check.down({ message: (e as Error).message, reason: failure === 'oom' ? 'redis_oom' : 'redis_unavailable' });
     }
   }
 

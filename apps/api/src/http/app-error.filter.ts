@@ -1,5 +1,5 @@
 // The one place where errors become HTTP: status from the error registry, body
-// `{ error: { code, message[, details] } }`, Retry-After on 429.
+// `{ error: { code, message[, details] } }`, Retry-After on 429 and on retryable 503s.
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
 import type { AppConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
@@ -19,6 +19,7 @@ export class AppErrorFilter implements ExceptionFilter {
     const err = toAppError(exception);
     if (err.code === 'INTERNAL') this.logger.error({ err: exception }, 'unhandled error');
     if (err.code === 'OVERLOADED') reply.header('retry-after', String(this.config.overloadRetryAfterSeconds));
+    if (err.httpStatus === 503 && err.retryable) reply.header('retry-after', String(this.config.unavailableRetryAfterSeconds));
     if (reply.sent) return;
     reply.status(err.httpStatus).type('application/json').send(err.toBody());
   }

@@ -1,8 +1,17 @@
-// Prometheus metrics of one API process: requests and latency by route and status, and the
-// fleet's queue depth by state. `emo_queue_backlog{queue}` (waiting + prioritized + delayed) is
-// the figure autoscaling reads.
+// Prometheus metrics of one API process: requests and latency by route and status, the fleet's
+// queue depth by state, and the queue Redis (up, memory). `emo_queue_backlog{queue}` (waiting +
+// prioritized + delayed) is the figure autoscaling reads. Figures read from Redis are absent from a
+// scrape while Redis does not answer (never stale, never a failed scrape): process metrics and
+// `emo_queue_redis_up 0` are still there.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { COUNTED_STATES, PRIORITIES, type FleetQueues } from '@emo/queue';
+
+export interface RedisMetricsSource {
+  /** The connection state of the queue Redis (RedisAvailability). */
+  up(): boolean;
+  /** used_memory and maxmemory (0: no limit) from INFO memory. */
+  memory(): Promise<{ usedBytes: number; maxBytes: number }>;
+}
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -15,24 +24,57 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor(queues: Pick<FleetQueues, 'allCounts'>) {
+  constructor(queues: Pick<FleetQueues, 'allCounts'>, redis?: RedisMetricsSource) {
     collectDefaultMetrics({ register: this.registry });
-    // One count per scrape feeds both gauges.
+    // One count per scrape feeds both gauges; a failed count leaves them empty for this scrape.
     let pending: Promise<void> | undefined;
     const refresh = (): Promise<void> =>
       (pending ??= queues
         .allCounts()
-        .then((all) => {
-          for (const queue of PRIORITIES) {
-            for (const state of COUNTED_STATES) jobs.set({ queue, state }, all[queue][state]);
-            backlog.set({ queue }, all[queue].backlog);
-          }
-        })
+        .then(
+          (all) => {
+            for (const queue of PRIORITIES) {
+              for (const state of COUNTED_STATES) jobs.set({ queue, state }, all[queue][state]);
+              backlog.set({ queue }, all[queue].backlog);
+            }
+          },
+          () => {
+            jobs.reset();
+            backlog.reset();
+          },
+        )
         .finally(() => {
           pending = undefined;
         }));
     const jobs = new Gauge({ name: 'emo_queue_jobs', help: 'Chunks in the fleet queues by queue and BullMQ state', labelNames: ['queue', 'state'], registers: [this.registry], collect: refresh });
     const backlog = new Gauge({ name: 'emo_queue_backlog', help: 'Chunks not yet picked up (waiting + prioritized + delayed), by queue', labelNames: ['queue'], registers: [this.registry], collect: refresh });
+
+    let memoryPending: Promise<void> | undefined;
+    const refreshMemory = (): Promise<void> =>
+      (memoryPending ??= (redis ? redis.memory() : Promise.reject(new Error('no Redis source')))
+        .then(
+          ({ usedBytes, maxBytes }) => {
+            if (Number.isFinite(usedBytes)) used.set(usedBytes);
+            if (Number.isFinite(maxBytes)) max.set(maxBytes);
+          },
+          () => {
+            used.reset();
+            max.reset();
+          },
+        )
+        .finally(() => {
+          memoryPending = undefined;
+        }));
+    const used = new Gauge({ name: 'emo_queue_redis_memory_used_bytes', help: 'used_memory of the queue Redis (INFO memory)', registers: [this.registry], collect: refreshMemory });
+    const max = new Gauge({ name: 'emo_queue_redis_memory_max_bytes', help: 'maxmemory of the queue Redis (0: no limit; it then grows until the host runs out)', registers: [this.registry], collect: refreshMemory });
+    new Gauge({
+      name: 'emo_queue_redis_up',
+      help: '1 while every connection of this API process to the queue Redis is ready, else 0',
+      registers: [this.registry],
+      collect() {
+        if (redis) this.set(redis.up() ? 1 : 0);
+      },
+    });
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {

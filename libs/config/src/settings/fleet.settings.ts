@@ -9,6 +9,8 @@ export const fleetSettings = {
   classifyDeadlineMs: setting('CLASSIFY_DEADLINE_MS', int(10, 600_000).default(5000), 'How long POST /v1/classify waits for the fleet before answering 504 DEADLINE_EXCEEDED (the work still completes).'),
   queueBacklogLimit: setting('QUEUE_BACKLOG_LIMIT', int(1).default(20_000), 'Queued chunks (waiting + prioritized + delayed) of a queue above which new work is refused with 429 OVERLOADED.'),
   overloadRetryAfterSeconds: setting('OVERLOAD_RETRY_AFTER_SECONDS', int(1, 3600).default(5), 'Retry-After sent with 429 OVERLOADED.'),
+  unavailableRetryAfterSeconds: setting('UNAVAILABLE_RETRY_AFTER_SECONDS', int(1, 3600).default(5), 'Retry-After sent with 503 QUEUE_UNAVAILABLE (the queue Redis is down, out of memory or does not answer).'),
+  redisCommandTimeoutMs: setting('REDIS_COMMAND_TIMEOUT_MS', int(100, 600_000).default(2000), 'The API fails a queue Redis command that gets no answer within this time (503 QUEUE_UNAVAILABLE); with Redis unreachable it fails at once, without waiting for reconnects.'),
   jobChunkSize: setting('JOB_CHUNK_SIZE', int(1, 4096).default(256), 'Texts per queue job (chunk) of a job; the worker re-batches texts across chunks. Bigger chunks spread the per-chunk queue and Redis cost over more texts (see docs/fleet.md, Benchmark).'),
   jobAttempts: setting('JOB_ATTEMPTS', int(1, 100).default(3), 'Attempts per chunk for retryable failures before its texts are reported as failed.'),
   resultTtlSeconds: setting('RESULT_TTL_SECONDS', int(60).default(86_400), 'How long job status and results stay in Redis.'),

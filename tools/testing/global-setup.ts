@@ -1,16 +1,24 @@
 // Vitest global setup: builds the bundles that tests spawn (inference worker thread, the
-// `emo` CLI) and finds out whether the test Redis answers. With REQUIRE_REDIS=1 (CI) a
-// missing Redis fails the run instead of letting Redis suites skip.
+// `emo` CLI) and finds out what the environment offers: the test Redis, the shared data in
+// ../shared, kubectl. Suites that need one skip on the provided flag (`redisAvailable`,
+// `sharedAvailable`, `kubectlAvailable`); with REQUIRE_REDIS=1, REQUIRE_SHARED=1 or
+// REQUIRE_KUBECTL=1 (all three set by .ci/run) a missing one fails the run instead.
 import { execFileSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type {} from 'vitest';
+import { kubectlKustomizeProblem, sharedDataProblem, sharedDir, unmetRequirements } from './requirements';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
     redisAvailable: boolean;
+    /** ../shared (absolute) and whether every file of SHARED_FILES (requirements.ts) is there. */
+    sharedDir: string;
+    sharedAvailable: boolean;
+    /** `kubectl kustomize` runs here. */
+    kubectlAvailable: boolean;
   }
 }
 
@@ -34,9 +42,18 @@ export default async function setup(project: TestProject): Promise<void> {
   execFileSync(process.execPath, [resolve(root, 'tools/build/build.mjs')], { stdio: 'inherit', cwd: root });
   const redisUrl = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisAvailable = await ping(redisUrl);
-  if (!redisAvailable && process.env.REQUIRE_REDIS === '1') {
-    throw new Error(`REQUIRE_REDIS=1 but Redis at ${redisUrl} does not answer PING`);
-  }
+  const shared = sharedDir(root);
+  const sharedProblem = sharedDataProblem(shared);
+  const kubectlProblem = kubectlKustomizeProblem();
+  const unmet = unmetRequirements([
+    { name: 'REQUIRE_REDIS', required: process.env.REQUIRE_REDIS === '1', problem: redisAvailable ? undefined : `Redis at ${redisUrl} does not answer PING` },
+    { name: 'REQUIRE_SHARED', required: process.env.REQUIRE_SHARED === '1', problem: sharedProblem },
+    { name: 'REQUIRE_KUBECTL', required: process.env.REQUIRE_KUBECTL === '1', problem: kubectlProblem },
+  ]);
+  if (unmet) throw unmet;
   project.provide('redisUrl', redisUrl);
   project.provide('redisAvailable', redisAvailable);
+  project.provide('sharedDir', shared);
+  project.provide('sharedAvailable', sharedProblem === undefined);
+  project.provide('kubectlAvailable', kubectlProblem === undefined);
 }

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { InferenceEngine, isItemError } from '@emo/inference';
 import { loadModelBundle } from '@emo/model';
 import { sharedDataDir } from '../bench/shared-data';
@@ -14,7 +14,9 @@ const dir = join(work, 'roberta-shaped-small');
 const encoder = { layers: 1, hidden: 32, heads: 2, ffn: 64 };
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('ensureRobertaShapedBundle', () => {
+// Reads the RoBERTa tokenizer and GoEmotions labels from ../shared: skips only where it is missing and
+// REQUIRE_SHARED is not set (CI sets it: the run fails there).
+describe.skipIf(!inject('sharedAvailable'))('ensureRobertaShapedBundle', () => {
   it('writes a benchmark-only bundle that the engine runs with the RoBERTa tokenizer', async () => {
     await ensureRobertaShapedBundle({ dir, encoder });
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));

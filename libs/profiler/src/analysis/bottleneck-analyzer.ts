@@ -1,27 +1,22 @@
 // Bottleneck analysis over recent windows of every process of a fleet (or one CLI process):
-// merges their histograms and counters, finds the stage that dominates p95, and turns the
-// evidence (device busy, batch budget, cache hit rate, backlog trend, chunk slots) into
-// recommendations in plain words. Pure: snapshots in, report out.
+// merges their histograms and counters, finds the stage that dominates p95, and hands the
+// evidence (device busy, batch budget, cache hit rate, backlog trend, chunk slots) to the rule
+// table (bottleneck-rules.ts), which turns it into recommendations in plain words. Pure:
+// snapshots in, report out.
 import { STAGES, type Stage } from '../stages/stages';
 import { LogHistogram } from '../window/log-histogram';
 import type { ProfileSnapshot } from '../window/profile-snapshot';
-import type { ProfileReport, Recommendation, StageSummary } from './profile-report';
+import { evaluateRules, type ReportDraft } from './bottleneck-rules';
+import type { ProfileReport, StageSummary } from './profile-report';
+
+export { BOTTLENECK_RULES, evaluateRules, messageVars, renderSays, THRESHOLDS, type BottleneckRule, type EvidenceField, type RecommendationCode, type ReportDraft, type ThresholdName } from './bottleneck-rules';
 
 export interface AnalyzerOptions {
   readonly p95TargetMs: number;
   readonly now?: number;
-  /** Device busy share from which workers count as saturated. */
-  readonly saturatedAt?: number;
 }
 
-const pct = (x: number) => `${Math.round(x * 100)} %`;
-/** Device busy share from which a dominant batch wait reads as model-bound (see the batch_wait case). */
-const DEVICE_BOUND_BATCH_WAIT = 0.6;
-const ms = (x: number) => (x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`);
-const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
-
 export function analyzeProfile(snapshots: readonly ProfileSnapshot[], options: AnalyzerOptions): ProfileReport {
-  const saturatedAt = options.saturatedAt ?? 0.8;
   const workers = snapshots.filter((s) => s.role === 'worker');
   const engines = snapshots.filter((s) => s.role !== 'api');
 
@@ -50,7 +45,7 @@ export function analyzeProfile(snapshots: readonly ProfileSnapshot[], options: A
   const concurrency = sum((s) => s.concurrency, workers);
   const backlog = trend(snapshots.flatMap((s) => s.backlog));
 
-  const report = {
+  const report: ReportDraft = {
     generated_at: new Date(options.now ?? Date.now()).toISOString(),
     window_s: Math.round(Math.max(0, ...snapshots.map((s) => s.windowMs)) / 1000),
     sources: { workers: workers.length, apis: snapshots.filter((s) => s.role === 'api').length, cli: snapshots.filter((s) => s.role === 'cli').length },
@@ -83,84 +78,7 @@ export function analyzeProfile(snapshots: readonly ProfileSnapshot[], options: A
     queue: { ...(backlog ? { backlog: backlog.last, growth_per_s: round(backlog.slope, 3) } : {}), drain_per_s: round(rate((s) => s.chunks, workers), 3) },
     workers: { count: workers.length, ...(concurrency > 0 ? { chunk_slots_used: round(sum((s) => s.activeChunks, workers) / concurrency, 4) } : {}) },
   };
-  return { ...report, recommendations: recommend(report, saturatedAt) };
-}
-
-type Draft = Omit<ProfileReport, 'recommendations'>;
-
-function recommend(r: Draft, saturatedAt: number): Recommendation[] {
-  const out: Recommendation[] = [];
-  const share = r.stages.find((s) => s.stage === r.dominant_stage)?.share_of_p95 ?? 0;
-  const busy = r.device.gpu_utilization ?? r.device.busy_ratio;
-  const deviceName = r.device.kind === 'gpu' ? 'GPU' : 'inference threads';
-  const saturated = busy !== undefined && busy >= saturatedAt;
-  const growing = (r.queue.growth_per_s ?? 0) > 0 && (r.queue.backlog ?? 0) > 0;
-  // A sampled average: busy most of the window. With a backlog waiting, workers that hold chunks at
-  // all are pulling as fast as their slots allow: the gaps are queue turnaround between chunks (fetch,
-  // store, complete), which more chunks in flight per worker overlap.
-  const slotsUsed = r.workers.chunk_slots_used ?? 0;
-  const slotsFull = slotsUsed >= 0.75;
-  const pullingBacklog = (r.queue.backlog ?? 0) > 0 && slotsUsed >= 0.1;
-  const budgetAtMax = (r.batches.at_max_budget_ratio ?? 0) >= 0.5;
-  const cold = r.cache.hit_rate !== undefined && r.cache.lookups >= 20 && r.cache.hit_rate < 0.2;
-  // Advice about a dominant stage only matters when something hurts: over target, saturated, growing.
-  const pressure = r.p95_ms > r.p95_target_ms || saturated || growing;
-  const lead = r.dominant_stage ? `${r.dominant_stage.replace('_', ' ')} is ${pct(share)} of p95` : '';
-  const add = (code: string, severity: Recommendation['severity'], message: string, setting?: string) => out.push({ code, severity, message, ...(setting ? { setting } : {}) });
-
-  switch (r.dominant_stage) {
-    case 'queue_wait':
-      if (saturated || growing) {
-        const need = growing && r.queue.drain_per_s > 0 && r.workers.count > 0 ? Math.ceil(r.workers.count * (1 + (r.queue.growth_per_s ?? 0) / r.queue.drain_per_s)) : undefined;
-        add('ADD_WORKERS', 'critical', `${lead} and workers are saturated (${deviceName} ${busy === undefined ? 'busy' : pct(busy) + ' busy'}${growing ? `, backlog growing by ${r.queue.growth_per_s} chunks/s` : ''}): add workers${need ? ` (about ${need} for the current load)` : ''}`, 'worker replicas');
-      } else if ((slotsFull || pullingBacklog) && pressure) {
-        const slots = slotsFull ? 'every chunk slot is taken' : `chunks wait in the queue while workers turn chunks over one slot at a time (${pct(slotsUsed)} of slots busy)`;
-        add('RAISE_WORKER_CONCURRENCY', 'warning', `${lead} while the ${deviceName} are only ${pct(busy ?? 0)} busy and ${slots}: raise WORKER_CONCURRENCY so more chunks reach the batcher (or add workers)`, 'WORKER_CONCURRENCY');
-      } else if (pressure) {
-        add('CHECK_WORKERS', 'warning', `${lead} but workers are not busy: check that enough workers are running and connected to this queue prefix`);
-      }
-      break;
-    case 'inference':
-    case 'tokenization':
-    case 'postprocess':
-      if (cold) add('WARM_CACHE', 'warning', `${lead} and only ${pct(r.cache.hit_rate ?? 0)} of texts hit the cache: the cache is cold; warm it (CACHE_WARM_FILE, \`emo cache warm\`) if texts repeat`, 'CACHE_WARM_FILE');
-      if (r.dominant_stage !== 'inference') {
-        if (pressure) add('ADD_CPU', 'warning', `${lead}: it runs on the worker's CPU; add workers or CPU`);
-      } else if (busy !== undefined && busy < 0.5 && budgetAtMax) {
-        add('RAISE_BATCH_BUDGET', 'warning', `${r.device.kind === 'gpu' ? 'GPU' : 'Inference threads'} ${pct(busy)} busy with the batch budget at its maximum: raise BATCH_MAX_TOKENS (and BATCH_MAX_SIZE)`, 'BATCH_MAX_TOKENS');
-      } else if (saturated) {
-        add('MODEL_BOUND', cold ? 'warning' : 'critical', `${lead} and the ${deviceName} are ${pct(busy ?? 0)} busy: the model is the bottleneck; use a faster variant (PRECISION=int8), a GPU (EXECUTION_PROVIDERS=cuda,cpu) or more inference capacity (INFERENCE_THREADS, workers)`, 'PRECISION');
-      } else if (!cold && pressure) {
-        add('SLOW_MODEL', 'warning', `${lead} with the ${deviceName} ${busy === undefined ? '' : pct(busy) + ' '}busy: each batch is slow; try PRECISION=int8 or a smaller MAX_SEQUENCE_LENGTH`, 'PRECISION');
-      }
-      break;
-    case 'batch_wait':
-      // The continuous scheduler holds no text back to fill a batch: a text waits in the batcher only
-      // for a free inference thread. A dominant batch wait with the threads mostly busy (the window
-      // also counts ramp-up and hand-off gaps) therefore means the device is the bottleneck.
-      if (busy !== undefined && busy >= Math.min(saturatedAt, DEVICE_BOUND_BATCH_WAIT)) add('MODEL_BOUND', 'critical', `${lead} and the ${deviceName} are ${pct(busy ?? 0)} busy: texts queue for the device, the model is the bottleneck; use a faster variant (PRECISION=int8), a GPU (EXECUTION_PROVIDERS=cuda,cpu) or more workers`, 'PRECISION');
-      else if (pressure) add('BATCH_WAIT', 'warning', `${lead} while the ${deviceName} are ${pct(busy ?? 0)} busy: texts wait for batches to form; lower BATCH_INTERACTIVE_P95_TARGET_MS for interactive traffic or raise INFERENCE_THREADS`, 'INFERENCE_THREADS');
-      break;
-    case 'l1':
-    case 'l2':
-      if (pressure) add('SLOW_CACHE', 'warning', `${lead}: cache lookups are slow; check the cache Redis (CACHE_REDIS_URL) latency, or lower CACHE_L2_TIMEOUT_MS`, 'CACHE_REDIS_URL');
-      break;
-    case 'result_write':
-    case 'enqueue':
-      if (pressure) add('SLOW_QUEUE_REDIS', 'warning', `${lead}: the queue Redis is slow; check its latency and memory (REDIS_URL)`, 'REDIS_URL');
-      break;
-    case 'validation':
-      if (pressure) add('LARGE_REQUESTS', 'info', `${lead}: requests are large; send bulk work as jobs (POST /v1/jobs) rather than sync classify`);
-      break;
-  }
-  if (cold && !out.some((o) => o.code === 'WARM_CACHE')) add('WARM_CACHE', 'info', `only ${pct(r.cache.hit_rate ?? 0)} of texts hit the cache: warm it (CACHE_WARM_FILE) if texts repeat`, 'CACHE_WARM_FILE');
-  if (growing && !out.some((o) => o.code === 'ADD_WORKERS')) add('BACKLOG_GROWING', 'warning', `backlog grows by ${r.queue.growth_per_s} chunks/s while workers drain ${r.queue.drain_per_s} chunks/s: add workers or the backlog never clears`, 'worker replicas');
-  if ((r.device.gpu_memory_used_ratio ?? 0) >= 0.9) add('GPU_MEMORY_FULL', 'critical', `GPU memory is ${pct(r.device.gpu_memory_used_ratio ?? 0)} used: lower BATCH_MAX_TOKENS or run fewer inference threads per GPU`, 'BATCH_MAX_TOKENS');
-  if (r.p95_ms > r.p95_target_ms) add('P95_OVER_TARGET', 'warning', `p95 is about ${ms(r.p95_ms)}, over the ${ms(r.p95_target_ms)} target`, 'PROFILER_P95_TARGET_MS');
-  if (r.throughput.error_rate >= 0.01) add('ERRORS', 'warning', `${pct(r.throughput.error_rate)} of texts ended in an error: see the error codes in the logs and emo_texts_processed_total{outcome="error"}`);
-  if ((r.batches.padding_efficiency ?? 1) < 0.5) add('PADDING_WASTE', 'info', `only ${pct(r.batches.padding_efficiency ?? 0)} of padded tokens are real: texts of very different lengths share batches; more texts in flight (WORKER_CONCURRENCY) lets the batcher group by length`, 'WORKER_CONCURRENCY');
-  if (out.length === 0 && r.stages.length > 0) add('HEALTHY', 'info', `no bottleneck: ${lead}, p95 about ${ms(r.p95_ms)} within the ${ms(r.p95_target_ms)} target`);
-  return out.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  return { ...report, recommendations: evaluateRules(report) };
 }
 
 function summarizeStages(snapshots: readonly ProfileSnapshot[]): StageSummary[] {

@@ -9,11 +9,12 @@ import { packageRoot } from '@emo/model';
 import { goEmotionsPath, loadGoEmotionsTexts } from './bench-data';
 import { writeChatLog } from './chat-log-generator';
 
-export async function benchBackfillLocal(opts: { lines: number; log?: (m: string) => void }): Promise<Record<string, number | string>> {
+/** `data`: the GoEmotions TSV the messages are drawn from (default: the train split). */
+export async function benchBackfillLocal(opts: { lines: number; data?: string; log?: (m: string) => void }): Promise<Record<string, number | string>> {
   const dir = mkdtempSync(join(tmpdir(), 'emo-bench-backfill-'));
   try {
     const input = join(dir, 'chat.ndjson');
-    await writeChatLog(input, { messages: opts.lines, texts: loadGoEmotionsTexts(goEmotionsPath('train')) });
+    await writeChatLog(input, { messages: opts.lines, texts: loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train')) });
     opts.log?.(`generated ${opts.lines} messages in ${input}`);
     const emo = join(packageRoot(), 'bin', 'emo.js');
     const { stdout } = await promisify(execFile)(process.execPath, [emo, 'backfill', input, '--out', join(dir, 'out.ndjson'), '--id-field', 'id', '--json', '--no-progress'], { maxBuffer: 16 * 1024 * 1024 });

@@ -16,6 +16,7 @@ import { AppError } from '@emo/contracts';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { writeChatLog } from './chat-log-generator';
 import { stopChild } from './child-processes';
@@ -23,6 +24,8 @@ import { stopChild } from './child-processes';
 export interface BackfillBenchOptions {
   readonly config: AppConfig;
   readonly lines: number;
+  /** GoEmotions TSV the messages are drawn from (default: the train split). */
+  readonly data?: string;
   /** Which runs to do (default engine, 1, 2): 'engine', 'local', '1', '2' (workers), 'mixed' (1 worker + /v1/classify every 100 ms). */
   readonly variants?: readonly string[];
   readonly log?: (message: string) => void;
@@ -46,7 +49,7 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
   const load = [round(loadavg()[0])];
   try {
     const input = join(dir, 'chat.ndjson');
-    await writeChatLog(input, { messages: opts.lines, texts: loadGoEmotionsTexts(goEmotionsPath('train')) });
+    await writeChatLog(input, { messages: opts.lines, texts: loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train')) });
     log(`generated ${opts.lines} messages in ${input}`);
     const runs: Record<string, Run> = {};
     for (const v of variants) {
@@ -119,7 +122,7 @@ async function runLocal(config: AppConfig, input: string, dir: string): Promise<
 }
 
 async function runFleet(config: AppConfig, input: string, dir: string, workers: number, withInteractive: boolean, log: (m: string) => void): Promise<Run> {
-  const prefix = `bench-backfill-${randomUUID().slice(0, 8)}`;
+  const prefix = benchPrefix(config, 'backfill');
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     ...ENGINE_ENV,
@@ -134,8 +137,8 @@ async function runFleet(config: AppConfig, input: string, dir: string, workers: 
   };
   const children: ChildProcess[] = [];
   try {
-    const api = await serve('api', env, 'api listening', children);
-    await Promise.all(Array.from({ length: workers }, () => serve('worker', env, 'worker ready', children)));
+    // API and workers start side by side (the clock starts once all are ready).
+    const [api] = await Promise.all([serve('api', env, 'api listening', children), ...Array.from({ length: workers }, () => serve('worker', env, 'worker ready', children))]);
     const base = `http://127.0.0.1:${api.port}`;
     log(`fleet up on ${base} (prefix ${prefix}, ${workers} worker(s))`);
     const started = performance.now();

@@ -23,6 +23,8 @@ export interface BatchingBenchOptions {
   readonly fixedSizes?: readonly number[];
   /** Interactive requests timed under bulk load. */
   readonly interactiveRequests?: number;
+  /** Smoke-test sizes (`emo bench batching --quick`): fewer unloaded samples, a short settle before the load. */
+  readonly quick?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -81,7 +83,7 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
       adaptive_mean_batch_texts: round((texts.length * repeats) / padding.batches, 1),
       latency_model_ms: coef ? `${round(coef.a, 3)} + ${coef.b.toExponential(3)}*tokens + ${round(coef.c, 4)}*texts + ${(coef.d ?? 0).toExponential(3)}*tokens^2` : 'unfitted',
     });
-    single = await unloadedSingle(engine, texts);
+    single = await unloadedSingle(engine, texts, opts.quick ? 15 : 60);
   } finally {
     await engine.close(); // saves what it learned into the store
   }
@@ -92,8 +94,9 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
   log(`unloaded single text: ${round(single)} ms; interactive p95 target ${round(target)} ms`);
   const every = Math.max(MIN_INTERACTIVE_EVERY_MS, 4 * single);
   figures.interactive_every_ms = round(every);
-  const adaptiveLoad = await underLoad({ ...base, batchPolicy: { ...base.batchPolicy, adaptive: true, interactiveP95TargetMs: target } }, texts, opts.interactiveRequests ?? 200, every, log);
-  const fixedLoad = await underLoad({ ...base, batchParamsStore: undefined, batchPolicy: { ...base.batchPolicy, adaptive: false } }, texts, opts.interactiveRequests ?? 200, every, log);
+  const load = { requests: opts.interactiveRequests ?? 200, everyMs: every, settleMs: opts.quick ? 200 : 1000 };
+  const adaptiveLoad = await underLoad({ ...base, batchPolicy: { ...base.batchPolicy, adaptive: true, interactiveP95TargetMs: target } }, texts, load, log);
+  const fixedLoad = await underLoad({ ...base, batchParamsStore: undefined, batchPolicy: { ...base.batchPolicy, adaptive: false } }, texts, load, log);
   Object.assign(figures, {
     interactive_p50_ms: round(adaptiveLoad.p50),
     interactive_p95_ms: round(adaptiveLoad.p95),
@@ -124,12 +127,14 @@ async function fixedRun(engine: InferenceEngine, texts: readonly string[], size:
   scores.forEach((s) => toResult(s, spec, false));
 }
 
-async function unloadedSingle(engine: InferenceEngine, texts: readonly string[]): Promise<number> {
+/** Median of `samples` single interactive texts on the idle engine, after a sixth as many untimed. */
+async function unloadedSingle(engine: InferenceEngine, texts: readonly string[], samples: number): Promise<number> {
   const ms: number[] = [];
-  for (let i = 0; i < 60; i++) {
+  const warm = Math.ceil(samples / 6);
+  for (let i = 0; i < samples; i++) {
     const started = performance.now();
     await engine.classify([texts[(i * 37) % texts.length]], { priority: 'interactive' });
-    if (i >= 10) ms.push(performance.now() - started);
+    if (i >= warm) ms.push(performance.now() - started);
   }
   return median(ms);
 }
@@ -141,7 +146,7 @@ interface LoadResult {
   readonly bulkRate: number;
 }
 
-async function underLoad(options: EngineOptions, texts: readonly string[], requests: number, everyMs: number, log: (m: string) => void): Promise<LoadResult> {
+async function underLoad(options: EngineOptions, texts: readonly string[], { requests, everyMs, settleMs }: { requests: number; everyMs: number; settleMs: number }, log: (m: string) => void): Promise<LoadResult> {
   const engine = await InferenceEngine.create(options);
   try {
     let stop = false;
@@ -154,7 +159,7 @@ async function underLoad(options: EngineOptions, texts: readonly string[], reque
       }
       await Promise.all(inFlight);
     })();
-    await sleep(1000); // bulk saturates the engine, and the controller adapts to it
+    await sleep(settleMs); // bulk saturates the engine, and the controller adapts to it
     const latencies: number[] = [];
     const pending: Promise<void>[] = [];
     const started = performance.now();

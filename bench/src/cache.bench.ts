@@ -6,12 +6,12 @@
 //    cached_vs_uncached (time off / time on). Profile: chat-log-generator defaults — 30% of messages
 //    repeat a hot set of 2,000 short GoEmotions phrases drawn Zipf(s = 1.1), the rest uniform over
 //    the GoEmotions train texts; classified in windows of 512, three in flight, like `emo backfill`.
-import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { CacheMetrics, CacheNamespace, cacheRedisUrlOf, createCacheRedis, L1ResultCache, L2ResultStore, modelIdentityOf, TwoLevelCache, unlinkMatching, type TextClassifier } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import type { ClassificationResult } from '@emo/contracts';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
+import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, median, percentile, round } from './bench-data';
 import { chatMessages, prng } from './chat-log-generator';
 
@@ -20,6 +20,8 @@ export interface CacheBenchOptions {
   readonly messages?: number;
   readonly repeats?: number;
   readonly data?: string;
+  /** Smoke-test sizes (`emo bench cache --quick`): 1,000 L1 keys (100 computed values), 200 MGETs, a short warm-up. */
+  readonly quick?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -28,9 +30,10 @@ const WINDOW = 512;
 export async function benchCache(opts: CacheBenchOptions): Promise<Record<string, number | string>> {
   const log = opts.log ?? (() => undefined);
   const repeats = opts.repeats ?? 3;
+  const sizes = opts.quick ? { keys: 1000, computed: 100, l1Rounds: 2, mgets: 200, mgetWarmup: 20, warmTexts: 128 } : { keys: 10_000, computed: 2000, l1Rounds: 8, mgets: 2000, mgetWarmup: 100, warmTexts: 1024 };
   const train = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train'));
   const engine = await InferenceEngine.create(engineOptionsFromConfig(opts.config));
-  const prefix = `bench-cache-${randomUUID().slice(0, 8)}`;
+  const prefix = benchPrefix(opts.config, 'cache');
   const redis = createCacheRedis(cacheRedisUrlOf(opts.config), 1000);
   await redis.connect();
   const metrics = CacheMetrics.for(new Registry());
@@ -45,10 +48,10 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
     });
   try {
     // Model-sized values: real results of 2,000 texts, reused cyclically under 10,000 keys.
-    const sample = train.slice(0, 10_000);
+    const sample = train.slice(0, sizes.keys);
     const filler = newCache(false);
-    for (let i = 0; i < 2000; i += WINDOW) await filler.classify(engine, sample.slice(i, Math.min(2000, i + WINDOW)));
-    const computed = sample.slice(0, 2000).map((t) => filler.l1!.get(filler.namespace.key(t))!);
+    for (let i = 0; i < sizes.computed; i += WINDOW) await filler.classify(engine, sample.slice(i, Math.min(sizes.computed, i + WINDOW)));
+    const computed = sample.slice(0, sizes.computed).map((t) => filler.l1!.get(filler.namespace.key(t))!);
     const keys = sample.map((t) => filler.namespace.key(t));
     const values = keys.map((_, i) => computed[i % computed.length]);
     const l1 = new L1ResultCache({ maxEntries: 100_000, maxBytes: 64 << 20, ttlSeconds: 600 });
@@ -59,7 +62,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
     const l1KeyRounds: number[] = [];
     const BATCH = 250;
     let sink = 0;
-    for (let r = 0; r < 8; r++) {
+    for (let r = 0; r < sizes.l1Rounds; r++) {
       for (let b = 0; b + BATCH <= keys.length; b += BATCH) {
         let t = performance.now();
         for (let i = b; i < b + BATCH; i++) sink += filler.codec.decode(l1.get(keys[i])!, false)!.labels.length;
@@ -78,15 +81,15 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
     // keys, so the cost of our layer and the machine's own tail are told apart.
     const mgetMs: number[] = [];
     const rawMs: number[] = [];
-    for (let r = 0; r < 2000; r++) {
+    for (let r = 0; r < sizes.mgets; r++) {
       const batch = Array.from({ length: 64 }, () => keys[Math.floor(rand() * keys.length)]);
       let t = performance.now();
       const got = await store.mget(batch);
-      if (r >= 100) mgetMs.push(performance.now() - t);
+      if (r >= sizes.mgetWarmup) mgetMs.push(performance.now() - t);
       if (got.some((v) => v === undefined)) throw new Error('L2 lost a key during the benchmark');
       t = performance.now();
       await redis.mgetBuffer(...batch);
-      if (r >= 100) rawMs.push(performance.now() - t);
+      if (r >= sizes.mgetWarmup) rawMs.push(performance.now() - t);
     }
     const p = (q: number) => percentile(mgetMs, q);
     log(`L2 MGET 64: median ${round(p(0.5), 3)} ms, p99 ${round(p(0.99), 3)} ms (bare ioredis: median ${round(percentile(rawMs, 0.5), 3)} ms, p99 ${round(percentile(rawMs, 0.99), 3)} ms)`);
@@ -97,7 +100,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
     const workload = (hotSetMaxChars: number) => [...chatMessages({ messages: opts.messages ?? 20_000, texts: train, hotSetMaxChars })].map((m) => m.text);
     const messages = workload(40);
     const distinct = new Set(messages).size;
-    await runWindows(engine, messages.slice(0, 1024)); // warm the threads
+    await runWindows(engine, messages.slice(0, sizes.warmTexts)); // warm the threads
     const run = async (texts: readonly string[], label: string, withL2: boolean) => {
       // Variants rotate their order every round so drift and neighbours' load hit each alike; wall time
       // and process CPU time (all threads) are both recorded: on a shared machine CPU time is the steadier.

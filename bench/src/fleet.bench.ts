@@ -9,13 +9,18 @@ import { AppError } from '@emo/contracts';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { stopChild, freePort } from './child-processes';
 
 export interface FleetBenchOptions {
   readonly config: AppConfig;
   readonly texts?: number;
+  /** GoEmotions TSV the texts are drawn from (default: the train split, then the dev split). */
+  readonly data?: string;
   readonly classifyCalls?: number;
+  /** Smoke-test warm-ups (`emo bench fleet --quick`): 100 texts instead of 2,000, 3 untimed calls instead of 20. */
+  readonly quick?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -23,8 +28,8 @@ const KEY = `bench-${randomUUID()}`;
 
 export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string, number | string>> {
   const log = opts.log ?? (() => undefined);
-  const texts = benchTexts(opts.texts ?? 50_000);
-  const prefix = `bench-fleet-${randomUUID().slice(0, 8)}`;
+  const texts = benchTexts(opts.texts ?? 50_000, opts.data);
+  const prefix = benchPrefix(opts.config, 'fleet');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { ...(process.env as Record<string, string>), QUEUE_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', API_KEYS: KEY, LOG_LEVEL: 'warn', REDIS_URL: opts.config.redisUrl };
@@ -37,12 +42,13 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
     await waitReady(base);
     log(`fleet up on ${base} (prefix ${prefix}); warming up`);
     // Bulk first: interactive calls cap bulk batches for a while (BATCH_INTERACTIVE_WINDOW_MS).
-    await runJob(base, texts.slice(0, 2000));
+    const warm = opts.quick ? { texts: 100, calls: 3 } : { texts: 2000, calls: 20 };
+    await runJob(base, texts.slice(0, warm.texts));
     fleet = await runJob(base, texts);
     log(`fleet: ${texts.length} texts in ${round(fleet.ms)} ms`);
     if (fleet.lines !== texts.length) throw new AppError('INTERNAL', `fleet returned ${fleet.lines} lines for ${texts.length} texts`);
     latencies = [];
-    for (let i = 0; i < 20; i++) await classifyOne(base, texts[i]);
+    for (let i = 0; i < warm.calls; i++) await classifyOne(base, texts[i]);
     for (let i = 0; i < (opts.classifyCalls ?? 200); i++) latencies.push(await classifyOne(base, texts[(i * 97) % texts.length]));
   } finally {
     await Promise.all([stopChild(api), stopChild(worker)]);
@@ -53,7 +59,7 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
   let engineMs: number;
   let chunkedMs: number;
   try {
-    await engine.classify(texts.slice(0, 2000));
+    await engine.classify(texts.slice(0, opts.quick ? 100 : 2000));
     const started = performance.now();
     await engine.classify(texts);
     engineMs = performance.now() - started;
@@ -96,9 +102,9 @@ async function classifyChunked(engine: InferenceEngine, texts: readonly string[]
   await Promise.all(Array.from({ length: concurrency }, lane));
 }
 
-/** GoEmotions texts (train, then dev), cycled to `n`; repeats get a suffix so no two texts are equal. */
-function benchTexts(n: number): string[] {
-  const pool = [...loadGoEmotionsTexts(goEmotionsPath('train')), ...loadGoEmotionsTexts(goEmotionsPath('dev'))];
+/** GoEmotions texts (`data`, else train then dev), cycled to `n`; repeats get a suffix so no two texts are equal. */
+function benchTexts(n: number, data?: string): string[] {
+  const pool = data ? loadGoEmotionsTexts(data) : [...loadGoEmotionsTexts(goEmotionsPath('train')), ...loadGoEmotionsTexts(goEmotionsPath('dev'))];
   return Array.from({ length: n }, (_, i) => (i < pool.length ? pool[i] : `${pool[i % pool.length]} (${Math.floor(i / pool.length)})`));
 }
 

@@ -9,3 +9,4 @@ export * from './profiler.bench';
 export * from './scale.bench';
 export * from './backfill.bench';
 export * from './child-processes';
+export * from './bench-prefix';

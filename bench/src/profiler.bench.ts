@@ -15,6 +15,8 @@ export interface ProfilerBenchOptions {
   readonly data?: string;
   readonly limit?: number;
   readonly repeats?: number;
+  /** Smoke test (`emo bench profiler --quick`): `repeats` rounds as given (no minimum of 9), a shorter micro loop. */
+  readonly quick?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -23,7 +25,7 @@ const CHUNK = 64;
 export async function benchProfiler(opts: ProfilerBenchOptions): Promise<Record<string, number | string>> {
   const texts = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('dev'), opts.limit ?? 1000);
   // Many short rounds: the median of paired ratios is what survives a noisy shared machine.
-  const repeats = Math.max(9, opts.repeats ?? 9);
+  const repeats = opts.quick ? (opts.repeats ?? 3) : Math.max(9, opts.repeats ?? 9);
   const profiler = new Profiler({ enabled: true, sampleRate: opts.config.profilerSampleRate, windowMs: 60_000, role: 'worker', registry: new Registry() });
   profiler.setCapacity({ slots: opts.config.inferenceThreads, maxBudgetTokens: opts.config.batchMaxTokens, concurrency: 64 });
   // One engine for both sides (two engines differ by more than profiling: thread placement, memory);
@@ -63,7 +65,7 @@ export async function benchProfiler(opts: ProfilerBenchOptions): Promise<Record<
       ratios.push(1 - onRate / offRate);
       opts.log?.(`round ${r + 1}/${repeats}: off ${round(offRate)} texts/s, on ${round(onRate)} texts/s`);
     }
-    const observeNs = microObserveNs();
+    const observeNs = microObserveNs(opts.quick ? 20_000 : 200_000);
     const snap = profiler.snapshot();
     const observationsPerText = countObservations(snap) / Math.max(1, snap.texts);
     const offMedian = median(offRates);
@@ -123,9 +125,8 @@ function countObservations(snap: ReturnType<Profiler['snapshot']>): number {
   return chunks * perChunk + snap.batches.count * 3;
 }
 
-function microObserveNs(): number {
+function microObserveNs(n: number): number {
   const p = new Profiler({ enabled: true, sampleRate: 1, windowMs: 60_000, role: 'worker', registry: new Registry(), model: 'm' });
-  const n = 200_000;
   const labels = { priority: 'bulk' };
   for (let i = 0; i < 10_000; i++) p.observe('inference', i % 50, { count: 64, labels });
   const started = process.hrtime.bigint();

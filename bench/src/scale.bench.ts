@@ -4,7 +4,6 @@
 // The load average is recorded with every run: on a shared machine it says how many cores the
 // workers really had.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +11,15 @@ import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
 import { stopChild } from './child-processes';
 
 export interface ScaleBenchOptions {
   readonly config: AppConfig;
   readonly texts?: number;
+  /** GoEmotions TSV the texts are drawn from (default: the train split). */
+  readonly data?: string;
   readonly workerCounts?: readonly number[];
   readonly repeats?: number;
   /** Texts per chunk and chunks in flight per worker: many more chunks than one worker takes at once. */
@@ -42,7 +44,7 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<Record<string
   const repeats = opts.repeats ?? 2;
   const chunkSize = opts.chunkSize ?? 64;
   const concurrency = opts.concurrency ?? 8;
-  const pool = loadGoEmotionsTexts(goEmotionsPath('train'));
+  const pool = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train'));
   const texts = Array.from({ length: n }, (_, i) => (i < pool.length ? pool[i] : `${pool[i % pool.length]} (${Math.floor(i / pool.length)})`));
   const figures: Record<string, number | string> = {
     suite: 'scale',
@@ -73,7 +75,7 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<Record<string
 }
 
 async function drainOnce(config: AppConfig, texts: readonly string[], count: number, chunkSize: number, concurrency: number, log: (m: string) => void): Promise<RunFigures> {
-  const prefix = `bench-scale-${randomUUID().slice(0, 8)}`;
+  const prefix = benchPrefix(config, 'scale');
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     QUEUE_PREFIX: prefix,

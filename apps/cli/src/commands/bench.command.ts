@@ -1,11 +1,14 @@
-// `emo bench SUITE [--json]`: benchmarks from bench/. Progress on stderr; with --json the last
-// stdout line is one JSON object of named figures. The suites load on demand (bench/run-bench.ts),
-// so other commands never pay for ONNX tooling, Nest or BullMQ.
+// `emo bench SUITE [--json] [--quick]`: benchmarks from bench/. Progress on stderr; with --json the
+// last stdout line is one JSON object of named figures. --quick shrinks every input (texts, rounds,
+// samples) so a suite runs in seconds while still running every variant and printing every figure
+// (the CI smoke test of the harness; its numbers are not measurements). The suites load on demand
+// (bench/run-bench.ts), so other commands never pay for ONNX tooling, Nest or BullMQ.
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context';
 
 export interface BenchFlags {
   json?: boolean;
+  quick?: boolean;
   data?: string;
   limit?: string;
   lines?: string;
@@ -27,23 +30,26 @@ export interface BenchFlags {
 
 export const SUITES = ['engine', 'backfill-local', 'model', 'batching', 'cache', 'fleet', 'profiler', 'scale', 'backfill'] as const;
 
+// Sizes have no commander defaults: an explicit flag wins over --quick's size, and the suite's
+// full-size default applies otherwise (the defaults are in run-bench.ts, shown here in the help).
 export function registerBench(program: Command, ctx: CliContext): void {
   program
     .command('bench')
     .description(`run a benchmark suite: ${SUITES.join(', ')}`)
     .argument('<suite>', SUITES.join('|'))
     .option('--json', 'print the figures as one JSON object (last stdout line)')
-    .option('--data <file>', 'GoEmotions TSV to draw texts from (default: ../shared dev split)')
-    .option('--limit <n>', 'texts to use (engine)', '2000')
-    .option('--repeats <n>', 'timed rounds per variant; medians are reported', '3')
-    .option('--requests <n>', 'batching: interactive requests timed under bulk load', '200')
-    .option('--lines <n>', 'messages in the generated chat log (backfill-local, backfill)', '100000')
-    .option('--runs <list>', 'backfill: which runs, comma-separated: engine,local,1,2,mixed (fleet workers; mixed: 1 worker + interactive calls)', 'engine,1,2')
-    .option('--messages <n>', 'messages in the generated chat-log workload (cache)', '20000')
+    .option('--quick', 'tiny inputs: every variant and figure in seconds (a smoke test; the numbers mean nothing)')
+    .option('--data <file>', 'GoEmotions TSV to draw texts from (default: the ../shared dev split; cache, fleet, scale and the backfills: train; --quick: dev)')
+    .option('--limit <n>', 'texts to use (engine, batching, profiler; default 2000)')
+    .option('--repeats <n>', 'timed rounds per variant; medians are reported (default 3; profiler: at least 9)')
+    .option('--requests <n>', 'batching: interactive requests timed under bulk load (default 200)')
+    .option('--lines <n>', 'messages in the generated chat log (backfill-local, backfill; default 100000)')
+    .option('--runs <list>', 'backfill: which runs, comma-separated: engine,local,1,2,mixed (fleet workers; mixed: 1 worker + interactive calls; default engine,1,2; --quick: all)')
+    .option('--messages <n>', 'messages in the generated chat-log workload (cache; default 20000)')
     .option('--model <dir>', 'model bundle directory')
-    .option('--texts <n>', 'texts in the bulk job (fleet)', '50000')
-    .option('--calls <n>', 'single-text /v1/classify calls timed (fleet)', '200')
-    .option('--models <list>', 'model: comma-separated "default", "roberta-base-shaped" or bundle dirs (default: default,roberta-base-shaped)')
+    .option('--texts <n>', 'texts in the bulk job (fleet: 50000; scale: 20000)')
+    .option('--calls <n>', 'single-text /v1/classify calls timed (fleet; default 200)')
+    .option('--models <list>', 'model: comma-separated "default", "roberta-base-shaped" or bundle dirs (default: default,roberta-base-shaped; --quick: default and a tiny RoBERTa-shaped model)')
     .option('--variants <list>', 'model: fp32,int8,fp16 (default fp32,int8 on cpu; fp32,fp16 on cuda)')
     .option('--levels <list>', 'model: graph optimization levels (disabled,basic,extended,all; default basic,all)')
     .option('--batches <list>', 'model: batch sizes (default 1,32)')

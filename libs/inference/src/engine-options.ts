@@ -9,6 +9,7 @@ export function engineOptionsFromConfig(config: AppConfig, onWarning?: (message:
   return {
     modelDir: config.modelDir,
     precision: config.precision,
+    int8SaturatingKernel: config.int8SaturatingKernel,
     executionProviders: config.executionProviders,
     graphOptimizationLevel: config.graphOptimizationLevel,
     intraOpThreads: config.intraOpThreads,

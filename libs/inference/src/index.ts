@@ -11,3 +11,6 @@ export * from './tokenization/bundle-tokenizer';
 export * from './engine-options';
 export * from './evaluation/multilabel-metrics';
 export * from './streaming/ordered-window-classifier';
+export * from './session/int8-kernel-probe';
+export * from './session/cpu-features';
+export * from './session/int8-kernel-guard';

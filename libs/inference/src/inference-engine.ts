@@ -11,6 +11,7 @@ import { padBatch } from './batching/padded-batch';
 import { scoresFromLogits, toResult, type PostprocessSpec } from './postprocess/score-postprocessor';
 import { createBatchScheduler, type BatchPolicyOptions } from './scheduling/batch-scheduler-factory';
 import type { ContinuousBatchScheduler, OutputRow } from './scheduling/continuous-batch-scheduler';
+import { chooseInt8SafeBundle, type Int8SaturatingKernelPolicy } from './session/int8-kernel-guard';
 import type { GraphOptimizationLevel } from './session/ort-session-factory';
 import { InferencePool } from './thread/inference-pool';
 import { BundleTokenizer } from './tokenization/bundle-tokenizer';
@@ -38,6 +39,8 @@ export interface EngineOptions extends TextPolicy {
   readonly deviceName?: string;
   /** Stage timers (tokenization, batch_wait, inference, postprocess) and batch histograms: libs/profiler. */
   readonly profiler?: EngineProfiler;
+  /** PRECISION=int8 with a full-range variant on a CPU whose int8 kernel saturates (no VNNI): see int8-kernel-guard. Default fallback. */
+  readonly int8SaturatingKernel?: Int8SaturatingKernelPolicy;
   readonly onWarning?: (message: string) => void;
 }
 
@@ -85,7 +88,9 @@ export class InferenceEngine {
   ) {}
 
   static async create(options: EngineOptions): Promise<InferenceEngine> {
-    const bundle = await loadModelBundle(resolveModelDir(options.modelDir, options.precision));
+    let dir = resolveModelDir(options.modelDir, options.precision);
+    if (options.precision === 'int8') dir = (await chooseInt8SafeBundle(dir, options.int8SaturatingKernel ?? 'fallback', options.onWarning ?? (() => undefined))).dir;
+    const bundle = await loadModelBundle(dir);
     const maxLength = Math.min(options.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER);
     const tokenizer = new BundleTokenizer(bundle, maxLength);
     const pool = await InferencePool.start({

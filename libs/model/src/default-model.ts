@@ -1,6 +1,6 @@
 // Where the shipped default bundle lives, whether we run from sources, tests or the dist bundle.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '@emo/contracts';
 
 export const DEFAULT_MODEL_NAME = 'goemotions-mini';
@@ -46,12 +46,33 @@ export function resolveModelDir(configured: string | undefined, precision: Preci
 
 /** The precision recorded by `emo quantize` in a bundle's quantization.json, if any. */
 export function variantMode(dir: string): Precision | undefined {
+  return variantProvenance(dir)?.mode;
+}
+
+export interface VariantProvenance {
+  readonly mode?: Precision;
+  /** int8: whether the weights are 7-bit (safe on every x86 int8 kernel); undefined when not recorded. */
+  readonly reduceRange?: boolean;
+}
+
+/** What `emo quantize` recorded in a bundle's quantization.json; undefined without one. */
+export function variantProvenance(dir: string): VariantProvenance | undefined {
   const file = join(dir, 'quantization.json');
   if (!existsSync(file)) return undefined;
   try {
-    const mode = (JSON.parse(readFileSync(file, 'utf8')) as { mode?: unknown }).mode;
-    return mode === 'int8' || mode === 'fp16' || mode === 'fp32' ? mode : undefined;
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { mode?: unknown; options?: { reduceRange?: unknown } };
+    const mode = json.mode === 'int8' || json.mode === 'fp16' || json.mode === 'fp32' ? json.mode : undefined;
+    const reduceRange = typeof json.options?.reduceRange === 'boolean' ? json.options.reduceRange : undefined;
+    return { mode, reduceRange };
   } catch {
     return undefined;
   }
+}
+
+/** The float32 bundle a variant was written beside (`<base>/variants/<p>` or `<base>-<p>`), if it is there. */
+export function baseOfVariant(dir: string, precision: Precision): string | undefined {
+  const abs = resolve(dir);
+  const candidates = [dirname(dirname(abs)), abs.endsWith(`-${precision}`) ? abs.slice(0, -precision.length - 1) : undefined];
+  const viaFolder = basename(dirname(abs)) === 'variants' && basename(abs) === precision ? candidates[0] : undefined;
+  return [viaFolder, candidates[1]].find((c): c is string => c !== undefined && existsSync(join(c, 'model.onnx')) && variantMode(c) === undefined);
 }

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineOptions } from '@emo/inference';
 import { loadModelBundle } from '@emo/model';
-import { quantizeBundle, type QuantizeBundleOptions } from './quantize-bundle';
+import { checkVariant, quantizeBundle, type QuantizeBundleOptions } from './quantize-bundle';
 
 const source = resolve(__dirname, '../../../../test/fixtures/models/tiny-softmax');
 const work = mkdtempSync(join(tmpdir(), 'emo-quantize-'));
@@ -41,7 +41,7 @@ describe('quantizeBundle', () => {
   it('writes a complete, loadable int8 bundle with provenance when the gate passes', async () => {
     const sut = await quantizeBundle(options('int8'));
     const out = join(work, 'int8');
-    expect(readdirSync(out).sort()).toEqual(['config.json', 'model.onnx', 'quantization.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(out).sort()).toEqual(['MODEL_CARD.md', 'config.json', 'model.onnx', 'quantization.json', 'tokenizer.json', 'tokenizer_config.json']);
     const original = await loadModelBundle(source);
     const variant = await loadModelBundle(out);
     expect(variant.labels).toEqual(original.labels);
@@ -52,6 +52,22 @@ describe('quantizeBundle', () => {
     expect(sut.gate.metrics.n).toBe(6);
     expect(sut.gate.metrics.label_agreement).toBe(1);
     expect(sut.transform).toMatchObject({ matmuls: expect.any(Number) });
+    // Portable by default: 7-bit weights, and the gate names the machine and int8 kernel it ran on.
+    expect(recorded.options).toMatchObject({ reduceRange: true, reduceRangeMode: 'on' });
+    expect(recorded.gate.machine).toMatchObject({ model: expect.any(String), simd: expect.any(Array), int8_kernel: { saturates: expect.any(Boolean), fullRangeRatio: expect.any(Number) } });
+    expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8')).toMatch(/reduced range \(7-bit\)[\s\S]*\| passed \|/);
+  });
+
+  it('re-runs the gate of an existing variant on this machine and records it beside the first', async () => {
+    const out = join(work, 'checked');
+    await quantizeBundle(options('checked', { int8: { minWeightElements: 64, reduceRange: 'off' } }));
+    const sut = await checkVariant({ variantDir: out, modelDir: source, dataPath: data, thresholds: options('x').thresholds, engine, record: true });
+    expect(sut).toMatchObject({ passed: true, metrics: { n: 6 }, machine: { int8_kernel: expect.any(Object) } });
+    const recorded = JSON.parse(readFileSync(join(out, 'quantization.json'), 'utf8'));
+    expect(recorded.options.reduceRange).toBe(false);
+    expect(recorded.checks).toHaveLength(1);
+    expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8').match(/\| passed \|/g)).toHaveLength(2);
+    await expect(checkVariant({ variantDir: out, modelDir: join(work, 'int8'), dataPath: data, thresholds: options('x').thresholds, engine })).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
   });
 
   it('refuses to write a variant below the thresholds and leaves nothing behind', async () => {

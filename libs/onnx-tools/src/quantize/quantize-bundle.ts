@@ -7,13 +7,37 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '@emo/contracts';
-import { InferenceEngine, isItemError, type EngineOptions } from '@emo/inference';
-import { loadModelBundle, packageRoot } from '@emo/model';
+import { InferenceEngine, isItemError, probeInt8Kernel, readCpuFeatures, type CpuFeatures, type EngineOptions, type Int8KernelProbe } from '@emo/inference';
+import { baseOfVariant, loadModelBundle, packageRoot } from '@emo/model';
 import { compareVariants, gateFailures, type GateThresholds, type ModelAnswers, type VariantComparison } from './accuracy-gate';
 import { buildVariant, type QuantizeMode } from './build-variant';
 import type { Fp16Report } from './fp16-converter';
 import type { Int8Options, Int8Report } from './int8-dynamic-quantizer';
-import { readLabelledTsv } from './labelled-tsv';
+import { readLabelledTsv, type LabelledTexts } from './labelled-tsv';
+import { writeVariantCard } from './variant-card';
+
+/**
+ * int8 weight range: 'on' = 7-bit weights, exact on every x86 int8 kernel (the default: a variant
+ * travels between machines); 'off' = 8-bit weights, exact only where the kernel does not saturate
+ * (VNNI, ARM); 'auto' = 'off' where this machine's kernel is exact, else 'on'.
+ */
+export type ReduceRangeMode = 'on' | 'off' | 'auto';
+
+/** The machine a gate ran on: what /proc/cpuinfo says, and what the int8 kernel probe measured. */
+export interface GateMachine extends CpuFeatures {
+  readonly int8_kernel: Int8KernelProbe;
+}
+
+export interface GateRecord {
+  readonly dataset: string;
+  readonly thresholds: GateThresholds;
+  readonly metrics: VariantComparison;
+  readonly passed: boolean;
+  readonly forced: boolean;
+  readonly failures: readonly string[];
+  readonly machine: GateMachine;
+  readonly checked_at: string;
+}
 
 export interface QuantizeBundleOptions {
   readonly modelDir: string;
@@ -25,7 +49,7 @@ export interface QuantizeBundleOptions {
   readonly dataPath: string;
   readonly limit?: number;
   readonly thresholds: GateThresholds;
-  readonly int8?: Int8Options;
+  readonly int8?: Omit<Int8Options, 'reduceRange'> & { readonly reduceRange?: ReduceRangeMode };
   /** Engine settings for the evaluation runs (model dir and cache are set here). */
   readonly engine: EngineOptions;
   readonly log?: (message: string) => void;
@@ -41,7 +65,9 @@ export interface Provenance {
   readonly output: { readonly model_sha256: string; readonly model_bytes: number };
   readonly transform: Int8Report | Fp16Report;
   readonly options: Record<string, unknown>;
-  readonly gate: { readonly dataset: string; readonly thresholds: GateThresholds; readonly metrics: VariantComparison; readonly passed: boolean; readonly forced: boolean; readonly failures: readonly string[] };
+  readonly gate: GateRecord;
+  /** Later gates of the same variant on other machines (`emo quantize --check --record`). */
+  readonly checks?: readonly GateRecord[];
 }
 
 export const PROVENANCE_FILE = 'quantization.json';
@@ -54,8 +80,14 @@ export async function quantizeBundle(opts: QuantizeBundleOptions): Promise<Prove
   await checkOutDir(outDir);
   const dataset = await readLabelledTsv(opts.dataPath, opts.limit);
 
+  const machine = await gateMachine();
+  const reduceRange = opts.int8?.reduceRange === 'off' ? false : opts.int8?.reduceRange === 'auto' ? machine.int8_kernel.saturates : true;
+  if (opts.mode === 'int8' && !reduceRange && machine.int8_kernel.saturates) {
+    log(`warning: this CPU's int8 kernel saturates full-range weights (no VNNI); the gate measures that, and the variant will be served as float32 on such CPUs (INT8_SATURATING_KERNEL)`);
+  }
+  const int8: Int8Options = { ...opts.int8, reduceRange };
   log(`reading ${source.modelPath} (${(source.modelBytes / 1e6).toFixed(1)} MB)`);
-  const { bytes, transform } = buildVariant(await readFile(source.modelPath), opts.mode, opts.int8);
+  const { bytes, transform } = buildVariant(await readFile(source.modelPath), opts.mode, int8);
   log(`${opts.mode}: ${JSON.stringify(transform)}; ${(bytes.byteLength / 1e6).toFixed(1)} MB`);
 
   const staging = `${outDir}.partial-${process.pid}`;
@@ -68,13 +100,8 @@ export async function quantizeBundle(opts: QuantizeBundleOptions): Promise<Prove
       if ((await stat(join(source.dir, file))).isFile()) await copyFile(join(source.dir, file), join(staging, file));
     }
 
-    log(`accuracy gate on ${dataset.texts.length} texts of ${opts.dataPath}`);
-    const original = await answers(opts.engine, source.dir, dataset.texts);
-    const variant = await answers(opts.engine, staging, dataset.texts);
-    const gold = dataset.labelIds.map((ids) => new Set([...ids].filter((j) => j < source.labels.length)));
-    const metrics = compareVariants(source.labels, gold, original, variant);
-    const failures = gateFailures(metrics, opts.thresholds);
-    const passed = failures.length === 0;
+    log(`accuracy gate on ${dataset.texts.length} texts of ${opts.dataPath} (${machine.model}; int8 kernel ${machine.int8_kernel.saturates ? 'saturating' : 'exact'})`);
+    const { metrics, failures, passed } = await runGate(opts.engine, source.dir, staging, source.labels, dataset, opts.thresholds);
     if (!passed && !opts.force) {
       throw new AppError('ACCURACY_GATE_FAILED', `${opts.mode} variant of ${source.name} not written: ${failures.join('; ')} (use --force to write it anyway)`, { metrics, thresholds: opts.thresholds });
     }
@@ -87,16 +114,71 @@ export async function quantizeBundle(opts: QuantizeBundleOptions): Promise<Prove
       source: { dir: source.dir, name: source.name, revision: source.revision, model_sha256: source.modelSha256, model_bytes: source.modelBytes },
       output: { model_sha256: createHash('sha256').update(bytes).digest('hex'), model_bytes: bytes.byteLength },
       transform,
-      options: { ...(opts.mode === 'int8' ? { ops: 'microsoft', perChannel: 'auto', embeddings: false, reduceRange: false, keepOutputLayer: true, keepEmbeddingProjection: true, ...opts.int8 } : {}), limit: opts.limit ?? null },
-      gate: { dataset: resolve(opts.dataPath), thresholds: opts.thresholds, metrics, passed, forced: !passed, failures },
+      options: { ...(opts.mode === 'int8' ? { ops: 'microsoft', perChannel: 'auto', embeddings: false, keepOutputLayer: true, keepEmbeddingProjection: true, ...int8, reduceRangeMode: opts.int8?.reduceRange ?? 'on' } : {}), limit: opts.limit ?? null },
+      gate: { dataset: resolve(opts.dataPath), thresholds: opts.thresholds, metrics, passed, forced: !passed, failures, machine, checked_at: new Date().toISOString() },
     };
     await writeFile(join(staging, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
+    await writeVariantCard(staging, provenance);
     await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir);
     return provenance;
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+export interface CheckVariantOptions {
+  /** The variant bundle (an `emo quantize` output). */
+  readonly variantDir: string;
+  /** Its float32 source; default: the bundle it was written beside. */
+  readonly modelDir?: string;
+  readonly dataPath: string;
+  readonly limit?: number;
+  readonly thresholds: GateThresholds;
+  readonly engine: EngineOptions;
+  /** Append the result to quantization.json (`checks`) and the variant's model card. */
+  readonly record?: boolean;
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * Re-runs a variant's accuracy gate on this machine (its CPU and int8 kernel may differ from the
+ * one it was built on): the answer to "does the shipped int8 model hold on my nodes?".
+ */
+export async function checkVariant(opts: CheckVariantOptions): Promise<GateRecord> {
+  const dir = resolve(opts.variantDir);
+  const provenance = JSON.parse(await readFile(join(dir, PROVENANCE_FILE), 'utf8').catch(() => {
+    throw new AppError('CLI_USAGE', `${dir} has no ${PROVENANCE_FILE}: --check takes a bundle written by emo quantize`);
+  })) as Provenance;
+  const sourceDir = opts.modelDir ? resolve(opts.modelDir) : baseOfVariant(dir, provenance.mode);
+  if (!sourceDir) throw new AppError('CLI_USAGE', `no float32 bundle beside ${dir}: pass --model`);
+  const source = await loadModelBundle(sourceDir);
+  if (source.modelSha256 !== provenance.source.model_sha256) throw new AppError('MODEL_MISMATCH', `${dir} was quantized from a model with sha256 ${provenance.source.model_sha256.slice(0, 12)}, not ${source.dir} (${source.modelSha256.slice(0, 12)})`);
+  const dataset = await readLabelledTsv(opts.dataPath, opts.limit);
+  const machine = await gateMachine();
+  opts.log?.(`accuracy gate of ${dir} on ${dataset.texts.length} texts (${machine.model}; int8 kernel ${machine.int8_kernel.saturates ? 'saturating' : 'exact'})`);
+  const { metrics, failures, passed } = await runGate(opts.engine, source.dir, dir, source.labels, dataset, opts.thresholds);
+  const record: GateRecord = { dataset: resolve(opts.dataPath), thresholds: opts.thresholds, metrics, passed, forced: false, failures, machine, checked_at: new Date().toISOString() };
+  if (opts.record) {
+    const updated: Provenance = { ...provenance, checks: [...(provenance.checks ?? []), record] };
+    await writeFile(join(dir, PROVENANCE_FILE), `${JSON.stringify(updated, null, 2)}\n`);
+    await writeVariantCard(dir, updated);
+  }
+  return record;
+}
+
+async function gateMachine(): Promise<GateMachine> {
+  return { ...readCpuFeatures(), int8_kernel: await probeInt8Kernel() };
+}
+
+async function runGate(engine: EngineOptions, sourceDir: string, variantDir: string, labels: readonly string[], dataset: LabelledTexts, thresholds: GateThresholds) {
+  const original = await answers(engine, sourceDir, dataset.texts);
+  // Each bundle exactly as it is (precision fp32 serves a variant directory as itself), on this CPU.
+  const variant = await answers(engine, variantDir, dataset.texts);
+  const gold = dataset.labelIds.map((ids) => new Set([...ids].filter((j) => j < labels.length)));
+  const metrics = compareVariants(labels, gold, original, variant);
+  const failures = gateFailures(metrics, thresholds);
+  return { metrics, failures, passed: failures.length === 0 };
 }
 
 /** The out dir may be missing, empty, or an earlier output of this tool (replaced); nothing else. */
@@ -108,7 +190,7 @@ async function checkOutDir(outDir: string): Promise<void> {
 
 async function answers(engineOptions: EngineOptions, modelDir: string, texts: readonly string[]): Promise<ModelAnswers> {
   // Providers come from the config (EXECUTION_PROVIDERS), so an fp16 gate can run on CUDA.
-  const engine = await InferenceEngine.create({ ...engineOptions, modelDir, optimizedModelCacheDir: undefined, includeScores: true });
+  const engine = await InferenceEngine.create({ ...engineOptions, modelDir, precision: 'fp32', optimizedModelCacheDir: undefined, includeScores: true });
   try {
     // A fixed length-sorted plan at the serving limits, not the shared scheduler: int8 activations
     // are quantized per batch, so the verdict must not depend on how batches happened to form.

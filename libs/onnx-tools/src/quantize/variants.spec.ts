@@ -1,13 +1,17 @@
 // The int8 and fp16 graph rewrites, run for real in ONNX Runtime against the float32 graph they
 // came from (a small transformer from the benchmark generator: embeddings, masked attention,
-// GELU FFN, Gemm head).
+// GELU FFN, Gemm head). int8 results are checked against a float32 graph that spells out the
+// integer arithmetic of this machine's int8 kernel (exact, or VPMADDUBSW's saturating pairs on x86
+// without VNNI, as the kernel probe finds), so the bounds hold on every CPU.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { probeInt8Kernel, type Int8KernelProbe } from '@emo/inference';
 import { buildTransformerClassifier } from '../generate/roberta-shaped-model';
 import { DataType, decodeModel, encodeModel, type OnnxModel } from '../proto/onnx-codec';
 import { convertToFp16 } from './fp16-converter';
+import { int8ReferenceGraph, type Int8KernelArithmetic } from './int8-reference-graph';
 import { quantizeInt8 } from './int8-dynamic-quantizer';
 
 const SHAPE = { layers: 2, hidden: 64, heads: 4, ffn: 128, vocab: 500, maxPositions: 34, labels: 28 };
@@ -26,7 +30,30 @@ async function logits(model: OnnxModel, level: 'disabled' | 'all' = 'all'): Prom
 }
 
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
-const maxAbs = (a: Float32Array) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
+let kernel: Int8KernelProbe;
+let arithmetic: Int8KernelArithmetic;
+beforeAll(async () => {
+  kernel = await probeInt8Kernel();
+  arithmetic = kernel.saturates ? 'pairwise-saturating' : 'exact';
+});
+
+/**
+ * The int8 graph against the float32 graph of its own integer arithmetic, and against the float32
+ * original. Both run the same quantized weights, so they differ only by float rounding before each
+ * activation is quantized; where that rounding moves a value across a quantization step, one step
+ * (a_scale) propagates. That is far below what quantization itself changes: the kernel must add
+ * less than a tenth of the quantization error.
+ */
+async function checkAgainstReference(quantized: OnnxModel, float: Float32Array): Promise<{ kernelError: number; quantizationError: number }> {
+  const out = await logits(quantized);
+  const reference = await logits(int8ReferenceGraph(quantized, arithmetic), 'disabled');
+  const kernelError = maxDiff(out, reference);
+  const quantizationError = maxDiff(reference, float);
+  expect(quantizationError).toBeGreaterThan(0); // really quantized
+  expect(kernelError, `kernel ${arithmetic}`).toBeLessThanOrEqual(0.1 * quantizationError);
+  return { kernelError, quantizationError };
+}
 
 describe('quantizeInt8', () => {
   it('replaces every constant-weight MatMul/Gemm but the output layer with DynamicQuantizeMatMul and folds the bias Adds', async () => {
@@ -40,9 +67,19 @@ describe('quantizeInt8', () => {
     // Only the activation × activation MatMuls of attention stay float.
     expect(ops.filter((o) => o === 'MatMul')).toHaveLength(2 * SHAPE.layers);
     expect(sut.opset_import.some((o) => o.domain === 'com.microsoft')).toBe(true);
+    await checkAgainstReference(sut, reference);
+  });
+
+  it('with reduced-range (7-bit) weights computes exactly what its integer arithmetic says on every x86 kernel', async () => {
+    const reference = await logits(fresh());
+    const sut = fresh();
+    quantizeInt8(sut, { reduceRange: true });
+    // 255 · 63 · 2 fits int16: saturating and exact kernels agree, so check against both.
     const out = await logits(sut);
-    expect(maxDiff(out, reference)).toBeLessThan(0.05 * maxAbs(reference));
-    expect(maxDiff(out, reference)).toBeGreaterThan(0); // really quantized
+    const exact = await logits(int8ReferenceGraph(sut, 'exact'), 'disabled');
+    const saturating = await logits(int8ReferenceGraph(sut, 'pairwise-saturating'), 'disabled');
+    expect(maxDiff(exact, saturating)).toBe(0);
+    expect(maxDiff(out, exact)).toBeLessThanOrEqual(0.1 * maxDiff(exact, reference));
   });
 
   it('writes standard MatMulInteger graphs with ops "onnx" that agree with the fused form', async () => {
@@ -66,7 +103,7 @@ describe('quantizeInt8', () => {
       expect.arrayContaining([expect.stringMatching(/row_scale/)]),
     );
     expect(encodeModel(sut).byteLength).toBeLessThan(encodeModel(plain).byteLength * 0.8);
-    expect(maxDiff(await logits(sut), reference)).toBeLessThan(0.05 * maxAbs(reference));
+    await checkAgainstReference(sut, reference);
   });
 
   it('quantizes the output layer too when asked', async () => {

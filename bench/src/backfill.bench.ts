@@ -28,6 +28,12 @@ export interface BackfillBenchOptions {
   readonly data?: string;
   /** Which runs to do (default engine, 1, 2): 'engine', 'local', '1', '2' (workers), 'mixed' (1 worker + /v1/classify every 100 ms). */
   readonly variants?: readonly string[];
+  /**
+   * One fleet for every fleet run, with workers started or stopped between runs (`emo bench backfill
+   * --quick`: fewer process starts). By default every fleet run gets a fresh fleet, so none inherits
+   * another's warm processes or learned batching parameters.
+   */
+  readonly reuseFleet?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -52,14 +58,30 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
     await writeChatLog(input, { messages: opts.lines, texts: loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train')) });
     log(`generated ${opts.lines} messages in ${input}`);
     const runs: Record<string, Run> = {};
-    for (const v of variants) {
-      if (v === 'engine') runs[v] = await runEngine(opts.config, input);
-      else if (v === 'local') runs[v] = await runLocal(opts.config, input, dir);
-      else if (v === '1' || v === '2') runs[v] = await runFleet(opts.config, input, dir, Number(v), false, log);
-      else if (v === 'mixed') runs[v] = await runFleet(opts.config, input, dir, 1, true, log);
-      else throw new AppError('CLI_USAGE', `--runs: "${v}" is not one of engine, local, 1, 2, mixed`);
-      log(`${v === 'engine' ? 'in-process engine' : v === 'local' ? 'emo backfill (local)' : v === 'mixed' ? 'fleet, 1 worker + interactive calls' : `fleet, ${v} worker(s)`}: ${runs[v].texts} lines in ${round(runs[v].seconds)} s (${round(runs[v].texts / runs[v].seconds)} texts/s)`);
-      load.push(round(loadavg()[0]));
+    let shared: LocalFleet | undefined;
+    try {
+      for (const v of variants) {
+        if (v === 'engine') runs[v] = await runEngine(opts.config, input);
+        else if (v === 'local') runs[v] = await runLocal(opts.config, input, dir);
+        else if (v === '1' || v === '2' || v === 'mixed') {
+          const workers = v === '2' ? 2 : 1;
+          if (opts.reuseFleet) {
+            shared = shared ? await resizeFleet(shared, workers, log) : await startFleet(opts.config, workers, log);
+            runs[v] = await runFleet(shared, input, dir, v, v === 'mixed');
+          } else {
+            const fleet = await startFleet(opts.config, workers, log);
+            try {
+              runs[v] = await runFleet(fleet, input, dir, v, v === 'mixed');
+            } finally {
+              await stopFleet(opts.config, fleet);
+            }
+          }
+        } else throw new AppError('CLI_USAGE', `--runs: "${v}" is not one of engine, local, 1, 2, mixed`);
+        log(`${v === 'engine' ? 'in-process engine' : v === 'local' ? 'emo backfill (local)' : v === 'mixed' ? 'fleet, 1 worker + interactive calls' : `fleet, ${v} worker(s)`}: ${runs[v].texts} lines in ${round(runs[v].seconds)} s (${round(runs[v].texts / runs[v].seconds)} texts/s)`);
+        load.push(round(loadavg()[0]));
+      }
+    } finally {
+      if (shared) await stopFleet(opts.config, shared);
     }
     const rate = (v: string) => (runs[v] ? round(runs[v].texts / runs[v].seconds) : Number.NaN);
     const figures: Record<string, number | string> = {
@@ -121,7 +143,16 @@ async function runLocal(config: AppConfig, input: string, dir: string): Promise<
   return { texts: summary.texts, seconds: (performance.now() - started) / 1000 };
 }
 
-async function runFleet(config: AppConfig, input: string, dir: string, workers: number, withInteractive: boolean, log: (m: string) => void): Promise<Run> {
+/** A local fleet on its own QUEUE_PREFIX: one API and worker processes (one inference thread each, cache off). */
+interface LocalFleet {
+  readonly prefix: string;
+  readonly env: Record<string, string>;
+  readonly base: string;
+  readonly api: ChildProcess;
+  readonly workers: ChildProcess[];
+}
+
+async function startFleet(config: AppConfig, workers: number, log: (m: string) => void): Promise<LocalFleet> {
   const prefix = benchPrefix(config, 'backfill');
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -139,17 +170,50 @@ async function runFleet(config: AppConfig, input: string, dir: string, workers: 
   try {
     // API and workers start side by side (the clock starts once all are ready).
     const [api] = await Promise.all([serve('api', env, 'api listening', children), ...Array.from({ length: workers }, () => serve('worker', env, 'worker ready', children))]);
-    const base = `http://127.0.0.1:${api.port}`;
-    log(`fleet up on ${base} (prefix ${prefix}, ${workers} worker(s))`);
-    const started = performance.now();
-    const probe = withInteractive ? interactiveProbe(base) : undefined;
-    const summary = await emo(['backfill', input, '--fleet', base, '--api-key', KEY, '--backfill-id', 'bench', '--id-field', 'id', '--out', join(dir, `fleet${workers}.out.ndjson`), '--json', '--no-progress'], { ...env, LOG_LEVEL: 'warn' });
-    const seconds = (performance.now() - started) / 1000;
-    return { texts: summary.texts, seconds, apiPeakRssMb: peakRssMb(api.child.pid as number), interactiveMs: await probe?.stop() };
-  } finally {
+    const fleet: LocalFleet = { prefix, env, base: `http://127.0.0.1:${api.port}`, api: api.child, workers: children.filter((c) => c !== api.child) };
+    log(`fleet up on ${fleet.base} (prefix ${prefix}, ${workers} worker(s))`);
+    return fleet;
+  } catch (e) {
     await Promise.all(children.map((c) => stopChild(c)));
-    const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), prefix });
-    await fleet.purge().finally(() => fleet.close());
+    await purge(config, prefix);
+    throw e;
+  }
+}
+
+/** Starts or stops workers until the fleet has `workers` of them. */
+async function resizeFleet(fleet: LocalFleet, workers: number, log: (m: string) => void): Promise<LocalFleet> {
+  if (fleet.workers.length === workers) return fleet;
+  while (fleet.workers.length > workers) await stopChild(fleet.workers.pop() as ChildProcess);
+  const started: ChildProcess[] = [];
+  try {
+    await Promise.all(Array.from({ length: workers - fleet.workers.length }, () => serve('worker', fleet.env, 'worker ready', started)));
+  } finally {
+    fleet.workers.push(...started); // stopped with the fleet, ready or not
+  }
+  log(`fleet on ${fleet.base} now has ${workers} worker(s)`);
+  return fleet;
+}
+
+async function stopFleet(config: AppConfig, fleet: LocalFleet): Promise<void> {
+  await Promise.all([fleet.api, ...fleet.workers].map((c) => stopChild(c)));
+  await purge(config, fleet.prefix);
+}
+
+async function purge(config: AppConfig, prefix: string): Promise<void> {
+  const client = new FleetClient({ ...fleetOptionsFromConfig(config), prefix });
+  await client.purge().finally(() => client.close());
+}
+
+/** `emo backfill --fleet` of the input through the fleet (backfill id and output named after the run). */
+async function runFleet(fleet: LocalFleet, input: string, dir: string, name: string, withInteractive: boolean): Promise<Run> {
+  const started = performance.now();
+  const probe = withInteractive ? interactiveProbe(fleet.base) : undefined;
+  try {
+    const summary = await emo(['backfill', input, '--fleet', fleet.base, '--api-key', KEY, '--backfill-id', `bench-${name}`, '--id-field', 'id', '--out', join(dir, `fleet-${name}.out.ndjson`), '--json', '--no-progress'], { ...fleet.env, LOG_LEVEL: 'warn' });
+    const seconds = (performance.now() - started) / 1000;
+    return { texts: summary.texts, seconds, apiPeakRssMb: peakRssMb(fleet.api.pid as number), interactiveMs: await probe?.stop() };
+  } finally {
+    await probe?.stop(); // also when the backfill failed: the probe must not outlive the run
   }
 }
 

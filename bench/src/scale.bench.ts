@@ -25,6 +25,12 @@ export interface ScaleBenchOptions {
   /** Texts per chunk and chunks in flight per worker: many more chunks than one worker takes at once. */
   readonly chunkSize?: number;
   readonly concurrency?: number;
+  /**
+   * Keep the worker processes from one run to the next, starting only the ones a larger count adds
+   * (`emo bench scale --quick`: 3 process starts instead of 6 per repeat). By default every run starts
+   * fresh workers, so no run inherits another's warm processes.
+   */
+  readonly reuseWorkers?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -57,24 +63,45 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<Record<string
     cpus: availableParallelism(),
   };
   let base = 0;
-  for (const count of counts) {
-    const runs: RunFigures[] = [];
-    for (let r = 0; r < repeats; r++) {
-      runs.push(await drainOnce(opts.config, texts, count, chunkSize, concurrency, log));
-      log(`${count} worker(s), run ${r + 1}: ${round(runs[r].drainMs)} ms (load ${runs[r].load1Before} → ${runs[r].load1After})`);
+  const shared = opts.reuseWorkers ? openPool(opts.config, chunkSize, concurrency) : undefined;
+  try {
+    for (const count of counts) {
+      const runs: RunFigures[] = [];
+      for (let r = 0; r < repeats; r++) {
+        const pool = shared ?? openPool(opts.config, chunkSize, concurrency);
+        try {
+          await resizePool(pool, count);
+          runs.push(await drainOnce(pool, texts));
+        } catch (e) {
+          log(`scale bench run with ${count} worker(s) failed: ${(e as Error).message}`);
+          throw e;
+        } finally {
+          if (!shared) await closePool(pool);
+        }
+        log(`${count} worker(s), run ${r + 1}: ${round(runs[r].drainMs)} ms (load ${runs[r].load1Before} → ${runs[r].load1After})`);
+      }
+      const drainMs = median(runs.map((x) => x.drainMs));
+      if (count === counts[0]) base = drainMs * counts[0];
+      figures[`drain_s_${count}w`] = round(drainMs / 1000, 3);
+      figures[`texts_per_s_${count}w`] = round(n / (drainMs / 1000));
+      figures[`speedup_${count}w`] = round(base / drainMs, 3);
+      figures[`worker_cpu_s_${count}w`] = round(median(runs.map((x) => x.workerCpuS)), 2);
+      figures[`load1_${count}w`] = round(median(runs.map((x) => (x.load1Before + x.load1After) / 2)), 2);
     }
-    const drainMs = median(runs.map((x) => x.drainMs));
-    if (count === counts[0]) base = drainMs * counts[0];
-    figures[`drain_s_${count}w`] = round(drainMs / 1000, 3);
-    figures[`texts_per_s_${count}w`] = round(n / (drainMs / 1000));
-    figures[`speedup_${count}w`] = round(base / drainMs, 3);
-    figures[`worker_cpu_s_${count}w`] = round(median(runs.map((x) => x.workerCpuS)), 2);
-    figures[`load1_${count}w`] = round(median(runs.map((x) => (x.load1Before + x.load1After) / 2)), 2);
+  } finally {
+    if (shared) await closePool(shared);
   }
   return figures;
 }
 
-async function drainOnce(config: AppConfig, texts: readonly string[], count: number, chunkSize: number, concurrency: number, log: (m: string) => void): Promise<RunFigures> {
+/** Worker processes on one fresh QUEUE_PREFIX (one inference thread each, cache off) and a client of their queue. */
+interface WorkerPool {
+  readonly env: Record<string, string>;
+  readonly fleet: FleetClient;
+  readonly workers: { child: ChildProcess; ready: Promise<void> }[];
+}
+
+function openPool(config: AppConfig, chunkSize: number, concurrency: number): WorkerPool {
   const prefix = benchPrefix(config, 'scale');
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -90,32 +117,39 @@ async function drainOnce(config: AppConfig, texts: readonly string[], count: num
     JOB_CHUNK_SIZE: String(chunkSize),
   };
   if (config.modelDir) env.MODEL_DIR = config.modelDir;
-  const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), prefix, chunkSize });
-  const workers = Array.from({ length: count }, () => startWorker(env));
-  try {
-    await Promise.all(workers.map((w) => w.ready));
-    const load1Before = round(loadavg()[0], 2);
-    const cpuBefore = workers.reduce((s, w) => s + cpuSeconds(w.child), 0);
-    const started = performance.now();
-    const { jobId } = await fleet.producer.submit({ items: texts.map((text) => ({ text })), priority: 'bulk' });
-    for (;;) {
-      const status = await fleet.producer.status(jobId);
-      if (status.state === 'completed') {
-        if (status.succeeded !== texts.length) throw new AppError('INTERNAL', `scale bench: ${status.succeeded} of ${texts.length} texts succeeded`);
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 20));
+  return { env, fleet: new FleetClient({ ...fleetOptionsFromConfig(config), prefix, chunkSize }), workers: [] };
+}
+
+/** Starts or stops workers until `count` run, and waits until all are ready. */
+async function resizePool(pool: WorkerPool, count: number): Promise<void> {
+  while (pool.workers.length > count) await stopChild((pool.workers.pop() as { child: ChildProcess }).child);
+  while (pool.workers.length < count) pool.workers.push(startWorker(pool.env));
+  await Promise.all(pool.workers.map((w) => w.ready));
+}
+
+async function closePool(pool: WorkerPool): Promise<void> {
+  await Promise.all(pool.workers.map((w) => stopChild(w.child)));
+  await pool.fleet.purge().finally(() => pool.fleet.close());
+}
+
+/** One bulk job of every text, queued at once; the time until its last chunk is done. */
+async function drainOnce(pool: WorkerPool, texts: readonly string[]): Promise<RunFigures> {
+  const { fleet, workers } = pool;
+  const load1Before = round(loadavg()[0], 2);
+  const cpuBefore = workers.reduce((s, w) => s + cpuSeconds(w.child), 0);
+  const started = performance.now();
+  const { jobId } = await fleet.producer.submit({ items: texts.map((text) => ({ text })), priority: 'bulk' });
+  for (;;) {
+    const status = await fleet.producer.status(jobId);
+    if (status.state === 'completed') {
+      if (status.succeeded !== texts.length) throw new AppError('INTERNAL', `scale bench: ${status.succeeded} of ${texts.length} texts succeeded`);
+      break;
     }
-    const drainMs = performance.now() - started;
-    const workerCpuS = workers.reduce((s, w) => s + cpuSeconds(w.child), 0) - cpuBefore;
-    return { drainMs, workerCpuS, load1Before, load1After: round(loadavg()[0], 2) };
-  } catch (e) {
-    log(`scale bench run with ${count} worker(s) failed: ${(e as Error).message}`);
-    throw e;
-  } finally {
-    await Promise.all(workers.map((w) => stopChild(w.child)));
-    await fleet.purge().finally(() => fleet.close());
+    await new Promise((r) => setTimeout(r, 20));
   }
+  const drainMs = performance.now() - started;
+  const workerCpuS = workers.reduce((s, w) => s + cpuSeconds(w.child), 0) - cpuBefore;
+  return { drainMs, workerCpuS, load1Before, load1After: round(loadavg()[0], 2) };
 }
 
 /** A worker process; `ready` resolves on its "worker ready" log line. */

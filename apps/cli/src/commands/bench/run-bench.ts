@@ -37,8 +37,8 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
   else if (suite === 'cache') figures = await benchCache({ config, data, messages: size(flags.messages, '--messages', 20_000, 300), repeats: repeats(1), quick, log });
   else if (suite === 'profiler') figures = await benchProfiler({ config, data: flags.data, limit: limit(2000, 128), repeats: repeats(2), quick, log });
   else if (suite === 'fleet') figures = await benchFleet({ config, data, texts: size(flags.texts, '--texts', 50_000, 300), classifyCalls: size(flags.calls, '--calls', 200, 10), quick, log });
-  else if (suite === 'scale') figures = await benchScale({ config, data, texts: size(flags.texts, '--texts', 20_000, 384), repeats: repeats(1), log });
-  else if (suite === 'backfill') figures = await benchBackfill({ config, data, lines: size(flags.lines, '--lines', 100_000, 300), variants: parseList(flags.runs, quick ? ['engine', 'local', '1', '2', 'mixed'] : ['engine', '1', '2'], (s) => s, '--runs'), log });
+  else if (suite === 'scale') figures = await benchScale({ config, data, texts: size(flags.texts, '--texts', 20_000, 384), repeats: repeats(1), reuseWorkers: quick, log });
+  else if (suite === 'backfill') figures = await benchBackfill({ config, data, lines: size(flags.lines, '--lines', 100_000, 300), variants: parseList(flags.runs, quick ? ['engine', 'local', '1', 'mixed', '2'] : ['engine', '1', '2'], (s) => s, '--runs'), reuseFleet: quick, log });
   else throw new AppError('CLI_USAGE', `unknown bench suite "${suite}"; allowed: ${SUITES.join(', ')}`);
   if (quick) figures = { ...figures, quick: 'yes' };
   if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -9,6 +9,7 @@ import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient, fleetOptionsFromConfig, type Classifier } from '@emo/queue';
 import { ApiModule } from './api.module';
+import { fastifyErrorOptions, registerJsonBodyParser } from './http/fastify-errors';
 import { ApiMetrics } from './metrics/api-metrics';
 
 export interface ApiDeps {
@@ -39,13 +40,16 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
     // Texts already in the result cache are answered without enqueuing (docs/cache.md).
     const apiCache = (resultCache = await ApiResultCache.create(config, { logger, registry: metrics.registry }));
     const classifier = deps.wrapClassifier ? await deps.wrapClassifier(fleetClassifier) : (apiCache?.wrap(fleetClassifier) ?? fleetClassifier);
-    const adapter = new FastifyAdapter({ bodyLimit: config.apiBodyLimitBytes, logger: false });
+    const adapter = new FastifyAdapter({ bodyLimit: config.apiBodyLimitBytes, logger: false, ...fastifyErrorOptions() });
     const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger, profiling, cacheStats: apiCache && (() => apiCache.stats()) }), adapter, {
       logger: ['error', 'warn'],
       abortOnError: false,
+      // JSON bodies are parsed by registerJsonBodyParser (invalid UTF-8 found on the bytes).
+      bodyParser: false,
     });
     app.useLogger(app.get(PinoNestLogger));
     const fastify = app.getHttpAdapter().getInstance();
+    registerJsonBodyParser(fastify, config.apiBodyLimitBytes);
     fastify.addHook('onResponse', (req, reply, done) => {
       metrics.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
       done();

@@ -5,6 +5,7 @@
 // Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way
 // (with the default float32 encoding that is exactly the classifier's answer).
 import type { ClassificationResult, ItemError } from '@emo/contracts';
+import { hasLoneSurrogate } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { ResultCodec } from './codec/result-codec';
 import type { CacheNamespace } from './keys/cache-namespace';
@@ -97,6 +98,9 @@ export class TwoLevelCache {
   /** Key of a cacheable text; undefined for values that must go to the classifier as they are. */
   keyOf(text: unknown): string | undefined {
     if (typeof text !== 'string' || text.length > (this.opts.maxTextChars ?? Number.POSITIVE_INFINITY)) return undefined;
+    // Lone surrogates mark invalid UTF-8 (decodeUtf8Escaped): such a text is an error, and hashing it
+    // would encode them as U+FFFD, the key of a genuine U+FFFD text.
+    if (hasLoneSurrogate(text)) return undefined;
     return this.namespace.key(text);
   }
 

@@ -74,9 +74,10 @@ export class ResultStore {
     await this.redis.hset(this.keys.meta(jobId), 'enqueued', 1);
   }
 
+  /** The record of a job; undefined when unknown, expired, or a backfill's (served by /v1/backfills only). */
   async meta(jobId: string): Promise<JobMeta | undefined> {
     const meta = await this.redis.hgetall(this.keys.meta(jobId));
-    return meta.id === undefined ? undefined : meta;
+    return meta.id === undefined || meta.kind === 'backfill' ? undefined : meta;
   }
 
   async status(jobId: string): Promise<JobStatus> {

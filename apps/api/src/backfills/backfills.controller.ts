@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AppError, readRecords } from '@emo/contracts';
-import { backfillStatusFromMeta, checkBackfillId, type BackfillStatus, type OutputLine } from '@emo/queue';
+import { backfillStatusFromMeta, checkBackfillId, checkRollupField, type BackfillStatus, type OutputLine } from '@emo/queue';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseBody } from '../http/parse-body';
 import type { BacklogGate } from '../jobs/backlog-gate';
@@ -52,7 +52,7 @@ export class BackfillsController {
     const id = checkBackfillId(q.id ?? randomUUID());
     await this.gate.admit('bulk');
     const mapping = { format: q.format ?? STREAMED_TYPES[type], textField: q.text_field, idField: q.id_field, passthrough: q.passthrough, columns: q.columns, includeScores: q.include_scores };
-    const records = readRecords(body, mapping.format, mapping);
+    const records = readRecords(body, mapping.format, mapping, { maxLineBytes: this.backfills.maxLineBytes });
     const result = await this.backfills.ingestor.ingest(id, mapping, records, () => body.readableEnded);
     const status = await this.status(id);
     const base = `/v1/backfills/${id}`;
@@ -92,7 +92,7 @@ export class BackfillsController {
   @ApiQuery({ name: 'by', required: true })
   @ApiProduces('application/x-ndjson')
   async rollups(@Param('id') id: string, @Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
-    const { by } = parseBody(rollupQuerySchema, query);
+    const by = checkRollupField(parseBody(rollupQuerySchema, query).by);
     const meta = await this.backfills.store.requireMeta(id);
     const rows = await this.backfills.reader.rollup(meta, by);
     const body = rows.map((r) => `${JSON.stringify({ [by]: r.key, messages: r.messages, errors: r.errors, labels: r.labels })}\n`).join('');

@@ -8,7 +8,8 @@ const list = z
   .optional();
 
 export const uploadQuerySchema = z.object({
-  id: z.string().min(1).max(128).optional(),
+  // Checked by checkBackfillId (BACKFILL_ID_INVALID), the same check every backfill route makes.
+  id: z.string().optional(),
   format: z.enum(['ndjson', 'csv', 'tsv']).optional(),
   text_field: z.string().min(1).default('text'),
   id_field: z.string().min(1).optional(),

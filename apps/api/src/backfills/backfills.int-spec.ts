@@ -123,6 +123,6 @@ describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
     const json = await request({ method: 'POST', url: '/v1/backfills', payload: { items: [] }, headers: auth });
     expect([json.statusCode, json.json().error.code]).toEqual([422, 'REQUEST_INVALID']);
     const badId = await upload('bad%20id', chatLog(1));
-    expect([badId.statusCode, badId.json().error.code]).toEqual([422, 'REQUEST_INVALID']);
+    expect([badId.statusCode, badId.json().error.code]).toEqual([422, 'BACKFILL_ID_INVALID']);
   });
 });

@@ -9,6 +9,8 @@ export interface Backfills {
   readonly store: BackfillStore;
   readonly reader: BackfillReader;
   readonly ingestor: BackfillIngestor;
+  /** BACKFILL_MAX_LINE_BYTES: longer lines get LINE_TOO_LONG (dropped while streaming). */
+  readonly maxLineBytes: number;
 }
 
 export function createBackfills(fleet: FleetClient, config: AppConfig): Backfills {
@@ -23,5 +25,6 @@ export function createBackfills(fleet: FleetClient, config: AppConfig): Backfill
       maxQueuedChunks: config.backfillMaxQueuedChunks,
       policy: { maxTextChars: config.maxTextChars, longTextPolicy: config.longTextPolicy },
     }),
+    maxLineBytes: config.backfillMaxLineBytes,
   };
 }

@@ -1,6 +1,6 @@
 // `emo classify [TEXT...]`: texts from arguments or stdin lines; a table, or JSON lines with --json.
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { decodeUtf8Escaped, splitLines } from '@emo/contracts';
 import { isItemError } from '@emo/inference';
 import type { CliContext } from '../cli-context';
 import { ellipsis, renderTable } from '../output/table';
@@ -41,8 +41,9 @@ export function registerClassify(program: Command, ctx: CliContext): void {
     });
 }
 
+/** Stdin lines decoded on their bytes: a line that is not UTF-8 fails as TEXT_INVALID_UTF8, a genuine U+FFFD does not. */
 async function readStdinLines(): Promise<string[]> {
   const lines: string[] = [];
-  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) lines.push(line);
+  for await (const line of splitLines(process.stdin)) lines.push(line instanceof Uint8Array ? decodeUtf8Escaped(line) : '');
   return lines;
 }

@@ -63,7 +63,8 @@ export class BackfillChunker {
   }
 
   private passthroughOf(fields: Record<string, unknown>): string {
-    const out: Record<string, unknown> = {};
+    // No prototype: a field named __proto__ is kept as data, not taken as the object's prototype.
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     let any = false;
     for (const [k, v] of Object.entries(fields)) {
       if (k === this.mapping.idField || (this.passthrough && !this.passthrough.has(k))) continue;

@@ -2,12 +2,23 @@
 // chunk not stored yet, like job results), the error lines only, and label roll-ups per value of
 // a passthrough field (conversation, user). Pages of chunks are read in one round trip each, so
 // memory stays bounded whatever the backfill's size.
+import { AppError } from '@emo/contracts';
 import type { JobMeta } from '../job-status';
 import { mergeChunkLines, type OutputLine } from './backfill-lines';
 import type { BackfillStore } from './backfill-store';
 
 /** Chunks read per round trip. */
 const PAGE_CHUNKS = 16;
+
+/** Names `by` may not take: the fields of a roll-up row, and names JavaScript objects inherit. */
+export const RESERVED_ROLLUP_FIELDS: ReadonlySet<string> = new Set(['messages', 'errors', 'labels', '__proto__', 'constructor', 'prototype']);
+
+export function checkRollupField(by: string): string {
+  if (RESERVED_ROLLUP_FIELDS.has(by)) {
+    throw new AppError('REQUEST_INVALID', `by=${by} is a reserved name (${[...RESERVED_ROLLUP_FIELDS].join(', ')}); roll up by a passthrough field or id`);
+  }
+  return by;
+}
 
 export interface RollupRow {
   readonly key: string;
@@ -44,15 +55,17 @@ export class BackfillReader {
 
   /** Label counts per value of passthrough field `by` (one row per value, in first-seen order). */
   async rollup(meta: JobMeta, by: string): Promise<RollupRow[]> {
+    checkRollupField(by);
     const rows = new Map<string, RollupRow>();
     for await (const line of this.lines(meta)) {
       const fields = line.entry[2] ? (JSON.parse(`{${line.entry[2]}}`) as Record<string, unknown>) : {};
-      const value = by === 'id' ? line.entry[1] : fields[by];
+      // Own fields only: `by` names a field of the input, never something inherited (__proto__, toString).
+      const value = by === 'id' ? line.entry[1] : Object.hasOwn(fields, by) ? fields[by] : undefined;
       if (value === undefined || value === null) continue;
       const key = String(value);
       let row = rows.get(key);
       if (!row) {
-        row = { key, messages: 0, errors: 0, labels: {} };
+        row = { key, messages: 0, errors: 0, labels: Object.create(null) as Record<string, number> };
         rows.set(key, row);
       }
       row.messages++;

@@ -20,10 +20,12 @@ export interface StoredChunkPair {
   readonly results: string | null;
 }
 
-const BACKFILL_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Longest backfill id; the API's maxParamLength (URL path parameters) is above it, so every id it accepts can be read back. */
+export const BACKFILL_ID_MAX_CHARS = 128;
+const BACKFILL_ID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_-]{0,${BACKFILL_ID_MAX_CHARS - 1}}$`);
 
 export function checkBackfillId(id: string): string {
-  if (!BACKFILL_ID.test(id)) throw new AppError('REQUEST_INVALID', 'A backfill id is 1-128 characters: letters, digits, "-" and "_" (not first)');
+  if (!BACKFILL_ID.test(id)) throw new AppError('BACKFILL_ID_INVALID', `A backfill id is 1-${BACKFILL_ID_MAX_CHARS} characters: letters, digits, "-" and "_" (not first); got ${id.length} characters`);
   return id;
 }
 

@@ -9,19 +9,13 @@
 // which benchmarks the default model and a tiny RoBERTa-shaped one (the RoBERTa tokenizer: ../shared).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createCacheRedis, unlinkMatching } from '@emo/cache';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '../..');
 const TINY_MODEL = resolve(ROOT, 'test/fixtures/models/tiny-softmax');
 const DEFAULT_MODEL = resolve(ROOT, 'models/goemotions-mini');
-const SHARED = resolve(ROOT, '..', 'shared');
-const SHARED_FILES = ['datasets/goemotions/original/dev.tsv', 'datasets/goemotions/original/labels.txt', 'tokenizers/roberta-base/tokenizer.json', 'tokenizers/roberta-base/tokenizer_config.json'];
-const missingShared = SHARED_FILES.filter((f) => !existsSync(join(SHARED, f)));
-// Locally a checkout without ../shared skips; CI (REQUIRE_SHARED=1) runs and fails instead.
-const skipShared = missingShared.length > 0 && process.env.REQUIRE_SHARED !== '1';
 
 /** What a figure must be: a kind, or exactly this value. */
 type Check = 'positive' | 'nonneg' | 'finite' | 'share' | 'text' | 'yesno' | 'rows' | { eq: number | string };
@@ -197,7 +191,10 @@ function runBench(suite: string, env: Record<string, string>, timeoutMs: number)
 
 const TIMEOUT_MS = 240_000;
 
-describe.skipIf(skipShared)('emo bench --quick --json', () => {
+// What --quick reads from ../shared (the GoEmotions dev split and labels, the RoBERTa tokenizer) is in
+// tools/testing/requirements.ts' SHARED_FILES: without it the suite skips locally, and CI
+// (REQUIRE_SHARED=1) fails in the global setup instead.
+describe.skipIf(!inject('sharedAvailable'))('emo bench --quick --json', () => {
   const redisUrl = inject('redisUrl');
   const prefixes: string[] = [];
 
@@ -217,7 +214,6 @@ describe.skipIf(skipShared)('emo bench --quick --json', () => {
     '%s prints every named figure',
     async (suite) => {
       const spec = SUITES[suite];
-      expect(missingShared, `../shared (${SHARED}) lacks files the benchmarks read`).toEqual([]);
       if (spec.redis) expect(inject('redisAvailable'), `the ${suite} suite needs the test Redis at ${redisUrl}`).toBe(true);
       const prefix = `bench-quick-${randomUUID().slice(0, 8)}`;
       prefixes.push(prefix);

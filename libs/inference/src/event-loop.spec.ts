@@ -1,5 +1,6 @@
 // ORT's session.run() blocks the thread that calls it; the engine runs it in worker threads, so
 // the main event loop (HTTP handlers, BullMQ lock renewals, timers) keeps turning during a batch.
+// No timing: the verdict comes from the order of events.
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InferenceEngine } from './inference-engine';
@@ -7,7 +8,7 @@ import { InferenceEngine } from './inference-engine';
 const MODEL = resolve(__dirname, '../../../models/goemotions-mini');
 
 describe('event loop during inference', () => {
-  it('keeps a 5 ms timer firing (gap < 50 ms) while a large batch is inferred', async () => {
+  it('turns the main event loop while a large batch is inferred (the batch finishes after ten loop turns, not before)', async () => {
     const sut = await InferenceEngine.create({
       modelDir: MODEL,
       executionProviders: ['cpu'],
@@ -22,24 +23,22 @@ describe('event loop during inference', () => {
       longTextPolicy: 'truncate',
     });
     try {
+      // A verdict by order, not by the clock: if session.run() held the main thread, no timer could
+      // fire until the batch returned, so ten sequential timer turns would end after it. Off the
+      // main thread, ten turns need microseconds of CPU while the batch (192 × 128 tokens) needs
+      // hundreds of milliseconds, however loaded the machine is.
       const ids = Int32Array.from({ length: 128 }, (_, i) => 100 + (i % 500));
       const batch = Array.from({ length: 192 }, () => ids);
-      let last = performance.now();
-      let worstGap = 0;
-      const timer = setInterval(() => {
-        const now = performance.now();
-        worstGap = Math.max(worstGap, now - last);
-        last = now;
-      }, 5);
-      const started = performance.now();
-      await sut.runPlan(batch, [batch.map((_, i) => i)]); // one batch of 192 x 128 tokens
-      const inferMs = performance.now() - started;
-      clearInterval(timer);
-      // The batch must take long enough that a blocked loop would have shown a gap.
-      expect(inferMs).toBeGreaterThan(200);
-      expect(worstGap).toBeLessThan(50);
+      let done = false;
+      const run = sut.runPlan(batch, [batch.map((_, i) => i)]).then(() => {
+        done = true;
+      });
+      for (let turn = 0; turn < 10; turn++) await new Promise((r) => setTimeout(r, 1));
+      expect(done).toBe(false);
+      await run;
+      expect(done).toBe(true);
     } finally {
       await sut.close();
     }
-  });
+  }, 120_000); // a bound for a loaded machine, not a verdict
 });

@@ -84,9 +84,11 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs the queue Redis with noeviction and AOF every second, the cache Redis with allkeys-lfu within maxmemory', () => {
+  it('runs the queue Redis with noeviction, AOF every second and a maxmemory, the cache Redis with allkeys-lfu within maxmemory', () => {
     const queue = services['redis-queue'].command?.join(' ');
     expect(queue).toMatch(/--appendonly yes --appendfsync everysec --maxmemory-policy noeviction/);
+    // Bounded: at maxmemory writes are refused (API 503, not ready) instead of the host running out.
+    expect(queue).toMatch(/--maxmemory \d+[kmg]b\b/);
     expect(services['redis-cache'].command?.join(' ')).toMatch(/--maxmemory \d+[kmg]b --maxmemory-policy allkeys-lfu/);
     const env = services.worker.environment ?? {};
     expect(env.REDIS_URL).toBe('redis://redis-queue:6379');

@@ -157,6 +157,10 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
   it('keeps the two Redis roles apart: queue never evicts and persists, cache evicts by LFU within maxmemory', () => {
     const args = (kind: string, name: string) => (find<Workload>(manifests, kind, name).spec.template.spec.containers[0] as Container & { args: string[] }).args.join(' ');
     expect(args('StatefulSet', 'redis-queue')).toMatch(/--appendonly yes --appendfsync everysec --maxmemory-policy noeviction/);
+    // Bounded below the container's memory limit (an AOF rewrite forks): writes are refused at maxmemory.
+    const queueMax = /--maxmemory (\d+)mb\b/.exec(args('StatefulSet', 'redis-queue'))?.[1];
+    const queueLimit = find<Workload>(manifests, 'StatefulSet', 'redis-queue').spec.template.spec.containers[0].resources?.limits?.memory ?? '';
+    expect(Number(queueMax) * 2 ** 20).toBeLessThanOrEqual(0.75 * Number(/^(\d+)Gi$/.exec(queueLimit)?.[1]) * 2 ** 30);
     expect(args('Deployment', 'redis-cache')).toMatch(/--maxmemory \d+mb --maxmemory-policy allkeys-lfu/);
   });
 });

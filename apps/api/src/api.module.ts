@@ -50,7 +50,11 @@ export class ApiModule {
         { provide: PROFILING, useValue: deps.profiling },
         {
           provide: BACKLOG_GATE,
-          useValue: new BacklogGate(deps.fleet.queues, deps.config.queueBacklogLimit, deps.config.overloadRetryAfterSeconds),
+          useValue: new BacklogGate(deps.fleet.queues, deps.config.queueBacklogLimit, deps.config.overloadRetryAfterSeconds, 250, Date.now, {
+            source: deps.fleet.store,
+            limits: { interactive: deps.config.queueBacklogTextsInteractive, bulk: deps.config.queueBacklogTextsBulk },
+            interactiveDeadline: { ms: deps.config.classifyDeadlineMs, share: deps.config.queueAdmissionDeadlineShare },
+          }),
         },
         { provide: BACKFILLS, useValue: createBackfills(deps.fleet, deps.config) },
         StreamBodyParsers,

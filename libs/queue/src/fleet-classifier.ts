@@ -14,6 +14,8 @@ export class FleetClassifier implements Classifier {
     private readonly store: ResultStore,
     private readonly listener: JobFinishedListener,
     private readonly defaultDeadlineMs: number,
+    /** How long the call's record and results stay (CLASSIFY_RESULT_TTL_SECONDS); default: RESULT_TTL_SECONDS. */
+    private readonly ttlSeconds?: number,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -27,6 +29,7 @@ export class FleetClassifier implements Classifier {
         priority: options.priority ?? 'interactive',
         includeScores: options.includeScores,
         chunkSize: Math.max(1, texts.length),
+        ttlSeconds: this.ttlSeconds,
         beforeEnqueue: (id) => {
           watch = this.listener.watch(id);
         },

@@ -4,6 +4,7 @@ import type { AppConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
 import type { Redis } from 'ioredis';
 import type { Classifier } from './classifier';
+import type { Priority } from './fleet-job.types';
 import { ChunkConsumer, type ConsumerOptions } from './chunk-consumer';
 import { ChunkProcessor } from './chunk-processor';
 import { FleetClassifier } from './fleet-classifier';
@@ -23,6 +24,13 @@ export interface FleetClientOptions {
   readonly attempts: number;
   readonly resultTtlSeconds: number;
   readonly classifyDeadlineMs: number;
+  /** TTL of a /v1/classify call's record and results (raised to the deadline + 5 s); default: resultTtlSeconds. */
+  readonly classifyResultTtlSeconds?: number;
+  /** Admission in texts per priority (QUEUE_BACKLOG_TEXTS_*); none: not limited. */
+  readonly queuedTextLimits?: Readonly<Record<Priority, number>>;
+  readonly overloadRetryAfterSeconds?: number;
+  /** Share of classifyDeadlineMs that queued interactive texts may take at the workers' measured pace (0: off). */
+  readonly admissionDeadlineShare?: number;
   /**
    * Fail fast while Redis is unreachable (the API): no offline queue, no retries of commands in
    * flight, and `commandTimeoutMs` per command. Callers must `await ready()` before the first command.
@@ -45,6 +53,10 @@ export function fleetOptionsFromConfig(config: AppConfig): FleetClientOptions {
     resultTtlSeconds: config.resultTtlSeconds,
     classifyDeadlineMs: config.classifyDeadlineMs,
     commandTimeoutMs: config.redisCommandTimeoutMs,
+    classifyResultTtlSeconds: config.classifyResultTtlSeconds,
+    queuedTextLimits: { interactive: config.queueBacklogTextsInteractive, bulk: config.queueBacklogTextsBulk },
+    overloadRetryAfterSeconds: config.overloadRetryAfterSeconds,
+    admissionDeadlineShare: config.queueAdmissionDeadlineShare,
   };
 }
 
@@ -70,7 +82,14 @@ export class FleetClient {
     this.availability.watch(this.redis, 'command');
     this.queues = new FleetQueues(this.redis, options.prefix, (e) => this.bullError(e));
     this.store = new ResultStore(this.redis, this.keys, options.resultTtlSeconds);
-    this.producer = new JobProducer(this.queues, this.store, { chunkSize: options.chunkSize, attempts: options.attempts, resultTtlSeconds: options.resultTtlSeconds });
+    this.producer = new JobProducer(this.queues, this.store, {
+      chunkSize: options.chunkSize,
+      attempts: options.attempts,
+      resultTtlSeconds: options.resultTtlSeconds,
+      queuedTextLimits: options.queuedTextLimits,
+      overloadRetryAfterSeconds: options.overloadRetryAfterSeconds,
+      interactiveDeadline: options.admissionDeadlineShare ? { ms: options.classifyDeadlineMs, share: options.admissionDeadlineShare } : undefined,
+    });
   }
 
   /** Waits until the command connection is ready (QUEUE_UNAVAILABLE after `timeoutMs`). */
@@ -106,7 +125,10 @@ export class FleetClient {
       this.listener = new JobFinishedListener(subscriber, this.keys);
     }
     await this.listener.start();
-    return new FleetClassifier(this.producer, this.store, this.listener, this.options.classifyDeadlineMs);
+    const ttl = this.options.classifyResultTtlSeconds;
+    // A call's record must outlive its wait: never shorter than the deadline + 5 s.
+    const classifyTtl = ttl === undefined ? undefined : Math.max(ttl, Math.ceil(this.options.classifyDeadlineMs / 1000) + 5);
+    return new FleetClassifier(this.producer, this.store, this.listener, this.options.classifyDeadlineMs, classifyTtl);
   }
 
   /** Starts BullMQ workers on both queues that feed chunks to `classifier`. */

@@ -23,6 +23,19 @@ export class FleetKeys {
     return `${this.prefix}:fleet:idem:${key}`;
   }
 
+  /**
+   * Hash of the texts queued on one priority's queue and not yet picked up: chunk job id → texts,
+   * and field `#texts` → their sum (admission in texts, see ResultStore.reserveTexts).
+   */
+  queuedTexts(priority: Priority): string {
+    return `${this.prefix}:fleet:queued-texts:${priority}`;
+  }
+
+  /** Hash: the texts per second workers take from one priority's queue (current second, capacity estimate). */
+  drain(priority: Priority): string {
+    return `${this.prefix}:fleet:drain:${priority}`;
+  }
+
   /** Pub/sub channel that carries the id of every job that finished (completed or cancelled). */
   get finishedChannel(): string {
     return `${this.prefix}:fleet:finished`;

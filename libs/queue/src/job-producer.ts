@@ -7,12 +7,21 @@ import { chunkJobId } from './fleet-keys';
 import type { FleetQueues } from './fleet-queues';
 import type { ChunkData, JobItem, JobStatus, Priority } from './fleet-job.types';
 import { cancelledLines } from './result-lines';
-import type { ResultStore } from './result-store';
+import type { QueuedChunk, ResultStore } from './result-store';
 
 export interface ProducerOptions {
   readonly chunkSize: number;
   readonly attempts: number;
   readonly resultTtlSeconds: number;
+  /** Admission in texts: most texts queued (not yet picked up) per priority; none: not limited. */
+  readonly queuedTextLimits?: Readonly<Record<Priority, number>>;
+  /** Retry-After of the 429 when admission refuses. */
+  readonly overloadRetryAfterSeconds?: number;
+  /**
+   * Interactive admission also keeps what is queued within `share` of this deadline at the workers'
+   * measured pace (CLASSIFY_DEADLINE_MS × QUEUE_ADMISSION_DEADLINE_SHARE); share 0: limit only.
+   */
+  readonly interactiveDeadline?: { readonly ms: number; readonly share: number };
 }
 
 export interface SubmitRequest {
@@ -24,6 +33,8 @@ export interface SubmitRequest {
   readonly chunkSize?: number;
   /** Called once the job id is known and before any chunk is queued (to subscribe to its end). */
   readonly beforeEnqueue?: (jobId: string) => void;
+  /** A TTL of the job's own (a /v1/classify call), instead of RESULT_TTL_SECONDS. */
+  readonly ttlSeconds?: number;
 }
 
 export interface Submitted {
@@ -46,16 +57,31 @@ export class JobProducer {
   async submit(req: SubmitRequest): Promise<Submitted> {
     if (req.items.length === 0) throw new AppError('REQUEST_INVALID', 'A job needs at least one item');
     const chunkSize = req.chunkSize ?? this.options.chunkSize;
-    const { jobId, created } = await this.store.createJob({
-      jobId: this.newId(),
-      priority: req.priority,
-      total: req.items.length,
-      chunkSize,
-      includeScores: req.includeScores,
-      idempotencyKey: req.idempotencyKey,
-    });
+    const newId = this.newId();
+    // Admission first: a refused request costs one script call and writes nothing.
+    const reserved = await this.admit(
+      req.priority,
+      Array.from({ length: chunkCount(req.items.length, chunkSize) }, (_, chunk) => ({ chunkId: chunkJobId(newId, chunk), texts: chunkLength(req.items.length, chunkSize, chunk) })),
+    );
+    let owner: Submitted;
+    try {
+      owner = await this.store.createJob({
+        jobId: newId,
+        priority: req.priority,
+        total: req.items.length,
+        chunkSize,
+        includeScores: req.includeScores,
+        idempotencyKey: req.idempotencyKey,
+        ttlSeconds: req.ttlSeconds,
+      });
+    } catch (e) {
+      await this.release(reserved);
+      throw e;
+    }
+    const { jobId, created } = owner;
     req.beforeEnqueue?.(jobId);
     if (!created) {
+      await this.release(reserved); // the key names an earlier job: what it queues is admitted under its id
       const meta = await this.store.requireMeta(jobId);
       if (Number(meta.total) !== req.items.length || meta.priority !== req.priority) {
         throw new AppError('REQUEST_INVALID', `idempotency_key already names job ${jobId}, which has different items or priority`);
@@ -65,7 +91,7 @@ export class JobProducer {
       if (meta.enqueued === undefined) await this.enqueue(jobId, req, Number(meta.chunk_size), meta.include_scores === '1');
       return { jobId, created };
     }
-    await this.enqueue(jobId, req, chunkSize, req.includeScores ?? false);
+    await this.enqueue(jobId, req, chunkSize, req.includeScores ?? false, reserved);
     return { jobId, created };
   }
 
@@ -97,6 +123,7 @@ export class JobProducer {
           } catch {
             return; // picked up meanwhile: the worker sees the cancel mark or finishes it
           }
+          await this.store.releaseTexts([job.id ?? chunkJobId(jobId, chunk)]);
           await this.store.storeChunk(jobId, chunk, chunkLength(Number(meta.total), chunkSize, chunk), cancelledLines(job.data.items));
         }),
       );
@@ -104,7 +131,8 @@ export class JobProducer {
     return this.store.status(jobId);
   }
 
-  private async enqueue(jobId: string, req: SubmitRequest, chunkSize: number, includeScores: boolean): Promise<void> {
+  /** Queues the job's chunks; `reserved`: admission already done for them (else it is done here). */
+  private async enqueue(jobId: string, req: SubmitRequest, chunkSize: number, includeScores: boolean, reserved?: string[]): Promise<void> {
     const queue = this.queues.queue(req.priority);
     const chunks = splitIntoChunks(req.items, chunkSize);
     if (chunks.length !== chunkCount(req.items.length, chunkSize)) throw new AppError('INTERNAL', 'chunking mismatch');
@@ -112,14 +140,48 @@ export class JobProducer {
       attempts: this.options.attempts,
       backoff: { type: 'exponential', delay: 500 },
       removeOnComplete: true,
-      removeOnFail: { age: this.options.resultTtlSeconds },
+      removeOnFail: { age: req.ttlSeconds ?? this.options.resultTtlSeconds },
     };
     const jobs = chunks.map((items, chunk) => {
       const data: ChunkData = { jobId, chunk, priority: req.priority, items, ...(includeScores ? { includeScores } : {}) };
       return { name: 'chunk', data, opts: { ...opts, jobId: chunkJobId(jobId, chunk) } };
     });
-    // addBulk is one MULTI: large jobs go in slices so one request does not block Redis for long.
-    for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
+    const admitted = reserved ?? (await this.admit(req.priority, jobs.map((j) => ({ chunkId: j.opts.jobId, texts: j.data.items.length }))));
+    try {
+      // addBulk is one MULTI: large jobs go in slices so one request does not block Redis for long.
+      for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
+    } catch (e) {
+      await this.release(admitted); // counted again if a resume queues them
+      throw e;
+    }
     await this.store.markEnqueued(jobId);
+  }
+
+  /** Gives back reserved texts of chunks that were not queued (best effort: the gate forgets leftovers). */
+  private async release(chunkIds: readonly string[]): Promise<void> {
+    await this.store.releaseTexts(chunkIds).catch(() => undefined);
+  }
+
+  /**
+   * Admission in texts (both priorities): the chunks' texts are recorded as queued, atomically, unless
+   * the queue already holds texts and these would take it over the limit: then 429 OVERLOADED. The
+   * worker releases a chunk when it picks it up; cancel releases what it removes.
+   */
+  private async admit(priority: Priority, chunks: readonly QueuedChunk[]): Promise<string[]> {
+    const limit = this.options.queuedTextLimits?.[priority];
+    if (limit === undefined) return [];
+    const deadline = priority === 'interactive' && this.options.interactiveDeadline?.share ? this.options.interactiveDeadline : undefined;
+    const r = await this.store.reserveTexts(priority, chunks, limit, deadline);
+    if (!r.admitted) {
+      const retry = this.options.overloadRetryAfterSeconds;
+      const texts = chunks.reduce((n, c) => n + c.texts, 0);
+      const why = r.limit < limit ? `what the workers take within ${Math.round(deadline!.ms * deadline!.share)} ms at their measured pace` : 'its limit';
+      throw new AppError('OVERLOADED', `The ${priority} queue holds ${r.queued} texts; ${texts} more would pass ${why} (${r.limit} texts)${retry ? `; retry in ${retry} s` : ''}`, {
+        queued_texts: r.queued,
+        limit_texts: r.limit,
+        ...(retry ? { retry_after_s: retry } : {}),
+      });
+    }
+    return chunks.map((c) => c.chunkId);
   }
 }

@@ -2,7 +2,7 @@
 // own, stopped and started again on the same port). The API answers 503 QUEUE_UNAVAILABLE with
 // Retry-After at once instead of 500 after reconnect attempts, stays live (/healthz) but not ready
 // (/readyz), keeps /metrics answering, and logs one line when Redis goes and one when it is back.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
 import pino from 'pino';
@@ -55,6 +55,11 @@ class OwnRedis {
       if (tries > 200) throw new Error(`redis-server on port ${this.port} does not answer`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** redis-cli against this server (admin commands the test needs). */
+  cli(...args: string[]): string {
+    return execFileSync('redis-cli', ['-p', String(this.port), ...args], { encoding: 'utf8' }).trim();
   }
 
   async stop(): Promise<void> {
@@ -146,4 +151,28 @@ describe.skipIf(!inject('redisAvailable'))('API with the queue Redis down', () =
     expect((await request({ method: 'GET', url: '/metrics' })).body).toMatch(/^emo_queue_redis_up 1$/m);
     await api.fleet.purge();
   }, 90_000);
+
+  it('is not ready while the queue Redis refuses writes at maxmemory (OOM), and answers 503 with the reason', async () => {
+    const prefix = `test-oom-${randomUUID().slice(0, 8)}`;
+    api = await createApiApp(loadConfig({ REDIS_URL: redis.url, QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) });
+    expect((await request({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    // noeviction at a maxmemory below what is used: PING and reads work, every write is refused with OOM.
+    redis.cli('config', 'set', 'maxmemory-policy', 'noeviction');
+    redis.cli('config', 'set', 'maxmemory', '1');
+    try {
+      const ready = await request({ method: 'GET', url: '/readyz' });
+      expect([ready.statusCode, ready.json().error.code]).toEqual([503, 'QUEUE_UNAVAILABLE']);
+      expect(ready.json().error.details).toMatchObject({ error: { redis: { status: 'down', reason: 'redis_oom' } } });
+      const submit = await request({ method: 'POST', url: '/v1/jobs', payload: { items: [{ text: 'hello' }] }, headers: auth });
+      expect([submit.statusCode, submit.json().error]).toEqual([503, expect.objectContaining({ code: 'QUEUE_UNAVAILABLE', details: { reason: 'redis_oom' } })]);
+      expect(Number(submit.headers['retry-after'])).toBeGreaterThan(0);
+      const metrics = (await request({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^emo_queue_redis_memory_max_bytes 1$/m);
+      expect(metrics).toMatch(/^emo_queue_redis_memory_used_bytes \d+$/m);
+    } finally {
+      redis.cli('config', 'set', 'maxmemory', '0');
+    }
+    expect((await request({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    await api.fleet.purge();
+  });
 });

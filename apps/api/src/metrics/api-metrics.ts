@@ -4,13 +4,15 @@
 // scrape while Redis does not answer (never stale, never a failed scrape): process metrics and
 // `emo_queue_redis_up 0` are still there.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { COUNTED_STATES, PRIORITIES, type FleetQueues } from '@emo/queue';
+import { COUNTED_STATES, PRIORITIES, type FleetQueues, type Priority } from '@emo/queue';
 
 export interface RedisMetricsSource {
   /** The connection state of the queue Redis (RedisAvailability). */
   up(): boolean;
   /** used_memory and maxmemory (0: no limit) from INFO memory. */
   memory(): Promise<{ usedBytes: number; maxBytes: number }>;
+  /** Texts queued and not yet picked up, per queue (what admission counts). */
+  queuedTexts?(): Promise<Record<Priority, number>>;
 }
 
 export class ApiMetrics {
@@ -48,6 +50,20 @@ export class ApiMetrics {
         }));
     const jobs = new Gauge({ name: 'emo_queue_jobs', help: 'Chunks in the fleet queues by queue and BullMQ state', labelNames: ['queue', 'state'], registers: [this.registry], collect: refresh });
     const backlog = new Gauge({ name: 'emo_queue_backlog', help: 'Chunks not yet picked up (waiting + prioritized + delayed), by queue', labelNames: ['queue'], registers: [this.registry], collect: refresh });
+
+    let textsPending: Promise<void> | undefined;
+    const refreshTexts = (): Promise<void> =>
+      (textsPending ??= (redis?.queuedTexts ? redis.queuedTexts() : Promise.reject(new Error('no Redis source')))
+        .then(
+          (all) => {
+            for (const queue of PRIORITIES) texts.set({ queue }, all[queue]);
+          },
+          () => texts.reset(),
+        )
+        .finally(() => {
+          textsPending = undefined;
+        }));
+    const texts = new Gauge({ name: 'emo_queue_backlog_texts', help: 'Texts queued and not yet picked up, by queue (admission refuses past QUEUE_BACKLOG_TEXTS_*)', labelNames: ['queue'], registers: [this.registry], collect: refreshTexts });
 
     let memoryPending: Promise<void> | undefined;
     const refreshMemory = (): Promise<void> =>

@@ -1,0 +1,64 @@
+// Admission in texts on the real Redis, with the clock passed in (the scripts use Redis TIME
+// otherwise): reservation and release are exact and once per chunk, and with the interactive
+// deadline the limit follows the workers' pace measured in seconds their queue stayed busy.
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { FleetClient } from './fleet-client';
+
+const chunks = (tag: string, n: number, texts = 1) => Array.from({ length: n }, (_, i) => ({ chunkId: `${tag}.${i}`, texts }));
+
+describe.skipIf(!inject('redisAvailable'))('admission in texts (ResultStore)', () => {
+  let fleet: FleetClient | undefined;
+
+  async function setup(): Promise<FleetClient> {
+    fleet = new FleetClient({ redisUrl: inject('redisUrl'), prefix: `test-admission-${randomUUID().slice(0, 8)}`, chunkSize: 8, attempts: 1, resultTtlSeconds: 60, classifyDeadlineMs: 1000 });
+    return fleet;
+  }
+
+  afterEach(async () => {
+    await fleet?.purge();
+    await fleet?.close();
+    fleet = undefined;
+  });
+
+  it('reserves atomically against the limit, counts a chunk once, and releases it once', async () => {
+    const { store } = await setup();
+    expect(await store.reserveTexts('interactive', chunks('a', 3, 4), 20)).toEqual({ admitted: true, queued: 12, limit: 20 });
+    expect(await store.reserveTexts('interactive', chunks('a', 3, 4), 20)).toMatchObject({ admitted: true, queued: 12 }); // the same chunks again: counted once
+    expect(await store.reserveTexts('interactive', chunks('b', 3, 4), 20)).toEqual({ admitted: false, queued: 12, limit: 20 });
+    expect(await store.reserveTexts('bulk', chunks('b', 3, 4), 20)).toMatchObject({ admitted: true, queued: 12 }); // per priority
+    expect(await store.releaseTexts(['a.0', 'a.0', 'nope.1'])).toBe(4);
+    expect(await store.releaseTexts(['a.0'])).toBe(0);
+    expect(await store.queuedTexts('interactive')).toBe(8);
+    // A job bigger than the limit still runs when nothing is queued.
+    await store.releaseTexts(['a.1', 'a.2']);
+    expect(await store.reserveTexts('interactive', chunks('big', 1, 50), 20)).toMatchObject({ admitted: true, queued: 50 });
+  });
+
+  it('lowers the interactive limit to what the workers take within the share of the deadline, from busy seconds only', async () => {
+    const { store } = await setup();
+    const deadline = { ms: 2000, share: 0.5 }; // 1 s of work may wait
+    const at = (s: number) => s * 1000;
+    // 100 one-text chunks queued at the end of second 9 (the queue was idle: no measure); in second 10
+    // the workers take 40 and the queue never runs empty.
+    await store.reserveTexts('interactive', chunks('c', 100), 1000, deadline, at(9) + 900);
+    for (let i = 0; i < 40; i++) await store.releaseTexts([`c.${i}`], { pickup: true, nowMs: at(10) + 10 * i });
+    expect(await store.drainCapacity('interactive')).toBe(0); // the second is not over yet
+    await store.releaseTexts(['c.40'], { pickup: true, nowMs: at(11) });
+    expect(await store.drainCapacity('interactive')).toBe(40);
+    // 59 queued = 1.5 s of work at 40/s: more than 1 s may not wait, so the limit is 40 texts, not 1000.
+    expect(await store.reserveTexts('interactive', chunks('d', 1), 1000, deadline, at(11) + 100)).toEqual({ admitted: false, queued: 59, limit: 40 });
+    expect(await store.reserveTexts('interactive', chunks('d', 1), 1000, undefined, at(11) + 100)).toMatchObject({ admitted: true, queued: 60 }); // no deadline: the limit only
+    expect(await store.reserveTexts('bulk', chunks('d', 1), 1000, undefined, at(11) + 100)).toMatchObject({ admitted: true });
+
+    // Second 11: the workers empty the queue. An idle second is no measure of their capacity.
+    const left = Array.from({ length: 59 }, (_, i) => `c.${41 + i}`);
+    await store.releaseTexts([...left, 'd.0'], { pickup: true, nowMs: at(11) + 500 });
+    expect(await store.queuedTexts('interactive')).toBe(0);
+    await store.reserveTexts('interactive', chunks('e', 1), 1000, deadline, at(12));
+    expect(await store.drainCapacity('interactive')).toBe(40);
+    // With 1 text queued, 39 more fit in the second of work.
+    expect(await store.reserveTexts('interactive', chunks('f', 39), 1000, deadline, at(12) + 1)).toMatchObject({ admitted: true, queued: 40 });
+    expect(await store.reserveTexts('interactive', chunks('g', 1), 1000, deadline, at(12) + 2)).toMatchObject({ admitted: false, limit: 40 });
+  });
+});

@@ -46,6 +46,8 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const consumer = fleet.startConsumer(classifier, {
     concurrency: { interactive: config.workerInteractiveConcurrency, bulk: config.workerConcurrency },
     lockDurationMs: config.workerLockDurationMs,
+    chunkTimeoutMs: config.workerChunkTimeoutMs,
+    onChunkFailed: (c) => logger.warn({ job: c.jobId, chunk: c.chunk, items: c.items, reason: c.reason }, 'chunk failed on every attempt: its items got CHUNK_FAILED lines'),
     onChunk: (event) => {
       metrics.record(event);
       profiling.observeChunk(event);

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   OVERLOADED: spec(429, 'Server is overloaded, retry later', true),
   QUEUE_UNAVAILABLE: spec(503, 'Queue backend is unavailable', true),
   CACHE_UNAVAILABLE: spec(503, 'Cache backend is unavailable', true),
+  CHUNK_FAILED: spec(500, 'The chunk holding this item failed on every attempt (error, timeout or stalled worker)', true),
   INTERNAL: spec(500, 'Internal error', true),
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -21,7 +21,8 @@ export interface Attempt {
 export class ChunkProcessor {
   constructor(
     private readonly classifier: Classifier,
-    private readonly store: ResultStore,
+    /** Where results go (the consumer's reaper writes failed chunks' lines there too). */
+    readonly store: ResultStore,
     /** Times result_write (libs/profiler); none: not timed. */
     private readonly stageTimer?: Pick<StageTimer, 'start'>,
   ) {}

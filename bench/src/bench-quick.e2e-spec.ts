@@ -149,6 +149,25 @@ const SUITES: Record<string, SuiteSpec> = {
       expect(String(f.load_average_1m).split(' → ')).toHaveLength(6);
     },
   },
+  // Its own two redis-servers (queue and cache; memory figures of its own), so no test Redis.
+  soak: {
+    redis: false,
+    figures: {
+      suite: { eq: 'soak' }, minutes: { eq: 0.15 }, duration_s: 'positive', samples: 'positive', steady_from_s: 'positive',
+      classify_calls: 'positive', classify_texts: 'positive', bulk_jobs: 'positive', bulk_texts: 'positive', texts_per_s: rate,
+      bulk_missing_lines: { eq: 0 }, status_429: 'nonneg', status_503: { eq: 0 }, status_504: 'nonneg', status_5xx_other: { eq: 0 }, network_errors: { eq: 0 }, process_exits: { eq: 0 },
+      api_rss_mb_start: 'positive', api_rss_mb_end: 'positive', api_rss_mb_max: 'positive', worker_rss_mb_start: 'positive', worker_rss_mb_end: 'positive', worker_rss_mb_max: 'positive',
+      api_rss_slope_mb_per_h: 'finite', worker_rss_slope_mb_per_h: 'finite',
+      queue_redis_baseline_mb: 'positive', queue_redis_used_mb_end: 'positive', queue_redis_used_mb_max: 'positive', queue_redis_slope_mb_per_h: 'finite', queue_redis_bytes_per_text: 'positive',
+      cache_redis_used_mb_end: 'positive', cache_redis_maxmemory_mb: 'positive', result_ttl_s: 'positive', classify_result_ttl_s: 'positive', l1_max_entries: 'positive', load_average_1m: 'text', windows: 'rows', series: 'rows',
+    },
+    also: (f) => {
+      expect(num(f, 'api_rss_mb_max')).toBeGreaterThanOrEqual(num(f, 'api_rss_mb_end'));
+      expect(num(f, 'queue_redis_used_mb_max')).toBeGreaterThanOrEqual(num(f, 'queue_redis_used_mb_end'));
+      expect(f.series as unknown[]).toHaveLength(num(f, 'samples'));
+      expect(num(f, 'bulk_texts')).toBe(256 * num(f, 'bulk_jobs'));
+    },
+  },
 };
 
 function expectKind(key: string, value: unknown, check: Check): void {

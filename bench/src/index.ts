@@ -8,5 +8,7 @@ export * from './fleet.bench';
 export * from './profiler.bench';
 export * from './scale.bench';
 export * from './backfill.bench';
+export * from './soak.bench';
+export * from './redis-server';
 export * from './child-processes';
 export * from './bench-prefix';

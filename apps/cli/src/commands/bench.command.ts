@@ -26,9 +26,10 @@ export interface BenchFlags {
   threads?: string;
   seq?: string;
   provider?: string;
+  minutes?: string;
 }
 
-export const SUITES = ['engine', 'backfill-local', 'model', 'batching', 'cache', 'fleet', 'profiler', 'scale', 'backfill'] as const;
+export const SUITES = ['engine', 'backfill-local', 'model', 'batching', 'cache', 'fleet', 'profiler', 'scale', 'backfill', 'soak'] as const;
 
 // Sizes have no commander defaults: an explicit flag wins over --quick's size, and the suite's
 // full-size default applies otherwise (the defaults are in run-bench.ts, shown here in the help).
@@ -55,6 +56,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--batches <list>', 'model: batch sizes (default 1,32)')
     .option('--threads <list>', 'model: intra-op thread counts (default 1,2)')
     .option('--seq <n>', 'model: tokens per row (default 64)')
+    .option('--minutes <n>', 'soak: minutes of load (fractions allowed; default 30, --quick: 0.15)')
     .option('--provider <p>', 'model: cpu|cuda', 'cpu')
     .action(async (suite: string, flags: BenchFlags) => {
       const { runBench } = await import('./bench/run-bench');

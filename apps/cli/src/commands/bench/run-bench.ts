@@ -1,7 +1,7 @@
 // The bench suites behind `emo bench`, loaded only when a benchmark runs.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { benchBackfill, benchBackfillLocal, benchBatching, benchCache, benchEngine, benchFleet, benchProfiler, benchScale } from '@emo/bench';
+import { benchBackfill, benchBackfillLocal, benchBatching, benchCache, benchEngine, benchFleet, benchProfiler, benchScale, benchSoak } from '@emo/bench';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import type { ModelBenchGrid, ModelBenchRow } from '@emo/onnx-tools';
@@ -39,6 +39,7 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
   else if (suite === 'fleet') figures = await benchFleet({ config, data, texts: size(flags.texts, '--texts', 50_000, 300), classifyCalls: size(flags.calls, '--calls', 200, 10), quick, log });
   else if (suite === 'scale') figures = await benchScale({ config, data, texts: size(flags.texts, '--texts', 20_000, 384), repeats: repeats(1), reuseWorkers: quick, log });
   else if (suite === 'backfill') figures = await benchBackfill({ config, data, lines: size(flags.lines, '--lines', 100_000, 300), variants: parseList(flags.runs, quick ? ['engine', 'local', '1', 'mixed', '2'] : ['engine', '1', '2'], (s) => s, '--runs'), reuseFleet: quick, log });
+  else if (suite === 'soak') figures = await benchSoak({ config, data, minutes: minutes(flags.minutes) ?? (quick ? 0.15 : 30), sampleSeconds: quick ? 0.5 : undefined, log });
   else throw new AppError('CLI_USAGE', `unknown bench suite "${suite}"; allowed: ${SUITES.join(', ')}`);
   if (quick) figures = { ...figures, quick: 'yes' };
   if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
@@ -49,6 +50,13 @@ function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new AppError('CLI_USAGE', `${flag} must be a positive integer, got ${value}`);
+  return n;
+}
+
+function minutes(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new AppError('CLI_USAGE', `--minutes must be a positive number, got ${value}`);
   return n;
 }
 

@@ -8,7 +8,7 @@ import { createConnection } from 'node:net';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type {} from 'vitest';
-import { kubectlKustomizeProblem, sharedDataProblem, sharedDir, unmetRequirements } from './requirements';
+import { chaosProblem, kubectlKustomizeProblem, sharedDataProblem, sharedDir, unmetRequirements } from './requirements';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,6 +19,8 @@ declare module 'vitest' {
     sharedAvailable: boolean;
     /** `kubectl kustomize` runs here. */
     kubectlAvailable: boolean;
+    /** Root, `ip netns` and redis-server: what the chaos suite (test/chaos) needs. */
+    chaosAvailable: boolean;
   }
 }
 
@@ -45,10 +47,12 @@ export default async function setup(project: TestProject): Promise<void> {
   const shared = sharedDir(root);
   const sharedProblem = sharedDataProblem(shared);
   const kubectlProblem = kubectlKustomizeProblem();
+  const chaos = chaosProblem();
   const unmet = unmetRequirements([
     { name: 'REQUIRE_REDIS', required: process.env.REQUIRE_REDIS === '1', problem: redisAvailable ? undefined : `Redis at ${redisUrl} does not answer PING` },
     { name: 'REQUIRE_SHARED', required: process.env.REQUIRE_SHARED === '1', problem: sharedProblem },
     { name: 'REQUIRE_KUBECTL', required: process.env.REQUIRE_KUBECTL === '1', problem: kubectlProblem },
+    { name: 'REQUIRE_CHAOS', required: process.env.REQUIRE_CHAOS === '1', problem: chaos },
   ]);
   if (unmet) throw unmet;
   project.provide('redisUrl', redisUrl);
@@ -56,4 +60,5 @@ export default async function setup(project: TestProject): Promise<void> {
   project.provide('sharedDir', shared);
   project.provide('sharedAvailable', sharedProblem === undefined);
   project.provide('kubectlAvailable', kubectlProblem === undefined);
+  project.provide('chaosAvailable', chaos === undefined);
 }

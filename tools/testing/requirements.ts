@@ -3,7 +3,7 @@
 // the repo) and the kubectl binary (its `kubectl kustomize` keeps our renderer honest). Locally a
 // missing one makes only the suites that need it skip; CI sets REQUIRE_SHARED=1 and
 // REQUIRE_KUBECTL=1 and the whole run fails instead (docs/DEVELOPING.md, Tests).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -48,6 +48,21 @@ export function kubectlKustomizeProblem(): string | undefined {
   const [major, minor] = [Number.parseInt(v.major ?? '', 10), Number.parseInt(v.minor ?? '', 10)];
   if (major > 1 || (major === 1 && minor >= 21)) return undefined;
   return `kubectl ${v.gitVersion ?? `${v.major}.${v.minor}`} is too old: its kustomize v2 cannot render deploy/k8s (folders in \`resources:\`, \`patches: - path:\`); kubectl >= 1.21 (kustomize v4+) is needed`;
+}
+
+/**
+ * Why the chaos suite (test/chaos) cannot run here, or undefined when it can: it starts redis-servers
+ * of its own and cuts a worker off Redis with a network namespace and a veth pair, so it needs the
+ * redis-server binary, root and iproute2 (`ip netns`); a probe namespace is added and deleted.
+ */
+export function chaosProblem(): string | undefined {
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) return 'redis-server is not installed (the chaos suite starts its own: apt-get install -y redis-server)';
+  if (process.getuid?.() !== 0) return 'the chaos suite needs root (network namespaces and veth pairs for the partition fault)';
+  const probe = `emo-probe-${process.pid}`;
+  const add = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
+  if (add.error || add.status !== 0) return `\`ip netns add\` does not work here (iproute2, network namespaces): ${String(add.error?.message ?? add.stderr).trim()}`;
+  spawnSync('ip', ['netns', 'del', probe], { stdio: 'ignore' });
+  return undefined;
 }
 
 /** The error for a REQUIRE_* switch that is set but not met (one message naming everything that is missing). */

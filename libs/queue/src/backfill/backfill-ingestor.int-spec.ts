@@ -75,15 +75,16 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
       expect(new Set(texts).size).toBe(95);
     });
 
-    it('retries, on resume, a chunk that BullMQ failed without storing results', async () => {
+    it('retries, on resume, a chunk that BullMQ failed without storing results before any worker settled it', async () => {
+      // (A worker settles such a chunk with CHUNK_FAILED lines, failed-chunks.int-spec.ts; a resume then skips it.)
       const failing = new Worker('bulk', async () => {
         throw new Error('lost');
       }, { connection: fleet.redis.duplicate({ maxRetriesPerRequest: null }), prefix: fleet.keys.prefix });
       await sut().ingest('b3', mapping, records(10));
       await until(async () => (await fleet.queues.counts('bulk')).failed === 1);
       await failing.close();
-      consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
       expect(await sut().ingest('b3', mapping, records(10))).toMatchObject({ queued: 1, skipped: 0 });
+      consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
       await until(async () => (await store.requireMeta('b3')).finished_at !== undefined);
       expect(texts).toHaveLength(10);
     });

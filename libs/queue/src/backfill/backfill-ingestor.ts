@@ -111,8 +111,9 @@ export class BackfillIngestor {
       const data: ChunkData = { jobId, chunk: chunk.index, priority: 'bulk', items: chunk.texts.map((text) => ({ text })), ...(mapping.includeScores ? { includeScores: true } : {}) };
       jobs.push({ name: 'chunk', data, opts: { ...opts, jobId: chunkJobId(jobId, chunk.index) } });
     }
-    // A chunk BullMQ gave up on without results (stalled too often) stays failed under its id, and
-    // adding it again would be a no-op: a resumed upload retries it instead.
+    // A chunk BullMQ gave up on without results stays failed under its id, and adding it again would
+    // be a no-op: a resumed upload retries it instead, unless a worker already settled it with
+    // CHUNK_FAILED lines (then it is stored, and skipped above).
     if (resuming) await this.retryFailed(jobs.map((j) => j.opts.jobId));
     if (jobs.length > 0) await this.queues.queue('bulk').addBulk(jobs);
     return { queued: fresh.length, skipped: group.length - fresh.length };

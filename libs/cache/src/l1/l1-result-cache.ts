@@ -78,7 +78,10 @@ export class L1ResultCache {
 
   get(key: string): Buffer | undefined {
     const value = this.lru.get(key);
-    return value === undefined ? undefined : Buffer.from(value, 'latin1');
+    if (value === undefined) return undefined;
+    const out = Buffer.allocUnsafe(value.length);
+    out.write(value, 0, 'latin1');
+    return out;
   }
 
   /** Keeps a copy of `value` (never `value` itself, nor the memory it is a slice of). */

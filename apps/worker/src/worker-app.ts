@@ -70,9 +70,10 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
         const drained = await consumer.close(config.workerShutdownTimeoutMs);
         logger.info({ drained }, 'worker stopped taking chunks');
         await profiling.close();
+        // The engine first: closing it saves the learned batching parameters through the fleet's Redis.
+        await engine.close();
         await fleet.close();
         await resultCache?.close();
-        await engine.close();
         await server.close();
         return { drained };
       })();

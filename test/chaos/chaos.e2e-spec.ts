@@ -106,13 +106,24 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
       load.start();
       await moved('load started');
 
+      // Each killed worker is replaced at once; the next kill (of another worker) does not wait for
+      // the replacement to start, so process starts overlap with the faults.
+      let w1Replacement: Promise<FleetProc> | undefined;
       await phase('worker SIGKILL x3', async () => {
-        for (let i = 0; i < 3; i++) {
-          await moved(`before kill ${i + 1}`);
-          await busy('w1');
-          await proc('w1').kill();
-          await spawnProc('w1', 'worker');
-        }
+        const kill = async (name: string, i: number): Promise<{ started: Promise<FleetProc> }> => {
+          await moved(`before kill ${i}`);
+          await busy(name);
+          await proc(name).kill();
+          const started = spawnProc(name, 'worker');
+          started.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+          return { started };
+        };
+        const first = await kill('w1', 1);
+        const second = await kill('w2', 2);
+        await first.started;
+        const third = await kill('w1', 3);
+        await second.started;
+        w1Replacement = third.started;
       });
 
       await phase('worker SIGSTOP > lock, SIGCONT', async () => {
@@ -179,6 +190,7 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
         await waitFor('w3 to finish chunks again after the partition', async () => ((await proc('w3 (netns)').metric('emo_worker_chunks_total', netns.nsAddr)) > chunksBefore ? true : undefined), 90_000, 250);
       });
 
+      await w1Replacement;
       await load.stop();
       const loadEnded = Date.now();
 

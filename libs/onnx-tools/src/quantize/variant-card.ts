@@ -46,8 +46,10 @@ function gateRow(g: GateRecord): string {
   const m = g.metrics;
   const machine = g.machine;
   const kernel = machine ? (machine.int8_kernel.saturates ? `saturating (${machine.int8_kernel.fullRangeRatio.toFixed(3)}×)` : 'exact') : 'not recorded';
+  // A saturating kernel on a CPU whose flags claim VNNI: the flags are the host's (an emulator such as qemu-user).
+  const flags = machine && machine.vnni && machine.int8_kernel.saturates ? `${machine.simd.join(' ')} (host flags; the emulated CPU has no VNNI)` : (machine?.simd.join(' ') ?? '');
   const verdict = g.passed ? 'passed' : `failed${g.forced ? ' (forced)' : ''}: ${g.failures.join('; ')}`;
-  return `| ${(g.checked_at ?? '').slice(0, 10)} | ${machine?.model ?? 'not recorded'} | ${machine?.simd.join(' ') ?? ''} | ${kernel} | ${m.n} | ${m.label_agreement.toFixed(4)} | ${m.macro_f1_delta.toFixed(4)} | ${m.max_score_diff.toFixed(4)} | ${verdict} |`;
+  return `| ${(g.checked_at ?? '').slice(0, 10)} | ${machine?.model ?? 'not recorded'} | ${flags} | ${kernel} | ${m.n} | ${m.label_agreement.toFixed(4)} | ${m.macro_f1_delta.toFixed(4)} | ${m.max_score_diff.toFixed(4)} | ${verdict} |`;
 }
 
 const fmtBytes = (n: number) => `${(n / 1e6).toFixed(1)} MB`;

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   // resources
   NOT_FOUND: spec(404, 'Resource not found'),
   JOB_NOT_FOUND: spec(404, 'Job not found'),
+  BACKFILL_NOT_FOUND: spec(404, 'Backfill not found'),
   JOB_CANCELLED: spec(409, 'Job was cancelled before this item ran'),
   BACKFILL_CONFLICT: spec(409, 'The backfill id already names a backfill with other input or settings'),
   // model bundle

@@ -117,7 +117,7 @@ export class BackfillsController {
     while (open) {
       const meta = await this.backfills.store.meta(id);
       if (!meta) {
-        raw.write(`event: error\ndata: ${JSON.stringify({ code: 'JOB_NOT_FOUND', message: `Backfill ${id} expired` })}\n\n`);
+        raw.write(`event: error\ndata: ${JSON.stringify({ code: 'BACKFILL_NOT_FOUND', message: `Backfill ${id} expired` })}\n\n`);
         break;
       }
       const status = backfillStatusFromMeta(meta);

@@ -119,7 +119,7 @@ describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
     expect(events.headers['content-type']).toBe('text/event-stream');
     expect(events.body).toMatch(/^event: done\ndata: \{"backfill_id":"bf4","state":"completed"/);
     const missing = await request({ method: 'GET', url: '/v1/backfills/nope', headers: auth });
-    expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'JOB_NOT_FOUND']);
+    expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'BACKFILL_NOT_FOUND']);
     const json = await request({ method: 'POST', url: '/v1/backfills', payload: { items: [] }, headers: auth });
     expect([json.statusCode, json.json().error.code]).toEqual([422, 'REQUEST_INVALID']);
     const badId = await upload('bad%20id', chatLog(1));

@@ -90,7 +90,7 @@ export class BackfillStore {
   /** The upload went through the whole file: fixes the counts; finishes the backfill if every chunk is stored. */
   async seal(jobId: string, lines: number, chunks: number, inputErrors: number): Promise<void> {
     const r = await this.redis.emoSealBackfill(this.keys.meta(jobId), lines, chunks, inputErrors, this.now(), this.keys.finishedChannel, jobId, this.ttlSeconds);
-    if (r === -1) throw new AppError('JOB_NOT_FOUND', `Backfill record ${jobId} expired during the upload`);
+    if (r === -1) throw new AppError('BACKFILL_NOT_FOUND', `Backfill record ${jobId} expired during the upload`);
     // The results and inputs live as long as the record from now on.
     await this.redis.expire(this.inputsKey(jobId), this.ttlSeconds);
   }
@@ -102,7 +102,7 @@ export class BackfillStore {
 
   async requireMeta(backfillId: string): Promise<JobMeta> {
     const meta = await this.meta(checkBackfillId(backfillId));
-    if (!meta) throw new AppError('JOB_NOT_FOUND', `Backfill ${backfillId} not found (or expired)`);
+    if (!meta) throw new AppError('BACKFILL_NOT_FOUND', `Backfill ${backfillId} not found (or expired)`);
     return meta;
   }
 

@@ -2,16 +2,11 @@
 // classifier: a 16 MB line without a newline gets LINE_TOO_LONG and the lines around it are
 // classified; a body over BACKFILL_MAX_BODY_BYTES is a 413 (declared or streamed); every backfill
 // id accepted at creation can be read back; roll-ups only group by own input fields.
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { loadConfig } from '@emo/config';
-import { createLogger } from '@emo/profiler';
-import type { ChunkConsumer, Classifier, ClassifyOutcome } from '@emo/queue';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createApiApp, type ApiApp } from '../api-app';
+import type { Classifier, ClassifyOutcome } from '@emo/queue';
+import { describe, expect, inject, it } from 'vitest';
+import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 
-const KEY = 'test-key-0123456789';
-const auth = { authorization: `Bearer ${KEY}` };
 const ndjsonType = { ...auth, 'content-type': 'application/x-ndjson' };
 
 const fake: Classifier = {
@@ -29,29 +24,15 @@ async function* longLineBody(bytes: number): AsyncGenerator<Buffer> {
 }
 
 describe.skipIf(!inject('redisAvailable'))('backfill limits', () => {
-  let api: ApiApp | undefined;
-  let consumer: ChunkConsumer | undefined;
-
-  async function start(env: Record<string, string> = {}): Promise<ApiApp> {
-    const prefix = `test-bfl-${randomUUID().slice(0, 8)}`;
-    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent', JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false', ...env });
-    api = await createApiApp(config, { logger: createLogger({ level: 'silent' }) });
-    consumer = api.fleet.startConsumer(fake, { concurrency: { interactive: 2, bulk: 2 }, lockDurationMs: 10_000 });
+  const h = useApiTestHarness('bfl', { JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false' });
+  const start = async (env: Record<string, string> = {}) => {
+    const api = await h.start(env);
+    h.startConsumer(fake, { interactive: 2, bulk: 2 });
     return api;
-  }
-  const request = (opts: Parameters<ApiApp['app']['inject']>[0]) => api!.app.inject(opts as never);
+  };
+  const request = h.request;
   const completed = (id: string) => expect.poll(async () => (await request({ method: 'GET', url: `/v1/backfills/${id}`, headers: auth })).json().state, { timeout: 10_000 }).toBe('completed');
   const lines = (body: string) => body.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-
-  afterEach(async () => {
-    await consumer?.close(5000);
-    consumer = undefined;
-    if (api) {
-      await api.fleet.purge();
-      await api.close();
-      api = undefined;
-    }
-  });
 
   it('gives a 16 MB line without a newline LINE_TOO_LONG and classifies the lines around it', async () => {
     await start();

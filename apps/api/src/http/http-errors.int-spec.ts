@@ -1,18 +1,13 @@
 // Fastify's own refusals in the one error shape, invalid UTF-8 found on the bytes of JSON bodies
 // (a genuine U+FFFD is a character), and the jobs routes not serving backfill records. Real Redis,
 // real HTTP for what only a socket shows (431), Fastify inject for the rest.
-import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
-import { loadConfig } from '@emo/config';
 import { AppError, checkText } from '@emo/contracts';
-import { createLogger } from '@emo/profiler';
-import type { ChunkConsumer, Classifier, ClassifyOutcome } from '@emo/queue';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createApiApp, type ApiApp } from '../api-app';
+import type { Classifier, ClassifyOutcome } from '@emo/queue';
+import { describe, expect, inject, it } from 'vitest';
+import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 
-const KEY = 'test-key-0123456789';
-const auth = { authorization: `Bearer ${KEY}` };
 
 /** Checks texts the way the engine does (checkText), then labels them. */
 const engineLike: Classifier = {
@@ -47,27 +42,13 @@ function rawRequest(port: number, head: string): Promise<{ status: number; body:
 }
 
 describe.skipIf(!inject('redisAvailable'))('HTTP errors and bodies', () => {
-  let api: ApiApp | undefined;
-  let consumer: ChunkConsumer | undefined;
-
-  async function start(): Promise<ApiApp> {
-    const prefix = `test-http-${randomUUID().slice(0, 8)}`;
-    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent', JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false' });
-    api = await createApiApp(config, { logger: createLogger({ level: 'silent' }) });
-    consumer = api.fleet.startConsumer(engineLike, { concurrency: { interactive: 2, bulk: 2 }, lockDurationMs: 10_000 });
+  const h = useApiTestHarness('http', { JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false' });
+  const start = async () => {
+    const api = await h.start();
+    h.startConsumer(engineLike, { interactive: 2, bulk: 2 });
     return api;
-  }
-  const request = (opts: Parameters<ApiApp['app']['inject']>[0]) => api!.app.inject(opts as never);
-
-  afterEach(async () => {
-    await consumer?.close(5000);
-    consumer = undefined;
-    if (api) {
-      await api.fleet.purge();
-      await api.close();
-      api = undefined;
-    }
-  });
+  };
+  const request = h.request;
 
   it("answers Fastify's own refusals (bad URL, long path parameter, bad JSON) as {error:{code,message}} with the registry's status", async () => {
     await start();

@@ -1,15 +1,10 @@
 // issue 14 (4): admission in texts for both priorities, on the real Redis. A /v1/classify call was
 // one chunk whatever its size, so the chunk limit never refused calls and overload ended in 504s;
 // and every call left its record and results for RESULT_TTL_SECONDS (24 h) in a noeviction Redis.
-import { randomUUID } from 'node:crypto';
-import { loadConfig } from '@emo/config';
-import { createLogger } from '@emo/profiler';
-import type { ChunkConsumer, Classifier, ClassifyOutcome } from '@emo/queue';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createApiApp, type ApiApp } from '../api-app';
+import type { Classifier, ClassifyOutcome } from '@emo/queue';
+import { describe, expect, inject, it } from 'vitest';
+import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 
-const KEY = 'test-key-0123456789';
-const auth = { authorization: `Bearer ${KEY}` };
 const texts = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag} text ${i}`);
 
 const fake: Classifier = {
@@ -19,41 +14,22 @@ const fake: Classifier = {
 };
 
 describe.skipIf(!inject('redisAvailable'))('admission in texts', () => {
-  let api: ApiApp | undefined;
-  let consumer: ChunkConsumer | undefined;
-  let prefix = '';
-
-  async function start(env: Record<string, string>): Promise<ApiApp> {
-    prefix = `test-admit-${randomUUID().slice(0, 8)}`;
-    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent', OVERLOAD_RETRY_AFTER_SECONDS: '3', ...env });
-    api = await createApiApp(config, { logger: createLogger({ level: 'silent' }) });
-    return api;
-  }
-
-  const request = (opts: Parameters<ApiApp['app']['inject']>[0]) => api!.app.inject(opts as never);
+  const h = useApiTestHarness('admit', { OVERLOAD_RETRY_AFTER_SECONDS: '3' });
+  const start = (env: Record<string, string>) => h.start(env);
+  const request = h.request;
   const classify = (t: string[]) => request({ method: 'POST', url: '/v1/classify', payload: { texts: t }, headers: auth });
   const submit = (n: number, tag: string) => request({ method: 'POST', url: '/v1/jobs', payload: { items: texts(n, tag).map((text) => ({ text })) }, headers: auth });
-  const backlog = async (priority: 'interactive' | 'bulk') => (await api!.fleet.queues.counts(priority)).backlog;
+  const backlog = async (priority: 'interactive' | 'bulk') => (await h.api.fleet.queues.counts(priority)).backlog;
   const jobKeys = async () => {
     const found: string[] = [];
     let cursor = '0';
     do {
-      const [next, keys] = await api!.fleet.redis.scan(cursor, 'MATCH', `${prefix}:fleet:job:*`, 'COUNT', 1000);
+      const [next, keys] = await h.api.fleet.redis.scan(cursor, 'MATCH', `${h.prefix}:fleet:job:*`, 'COUNT', 1000);
       found.push(...keys);
       cursor = next;
     } while (cursor !== '0');
     return found;
   };
-
-  afterEach(async () => {
-    await consumer?.close(5000);
-    consumer = undefined;
-    if (api) {
-      await api.fleet.purge();
-      await api.close();
-      api = undefined;
-    }
-  });
 
   it('refuses /v1/classify with 429 once the texts queued would pass the limit, and admits again as workers take them', async () => {
     await start({ QUEUE_BACKLOG_TEXTS_INTERACTIVE: '10', CLASSIFY_DEADLINE_MS: '4000', CLASSIFY_RESULT_TTL_SECONDS: '30' });
@@ -68,7 +44,7 @@ describe.skipIf(!inject('redisAvailable'))('admission in texts', () => {
     await expect.poll(() => backlog('interactive'), { timeout: 3000, interval: 10 }).toBe(2);
     expect((await request({ method: 'GET', url: '/metrics' })).body).toMatch(/^emo_queue_backlog_texts\{queue="interactive"\} 10$/m);
 
-    consumer = api!.fleet.startConsumer(fake, { concurrency: { interactive: 4, bulk: 1 }, lockDurationMs: 10_000 });
+    h.startConsumer(fake, { interactive: 4, bulk: 1 });
     expect((await first).statusCode).toBe(200);
     expect((await second).statusCode).toBe(200);
     // Picked-up chunks no longer count: 8 texts fit again.
@@ -79,17 +55,17 @@ describe.skipIf(!inject('redisAvailable'))('admission in texts', () => {
 
   it('keeps the record and results of a /v1/classify call CLASSIFY_RESULT_TTL_SECONDS, not RESULT_TTL_SECONDS', async () => {
     await start({ CLASSIFY_RESULT_TTL_SECONDS: '30', RESULT_TTL_SECONDS: '86400' });
-    consumer = api!.fleet.startConsumer(fake, { concurrency: { interactive: 4, bulk: 1 }, lockDurationMs: 10_000 });
+    h.startConsumer(fake, { interactive: 4, bulk: 1 });
     for (const tag of ['a', 'b', 'c']) expect((await classify(texts(2, tag))).statusCode).toBe(200);
     const keys = await jobKeys();
     expect(keys).toHaveLength(2 * 3); // meta + results per call, nothing else per call
     for (const key of keys) {
-      const ttl = await api!.fleet.redis.ttl(key);
+      const ttl = await h.api.fleet.redis.ttl(key);
       expect([key, ttl > 0 && ttl <= 30]).toEqual([key, true]);
     }
     // A job through /v1/jobs keeps RESULT_TTL_SECONDS.
     const job = (await submit(2, 'j')).json();
-    expect(await api!.fleet.redis.ttl(api!.fleet.keys.meta(job.job_id))).toBeGreaterThan(30);
+    expect(await h.api.fleet.redis.ttl(h.api.fleet.keys.meta(job.job_id))).toBeGreaterThan(30);
   });
 
   it('refuses bulk jobs past the bulk limit in texts, and cancelling releases what was queued', async () => {
@@ -108,10 +84,10 @@ describe.skipIf(!inject('redisAvailable'))('admission in texts', () => {
   it('forgets texts reserved for chunks that never reached the queue once the queue is empty', async () => {
     await start({ QUEUE_BACKLOG_TEXTS_INTERACTIVE: '10' });
     // An API process died between reserving and queueing: 50 texts counted, nothing queued.
-    await api!.fleet.store.reserveTexts('interactive', [{ chunkId: 'gone.0', texts: 50 }], 10);
-    expect(await api!.fleet.store.queuedTexts('interactive')).toBe(50);
-    consumer = api!.fleet.startConsumer(fake, { concurrency: { interactive: 2, bulk: 1 }, lockDurationMs: 10_000 });
+    await h.api.fleet.store.reserveTexts('interactive', [{ chunkId: 'gone.0', texts: 50 }], 10);
+    expect(await h.api.fleet.store.queuedTexts('interactive')).toBe(50);
+    h.startConsumer(fake, { interactive: 2, bulk: 1 });
     expect((await classify(texts(3, 'x'))).statusCode).toBe(200);
-    expect(await api!.fleet.store.queuedTexts('interactive')).toBe(0);
+    expect(await h.api.fleet.store.queuedTexts('interactive')).toBe(0);
   });
 });

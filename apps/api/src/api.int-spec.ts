@@ -1,14 +1,9 @@
 // The API over Fastify inject, on the real Redis, with an in-process chunk consumer whose
 // classifier is a fake (no model here): auth, limits, errors, classify, jobs, health, metrics.
-import { randomUUID } from 'node:crypto';
-import { loadConfig } from '@emo/config';
-import { createLogger } from '@emo/profiler';
-import type { ChunkConsumer, Classifier, ClassifyOutcome } from '@emo/queue';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createApiApp, type ApiApp } from './api-app';
+import type { Classifier, ClassifyOutcome } from '@emo/queue';
+import { describe, expect, inject, it } from 'vitest';
+import { testAuth as auth, useApiTestHarness } from './testing/api-test-harness';
 
-const KEY = 'test-key-0123456789';
-const auth = { authorization: `Bearer ${KEY}` };
 
 const fake: Classifier = {
   async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
@@ -17,29 +12,13 @@ const fake: Classifier = {
 };
 
 describe.skipIf(!inject('redisAvailable'))('API', () => {
-  let api: ApiApp | undefined;
-  let consumer: ChunkConsumer | undefined;
-  let prefix = '';
-
-  async function start(env: Record<string, string> = {}, withWorker = true): Promise<ApiApp> {
-    prefix = `test-api-${randomUUID().slice(0, 8)}`;
-    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent', JOB_CHUNK_SIZE: '4', ...env });
-    api = await createApiApp(config, { logger: createLogger({ level: 'silent' }) });
-    if (withWorker) consumer = api.fleet.startConsumer(fake, { concurrency: { interactive: 4, bulk: 4 }, lockDurationMs: 10_000 });
+  const h = useApiTestHarness('api', { JOB_CHUNK_SIZE: '4' });
+  const start = async (env: Record<string, string> = {}, withWorker = true) => {
+    const api = await h.start(env);
+    if (withWorker) h.startConsumer(fake, { interactive: 4, bulk: 4 });
     return api;
-  }
-
-  const request = (opts: Parameters<ApiApp['app']['inject']>[0]) => api!.app.inject(opts as never);
-
-  afterEach(async () => {
-    await consumer?.close(5000);
-    consumer = undefined;
-    if (api) {
-      await api.fleet.purge();
-      await api.close();
-      api = undefined;
-    }
-  });
+  };
+  const request = h.request;
 
   describe('auth', () => {
     it('answers 401 without a key, 403 with a wrong one, and leaves health and metrics open', async () => {
@@ -89,7 +68,7 @@ describe.skipIf(!inject('redisAvailable'))('API', () => {
       const res = await request({ method: 'POST', url: '/v1/classify', payload: { texts: ['late'] }, headers: auth });
       expect(res.statusCode).toBe(504);
       const jobId = res.json().error.details.job_id as string;
-      consumer = api!.fleet.startConsumer(fake, { concurrency: { interactive: 1, bulk: 1 }, lockDurationMs: 10_000 });
+      h.startConsumer(fake, { interactive: 1, bulk: 1 });
       await expect.poll(async () => (await request({ method: 'GET', url: `/v1/jobs/${jobId}`, headers: auth })).json().state, { timeout: 5000 }).toBe('completed');
       expect((await request({ method: 'GET', url: `/v1/jobs/${jobId}/results`, headers: auth })).body.trim().split('\n')).toHaveLength(1);
     });

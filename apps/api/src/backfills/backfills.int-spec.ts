@@ -1,16 +1,11 @@
 // The backfill routes over Fastify inject, on the real Redis, with an in-process chunk consumer
 // whose classifier is a fake (no model here): streamed upload with bad lines and passthrough
 // fields, ordered results, errors with line numbers, resume with the same id, conflicts, roll-ups, SSE.
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { loadConfig } from '@emo/config';
-import { createLogger } from '@emo/profiler';
-import type { ChunkConsumer, Classifier, ClassifyOutcome } from '@emo/queue';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createApiApp, type ApiApp } from '../api-app';
+import type { Classifier, ClassifyOutcome } from '@emo/queue';
+import { describe, expect, inject, it } from 'vitest';
+import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 
-const KEY = 'test-key-0123456789';
-const auth = { authorization: `Bearer ${KEY}` };
 
 let classified = 0;
 const fake: Classifier = {
@@ -25,33 +20,18 @@ function chatLog(n: number): string[] {
 }
 
 describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
-  let api: ApiApp | undefined;
-  let consumer: ChunkConsumer | undefined;
-  let prefix = '';
-
-  async function start(withWorker = true): Promise<ApiApp> {
-    prefix = `test-bf-${randomUUID().slice(0, 8)}`;
-    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent', JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false' });
-    api = await createApiApp(config, { logger: createLogger({ level: 'silent' }) });
-    if (withWorker) consumer = api.fleet.startConsumer(fake, { concurrency: { interactive: 2, bulk: 4 }, lockDurationMs: 10_000 });
+  const h = useApiTestHarness('bf', { JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false' });
+  const start = async (withWorker = true) => {
+    const api = await h.start();
+    if (withWorker) h.startConsumer(fake, { interactive: 2, bulk: 4 });
     return api;
-  }
+  };
 
-  const request = (opts: Parameters<ApiApp['app']['inject']>[0]) => api!.app.inject(opts as never);
+  const request = h.request;
   const upload = (id: string, lines: string[], query = '', type = 'application/x-ndjson') =>
     request({ method: 'POST', url: `/v1/backfills?id=${id}&id_field=id${query}`, payload: Readable.from(lines.map((l) => `${l}\n`)), headers: { ...auth, 'content-type': type } });
   const waitCompleted = (id: string) => expect.poll(async () => (await request({ method: 'GET', url: `/v1/backfills/${id}`, headers: auth })).json().state, { timeout: 10_000 }).toBe('completed');
   const ndjson = (body: string) => body.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-
-  afterEach(async () => {
-    await consumer?.close(5000);
-    consumer = undefined;
-    if (api) {
-      await api.fleet.purge();
-      await api.close();
-      api = undefined;
-    }
-  });
 
   it('streams an NDJSON upload into ordered results with passthrough fields, and lists bad lines with their numbers', async () => {
     await start();

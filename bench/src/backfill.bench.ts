@@ -101,7 +101,7 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
       interactive_calls_during_backfill: runs.mixed?.interactiveMs?.length ?? 0,
       interactive_p50_ms_during_backfill: round(percentile(runs.mixed?.interactiveMs ?? [], 0.5)),
       interactive_p95_ms_during_backfill: round(percentile(runs.mixed?.interactiveMs ?? [], 0.95)),
-      interactive_p95_target_ms: opts.config.batchInteractiveP95TargetMs,
+      interactive_p95_target_ms: opts.config.batching.batchInteractiveP95TargetMs,
       load_average_1m: load.join(' → '),
     };
     // Figures of runs not asked for (NaN) are left out.
@@ -137,7 +137,7 @@ async function runEngine(config: AppConfig, input: string): Promise<Run> {
 }
 
 async function runLocal(config: AppConfig, input: string, dir: string): Promise<Run> {
-  const env = { ...(process.env as Record<string, string>), ...ENGINE_ENV, LOG_LEVEL: 'warn', ...(config.modelDir ? { MODEL_DIR: config.modelDir } : {}) };
+  const env = { ...(process.env as Record<string, string>), ...ENGINE_ENV, LOG_LEVEL: 'warn', ...(config.engine.modelDir ? { MODEL_DIR: config.engine.modelDir } : {}) };
   const started = performance.now();
   const summary = await emo(['backfill', input, '--out', join(dir, 'local.out.ndjson'), '--id-field', 'id', '--json', '--no-progress'], env);
   return { texts: summary.texts, seconds: (performance.now() - started) / 1000 };
@@ -163,8 +163,8 @@ async function startFleet(config: AppConfig, workers: number, log: (m: string) =
     METRICS_PORT: '0',
     API_KEYS: KEY,
     LOG_LEVEL: 'info',
-    REDIS_URL: config.redisUrl,
-    ...(config.modelDir ? { MODEL_DIR: config.modelDir } : {}),
+    REDIS_URL: config.runtime.redisUrl,
+    ...(config.engine.modelDir ? { MODEL_DIR: config.engine.modelDir } : {}),
   };
   const children: ChildProcess[] = [];
   try {

@@ -44,7 +44,7 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
   const engine = await InferenceEngine.create(base);
   let single: number;
   try {
-    Object.assign(figures, { model: engine.modelId, provider: engine.provider, texts: texts.length, inference_threads: opts.config.inferenceThreads });
+    Object.assign(figures, { model: engine.modelId, provider: engine.provider, texts: texts.length, inference_threads: opts.config.engine.inferenceThreads });
     await adaptiveRun(engine, texts); // warm-up: sessions, and the controller's first fit
     for (const size of sizes) await fixedRun(engine, texts.slice(0, 2 * size), size);
     const rates = new Map<string, number[]>();

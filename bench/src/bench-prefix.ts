@@ -4,6 +4,6 @@ import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '@emo/config';
 
 /** `<QUEUE_PREFIX>-bench-<suite>-<8 hex>`; the suite deletes its keys when it ends. */
-export function benchPrefix(config: Pick<AppConfig, 'queuePrefix'>, suite: string): string {
-  return `${config.queuePrefix}-bench-${suite}-${randomUUID().slice(0, 8)}`;
+export function benchPrefix(config: Pick<AppConfig, 'runtime'>, suite: string): string {
+  return `${config.runtime.queuePrefix}-bench-${suite}-${randomUUID().slice(0, 8)}`;
 }

@@ -7,9 +7,9 @@
 //    repeat a hot set of 2,000 short GoEmotions phrases drawn Zipf(s = 1.1), the rest uniform over
 //    the GoEmotions train texts; classified in windows of 512, three in flight, like `emo backfill`.
 import { Registry } from 'prom-client';
-import { CacheMetrics, CacheNamespace, cacheRedisUrlOf, createCacheRedis, L1ResultCache, L2ResultStore, modelIdentityOf, TwoLevelCache, unlinkMatching, type TextClassifier } from '@emo/cache';
+import { CacheMetrics, CacheNamespace, cacheRedisUrlOf, createCacheRedis, L1ResultCache, L2ResultStore, modelIdentityOf, TwoLevelCache, unlinkMatching } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
-import type { ClassificationResult } from '@emo/contracts';
+import type { ClassificationResult, Classifier } from '@emo/contracts';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, median, percentile, round } from './bench-data';
@@ -37,12 +37,12 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
   const redis = createCacheRedis(cacheRedisUrlOf(opts.config), 1000);
   await redis.connect();
   const metrics = CacheMetrics.for(new Registry());
-  const model = modelIdentityOf(engine, opts.config.precision);
+  const model = modelIdentityOf(engine, opts.config.engine.precision);
   const l2Store = () => new L2ResultStore(redis, { ttlSeconds: 600, timeoutMs: 1000, retryMs: 1000, logIntervalMs: 60_000, metrics });
   const newCache = (withL2: boolean, ns = prefix) =>
     new TwoLevelCache({
       namespace: new CacheNamespace(ns, model),
-      l1: new L1ResultCache({ maxEntries: opts.config.cacheL1MaxEntries, maxBytes: opts.config.cacheL1MaxBytes, ttlSeconds: 600 }),
+      l1: new L1ResultCache({ maxEntries: opts.config.cache.cacheL1MaxEntries, maxBytes: opts.config.cache.cacheL1MaxBytes, ttlSeconds: 600 }),
       l2: withL2 ? l2Store() : undefined,
       metrics,
     });
@@ -181,7 +181,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
 /** Windows in flight at once, as `emo backfill` keeps them (inference threads + 1), so no window's tail idles the threads. */
 const WINDOWS_IN_FLIGHT = 3;
 
-async function runWindows(classifier: TextClassifier<{ priority?: 'bulk'; includeScores?: boolean }>, texts: readonly string[]): Promise<void> {
+async function runWindows(classifier: Classifier, texts: readonly string[]): Promise<void> {
   let labelled = 0;
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < texts.length; i += WINDOW) {

@@ -20,11 +20,11 @@ export async function benchEngine(opts: EngineBenchOptions): Promise<Record<stri
   const naive = await InferenceEngine.create({ ...engineOptionsFromConfig(opts.config), inferenceThreads: 1 });
   try {
     await engine.classify(texts.slice(0, 256));
-    await naiveLoop(naive, texts.slice(0, 256), opts.config);
+    await naiveLoop(naive, texts.slice(0, 256), opts.config.engine);
     const engineRates: number[] = [];
     const naiveRates: number[] = [];
     for (let r = 0; r < repeats; r++) {
-      naiveRates.push(await timeRate(texts.length, () => naiveLoop(naive, texts, opts.config)));
+      naiveRates.push(await timeRate(texts.length, () => naiveLoop(naive, texts, opts.config.engine)));
       engineRates.push(await timeRate(texts.length, () => engine.classify(texts)));
       opts.log?.(`round ${r + 1}/${repeats}: engine ${round(engineRates[r])} texts/s, naive ${round(naiveRates[r])} texts/s`);
     }
@@ -35,8 +35,8 @@ export async function benchEngine(opts: EngineBenchOptions): Promise<Record<stri
       model: engine.modelId,
       provider: engine.provider,
       texts: texts.length,
-      inference_threads: opts.config.inferenceThreads,
-      intra_op_threads: opts.config.intraOpThreads,
+      inference_threads: opts.config.engine.inferenceThreads,
+      intra_op_threads: opts.config.engine.intraOpThreads,
       engine_texts_per_s: round(e),
       naive_texts_per_s: round(n),
       engine_vs_naive: round(e / n, 3),

@@ -32,8 +32,8 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
   const prefix = benchPrefix(opts.config, 'fleet');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), QUEUE_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', API_KEYS: KEY, LOG_LEVEL: 'warn', REDIS_URL: opts.config.redisUrl };
-  if (opts.config.modelDir) env.MODEL_DIR = opts.config.modelDir;
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), QUEUE_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', API_KEYS: KEY, LOG_LEVEL: 'warn', REDIS_URL: opts.config.runtime.redisUrl };
+  if (opts.config.engine.modelDir) env.MODEL_DIR = opts.config.engine.modelDir;
   const api = serve('api', env);
   const worker = serve('worker', env);
   let fleet: { ms: number; lines: number };
@@ -65,7 +65,7 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
     engineMs = performance.now() - started;
     // The worker's access pattern without the queue: chunks in flight up to the worker's concurrency.
     const chunkedStarted = performance.now();
-    await classifyChunked(engine, texts, opts.config.jobChunkSize, opts.config.workerConcurrency);
+    await classifyChunked(engine, texts, opts.config.fleet.jobChunkSize, opts.config.worker.workerConcurrency);
     chunkedMs = performance.now() - chunkedStarted;
   } finally {
     await engine.close();
@@ -77,9 +77,9 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
     suite: 'fleet',
     model: engine.modelId,
     texts: texts.length,
-    chunk_size: opts.config.jobChunkSize,
-    worker_concurrency: opts.config.workerConcurrency,
-    inference_threads: opts.config.inferenceThreads,
+    chunk_size: opts.config.fleet.jobChunkSize,
+    worker_concurrency: opts.config.worker.workerConcurrency,
+    inference_threads: opts.config.engine.inferenceThreads,
     fleet_texts_per_s: round(fleetRate),
     engine_texts_per_s: round(engineRate),
     fleet_vs_engine: round(fleetRate / engineRate, 3),

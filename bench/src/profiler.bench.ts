@@ -26,8 +26,8 @@ export async function benchProfiler(opts: ProfilerBenchOptions): Promise<Record<
   const texts = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('dev'), opts.limit ?? 1000);
   // Many short rounds: the median of paired ratios is what survives a noisy shared machine.
   const repeats = opts.quick ? (opts.repeats ?? 3) : Math.max(9, opts.repeats ?? 9);
-  const profiler = new Profiler({ enabled: true, sampleRate: opts.config.profilerSampleRate, windowMs: 60_000, role: 'worker', registry: new Registry() });
-  profiler.setCapacity({ slots: opts.config.inferenceThreads, maxBudgetTokens: opts.config.batchMaxTokens, concurrency: 64 });
+  const profiler = new Profiler({ enabled: true, sampleRate: opts.config.profiler.profilerSampleRate, windowMs: 60_000, role: 'worker', registry: new Registry() });
+  profiler.setCapacity({ slots: opts.config.engine.inferenceThreads, maxBudgetTokens: opts.config.batching.batchMaxTokens, concurrency: 64 });
   // One engine for both sides (two engines differ by more than profiling: thread placement, memory);
   // "off" switches the profiler out, leaving only an empty call per site.
   const toggle = { on: false };
@@ -76,7 +76,7 @@ export async function benchProfiler(opts: ProfilerBenchOptions): Promise<Record<
       texts: texts.length,
       chunk_texts: CHUNK,
       repeats,
-      sample_rate: opts.config.profilerSampleRate,
+      sample_rate: opts.config.profiler.profilerSampleRate,
       off_texts_per_s: round(offMedian),
       on_texts_per_s: round(median(onRates)),
       profiling_overhead: round(median(ratios), 4),

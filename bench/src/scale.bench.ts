@@ -106,7 +106,7 @@ function openPool(config: AppConfig, chunkSize: number, concurrency: number): Wo
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     QUEUE_PREFIX: prefix,
-    REDIS_URL: config.redisUrl,
+    REDIS_URL: config.runtime.redisUrl,
     HOST: '127.0.0.1',
     METRICS_PORT: '0',
     LOG_LEVEL: 'info',
@@ -116,7 +116,7 @@ function openPool(config: AppConfig, chunkSize: number, concurrency: number): Wo
     WORKER_CONCURRENCY: String(concurrency),
     JOB_CHUNK_SIZE: String(chunkSize),
   };
-  if (config.modelDir) env.MODEL_DIR = config.modelDir;
+  if (config.engine.modelDir) env.MODEL_DIR = config.engine.modelDir;
   return { env, fleet: new FleetClient({ ...fleetOptionsFromConfig(config), prefix, chunkSize }), workers: [] };
 }
 

@@ -75,7 +75,7 @@ export async function benchSoak(opts: SoakBenchOptions): Promise<Record<string, 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...SOAK_ENV, QUEUE_PREFIX: 'soak', PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', API_KEYS: KEY, LOG_LEVEL: 'warn', REDIS_URL: queueRedis.url, CACHE_REDIS_URL: cacheRedis.url };
-  if (opts.config.modelDir) env.MODEL_DIR = opts.config.modelDir;
+  if (opts.config.engine.modelDir) env.MODEL_DIR = opts.config.engine.modelDir;
   const api = serve('api', env);
   const worker = serve('worker', env);
   const exits: string[] = [];

@@ -132,10 +132,10 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
     // The shipped key is a deliberately invalid placeholder: the API must refuse to start with it.
     expect(() => loadConfig(envOf(manifests, api, secret))).toThrow(/API_KEYS/);
     const apiConfig = loadConfig(envOf(manifests, api, { API_KEYS: 'a-real-key-0123456789' }));
-    expect(apiConfig.port).toBe(8080);
+    expect(apiConfig.api.port).toBe(8080);
     const workerConfig = loadConfig(envOf(manifests, container(manifests, 'emo-worker')));
-    expect(workerConfig.redisUrl).toBe('redis://redis-queue:6379');
-    expect(workerConfig.cacheRedisUrl).toBe('redis://redis-cache:6379');
+    expect(workerConfig.runtime.redisUrl).toBe('redis://redis-queue:6379');
+    expect(workerConfig.runtime.cacheRedisUrl).toBe('redis://redis-cache:6379');
   });
 
   it('scales workers with KEDA on the backlog gauge the API exports, and the API with an HPA on CPU', () => {
@@ -175,7 +175,7 @@ describe('deploy/k8s GPU and CPU overlays', () => {
     expect(worker.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
     expect(c.image).toMatch(/^emo-fleet\/worker-gpu:/);
     const config = loadConfig(envOf(ms, c));
-    expect(config.executionProviders).toEqual(['cuda', 'cpu']);
+    expect(config.engine.executionProviders).toEqual(['cuda', 'cpu']);
     expect(container(ms, 'emo-api').resources?.limits?.['nvidia.com/gpu']).toBeUndefined();
   });
 
@@ -184,6 +184,6 @@ describe('deploy/k8s GPU and CPU overlays', () => {
     const worker = find<Workload>(ms, 'Deployment', 'emo-worker').spec.template.spec;
     expect(JSON.stringify(ms)).not.toContain('nvidia.com/gpu');
     expect(worker.containers[0].image).toMatch(/^emo-fleet\/worker:/);
-    expect(loadConfig(envOf(ms, worker.containers[0])).executionProviders).toEqual(['cpu']);
+    expect(loadConfig(envOf(ms, worker.containers[0])).engine.executionProviders).toEqual(['cpu']);
   });
 });

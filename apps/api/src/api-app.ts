@@ -1,5 +1,6 @@
 // `emo serve api`: builds the Nest + Fastify application around a FleetClient (Redis only; the
 // API never loads the model), with OpenAPI at /docs and request metrics on every route.
+import type { Classifier } from '@emo/contracts';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -7,7 +8,7 @@ import { ApiResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
-import { FleetClient, fleetOptionsFromConfig, type Classifier } from '@emo/queue';
+import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
 import { ApiModule } from './api.module';
 import { fastifyErrorOptions, registerJsonBodyParser } from './http/fastify-errors';
 import { ApiMetrics } from './metrics/api-metrics';
@@ -25,7 +26,7 @@ export interface ApiApp {
 }
 
 export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promise<ApiApp> {
-  const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'emo-api' });
+  const logger = deps.logger ?? createLogger({ level: config.runtime.logLevel, name: 'emo-api' });
   // Fail fast while the queue Redis is unreachable: requests answer 503 QUEUE_UNAVAILABLE at once.
   const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), failFast: true }, { logger });
   let resultCache: ApiResultCache | undefined;
@@ -38,13 +39,13 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
       queuedTexts: async () => ({ interactive: await fleet.store.queuedTexts('interactive'), bulk: await fleet.store.queuedTexts('bulk') }),
     });
     // Stage timers and this pod's window; GET /v1/profile aggregates every pod and worker (docs/observability.md).
-    const profileStore = new RedisProfileStore(fleet.redis, config.queuePrefix);
+    const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
     const backlog = async () => Object.values(await fleet.queues.allCounts()).reduce((n, c) => n + c.backlog, 0);
     const profiling = await ProfilingRuntime.start(config, { role: 'api', registry: metrics.registry, logger, store: profileStore, traces: profileStore, backlog });
     // Texts already in the result cache are answered without enqueuing (docs/cache.md).
     const apiCache = (resultCache = await ApiResultCache.create(config, { logger, registry: metrics.registry }));
     const classifier = deps.wrapClassifier ? await deps.wrapClassifier(fleetClassifier) : (apiCache?.wrap(fleetClassifier) ?? fleetClassifier);
-    const adapter = new FastifyAdapter({ bodyLimit: config.apiBodyLimitBytes, logger: false, ...fastifyErrorOptions() });
+    const adapter = new FastifyAdapter({ bodyLimit: config.api.apiBodyLimitBytes, logger: false, ...fastifyErrorOptions() });
     const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger, profiling, cacheStats: apiCache && (() => apiCache.stats()) }), adapter, {
       logger: ['error', 'warn'],
       abortOnError: false,
@@ -53,7 +54,7 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
     });
     app.useLogger(app.get(PinoNestLogger));
     const fastify = app.getHttpAdapter().getInstance();
-    registerJsonBodyParser(fastify, config.apiBodyLimitBytes);
+    registerJsonBodyParser(fastify, config.api.apiBodyLimitBytes);
     fastify.addHook('onResponse', (req, reply, done) => {
       metrics.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
       done();
@@ -89,11 +90,11 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
 
 /** Starts the API on HOST:PORT; resolves with the bound port (PORT=0 picks a free one). */
 export async function startApi(config: AppConfig, deps: ApiDeps = {}): Promise<ApiApp & { port: number }> {
-  const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'emo-api' });
+  const logger = deps.logger ?? createLogger({ level: config.runtime.logLevel, name: 'emo-api' });
   const api = await createApiApp(config, { ...deps, logger });
-  await api.app.listen(config.port, config.host);
+  await api.app.listen(config.api.port, config.api.host);
   const address = api.app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, prefix: config.queuePrefix, auth: config.apiKeys.length > 0 }, 'api listening');
+  const port = typeof address === 'object' && address ? address.port : config.api.port;
+  logger.info({ port, prefix: config.runtime.queuePrefix, auth: config.api.apiKeys.length > 0 }, 'api listening');
   return { ...api, port };
 }

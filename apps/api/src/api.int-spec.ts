@@ -1,6 +1,6 @@
 // The API over Fastify inject, on the real Redis, with an in-process chunk consumer whose
 // classifier is a fake (no model here): auth, limits, errors, classify, jobs, health, metrics.
-import type { Classifier, ClassifyOutcome } from '@emo/queue';
+import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { describe, expect, inject, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from './testing/api-test-harness';
 

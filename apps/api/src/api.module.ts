@@ -1,11 +1,12 @@
 // The API's Nest module. Everything it needs comes in as values (config, fleet client,
 // classifier, metrics, logger), so tests and `emo serve all` can wire it their way.
+import type { Classifier } from '@emo/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { AppConfig } from '@emo/config';
 import type { Logger, ProfilingRuntime } from '@emo/profiler';
-import type { Classifier, FleetClient } from '@emo/queue';
+import type { FleetClient } from '@emo/queue';
 import { BackfillsController } from './backfills/backfills.controller';
 import { BACKFILLS, createBackfills } from './backfills/backfills.providers';
 import { StreamBodyParsers } from './backfills/stream-body.parsers';
@@ -50,10 +51,10 @@ export class ApiModule {
         { provide: PROFILING, useValue: deps.profiling },
         {
           provide: BACKLOG_GATE,
-          useValue: new BacklogGate(deps.fleet.queues, deps.config.queueBacklogLimit, deps.config.overloadRetryAfterSeconds, 250, Date.now, {
+          useValue: new BacklogGate(deps.fleet.queues, deps.config.api.queueBacklogLimit, deps.config.api.overloadRetryAfterSeconds, 250, Date.now, {
             source: deps.fleet.store,
-            limits: { interactive: deps.config.queueBacklogTextsInteractive, bulk: deps.config.queueBacklogTextsBulk },
-            interactiveDeadline: { ms: deps.config.classifyDeadlineMs, share: deps.config.queueAdmissionDeadlineShare },
+            limits: { interactive: deps.config.api.queueBacklogTextsInteractive, bulk: deps.config.api.queueBacklogTextsBulk },
+            interactiveDeadline: { ms: deps.config.api.classifyDeadlineMs, share: deps.config.api.queueAdmissionDeadlineShare },
           }),
         },
         { provide: BACKFILLS, useValue: createBackfills(deps.fleet, deps.config) },

@@ -2,7 +2,7 @@
 // The engine answers through the result cache: L1 only by default (no Redis needed), plus the
 // Redis L2 when CACHE_CLI_L2=true (see docs/cache.md).
 import { createResultCache, modelIdentityOf, withResultCache, type ResultCacheHandle } from '@emo/cache';
-import { loadConfig, type AppConfig, type Env } from '@emo/config';
+import { loadConfig, type AppConfig, type ConfigOverrides, type Env } from '@emo/config';
 import { engineOptionsFromConfig, InferenceEngine, type EngineOptions } from '@emo/inference';
 import { createLogger, type Logger } from '@emo/profiler';
 
@@ -17,19 +17,19 @@ export class CliContext {
 
   constructor(private readonly env?: Env) {}
 
-  config(overrides: Partial<Record<keyof AppConfig, unknown>> = {}): AppConfig {
+  config(overrides: ConfigOverrides = {}): AppConfig {
     if (Object.keys(overrides).length > 0) return loadConfig(this.env, overrides);
     this.cachedConfig ??= loadConfig(this.env);
     return this.cachedConfig;
   }
 
   get logger(): Logger {
-    this.cachedLogger ??= createLogger({ level: this.config().logLevel, name: 'emo-cli' });
+    this.cachedLogger ??= createLogger({ level: this.config().runtime.logLevel, name: 'emo-cli' });
     return this.cachedLogger;
   }
 
   /** An engine for the model/precision flags (falling back to MODEL_DIR / the default model). */
-  async engine(flags: EngineFlags = {}, overrides: Partial<Record<keyof AppConfig, unknown>> = {}, extra: Partial<EngineOptions> = {}): Promise<InferenceEngine> {
+  async engine(flags: EngineFlags = {}, overrides: ConfigOverrides = {}, extra: Partial<EngineOptions> = {}): Promise<InferenceEngine> {
     const config = this.config({
       ...overrides,
       ...(flags.model ? { modelDir: flags.model } : {}),
@@ -37,12 +37,12 @@ export class CliContext {
     });
     const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(config, (m) => this.logger.warn(m)), ...extra });
     this.logger.debug({ model: engine.modelId, provider: engine.provider, cachedOptimizedModel: engine.optimizedModelFromCache }, 'engine ready');
-    const handle = await this.resultCache(engine, config, config.cacheL2Enabled && config.cacheCliL2);
+    const handle = await this.resultCache(engine, config, config.cache.cacheL2Enabled && config.cache.cacheCliL2);
     return handle ? withResultCache(engine, handle.cache, () => handle.close()) : engine;
   }
 
   /** The result cache for an engine's model (undefined when CACHE_ENABLED=false). */
   async resultCache(engine: InferenceEngine, config: AppConfig, l2: boolean): Promise<ResultCacheHandle | undefined> {
-    return createResultCache({ config, model: modelIdentityOf(engine, config.precision), l2, logger: this.logger });
+    return createResultCache({ config, model: modelIdentityOf(engine, config.engine.precision), l2, logger: this.logger });
   }
 }

@@ -1,11 +1,12 @@
 // `emo serve worker`: BullMQ consumers on the interactive and bulk queues feeding the inference
 // engine (or whatever Classifier wraps it, e.g. a cache), with /metrics and /healthz. On SIGTERM
 // it stops taking chunks, finishes those in flight, and exits 0.
+import type { Classifier } from '@emo/contracts';
 import { createWorkerResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
-import { FleetClient, fleetOptionsFromConfig, RedisBatchParamsStore, type Classifier } from '@emo/queue';
+import { FleetClient, fleetOptionsFromConfig, RedisBatchParamsStore } from '@emo/queue';
 import { MetricsServer } from './metrics-server';
 import { WorkerMetrics } from './worker-metrics';
 import { workerInferenceThreads } from './worker-threads';
@@ -24,7 +25,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Promise<RunningWorker> {
-  const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'emo-worker' });
+  const logger = deps.logger ?? createLogger({ level: config.runtime.logLevel, name: 'emo-worker' });
   const active = { chunks: () => 0 };
   const metrics = new WorkerMetrics(() => active.chunks());
   // Stage timers, GPU/CPU metrics and the window published for GET /v1/profile (docs/observability.md).
@@ -32,21 +33,21 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   // Queue Redis outages are logged once per change by the client (down/up), not per failed command.
   const fleet = new FleetClient(fleetOptionsFromConfig(config), { logger });
   // Learned batching parameters are shared per model + device, so a new worker starts warm.
-  const batchParamsStore = new RedisBatchParamsStore(fleet.redis, config.queuePrefix);
+  const batchParamsStore = new RedisBatchParamsStore(fleet.redis, config.runtime.queuePrefix);
   const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(config, (m) => logger.warn(m)), inferenceThreads: workerInferenceThreads(config), batchParamsStore, ...profiling.engineOptions() });
   profiling.profiler.setModel(engine.modelId);
   // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
   const resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry });
   const classifier = deps.wrapClassifier ? await deps.wrapClassifier(engine) : (resultCache?.classifier ?? engine);
   if (resultCache) resultCache.cache.stageTimer = profiling.profiler;
-  const profileStore = new RedisProfileStore(fleet.redis, config.queuePrefix);
+  const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
   profiling.connect({ store: profileStore, traces: profileStore, cacheStats: resultCache && (() => resultCache.cache.stats()) });
   const server = new MetricsServer(metrics.registry);
-  const metricsPort = await server.listen(config.metricsPort, config.host);
+  const metricsPort = await server.listen(config.worker.metricsPort, config.api.host);
   const consumer = fleet.startConsumer(classifier, {
-    concurrency: { interactive: config.workerInteractiveConcurrency, bulk: config.workerConcurrency },
-    lockDurationMs: config.workerLockDurationMs,
-    chunkTimeoutMs: config.workerChunkTimeoutMs,
+    concurrency: { interactive: config.worker.workerInteractiveConcurrency, bulk: config.worker.workerConcurrency },
+    lockDurationMs: config.worker.workerLockDurationMs,
+    chunkTimeoutMs: config.worker.workerChunkTimeoutMs,
     onChunkFailed: (c) => logger.warn({ job: c.jobId, chunk: c.chunk, items: c.items, reason: c.reason }, 'chunk failed on every attempt: its items got CHUNK_FAILED lines'),
     onChunk: (event) => {
       metrics.record(event);
@@ -59,7 +60,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   });
   active.chunks = () => consumer.activeChunks;
   void resultCache?.warm();
-  logger.info({ model: engine.modelId, provider: engine.provider, prefix: config.queuePrefix, metricsPort, concurrency: config.workerConcurrency, inferenceThreads: workerInferenceThreads(config) }, 'worker ready');
+  logger.info({ model: engine.modelId, provider: engine.provider, prefix: config.runtime.queuePrefix, metricsPort, concurrency: config.worker.workerConcurrency, inferenceThreads: workerInferenceThreads(config) }, 'worker ready');
   let closing: Promise<{ drained: boolean }> | undefined;
   return {
     metricsPort,
@@ -67,7 +68,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
     close() {
       closing ??= (async () => {
         server.draining = true;
-        const drained = await consumer.close(config.workerShutdownTimeoutMs);
+        const drained = await consumer.close(config.worker.workerShutdownTimeoutMs);
         logger.info({ drained }, 'worker stopped taking chunks');
         await profiling.close();
         // The engine first: closing it saves the learned batching parameters through the fleet's Redis.

@@ -4,6 +4,6 @@
 // so the override exists for crowded nodes, and the default stays the engine's.
 import type { AppConfig } from '@emo/config';
 
-export function workerInferenceThreads(config: Pick<AppConfig, 'workerInferenceThreads' | 'inferenceThreads'>): number {
-  return config.workerInferenceThreads ?? config.inferenceThreads;
+export function workerInferenceThreads(config: { readonly worker: Pick<AppConfig['worker'], 'workerInferenceThreads'>; readonly engine: Pick<AppConfig['engine'], 'inferenceThreads'> }): number {
+  return config.worker.workerInferenceThreads ?? config.engine.inferenceThreads;
 }

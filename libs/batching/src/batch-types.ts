@@ -1,6 +1,8 @@
 // The vocabulary shared by the queue, the controller and the engine glue.
 
-export type Priority = 'interactive' | 'bulk';
+import type { Priority } from '@emo/contracts';
+
+export type { Priority };
 
 /** One text waiting for a batch: its token length decides its padded cost, the rest its order. */
 export interface PendingItem<T> {

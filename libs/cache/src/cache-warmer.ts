@@ -1,9 +1,9 @@
 // Warming: classify a list of common phrases through the cache so the first real requests hit.
 // `emo cache warm --file phrases.txt` and the worker at start (CACHE_WARM_FILE) use it.
 import { readFile } from 'node:fs/promises';
-import { AppError } from '@emo/contracts';
+import { AppError, type Classifier, type ClassifyOptions } from '@emo/contracts';
 import type { Logger } from '@emo/profiler';
-import type { ClassifyOptionsLike, TextClassifier, TwoLevelCache } from './two-level-cache';
+import type { TwoLevelCache } from './two-level-cache';
 
 export interface WarmSummary {
   texts: number;
@@ -25,11 +25,11 @@ export async function readPhraseFile(path: string): Promise<string[]> {
   return text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).filter((l) => l.trim().length > 0 && !l.startsWith('#'));
 }
 
-export async function warmCache<O extends ClassifyOptionsLike>(
+export async function warmCache(
   cache: TwoLevelCache,
-  classifier: TextClassifier<O>,
+  classifier: Classifier,
   texts: readonly string[],
-  opts: { chunkSize?: number; classify?: O; onProgress?: (done: number) => void } = {},
+  opts: { chunkSize?: number; classify?: ClassifyOptions; onProgress?: (done: number) => void } = {},
 ): Promise<WarmSummary> {
   const started = performance.now();
   const before = cache.stats();
@@ -47,19 +47,19 @@ export async function warmCache<O extends ClassifyOptionsLike>(
 }
 
 /** For the worker at start: warms from CACHE_WARM_FILE when set. Warming is an optimization: a failure is logged, not thrown. */
-export async function warmFromConfig<O extends ClassifyOptionsLike>(
+export async function warmFromConfig(
   cache: TwoLevelCache,
-  classifier: TextClassifier<O>,
-  config: { cacheWarmFile?: string },
+  classifier: Classifier,
+  config: { readonly cache: { readonly cacheWarmFile?: string } },
   logger?: Pick<Logger, 'info' | 'error'>,
 ): Promise<WarmSummary | undefined> {
-  if (!config.cacheWarmFile) return undefined;
+  if (!config.cache.cacheWarmFile) return undefined;
   try {
-    const summary = await warmCache(cache, classifier, await readPhraseFile(config.cacheWarmFile), { classify: { priority: 'bulk' } as unknown as O });
-    logger?.info({ ...summary, file: config.cacheWarmFile }, 'cache warmed');
+    const summary = await warmCache(cache, classifier, await readPhraseFile(config.cache.cacheWarmFile), { classify: { priority: 'bulk' } });
+    logger?.info({ ...summary, file: config.cache.cacheWarmFile }, 'cache warmed');
     return summary;
   } catch (e) {
-    logger?.error({ file: config.cacheWarmFile, reason: (e as Error).message }, 'cache warming failed; continuing cold');
+    logger?.error({ file: config.cache.cacheWarmFile, reason: (e as Error).message }, 'cache warming failed; continuing cold');
     return undefined;
   }
 }

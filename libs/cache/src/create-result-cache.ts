@@ -12,26 +12,7 @@ import { L2ResultStore } from './l2/l2-result-store';
 import { CacheMetrics } from './metrics/cache-metrics';
 import { TwoLevelCache } from './two-level-cache';
 
-export type CacheConfig = Pick<
-  AppConfig,
-  | 'cacheEnabled'
-  | 'cacheL1MaxEntries'
-  | 'cacheL1MaxBytes'
-  | 'cacheL1TtlSeconds'
-  | 'cacheL2TtlSeconds'
-  | 'cacheL2TimeoutMs'
-  | 'cacheL2RetryMs'
-  | 'cacheL2LogIntervalMs'
-  | 'cacheL2Compression'
-  | 'cacheL2CompressMinBytes'
-  | 'cacheScoreEncoding'
-  | 'cacheTextNormalization'
-  | 'redisUrl'
-  | 'cacheRedisUrl'
-  | 'queuePrefix'
-  | 'includeScores'
-  | 'maxTextChars'
->;
+export type CacheConfig = Pick<AppConfig, 'cache' | 'runtime' | 'engine'>;
 
 export interface ResultCacheSetup {
   readonly config: CacheConfig;
@@ -52,7 +33,7 @@ export interface ResultCacheHandle {
 }
 
 /** The cache Redis URL: CACHE_REDIS_URL, else the queue's REDIS_URL. */
-export const cacheRedisUrlOf = (config: Pick<AppConfig, 'redisUrl' | 'cacheRedisUrl'>): string => config.cacheRedisUrl ?? config.redisUrl;
+export const cacheRedisUrlOf = (config: Pick<AppConfig, 'runtime'>): string => config.runtime.cacheRedisUrl ?? config.runtime.redisUrl;
 
 /** An ioredis client for L2: no offline queue (a down Redis fails fast), reconnects forever with backoff. */
 export function createCacheRedis(url: string, timeoutMs: number): Redis {
@@ -70,18 +51,18 @@ export function createCacheRedis(url: string, timeoutMs: number): Redis {
 
 export async function createResultCache(setup: ResultCacheSetup): Promise<ResultCacheHandle | undefined> {
   const { config, model, logger } = setup;
-  if (!config.cacheEnabled) return undefined;
+  if (!config.cache.cacheEnabled) return undefined;
   const metrics = CacheMetrics.for(setup.registry);
-  const l1 = new L1ResultCache({ maxEntries: config.cacheL1MaxEntries, maxBytes: config.cacheL1MaxBytes, ttlSeconds: config.cacheL1TtlSeconds });
+  const l1 = new L1ResultCache({ maxEntries: config.cache.cacheL1MaxEntries, maxBytes: config.cache.cacheL1MaxBytes, ttlSeconds: config.cache.cacheL1TtlSeconds });
   let redis: Redis | undefined;
   let l2: L2ResultStore | undefined;
   let policy: EvictionPolicyCheck | undefined;
   if (setup.l2) {
-    redis = createCacheRedis(cacheRedisUrlOf(config), config.cacheL2TimeoutMs);
-    l2 = new L2ResultStore(redis, { ttlSeconds: config.cacheL2TtlSeconds, timeoutMs: config.cacheL2TimeoutMs, retryMs: config.cacheL2RetryMs, logIntervalMs: config.cacheL2LogIntervalMs, metrics, logger });
+    redis = createCacheRedis(cacheRedisUrlOf(config), config.cache.cacheL2TimeoutMs);
+    l2 = new L2ResultStore(redis, { ttlSeconds: config.cache.cacheL2TtlSeconds, timeoutMs: config.cache.cacheL2TimeoutMs, retryMs: config.cache.cacheL2RetryMs, logIntervalMs: config.cache.cacheL2LogIntervalMs, metrics, logger });
     const connected = await connectWithin(redis, setup.connectTimeoutMs ?? 2000);
     if (connected) {
-      const sharesQueueRedis = config.cacheRedisUrl === undefined || config.cacheRedisUrl === config.redisUrl;
+      const sharesQueueRedis = config.runtime.cacheRedisUrl === undefined || config.runtime.cacheRedisUrl === config.runtime.redisUrl;
       policy = await checkEvictionPolicy(redis, sharesQueueRedis);
       if (policy.advice) logger?.warn({ policy: policy.policy, verdict: policy.verdict }, `result cache: ${policy.advice}`);
     } else {
@@ -89,15 +70,15 @@ export async function createResultCache(setup: ResultCacheSetup): Promise<Result
     }
   }
   const cache = new TwoLevelCache({
-    namespace: new CacheNamespace(config.queuePrefix, model, config.cacheTextNormalization),
+    namespace: new CacheNamespace(config.runtime.queuePrefix, model, config.cache.cacheTextNormalization),
     l1,
     l2,
     metrics,
-    includeScores: config.includeScores,
-    maxTextChars: config.maxTextChars,
-    compression: config.cacheL2Compression,
-    compressMinBytes: config.cacheL2CompressMinBytes,
-    scoreEncoding: config.cacheScoreEncoding,
+    includeScores: config.engine.includeScores,
+    maxTextChars: config.engine.maxTextChars,
+    compression: config.cache.cacheL2Compression,
+    compressMinBytes: config.cache.cacheL2CompressMinBytes,
+    scoreEncoding: config.cache.cacheScoreEncoding,
     policy,
   });
   return {

@@ -4,7 +4,7 @@
 // text in flight twice in one process (in one call or across concurrent calls) is computed once.
 // Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way
 // (with the default float32 encoding that is exactly the classifier's answer).
-import type { ClassificationResult, ItemError } from '@emo/contracts';
+import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import { hasLoneSurrogate } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { ResultCodec } from './codec/result-codec';
@@ -14,17 +14,6 @@ import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
 import type { L2ResultStore } from './l2/l2-result-store';
 import { emptyCounts, type CacheCounts, type CacheMetrics } from './metrics/cache-metrics';
 import { buildCacheStats, type CacheStats } from './cache-stats';
-
-export type Outcome = ClassificationResult | ItemError;
-
-export interface ClassifyOptionsLike {
-  readonly includeScores?: boolean;
-}
-
-/** Anything shaped like InferenceEngine.classify. */
-export interface TextClassifier<O extends ClassifyOptionsLike = ClassifyOptionsLike> {
-  classify(texts: readonly unknown[], opts?: O): Promise<Outcome[]>;
-}
 
 export interface TwoLevelCacheOptions {
   readonly namespace: CacheNamespace;
@@ -47,7 +36,7 @@ export interface TwoLevelCacheOptions {
 }
 
 /** What a computation in flight settles to: an encoded value, or an outcome that is not cached. */
-type Settled = Buffer | Outcome;
+type Settled = Buffer | ClassifyOutcome;
 
 interface Deferred {
   readonly promise: Promise<Settled>;
@@ -105,12 +94,12 @@ export class TwoLevelCache {
   }
 
   /** A classifier that answers through this cache. */
-  wrap<O extends ClassifyOptionsLike>(inner: TextClassifier<O>): TextClassifier<O> {
+  wrap(inner: Classifier): Classifier {
     return { classify: (texts, opts) => this.classify(inner, texts, opts) };
   }
 
   /** Hits only (L1, then L2); undefined where the classifier is needed. For the API: answer hits without enqueuing. */
-  async lookup(texts: readonly unknown[], opts: ClassifyOptionsLike = {}): Promise<(ClassificationResult | undefined)[]> {
+  async lookup(texts: readonly unknown[], opts: ClassifyOptions = {}): Promise<(ClassificationResult | undefined)[]> {
     const includeScores = opts.includeScores ?? this.opts.includeScores ?? false;
     const out = new Array<ClassificationResult | undefined>(texts.length).fill(undefined);
     const { positions, toFetch } = this.fromL1(texts, includeScores, out, false);
@@ -123,7 +112,7 @@ export class TwoLevelCache {
   }
 
   /** Stores results computed elsewhere (the API after a job completes, warming): ItemErrors are skipped. */
-  async store(texts: readonly unknown[], outcomes: readonly Outcome[]): Promise<void> {
+  async store(texts: readonly unknown[], outcomes: readonly ClassifyOutcome[]): Promise<void> {
     const writes: [string, Buffer][] = [];
     texts.forEach((text, i) => {
       const key = this.keyOf(text);
@@ -136,9 +125,9 @@ export class TwoLevelCache {
     await this.opts.l2?.setMany(writes);
   }
 
-  async classify<O extends ClassifyOptionsLike>(inner: TextClassifier<O>, texts: readonly unknown[], opts?: O): Promise<Outcome[]> {
+  async classify(inner: Classifier, texts: readonly unknown[], opts?: ClassifyOptions): Promise<ClassifyOutcome[]> {
     const includeScores = opts?.includeScores ?? this.opts.includeScores ?? false;
-    const out = new Array<Outcome>(texts.length);
+    const out = new Array<ClassifyOutcome>(texts.length);
     const call = opts as { priority?: string; traceId?: string } | undefined;
     const trace = { labels: { priority: call?.priority }, traceId: call?.traceId };
     const endL1 = this.stageTimer?.start('l1', { ...trace, count: texts.length });
@@ -183,7 +172,7 @@ export class TwoLevelCache {
         });
         if (missKeys.length > 0 || bypass.length > 0) {
           const inputs = [...missKeys.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
-          const computed = await inner.classify(inputs, { ...opts, includeScores: true } as O);
+          const computed = await inner.classify(inputs, { ...opts, includeScores: true });
           this.counts.computed += missKeys.length;
           const writes: [string, Buffer][] = [];
           missKeys.forEach((key, k) => {
@@ -232,7 +221,7 @@ export class TwoLevelCache {
   }
 
   /** L1 pass shared by lookup and classify: fills hits into `out`, groups the rest by key. */
-  private fromL1(texts: readonly unknown[], includeScores: boolean, out: (Outcome | undefined)[], joinInFlight: boolean) {
+  private fromL1(texts: readonly unknown[], includeScores: boolean, out: (ClassifyOutcome | undefined)[], joinInFlight: boolean) {
     const positions = new Map<string, number[]>();
     const bypass: number[] = [];
     texts.forEach((text, i) => {

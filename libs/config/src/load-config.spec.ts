@@ -8,23 +8,35 @@ import { configDocRows, loadConfig } from './load-config';
 describe(loadConfig.name, () => {
   it('returns documented defaults for an empty environment', () => {
     const sut = loadConfig({});
-    expect(sut.executionProviders).toEqual(['cpu']);
-    expect(sut.maxSequenceLength).toBe(128);
-    expect(sut.redisUrl).toBe('redis://127.0.0.1:6379');
-    expect(sut.includeScores).toBe(false);
+    expect(sut.engine.executionProviders).toEqual(['cpu']);
+    expect(sut.engine.maxSequenceLength).toBe(128);
+    expect(sut.runtime.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(sut.engine.includeScores).toBe(false);
   });
 
   it('parses typed values from env strings', () => {
     const sut = loadConfig({ EXECUTION_PROVIDERS: 'cuda, cpu', INTRA_OP_THREADS: '2', INCLUDE_SCORES: 'true', API_KEYS: 'key-aaaaaaaa,key-bbbbbbbb' });
-    expect(sut.executionProviders).toEqual(['cuda', 'cpu']);
-    expect(sut.intraOpThreads).toBe(2);
-    expect(sut.includeScores).toBe(true);
-    expect(sut.apiKeys).toEqual(['key-aaaaaaaa', 'key-bbbbbbbb']);
+    expect(sut.engine.executionProviders).toEqual(['cuda', 'cpu']);
+    expect(sut.engine.intraOpThreads).toBe(2);
+    expect(sut.engine.includeScores).toBe(true);
+    expect(sut.api.apiKeys).toEqual(['key-aaaaaaaa', 'key-bbbbbbbb']);
   });
 
-  it('returns a frozen object', () => {
+  it('returns a deeply frozen object of sections', () => {
     const sut = loadConfig({});
     expect(Object.isFrozen(sut)).toBe(true);
+    for (const section of Object.values(sut)) expect(Object.isFrozen(section)).toBe(true);
+    expect(Object.isFrozen(sut.engine.executionProviders)).toBe(true);
+    expect(() => {
+      (sut.engine as { inferenceThreads: number }).inferenceThreads = 99;
+    }).toThrow(TypeError);
+  });
+
+  it('groups every setting under its domain section, with flat-key overrides', () => {
+    const sut = loadConfig({}, { inferenceThreads: 3, cacheEnabled: false });
+    expect(Object.keys(sut).sort()).toEqual(['api', 'backfill', 'batching', 'cache', 'engine', 'fleet', 'onnx', 'profiler', 'runtime', 'worker']);
+    expect(sut.engine.inferenceThreads).toBe(3);
+    expect(sut.cache.cacheEnabled).toBe(false);
   });
 
   it('lists every invalid variable in one error, with the allowed values', () => {
@@ -48,8 +60,8 @@ describe(loadConfig.name, () => {
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ BATCH_MAX_TOKENS: 1024, BATCH_MAX_SIZE: 16 }));
     const sut = loadConfig({ EMO_CONFIG_FILE: file, BATCH_MAX_SIZE: '8' });
-    expect(sut.batchMaxTokens).toBe(1024);
-    expect(sut.batchMaxSize).toBe(8);
+    expect(sut.batching.batchMaxTokens).toBe(1024);
+    expect(sut.batching.batchMaxSize).toBe(8);
   });
 
   it('rejects unknown keys in the config file', () => {

@@ -1,24 +1,36 @@
 // loadConfig: parses env (+ optional JSON file) once, reports every bad variable in one error,
-// returns a frozen object. The only place in the product that reads process.env.
+// returns a deeply frozen object of sections. The only place in the product that reads process.env.
 import { readFileSync } from 'node:fs';
 import { AppError } from '@emo/contracts';
 import type { z } from 'zod';
-import { CONFIG_FILE_ENV, SETTINGS, configSchema, type AppConfig } from './config.schema';
-import type { Setting } from './setting';
+import { CONFIG_FILE_ENV, SETTINGS, configSchema, type AppConfig, type SettingKey } from './config.schema';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export function loadConfig(env: Env = process.env, overrides: Partial<Record<keyof AppConfig, unknown>> = {}): AppConfig {
+/** Overrides (CLI flags) by setting key, whatever the section: `{ inferenceThreads: 4 }`. */
+export type ConfigOverrides = Partial<Record<SettingKey, unknown>>;
+
+export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): AppConfig {
   const fileValues = readConfigFile(env[CONFIG_FILE_ENV]);
-  const raw: Record<string, unknown> = {};
-  for (const [key, s] of Object.entries(SETTINGS) as [keyof AppConfig, Setting][]) {
+  const raw: Record<string, Record<string, unknown>> = {};
+  const flat: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS)) {
     const fromEnv = env[s.env];
-    const value = key in overrides ? overrides[key] : fromEnv !== undefined && fromEnv !== '' ? fromEnv : fileValues[s.env];
-    if (value !== undefined) raw[key] = value;
+    const value = key in overrides ? overrides[key as SettingKey] : fromEnv !== undefined && fromEnv !== '' ? fromEnv : fileValues[s.env];
+    raw[s.section] ??= {};
+    if (value !== undefined) raw[s.section][key] = flat[key] = value;
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw configError(parsed.error, raw);
-  return Object.freeze(parsed.data) as AppConfig;
+  if (!parsed.success) throw configError(parsed.error, flat);
+  return deepFreeze(parsed.data) as AppConfig;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {
@@ -43,8 +55,8 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
 
 function configError(error: z.ZodError, raw: Record<string, unknown>): AppError {
   const problems = error.issues.map((issue) => {
-    const key = String(issue.path[0]) as keyof AppConfig;
-    const s = SETTINGS[key] as Setting | undefined;
+    const key = String(issue.path[1] ?? issue.path[0]);
+    const s = SETTINGS[key] as (typeof SETTINGS)[string] | undefined;
     const name = s?.env ?? key;
     const got = raw[key] === undefined ? '' : ` (got ${JSON.stringify(raw[key])})`;
     const values = 'values' in issue && Array.isArray(issue.values) ? (issue.values as unknown[]) : undefined;
@@ -58,7 +70,7 @@ function configError(error: z.ZodError, raw: Record<string, unknown>): AppError 
 /** Markdown rows (variable | default | doc) for the README's configuration table. */
 export function configDocRows(): string[] {
   return Object.values(SETTINGS).map((s) => {
-    const d = (s as Setting).schema.safeParse(undefined);
+    const d = s.schema.safeParse(undefined);
     const def = d.success && d.data !== undefined ? `\`${Array.isArray(d.data) ? d.data.join(',') : String(d.data)}\`` : '—';
     return `| \`${s.env}\` | ${def} | ${s.doc} |`;
   });

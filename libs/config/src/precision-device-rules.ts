@@ -3,7 +3,7 @@
 // around them); fp16 is for GPUs (the CPU provider casts most fp16 ops back to float32).
 // The verdict for a configuration comes from the INT8_ON_CUDA / FP16_ON_CPU settings.
 import { AppError } from '@emo/contracts';
-import type { AppConfig } from './config.schema';
+import type { OnnxConfig } from './config.schema';
 
 export type Precision = 'fp32' | 'int8' | 'fp16';
 export type DeviceRuleVerdict = 'ok' | 'warn' | 'refuse';
@@ -13,7 +13,7 @@ export interface PrecisionDeviceCheck {
   readonly message?: string;
 }
 
-type Rules = Pick<AppConfig, 'int8OnCuda' | 'fp16OnCpu'>;
+type Rules = Pick<OnnxConfig, 'int8OnCuda' | 'fp16OnCpu'>;
 
 /** The verdict for serving `precision` on the first provider of `providers` (the one preferred). */
 export function checkPrecisionForProviders(precision: Precision, providers: readonly string[], rules: Rules): PrecisionDeviceCheck {

@@ -37,8 +37,4 @@ export class AppError extends Error {
     const message = value instanceof Error ? value.message : String(value);
     return new AppError('INTERNAL', message, undefined, { cause: value });
   }
-
-  toPlain(): { code: ErrorCode; message: string; details?: unknown } {
-    return { code: this.code, message: this.message, details: this.details };
-  }
 }

@@ -55,7 +55,8 @@ export const ERROR_CODES = {
   QUEUE_UNAVAILABLE: spec(503, 'Queue backend is unavailable', true),
   CACHE_UNAVAILABLE: spec(503, 'Cache backend is unavailable', true),
   CHUNK_FAILED: spec(500, 'The chunk holding this item failed on every attempt (error, timeout or stalled worker)', true),
-  INTERNAL: spec(500, 'Internal error', true),
+  // Not retryable: an unexpected error is a bug, and repeating the same input repeats it.
+  INTERNAL: spec(500, 'Internal error'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

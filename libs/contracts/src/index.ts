@@ -1,5 +1,5 @@
 export * from './error-codes';
 export * from './app-error';
-export * from './classification.schema';
+export * from './classification';
 export * from './text-input';
 export * from './records/record-source';

@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InferenceEngine, isItemError, type EngineOptions } from './inference-engine';
+import { isItemError } from '@emo/contracts';
+import { InferenceEngine, type EngineOptions } from './inference-engine';
 
 const TINY = resolve(__dirname, '../../../test/fixtures/models/tiny-softmax');
 const cacheDir = mkdtempSync(join(tmpdir(), 'emo-ort-cache-'));

@@ -2,8 +2,8 @@
 // priorities, deadlines, adaptive size: libs/batching) → thread pool → postprocess, with
 // results in input order. Concurrent classify() calls share batches. The CLI runs it directly;
 // the worker app runs it behind the queue.
-import { AppError, checkText, type ClassificationResult, type ItemError, type TextPolicy } from '@emo/contracts';
-import type { BatchParamsStore, MemoryProbe, Priority } from '@emo/batching';
+import { AppError, checkText, type ClassifyOptions, type ClassifyOutcome, type Priority, type TextPolicy } from '@emo/contracts';
+import type { BatchParamsStore, MemoryProbe } from '@emo/batching';
 import { loadModelBundle, resolveModelDir, type ModelBundle } from '@emo/model';
 import type { EngineProfiler } from '@emo/profiler';
 import { planLengthSortedBatches, type BatchLimits } from './batching/length-sorted-batches';
@@ -44,8 +44,6 @@ export interface EngineOptions extends TextPolicy {
   readonly onWarning?: (message: string) => void;
 }
 
-export type ItemOutcome = ClassificationResult | ItemError;
-
 export interface EngineStats {
   texts: number;
   batches: number;
@@ -54,25 +52,14 @@ export interface EngineStats {
   inferMs: number;
 }
 
-/** Per-call options; priority and deadline are honoured by the scheduler (see libs/batching). */
-export interface ClassifyOptions {
-  readonly includeScores?: boolean;
+/** The contract's options, plus fixed batch limits for benchmarks and parity checks. */
+export interface EngineClassifyOptions extends ClassifyOptions {
   /** Fixed limits for this call's own batches, bypassing the shared scheduler (benchmarks, parity checks). */
   readonly limits?: BatchLimits;
-  /** Default `bulk`; `interactive` texts go first (bulk ages, so it never starves). */
-  readonly priority?: Priority;
-  /** Absolute time (ms since epoch) after which an item fails with DEADLINE_EXCEEDED. */
-  readonly deadlineAt?: number;
-  /** Fleet job id: with tracing on, this call's stages are kept as spans of that job. */
-  readonly traceId?: string;
 }
 
 const TOKENIZE_SLICE = 32;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-export function isItemError(outcome: ItemOutcome): outcome is ItemError {
-  return 'error' in outcome;
-}
 
 export class InferenceEngine {
   private constructor(
@@ -148,8 +135,8 @@ export class InferenceEngine {
   }
 
   /** Classifies texts; bad items get an ItemError in their place, the rest a result, in input order. */
-  async classify(texts: readonly unknown[], opts: ClassifyOptions = {}): Promise<ItemOutcome[]> {
-    const outcomes: ItemOutcome[] = new Array(texts.length);
+  async classify(texts: readonly unknown[], opts: EngineClassifyOptions = {}): Promise<ClassifyOutcome[]> {
+    const outcomes: ClassifyOutcome[] = new Array(texts.length);
     const valid: number[] = [];
     const encoded: Int32Array[] = [];
     const truncated: boolean[] = [];

@@ -16,21 +16,7 @@ import type { SpanRecord, TraceStore } from './tracing/span-record';
 import { TraceRecorder } from './tracing/trace-recorder';
 import type { ProcessRole } from './window/profile-snapshot';
 
-export type ProfilingConfig = Pick<
-  AppConfig,
-  | 'profilerEnabled'
-  | 'profilerSampleRate'
-  | 'profilerWindowSeconds'
-  | 'profilerPublishIntervalMs'
-  | 'profilerP95TargetMs'
-  | 'tracingEnabled'
-  | 'traceRetentionSeconds'
-  | 'gpuPollIntervalMs'
-  | 'nvidiaSmiPath'
-  | 'inferenceThreads'
-  | 'batchMaxTokens'
-  | 'workerConcurrency'
->;
+export type ProfilingConfig = Pick<AppConfig, 'profiler' | 'engine' | 'batching' | 'worker'>;
 
 /** What the fleet connects once its Redis client exists (see connect()). */
 export interface FleetProfilingDeps {
@@ -82,20 +68,20 @@ export class ProfilingRuntime {
     private readonly config: ProfilingConfig,
     private readonly deps: ProfilingDeps,
   ) {
-    const enabled = config.profilerEnabled;
+    const enabled = config.profiler.profilerEnabled;
     this.fleet = deps;
-    if (enabled && config.tracingEnabled) {
+    if (enabled && config.profiler.tracingEnabled) {
       // Spans go to whichever trace store is connected (buffered until then, bounded).
       const traces: TraceStore = {
         appendSpans: (id, spans, ttl) => (this.fleet.traces ? this.fleet.traces.appendSpans(id, spans, ttl) : Promise.resolve()),
         spans: (id) => (this.fleet.traces ? this.fleet.traces.spans(id) : Promise.resolve([])),
       };
-      this.tracer = new TraceRecorder({ store: traces, retentionSeconds: config.traceRetentionSeconds, onError: (e) => deps.logger?.warn({ err: e }, 'trace spans could not be stored') });
+      this.tracer = new TraceRecorder({ store: traces, retentionSeconds: config.profiler.traceRetentionSeconds, onError: (e) => deps.logger?.warn({ err: e }, 'trace spans could not be stored') });
     }
     this.profiler = new Profiler({
       enabled,
-      sampleRate: config.profilerSampleRate,
-      windowMs: config.profilerWindowSeconds * 1000,
+      sampleRate: config.profiler.profilerSampleRate,
+      windowMs: config.profiler.profilerWindowSeconds * 1000,
       role: deps.role,
       registry: deps.registry,
       source: deps.source,
@@ -103,15 +89,15 @@ export class ProfilingRuntime {
       tracer: this.tracer,
     });
     this.profiler.setCapacity({
-      slots: config.inferenceThreads,
-      maxBudgetTokens: config.batchMaxTokens,
+      slots: config.engine.inferenceThreads,
+      maxBudgetTokens: config.batching.batchMaxTokens,
       // Bulk chunk slots: the interactive ones stay free for interactive traffic by design.
-      concurrency: deps.role === 'worker' ? config.workerConcurrency : 0,
+      concurrency: deps.role === 'worker' ? config.worker.workerConcurrency : 0,
     });
     if (enabled) this.cpu = new ProcessMetricsCollector(this.profiler.registry);
     this.gpu = new GpuMonitor({
-      reader: deps.reader ?? new NvidiaSmiReader(config.nvidiaSmiPath),
-      intervalMs: config.gpuPollIntervalMs,
+      reader: deps.reader ?? new NvidiaSmiReader(config.profiler.nvidiaSmiPath),
+      intervalMs: config.profiler.gpuPollIntervalMs,
       registry: enabled ? this.profiler.registry : undefined,
       onError: (m) => deps.logger?.warn(m),
     });
@@ -119,7 +105,7 @@ export class ProfilingRuntime {
 
   static async start(config: ProfilingConfig, deps: ProfilingDeps): Promise<ProfilingRuntime> {
     const runtime = new ProfilingRuntime(config, deps);
-    if (config.profilerEnabled && config.gpuPollIntervalMs > 0) {
+    if (config.profiler.profilerEnabled && config.profiler.gpuPollIntervalMs > 0) {
       await runtime.gpu.start();
       if (runtime.gpu.status === 'absent') deps.logger?.debug('no nvidia-smi: reporting CPU metrics only');
     }
@@ -130,14 +116,14 @@ export class ProfilingRuntime {
   /** Connects the fleet's store, backlog and cache counters (once its Redis client exists) and starts publishing. */
   connect(fleet: FleetProfilingDeps): void {
     this.fleet = { ...this.fleet, ...fleet };
-    if (this.config.profilerEnabled && this.fleet.store && !this.timer) {
-      this.timer = setInterval(() => void this.publishNow(), this.config.profilerPublishIntervalMs).unref();
+    if (this.config.profiler.profilerEnabled && this.fleet.store && !this.timer) {
+      this.timer = setInterval(() => void this.publishNow(), this.config.profiler.profilerPublishIntervalMs).unref();
     }
   }
 
   /** Engine options that profile it: the stage timers, and the GPU memory probe when nvidia-smi sees a GPU. */
   engineOptions(): { profiler?: Profiler; memoryProbe?: MemoryProbe } {
-    if (!this.config.profilerEnabled) return {};
+    if (!this.config.profiler.profilerEnabled) return {};
     return { profiler: this.profiler, ...(this.gpu.gpus.length > 0 ? { memoryProbe: this.memoryProbe(this.gpu.gpus[0].index) } : {}) };
   }
 
@@ -171,7 +157,7 @@ export class ProfilingRuntime {
       this.sample(undefined);
       snapshots = [this.profiler.snapshot()];
     }
-    return analyzeProfile(snapshots, { p95TargetMs: this.config.profilerP95TargetMs });
+    return analyzeProfile(snapshots, { p95TargetMs: this.config.profiler.profilerP95TargetMs });
   }
 
   /** Spans of a traced job (empty when tracing is off or the job was not traced). */
@@ -192,11 +178,11 @@ export class ProfilingRuntime {
   }
 
   private async samplePublish(): Promise<void> {
-    if (!this.config.profilerEnabled) return;
+    if (!this.config.profiler.profilerEnabled) return;
     try {
       const backlog = this.fleet.backlog ? await this.fleet.backlog() : undefined;
       this.sample(backlog);
-      await this.fleet.store?.publish(this.profiler.snapshot(), Math.max(3 * this.config.profilerPublishIntervalMs, 2000));
+      await this.fleet.store?.publish(this.profiler.snapshot(), Math.max(3 * this.config.profiler.profilerPublishIntervalMs, 2000));
       if (this.publishFailingSince !== undefined) {
         this.deps.logger?.info({ failingMs: Date.now() - this.publishFailingSince }, 'profile window published again');
         this.publishFailingSince = undefined;

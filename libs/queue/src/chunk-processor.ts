@@ -5,7 +5,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { AppError } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
-import { isItemError, type Classifier } from './classifier';
+import { isItemError, type Classifier } from '@emo/contracts';
 import type { ChunkData } from './fleet-job.types';
 import { cancelledLines, errorLines, outcomeLines } from './result-lines';
 import type { ResultStore } from './result-store';

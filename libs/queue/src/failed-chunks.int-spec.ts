@@ -12,13 +12,13 @@ import { BackfillReader } from './backfill/backfill-reader';
 import { BackfillStore } from './backfill/backfill-store';
 import { ChunkConsumer, type ConsumerOptions } from './chunk-consumer';
 import { ChunkProcessor } from './chunk-processor';
-import type { Classifier, ClassifyOutcome } from './classifier';
+import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { FleetClient } from './fleet-client';
 import { chunkJobId, FleetKeys, QUEUE_NAMES } from './fleet-keys';
 import { ResultStore, type StoreOutcome } from './result-store';
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, text: `text ${i}` }));
-const labelled = (texts: readonly string[]): ClassifyOutcome[] => texts.map((t) => ({ labels: [{ label: t, score: 1 }], model: 'fake@1' }));
+const labelled = (texts: readonly unknown[]): ClassifyOutcome[] => texts.map((t) => ({ labels: [{ label: String(t), score: 1 }], model: 'fake@1' }));
 
 /** Answers only once opened: until then every call hangs. */
 class Gate implements Classifier {
@@ -191,7 +191,7 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
     });
     async function* records() {
       yield { line: 1, id: 'a', text: 'hello', fields: { id: 'a' } };
-      yield { line: 2, id: 'b', error: { code: 'LINE_MALFORMED', message: 'bad' } };
+      yield { line: 2, id: 'b', error: { code: 'LINE_MALFORMED' as const, message: 'bad' } };
       yield { line: 3, id: 'c', text: 'there', fields: { id: 'c' } };
     }
     await ingestor.ingest('bfx', { format: 'ndjson', textField: 'text', idField: 'id' }, records());

@@ -2,7 +2,7 @@
 // chunk, and the answer is read from the result store when the job finishes. Past the deadline
 // it throws DEADLINE_EXCEEDED naming the job: the work is not lost, its results land in the store.
 import { AppError } from '@emo/contracts';
-import type { Classifier, ClassifierOptions, ClassifyOutcome } from './classifier';
+import type { Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import type { JobFinishedListener } from './job-finished-listener';
 import type { JobProducer } from './job-producer';
 import { isFinished } from './job-status';
@@ -19,7 +19,7 @@ export class FleetClassifier implements Classifier {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async classify(texts: readonly string[], options: ClassifierOptions = {}): Promise<ClassifyOutcome[]> {
+  async classify(texts: readonly string[], options: ClassifyOptions = {}): Promise<ClassifyOutcome[]> {
     const deadlineAt = options.deadlineAt ?? this.now() + this.defaultDeadlineMs;
     let watch: ReturnType<JobFinishedListener['watch']> | undefined;
     let jobId: string;

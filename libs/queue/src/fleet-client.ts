@@ -3,7 +3,7 @@
 import type { AppConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
 import type { Redis } from 'ioredis';
-import type { Classifier } from './classifier';
+import type { Classifier } from '@emo/contracts';
 import type { Priority } from './fleet-job.types';
 import { ChunkConsumer, type ConsumerOptions } from './chunk-consumer';
 import { ChunkProcessor } from './chunk-processor';
@@ -46,17 +46,17 @@ export interface FleetClientDeps {
 
 export function fleetOptionsFromConfig(config: AppConfig): FleetClientOptions {
   return {
-    redisUrl: config.redisUrl,
-    prefix: config.queuePrefix,
-    chunkSize: config.jobChunkSize,
-    attempts: config.jobAttempts,
-    resultTtlSeconds: config.resultTtlSeconds,
-    classifyDeadlineMs: config.classifyDeadlineMs,
-    commandTimeoutMs: config.redisCommandTimeoutMs,
-    classifyResultTtlSeconds: config.classifyResultTtlSeconds,
-    queuedTextLimits: { interactive: config.queueBacklogTextsInteractive, bulk: config.queueBacklogTextsBulk },
-    overloadRetryAfterSeconds: config.overloadRetryAfterSeconds,
-    admissionDeadlineShare: config.queueAdmissionDeadlineShare,
+    redisUrl: config.runtime.redisUrl,
+    prefix: config.runtime.queuePrefix,
+    chunkSize: config.fleet.jobChunkSize,
+    attempts: config.fleet.jobAttempts,
+    resultTtlSeconds: config.fleet.resultTtlSeconds,
+    classifyDeadlineMs: config.api.classifyDeadlineMs,
+    commandTimeoutMs: config.api.redisCommandTimeoutMs,
+    classifyResultTtlSeconds: config.fleet.classifyResultTtlSeconds,
+    queuedTextLimits: { interactive: config.api.queueBacklogTextsInteractive, bulk: config.api.queueBacklogTextsBulk },
+    overloadRetryAfterSeconds: config.api.overloadRetryAfterSeconds,
+    admissionDeadlineShare: config.api.queueAdmissionDeadlineShare,
   };
 }
 

@@ -1,7 +1,7 @@
 // The shapes that travel through the queue and the result store.
-import type { ClassificationResult, ItemError } from '@emo/contracts';
+import type { ClassificationResult, ItemError, Priority } from '@emo/contracts';
 
-export type Priority = 'interactive' | 'bulk';
+export type { Priority };
 
 export interface JobItem {
   readonly id?: string;

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@emo/contracts';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { Classifier, ClassifierOptions, ClassifyOutcome } from './classifier';
+import type { Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import { ChunkProcessor } from './chunk-processor';
 import type { ChunkConsumer } from './chunk-consumer';
 import { FleetClient } from './fleet-client';
@@ -11,7 +11,7 @@ import { FleetClient } from './fleet-client';
 class RecordingClassifier implements Classifier {
   readonly calls: string[][] = [];
   failWith?: AppError;
-  async classify(texts: readonly string[], _options?: ClassifierOptions): Promise<ClassifyOutcome[]> {
+  async classify(texts: readonly string[], _options?: ClassifyOptions): Promise<ClassifyOutcome[]> {
     this.calls.push([...texts]);
     if (this.failWith) throw this.failWith;
     return texts.map((t) => (t.trim() === '' ? { error: { code: 'TEXT_EMPTY', message: 'empty' } } : { labels: [{ label: t, score: 1 }], model: 'fake@1' }));

@@ -1,7 +1,6 @@
 export * from './chunk-consumer';
 export * from './chunk-processor';
 export * from './chunking';
-export * from './classifier';
 export * from './fleet-classifier';
 export * from './fleet-client';
 export * from './fleet-job.types';

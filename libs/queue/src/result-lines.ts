@@ -1,7 +1,7 @@
 // Building the NDJSON result lines of one chunk: every item gets exactly one line, in input order,
 // carrying its id. A chunk's lines are stored as one string (lines joined by "\n").
 import { AppError } from '@emo/contracts';
-import { isItemError, type ClassifyOutcome } from './classifier';
+import { isItemError, type ClassifyOutcome } from '@emo/contracts';
 import type { JobItem, ResultLine } from './fleet-job.types';
 
 export interface ChunkLines {

@@ -2,8 +2,8 @@
 // classifier: a 16 MB line without a newline gets LINE_TOO_LONG and the lines around it are
 // classified; a body over BACKFILL_MAX_BODY_BYTES is a 413 (declared or streamed); every backfill
 // id accepted at creation can be read back; roll-ups only group by own input fields.
+import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { Readable } from 'node:stream';
-import type { Classifier, ClassifyOutcome } from '@emo/queue';
 import { describe, expect, inject, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 

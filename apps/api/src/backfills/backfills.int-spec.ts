@@ -1,8 +1,8 @@
 // The backfill routes over Fastify inject, on the real Redis, with an in-process chunk consumer
 // whose classifier is a fake (no model here): streamed upload with bad lines and passthrough
 // fields, ordered results, errors with line numbers, resume with the same id, conflicts, roll-ups, SSE.
+import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { Readable } from 'node:stream';
-import type { Classifier, ClassifyOutcome } from '@emo/queue';
 import { describe, expect, inject, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 

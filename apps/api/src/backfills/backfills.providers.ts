@@ -14,17 +14,17 @@ export interface Backfills {
 }
 
 export function createBackfills(fleet: FleetClient, config: AppConfig): Backfills {
-  const store = new BackfillStore(fleet.redis, fleet.keys, config.resultTtlSeconds);
+  const store = new BackfillStore(fleet.redis, fleet.keys, config.fleet.resultTtlSeconds);
   return {
     store,
     reader: new BackfillReader(store),
     ingestor: new BackfillIngestor(store, fleet.store, fleet.queues, {
-      chunkSize: config.jobChunkSize,
-      attempts: config.jobAttempts,
-      resultTtlSeconds: config.resultTtlSeconds,
-      maxQueuedChunks: config.backfillMaxQueuedChunks,
-      policy: { maxTextChars: config.maxTextChars, longTextPolicy: config.longTextPolicy },
+      chunkSize: config.fleet.jobChunkSize,
+      attempts: config.fleet.jobAttempts,
+      resultTtlSeconds: config.fleet.resultTtlSeconds,
+      maxQueuedChunks: config.backfill.backfillMaxQueuedChunks,
+      policy: { maxTextChars: config.engine.maxTextChars, longTextPolicy: config.engine.longTextPolicy },
     }),
-    maxLineBytes: config.backfillMaxLineBytes,
+    maxLineBytes: config.backfill.backfillMaxLineBytes,
   };
 }

@@ -37,7 +37,7 @@ export class StreamBodyParsers implements OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
-    const limit = this.config.backfillMaxBodyBytes;
+    const limit = this.config.backfill.backfillMaxBodyBytes;
     for (const type of Object.keys(STREAMED_TYPES)) {
       if (fastify.hasContentTypeParser(type)) continue;
       fastify.addContentTypeParser(type, (req, payload, done) => {

@@ -19,7 +19,7 @@ export class ApiKeyGuard implements CanActivate {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {
-    this.keys = config.apiKeys.map(digest);
+    this.keys = config.api.apiKeys.map(digest);
   }
 
   canActivate(context: ExecutionContext): boolean {

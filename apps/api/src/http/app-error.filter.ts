@@ -18,8 +18,8 @@ export class AppErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const err = toAppError(exception);
     if (err.code === 'INTERNAL') this.logger.error({ err: exception }, 'unhandled error');
-    if (err.code === 'OVERLOADED') reply.header('retry-after', String(this.config.overloadRetryAfterSeconds));
-    if (err.httpStatus === 503 && err.retryable) reply.header('retry-after', String(this.config.unavailableRetryAfterSeconds));
+    if (err.code === 'OVERLOADED') reply.header('retry-after', String(this.config.api.overloadRetryAfterSeconds));
+    if (err.httpStatus === 503 && err.retryable) reply.header('retry-after', String(this.config.api.unavailableRetryAfterSeconds));
     if (reply.sent) return;
     reply.status(err.httpStatus).type('application/json').send(err.toBody());
   }

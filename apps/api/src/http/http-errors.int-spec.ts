@@ -3,8 +3,7 @@
 // real HTTP for what only a socket shows (431), Fastify inject for the rest.
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
-import { AppError, checkText } from '@emo/contracts';
-import type { Classifier, ClassifyOutcome } from '@emo/queue';
+import { AppError, checkText, type Classifier, type ClassifyOutcome } from '@emo/contracts';
 import { describe, expect, inject, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 

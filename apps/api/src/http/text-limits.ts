@@ -14,10 +14,10 @@ export function rawLength(body: unknown, field: string): number {
   return Array.isArray(value) ? value.length : 0;
 }
 
-export function checkTextLengths(texts: readonly string[], config: Pick<AppConfig, 'maxTextChars' | 'longTextPolicy'>): void {
-  if (config.longTextPolicy !== 'reject') return;
-  const index = texts.findIndex((t) => t.length > config.maxTextChars);
+export function checkTextLengths(texts: readonly string[], config: Pick<AppConfig, 'engine'>): void {
+  if (config.engine.longTextPolicy !== 'reject') return;
+  const index = texts.findIndex((t) => t.length > config.engine.maxTextChars);
   if (index >= 0) {
-    throw new AppError('TEXT_TOO_LONG', `Text ${index} has ${texts[index].length} characters; the limit is ${config.maxTextChars}`, { index, limit: config.maxTextChars });
+    throw new AppError('TEXT_TOO_LONG', `Text ${index} has ${texts[index].length} characters; the limit is ${config.engine.maxTextChars}`, { index, limit: config.engine.maxTextChars });
   }
 }

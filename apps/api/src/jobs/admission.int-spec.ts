@@ -1,7 +1,7 @@
 // issue 14 (4): admission in texts for both priorities, on the real Redis. A /v1/classify call was
 // one chunk whatever its size, so the chunk limit never refused calls and overload ended in 504s;
 // and every call left its record and results for RESULT_TTL_SECONDS (24 h) in a noeviction Redis.
-import type { Classifier, ClassifyOutcome } from '@emo/queue';
+import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { describe, expect, inject, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 

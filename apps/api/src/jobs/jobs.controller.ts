@@ -32,7 +32,7 @@ export class JobsController {
   async submit(@Body() body: unknown, @Headers('idempotency-key') headerKey?: string): Promise<JobCreatedDto> {
     const timer = this.profiling.profiler;
     const endValidation = timer.start('validation');
-    checkCount(rawLength(body, 'items'), this.config.jobMaxItems, 'items');
+    checkCount(rawLength(body, 'items'), this.config.api.jobMaxItems, 'items');
     const req = parseBody(jobRequestSchema, body);
     checkTextLengths(req.items.map((i) => i.text), this.config);
     endValidation(req.items.length);

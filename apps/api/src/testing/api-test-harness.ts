@@ -1,9 +1,10 @@
 // One API app per test on the real Redis (a fresh QUEUE_PREFIX each), with an optional in-process
 // chunk consumer, torn down after every test: the setup the API integration specs share.
+import type { Classifier } from '@emo/contracts';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@emo/config';
 import { createLogger } from '@emo/profiler';
-import type { ChunkConsumer, Classifier } from '@emo/queue';
+import type { ChunkConsumer } from '@emo/queue';
 import { afterEach, inject } from 'vitest';
 import { createApiApp, type ApiApp } from '../api-app';
 

@@ -77,8 +77,8 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
       bar?.start(totalBytes, 0, { texts: 0, rate: 0 });
       try {
         const mapping = { textField: flags.textField, idField: flags.idField, columns: flags.columns?.split(',').map((c) => c.trim()) };
-        const records = readRecords(input as AsyncIterable<Uint8Array>, format, mapping, { maxLineBytes: ctx.config().backfillMaxLineBytes });
-        const threads = ctx.config().inferenceThreads;
+        const records = readRecords(input as AsyncIterable<Uint8Array>, format, mapping, { maxLineBytes: ctx.config().backfill.backfillMaxLineBytes });
+        const threads = ctx.config().engine.inferenceThreads;
         for await (const item of classifyRecordsInOrder(engine, records, { windowSize, maxWindowsInFlight: threads + 1, classify: { includeScores: flags.scores, priority: 'bulk' } })) {
           const line = toOutputLine(item, engine.modelId, flags.idField);
           summary.add(line);

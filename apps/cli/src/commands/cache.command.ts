@@ -32,7 +32,7 @@ export function registerCache(program: Command, ctx: CliContext): void {
       const phrases = await readPhraseFile(flags.file!);
       const config = configFor(ctx, flags);
       const engine = await ctx.engine(flags, { cacheEnabled: false });
-      const handle = await ctx.resultCache(engine, { ...config, cacheEnabled: true }, true);
+      const handle = await ctx.resultCache(engine, { ...config, cache: { ...config.cache, cacheEnabled: true } }, true);
       try {
         const summary = await warmCache(handle!.cache, engine, phrases, {
           classify: { priority: 'bulk' },
@@ -59,7 +59,7 @@ export function registerCache(program: Command, ctx: CliContext): void {
         return;
       }
       await withRedis(ctx, flags, async (redis, namespace, config) => {
-        const report = await cacheStoreReport(redis, namespace, config.cacheRedisUrl === undefined || config.cacheRedisUrl === config.redisUrl);
+        const report = await cacheStoreReport(redis, namespace, config.runtime.cacheRedisUrl === undefined || config.runtime.cacheRedisUrl === config.runtime.redisUrl);
         print(flags, report, (r) =>
           [
             `model             ${r.model}`,
@@ -90,9 +90,9 @@ function configFor(ctx: CliContext, flags: CacheFlags): AppConfig {
 
 /** The model's cache identity from its bundle, without starting inference threads. */
 async function identityOf(config: AppConfig): Promise<CacheModelIdentity> {
-  const bundle = await loadModelBundle(resolveModelDir(config.modelDir));
-  const maxLength = Math.min(config.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER);
-  return { name: bundle.name, revision: bundle.revision, thresholdsVersion: bundle.thresholdsVersion, labels: bundle.labels, precision: config.precision, maxLength };
+  const bundle = await loadModelBundle(resolveModelDir(config.engine.modelDir));
+  const maxLength = Math.min(config.engine.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER);
+  return { name: bundle.name, revision: bundle.revision, thresholdsVersion: bundle.thresholdsVersion, labels: bundle.labels, precision: config.engine.precision, maxLength };
 }
 
 async function withRedis(
@@ -101,7 +101,7 @@ async function withRedis(
   fn: (redis: ReturnType<typeof createCacheRedis>, namespace: CacheNamespace, config: AppConfig) => Promise<void>,
 ): Promise<void> {
   const config = configFor(ctx, flags);
-  const namespace = new CacheNamespace(config.queuePrefix, await identityOf(config), config.cacheTextNormalization);
+  const namespace = new CacheNamespace(config.runtime.queuePrefix, await identityOf(config), config.cache.cacheTextNormalization);
   const url = cacheRedisUrlOf(config);
   const redis = createCacheRedis(url, 5000);
   try {

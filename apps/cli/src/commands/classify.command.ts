@@ -1,7 +1,6 @@
 // `emo classify [TEXT...]`: texts from arguments or stdin lines; a table, or JSON lines with --json.
 import type { Command } from 'commander';
-import { decodeUtf8Escaped, splitLines } from '@emo/contracts';
-import { isItemError } from '@emo/inference';
+import { decodeUtf8Escaped, splitLines, isItemError } from '@emo/contracts';
 import type { CliContext } from '../cli-context';
 import { ellipsis, renderTable } from '../output/table';
 

@@ -1,6 +1,6 @@
 // `emo config`: the effective configuration (secrets masked), or `--docs` for the README table.
 import type { Command } from 'commander';
-import { configDocRows } from '@emo/config';
+import { configDocRows, type AppConfig } from '@emo/config';
 import type { CliContext } from '../cli-context';
 
 const SECRET = /KEY|PASSWORD|TOKEN|SECRET/i;
@@ -15,8 +15,16 @@ export function registerConfig(program: Command, ctx: CliContext): void {
         process.stdout.write(`| variable | default | meaning |\n| --- | --- | --- |\n${configDocRows().join('\n')}\n`);
         return;
       }
-      const config = ctx.config();
-      const shown = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, SECRET.test(k) && Array.isArray(v) ? v.map(() => '***') : v]));
-      process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(maskSecrets(ctx.config()), null, 2)}\n`);
     });
+}
+
+/** The config by section with secrets masked: API keys, and the password of a Redis URL. */
+export function maskSecrets(config: AppConfig): Record<string, Record<string, unknown>> {
+  const mask = (key: string, value: unknown): unknown => {
+    if (SECRET.test(key)) return Array.isArray(value) ? value.map(() => '***') : value === undefined ? value : '***';
+    if (typeof value === 'string' && /^rediss?:\/\//.test(value)) return value.replace(/\/\/([^@/]*)@/, '//***@');
+    return value;
+  };
+  return Object.fromEntries(Object.entries(config).map(([section, values]) => [section, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, mask(k, v)]))]));
 }

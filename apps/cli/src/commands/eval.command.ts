@@ -2,8 +2,8 @@
 // per-label precision/recall/F1 with the model's own thresholds.
 import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
-import { AppError, isRecordError, readRecords, type InputRecord } from '@emo/contracts';
-import { isItemError, multilabelMetrics } from '@emo/inference';
+import { AppError, isRecordError, readRecords, type InputRecord, isItemError } from '@emo/contracts';
+import { multilabelMetrics } from '@emo/inference';
 import type { CliContext } from '../cli-context';
 import { renderTable } from '../output/table';
 

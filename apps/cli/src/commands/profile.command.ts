@@ -38,8 +38,8 @@ export function registerProfile(program: Command, ctx: CliContext): void {
 
 async function fetchReport(ctx: CliContext, flags: ProfileFlags): Promise<ProfileReport> {
   const config = ctx.config();
-  const base = (flags.url ?? `http://127.0.0.1:${config.port}`).replace(/\/+$/, '');
-  const key = flags.apiKey ?? config.apiKeys[0];
+  const base = (flags.url ?? `http://127.0.0.1:${config.api.port}`).replace(/\/+$/, '');
+  const key = flags.apiKey ?? config.api.apiKeys[0];
   let res: Response;
   try {
     res = await fetch(`${base}/v1/profile`, { headers: key ? { authorization: `Bearer ${key}` } : {}, signal: AbortSignal.timeout(Number(flags.timeout ?? 10_000)) });
@@ -56,7 +56,7 @@ async function fetchReport(ctx: CliContext, flags: ProfileFlags): Promise<Profil
 
 async function profileLocal(ctx: CliContext, file: string, model?: string): Promise<ProfileReport> {
   const config = ctx.config(model ? { modelDir: model } : {});
-  const profiling = await ProfilingRuntime.start({ ...config, profilerEnabled: true, profilerSampleRate: 1 }, { role: 'cli', logger: ctx.logger });
+  const profiling = await ProfilingRuntime.start({ ...config, profiler: { ...config.profiler, profilerEnabled: true, profilerSampleRate: 1 } }, { role: 'cli', logger: ctx.logger });
   const engine = await ctx.engine({ model }, {}, profiling.engineOptions());
   profiling.profiler.setModel(engine.modelId);
   try {

@@ -55,11 +55,11 @@ export function registerQuantize(program: Command, ctx: CliContext): void {
       const mode = oneOf(flags.mode, ['int8', 'fp16'] as const, '--mode') as QuantizeMode;
       const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
       // The variant is meant for the configured providers: int8 suits CPUs, fp16 GPUs.
-      enforcePrecisionForProviders(mode, config.executionProviders, config, (m) => process.stderr.write(`emo: warning: ${m}\n`));
+      enforcePrecisionForProviders(mode, config.engine.executionProviders, config.onnx, (m) => process.stderr.write(`emo: warning: ${m}\n`));
       const thresholds = {
-        minLabelAgreement: config.quantizeMinLabelAgreement,
-        maxMacroF1Drop: config.quantizeMaxMacroF1Drop,
-        maxScoreDiff: mode === 'int8' ? config.quantizeInt8MaxScoreDiff : config.quantizeFp16MaxScoreDiff,
+        minLabelAgreement: config.onnx.quantizeMinLabelAgreement,
+        maxMacroF1Drop: config.onnx.quantizeMaxMacroF1Drop,
+        maxScoreDiff: mode === 'int8' ? config.onnx.quantizeInt8MaxScoreDiff : config.onnx.quantizeFp16MaxScoreDiff,
       };
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new AppError('CLI_USAGE', `--limit must be a positive integer, got ${flags.limit}`);
@@ -80,7 +80,7 @@ export function registerQuantize(program: Command, ctx: CliContext): void {
         exclude: flags.exclude?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
       };
       const provenance = await quantizeBundle({
-        modelDir: resolveModelDir(config.modelDir),
+        modelDir: resolveModelDir(config.engine.modelDir),
         outDir: flags.out,
         mode,
         force: flags.force === true,

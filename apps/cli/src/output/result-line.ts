@@ -1,7 +1,6 @@
 // One output line of a backfill: passthrough fields, then the result (or the error) of the text.
 import type { ClassifiedRecord } from '@emo/inference';
-import { isItemError } from '@emo/inference';
-import { isRecordError } from '@emo/contracts';
+import { isRecordError, isItemError } from '@emo/contracts';
 
 const RESERVED = new Set(['line', 'id', 'labels', 'scores', 'model', 'truncated', 'error']);
 

@@ -13,7 +13,8 @@ import { L1ResultCache } from '../l1/l1-result-cache';
 import { checkEvictionPolicy, type EvictionPolicyCheck } from '../l2/eviction-policy-check';
 import { L2ResultStore } from '../l2/l2-result-store';
 import { CacheMetrics } from '../metrics/cache-metrics';
-import { TwoLevelCache, type ClassifyOptionsLike, type TextClassifier } from '../two-level-cache';
+import type { Classifier } from '@emo/contracts';
+import { TwoLevelCache } from '../two-level-cache';
 import { readAdvertisedModel } from './model-advert';
 
 export type ApiCacheStats = CacheStats | { enabled: false; reason: string };
@@ -35,15 +36,15 @@ export class ApiResultCache {
 
   /** undefined when CACHE_ENABLED or CACHE_L2_ENABLED is off (the API has nothing to look up without L2). */
   static async create(config: AppConfig, deps: { logger?: Logger; registry?: Registry; refreshMs?: number } = {}): Promise<ApiResultCache | undefined> {
-    if (!config.cacheEnabled || !config.cacheL2Enabled) return undefined;
+    if (!config.cache.cacheEnabled || !config.cache.cacheL2Enabled) return undefined;
     const metrics = CacheMetrics.for(deps.registry);
-    const redis = createCacheRedis(cacheRedisUrlOf(config), config.cacheL2TimeoutMs);
-    const l2 = new L2ResultStore(redis, { ttlSeconds: config.cacheL2TtlSeconds, timeoutMs: config.cacheL2TimeoutMs, retryMs: config.cacheL2RetryMs, logIntervalMs: config.cacheL2LogIntervalMs, metrics, logger: deps.logger });
+    const redis = createCacheRedis(cacheRedisUrlOf(config), config.cache.cacheL2TimeoutMs);
+    const l2 = new L2ResultStore(redis, { ttlSeconds: config.cache.cacheL2TtlSeconds, timeoutMs: config.cache.cacheL2TimeoutMs, retryMs: config.cache.cacheL2RetryMs, logIntervalMs: config.cache.cacheL2LogIntervalMs, metrics, logger: deps.logger });
     const connected = await redis.connect().then(
       () => true,
       () => false,
     );
-    const policy = connected ? await checkEvictionPolicy(redis, config.cacheRedisUrl === undefined || config.cacheRedisUrl === config.redisUrl) : undefined;
+    const policy = connected ? await checkEvictionPolicy(redis, config.runtime.cacheRedisUrl === undefined || config.runtime.cacheRedisUrl === config.runtime.redisUrl) : undefined;
     if (policy?.advice) deps.logger?.warn({ policy: policy.policy, verdict: policy.verdict }, `result cache: ${policy.advice}`);
     const sut = new ApiResultCache(config, redis, l2, metrics, policy, deps.refreshMs ?? 10_000, deps.logger);
     await sut.refresh();
@@ -51,7 +52,7 @@ export class ApiResultCache {
   }
 
   /** The fleet classifier behind the cache. */
-  wrap<O extends ClassifyOptionsLike>(fleet: TextClassifier<O>): TextClassifier<O> {
+  wrap(fleet: Classifier): Classifier {
     return {
       classify: async (texts, opts) => {
         if (performance.now() - this.checkedAt > this.refreshMs) await this.refresh();
@@ -73,7 +74,7 @@ export class ApiResultCache {
   private refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        const model = await readAdvertisedModel(this.redis, this.config.queuePrefix).catch(() => undefined);
+        const model = await readAdvertisedModel(this.redis, this.config.runtime.queuePrefix).catch(() => undefined);
         if (model && !sameModel(model, this.current?.namespace.model)) {
           await this.current?.close();
           this.current = this.build(model);
@@ -90,15 +91,15 @@ export class ApiResultCache {
   private build(model: CacheModelIdentity): TwoLevelCache {
     const c = this.config;
     return new TwoLevelCache({
-      namespace: new CacheNamespace(c.queuePrefix, model, c.cacheTextNormalization),
-      l1: new L1ResultCache({ maxEntries: c.cacheL1MaxEntries, maxBytes: c.cacheL1MaxBytes, ttlSeconds: c.cacheL1TtlSeconds }),
+      namespace: new CacheNamespace(c.runtime.queuePrefix, model, c.cache.cacheTextNormalization),
+      l1: new L1ResultCache({ maxEntries: c.cache.cacheL1MaxEntries, maxBytes: c.cache.cacheL1MaxBytes, ttlSeconds: c.cache.cacheL1TtlSeconds }),
       l2: this.l2,
       metrics: this.metrics,
-      includeScores: c.includeScores,
-      maxTextChars: c.maxTextChars,
-      compression: c.cacheL2Compression,
-      compressMinBytes: c.cacheL2CompressMinBytes,
-      scoreEncoding: c.cacheScoreEncoding,
+      includeScores: c.engine.includeScores,
+      maxTextChars: c.engine.maxTextChars,
+      compression: c.cache.cacheL2Compression,
+      compressMinBytes: c.cache.cacheL2CompressMinBytes,
+      scoreEncoding: c.cache.cacheScoreEncoding,
       policy: this.policy,
       writeComputedToL2: false, // the workers that computed them stored them
     });

@@ -6,35 +6,36 @@ import type { Logger } from '@emo/profiler';
 import { warmFromConfig, type WarmSummary } from '../cache-warmer';
 import { createResultCache, type ResultCacheHandle } from '../create-result-cache';
 import { modelIdentityOf } from '../keys/cache-namespace';
-import type { ClassifyOptionsLike, TextClassifier, TwoLevelCache } from '../two-level-cache';
+import type { Classifier } from '@emo/contracts';
+import type { TwoLevelCache } from '../two-level-cache';
 import { advertiseModel } from './model-advert';
 
-type EngineLike<O extends ClassifyOptionsLike> = TextClassifier<O> & Parameters<typeof modelIdentityOf>[0];
+type EngineLike = Classifier & Parameters<typeof modelIdentityOf>[0];
 
-export interface WorkerResultCache<O extends ClassifyOptionsLike> {
+export interface WorkerResultCache {
   readonly cache: TwoLevelCache;
   /** The engine behind the cache: hand this to the queue consumer. */
-  readonly classifier: TextClassifier<O>;
+  readonly classifier: Classifier;
   /** Classifies CACHE_WARM_FILE into L1 + L2 (logged; never throws). */
   warm(): Promise<WarmSummary | undefined>;
   close(): Promise<void>;
 }
 
-export async function createWorkerResultCache<O extends ClassifyOptionsLike>(
+export async function createWorkerResultCache(
   config: AppConfig,
-  engine: EngineLike<O>,
+  engine: EngineLike,
   deps: { logger?: Logger; registry?: Registry } = {},
-): Promise<WorkerResultCache<O> | undefined> {
+): Promise<WorkerResultCache | undefined> {
   const handle: ResultCacheHandle | undefined = await createResultCache({
     config,
-    model: modelIdentityOf(engine, config.precision),
-    l2: config.cacheL2Enabled,
+    model: modelIdentityOf(engine, config.engine.precision),
+    l2: config.cache.cacheL2Enabled,
     registry: deps.registry,
     logger: deps.logger,
   });
   if (!handle) return undefined;
   if (handle.redis && handle.cache.l2?.state === 'up') {
-    await advertiseModel(handle.redis, config.queuePrefix, handle.cache.namespace.model).catch((e: Error) =>
+    await advertiseModel(handle.redis, config.runtime.queuePrefix, handle.cache.namespace.model).catch((e: Error) =>
       deps.logger?.warn({ reason: e.message }, 'could not advertise the served model to the API cache'),
     );
   }

@@ -3,6 +3,8 @@
 import { bool, int, num, setting } from '../setting';
 
 export const batchingSettings = {
+  batchMaxTokens: setting('BATCH_MAX_TOKENS', int(16, 1_048_576).default(4096), 'Padded-token budget of one inference batch (texts x longest).'),
+  batchMaxSize: setting('BATCH_MAX_SIZE', int(1, 4096).default(64), 'Most texts in one inference batch.'),
   batchAdaptive: setting('BATCH_ADAPTIVE', bool().default(true), 'Let the optimizer choose the batch budget from measured latency (false: always BATCH_MAX_TOKENS / BATCH_MAX_SIZE).'),
   batchMinSize: setting('BATCH_MIN_SIZE', int(1, 4096).default(1), 'Fewest texts the optimizer budgets a batch for (a batch still goes out smaller when fewer texts wait).'),
   batchInteractiveP95TargetMs: setting('BATCH_INTERACTIVE_P95_TARGET_MS', num(1, 600_000).default(100), 'p95 latency target of interactive texts (queue + inference), ms: while interactive traffic is around, batches are capped to keep it.'),

@@ -13,7 +13,5 @@ export const engineSettings = {
   maxSequenceLength: setting('MAX_SEQUENCE_LENGTH', int(8, 8192).default(128), 'Tokens per text after truncation (part of the cache key).'),
   maxTextChars: setting('MAX_TEXT_CHARS', int(1, 10_000_000).default(20_000), 'Longest accepted text in characters.'),
   longTextPolicy: setting('LONG_TEXT_POLICY', z.enum(['truncate', 'reject']).default('truncate'), 'What happens to a text over MAX_TEXT_CHARS: truncated and flagged, or rejected with TEXT_TOO_LONG.'),
-  batchMaxTokens: setting('BATCH_MAX_TOKENS', int(16, 1_048_576).default(4096), 'Padded-token budget of one inference batch (texts x longest).'),
-  batchMaxSize: setting('BATCH_MAX_SIZE', int(1, 4096).default(64), 'Most texts in one inference batch.'),
   includeScores: setting('INCLUDE_SCORES', bool().default(false), 'Include the full score map in every result.'),
 } as const;

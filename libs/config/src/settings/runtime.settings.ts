@@ -1,6 +1,6 @@
-// Process-wide settings: logging, Redis endpoints, HTTP ports and limits.
+// Process-wide settings: logging, the Redis endpoints and the namespace of every key.
 import { z } from 'zod';
-import { csv, int, setting } from '../setting';
+import { setting } from '../setting';
 
 const redisUrl = z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://');
 
@@ -9,8 +9,4 @@ export const runtimeSettings = {
   redisUrl: setting('REDIS_URL', redisUrl.default('redis://127.0.0.1:6379'), 'Queue Redis (BullMQ; must be maxmemory-policy noeviction).'),
   cacheRedisUrl: setting('CACHE_REDIS_URL', redisUrl.optional(), 'Cache Redis (L2; should be allkeys-lfu). Default: REDIS_URL.'),
   queuePrefix: setting('QUEUE_PREFIX', z.string().regex(/^[A-Za-z0-9_.-]+$/).default('emo'), 'Namespace of every queue and key: lets several fleets or test runs share a Redis.'),
-  apiKeys: setting('API_KEYS', csv(z.string().min(8)).default([]), 'Comma-separated API keys (Bearer). Empty: authentication off.'),
-  host: setting('HOST', z.string().default('0.0.0.0'), 'API listen address.'),
-  port: setting('PORT', int(0, 65535).default(8080), 'API port.'),
-  metricsPort: setting('METRICS_PORT', int(0, 65535).default(9464), 'Worker /metrics and /healthz port.'),
 } as const;

@@ -3,6 +3,7 @@
 import { parse as parseCsv } from 'csv-parse';
 import { decodeUtf8Strict } from '../text-input';
 import { AppError } from '../app-error';
+import type { ErrorCode } from '../error-codes';
 import { InvalidUtf8Marker, RecordGuard } from './record-guard';
 
 export type InputFormat = 'ndjson' | 'csv' | 'tsv';
@@ -25,7 +26,7 @@ export interface InputRecord {
 export interface InputRecordError {
   readonly line: number;
   readonly id?: string;
-  readonly error: { code: string; message: string };
+  readonly error: { code: ErrorCode; message: string };
 }
 
 export type RecordOutcome = InputRecord | InputRecordError;

@@ -44,16 +44,16 @@ const STORE_TIMEOUT_MS = 2000;
 
 export function batchPolicyFromConfig(config: AppConfig): BatchPolicyOptions {
   return {
-    adaptive: config.batchAdaptive,
-    minSize: config.batchMinSize,
-    interactiveP95TargetMs: config.batchInteractiveP95TargetMs,
-    latencyWindow: config.batchLatencyWindow,
-    explorationRate: config.batchExplorationRate,
-    bulkAgingMs: config.batchBulkAgingMs,
-    interactiveWindowMs: config.batchInteractiveWindowMs,
-    interactiveReservedThreads: config.batchInteractiveReservedThreads,
-    memoryBudgetMb: config.batchMemoryBudgetMb,
-    memoryPerTokenBytes: config.batchMemoryPerTokenBytes,
+    adaptive: config.batching.batchAdaptive,
+    minSize: config.batching.batchMinSize,
+    interactiveP95TargetMs: config.batching.batchInteractiveP95TargetMs,
+    latencyWindow: config.batching.batchLatencyWindow,
+    explorationRate: config.batching.batchExplorationRate,
+    bulkAgingMs: config.batching.batchBulkAgingMs,
+    interactiveWindowMs: config.batching.batchInteractiveWindowMs,
+    interactiveReservedThreads: config.batching.batchInteractiveReservedThreads,
+    memoryBudgetMb: config.batching.batchMemoryBudgetMb,
+    memoryPerTokenBytes: config.batching.batchMemoryPerTokenBytes,
   };
 }
 

@@ -1,7 +1,8 @@
 // The engine on the shared scheduler, with the tiny test model in real inference threads.
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InferenceEngine, isItemError, type EngineOptions } from '../inference-engine';
+import { isItemError } from '@emo/contracts';
+import { InferenceEngine, type EngineOptions } from '../inference-engine';
 
 const modelDir = resolve(import.meta.dirname, '../../../../test/fixtures/models/tiny-softmax');
 const options: EngineOptions = {

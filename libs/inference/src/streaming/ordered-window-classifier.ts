@@ -1,9 +1,8 @@
 // Streams records through the engine in windows, several windows in flight to keep every
 // inference thread busy, yielding outcomes in input order. Memory stays bounded by
 // windowSize x maxWindowsInFlight whatever the input size.
-import type { InputRecord, RecordOutcome } from '@emo/contracts';
+import type { Classifier, ClassifyOptions, ClassifyOutcome, InputRecord, RecordOutcome } from '@emo/contracts';
 import { isRecordError } from '@emo/contracts';
-import type { ClassifyOptions, InferenceEngine, ItemOutcome } from '../inference-engine';
 
 export interface WindowOptions {
   readonly windowSize: number;
@@ -14,10 +13,8 @@ export interface WindowOptions {
 export interface ClassifiedRecord {
   readonly record: RecordOutcome;
   /** Absent when the record itself was an error (malformed line, missing field). */
-  readonly outcome?: ItemOutcome;
+  readonly outcome?: ClassifyOutcome;
 }
-
-type Classifier = Pick<InferenceEngine, 'classify'>;
 
 export async function* classifyRecordsInOrder(engine: Classifier, records: AsyncIterable<RecordOutcome>, options: WindowOptions): AsyncGenerator<ClassifiedRecord> {
   const inFlight: Promise<ClassifiedRecord[]>[] = [];

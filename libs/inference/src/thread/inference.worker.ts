@@ -2,7 +2,7 @@
 // blocks the main event loop. Built by esbuild to dist/inference.worker.js.
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { AppError } from '@emo/contracts';
+import { AppError, type ErrorCode } from '@emo/contracts';
 import { checkGraphContract, type GraphContract } from '../session/graph-contract';
 import { createOrtSession } from '../session/ort-session-factory';
 import type { FromThread, InitMessage, RunMessage, ToThread } from './thread-messages';
@@ -66,7 +66,7 @@ async function infer(batch: number, seq: number, ids: BigInt64Array, mask: BigIn
   return { logits, numLabels: tensor.dims[1] };
 }
 
-function toPlainError(e: unknown, fallback: 'MODEL_CORRUPT' | 'INFERENCE_FAILED'): { code: string; message: string } {
+function toPlainError(e: unknown, fallback: 'MODEL_CORRUPT' | 'INFERENCE_FAILED'): { code: ErrorCode; message: string } {
   if (e instanceof AppError) return { code: e.code, message: e.message };
   const message = e instanceof Error ? e.message : String(e);
   const oom = /bad_alloc|Failed to allocate|out of memory|CUDNN_STATUS_ALLOC_FAILED|CUBLAS_STATUS_ALLOC_FAILED/i.test(message);

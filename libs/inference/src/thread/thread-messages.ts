@@ -1,4 +1,5 @@
 // Messages between the inference pool (main thread) and its worker threads.
+import type { ErrorCode } from '@emo/contracts';
 import type { SessionRequest } from '../session/ort-session-factory';
 
 export interface InitMessage {
@@ -39,7 +40,7 @@ export interface ErrorMessage {
   readonly type: 'error';
   /** Absent for an init failure. */
   readonly id?: number;
-  readonly error: { code: string; message: string };
+  readonly error: { code: ErrorCode; message: string };
 }
 
 export type FromThread = ReadyMessage | ResultMessage | ErrorMessage;

@@ -65,10 +65,10 @@ export async function benchModel(opts: ModelBenchOptions): Promise<ModelBenchRep
   const figures: Record<string, unknown> = { suite: 'model', provider: grid.provider, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, seq: grid.seq };
 
   for (const modelName of grid.models) {
-    const dir = modelName === ROBERTA_SHAPED_NAME ? await ensureRobertaShapedBundle({ log }) : resolveModelDir(modelName === 'default' ? opts.config.modelDir : modelName);
+    const dir = modelName === ROBERTA_SHAPED_NAME ? await ensureRobertaShapedBundle({ log }) : resolveModelDir(modelName === 'default' ? opts.config.engine.modelDir : modelName);
     const bundle = await loadModelBundle(dir);
     const usable = variants.filter((v) => {
-      const check = checkPrecisionForProviders(v, [grid.provider], opts.config);
+      const check = checkPrecisionForProviders(v, [grid.provider], opts.config.onnx);
       if (check.verdict !== 'ok') log(`${bundle.name} ${v}: ${check.message}${check.verdict === 'refuse' ? ' (skipped)' : ''}`);
       return check.verdict !== 'refuse';
     });

@@ -1,10 +1,11 @@
 // The benchmark-only bundle generator (shrunk encoder, real RoBERTa vocabulary and tokenizer):
 // a bundle the engine loads and runs, labelled benchmark-only, regenerated only when its stamp changes.
+import { isItemError } from '@emo/contracts';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { InferenceEngine, isItemError } from '@emo/inference';
+import { InferenceEngine } from '@emo/inference';
 import { loadModelBundle } from '@emo/model';
 import { sharedDataDir } from '../bench/shared-data';
 import { ensureRobertaShapedBundle } from './roberta-shaped-bundle';

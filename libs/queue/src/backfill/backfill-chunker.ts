@@ -3,7 +3,7 @@
 // queue, and the compact entries the results are rebuilt from. Bad lines (malformed, missing field,
 // non-string or empty text) become error entries here and never reach a worker. Pure: no Redis.
 import { createHash } from 'node:crypto';
-import { AppError, checkText, isRecordError, type RecordOutcome, type TextPolicy } from '@emo/contracts';
+import { AppError, checkText, isRecordError, type ErrorCode, type RecordOutcome, type TextPolicy } from '@emo/contracts';
 import type { BackfillMapping, ChunkInputs, InputEntry } from './backfill.types';
 
 /** Output fields a passthrough field may not overwrite; such fields come out as `input_<name>`. */
@@ -57,7 +57,7 @@ export class BackfillChunker {
     return [record.line, id, this.passthroughOf(record.fields), null];
   }
 
-  private error(line: number, id: string | null, error: { code: string; message: string }): InputEntry {
+  private error(line: number, id: string | null, error: { code: ErrorCode; message: string }): InputEntry {
     this.errors++;
     return [line, id, '', { code: error.code, message: error.message }];
   }

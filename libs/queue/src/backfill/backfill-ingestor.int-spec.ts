@@ -6,7 +6,7 @@ import type { RecordOutcome } from '@emo/contracts';
 import { Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ChunkConsumer } from '../chunk-consumer';
-import type { Classifier, ClassifyOutcome } from '../classifier';
+import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { FleetClient } from '../fleet-client';
 import { BackfillIngestor } from './backfill-ingestor';
 import { BackfillReader } from './backfill-reader';

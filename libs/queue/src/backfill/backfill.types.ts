@@ -1,6 +1,6 @@
 // Shapes of a streamed backfill: how input records map onto texts and output fields, the compact
 // per-line input entries the API keeps for each chunk, and the status a client polls.
-import type { InputFormat } from '@emo/contracts';
+import type { ErrorCode, InputFormat } from '@emo/contracts';
 
 export interface BackfillMapping {
   readonly format: InputFormat;
@@ -16,7 +16,7 @@ export interface BackfillMapping {
 }
 
 export interface ItemErrorBody {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
 }
 

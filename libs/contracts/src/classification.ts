@@ -1,0 +1,51 @@
+// THE classifier contract, shared by the engine, the cache, the queue, the API and the CLI: what
+// one text's answer looks like (a result, or an ItemError with a registry code in its place), the
+// per-call options, and the one interface every classifier implements (the InferenceEngine, a
+// cache in front of a classifier, the FleetClassifier behind /v1/classify).
+import type { ErrorCode } from './error-codes';
+
+export interface LabelScore {
+  readonly label: string;
+  readonly score: number;
+}
+
+export interface ClassificationResult {
+  id?: string;
+  labels: LabelScore[];
+  scores?: Record<string, number>;
+  model: string;
+  truncated?: boolean;
+}
+
+/** A per-item failure: the item keeps its place in the output, with a stable code from the registry. */
+export interface ItemError {
+  id?: string;
+  line?: number;
+  error: { code: ErrorCode; message: string };
+}
+
+/** One text's answer: a result, or the text's own error in its place. */
+export type ClassifyOutcome = ClassificationResult | ItemError;
+
+export type Priority = 'interactive' | 'bulk';
+
+/** Per-call options; every classifier honours what applies to it and ignores the rest. */
+export interface ClassifyOptions {
+  /** Include the full score map (default: INCLUDE_SCORES). */
+  readonly includeScores?: boolean;
+  /** Default `bulk`; `interactive` texts go first (bulk ages, so it never starves). */
+  readonly priority?: Priority;
+  /** Absolute time (ms since epoch) after which an item fails with DEADLINE_EXCEEDED. */
+  readonly deadlineAt?: number;
+  /** Fleet job id: with tracing on, this call's stages are kept as spans of that job. */
+  readonly traceId?: string;
+}
+
+export interface Classifier {
+  /** One outcome per text, in input order; bad texts get an ItemError in their place. */
+  classify(texts: readonly unknown[], options?: ClassifyOptions): Promise<ClassifyOutcome[]>;
+}
+
+export function isItemError(outcome: ClassifyOutcome): outcome is ItemError {
+  return 'error' in outcome;
+}

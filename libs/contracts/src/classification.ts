@@ -39,6 +39,12 @@ export interface ClassifyOptions {
   readonly deadlineAt?: number;
   /** Fleet job id: with tracing on, this call's stages are kept as spans of that job. */
   readonly traceId?: string;
+  /**
+   * The caller already looked these texts up in the shared result cache (L2) and missed (the API
+   * before it enqueues a /v1/classify call): a cache in front of this classifier checks only its
+   * own L1 before computing, so a text costs one L2 lookup per request path, not two.
+   */
+  readonly cacheChecked?: boolean;
 }
 
 export interface Classifier {

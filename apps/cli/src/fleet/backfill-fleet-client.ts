@@ -93,7 +93,10 @@ async function readJson(res: IncomingMessage): Promise<unknown> {
   try {
     body = JSON.parse(text);
   } catch {
-    throw new AppError(status >= 500 ? 'INTERNAL' : 'REQUEST_INVALID', `fleet answered ${status}: ${text.slice(0, 200)}`);
+    // A body that is not ours came from something in front of the API (a proxy or load balancer):
+    // its 502/503/504 say the fleet is unreachable for now (retryable); other statuses are not.
+    const code = status === 502 || status === 503 || status === 504 ? 'QUEUE_UNAVAILABLE' : status >= 500 ? 'INTERNAL' : 'REQUEST_INVALID';
+    throw new AppError(code, `fleet answered ${status}: ${text.slice(0, 200)}`);
   }
   if (status >= 300) {
     const err = (body as { error?: { code?: string; message?: string } }).error;

@@ -1,17 +1,14 @@
 // `emo bench fleet`: the same texts through a local fleet (API + one worker process, one bulk
 // job over HTTP, results read back) and through the in-process engine, side by side; plus the
 // latency of single-text POST /v1/classify calls on the idle fleet.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
-import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
 import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
-import { stopChild, freePort } from './child-processes';
+import { LocalFleet } from './local-fleet';
 
 export interface FleetBenchOptions {
   readonly config: AppConfig;
@@ -30,16 +27,13 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
   const log = opts.log ?? (() => undefined);
   const texts = benchTexts(opts.texts ?? 50_000, opts.data);
   const prefix = benchPrefix(opts.config, 'fleet');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), QUEUE_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', API_KEYS: KEY, LOG_LEVEL: 'warn', REDIS_URL: opts.config.runtime.redisUrl };
-  if (opts.config.engine.modelDir) env.MODEL_DIR = opts.config.engine.modelDir;
-  const api = serve('api', env);
-  const worker = serve('worker', env);
+  let processes: LocalFleet | undefined;
   let fleet: { ms: number; lines: number };
   let latencies: number[];
   try {
-    await waitReady(base);
+    // Ready once a tiny job went through: the worker has loaded its model.
+    processes = await LocalFleet.start({ config: opts.config, prefix, redisUrl: opts.config.runtime.redisUrl, apiKey: KEY, warmUp: (at) => runJob(at, ['warm up']).then(() => undefined) });
+    const { base } = processes;
     log(`fleet up on ${base} (prefix ${prefix}); warming up`);
     // Bulk first: interactive calls cap bulk batches for a while (BATCH_INTERACTIVE_WINDOW_MS).
     const warm = opts.quick ? { texts: 100, calls: 3 } : { texts: 2000, calls: 20 };
@@ -51,7 +45,7 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
     for (let i = 0; i < warm.calls; i++) await classifyOne(base, texts[i]);
     for (let i = 0; i < (opts.classifyCalls ?? 200); i++) latencies.push(await classifyOne(base, texts[(i * 97) % texts.length]));
   } finally {
-    await Promise.all([stopChild(api), stopChild(worker)]);
+    await processes?.stop();
     await cleanup(opts.config, prefix);
   }
   log('in-process engine on the same texts');
@@ -137,28 +131,6 @@ async function call(base: string, method: string, path: string, body?: unknown):
   });
   if (res.status >= 300) throw new AppError('INTERNAL', `${method} ${path} answered ${res.status}: ${await res.text()}`);
   return res;
-}
-
-function serve(role: 'api' | 'worker', env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), 'serve', role], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-async function waitReady(base: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const ready = await fetch(`${base}/readyz`);
-      // The worker is ready once a tiny job goes through.
-      if (ready.ok) {
-        await runJob(base, ['warm up']);
-        return;
-      }
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > end) throw new AppError('INTERNAL', `fleet at ${base} not ready in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 

@@ -9,17 +9,16 @@
 // RESULT_TTL_SECONDS and CLASSIFY_RESULT_TTL_SECONDS, lowered so retention reaches its steady state
 // within the run), the queue Redis slope, status counts (429/503/504, other 5xx: must be 0) and
 // whether the API and worker stayed up.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
-import { packageRoot } from '@emo/model';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
-import { freePort, stopChild } from './child-processes';
+import { LocalFleet } from './local-fleet';
 import { RedisServer } from './redis-server';
+import { SoakLoad, type LoadStats } from './soak-load-generator';
 
 export interface SoakBenchOptions {
   readonly config: AppConfig;
@@ -32,19 +31,6 @@ export interface SoakBenchOptions {
   /** Seed of the load generator's choices. */
   readonly seed?: number;
   readonly log?: (message: string) => void;
-}
-
-interface LoadStats {
-  t: number;
-  classify_calls: number;
-  classify_texts: number;
-  bulk_jobs: number;
-  bulk_texts: number;
-  bulk_lines_read: number;
-  bulk_missing_lines: number;
-  status: Record<string, number>;
-  network_errors: number;
-  final?: boolean;
 }
 
 interface Sample {
@@ -72,41 +58,20 @@ export async function benchSoak(opts: SoakBenchOptions): Promise<Record<string, 
   const load1: number[] = [round(loadavg()[0])];
   const queueRedis = await RedisServer.start({ maxmemoryPolicy: 'noeviction' });
   const cacheRedis = await RedisServer.start({ maxmemoryPolicy: 'allkeys-lfu', maxmemoryBytes: CACHE_MAXMEMORY_BYTES });
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...SOAK_ENV, QUEUE_PREFIX: 'soak', PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', API_KEYS: KEY, LOG_LEVEL: 'warn', REDIS_URL: queueRedis.url, CACHE_REDIS_URL: cacheRedis.url };
-  if (opts.config.engine.modelDir) env.MODEL_DIR = opts.config.engine.modelDir;
-  const api = serve('api', env);
-  const worker = serve('worker', env);
-  const exits: string[] = [];
-  for (const [name, child] of [['api', api], ['worker', worker]] as const) child.once('exit', (code, signal) => exits.push(`${name} exited (${code ?? signal})`));
-  let loader: ChildProcess | undefined;
+  let fleet: LocalFleet | undefined;
+  let loader: SoakLoad | undefined;
   const samples: Sample[] = [];
   let stats: LoadStats | undefined;
   try {
-    await waitReady(base);
+    // Redis of its own: the fleet owns every key there, so 'soak' is prefix enough.
+    fleet = await LocalFleet.start({ config: opts.config, prefix: 'soak', redisUrl: queueRedis.url, apiKey: KEY, env: { ...SOAK_ENV, CACHE_REDIS_URL: cacheRedis.url } });
+    const { base, api, worker, exits } = fleet;
     // The fleet's own footprint before any text: the baseline of "memory per text".
     await new Promise((r) => setTimeout(r, 1000));
     const queueBaseline = await queueRedis.info('used_memory');
-    const textsFile = join(dir, 'texts.json');
-    writeFileSync(textsFile, JSON.stringify(texts));
-    const cfgFile = join(dir, 'load.json');
-    writeFileSync(cfgFile, JSON.stringify({ base, key: KEY, textsFile: textsFile, seed: opts.seed ?? 14, classifyLanes: 4, classifyEveryMs: 50, uniqueShare: 0.3, bulkTexts: 256, bulkPauseMs: 500 }));
-    const script = join(dir, 'load.mjs');
-    writeFileSync(script, LOAD_GENERATOR);
     log(`soak: fleet up on ${base} (queue Redis ${queueRedis.url}, cache Redis ${cacheRedis.url}); load for ${opts.minutes} min, a sample every ${sampleMs / 1000} s`);
-    loader = spawn(process.execPath, [script, cfgFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const history: LoadStats[] = [];
-    const loaderDone = new Promise<void>((done) => {
-      let buffer = '';
-      loader!.stdout!.on('data', (d: Buffer) => {
-        buffer += d.toString();
-        const lines = buffer.split('\n');
-        buffer = lines.pop() ?? '';
-        for (const line of lines) if (line.startsWith('{')) history.push(JSON.parse(line) as LoadStats);
-      });
-      loader!.once('exit', () => done());
-    });
+    loader = SoakLoad.start({ base, apiKey: KEY, texts, seed: opts.seed ?? 14, dir });
+    const history = loader.history;
     const started = Date.now();
     let nextLog = started + 60_000;
     while (Date.now() - started < durationMs) {
@@ -129,17 +94,15 @@ export async function benchSoak(opts: SoakBenchOptions): Promise<Record<string, 
         log(`soak: ${Math.round(s.t_s)} s, ${s.classify_texts + s.bulk_texts} texts, rss api ${s.api_rss_mb} MB worker ${s.worker_rss_mb} MB, queue Redis ${s.queue_used_mb} MB, load ${load1.at(-1)}`);
       }
     }
-    loader.kill('SIGTERM');
-    await loaderDone;
-    stats = history.at(-1);
+    stats = await loader.stop();
     load1.push(round(loadavg()[0]));
     if (exits.length > 0) throw new AppError('INTERNAL', `soak: ${exits.join(', ')} under load`);
     if (!stats?.final) throw new AppError('INTERNAL', 'soak: the load generator did not report its totals');
     if (samples.length < 4) throw new AppError('INTERNAL', `soak: only ${samples.length} samples; run longer`);
     return figures(opts, samples, stats, history, queueBaseline, load1);
   } finally {
-    if (loader && loader.exitCode === null) loader.kill('SIGKILL');
-    await Promise.all([stopChild(api), stopChild(worker)]);
+    loader?.kill();
+    await fleet?.stop();
     await Promise.all([queueRedis.close(), cacheRedis.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -251,93 +214,3 @@ function rssMb(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? round(Number(m[1]) / 1024, 1) : Number.NaN;
 }
-
-function serve(role: 'api' | 'worker', env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), 'serve', role], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-async function waitReady(base: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > end) throw new AppError('INTERNAL', `fleet at ${base} not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/**
- * The load generator (a separate Node process, so its CPU and memory are not the API's): paced
- * classify lanes and one bulk lane; a JSON line of running totals on stdout every second, and a
- * final one (`final: true`) after SIGTERM once the lanes stopped.
- */
-const LOAD_GENERATOR = String.raw`
-import { readFileSync } from 'node:fs';
-const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const texts = JSON.parse(readFileSync(cfg.textsFile, 'utf8'));
-let seed = cfg.seed >>> 0;
-const rng = () => { seed = (seed + 0x6d2b79f5) >>> 0; let t = seed; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-let unique = 0;
-const pick = () => rng() < cfg.uniqueShare ? texts[Math.floor(rng() * texts.length)] + ' #' + (unique++) : texts[Math.floor(texts.length * rng() ** 3)];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const stats = { classify_calls: 0, classify_texts: 0, bulk_jobs: 0, bulk_texts: 0, bulk_lines_read: 0, bulk_missing_lines: 0, status: {}, network_errors: 0 };
-let stop = false;
-let stoppedAt = 0;
-process.on('SIGTERM', () => { stop = true; stoppedAt = Date.now(); });
-const headers = { authorization: 'Bearer ' + cfg.key, 'content-type': 'application/json' };
-async function call(method, path, body) {
-  try {
-    const res = await fetch(cfg.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60000) });
-    stats.status[res.status] = (stats.status[res.status] ?? 0) + 1;
-    return res;
-  } catch {
-    stats.network_errors++;
-    return undefined;
-  }
-}
-async function classifyLane() {
-  while (!stop) {
-    const started = Date.now();
-    const batch = Array.from({ length: 1 + Math.floor(rng() * 4) }, pick);
-    const res = await call('POST', '/v1/classify', { texts: batch });
-    if (res) { await res.arrayBuffer(); if (res.status === 200) { stats.classify_calls++; stats.classify_texts += batch.length; } }
-    await sleep(Math.max(0, cfg.classifyEveryMs - (Date.now() - started)));
-  }
-}
-async function bulkLane() {
-  while (!stop) {
-    const items = Array.from({ length: cfg.bulkTexts }, (_, i) => ({ id: 'i' + i, text: pick() }));
-    const res = await call('POST', '/v1/jobs', { items });
-    if (!res || res.status !== 202) { if (res) await res.arrayBuffer(); await sleep(1000); continue; }
-    const { job_id } = await res.json();
-    stats.bulk_jobs++;
-    stats.bulk_texts += items.length;
-    let finished = false;
-    while (!finished) {
-      if (stop && Date.now() - stoppedAt > 60000) break;
-      await sleep(200);
-      const s = await call('GET', '/v1/jobs/' + job_id);
-      if (!s) continue;
-      const body = await s.json();
-      finished = body.state === 'completed' || body.state === 'cancelled';
-    }
-    if (!finished) { stats.bulk_missing_lines += items.length; break; }
-    const r = await call('GET', '/v1/jobs/' + job_id + '/results');
-    if (r) {
-      const lines = (await r.text()).split('\n').filter((l) => l.length > 0).length;
-      stats.bulk_lines_read += lines;
-      stats.bulk_missing_lines += items.length - lines;
-    }
-    await sleep(cfg.bulkPauseMs);
-  }
-}
-const report = (final) => process.stdout.write(JSON.stringify({ t: Date.now(), ...stats, ...(final ? { final: true } : {}) }) + '\n');
-const timer = setInterval(() => report(false), 1000);
-report(false);
-await Promise.all([...Array.from({ length: cfg.classifyLanes }, classifyLane), bulkLane()]);
-clearInterval(timer);
-report(true);
-`;

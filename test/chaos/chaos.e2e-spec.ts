@@ -18,7 +18,12 @@ import { randomUUID } from 'node:crypto';
 import { RedisServer } from '@emo/bench';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, TINY_MODEL } from '../fleet/fleet-processes';
-import { backfillFile, Client, FleetProc, History, Load, Netns, seededRandom, sleep, waitFor, type AcceptedJob } from './chaos-harness';
+import { Client } from './chaos-client';
+import { History, type AcceptedJob } from './chaos-history';
+import { backfillFile, Load } from './chaos-load';
+import { seededRandom, sleep, waitFor } from './chaos-timing';
+import { FleetProc } from './fleet-process';
+import { Netns } from './network-namespace';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 14);
 const KEY = 'chaos-key-0123456789';

@@ -18,7 +18,7 @@ export function buildProgram(ctx = new CliContext()): Command {
     .version('0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: () => undefined });
+    .configureOutput(QUIET_ERRORS);
   registerClassify(program, ctx);
   registerBackfill(program, ctx);
   registerEval(program, ctx);
@@ -28,8 +28,19 @@ export function buildProgram(ctx = new CliContext()): Command {
   registerCache(program, ctx);
   registerConfig(program, ctx);
   registerProfile(program, ctx);
-  for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => undefined });
+  quietErrors(program.commands);
   return program;
+}
+
+// Errors become one `emo: CODE: message` line in runCli; commander prints none itself, nor the
+// help it shows on stderr when a command is missing (the line names the allowed commands).
+const QUIET_ERRORS = { outputError: () => undefined, writeErr: () => undefined };
+
+function quietErrors(commands: readonly Command[]): void {
+  for (const command of commands) {
+    command.exitOverride().configureOutput(QUIET_ERRORS);
+    quietErrors(command.commands);
+  }
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage or configuration error). */
@@ -51,9 +62,24 @@ export async function runCli(argv: readonly string[], ctx?: CliContext): Promise
 }
 
 function usageMessage(program: Command, e: CommanderError, argv: readonly string[]): string {
+  const command = commandOf(program, argv);
+  const subcommands = command.commands.map((c) => c.name());
+  // `emo` or `emo cache` alone: commander shows help (silenced) and throws with no message.
+  if (e.code === 'commander.help') return `CLI_USAGE: missing command; allowed: ${subcommands.join(', ')} (see ${command.name() === 'emo' ? 'emo' : `emo ${command.name()}`} --help)`;
   const message = e.message.replace(/^error: /, '').replace(/\n/g, ' ').trim();
   if (e.code !== 'commander.unknownOption' && e.code !== 'commander.unknownCommand') return `CLI_USAGE: ${message}`;
-  const sub = program.commands.find((c) => argv.includes(c.name()));
-  const allowed = e.code === 'commander.unknownCommand' ? program.commands.map((c) => c.name()) : (sub ?? program).options.map((o) => o.long ?? o.short ?? '');
+  const allowed = e.code === 'commander.unknownCommand' ? subcommands : command.options.map((o) => o.long ?? o.short ?? '');
   return `CLI_USAGE: ${message}; allowed: ${allowed.filter(Boolean).join(', ')}`;
+}
+
+/** The (sub)command the arguments name: `emo cache stats --x` → stats, not cache nor a later word. */
+function commandOf(program: Command, argv: readonly string[]): Command {
+  let command = program;
+  for (const arg of argv.slice(2)) {
+    if (arg.startsWith('-')) continue;
+    const sub = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    command = sub;
+  }
+  return command;
 }

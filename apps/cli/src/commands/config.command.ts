@@ -4,6 +4,7 @@ import { configDocRows, type AppConfig } from '@emo/config';
 import type { CliContext } from '../cli-context';
 
 const SECRET = /KEY|PASSWORD|TOKEN|SECRET/i;
+const URL_WITH_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i; // the userinfo: up to the last @ of the authority
 
 export function registerConfig(program: Command, ctx: CliContext): void {
   program
@@ -19,11 +20,12 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     });
 }
 
-/** The config by section with secrets masked: API keys, and the password of a Redis URL. */
+/** The config by section with secrets masked: API keys, and the credentials of a URL (redis://user:pass@host). */
 export function maskSecrets(config: AppConfig): Record<string, Record<string, unknown>> {
   const mask = (key: string, value: unknown): unknown => {
-    if (SECRET.test(key)) return Array.isArray(value) ? value.map(() => '***') : value === undefined ? value : '***';
-    if (typeof value === 'string' && /^rediss?:\/\//.test(value)) return value.replace(/\/\/([^@/]*)@/, '//***@');
+    // Secrets are strings: a number named so (batchMaxTokens) is a setting to show.
+    if (SECRET.test(key) && (typeof value === 'string' || Array.isArray(value))) return Array.isArray(value) ? value.map(() => '***') : '***';
+    if (typeof value === 'string' && URL_WITH_CREDENTIALS.test(value)) return value.replace(URL_WITH_CREDENTIALS, '$1***@');
     return value;
   };
   return Object.fromEntries(Object.entries(config).map(([section, values]) => [section, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, mask(k, v)]))]));

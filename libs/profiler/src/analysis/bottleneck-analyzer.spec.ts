@@ -125,6 +125,18 @@ describe('analyzeProfile', () => {
     expect(r.recommendations[0].code).toBe('BATCH_WAIT');
   });
 
+  it('batch wait below saturation: texts wait for a free inference thread (the scheduler holds none back to fill a batch), so more threads, not smaller batches', () => {
+    const r = analyze([worker({ stages: { queue_wait: 5, l1: 0.05, tokenization: 0.5, batch_wait: 800, inference: 15, result_write: 2 }, texts: 600, chunkSize: 10, slots: 1, batch: { size: 10, padded: 640, inferMs: 750 } })], 500);
+    const advice = r.recommendations[0];
+    expect(advice).toMatchObject({ code: 'BATCH_WAIT', severity: 'warning', setting: 'INFERENCE_THREADS' });
+    expect(advice.message).toMatch(/^batch wait is \d+ % of p95 while the inference threads are only \d+ % busy: texts wait for a free inference thread/);
+    expect(advice.message).toContain('raise INFERENCE_THREADS');
+    // Batches are cut whenever a thread frees: nothing waits for a batch to form, and smaller
+    // batches (a lower interactive p95 target) would only drain a burst more slowly.
+    expect(advice.message).not.toMatch(/batches to form/);
+    expect(advice.message).not.toContain('BATCH_INTERACTIVE_P95_TARGET_MS');
+  });
+
   it('slow model with many chunks in flight: texts wait in the batcher, not the queue, and the device is saturated', () => {
     const r = analyze([worker({ stages: { queue_wait: 5, l1: 0.05, tokenization: 0.5, batch_wait: 2500, inference: 400, result_write: 2 }, texts: 600, chunkSize: 10, slots: 1, batch: { size: 10, padded: 640, inferMs: 990 } })]);
     expect(r.dominant_stage).toBe('batch_wait');

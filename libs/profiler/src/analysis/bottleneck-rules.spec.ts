@@ -134,6 +134,13 @@ describe('BOTTLENECK_RULES', () => {
     expect(BOTTLENECK_RULES.filter((r) => !held.has(r)).map((r) => r.when)).toEqual([]);
   });
 
+  it('agrees with the batching policy: no row says texts wait for a batch to fill (the scheduler cuts one whenever a thread frees)', () => {
+    for (const rule of BOTTLENECK_RULES) expect(rule.says, rule.code).not.toMatch(/batch(es)? to (form|fill)/);
+    const batchWait = BOTTLENECK_RULES.filter((rule) => /^batch_wait dominates/.test(rule.when));
+    expect(batchWait.map((rule) => rule.code)).toEqual(['MODEL_BOUND', 'BATCH_WAIT']);
+    for (const rule of batchWait) expect(rule.why, rule.code).toMatch(/holds no text back to fill a batch|never for a batch to fill/);
+  });
+
   it('keeps the busy and slot lines in the order the rows rely on', () => {
     // MODEL_BOUND (≥ saturated) and RAISE_BATCH_BUDGET (< underused) on inference cannot both hold;
     // "pulling a backlog" is a weaker reading of the slots than "full".

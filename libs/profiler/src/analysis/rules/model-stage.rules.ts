@@ -87,8 +87,10 @@ export const MODEL_STAGE_RULES: readonly BottleneckRule[] = [
     thresholds: ['SATURATED_BUSY'],
     evidence: uniq(['dominant_stage', ...PRESSURE]),
     condition: (r) => dominant(r, 'batch_wait') && !saturated(r) && pressure(r),
-    says: '{lead} while the {device} are {busy} busy: texts wait for batches to form; lower BATCH_INTERACTIVE_P95_TARGET_MS for interactive traffic or raise INFERENCE_THREADS',
+    says: '{lead} while the {device} are only {busy} busy: texts wait for a free inference thread in bursts (no text is held back to fill a batch); raise INFERENCE_THREADS to absorb them, or add workers when one worker takes the whole burst',
     setting: 'INFERENCE_THREADS',
-    why: 'Texts wait in the batcher although the device had a fifth of the window or more to spare: they arrive in bursts (or the event loop dispatches late), which more inference threads absorb; the model is not what is short.',
+    why:
+      'The continuous scheduler cuts a batch whenever a thread frees, so a batch wait is a wait for a free thread, never for a batch to fill. With the device free a fifth of the window or more, the texts came in bursts (or the event loop dispatched late): more inference threads, or workers sharing the burst, drain it sooner. ' +
+      'Smaller batches (a lower BATCH_INTERACTIVE_P95_TARGET_MS) would not help: the same work in smaller batches costs more per text, so a burst takes longer to drain; the model is not what is short.',
   },
 ];

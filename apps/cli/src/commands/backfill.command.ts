@@ -63,10 +63,14 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
       if (flags.fleet) return backfillThroughFleet(inPath, format, flags);
       if (flags.apiKey || flags.backfillId || flags.passthrough) throw new AppError('CLI_USAGE', '--api-key, --backfill-id and --passthrough need --fleet');
       const totalBytes = inPath === '-' ? 0 : fileSize(inPath);
-      const engine = await ctx.engine(flags);
-      const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
-      const errPath = flags.errors ?? (flags.out ? `${flags.out}.errors.ndjson` : undefined);
-      const errOut: Writable = errPath ? createWriteStream(errPath) : process.stderr;
+      const { out, errOut } = await openOutputs(flags);
+      let engine: Awaited<ReturnType<CliContext['engine']>>;
+      try {
+        engine = await ctx.engine(flags);
+      } catch (e) {
+        await Promise.all([endStream(out), endStream(errOut)]);
+        throw e;
+      }
       const summary = new BackfillSummary(engine.bundle.labels);
       const bar = flags.progress && totalBytes > 0 ? new SingleBar({ format: 'backfill [{bar}] {percentage}% | {texts} texts | {rate} texts/s | ETA {eta}s', stream: process.stderr, noTTYOutput: false }) : undefined;
       let bytesRead = 0;
@@ -106,9 +110,7 @@ async function backfillThroughFleet(inPath: string, format: InputFormat, flags: 
   } catch {
     throw new AppError('CLI_USAGE', `--fleet must be a URL such as http://localhost:8080, got ${flags.fleet}`);
   }
-  const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
-  const errPath = flags.errors ?? (flags.out ? `${flags.out}.errors.ndjson` : undefined);
-  const errOut: Writable = errPath ? createWriteStream(errPath) : process.stderr;
+  const { out, errOut } = await openOutputs(flags);
   let summary: BackfillSummary;
   try {
     summary = await runFleetBackfill({
@@ -136,6 +138,29 @@ function fileSize(path: string): number {
   } catch (e) {
     throw new AppError('CLI_USAGE', `cannot read ${path}: ${(e as Error).message}`);
   }
+}
+
+/** Results to --out (default stdout), errors to --errors (default <out>.errors.ndjson, or stderr), both opened before any work. */
+async function openOutputs(flags: BackfillFlags): Promise<{ out: Writable; errOut: Writable }> {
+  const errPath = flags.errors ?? (flags.out ? `${flags.out}.errors.ndjson` : undefined);
+  const out = flags.out ? await openFile(flags.out) : process.stdout;
+  try {
+    return { out, errOut: errPath ? await openFile(errPath) : process.stderr };
+  } catch (e) {
+    await endStream(out);
+    throw e;
+  }
+}
+
+/** A file stream that is open: an unwritable path is a usage error, not an unhandled stream error. */
+async function openFile(path: string): Promise<Writable> {
+  const stream = createWriteStream(path);
+  try {
+    await once(stream, 'open');
+  } catch (e) {
+    throw new AppError('CLI_USAGE', `cannot write ${path}: ${(e as Error).message}`);
+  }
+  return stream;
 }
 
 async function endStream(stream: Writable): Promise<void> {

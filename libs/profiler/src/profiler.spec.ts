@@ -70,7 +70,10 @@ describe(Profiler.name, () => {
 
   describe('observeBatch', () => {
     it('exports batch size, padded tokens and busy time, and marks batches at the budget maximum', async () => {
-      const sut = new Profiler(options());
+      // An injected clock: the batches ran after the window started (busy time is clipped to it).
+      let now = 10_000;
+      const sut = new Profiler(options({ now: () => now }));
+      now = 10_100;
       sut.setCapacity({ slots: 2, maxBudgetTokens: 4096 });
       sut.observeBatch({ texts: 32, paddedTokens: 4000, realTokens: 2000, inferMs: 50, budgetTokens: 4096 });
       sut.observeBatch({ texts: 8, paddedTokens: 800, realTokens: 700, inferMs: 10, budgetTokens: 1024 });

@@ -28,7 +28,11 @@ interface Load {
 
 const WINDOW_MS = 60_000;
 
-/** Fills a 60 s window evenly with `texts` texts of the given per-stage timings. */
+/**
+ * Fills a 60 s window evenly with `texts` texts of the given per-stage timings. Each step's
+ * observations are made at the end of its share of the window, so its batches ran inside the window
+ * (busy time is clipped to the window: a batch reported at the window's first instant ran before it).
+ */
 function worker(load: Load): ProfileSnapshot {
   let now = 1_000_000;
   const sut = new ProfileWindow({ windowMs: WINDOW_MS, now: () => now });
@@ -39,7 +43,7 @@ function worker(load: Load): ProfileSnapshot {
   sut.maxBudgetTokens = 4096;
   const steps = texts / chunk;
   for (let i = 0; i < steps; i++) {
-    now = 1_000_000 + Math.floor((i / steps) * WINDOW_MS);
+    now = 1_000_000 + Math.floor(((i + 1) / steps) * WINDOW_MS);
     for (const [stage, ms] of Object.entries(load.stages) as [Stage, number][]) sut.addStage(stage, ms * (0.8 + 0.4 * ((i * 7) % 10) / 10), chunk);
     sut.addTexts(chunk);
     sut.addChunk();
@@ -49,7 +53,7 @@ function worker(load: Load): ProfileSnapshot {
         sut.addBatch({ texts: load.batch.size, paddedTokens: load.batch.padded, realTokens: load.batch.padded * 0.8, inferMs: load.batch.inferMs, budgetTokens: load.batch.atMax ? 4096 : 1024 });
       }
     }
-    const backlog = load.backlog ? load.backlog[0] + ((load.backlog[1] - load.backlog[0]) * i) / steps : undefined;
+    const backlog = load.backlog ? load.backlog[0] + ((load.backlog[1] - load.backlog[0]) * (i + 1)) / steps : undefined;
     sut.sample({ cpu: 0.5, activeChunks: load.active ?? 8, backlog, gpu: load.gpu?.util, gpuMemoryUsedRatio: load.gpu?.mem });
   }
   now = 1_000_000 + WINDOW_MS;

@@ -1,7 +1,10 @@
 // The recent window of one process: a ring of time slots (window / slots wide each) that stage
 // timings, counters and samples go into; old slots fall off as the clock moves. snapshot()
-// folds the live slots into a ProfileSnapshot.
+// folds the live slots into a ProfileSnapshot. Busy time goes to a finer timeline instead
+// (BusyTimeline), clipped to the covered window, so a busy share never counts a batch's run
+// outside the window nor the whole of the oldest, partly expired slot.
 import type { Stage } from '../stages/stages';
+import { BusyTimeline } from './busy-timeline';
 import { LogHistogram } from './log-histogram';
 import type { ProcessRole, ProfileSnapshot } from './profile-snapshot';
 
@@ -24,7 +27,6 @@ class Slot {
   realTokens = 0;
   budgetTokens = 0;
   atMaxBudget = 0;
-  busyMs = 0;
   readonly cpu: Mean = { sum: 0, n: 0 };
   readonly gpu: Mean = { sum: 0, n: 0 };
   readonly gpuMem: Mean = { sum: 0, n: 0 };
@@ -51,10 +53,13 @@ export interface BatchObservation {
 
 const MAX_BACKLOG_SAMPLES_PER_SLOT = 16;
 const AT_MAX_FILL = 0.75;
+/** Busy-time buckets per slot: a busy read is exact but for one bucket (1/60 of the window) at its start. */
+const BUSY_BUCKETS_PER_SLOT = 10;
 
 export class ProfileWindow {
   private readonly slotMs: number;
   private readonly ring: Slot[] = [];
+  private readonly busy: BusyTimeline;
   private readonly now: () => number;
   private startedAt: number;
   slots = 1;
@@ -64,6 +69,7 @@ export class ProfileWindow {
   constructor(private readonly options: WindowOptions) {
     this.now = options.now ?? Date.now;
     this.slotMs = Math.max(1, Math.floor(options.windowMs / (options.slots ?? 6)));
+    this.busy = new BusyTimeline(Math.max(1, Math.floor(this.slotMs / BUSY_BUCKETS_PER_SLOT)), options.windowMs);
     this.startedAt = this.now();
   }
 
@@ -102,7 +108,8 @@ export class ProfileWindow {
     slot.batchTexts += b.texts;
     slot.paddedTokens += b.paddedTokens;
     slot.realTokens += b.realTokens;
-    slot.busyMs += b.inferMs;
+    // The batch ran for inferMs up to now (it reports when it finishes).
+    this.busy.add(this.now(), b.inferMs);
     const max = b.maxBudgetTokens ?? this.maxBudgetTokens;
     slot.budgetTokens += b.budgetTokens ?? max;
     // Without the budget in force, a batch that filled most of the maximum counts as at the maximum.
@@ -128,6 +135,7 @@ export class ProfileWindow {
   snapshot(meta: { source: string; role: ProcessRole; model?: string }): ProfileSnapshot {
     const at = this.now();
     const live = this.live(at);
+    const coveredMs = Math.max(1, Math.min(this.options.windowMs, at - this.startedAt));
     const stages: Partial<Record<Stage, LogHistogram>> = {};
     const mean = (pick: (s: Slot) => Mean) => {
       const sum = live.reduce((n, s) => n + pick(s).sum, 0);
@@ -143,7 +151,7 @@ export class ProfileWindow {
       role: meta.role,
       ...(meta.model ? { model: meta.model } : {}),
       at,
-      windowMs: Math.max(1, Math.min(this.options.windowMs, at - this.startedAt)),
+      windowMs: coveredMs,
       stages: Object.fromEntries(Object.entries(stages).map(([k, h]) => [k, h.toJSON()])),
       texts: total((s) => s.texts),
       errors: total((s) => s.errors),
@@ -161,7 +169,7 @@ export class ProfileWindow {
         atMaxBudget: total((s) => s.atMaxBudget),
       },
       device: {
-        busyMs: total((s) => s.busyMs),
+        busyMs: this.busy.since(at - coveredMs, at),
         slots: this.slots,
         ...optional('cpuUtilization', mean((s) => s.cpu)),
         ...optional('gpuUtilization', mean((s) => s.gpu)),

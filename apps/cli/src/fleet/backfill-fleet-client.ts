@@ -62,10 +62,15 @@ export class BackfillFleetClient {
     if ((res.statusCode ?? 500) >= 300) await readJson(res);
     let carry = '';
     res.setEncoding('utf8');
-    for await (const chunk of res as AsyncIterable<string>) {
-      const parts = (carry + chunk).split('\n');
-      carry = parts.pop() ?? '';
-      for (const p of parts) if (p.length > 0) yield p;
+    try {
+      for await (const chunk of res as AsyncIterable<string>) {
+        const parts = (carry + chunk).split('\n');
+        carry = parts.pop() ?? '';
+        for (const p of parts) if (p.length > 0) yield p;
+      }
+    } catch (e) {
+      // Cut off mid-stream (API restart, network): retryable, and the caller reads on from its last whole line.
+      throw new AppError('QUEUE_UNAVAILABLE', `GET /v1/backfills/${id}/results: the stream broke off (${(e as Error).message})`);
     }
     if (carry.length > 0) yield carry;
   }

@@ -24,11 +24,15 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--precision <p>', 'fp32|int8|fp16 variant of the model')
     .action(async (flags: EvalFlags) => {
       const rows: InputRecord[] = [];
+      const gold: number[][] = [];
       const input = createReadStream(flags.data).on('error', () => undefined);
       try {
         for await (const r of readRecords(input, 'tsv', { textField: 'text', idField: 'id', columns: ['text', 'labels', 'id'] })) {
           if (isRecordError(r)) throw new AppError('LINE_MALFORMED', `${flags.data}:${r.line}: ${r.error.message}`);
+          const ids = parseLabelIds(r.fields.labels);
+          if (!ids) throw new AppError('LINE_MALFORMED', `${flags.data}:${r.line}: the second column must be comma-separated label ids, got ${JSON.stringify(r.fields.labels ?? '')}`);
           rows.push(r);
+          gold.push(ids);
         }
       } catch (e) {
         if (e instanceof AppError) throw e;
@@ -36,11 +40,13 @@ export function registerEval(program: Command, ctx: CliContext): void {
       }
       const engine = await ctx.engine(flags);
       try {
-        const outcomes = await engine.classify(rows.map((r) => r.text));
         const labels = engine.bundle.labels;
-        const gold = rows.map((r) => new Set(String(r.fields.labels ?? '').split(',').filter((s) => s !== '').map(Number)));
+        // An id the model does not have is another label set (e.g. the Ekman split): refused, not scored as a miss.
+        const stranger = gold.findIndex((ids) => ids.some((id) => id >= labels.length));
+        if (stranger >= 0) throw new AppError('LINE_MALFORMED', `${flags.data}:${rows[stranger].line}: label id ${Math.max(...gold[stranger])} is not one of ${engine.modelId}'s ${labels.length} labels (0-${labels.length - 1})`);
+        const outcomes = await engine.classify(rows.map((r) => r.text));
         const predicted = outcomes.map((o) => new Set(isItemError(o) ? [] : o.labels.map((l) => labels.indexOf(l.label))));
-        const report = { model: engine.modelId, ...multilabelMetrics(labels, gold, predicted) };
+        const report = { model: engine.modelId, ...multilabelMetrics(labels, gold.map((ids) => new Set(ids)), predicted) };
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(report)}\n`);
           return;
@@ -54,4 +60,10 @@ export function registerEval(program: Command, ctx: CliContext): void {
         await engine.close();
       }
     });
+}
+
+/** The gold label ids of a row: "2" or "3,17"; undefined when the column is missing or not ids. */
+export function parseLabelIds(value: unknown): number[] | undefined {
+  if (typeof value !== 'string' || !/^\d+(,\d+)*$/.test(value.trim())) return undefined;
+  return value.trim().split(',').map(Number);
 }

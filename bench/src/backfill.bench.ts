@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
-import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
+import { InferenceEngine } from '@emo/inference';
 import { packageRoot } from '@emo/model';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
 import { benchPrefix } from './bench-prefix';
@@ -116,7 +116,7 @@ async function runEngine(config: AppConfig, input: string): Promise<Run> {
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => (JSON.parse(l) as { text: string }).text);
-  const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(config), inferenceThreads: 1, intraOpThreads: 1 });
+  const engine = await InferenceEngine.create({ ...config, engine: { ...config.engine, inferenceThreads: 1, intraOpThreads: 1 } });
   try {
     await engine.classify(texts.slice(0, 512), { priority: 'bulk' });
     const slice = 8192;

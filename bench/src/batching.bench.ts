@@ -1,8 +1,9 @@
 // `emo bench batching`: the dynamic batch optimizer on GoEmotions-like ragged lengths.
 // 1. Throughput: the engine's adaptive scheduler (windows of 512 texts, 4 in flight, as the
 //    local backfill calls it) vs fixed batch sizes in input order (1/8/32/64, every batch handed
-//    to the pool at once so all threads stay busy), same engine, same texts, interleaved rounds,
-//    medians; tokenization and postprocessing timed in both.
+//    to the pool at once so all threads stay busy: a FixedPlanRunner on the same model with the
+//    same threads), same texts, interleaved rounds, medians; tokenization and postprocessing
+//    timed in both.
 // 2. Latency: one interactive text on an idle engine (unloaded_single_ms), then interactive
 //    texts arriving every max(20 ms, 4 × single) — a light interactive load that alone would
 //    use at most a quarter of one thread — while bulk windows keep the engine saturated
@@ -12,7 +13,7 @@
 import { checkText } from '@emo/contracts';
 import type { AppConfig } from '@emo/config';
 import { InMemoryBatchParamsStore } from '@emo/batching';
-import { engineOptionsFromConfig, InferenceEngine, planFixedBatches, toResult, type EngineOptions } from '@emo/inference';
+import { FixedPlanRunner, InferenceEngine, planFixedBatches, toResult, type EngineConfigSections, type EngineDeps } from '@emo/inference';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
 
 export interface BatchingBenchOptions {
@@ -38,15 +39,16 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
   const repeats = opts.repeats ?? 3;
   const sizes = opts.fixedSizes ?? [1, 8, 32, 64];
   const store = new InMemoryBatchParamsStore();
-  const base: EngineOptions = { ...engineOptionsFromConfig(opts.config, log), batchParamsStore: store };
+  const deps: EngineDeps = { onWarning: log, batchParamsStore: store };
   const figures: Record<string, number | string> = { suite: 'batching' };
 
-  const engine = await InferenceEngine.create(base);
+  const engine = await InferenceEngine.create(opts.config, deps);
+  const fixed = await FixedPlanRunner.start(opts.config, log);
   let single: number;
   try {
     Object.assign(figures, { model: engine.modelId, provider: engine.provider, texts: texts.length, inference_threads: opts.config.engine.inferenceThreads });
     await adaptiveRun(engine, texts); // warm-up: sessions, and the controller's first fit
-    for (const size of sizes) await fixedRun(engine, texts.slice(0, 2 * size), size);
+    for (const size of sizes) await fixedRun(fixed, texts.slice(0, 2 * size), size);
     const rates = new Map<string, number[]>();
     const padding = { real: 0, padded: 0, batches: 0 };
     const measuredAdaptive = async () => {
@@ -57,7 +59,7 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
       padding.batches += engine.stats.batches - before.batches;
     };
     for (let r = 0; r < repeats; r++) {
-      const variants: [string, () => Promise<unknown>][] = [['adaptive', measuredAdaptive], ...sizes.map((s): [string, () => Promise<unknown>] => [`fixed_${s}`, () => fixedRun(engine, texts, s)])];
+      const variants: [string, () => Promise<unknown>][] = [['adaptive', measuredAdaptive], ...sizes.map((s): [string, () => Promise<unknown>] => [`fixed_${s}`, () => fixedRun(fixed, texts, s)])];
       for (const [name, run] of r % 2 ? variants.reverse() : variants) {
         const started = performance.now();
         await run();
@@ -85,7 +87,7 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
     });
     single = await unloadedSingle(engine, texts, opts.quick ? 15 : 60);
   } finally {
-    await engine.close(); // saves what it learned into the store
+    await Promise.all([engine.close(), fixed.close()]); // the engine saves what it learned into the store
   }
 
   const target = 3 * single + 10;
@@ -95,8 +97,9 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
   const every = Math.max(MIN_INTERACTIVE_EVERY_MS, 4 * single);
   figures.interactive_every_ms = round(every);
   const load = { requests: opts.interactiveRequests ?? 200, everyMs: every, settleMs: opts.quick ? 200 : 1000 };
-  const adaptiveLoad = await underLoad({ ...base, batchPolicy: { ...base.batchPolicy, adaptive: true, interactiveP95TargetMs: target } }, texts, load, log);
-  const fixedLoad = await underLoad({ ...base, batchParamsStore: undefined, batchPolicy: { ...base.batchPolicy, adaptive: false } }, texts, load, log);
+  const { batching } = opts.config;
+  const adaptiveLoad = await underLoad({ ...opts.config, batching: { ...batching, batchAdaptive: true, batchInteractiveP95TargetMs: target } }, deps, texts, load, log);
+  const fixedLoad = await underLoad({ ...opts.config, batching: { ...batching, batchAdaptive: false } }, { ...deps, batchParamsStore: undefined }, texts, load, log);
   Object.assign(figures, {
     interactive_p50_ms: round(adaptiveLoad.p50),
     interactive_p95_ms: round(adaptiveLoad.p95),
@@ -120,11 +123,10 @@ async function adaptiveRun(engine: InferenceEngine, texts: readonly string[]): P
 }
 
 /** Fixed-size batches in input order, all handed to the pool at once; same tokenize + postprocess work. */
-async function fixedRun(engine: InferenceEngine, texts: readonly string[], size: number): Promise<void> {
-  const spec = { labels: engine.bundle.labels, problemType: engine.bundle.problemType, thresholds: engine.bundle.thresholds, modelId: engine.modelId };
-  const encoded = texts.map((t) => engine.tokenizer.encode(checkText(t, { maxTextChars: 20_000, longTextPolicy: 'truncate' }).text).ids);
-  const scores = await engine.runPlan(encoded, planFixedBatches(encoded.length, size));
-  scores.forEach((s) => toResult(s, spec, false));
+async function fixedRun(runner: FixedPlanRunner, texts: readonly string[], size: number): Promise<void> {
+  const encoded = texts.map((t) => runner.tokenizer.encode(checkText(t, { maxTextChars: 20_000, longTextPolicy: 'truncate' }).text).ids);
+  const scores = await runner.score(encoded, planFixedBatches(encoded.length, size));
+  scores.forEach((s) => toResult(s, runner.spec, false));
 }
 
 /** Median of `samples` single interactive texts on the idle engine, after a sixth as many untimed. */
@@ -146,8 +148,14 @@ interface LoadResult {
   readonly bulkRate: number;
 }
 
-async function underLoad(options: EngineOptions, texts: readonly string[], { requests, everyMs, settleMs }: { requests: number; everyMs: number; settleMs: number }, log: (m: string) => void): Promise<LoadResult> {
-  const engine = await InferenceEngine.create(options);
+async function underLoad(
+  config: EngineConfigSections,
+  deps: EngineDeps,
+  texts: readonly string[],
+  { requests, everyMs, settleMs }: { requests: number; everyMs: number; settleMs: number },
+  log: (m: string) => void,
+): Promise<LoadResult> {
+  const engine = await InferenceEngine.create(config, deps);
   try {
     let stop = false;
     const bulk = (async () => {
@@ -176,7 +184,7 @@ async function underLoad(options: EngineOptions, texts: readonly string[], { req
     await bulk;
     const sorted = [...latencies].sort((a, b) => a - b);
     const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1];
-    log(`${options.batchPolicy?.adaptive === false ? 'fixed budget' : 'adaptive'} under bulk load: interactive p50 ${round(median(sorted))} ms, p95 ${round(p95)} ms; bulk ${round(bulkRate, 1)} texts/s`);
+    log(`${config.batching.batchAdaptive ? 'adaptive' : 'fixed budget'} under bulk load: interactive p50 ${round(median(sorted))} ms, p95 ${round(p95)} ms; bulk ${round(bulkRate, 1)} texts/s`);
     return { p50: median(sorted), p95, count: sorted.length, bulkRate };
   } finally {
     await engine.close();

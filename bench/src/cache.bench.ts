@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { CacheMetrics, CacheNamespace, cacheRedisUrlOf, createCacheRedis, L1ResultCache, L2ResultStore, modelIdentityOf, TwoLevelCache, unlinkMatching } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import type { ClassificationResult, Classifier } from '@emo/contracts';
-import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
+import { InferenceEngine } from '@emo/inference';
 import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, median, percentile, round } from './bench-data';
 import { chatMessages, prng } from './chat-log-generator';
@@ -32,7 +32,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
   const repeats = opts.repeats ?? 3;
   const sizes = opts.quick ? { keys: 1000, computed: 100, l1Rounds: 2, mgets: 200, mgetWarmup: 20, warmTexts: 128 } : { keys: 10_000, computed: 2000, l1Rounds: 8, mgets: 2000, mgetWarmup: 100, warmTexts: 1024 };
   const train = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train'));
-  const engine = await InferenceEngine.create(engineOptionsFromConfig(opts.config));
+  const engine = await InferenceEngine.create(opts.config);
   const prefix = benchPrefix(opts.config, 'cache');
   const redis = createCacheRedis(cacheRedisUrlOf(opts.config), 1000);
   await redis.connect();

@@ -1,7 +1,8 @@
-// `emo bench engine`: the engine (length-sorted token-budget batches over the thread pool) vs a
-// naive loop (one session, batches of 32 in input order, one at a time), same model, same texts.
+// `emo bench engine`: the engine (its scheduler's token-budget batches over the thread pool) vs a
+// naive loop (one session, batches of 32 in input order, one at a time: a FixedPlanRunner with
+// one thread), same model, same texts.
 import { checkText, type TextPolicy } from '@emo/contracts';
-import { engineOptionsFromConfig, InferenceEngine, planFixedBatches, toResult } from '@emo/inference';
+import { FixedPlanRunner, InferenceEngine, planFixedBatches, toResult } from '@emo/inference';
 import type { AppConfig } from '@emo/config';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
 
@@ -16,8 +17,8 @@ export interface EngineBenchOptions {
 export async function benchEngine(opts: EngineBenchOptions): Promise<Record<string, number | string>> {
   const texts = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('dev'), opts.limit ?? 2000);
   const repeats = opts.repeats ?? 3;
-  const engine = await InferenceEngine.create(engineOptionsFromConfig(opts.config));
-  const naive = await InferenceEngine.create({ ...engineOptionsFromConfig(opts.config), inferenceThreads: 1 });
+  const engine = await InferenceEngine.create(opts.config);
+  const naive = await FixedPlanRunner.start({ ...opts.config, engine: { ...opts.config.engine, inferenceThreads: 1 } });
   try {
     await engine.classify(texts.slice(0, 256));
     await naiveLoop(naive, texts.slice(0, 256), opts.config.engine);
@@ -47,12 +48,11 @@ export async function benchEngine(opts: EngineBenchOptions): Promise<Record<stri
 }
 
 /** One session, fixed batches of 32 in input order, awaited one after another. */
-async function naiveLoop(engine: InferenceEngine, texts: readonly string[], policy: TextPolicy): Promise<void> {
-  const spec = { labels: engine.bundle.labels, problemType: engine.bundle.problemType, thresholds: engine.bundle.thresholds, modelId: engine.modelId };
+async function naiveLoop(runner: FixedPlanRunner, texts: readonly string[], policy: TextPolicy): Promise<void> {
   for (const indices of planFixedBatches(texts.length, 32)) {
-    const encoded = indices.map((i) => engine.tokenizer.encode(checkText(texts[i], policy).text).ids);
-    const scores = await engine.runPlan(encoded, [encoded.map((_, k) => k)]);
-    scores.forEach((s) => toResult(s, spec, false));
+    const encoded = indices.map((i) => runner.tokenizer.encode(checkText(texts[i], policy).text).ids);
+    const scores = await runner.score(encoded, [encoded.map((_, k) => k)]);
+    scores.forEach((s) => toResult(s, runner.spec, false));
   }
 }
 

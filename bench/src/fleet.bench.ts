@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
-import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
+import { InferenceEngine } from '@emo/inference';
 import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
 import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
@@ -49,7 +49,7 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
     await cleanup(opts.config, prefix);
   }
   log('in-process engine on the same texts');
-  const engine = await InferenceEngine.create(engineOptionsFromConfig(opts.config));
+  const engine = await InferenceEngine.create(opts.config);
   let engineMs: number;
   let chunkedMs: number;
   try {

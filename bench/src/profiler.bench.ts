@@ -6,7 +6,7 @@
 // the profiler itself costs, independent of the machine's noise.
 import { Registry } from 'prom-client';
 import type { AppConfig } from '@emo/config';
-import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
+import { InferenceEngine } from '@emo/inference';
 import { Profiler, type EngineProfiler } from '@emo/profiler';
 import { goEmotionsPath, loadGoEmotionsTexts, median, percentile, round } from './bench-data';
 
@@ -37,7 +37,7 @@ export async function benchProfiler(opts: ProfilerBenchOptions): Promise<Record<
     span: (...a) => (toggle.on ? profiler.span(...a) : undefined),
     observeScheduledBatch: (...a) => (toggle.on ? profiler.observeScheduledBatch(...a) : undefined),
   };
-  const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(opts.config), profiler: switched });
+  const engine = await InferenceEngine.create(opts.config, { profiler: switched });
   const run = (side: 'on' | 'off') => {
     toggle.on = side === 'on';
     return runChunks(engine, texts, side === 'on' ? profiler : undefined);

@@ -3,7 +3,7 @@
 // Redis L2 when CACHE_CLI_L2=true (see docs/cache.md).
 import { createResultCache, modelIdentityOf, withResultCache, type ResultCacheHandle } from '@emo/cache';
 import { loadConfig, type AppConfig, type ConfigOverrides, type Env } from '@emo/config';
-import { engineOptionsFromConfig, InferenceEngine, type EngineOptions } from '@emo/inference';
+import { InferenceEngine, type EngineDeps } from '@emo/inference';
 import { createLogger, type Logger } from '@emo/profiler';
 
 export interface EngineFlags {
@@ -29,13 +29,13 @@ export class CliContext {
   }
 
   /** An engine for the model/precision flags (falling back to MODEL_DIR / the default model). */
-  async engine(flags: EngineFlags = {}, overrides: ConfigOverrides = {}, extra: Partial<EngineOptions> = {}): Promise<InferenceEngine> {
+  async engine(flags: EngineFlags = {}, overrides: ConfigOverrides = {}, deps: EngineDeps = {}): Promise<InferenceEngine> {
     const config = this.config({
       ...overrides,
       ...(flags.model ? { modelDir: flags.model } : {}),
       ...(flags.precision ? { precision: flags.precision } : {}),
     });
-    const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(config, (m) => this.logger.warn(m)), ...extra });
+    const engine = await InferenceEngine.create(config, { onWarning: (m) => this.logger.warn(m), ...deps });
     this.logger.debug({ model: engine.modelId, provider: engine.provider, cachedOptimizedModel: engine.optimizedModelFromCache }, 'engine ready');
     const handle = await this.resultCache(engine, config, config.cache.cacheL2Enabled && config.cache.cacheCliL2);
     return handle ? withResultCache(engine, handle.cache, () => handle.close()) : engine;

@@ -4,7 +4,7 @@
 import type { Classifier } from '@emo/contracts';
 import { createWorkerResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
-import { engineOptionsFromConfig, InferenceEngine } from '@emo/inference';
+import { InferenceEngine } from '@emo/inference';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient, fleetOptionsFromConfig, RedisBatchParamsStore } from '@emo/queue';
 import { MetricsServer } from './metrics-server';
@@ -34,7 +34,10 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const fleet = new FleetClient(fleetOptionsFromConfig(config), { logger });
   // Learned batching parameters are shared per model + device, so a new worker starts warm.
   const batchParamsStore = new RedisBatchParamsStore(fleet.redis, config.runtime.queuePrefix);
-  const engine = await InferenceEngine.create({ ...engineOptionsFromConfig(config, (m) => logger.warn(m)), inferenceThreads: workerInferenceThreads(config), batchParamsStore, ...profiling.engineOptions() });
+  const engine = await InferenceEngine.create(
+    { ...config, engine: { ...config.engine, inferenceThreads: workerInferenceThreads(config) } },
+    { onWarning: (m) => logger.warn(m), batchParamsStore, ...profiling.engineOptions() },
+  );
   profiling.profiler.setModel(engine.modelId);
   // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
   const resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry });

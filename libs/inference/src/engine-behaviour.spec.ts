@@ -5,26 +5,29 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isItemError } from '@emo/contracts';
-import { InferenceEngine, type EngineOptions } from './inference-engine';
+import type { ConfigOverrides } from '@emo/config';
+import { InferenceEngine } from './inference-engine';
+import { engineTestConfig } from './testing/engine-test-config';
 
 const TINY = resolve(__dirname, '../../../test/fixtures/models/tiny-softmax');
 const cacheDir = mkdtempSync(join(tmpdir(), 'emo-ort-cache-'));
 
-const options = (over: Partial<EngineOptions> = {}): EngineOptions => ({
-  modelDir: TINY,
-  executionProviders: ['cpu'],
-  graphOptimizationLevel: 'all',
-  intraOpThreads: 1,
-  inferenceThreads: 2,
-  optimizedModelCacheDir: cacheDir,
-  maxSequenceLength: 32,
-  batchMaxTokens: 64,
-  batchMaxSize: 4,
-  includeScores: true,
-  maxTextChars: 1000,
-  longTextPolicy: 'truncate',
-  ...over,
-});
+const options = (over: ConfigOverrides = {}) =>
+  engineTestConfig({
+    modelDir: TINY,
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpThreads: 1,
+    inferenceThreads: 2,
+    optimizedModelCacheDir: cacheDir,
+    maxSequenceLength: 32,
+    batchMaxTokens: 64,
+    batchMaxSize: 4,
+    includeScores: true,
+    maxTextChars: 1000,
+    longTextPolicy: 'truncate',
+    ...over,
+  });
 
 describe(InferenceEngine.name, () => {
   let sut: InferenceEngine;
@@ -66,7 +69,7 @@ describe(InferenceEngine.name, () => {
 
   it('falls back from an unavailable provider to the next one, with one warning', async () => {
     const warnings: string[] = [];
-    const engine = await InferenceEngine.create(options({ executionProviders: ['cuda', 'cpu'], onWarning: (m) => warnings.push(m) }));
+    const engine = await InferenceEngine.create(options({ executionProviders: ['cuda', 'cpu'] }), { onWarning: (m) => warnings.push(m) });
     try {
       expect(engine.provider).toBe('cpu');
       expect(warnings).toHaveLength(1);

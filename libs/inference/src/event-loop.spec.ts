@@ -4,24 +4,28 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InferenceEngine } from './inference-engine';
+import { engineTestConfig } from './testing/engine-test-config';
 
 const MODEL = resolve(__dirname, '../../../models/goemotions-mini');
 
 describe('event loop during inference', () => {
   it('turns the main event loop while a large batch is inferred (the batch finishes after ten loop turns, not before)', async () => {
-    const sut = await InferenceEngine.create({
-      modelDir: MODEL,
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      intraOpThreads: 1,
-      inferenceThreads: 1,
-      maxSequenceLength: 128,
-      batchMaxTokens: 1 << 20,
-      batchMaxSize: 4096,
-      includeScores: false,
-      maxTextChars: 100_000,
-      longTextPolicy: 'truncate',
-    });
+    const sut = await InferenceEngine.create(
+      engineTestConfig({
+        modelDir: MODEL,
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'all',
+        intraOpThreads: 1,
+        inferenceThreads: 1,
+        maxSequenceLength: 128,
+        batchMaxTokens: 1 << 20,
+        batchMaxSize: 4096,
+        batchAdaptive: false, // a fixed budget that holds all 192 texts: one batch
+        includeScores: false,
+        maxTextChars: 100_000,
+        longTextPolicy: 'truncate',
+      }),
+    );
     try {
       // A verdict by order, not by the clock: if session.run() held the main thread, no timer could
       // fire until the batch returned, so ten sequential timer turns would end after it. Off the
@@ -30,13 +34,14 @@ describe('event loop during inference', () => {
       const ids = Int32Array.from({ length: 128 }, (_, i) => 100 + (i % 500));
       const batch = Array.from({ length: 192 }, () => ids);
       let done = false;
-      const run = sut.runPlan(batch, [batch.map((_, i) => i)]).then(() => {
+      const run = sut.scheduler.submit(batch).then(() => {
         done = true;
       });
       for (let turn = 0; turn < 10; turn++) await new Promise((r) => setTimeout(r, 1));
       expect(done).toBe(false);
       await run;
       expect(done).toBe(true);
+      expect(sut.stats.batches).toBe(1);
     } finally {
       await sut.close();
     }

@@ -1,14 +1,15 @@
-export * from './batching/length-sorted-batches';
+export * from './batching/fixed-batches';
 export * from './batching/padded-batch';
 export * from './inference-engine';
+export * from './served-model';
 export * from './scheduling/batch-scheduler-factory';
 export * from './scheduling/continuous-batch-scheduler';
 export * from './scheduling/system-time';
 export * from './postprocess/score-postprocessor';
 export type { GraphOptimizationLevel, SessionRequest } from './session/ort-session-factory';
 export * from './thread/inference-pool';
+export * from './thread/fixed-plan-runner';
 export * from './tokenization/bundle-tokenizer';
-export * from './engine-options';
 export * from './evaluation/multilabel-metrics';
 export * from './streaming/ordered-window-classifier';
 export * from './session/int8-kernel-probe';

@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import { enforcePrecisionForProviders } from '@emo/config';
 import { AppError } from '@emo/contracts';
-import { engineOptionsFromConfig } from '@emo/inference';
 import { resolveModelDir } from '@emo/model';
 import type { GateRecord, QuantizeBundleOptions, QuantizeMode, ReduceRangeMode } from '@emo/onnx-tools';
 import type { CliContext } from '../cli-context';
@@ -65,7 +64,7 @@ export function registerQuantize(program: Command, ctx: CliContext): void {
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new AppError('CLI_USAGE', `--limit must be a positive integer, got ${flags.limit}`);
       const log = (m: string) => process.stderr.write(`${m}\n`);
       if (flags.check) {
-        const record = await checkVariant({ variantDir: flags.out, modelDir: flags.model, dataPath: flags.data ?? goEmotionsSplit('dev'), limit, thresholds, engine: engineOptionsFromConfig(config), record: flags.record === true, log });
+        const record = await checkVariant({ variantDir: flags.out, modelDir: flags.model, dataPath: flags.data ?? goEmotionsSplit('dev'), limit, thresholds, config, record: flags.record === true, log });
         printGate(record, flags.json === true);
         if (!record.passed) throw new AppError('ACCURACY_GATE_FAILED', `${flags.out} fails its accuracy gate on this machine: ${record.failures.join('; ')}`);
         return;
@@ -88,7 +87,7 @@ export function registerQuantize(program: Command, ctx: CliContext): void {
         limit,
         int8,
         thresholds,
-        engine: engineOptionsFromConfig(config),
+        config,
         log,
       });
       if (flags.json) {

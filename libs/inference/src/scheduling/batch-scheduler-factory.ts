@@ -1,90 +1,54 @@
-// Builds the engine's batch scheduler: the adaptive controller from the batching settings, warm-
-// started from the learned-parameters store (per model + device), memory-capped by the injected
-// probe (or, on CPU, by the RSS budget), on the real clock and timers.
+// Builds the engine's batch scheduler from the batching section of the config: the adaptive
+// controller, warm-started from the learned-parameters store (per model + device), memory-capped
+// by the injected probe (or, on CPU, by the RSS budget), on the real clock and timers.
 import { cpus } from 'node:os';
 import { AdaptiveBudgetController, batchParamsKey, budgetMemoryProbe, type BatchParamsStore, type LearnedBatchParams, type MemoryProbe } from '@emo/batching';
-import { loadConfig, type AppConfig } from '@emo/config';
+import type { BatchingConfig } from '@emo/config';
 import type { InferencePool } from '../thread/inference-pool';
 import { ContinuousBatchScheduler, type BatchReport } from './continuous-batch-scheduler';
 import { systemClock, systemTimers } from './system-time';
-
-/** The batching settings (see libs/config/src/settings/batching.settings.ts for their meaning). */
-export interface BatchPolicyOptions {
-  readonly adaptive: boolean;
-  readonly minSize: number;
-  readonly interactiveP95TargetMs: number;
-  readonly latencyWindow: number;
-  readonly explorationRate: number;
-  readonly bulkAgingMs: number;
-  readonly interactiveWindowMs: number;
-  readonly interactiveReservedThreads: number;
-  readonly memoryBudgetMb: number;
-  readonly memoryPerTokenBytes: number;
-}
-
-interface FactoryEngineOptions {
-  readonly batchMaxTokens: number;
-  readonly batchMaxSize: number;
-  readonly batchPolicy?: Partial<BatchPolicyOptions>;
-  readonly batchParamsStore?: BatchParamsStore;
-  readonly memoryProbe?: MemoryProbe;
-  readonly deviceName?: string;
-  readonly onWarning?: (message: string) => void;
-}
 
 export interface SchedulerDeps {
   readonly pool: InferencePool;
   readonly padId: number;
   readonly modelId: string;
-  readonly options: FactoryEngineOptions;
+  /** Where learned batching parameters live per model + device (Redis in the fleet), so new workers start warm. */
+  readonly batchParamsStore?: BatchParamsStore;
+  /** Free device memory (GPU: nvidia-smi reader); default on CPU: the RSS budget of BATCH_MEMORY_BUDGET_MB. */
+  readonly memoryProbe?: MemoryProbe;
+  /** Names the device in the learned-parameters key (e.g. the GPU model); default: the provider and host CPU. */
+  readonly deviceName?: string;
+  readonly onWarning?: (message: string) => void;
   readonly onBatch?: (report: BatchReport) => void;
 }
 
 const STORE_TIMEOUT_MS = 2000;
 
-export function batchPolicyFromConfig(config: AppConfig): BatchPolicyOptions {
-  return {
-    adaptive: config.batching.batchAdaptive,
-    minSize: config.batching.batchMinSize,
-    interactiveP95TargetMs: config.batching.batchInteractiveP95TargetMs,
-    latencyWindow: config.batching.batchLatencyWindow,
-    explorationRate: config.batching.batchExplorationRate,
-    bulkAgingMs: config.batching.batchBulkAgingMs,
-    interactiveWindowMs: config.batching.batchInteractiveWindowMs,
-    interactiveReservedThreads: config.batching.batchInteractiveReservedThreads,
-    memoryBudgetMb: config.batching.batchMemoryBudgetMb,
-    memoryPerTokenBytes: config.batching.batchMemoryPerTokenBytes,
-  };
-}
-
-let defaults: BatchPolicyOptions | undefined;
-
-export async function createBatchScheduler(deps: SchedulerDeps): Promise<ContinuousBatchScheduler> {
-  const { options, pool } = deps;
-  defaults ??= batchPolicyFromConfig(loadConfig({}));
-  const policy: BatchPolicyOptions = { ...defaults, ...options.batchPolicy };
-  const warn = (m: string) => options.onWarning?.(m);
-  const key = batchParamsKey(deps.modelId, pool.provider, options.deviceName ?? `${pool.provider}:${cpus()[0]?.model?.trim() ?? 'unknown'}`);
-  const store = options.batchParamsStore;
+export async function createBatchScheduler(batching: BatchingConfig, deps: SchedulerDeps): Promise<ContinuousBatchScheduler> {
+  const { pool } = deps;
+  const warn = (m: string) => deps.onWarning?.(m);
+  const key = batchParamsKey(deps.modelId, pool.provider, deps.deviceName ?? `${pool.provider}:${cpus()[0]?.model?.trim() ?? 'unknown'}`);
+  const store = deps.batchParamsStore;
   const initial = store ? await loadLearned(store, key, warn) : undefined;
-  const probe = options.memoryProbe ?? (policy.memoryBudgetMb > 0 ? budgetMemoryProbe(policy.memoryBudgetMb * 1024 * 1024, () => process.memoryUsage.rss()) : undefined);
+  const budgetBytes = batching.batchMemoryBudgetMb * 1024 * 1024;
+  const probe = deps.memoryProbe ?? (budgetBytes > 0 ? budgetMemoryProbe(budgetBytes, () => process.memoryUsage.rss()) : undefined);
   const controller = new AdaptiveBudgetController({
-    adaptive: policy.adaptive,
-    maxTokens: options.batchMaxTokens,
-    maxSize: options.batchMaxSize,
-    minSize: Math.min(policy.minSize, options.batchMaxSize),
-    interactiveP95TargetMs: policy.interactiveP95TargetMs,
-    windowSize: policy.latencyWindow,
-    explorationRate: policy.explorationRate,
-    interactiveWindowMs: policy.interactiveWindowMs,
+    adaptive: batching.batchAdaptive,
+    maxTokens: batching.batchMaxTokens,
+    maxSize: batching.batchMaxSize,
+    minSize: Math.min(batching.batchMinSize, batching.batchMaxSize),
+    interactiveP95TargetMs: batching.batchInteractiveP95TargetMs,
+    windowSize: batching.batchLatencyWindow,
+    explorationRate: batching.batchExplorationRate,
+    interactiveWindowMs: batching.batchInteractiveWindowMs,
     random: Math.random,
-    memory: probe ? { probe, bytesPerToken: policy.memoryPerTokenBytes } : undefined,
+    memory: probe ? { probe, bytesPerToken: batching.batchMemoryPerTokenBytes } : undefined,
     initial,
   });
   return new ContinuousBatchScheduler(pool, controller, {
     padId: deps.padId,
-    bulkAgingMs: policy.bulkAgingMs,
-    reservedInteractiveThreads: policy.interactiveReservedThreads,
+    bulkAgingMs: batching.batchBulkAgingMs,
+    reservedInteractiveThreads: batching.batchInteractiveReservedThreads,
     clock: systemClock,
     timers: systemTimers,
     onBatch: deps.onBatch,

@@ -1,11 +1,12 @@
 // The engine on the shared scheduler, with the tiny test model in real inference threads.
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isItemError } from '@emo/contracts';
-import { InferenceEngine, type EngineOptions } from '../inference-engine';
+import { isItemError, type ClassifyOutcome } from '@emo/contracts';
+import { InferenceEngine } from '../inference-engine';
+import { engineTestConfig } from '../testing/engine-test-config';
 
 const modelDir = resolve(import.meta.dirname, '../../../../test/fixtures/models/tiny-softmax');
-const options: EngineOptions = {
+const config = engineTestConfig({
   modelDir,
   executionProviders: ['cpu'],
   graphOptimizationLevel: 'basic',
@@ -18,24 +19,26 @@ const options: EngineOptions = {
   maxTextChars: 1000,
   longTextPolicy: 'truncate',
   // fixed budget: the batch count below must not depend on what the controller learns
-  batchPolicy: { adaptive: false },
-};
+  batchAdaptive: false,
+});
 const words = ['good', 'bad', 'happy', 'sad', 'fine', 'the', 'day', 'was', 'really', 'not'];
 const texts = Array.from({ length: 120 }, (_, i) => Array.from({ length: 1 + ((i * 7) % 13) }, (_, k) => words[(i + k * 3) % words.length]).join(' '));
 
 describe(InferenceEngine.name, () => {
   let sut: InferenceEngine;
   beforeAll(async () => {
-    sut = await InferenceEngine.create(options);
+    sut = await InferenceEngine.create(config);
   });
   afterAll(async () => {
     await sut.close();
   });
 
   describe('classify', () => {
-    it('answers concurrent calls in their input order, sharing batches, with the same scores as planning each call alone', async () => {
+    it('answers concurrent calls in their input order, sharing batches, with the same scores as batching each call alone', async () => {
       const chunks = [texts.slice(0, 40), texts.slice(40, 50), texts.slice(50, 120)];
-      const alone = await Promise.all(chunks.map((c) => sut.classify(c, { limits: { maxTokens: 256, maxSize: 16 } })));
+      // One call at a time: each call's texts are batched only among themselves.
+      const alone: ClassifyOutcome[][] = [];
+      for (const c of chunks) alone.push(await sut.classify(c));
       const before = sut.stats.batches;
       const shared = await Promise.all(chunks.map((c, i) => sut.classify(c, { priority: i === 1 ? 'interactive' : 'bulk' })));
       shared.forEach((outcomes, c) =>

@@ -69,11 +69,6 @@ export class InferencePool {
     return this.slots.length;
   }
 
-  /** Batches waiting for a thread (not counting the ones running). */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   run(batch: PaddedBatch): Promise<BatchOutput> {
     if (this.closed) return Promise.reject(new AppError('ENGINE_CLOSED'));
     return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '@emo/config';
 import { InferenceEngine } from '@emo/inference';
 import { loadModelBundle } from '@emo/model';
 import { sharedDataDir } from '../bench/shared-data';
@@ -25,9 +26,11 @@ describe.skipIf(!inject('sharedAvailable'))('ensureRobertaShapedBundle', () => {
     expect(Object.keys(config.id2label)).toHaveLength(28);
     const bundle = await loadModelBundle(dir);
     expect(bundle.tokenizerJson).toEqual(JSON.parse(readFileSync(join(sharedDataDir(), 'tokenizers/roberta-base/tokenizer.json'), 'utf8')));
-    const engine = await InferenceEngine.create({ modelDir: dir, executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpThreads: 1, inferenceThreads: 1, maxSequenceLength: 64, batchMaxTokens: 4096, batchMaxSize: 32, includeScores: true, maxTextChars: 1000, longTextPolicy: 'truncate' });
+    const engine = await InferenceEngine.create(
+      loadConfig({}, { modelDir: dir, executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpThreads: 1, inferenceThreads: 1, optimizedModelCacheDir: join(work, 'ort'), maxSequenceLength: 64, batchMaxTokens: 4096, batchMaxSize: 32, batchAdaptive: false, includeScores: true, maxTextChars: 1000, longTextPolicy: 'truncate' }),
+    );
     try {
-      const [short, long] = await engine.classify(['I love this!', 'This is a much longer sentence that needs more tokens than the first one does.'], { limits: engine.limits });
+      const [short, long] = await engine.classify(['I love this!', 'This is a much longer sentence that needs more tokens than the first one does.']);
       expect(isItemError(short) || isItemError(long)).toBe(false);
       expect(Object.keys((short as { scores: object }).scores)).toHaveLength(28);
     } finally {

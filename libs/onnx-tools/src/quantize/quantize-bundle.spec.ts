@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EngineOptions } from '@emo/inference';
+import { loadConfig } from '@emo/config';
 import { loadModelBundle } from '@emo/model';
 import { checkVariant, quantizeBundle, type QuantizeBundleOptions } from './quantize-bundle';
 
@@ -12,7 +12,7 @@ const work = mkdtempSync(join(tmpdir(), 'emo-quantize-'));
 const data = join(work, 'gate.tsv');
 writeFileSync(data, ['i love this\t2\t1', 'I HATE this!\t0\t2', 'the table\t1\t3', 'this is awesome and very nice\t2\t4', 'It was a terrible, awful day.\t0\t5', 'good good good\t2\t6', ''].join('\n'));
 
-const engine: EngineOptions = {
+const config = loadConfig({}, {
   executionProviders: ['cpu'],
   graphOptimizationLevel: 'all',
   intraOpThreads: 1,
@@ -23,7 +23,7 @@ const engine: EngineOptions = {
   includeScores: false,
   maxTextChars: 20_000,
   longTextPolicy: 'truncate',
-};
+});
 const options = (out: string, over: Partial<QuantizeBundleOptions> = {}): QuantizeBundleOptions => ({
   modelDir: source,
   outDir: join(work, out),
@@ -31,7 +31,7 @@ const options = (out: string, over: Partial<QuantizeBundleOptions> = {}): Quanti
   dataPath: data,
   thresholds: { minLabelAgreement: 0.98, maxMacroF1Drop: 0.01, maxScoreDiff: 0.2 },
   int8: { minWeightElements: 64 },
-  engine,
+  config,
   ...over,
 });
 
@@ -61,13 +61,13 @@ describe('quantizeBundle', () => {
   it('re-runs the gate of an existing variant on this machine and records it beside the first', async () => {
     const out = join(work, 'checked');
     await quantizeBundle(options('checked', { int8: { minWeightElements: 64, reduceRange: 'off' } }));
-    const sut = await checkVariant({ variantDir: out, modelDir: source, dataPath: data, thresholds: options('x').thresholds, engine, record: true });
+    const sut = await checkVariant({ variantDir: out, modelDir: source, dataPath: data, thresholds: options('x').thresholds, config, record: true });
     expect(sut).toMatchObject({ passed: true, metrics: { n: 6 }, machine: { int8_kernel: expect.any(Object) } });
     const recorded = JSON.parse(readFileSync(join(out, 'quantization.json'), 'utf8'));
     expect(recorded.options.reduceRange).toBe(false);
     expect(recorded.checks).toHaveLength(1);
     expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8').match(/\| passed \|/g)).toHaveLength(2);
-    await expect(checkVariant({ variantDir: out, modelDir: join(work, 'int8'), dataPath: data, thresholds: options('x').thresholds, engine })).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
+    await expect(checkVariant({ variantDir: out, modelDir: join(work, 'int8'), dataPath: data, thresholds: options('x').thresholds, config })).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
   });
 
   it('refuses to write a variant below the thresholds and leaves nothing behind', async () => {

@@ -7,7 +7,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError, isItemError } from '@emo/contracts';
-import { InferenceEngine, probeInt8Kernel, readCpuFeatures, type CpuFeatures, type EngineOptions, type Int8KernelProbe } from '@emo/inference';
+import { InferenceEngine, probeInt8Kernel, readCpuFeatures, type CpuFeatures, type EngineConfigSections, type Int8KernelProbe } from '@emo/inference';
 import { baseOfVariant, loadModelBundle, packageRoot } from '@emo/model';
 import { compareVariants, gateFailures, type GateThresholds, type ModelAnswers, type VariantComparison } from './accuracy-gate';
 import { buildVariant, type QuantizeMode } from './build-variant';
@@ -50,8 +50,8 @@ export interface QuantizeBundleOptions {
   readonly limit?: number;
   readonly thresholds: GateThresholds;
   readonly int8?: Omit<Int8Options, 'reduceRange'> & { readonly reduceRange?: ReduceRangeMode };
-  /** Engine settings for the evaluation runs (model dir and cache are set here). */
-  readonly engine: EngineOptions;
+  /** Config the evaluation engines are built from (model dir, precision, cache and batching budgets are set here). */
+  readonly config: EngineConfigSections;
   readonly log?: (message: string) => void;
 }
 
@@ -101,7 +101,7 @@ export async function quantizeBundle(opts: QuantizeBundleOptions): Promise<Prove
     }
 
     log(`accuracy gate on ${dataset.texts.length} texts of ${opts.dataPath} (${machine.model}; int8 kernel ${machine.int8_kernel.saturates ? 'saturating' : 'exact'})`);
-    const { metrics, failures, passed } = await runGate(opts.engine, source.dir, staging, source.labels, dataset, opts.thresholds);
+    const { metrics, failures, passed } = await runGate(opts.config, source.dir, staging, source.labels, dataset, opts.thresholds);
     if (!passed && !opts.force) {
       throw new AppError('ACCURACY_GATE_FAILED', `${opts.mode} variant of ${source.name} not written: ${failures.join('; ')} (use --force to write it anyway)`, { metrics, thresholds: opts.thresholds });
     }
@@ -135,7 +135,7 @@ export interface CheckVariantOptions {
   readonly dataPath: string;
   readonly limit?: number;
   readonly thresholds: GateThresholds;
-  readonly engine: EngineOptions;
+  readonly config: EngineConfigSections;
   /** Append the result to quantization.json (`checks`) and the variant's model card. */
   readonly record?: boolean;
   readonly log?: (message: string) => void;
@@ -157,7 +157,7 @@ export async function checkVariant(opts: CheckVariantOptions): Promise<GateRecor
   const dataset = await readLabelledTsv(opts.dataPath, opts.limit);
   const machine = await gateMachine();
   opts.log?.(`accuracy gate of ${dir} on ${dataset.texts.length} texts (${machine.model}; int8 kernel ${machine.int8_kernel.saturates ? 'saturating' : 'exact'})`);
-  const { metrics, failures, passed } = await runGate(opts.engine, source.dir, dir, source.labels, dataset, opts.thresholds);
+  const { metrics, failures, passed } = await runGate(opts.config, source.dir, dir, source.labels, dataset, opts.thresholds);
   const record: GateRecord = { dataset: resolve(opts.dataPath), thresholds: opts.thresholds, metrics, passed, forced: false, failures, machine, checked_at: new Date().toISOString() };
   if (opts.record) {
     const updated: Provenance = { ...provenance, checks: [...(provenance.checks ?? []), record] };
@@ -171,10 +171,10 @@ async function gateMachine(): Promise<GateMachine> {
   return { ...readCpuFeatures(), int8_kernel: await probeInt8Kernel() };
 }
 
-async function runGate(engine: EngineOptions, sourceDir: string, variantDir: string, labels: readonly string[], dataset: LabelledTexts, thresholds: GateThresholds) {
-  const original = await answers(engine, sourceDir, dataset.texts);
+async function runGate(config: EngineConfigSections, sourceDir: string, variantDir: string, labels: readonly string[], dataset: LabelledTexts, thresholds: GateThresholds) {
+  const original = await answers(config, sourceDir, dataset.texts);
   // Each bundle exactly as it is (precision fp32 serves a variant directory as itself), on this CPU.
-  const variant = await answers(engine, variantDir, dataset.texts);
+  const variant = await answers(config, variantDir, dataset.texts);
   const gold = dataset.labelIds.map((ids) => new Set([...ids].filter((j) => j < labels.length)));
   const metrics = compareVariants(labels, gold, original, variant);
   const failures = gateFailures(metrics, thresholds);
@@ -188,13 +188,18 @@ async function checkOutDir(outDir: string): Promise<void> {
   throw new AppError('CLI_USAGE', `--out ${outDir} exists and is not an earlier \`emo quantize\` output; choose an empty or new directory`);
 }
 
-async function answers(engineOptions: EngineOptions, modelDir: string, texts: readonly string[]): Promise<ModelAnswers> {
+async function answers(config: EngineConfigSections, modelDir: string, texts: readonly string[]): Promise<ModelAnswers> {
   // Providers come from the config (EXECUTION_PROVIDERS), so an fp16 gate can run on CUDA.
-  const engine = await InferenceEngine.create({ ...engineOptions, modelDir, precision: 'fp32', optimizedModelCacheDir: undefined, includeScores: true });
+  // int8 activations are quantized per batch, so the verdict must not depend on how batches
+  // happened to form: the serving limits as a fixed budget (not adaptive, not capped by free
+  // memory), and one call alone on its engine, so both bundles get the same batches.
+  const engine = await InferenceEngine.create({
+    ...config,
+    engine: { ...config.engine, modelDir, precision: 'fp32', optimizedModelCacheDir: undefined, includeScores: true },
+    batching: { ...config.batching, batchAdaptive: false, batchMemoryBudgetMb: 0 },
+  });
   try {
-    // A fixed length-sorted plan at the serving limits, not the shared scheduler: int8 activations
-    // are quantized per batch, so the verdict must not depend on how batches happened to form.
-    const outcomes = await engine.classify(texts, { includeScores: true, limits: engine.limits });
+    const outcomes = await engine.classify(texts, { includeScores: true });
     const labels = engine.bundle.labels;
     const index = new Map(labels.map((l, j) => [l, j]));
     return {

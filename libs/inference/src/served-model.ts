@@ -1,0 +1,50 @@
+// The model as it is served: the bundle at the configured precision (an int8 variant only where
+// this CPU's int8 kernel keeps it exact: int8-kernel-guard), its tokenizer, the postprocess spec,
+// and a started pool of sessions. The engine serves through it; the fixed-plan runner (benchmark
+// baselines) runs the same model the same way, so the two differ only in how batches form.
+import { enforcePrecisionForProviders, type EngineConfig, type OnnxConfig } from '@emo/config';
+import { loadModelBundle, resolveModelDir, type ModelBundle } from '@emo/model';
+import type { PostprocessSpec } from './postprocess/score-postprocessor';
+import { chooseInt8SafeBundle } from './session/int8-kernel-guard';
+import { InferencePool } from './thread/inference-pool';
+import { BundleTokenizer } from './tokenization/bundle-tokenizer';
+
+/** AppConfig's engine section; without `optimizedModelCacheDir` nothing is cached on disk (evaluation runs, specs). */
+export type ServedEngineConfig = Omit<EngineConfig, 'optimizedModelCacheDir'> & { readonly optimizedModelCacheDir?: string };
+
+export interface ServedModelConfig {
+  readonly engine: ServedEngineConfig;
+  readonly onnx: OnnxConfig;
+}
+
+export interface ServedModel {
+  readonly bundle: ModelBundle;
+  readonly tokenizer: BundleTokenizer;
+  readonly spec: PostprocessSpec;
+  readonly pool: InferencePool;
+}
+
+/** Also applies the precision/device rules (INT8_ON_CUDA, FP16_ON_CPU): warns or refuses with CONFIG_INVALID. */
+export async function startServedModel(config: ServedModelConfig, onWarning: (message: string) => void = () => undefined): Promise<ServedModel> {
+  const { engine, onnx } = config;
+  enforcePrecisionForProviders(engine.precision, engine.executionProviders, onnx, onWarning);
+  let dir = resolveModelDir(engine.modelDir, engine.precision);
+  if (engine.precision === 'int8') dir = (await chooseInt8SafeBundle(dir, onnx.int8SaturatingKernel, onWarning)).dir;
+  const bundle = await loadModelBundle(dir);
+  const tokenizer = new BundleTokenizer(bundle, Math.min(engine.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER));
+  const pool = await InferencePool.start({
+    threads: engine.inferenceThreads,
+    expectedLabels: bundle.labels.length,
+    onWarning,
+    session: {
+      modelPath: bundle.modelPath,
+      modelSha256: bundle.modelSha256,
+      providers: engine.executionProviders,
+      graphOptimizationLevel: engine.graphOptimizationLevel,
+      intraOpThreads: engine.intraOpThreads,
+      cacheDir: engine.optimizedModelCacheDir,
+    },
+  });
+  const spec: PostprocessSpec = { labels: bundle.labels, problemType: bundle.problemType, thresholds: bundle.thresholds, modelId: `${bundle.name}@${bundle.revision}` };
+  return { bundle, tokenizer, spec, pool };
+}

@@ -1,7 +1,8 @@
 // `emo profile [--url URL] [--json]`: the fleet's bottleneck report from GET /v1/profile (default
 // http://127.0.0.1:PORT); `emo profile --local FILE` profiles the in-process engine on the lines
 // of FILE instead. A readable report, or the report object with --json.
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { AppError, isErrorCode } from '@emo/contracts';
@@ -31,18 +32,20 @@ export function registerProfile(program: Command, ctx: CliContext): void {
     .option('--timeout <ms>', 'HTTP timeout', '10000')
     .option('--json', 'print the report as one JSON object')
     .action(async (flags: ProfileFlags) => {
-      const report = flags.local ? await profileLocal(ctx, flags.local, flags.model) : await fetchReport(ctx, flags);
+      const timeoutMs = Number(flags.timeout ?? 10_000);
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new AppError('CLI_USAGE', `--timeout must be a positive integer of milliseconds, got ${flags.timeout}`);
+      const report = flags.local ? await profileLocal(ctx, flags.local, flags.model) : await fetchReport(ctx, flags, timeoutMs);
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${formatProfileReport(report)}\n`);
     });
 }
 
-async function fetchReport(ctx: CliContext, flags: ProfileFlags): Promise<ProfileReport> {
+async function fetchReport(ctx: CliContext, flags: ProfileFlags, timeoutMs: number): Promise<ProfileReport> {
   const config = ctx.config();
   const base = (flags.url ?? `http://127.0.0.1:${config.api.port}`).replace(/\/+$/, '');
   const key = flags.apiKey ?? config.api.apiKeys[0];
   let res: Response;
   try {
-    res = await fetch(`${base}/v1/profile`, { headers: key ? { authorization: `Bearer ${key}` } : {}, signal: AbortSignal.timeout(Number(flags.timeout ?? 10_000)) });
+    res = await fetch(`${base}/v1/profile`, { headers: key ? { authorization: `Bearer ${key}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     throw new AppError('QUEUE_UNAVAILABLE', `could not reach the fleet API at ${base} (${(e as Error).message}); pass --url or start it with \`emo serve all\``);
   }
@@ -55,8 +58,12 @@ async function fetchReport(ctx: CliContext, flags: ProfileFlags): Promise<Profil
 }
 
 async function profileLocal(ctx: CliContext, file: string, model?: string): Promise<ProfileReport> {
+  // Before the model loads: a file that cannot be read is a usage error.
+  await access(file, constants.R_OK).catch((e: Error) => {
+    throw new AppError('CLI_USAGE', `cannot read ${file}: ${e.message}`);
+  });
   const config = ctx.config(model ? { modelDir: model } : {});
-  const profiling = await ProfilingRuntime.start({ ...config, profiler: { ...config.profiler, profilerEnabled: true, profilerSampleRate: 1 } }, { role: 'cli', logger: ctx.logger });
+  const profiling = await ProfilingRuntime.start({ ...config.profiler, profilerEnabled: true, profilerSampleRate: 1 }, { role: 'cli', logger: ctx.logger, capacity: { inferenceSlots: config.engine.inferenceThreads, maxBudgetTokens: config.batching.batchMaxTokens } });
   const engine = await ctx.engine({ model }, {}, profiling.engineOptions());
   profiling.profiler.setModel(engine.modelId);
   try {

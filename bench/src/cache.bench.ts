@@ -50,7 +50,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
     // Model-sized values: real results of 2,000 texts, reused cyclically under 10,000 keys.
     const sample = train.slice(0, sizes.keys);
     const filler = newCache(false);
-    for (let i = 0; i < sizes.computed; i += WINDOW) await filler.classify(engine, sample.slice(i, Math.min(sizes.computed, i + WINDOW)));
+    for (let i = 0; i < sizes.computed; i += WINDOW) await filler.classifier(engine).classify(sample.slice(i, Math.min(sizes.computed, i + WINDOW)));
     const computed = sample.slice(0, sizes.computed).map((t) => filler.l1!.get(filler.namespace.key(t))!);
     const keys = sample.map((t) => filler.namespace.key(t));
     const values = keys.map((_, i) => computed[i % computed.length]);
@@ -114,7 +114,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
           const variant = variants[(v + r) % variants.length];
           const ns = `${prefix}-${label}-r${r}`;
           const cache = variant === 'off' ? undefined : newCache(variant === 'l2', ns);
-          const [ms, cpuMs] = await timed(() => runWindows(cache ? cache.wrap(engine) : engine, texts));
+          const [ms, cpuMs] = await timed(() => runWindows(cache ? cache.classifier(engine) : engine, texts));
           wall[variant].push(ms);
           cpu[variant].push(cpuMs);
           if (cache) {

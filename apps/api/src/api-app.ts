@@ -1,6 +1,5 @@
 // `emo serve api`: builds the Nest + Fastify application around a FleetClient (Redis only; the
 // API never loads the model), with OpenAPI at /docs and request metrics on every route.
-import type { Classifier } from '@emo/contracts';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -15,8 +14,6 @@ import { ApiMetrics } from './metrics/api-metrics';
 
 export interface ApiDeps {
   readonly logger?: Logger;
-  /** Wraps the fleet classifier behind /v1/classify (the seam for the result cache). */
-  readonly wrapClassifier?: (fleet: Classifier) => Classifier | Promise<Classifier>;
 }
 
 export interface ApiApp {
@@ -42,9 +39,10 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
     const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
     const backlog = async () => Object.values(await fleet.queues.allCounts()).reduce((n, c) => n + c.backlog, 0);
     const profiling = await ProfilingRuntime.start(config, { role: 'api', registry: metrics.registry, logger, store: profileStore, traces: profileStore, backlog });
-    // Texts already in the result cache are answered without enqueuing (docs/cache.md).
-    const apiCache = (resultCache = await ApiResultCache.create(config, { logger, registry: metrics.registry }));
-    const classifier = deps.wrapClassifier ? await deps.wrapClassifier(fleetClassifier) : (apiCache?.wrap(fleetClassifier) ?? fleetClassifier);
+    // Texts already in the result cache are answered without enqueuing; misses go on marked
+    // cacheChecked, so the worker does not read L2 for them again (docs/cache.md).
+    const apiCache = (resultCache = await ApiResultCache.create(config, fleetClassifier, { logger, registry: metrics.registry }));
+    const classifier = apiCache ?? fleetClassifier;
     const adapter = new FastifyAdapter({ bodyLimit: config.api.apiBodyLimitBytes, logger: false, ...fastifyErrorOptions() });
     const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger, profiling, cacheStats: apiCache && (() => apiCache.stats()) }), adapter, {
       logger: ['error', 'warn'],

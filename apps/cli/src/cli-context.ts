@@ -1,7 +1,8 @@
 // What every command needs: the validated config (with flag overrides), a logger, an engine.
-// The engine answers through the result cache: L1 only by default (no Redis needed), plus the
-// Redis L2 when CACHE_CLI_L2=true (see docs/cache.md).
-import { createResultCache, modelIdentityOf, withResultCache, type ResultCacheHandle } from '@emo/cache';
+// Commands classify through the result cache in front of the engine: L1 only by default (no Redis
+// needed), plus the Redis L2 when CACHE_CLI_L2=true (see docs/cache.md).
+import { createResultCache, modelIdentityOf, type ResultCacheHandle } from '@emo/cache';
+import type { Classifier } from '@emo/contracts';
 import { loadConfig, type AppConfig, type ConfigOverrides, type Env } from '@emo/config';
 import { InferenceEngine, type EngineDeps } from '@emo/inference';
 import { createLogger, type Logger } from '@emo/profiler';
@@ -9,6 +10,16 @@ import { createLogger, type Logger } from '@emo/profiler';
 export interface EngineFlags {
   model?: string;
   precision?: string;
+}
+
+/** The engine's identity, and `classify` through the result cache (the engine's own when CACHE_ENABLED=false). */
+export interface CliEngine extends Classifier {
+  readonly modelId: string;
+  readonly bundle: InferenceEngine['bundle'];
+  /** The engine itself (provider, tokenizer, stats); its own `classify` bypasses the cache. */
+  readonly engine: InferenceEngine;
+  /** Closes the cache, then the engine. */
+  close(): Promise<void>;
 }
 
 export class CliContext {
@@ -29,7 +40,7 @@ export class CliContext {
   }
 
   /** An engine for the model/precision flags (falling back to MODEL_DIR / the default model). */
-  async engine(flags: EngineFlags = {}, overrides: ConfigOverrides = {}, deps: EngineDeps = {}): Promise<InferenceEngine> {
+  async engine(flags: EngineFlags = {}, overrides: ConfigOverrides = {}, deps: EngineDeps = {}): Promise<CliEngine> {
     const config = this.config({
       ...overrides,
       ...(flags.model ? { modelDir: flags.model } : {}),
@@ -38,11 +49,21 @@ export class CliContext {
     const engine = await InferenceEngine.create(config, { onWarning: (m) => this.logger.warn(m), ...deps });
     this.logger.debug({ model: engine.modelId, provider: engine.provider, cachedOptimizedModel: engine.optimizedModelFromCache }, 'engine ready');
     const handle = await this.resultCache(engine, config, config.cache.cacheL2Enabled && config.cache.cacheCliL2);
-    return handle ? withResultCache(engine, handle.cache, () => handle.close()) : engine;
+    const classifier: Classifier = handle ? handle.cache.classifier(engine) : engine;
+    return {
+      modelId: engine.modelId,
+      bundle: engine.bundle,
+      engine,
+      classify: (texts, options) => classifier.classify(texts, options),
+      async close() {
+        await handle?.close();
+        await engine.close();
+      },
+    };
   }
 
   /** The result cache for an engine's model (undefined when CACHE_ENABLED=false). */
-  async resultCache(engine: InferenceEngine, config: AppConfig, l2: boolean): Promise<ResultCacheHandle | undefined> {
+  async resultCache(engine: Parameters<typeof modelIdentityOf>[0], config: AppConfig, l2: boolean): Promise<ResultCacheHandle | undefined> {
     return createResultCache({ config, model: modelIdentityOf(engine, config.engine.precision), l2, logger: this.logger });
   }
 }

@@ -1,7 +1,6 @@
 // `emo serve worker`: BullMQ consumers on the interactive and bulk queues feeding the inference
-// engine (or whatever Classifier wraps it, e.g. a cache), with /metrics and /healthz. On SIGTERM
+// engine through the result cache (CachedClassifier), with /metrics and /healthz. On SIGTERM
 // it stops taking chunks, finishes those in flight, and exits 0.
-import type { Classifier } from '@emo/contracts';
 import { createWorkerResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { InferenceEngine } from '@emo/inference';
@@ -13,8 +12,6 @@ import { workerInferenceThreads } from './worker-threads';
 
 export interface WorkerDeps {
   readonly logger?: Logger;
-  /** Wraps the engine in the Classifier the chunks go to (the seam for the result cache). */
-  readonly wrapClassifier?: (engine: InferenceEngine) => Classifier | Promise<Classifier>;
 }
 
 export interface RunningWorker {
@@ -41,7 +38,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   profiling.profiler.setModel(engine.modelId);
   // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
   const resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry });
-  const classifier = deps.wrapClassifier ? await deps.wrapClassifier(engine) : (resultCache?.classifier ?? engine);
+  const classifier = resultCache?.classifier ?? engine;
   if (resultCache) resultCache.cache.stageTimer = profiling.profiler;
   const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
   profiling.connect({ store: profileStore, traces: profileStore, cacheStats: resultCache && (() => resultCache.cache.stats()) });

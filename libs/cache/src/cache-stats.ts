@@ -1,10 +1,13 @@
 // The stats object of a result cache: what `GET /v1/cache/stats` returns and `emo cache stats` prints.
+// It is the profiler's CacheCounters (what the profiler reads for the hit rate) and more: extending
+// that type, not copying it, keeps the two from drifting (cache may import profiler; not the reverse).
+import type { CacheCounters } from '@emo/profiler';
 import type { L1ResultCache } from './l1/l1-result-cache';
 import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
 import type { L2ResultStore, L2State } from './l2/l2-result-store';
 import type { CacheCounts } from './metrics/cache-metrics';
 
-export interface CacheStats {
+export interface CacheStats extends CacheCounters {
   /** `<name>@<revision>` of the model whose answers are cached. */
   model: string;
   namespace: string;

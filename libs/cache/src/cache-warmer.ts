@@ -1,9 +1,9 @@
 // Warming: classify a list of common phrases through the cache so the first real requests hit.
 // `emo cache warm --file phrases.txt` and the worker at start (CACHE_WARM_FILE) use it.
 import { readFile } from 'node:fs/promises';
-import { AppError, type Classifier, type ClassifyOptions } from '@emo/contracts';
+import { AppError, type ClassifyOptions } from '@emo/contracts';
 import type { Logger } from '@emo/profiler';
-import type { TwoLevelCache } from './two-level-cache';
+import type { CachedClassifier } from './cached-classifier';
 
 export interface WarmSummary {
   texts: number;
@@ -25,18 +25,19 @@ export async function readPhraseFile(path: string): Promise<string[]> {
   return text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).filter((l) => l.trim().length > 0 && !l.startsWith('#'));
 }
 
+/** Classifies `texts` through the cached classifier (misses computed and written to L1 + L2). */
 export async function warmCache(
-  cache: TwoLevelCache,
-  classifier: Classifier,
+  cached: CachedClassifier,
   texts: readonly string[],
   opts: { chunkSize?: number; classify?: ClassifyOptions; onProgress?: (done: number) => void } = {},
 ): Promise<WarmSummary> {
   const started = performance.now();
+  const { cache } = cached;
   const before = cache.stats();
   const chunk = opts.chunkSize ?? 256;
   let errors = 0;
   for (let i = 0; i < texts.length; i += chunk) {
-    const outcomes = await cache.classify(classifier, texts.slice(i, i + chunk), opts.classify);
+    const outcomes = await cached.classify(texts.slice(i, i + chunk), opts.classify);
     errors += outcomes.filter((o) => 'error' in o).length;
     opts.onProgress?.(Math.min(texts.length, i + chunk));
   }
@@ -48,14 +49,13 @@ export async function warmCache(
 
 /** For the worker at start: warms from CACHE_WARM_FILE when set. Warming is an optimization: a failure is logged, not thrown. */
 export async function warmFromConfig(
-  cache: TwoLevelCache,
-  classifier: Classifier,
+  cached: CachedClassifier,
   config: { readonly cache: { readonly cacheWarmFile?: string } },
   logger?: Pick<Logger, 'info' | 'error'>,
 ): Promise<WarmSummary | undefined> {
   if (!config.cache.cacheWarmFile) return undefined;
   try {
-    const summary = await warmCache(cache, classifier, await readPhraseFile(config.cache.cacheWarmFile), { classify: { priority: 'bulk' } });
+    const summary = await warmCache(cached, await readPhraseFile(config.cache.cacheWarmFile), { classify: { priority: 'bulk' } });
     logger?.info({ ...summary, file: config.cache.cacheWarmFile }, 'cache warmed');
     return summary;
   } catch (e) {

@@ -1,13 +1,18 @@
 // Against the real Redis: L2 sharing between processes, TTLs, foreign values, namespace flush,
-// the eviction-policy check, and the faults (Redis down, Redis paused) through a TCP proxy.
+// the eviction-policy check, one L2 read per text on the API → fleet → worker path, and the faults
+// (Redis down, Redis paused) through a TCP proxy. Fault verdicts are counts and the order of
+// events (L2 attempts, keys skipped, a command still held by the proxy), never elapsed time.
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '@emo/config';
-import { createCacheRedis, createResultCache } from './create-result-cache';
+import type { Classifier, ClassifyOptions } from '@emo/contracts';
+import { createResultCache } from './create-result-cache';
 import { CacheNamespace } from './keys/cache-namespace';
 import { L1ResultCache } from './l1/l1-result-cache';
+import { createCacheRedis } from './l2/cache-redis';
 import { checkEvictionPolicy } from './l2/eviction-policy-check';
 import { L2ResultStore, type L2Options } from './l2/l2-result-store';
 import { measureNamespace, unlinkMatching } from './l2/namespace-admin';
@@ -60,9 +65,9 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
   it('shares results between processes through L2, with a TTL on every entry', async () => {
     const a = make(redis);
     const b = make(redis);
-    const first = await a.sut.classify(a.inner, ['lol', 'thanks!', '']);
+    const first = await a.sut.classifier(a.inner).classify(['lol', 'thanks!', '']);
     await a.sut.drain();
-    const second = await b.sut.classify(b.inner, ['thanks!', 'lol', '']);
+    const second = await b.sut.classifier(b.inner).classify(['thanks!', 'lol', '']);
     expect(b.inner.calls).toEqual([['']]);
     expect(second[0]).toEqual(first[1]);
     expect(second[1]).toEqual(first[0]);
@@ -74,7 +79,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
 
   it('leaves L2 to the computing side when writeComputedToL2 is off (the API in front of the fleet)', async () => {
     const { sut, inner } = make(redis, { revision: 'api-side', writeComputedToL2: false });
-    await sut.classify(inner, ['only in L1']);
+    await sut.classifier(inner).classify(['only in L1']);
     await sut.drain();
     expect(await redis.exists(sut.namespace.key('only in L1'))).toBe(0);
     expect(sut.stats().l1).toMatchObject({ entries: 1 });
@@ -84,7 +89,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
     const { sut, inner } = make(redis);
     const key = sut.namespace.key('ok then');
     await redis.set(key, JSON.stringify({ labels: [{ label: 'positive', score: 1 }], model: 'evil' }));
-    const [out] = await sut.classify(inner, ['ok then']);
+    const [out] = await sut.classifier(inner).classify(['ok then']);
     expect(inner.calls).toEqual([['ok then']]);
     expect(out).toMatchObject({ model: 'fake@rev1' });
     expect(sut.stats().corrupt).toBe(1);
@@ -96,8 +101,8 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
   it('flushes one model revision and leaves other revisions and other keys alone', async () => {
     const r1 = make(redis, { revision: 'r1' });
     const r2 = make(redis, { revision: 'r2' });
-    await r1.sut.classify(r1.inner, ['a', 'b', 'c']);
-    await r2.sut.classify(r2.inner, ['a', 'b']);
+    await r1.sut.classifier(r1.inner).classify(['a', 'b', 'c']);
+    await r2.sut.classifier(r2.inner).classify(['a', 'b']);
     await Promise.all([r1.sut.drain(), r2.sut.drain()]);
     await redis.set(`${prefix}:queue-thing`, '1');
     expect((await measureNamespace(redis, r1.sut.namespace.pattern())).keys).toBe(3);
@@ -118,6 +123,79 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
     else expect(shared.verdict).toBe('not-lfu');
   });
 
+  describe('one L2 read per text on a request path (API → fleet → worker)', () => {
+    /** A client on the test Redis that counts MGETs and the keys they ask for. */
+    function countingRedis() {
+      const client = new Redis(redisUrl);
+      clients.push(client);
+      const reads = { mgets: 0, keys: 0 };
+      const mgetBuffer = client.mgetBuffer.bind(client) as (...keys: string[]) => Promise<(Buffer | null)[]>;
+      Object.assign(client, {
+        mgetBuffer: (...keys: string[]) => {
+          reads.mgets++;
+          reads.keys += keys.length;
+          return mgetBuffer(...keys);
+        },
+      });
+      return { client, reads };
+    }
+
+    /** The API's cache in front of a fleet whose worker has its own cache; the fleet carries the options as the queue does. */
+    function path(client: Redis, revision: string) {
+      const worker = make(client, { revision });
+      const sent: (ClassifyOptions | undefined)[] = [];
+      const fleet: Classifier = {
+        classify: (texts, options) => {
+          sent.push(options);
+          return worker.sut.classifier(worker.inner).classify(texts, options);
+        },
+      };
+      const api = make(client, { revision, writeComputedToL2: false });
+      return { api: api.sut.classifier(fleet), apiCache: api.sut, worker, sent, fleet };
+    }
+
+    it('reads L2 once per text (on the API), and the worker still writes L1 + L2', async () => {
+      const { client, reads } = countingRedis();
+      const { api, apiCache, worker, sent, fleet } = path(client, 'one-read');
+      const out = await api.classify(['one', 'two', 'one', 'three']);
+      await worker.sut.drain();
+      expect(out.every((o) => 'labels' in o)).toBe(true);
+      expect(reads).toEqual({ mgets: 1, keys: 3 });
+      expect(sent).toEqual([expect.objectContaining({ cacheChecked: true })]);
+      expect(worker.inner.calls).toEqual([['one', 'two', 'three']]);
+      expect(worker.sut.stats()).toMatchObject({ computed: 3, l1: { entries: 3 }, l2: { hits: 0, misses: 0 } });
+      expect(await redis.exists(...['one', 'two', 'three'].map((t) => apiCache.namespace.key(t)))).toBe(3);
+
+      // Another API pod (cold L1) finds all three in L2 with one more read each, and never reaches the fleet.
+      const pod2 = make(client, { revision: 'one-read', writeComputedToL2: false });
+      expect(await pod2.sut.classifier(fleet).classify(['three', 'one', 'two'])).toEqual([out[3], out[0], out[1]]);
+      expect(reads).toEqual({ mgets: 2, keys: 6 });
+      expect(sent).toHaveLength(1);
+    });
+
+    it('lets the worker look in L2 itself when the API could not (its L2 down)', async () => {
+      const { client, reads } = countingRedis();
+      const down = createCacheRedis('redis://127.0.0.1:1', 50); // never connected: every command fails at once
+      clients.push(down);
+      const worker = make(client, { revision: 'api-l2-down' });
+      await worker.sut.classifier(worker.inner).classify(['known']);
+      await worker.sut.drain();
+      const sent: (ClassifyOptions | undefined)[] = [];
+      const fleet: Classifier = {
+        classify: (texts, options) => {
+          sent.push(options);
+          return make(client, { revision: 'api-l2-down' }).sut.classifier(worker.inner).classify(texts, options);
+        },
+      };
+      const api = make(down, { revision: 'api-l2-down', writeComputedToL2: false });
+      const before = reads.keys;
+      await api.sut.classifier(fleet).classify(['known']);
+      expect(sent).toEqual([expect.not.objectContaining({ cacheChecked: true })]);
+      expect(reads.keys - before).toBe(1); // the (other) worker's L2 read found it
+      expect(worker.inner.calls).toEqual([['known']]);
+    });
+  });
+
   describe('faults', () => {
     let proxy: FaultProxy;
 
@@ -136,34 +214,38 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
       clients.push(client);
       await client.connect();
       const logger = new RecordingLogger();
-      const { sut, inner } = make(client, { logger, retryMs: 50 });
-      await sut.classify(inner, ['warm']);
+      const clock = { now: 0 };
+      const { sut, inner, l2 } = make(client, { logger, retryMs: 50, now: () => clock.now });
+      await sut.classifier(inner).classify(['warm']);
       await sut.drain();
 
       await proxy.setMode('down');
+      // Each call comes after retryMs: it tries L2 once, fails, and answers from L1 + inference.
       for (let i = 0; i < 5; i++) {
-        const started = performance.now();
-        const out = await sut.classify(inner, [`down ${i}`, 'warm']);
+        clock.now += 50;
+        const out = await sut.classifier(inner).classify([`down ${i}`, 'warm']);
         expect(out[0]).toHaveProperty('labels');
         expect(out[1]).toHaveProperty('labels');
-        expect(performance.now() - started).toBeLessThan(1000);
-        await new Promise((r) => setTimeout(r, 30));
       }
+      expect(l2.errors).toBe(5);
+      // Within retryMs no call waits on Redis at all: L2 is not even asked (the keys are skipped).
+      for (let i = 0; i < 5; i++) expect(await sut.classifier(inner).classify([`skipped ${i}`])).toEqual([expect.objectContaining({ model: 'fake@rev1' })]);
+      expect(l2).toMatchObject({ errors: 5, skipped: 5 });
       expect(sut.stats().l2).toMatchObject({ state: 'down' });
       expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
 
       await proxy.setMode('pass');
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && sut.stats().l2.enabled && (sut.stats().l2 as { state: string }).state !== 'up') {
-        await sut.classify(inner, [`probe ${Date.now()}`]);
-        await new Promise((r) => setTimeout(r, 100));
+      if (client.status !== 'ready') await once(client, 'ready');
+      for (let probe = 0; probe < 20 && l2.state !== 'up'; probe++) {
+        clock.now += 50;
+        await sut.classifier(inner).classify([`probe ${probe}`]);
       }
       expect(sut.stats().l2).toMatchObject({ state: 'up' });
       expect(logger.lines.at(-1)).toEqual({ level: 'info', msg: 'L2 cache recovered' });
       const fresh = make(client);
-      await sut.classify(inner, ['after recovery']);
+      await sut.classifier(inner).classify(['after recovery']);
       await sut.drain();
-      await fresh.sut.classify(fresh.inner, ['after recovery']);
+      await fresh.sut.classifier(fresh.inner).classify(['after recovery']);
       expect(fresh.inner.calls).toHaveLength(0);
     });
 
@@ -171,16 +253,19 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
       const client = createCacheRedis(proxy.url, 100);
       clients.push(client);
       await client.connect();
-      const { sut, inner } = make(client, { timeoutMs: 80, retryMs: 50 });
+      const clock = { now: 0 };
+      const { sut, inner, l2 } = make(client, { timeoutMs: 80, retryMs: 50, now: () => clock.now });
       await proxy.setMode('paused');
-      const started = performance.now();
-      const out = await sut.classify(inner, ['while paused']);
+      const out = await sut.classifier(inner).classify(['while paused']);
+      // Answered while the proxy still holds the MGET: Redis never saw it, so the answer did not wait for Redis.
+      expect(proxy.heldWrites).toBeGreaterThan(0);
       expect(out[0]).toHaveProperty('labels');
-      expect(performance.now() - started).toBeLessThan(1000);
       expect(sut.stats().l2).toMatchObject({ state: 'down', errors: 1 });
       await proxy.setMode('pass');
-      await new Promise((r) => setTimeout(r, 100));
-      await sut.classify(inner, ['after pause']);
+      for (let probe = 0; probe < 20 && l2.state !== 'up'; probe++) {
+        clock.now += 50;
+        await sut.classifier(inner).classify([`after pause ${probe}`]);
+      }
       await sut.drain();
       expect(sut.stats().l2).toMatchObject({ state: 'up' });
     });
@@ -191,7 +276,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
       const handle = (await createResultCache({ config, model: fakeModel(), l2: true, registry: new Registry(), logger, connectTimeoutMs: 300 }))!;
       try {
         const inner = new FakeClassifier();
-        const out = await handle.cache.classify(inner, ['a', 'b']);
+        const out = await handle.cache.classifier(inner).classify(['a', 'b']);
         expect(out.every((o) => 'labels' in o)).toBe(true);
         expect(logger.lines[0].msg).toContain('does not answer');
         expect(handle.cache.stats().l2).toMatchObject({ enabled: true, state: 'down' });

@@ -4,6 +4,7 @@ import { CacheNamespace } from './keys/cache-namespace';
 import { L1ResultCache } from './l1/l1-result-cache';
 import { CacheMetrics } from './metrics/cache-metrics';
 import { FakeClassifier, fakeModel } from './testing/fake-classifier';
+import { CachedClassifier } from './cached-classifier';
 import { TwoLevelCache } from './two-level-cache';
 
 function setup(opts: { includeScores?: boolean; maxTextChars?: number } = {}) {
@@ -21,8 +22,8 @@ describe(TwoLevelCache.name, () => {
   describe('classify', () => {
     it('answers in input order and computes only what L1 does not hold', async () => {
       const { sut, inner } = setup();
-      const first = await sut.classify(inner, ['lol', 'thanks!', 'ok']);
-      const second = await sut.classify(inner, ['ok', 'new one', 'lol']);
+      const first = await sut.classifier(inner).classify(['lol', 'thanks!', 'ok']);
+      const second = await sut.classifier(inner).classify(['ok', 'new one', 'lol']);
       expect(inner.calls).toEqual([['lol', 'thanks!', 'ok'], ['new one']]);
       expect(second[0]).toEqual(first[2]);
       expect(second[2]).toEqual(first[0]);
@@ -31,16 +32,16 @@ describe(TwoLevelCache.name, () => {
 
     it('gives a hit exactly the answer of the classifier', async () => {
       const { sut, inner } = setup();
-      const miss = await sut.classify(inner, ['same text'], { includeScores: true });
-      const hit = await sut.classify(inner, ['same text'], { includeScores: true });
+      const miss = await sut.classifier(inner).classify(['same text'], { includeScores: true });
+      const hit = await sut.classifier(inner).classify(['same text'], { includeScores: true });
       expect(hit).toEqual(miss);
       expect(hit).toEqual(await new FakeClassifier().classify(['same text'], { includeScores: true }));
     });
 
     it('returns the score map only when asked, whatever was cached', async () => {
       const { sut, inner } = setup();
-      const [plain] = await sut.classify(inner, ['x y z']);
-      const [full] = await sut.classify(inner, ['x y z'], { includeScores: true });
+      const [plain] = await sut.classifier(inner).classify(['x y z']);
+      const [full] = await sut.classifier(inner).classify(['x y z'], { includeScores: true });
       expect(plain).not.toHaveProperty('scores');
       expect(Object.keys((full as { scores: object }).scores)).toEqual(['negative', 'neutral', 'positive']);
       expect(inner.textsComputed).toBe(1);
@@ -48,8 +49,8 @@ describe(TwoLevelCache.name, () => {
 
     it('never caches ItemErrors: a bad text reaches the classifier every time', async () => {
       const { sut, inner } = setup();
-      const a = await sut.classify(inner, ['  ', 'fine']);
-      const b = await sut.classify(inner, ['  ', 'fine']);
+      const a = await sut.classifier(inner).classify(['  ', 'fine']);
+      const b = await sut.classifier(inner).classify(['  ', 'fine']);
       expect(a[0]).toEqual({ error: { code: 'TEXT_EMPTY', message: expect.any(String) } });
       expect(b[0]).toEqual(a[0]);
       expect(inner.calls).toEqual([['  ', 'fine'], ['  ']]);
@@ -57,12 +58,12 @@ describe(TwoLevelCache.name, () => {
 
     it('sends non-strings and texts over maxTextChars to the classifier uncached, in place', async () => {
       const { sut, inner } = setup({ maxTextChars: 5 });
-      const out = await sut.classify(inner, [42, 'short', 'much too long', 'short']);
+      const out = await sut.classifier(inner).classify([42, 'short', 'much too long', 'short']);
       expect(inner.calls).toEqual([['short', 42, 'much too long']]);
       expect(out[0]).toHaveProperty('error');
       expect(out[2]).toHaveProperty('labels');
       expect(out[3]).toEqual(out[1]);
-      await sut.classify(inner, ['much too long']);
+      await sut.classifier(inner).classify(['much too long']);
       expect(inner.calls[1]).toEqual(['much too long']);
       expect(sut.stats().bypassed).toBe(3);
     });
@@ -70,15 +71,15 @@ describe(TwoLevelCache.name, () => {
     it('does not file an answer of another model revision under this one', async () => {
       const { sut } = setup();
       const other = new FakeClassifier('fake@rev2');
-      const [out] = await sut.classify(other, ['rollout']);
+      const [out] = await sut.classifier(other).classify(['rollout']);
       expect(out).toMatchObject({ model: 'fake@rev2' });
-      await sut.classify(other, ['rollout']);
+      await sut.classifier(other).classify(['rollout']);
       expect(other.calls).toHaveLength(2);
     });
 
     it('computes a text repeated within one call once', async () => {
       const { sut, inner } = setup();
-      const out = await sut.classify(inner, ['lol', 'lol', 'ok', 'lol']);
+      const out = await sut.classifier(inner).classify(['lol', 'lol', 'ok', 'lol']);
       expect(inner.calls).toEqual([['lol', 'ok']]);
       expect(out[1]).toEqual(out[0]);
       expect(out[3]).toEqual(out[0]);
@@ -89,8 +90,8 @@ describe(TwoLevelCache.name, () => {
       const { sut, inner } = setup();
       let open!: () => void;
       inner.gate = new Promise<void>((r) => (open = r));
-      const a = sut.classify(inner, ['lol', 'only a']);
-      const b = sut.classify(inner, ['only b', 'lol']);
+      const a = sut.classifier(inner).classify(['lol', 'only a']);
+      const b = sut.classifier(inner).classify(['only b', 'lol']);
       await new Promise((r) => setTimeout(r, 5));
       open();
       const [ra, rb] = await Promise.all([a, b]);
@@ -104,14 +105,14 @@ describe(TwoLevelCache.name, () => {
       let open!: () => void;
       inner.gate = new Promise<void>((r) => (open = r));
       inner.failWith = new Error('boom');
-      const a = sut.classify(inner, ['lol']);
-      const b = sut.classify(inner, ['lol']);
+      const a = sut.classifier(inner).classify(['lol']);
+      const b = sut.classifier(inner).classify(['lol']);
       open();
       await expect(a).rejects.toThrow('boom');
       await expect(b).rejects.toThrow('boom');
       inner.gate = undefined;
       inner.failWith = undefined;
-      expect(await sut.classify(inner, ['lol'])).toHaveLength(1);
+      expect(await sut.classifier(inner).classify(['lol'])).toHaveLength(1);
       expect(inner.calls).toHaveLength(2);
     });
 
@@ -125,10 +126,10 @@ describe(TwoLevelCache.name, () => {
       const onUnhandled = (reason: unknown) => unhandled.push(reason);
       process.on('unhandledRejection', onUnhandled);
       try {
-        const a = sut.classify(inner, ['X']);
+        const a = sut.classifier(inner).classify(['X']);
         const aSettled = a.catch((e: Error) => e);
         while (pending.length < 1) await new Promise((r) => setImmediate(r));
-        const b = sut.classify(inner, ['X', 'Y']);
+        const b = sut.classifier(inner).classify(['X', 'Y']);
         const bSettled = b.catch((e: Error) => e);
         while (pending.length < 2) await new Promise((r) => setImmediate(r));
         expect(pending.map((p) => p.texts)).toEqual([['X'], ['Y']]);
@@ -151,9 +152,9 @@ describe(TwoLevelCache.name, () => {
       const { sut } = setup();
       const pending: { reject(e: Error): void }[] = [];
       const inner = { classify: () => new Promise<never>((_, reject) => pending.push({ reject })) };
-      const a = sut.classify(inner, ['X']).catch((e: Error) => e);
+      const a = sut.classifier(inner).classify(['X']).catch((e: Error) => e);
       while (pending.length < 1) await new Promise((r) => setImmediate(r));
-      const b = sut.classify(inner, ['X']).catch((e: Error) => e);
+      const b = sut.classifier(inner).classify(['X']).catch((e: Error) => e);
       pending[0].reject(new Error('boom'));
       expect(await a).toMatchObject({ message: 'boom' });
       expect(await b).toMatchObject({ message: 'boom' });
@@ -161,23 +162,51 @@ describe(TwoLevelCache.name, () => {
     });
   });
 
-  describe('lookup and store', () => {
-    it('answers only hits and leaves misses undefined, without calling anything', async () => {
+  describe('classifier', () => {
+    it('answers hits from the cache and sends only misses to the classifier (what the API enqueues)', async () => {
       const { sut, inner } = setup();
-      const texts = ['a', 'b'];
-      await sut.store(texts, await inner.classify(texts, { includeScores: true }));
-      const out = await sut.lookup(['b', 'c', 'a']);
-      expect(out[0]?.labels).toBeDefined();
-      expect(out[1]).toBeUndefined();
-      expect(out[2]?.model).toBe('fake@rev1');
+      await sut.classifier(inner).classify(['a', 'b'], { includeScores: true });
+      const fleet = new FakeClassifier();
+      const out = await sut.classifier(fleet).classify(['b', 'c', 'a']);
+      expect(out[0]).toHaveProperty('labels');
+      expect(fleet.calls).toEqual([['c']]);
+      expect(out[2]).toMatchObject({ model: 'fake@rev1' });
+      expect(inner.calls).toEqual([['a', 'b']]);
+    });
+
+    it('is a Classifier over the same cache: two classifiers of one cache share its L1 and in-flight texts', async () => {
+      const { sut, inner } = setup();
+      const cached = sut.classifier(inner);
+      expect(cached).toBeInstanceOf(CachedClassifier);
+      expect(cached.cache).toBe(sut);
+      await cached.classify(['shared']);
+      const other = new FakeClassifier();
+      await sut.classifier(other).classify(['shared']);
+      expect(other.calls).toEqual([]);
+    });
+  });
+
+  describe('cacheChecked', () => {
+    it('still answers from L1 and joins texts in flight, and computes the rest', async () => {
+      const { sut, inner } = setup();
+      await sut.classifier(inner).classify(['in L1']);
+      let open!: () => void;
+      inner.gate = new Promise<void>((r) => (open = r));
+      const a = sut.classifier(inner).classify(['in flight']);
+      const b = sut.classifier(inner).classify(['in L1', 'in flight', 'new'], { cacheChecked: true });
+      open();
+      const [, rb] = await Promise.all([a, b]);
+      expect(inner.calls).toEqual([['in L1'], ['in flight'], ['new']]);
+      expect(rb.every((o) => 'labels' in o)).toBe(true);
+      expect(sut.stats()).toMatchObject({ lookups: 5, coalesced: 1, computed: 3 });
     });
   });
 
   describe('metrics', () => {
     it('exports hits and misses per level and the hit ratio', async () => {
       const { sut, inner, registry } = setup();
-      await sut.classify(inner, ['a', 'b']);
-      await sut.classify(inner, ['a', 'c']);
+      await sut.classifier(inner).classify(['a', 'b']);
+      await sut.classifier(inner).classify(['a', 'c']);
       const text = await registry.metrics();
       expect(text).toContain('emo_cache_hits_total{level="l1"} 1');
       expect(text).toContain('emo_cache_misses_total{level="l1"} 3');

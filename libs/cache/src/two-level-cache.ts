@@ -1,13 +1,15 @@
-// The two-level result cache in front of any classifier with the engine's `classify(texts, opts)`:
-// L1 (in-process LRU) → L2 (shared Redis, one MGET per call) → the classifier for what is left,
-// then write L1 + L2. Results come back in input order; ItemErrors are never cached; the same
+// The two-level result cache of one model, put in front of a classifier by `classifier(inner)`
+// (CachedClassifier): L1 (in-process LRU) → L2 (shared Redis, one MGET per call; none for texts
+// the caller already missed in L2) → the classifier for what is left, then write L1 + L2. Results come back in input order; ItemErrors are never cached; the same
 // text in flight twice in one process (in one call or across concurrent calls) is computed once.
 // Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way
 // (with the default float32 encoding that is exactly the classifier's answer).
 import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import { hasLoneSurrogate } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
+import { CachedClassifier } from './cached-classifier';
 import { ResultCodec } from './codec/result-codec';
+import { InFlightResults, type Deferred, type Settled } from './in-flight-results';
 import type { CacheNamespace } from './keys/cache-namespace';
 import type { L1ResultCache } from './l1/l1-result-cache';
 import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
@@ -35,30 +37,10 @@ export interface TwoLevelCacheOptions {
   readonly writeComputedToL2?: boolean;
 }
 
-/** What a computation in flight settles to: an encoded value, or an outcome that is not cached. */
-type Settled = Buffer | ClassifyOutcome;
-
-interface Deferred {
-  readonly promise: Promise<Settled>;
-  resolve(value: Settled): void;
-  reject(error: unknown): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: (v: Settled) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<Settled>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => undefined); // waiters see the rejection; nobody waiting is not an error
-  return { promise, resolve, reject };
-}
-
 export class TwoLevelCache {
   readonly codec: ResultCodec;
   readonly namespace: CacheNamespace;
-  private readonly inFlight = new Map<string, Deferred>();
+  private readonly inFlight = new InFlightResults();
   private readonly pendingWrites = new Set<Promise<void>>();
   private readonly detachMetrics: () => void;
   private readonly counts: CacheCounts = emptyCounts();
@@ -93,45 +75,23 @@ export class TwoLevelCache {
     return this.namespace.key(text);
   }
 
-  /** A classifier that answers through this cache. */
-  wrap(inner: Classifier): Classifier {
-    return { classify: (texts, opts) => this.classify(inner, texts, opts) };
+  /** THE way to put this cache in front of a classifier (see CachedClassifier). */
+  classifier(inner: Classifier): CachedClassifier {
+    return new CachedClassifier(this, inner);
   }
 
-  /** Hits only (L1, then L2); undefined where the classifier is needed. For the API: answer hits without enqueuing. */
-  async lookup(texts: readonly unknown[], opts: ClassifyOptions = {}): Promise<(ClassificationResult | undefined)[]> {
-    const includeScores = opts.includeScores ?? this.opts.includeScores ?? false;
-    const out = new Array<ClassificationResult | undefined>(texts.length).fill(undefined);
-    const { positions, toFetch } = this.fromL1(texts, includeScores, out, false);
-    const values = await (this.opts.l2?.mget(toFetch) ?? Promise.resolve([]));
-    toFetch.forEach((key, k) => {
-      const result = this.acceptL2(key, values[k], includeScores);
-      for (const i of positions.get(key) ?? []) out[i] = result && { ...result };
-    });
-    return out;
-  }
-
-  /** Stores results computed elsewhere (the API after a job completes, warming): ItemErrors are skipped. */
-  async store(texts: readonly unknown[], outcomes: readonly ClassifyOutcome[]): Promise<void> {
-    const writes: [string, Buffer][] = [];
-    texts.forEach((text, i) => {
-      const key = this.keyOf(text);
-      const value = key && !('error' in outcomes[i]) ? this.encodeOwn(outcomes[i] as ClassificationResult) : undefined;
-      if (key && value) {
-        this.opts.l1?.set(key, value);
-        writes.push([key, value]);
-      }
-    });
-    await this.opts.l2?.setMany(writes);
-  }
-
+  /**
+   * The read-through protocol behind CachedClassifier (use `classifier(inner)`): L1, then one L2
+   * MGET for what L1 lacks (none when `opts.cacheChecked`: the caller already missed in L2), then
+   * `inner` for the rest. What goes on to `inner` after an L2 lookup here is marked `cacheChecked`,
+   * so a cache behind it (a worker's, behind the fleet) does not read L2 for it a second time.
+   */
   async classify(inner: Classifier, texts: readonly unknown[], opts?: ClassifyOptions): Promise<ClassifyOutcome[]> {
     const includeScores = opts?.includeScores ?? this.opts.includeScores ?? false;
     const out = new Array<ClassifyOutcome>(texts.length);
-    const call = opts as { priority?: string; traceId?: string } | undefined;
-    const trace = { labels: { priority: call?.priority }, traceId: call?.traceId };
+    const trace = { labels: { priority: opts?.priority }, traceId: opts?.traceId };
     const endL1 = this.stageTimer?.start('l1', { ...trace, count: texts.length });
-    const { positions, toFetch, waits, bypass } = this.fromL1(texts, includeScores, out, true);
+    const { positions, toFetch, waits, bypass } = this.fromL1(texts, includeScores, out);
     endL1?.();
     const fill = (key: string, settled: Settled) => {
       const outcome = Buffer.isBuffer(settled) ? this.codec.decode(settled, includeScores) : 'error' in settled ? settled : stripScores(settled, includeScores);
@@ -143,14 +103,12 @@ export class TwoLevelCache {
     const joined = Promise.all(waits.map(([key, d]) => d.promise.then((s) => fill(key, s))));
     joined.catch(() => undefined); // the await below rethrows it; a call that failed first already threw its own
     if (toFetch.length > 0 || bypass.length > 0) {
-      const mine = toFetch.map((key) => {
-        const d = deferred();
-        this.inFlight.set(key, d);
-        return d;
-      });
+      const mine = this.inFlight.claim(toFetch);
       try {
-        const endL2 = this.opts.l2 && toFetch.length > 0 ? this.stageTimer?.start('l2', { ...trace, count: toFetch.length }) : undefined;
-        const values = await (this.opts.l2?.mget(toFetch) ?? Promise.resolve([]));
+        // The caller already missed these texts in L2 (cacheChecked): one L2 lookup per text and request path.
+        const l2 = opts?.cacheChecked ? undefined : this.opts.l2;
+        const endL2 = l2 && toFetch.length > 0 ? this.stageTimer?.start('l2', { ...trace, count: toFetch.length }) : undefined;
+        const values = await (l2?.mget(toFetch) ?? Promise.resolve([]));
         endL2?.();
         const missKeys: string[] = [];
         const missDeferreds: Deferred[] = [];
@@ -164,15 +122,15 @@ export class TwoLevelCache {
             return;
           }
           if (value) this.countCorrupt('l2');
-          if (this.opts.l2) {
-            this.counts.l2Misses++;
-          }
+          if (l2) this.counts.l2Misses++;
           missKeys.push(key);
           missDeferreds.push(mine[k]);
         });
         if (missKeys.length > 0 || bypass.length > 0) {
+          // L2 answered (state up after the MGET): what goes on was looked up and missed, say so.
+          const checked = opts?.cacheChecked === true || (l2 !== undefined && missKeys.length > 0 && l2.state === 'up');
           const inputs = [...missKeys.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
-          const computed = await inner.classify(inputs, { ...opts, includeScores: true });
+          const computed = await inner.classify(inputs, { ...opts, includeScores: true, ...(checked ? { cacheChecked: true } : {}) });
           this.counts.computed += missKeys.length;
           const writes: [string, Buffer][] = [];
           missKeys.forEach((key, k) => {
@@ -196,9 +154,7 @@ export class TwoLevelCache {
         for (const d of mine) d.reject(e);
         throw e;
       } finally {
-        toFetch.forEach((key, k) => {
-          if (this.inFlight.get(key) === mine[k]) this.inFlight.delete(key);
-        });
+        this.inFlight.release(toFetch, mine);
       }
     }
     await joined;
@@ -220,8 +176,8 @@ export class TwoLevelCache {
     this.detachMetrics();
   }
 
-  /** L1 pass shared by lookup and classify: fills hits into `out`, groups the rest by key. */
-  private fromL1(texts: readonly unknown[], includeScores: boolean, out: (ClassifyOutcome | undefined)[], joinInFlight: boolean) {
+  /** L1 pass: fills hits into `out`, groups the rest by key, joins keys another call has in flight. */
+  private fromL1(texts: readonly unknown[], includeScores: boolean, out: (ClassifyOutcome | undefined)[]) {
     const positions = new Map<string, number[]>();
     const bypass: number[] = [];
     texts.forEach((text, i) => {
@@ -257,27 +213,13 @@ export class TwoLevelCache {
       if (this.opts.l1) {
         this.counts.l1Misses++;
       }
-      const pending = joinInFlight ? this.inFlight.get(key) : undefined;
+      const pending = this.inFlight.pending(key);
       if (pending) {
         this.counts.coalesced++;
         waits.push([key, pending]);
       } else toFetch.push(key);
     }
     return { positions, toFetch, waits, bypass };
-  }
-
-  private acceptL2(key: string, value: Buffer | undefined, includeScores: boolean): ClassificationResult | undefined {
-    const result = value && this.codec.decode(value, includeScores);
-    if (result) {
-      this.counts.l2Hits++;
-      this.opts.l1?.set(key, value);
-      return result;
-    }
-    if (value) this.countCorrupt('l2');
-    if (this.opts.l2) {
-      this.counts.l2Misses++;
-    }
-    return undefined;
   }
 
   /** Encodes a result of this namespace's model only: an answer of another revision (a rollout) is never filed under this one. */

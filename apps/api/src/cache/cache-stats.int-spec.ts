@@ -30,8 +30,9 @@ describe.skipIf(!inject('redisAvailable'))('API result cache', () => {
     // What a worker leaves behind: its model advertised, results in L2.
     const worker = (await createResultCache({ config, model, l2: true, registry: new Registry() }))!;
     await advertiseModel(worker.redis!, prefix, model);
-    await worker.cache.store(['lol'], [{ labels: [{ label: 'positive', score: 0.9 }], scores: { negative: 0.05, neutral: 0.05, positive: 0.9 }, model: 'fake@rev1' }]);
-    await worker.close();
+    const engine = { classify: async (texts: readonly unknown[]) => texts.map(() => ({ labels: [{ label: 'positive', score: 0.9 }], scores: { negative: 0.05, neutral: 0.05, positive: 0.9 }, model: 'fake@rev1' })) };
+    await worker.cache.classifier(engine).classify(['lol']);
+    await worker.close(); // waits for the L2 write
 
     api = await createApiApp(config, { logger: createLogger({ level: 'silent' }) });
     const res = await api.app.inject({ method: 'POST', url: '/v1/classify', payload: { texts: ['lol', 'lol'], include_scores: true }, headers: auth });

@@ -32,9 +32,9 @@ export function registerCache(program: Command, ctx: CliContext): void {
       const phrases = await readPhraseFile(flags.file!);
       const config = configFor(ctx, flags);
       const engine = await ctx.engine(flags, { cacheEnabled: false });
-      const handle = await ctx.resultCache(engine, { ...config, cache: { ...config.cache, cacheEnabled: true } }, true);
+      const handle = await ctx.resultCache(engine.engine, { ...config, cache: { ...config.cache, cacheEnabled: true } }, true);
       try {
-        const summary = await warmCache(handle!.cache, engine, phrases, {
+        const summary = await warmCache(handle!.cache.classifier(engine.engine), phrases, {
           classify: { priority: 'bulk' },
           onProgress: (n) => process.stderr.write(`\rwarmed ${n}/${phrases.length}`),
         });

@@ -24,7 +24,7 @@ describe.skipIf(!inject('redisAvailable'))('fleet result caches', () => {
     const config = loadConfig({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix });
     const { labels, ...identity } = fakeModel();
     const engine = Object.assign(new FakeClassifier(), { bundle: { ...identity, labels }, tokenizer: { maxLength: identity.maxLength } });
-    const api0 = (await ApiResultCache.create(config, { registry: new Registry() }))!;
+    const api0 = (await ApiResultCache.create(config, new FakeClassifier(), { registry: new Registry() }))!;
     expect(api0.stats()).toMatchObject({ enabled: false });
     await api0.close();
 
@@ -32,10 +32,10 @@ describe.skipIf(!inject('redisAvailable'))('fleet result caches', () => {
     await worker.classifier.classify(['lol', 'thanks!']);
     await worker.cache.drain();
 
-    const api = (await ApiResultCache.create(config, { registry: new Registry() }))!;
+    const fleet = new FakeClassifier();
+    const api = (await ApiResultCache.create(config, fleet, { registry: new Registry() }))!;
     try {
-      const fleet = new FakeClassifier();
-      const out = await api.wrap(fleet).classify(['thanks!', 'never seen', 'lol']);
+      const out = await api.classify(['thanks!', 'never seen', 'lol']);
       expect(fleet.calls).toEqual([['never seen']]);
       expect(out.map((o) => 'labels' in o && o.model)).toEqual(['fake@rev1', 'fake@rev1', 'fake@rev1']);
       expect(api.stats()).toMatchObject({ model: 'fake@rev1', lookups: 3, hits: 2, l2: { enabled: true, hits: 2 } });

@@ -1,12 +1,14 @@
-// The worker's cache: L1 → L2 before texts reach the batcher, L1 + L2 written after inference,
-// the served model advertised for the API, and the warm list (CACHE_WARM_FILE) at start.
+// The worker's cache: L1 → L2 before texts reach the batcher (L1 only for texts the API already
+// missed in L2: cacheChecked), L1 + L2 written after inference, the served model advertised for
+// the API, and the warm list (CACHE_WARM_FILE) at start.
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@emo/config';
-import type { Logger } from '@emo/profiler';
-import { warmFromConfig, type WarmSummary } from '../cache-warmer';
-import { createResultCache, type ResultCacheHandle } from '../create-result-cache';
-import { modelIdentityOf } from '../keys/cache-namespace';
 import type { Classifier } from '@emo/contracts';
+import type { Logger } from '@emo/profiler';
+import type { CachedClassifier } from '../cached-classifier';
+import { warmFromConfig, type WarmSummary } from '../cache-warmer';
+import { createResultCache } from '../create-result-cache';
+import { modelIdentityOf } from '../keys/cache-namespace';
 import type { TwoLevelCache } from '../two-level-cache';
 import { advertiseModel } from './model-advert';
 
@@ -15,7 +17,7 @@ type EngineLike = Classifier & Parameters<typeof modelIdentityOf>[0];
 export interface WorkerResultCache {
   readonly cache: TwoLevelCache;
   /** The engine behind the cache: hand this to the queue consumer. */
-  readonly classifier: Classifier;
+  readonly classifier: CachedClassifier;
   /** Classifies CACHE_WARM_FILE into L1 + L2 (logged; never throws). */
   warm(): Promise<WarmSummary | undefined>;
   close(): Promise<void>;
@@ -26,7 +28,7 @@ export async function createWorkerResultCache(
   engine: EngineLike,
   deps: { logger?: Logger; registry?: Registry } = {},
 ): Promise<WorkerResultCache | undefined> {
-  const handle: ResultCacheHandle | undefined = await createResultCache({
+  const handle = await createResultCache({
     config,
     model: modelIdentityOf(engine, config.engine.precision),
     l2: config.cache.cacheL2Enabled,
@@ -39,11 +41,11 @@ export async function createWorkerResultCache(
       deps.logger?.warn({ reason: e.message }, 'could not advertise the served model to the API cache'),
     );
   }
-  const classifier = handle.cache.wrap(engine);
+  const classifier = handle.cache.classifier(engine);
   return {
     cache: handle.cache,
     classifier,
-    warm: () => warmFromConfig(handle.cache, engine, config, deps.logger),
+    warm: () => warmFromConfig(classifier, config, deps.logger),
     close: () => handle.close(),
   };
 }

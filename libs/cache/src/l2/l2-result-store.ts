@@ -1,7 +1,8 @@
 // L2: encoded results in the shared cache Redis, read with one MGET and written with one
 // pipeline of SET … PX per batch. It never throws: a failed or slow call (over timeoutMs) is a
-// miss, L2 is then skipped for retryMs before it is tried again, and the outage is logged once
-// per logIntervalMs — the product keeps answering from L1 + inference and recovers by itself.
+// miss, L2 is then skipped for retryMs before it is tried again, and outages are logged at most
+// once per logIntervalMs, however often L2 flaps between up and down (a CPU-starved host trips the
+// timeout again and again) — the product keeps answering from L1 + inference and recovers by itself.
 import type { Redis } from 'ioredis';
 import type { Logger } from '@emo/profiler';
 import type { CacheMetrics } from '../metrics/cache-metrics';
@@ -37,6 +38,8 @@ export class L2ResultStore {
   private retryAt = 0;
   private lastLogAt = Number.NEGATIVE_INFINITY;
   private failuresSinceLog = 0;
+  /** The current outage was logged: its recovery is logged too (an unlogged one recovers silently). */
+  private outageLogged = false;
   private readonly now: () => number;
 
   constructor(
@@ -108,9 +111,12 @@ export class L2ResultStore {
     this.latency.add(ms);
     this.opts.metrics.l2Seconds.observe({ op }, ms / 1000);
     if (this.downSince !== undefined) {
-      this.opts.logger?.info({ downMs: this.now() - this.downSince, failures: this.failuresSinceLog }, 'L2 cache recovered');
+      if (this.outageLogged) {
+        this.opts.logger?.info({ downMs: this.now() - this.downSince, failures: this.failuresSinceLog }, 'L2 cache recovered');
+        this.failuresSinceLog = 0;
+      }
       this.downSince = undefined;
-      this.failuresSinceLog = 0;
+      this.outageLogged = false;
     }
   }
 
@@ -122,13 +128,15 @@ export class L2ResultStore {
     this.retryAt = now + this.opts.retryMs;
     const firstFailure = this.downSince === undefined;
     if (firstFailure) this.downSince = now;
-    if (firstFailure || now - this.lastLogAt >= this.opts.logIntervalMs) {
+    // The interval holds across recoveries: a flapping L2 logs one line per interval, not one per trip.
+    if (now - this.lastLogAt >= this.opts.logIntervalMs) {
       this.opts.logger?.warn(
         { op, reason: (e as Error).message, failures: this.failuresSinceLog, retryMs: this.opts.retryMs },
         firstFailure ? 'L2 cache unavailable: answering from L1 + inference until it is back' : 'L2 cache still unavailable',
       );
       this.lastLogAt = now;
       this.failuresSinceLog = 0;
+      this.outageLogged = true;
     }
   }
 }

@@ -21,6 +21,11 @@ export class FaultProxy {
     return this.port;
   }
 
+  /** Client writes held in `paused` mode and not yet forwarded (a command Redis has not seen). */
+  get heldWrites(): number {
+    return this.held.length;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

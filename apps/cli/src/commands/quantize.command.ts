@@ -49,6 +49,7 @@ export function registerQuantize(program: Command, ctx: CliContext): void {
     .option('--output-layer', 'int8: quantize the layer that produces the logits too (kept float by default)')
     .option('--json', 'print quantization.json on stdout')
     .action(async (flags: QuantizeFlags) => {
+      if (flags.record && !flags.check) throw new AppError('CLI_USAGE', '--record needs --check (it records the result of re-running the gate)');
       // Loaded on demand: ONNX tooling (protobuf, ORT) is not needed by the other commands.
       const { checkVariant, goEmotionsSplit, quantizeBundle } = await import('@emo/onnx-tools');
       const mode = oneOf(flags.mode, ['int8', 'fp16'] as const, '--mode') as QuantizeMode;

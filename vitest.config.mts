@@ -22,7 +22,16 @@ const project = (name: string, dir: string, exclude: string[] = []) => ({
   },
 });
 
+/** `import source from './x.lua'` gives the file's text, as esbuild's text loader does in tools/build/build.mjs. */
+const luaAsText = {
+  name: 'lua-as-text',
+  transform(code: string, id: string) {
+    return id.endsWith('.lua') ? { code: `export default ${JSON.stringify(code)};`, map: null } : undefined;
+  },
+};
+
 export default defineConfig({
+  plugins: [luaAsText],
   resolve: { alias },
   test: {
     globalSetup: [resolve(root, 'tools/testing/global-setup.ts')],

@@ -15,7 +15,7 @@ import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
 import { packageRoot } from '@emo/model';
-import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { FleetClient } from '@emo/queue';
 import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { writeChatLog } from './chat-log-generator';
@@ -200,7 +200,7 @@ async function stopFleet(config: AppConfig, fleet: LocalFleet): Promise<void> {
 }
 
 async function purge(config: AppConfig, prefix: string): Promise<void> {
-  const client = new FleetClient({ ...fleetOptionsFromConfig(config), prefix });
+  const client = new FleetClient({ ...config, runtime: { ...config.runtime, queuePrefix: prefix } });
   await client.purge().finally(() => client.close());
 }
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
-import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { FleetClient } from '@emo/queue';
 import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
@@ -135,7 +135,7 @@ async function call(base: string, method: string, path: string, body?: unknown):
 
 
 async function cleanup(config: AppConfig, prefix: string): Promise<void> {
-  const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), prefix });
+  const fleet = new FleetClient({ ...config, runtime: { ...config.runtime, queuePrefix: prefix } });
   try {
     await fleet.purge();
   } finally {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { packageRoot } from '@emo/model';
-import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { FleetClient } from '@emo/queue';
 import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
 import { stopChild } from './child-processes';
@@ -117,7 +117,7 @@ function openPool(config: AppConfig, chunkSize: number, concurrency: number): Wo
     JOB_CHUNK_SIZE: String(chunkSize),
   };
   if (config.engine.modelDir) env.MODEL_DIR = config.engine.modelDir;
-  return { env, fleet: new FleetClient({ ...fleetOptionsFromConfig(config), prefix, chunkSize }), workers: [] };
+  return { env, fleet: new FleetClient({ ...config, runtime: { ...config.runtime, queuePrefix: prefix }, fleet: { ...config.fleet, jobChunkSize: chunkSize } }), workers: [] };
 }
 
 /** Starts or stops workers until `count` run, and waits until all are ready. */

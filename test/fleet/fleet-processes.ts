@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { loadConfig } from '@emo/config';
-import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { FleetClient } from '@emo/queue';
 import { ROOT } from '../support/run-emo';
 
 export { freePort } from '@emo/bench';
@@ -65,7 +65,7 @@ export async function startFleet(env: Record<string, string>, workers: number): 
 /** Stops the processes (drain, then kill), then deletes every key under the fleet's prefix. */
 export async function stopFleet(processes: readonly (FleetProcess | undefined)[], redisUrl: string, prefix: string): Promise<void> {
   await stopAll(processes);
-  const fleet = new FleetClient({ ...fleetOptionsFromConfig(loadConfig({ REDIS_URL: redisUrl })), prefix });
+  const fleet = new FleetClient(loadConfig({ REDIS_URL: redisUrl }, { queuePrefix: prefix }));
   try {
     await fleet.purge();
   } finally {

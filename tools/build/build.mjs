@@ -24,6 +24,9 @@ await build({
   sourcemap: true,
   tsconfig: 'tsconfig.json',
   external,
+  // The queue's Lua commands (libs/queue/src/commands/*.lua) are bundled as strings: no files to
+  // copy into dist/ or find at run time (vitest.config.mts does the same for tests from source).
+  loader: { '.lua': 'text' },
   logLevel: 'warning',
 });
 if (process.argv.includes('--verbose')) console.error(`built dist/ in ${Date.now() - started} ms`);

@@ -7,7 +7,7 @@ import { ApiResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
-import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { FleetClient } from '@emo/queue';
 import { ApiModule } from './api.module';
 import { fastifyErrorOptions, registerJsonBodyParser } from './http/fastify-errors';
 import { ApiMetrics } from './metrics/api-metrics';
@@ -25,7 +25,7 @@ export interface ApiApp {
 export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promise<ApiApp> {
   const logger = deps.logger ?? createLogger({ level: config.runtime.logLevel, name: 'emo-api' });
   // Fail fast while the queue Redis is unreachable: requests answer 503 QUEUE_UNAVAILABLE at once.
-  const fleet = new FleetClient({ ...fleetOptionsFromConfig(config), failFast: true }, { logger });
+  const fleet = new FleetClient(config, { logger, failFast: true });
   let resultCache: ApiResultCache | undefined;
   try {
     await fleet.ready();

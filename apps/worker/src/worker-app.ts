@@ -5,7 +5,7 @@ import { createWorkerResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { InferenceEngine } from '@emo/inference';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
-import { FleetClient, fleetOptionsFromConfig, RedisBatchParamsStore } from '@emo/queue';
+import { FleetClient, RedisBatchParamsStore } from '@emo/queue';
 import { MetricsServer } from './metrics-server';
 import { WorkerMetrics } from './worker-metrics';
 import { workerInferenceThreads } from './worker-threads';
@@ -28,7 +28,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   // Stage timers, GPU/CPU metrics and the window published for GET /v1/profile (docs/observability.md).
   const profiling = await ProfilingRuntime.start(config, { role: 'worker', registry: metrics.registry, logger, activeChunks: () => active.chunks() });
   // Queue Redis outages are logged once per change by the client (down/up), not per failed command.
-  const fleet = new FleetClient(fleetOptionsFromConfig(config), { logger });
+  const fleet = new FleetClient(config, { logger });
   // Learned batching parameters are shared per model + device, so a new worker starts warm.
   const batchParamsStore = new RedisBatchParamsStore(fleet.redis, config.runtime.queuePrefix);
   const engine = await InferenceEngine.create(

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { loadConfig } from '@emo/config';
 import { createLogger } from '@emo/profiler';
-import { FleetClient, fleetOptionsFromConfig } from '@emo/queue';
+import { FleetClient } from '@emo/queue';
 import { describe, expect, inject, it } from 'vitest';
 import { startWorker } from './worker-app';
 
@@ -23,7 +23,7 @@ describe.skipIf(!inject('redisAvailable'))('worker shutdown', () => {
       warnings.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
       return (warn as (...a: unknown[]) => void)(...args);
     }) as typeof logger.warn;
-    const client = new FleetClient(fleetOptionsFromConfig(config));
+    const client = new FleetClient(config);
     try {
       const worker = await startWorker(config, { logger });
       const { jobId } = await client.producer.submit({ items: Array.from({ length: 3000 }, (_, i) => ({ id: `i${i}`, text: `so happy ${"very ".repeat(i % 20)}${i}` })), priority: 'bulk' });

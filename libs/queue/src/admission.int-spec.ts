@@ -11,7 +11,11 @@ describe.skipIf(!inject('redisAvailable'))('admission in texts (ResultStore)', (
   let fleet: FleetClient | undefined;
 
   async function setup(): Promise<FleetClient> {
-    fleet = new FleetClient({ redisUrl: inject('redisUrl'), prefix: `test-admission-${randomUUID().slice(0, 8)}`, chunkSize: 8, attempts: 1, resultTtlSeconds: 60, classifyDeadlineMs: 1000 });
+    fleet = new FleetClient({
+      runtime: { redisUrl: inject('redisUrl'), queuePrefix: `test-admission-${randomUUID().slice(0, 8)}` },
+      fleet: { jobChunkSize: 8, jobAttempts: 1, resultTtlSeconds: 60 },
+      api: { classifyDeadlineMs: 1000 },
+    });
     return fleet;
   }
 

@@ -39,7 +39,13 @@ export class ChunkProcessor {
     try {
       outcomes = await this.classifier.classify(
         data.items.map((item) => item.text),
-        { priority: data.priority, traceId: data.jobId, ...(data.includeScores ? { includeScores: true } : {}) },
+        {
+          priority: data.priority,
+          traceId: data.jobId,
+          ...(data.includeScores ? { includeScores: true } : {}),
+          // The API's cache missed these texts in L2 already: the worker's cache looks only in its L1.
+          ...(data.cacheChecked ? { cacheChecked: true } : {}),
+        },
       );
     } catch (e) {
       const err = AppError.fromPlain(e);

@@ -72,7 +72,7 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
 
   beforeEach(() => {
     prefix = `test-fail-${randomUUID().slice(0, 8)}`;
-    fleet = new FleetClient({ redisUrl: url, prefix, chunkSize: 4, attempts: 2, resultTtlSeconds: 600, classifyDeadlineMs: 1000 });
+    fleet = new FleetClient({ runtime: { redisUrl: url, queuePrefix: prefix }, fleet: { jobChunkSize: 4, jobAttempts: 2, resultTtlSeconds: 600 }, api: { classifyDeadlineMs: 1000 } });
     redis = new Redis(url, { maxRetriesPerRequest: null });
     store = new FlakyStore(redis, new FleetKeys(prefix), 600);
   });
@@ -104,7 +104,7 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
 
   async function resultLines(jobId: string): Promise<{ id: string; error?: { code: string; message: string } }[]> {
     const out = [];
-    for await (const line of fleet.store.readLines(await fleet.store.requireMeta(jobId))) out.push(JSON.parse(line));
+    for await (const line of fleet.store.readLines(await fleet.store.requireRecord(jobId))) out.push(JSON.parse(line));
     return out;
   }
 
@@ -196,9 +196,9 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
     }
     await ingestor.ingest('bfx', { format: 'ndjson', textField: 'text', idField: 'id' }, records());
     consumer(gate(), { chunkTimeoutMs: 300 });
-    await until(async () => (await backfills.requireMeta('bfx')).finished_at !== undefined);
+    await until(async () => (await backfills.requireRecord('bfx')).finishedAt !== undefined);
     const out = [];
-    for await (const line of new BackfillReader(backfills).lines(await backfills.requireMeta('bfx'))) out.push(JSON.parse(line.json) as { line: number; error: { code: string } });
+    for await (const line of new BackfillReader(backfills).lines(await backfills.requireRecord('bfx'))) out.push(JSON.parse(line.json) as { line: number; error: { code: string } });
     expect(out.map((l) => [l.line, l.error.code])).toEqual([
       [1, 'CHUNK_FAILED'],
       [2, 'LINE_MALFORMED'],

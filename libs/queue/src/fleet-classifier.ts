@@ -8,11 +8,13 @@ import type { JobProducer } from './job-producer';
 import { isFinished } from './job-status';
 import type { ResultStore } from './result-store';
 
+type FinishWatch = ReturnType<JobFinishedListener['watch']>;
+
 export class FleetClassifier implements Classifier {
   constructor(
-    private readonly producer: JobProducer,
-    private readonly store: ResultStore,
-    private readonly listener: JobFinishedListener,
+    private readonly producer: Pick<JobProducer, 'submit'>,
+    private readonly store: Pick<ResultStore, 'requireRecord' | 'readLines'>,
+    private readonly listener: Pick<JobFinishedListener, 'watch'>,
     private readonly defaultDeadlineMs: number,
     /** How long the call's record and results stay (CLASSIFY_RESULT_TTL_SECONDS); default: RESULT_TTL_SECONDS. */
     private readonly ttlSeconds?: number,
@@ -21,29 +23,29 @@ export class FleetClassifier implements Classifier {
 
   async classify(texts: readonly string[], options: ClassifyOptions = {}): Promise<ClassifyOutcome[]> {
     const deadlineAt = options.deadlineAt ?? this.now() + this.defaultDeadlineMs;
-    let watch: ReturnType<JobFinishedListener['watch']> | undefined;
-    let jobId: string;
+    const watches: FinishWatch[] = [];
     try {
-      ({ jobId } = await this.producer.submit({
+      const { jobId } = await this.producer.submit({
         items: texts.map((text) => ({ text })),
         priority: options.priority ?? 'interactive',
         includeScores: options.includeScores,
+        cacheChecked: options.cacheChecked,
         chunkSize: Math.max(1, texts.length),
         ttlSeconds: this.ttlSeconds,
-        beforeEnqueue: (id) => {
-          watch = this.listener.watch(id);
-        },
-      }));
-    } catch (e) {
-      watch?.cancel(); // not queued (refused, Redis down): nobody will wait for it
-      throw e;
+        // Registered before any chunk is queued, so the finish message cannot come first.
+        beforeEnqueue: (id) => watches.push(this.listener.watch(id)),
+      });
+      const finished = (await watches[0]?.wait(deadlineAt - this.now())) || isFinished(await this.store.requireRecord(jobId));
+      if (!finished) {
+        throw new AppError('DEADLINE_EXCEEDED', `No answer within the deadline; the results will be at /v1/jobs/${jobId}/results`, { job_id: jobId });
+      }
+      const outcomes: ClassifyOutcome[] = [];
+      for await (const line of this.store.readLines(await this.store.requireRecord(jobId))) outcomes.push(JSON.parse(line) as ClassifyOutcome);
+      return outcomes;
+    } finally {
+      // Whatever ended the call (submit refused or failed after the watch was taken, the deadline,
+      // a read error), nobody waits for this job any more: the listener must not keep the waiter.
+      for (const watch of watches) watch.cancel();
     }
-    const finished = (await watch?.wait(deadlineAt - this.now())) || isFinished(await this.store.requireMeta(jobId));
-    if (!finished) {
-      throw new AppError('DEADLINE_EXCEEDED', `No answer within the deadline; the results will be at /v1/jobs/${jobId}/results`, { job_id: jobId });
-    }
-    const outcomes: ClassifyOutcome[] = [];
-    for await (const line of this.store.readLines(await this.store.requireMeta(jobId))) outcomes.push(JSON.parse(line) as ClassifyOutcome);
-    return outcomes;
   }
 }

@@ -1,10 +1,9 @@
 // One fleet's Redis side, wired from config: queues, result store, producer, the finished-job
 // listener and (for workers) the chunk consumer. Apps hold one FleetClient and close it on exit.
-import type { AppConfig } from '@emo/config';
+import type { ApiConfig, FleetConfig, RuntimeConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
 import type { Redis } from 'ioredis';
 import type { Classifier } from '@emo/contracts';
-import type { Priority } from './fleet-job.types';
 import { ChunkConsumer, type ConsumerOptions } from './chunk-consumer';
 import { ChunkProcessor } from './chunk-processor';
 import { FleetClassifier } from './fleet-classifier';
@@ -17,47 +16,26 @@ import { createRedis, whenReady } from './redis-connection';
 import { describeRedisError } from './redis-errors';
 import { ResultStore } from './result-store';
 
-export interface FleetClientOptions {
-  readonly redisUrl: string;
-  readonly prefix: string;
-  readonly chunkSize: number;
-  readonly attempts: number;
-  readonly resultTtlSeconds: number;
-  readonly classifyDeadlineMs: number;
-  /** TTL of a /v1/classify call's record and results (raised to the deadline + 5 s); default: resultTtlSeconds. */
-  readonly classifyResultTtlSeconds?: number;
-  /** Admission in texts per priority (QUEUE_BACKLOG_TEXTS_*); none: not limited. */
-  readonly queuedTextLimits?: Readonly<Record<Priority, number>>;
-  readonly overloadRetryAfterSeconds?: number;
-  /** Share of classifyDeadlineMs that queued interactive texts may take at the workers' measured pace (0: off). */
-  readonly admissionDeadlineShare?: number;
-  /**
-   * Fail fast while Redis is unreachable (the API): no offline queue, no retries of commands in
-   * flight, and `commandTimeoutMs` per command. Callers must `await ready()` before the first command.
-   */
-  readonly failFast?: boolean;
-  readonly commandTimeoutMs?: number;
+/**
+ * The config sections a fleet client reads, as @emo/config gives them (an AppConfig fits). Tests
+ * and tools may give only what they use: without the API's admission settings nothing is
+ * refused, without a command timeout a command waits for Redis.
+ */
+export interface FleetClientConfig {
+  readonly runtime: Pick<RuntimeConfig, 'redisUrl' | 'queuePrefix'>;
+  readonly fleet: Pick<FleetConfig, 'jobChunkSize' | 'jobAttempts' | 'resultTtlSeconds'> & Partial<Pick<FleetConfig, 'classifyResultTtlSeconds'>>;
+  readonly api: Pick<ApiConfig, 'classifyDeadlineMs'> &
+    Partial<Pick<ApiConfig, 'redisCommandTimeoutMs' | 'queueBacklogTextsInteractive' | 'queueBacklogTextsBulk' | 'overloadRetryAfterSeconds' | 'queueAdmissionDeadlineShare'>>;
 }
 
 export interface FleetClientDeps {
   /** Gets one line per Redis state change (down/up) and BullMQ errors that are not about the connection. */
   readonly logger?: Pick<Logger, 'warn' | 'info'>;
-}
-
-export function fleetOptionsFromConfig(config: AppConfig): FleetClientOptions {
-  return {
-    redisUrl: config.runtime.redisUrl,
-    prefix: config.runtime.queuePrefix,
-    chunkSize: config.fleet.jobChunkSize,
-    attempts: config.fleet.jobAttempts,
-    resultTtlSeconds: config.fleet.resultTtlSeconds,
-    classifyDeadlineMs: config.api.classifyDeadlineMs,
-    commandTimeoutMs: config.api.redisCommandTimeoutMs,
-    classifyResultTtlSeconds: config.fleet.classifyResultTtlSeconds,
-    queuedTextLimits: { interactive: config.api.queueBacklogTextsInteractive, bulk: config.api.queueBacklogTextsBulk },
-    overloadRetryAfterSeconds: config.api.overloadRetryAfterSeconds,
-    admissionDeadlineShare: config.api.queueAdmissionDeadlineShare,
-  };
+  /**
+   * Fail fast while Redis is unreachable (the API): no offline queue, no retries of commands in
+   * flight, and REDIS_COMMAND_TIMEOUT_MS per command. Callers must `await ready()` before the first command.
+   */
+  readonly failFast?: boolean;
 }
 
 export class FleetClient {
@@ -73,22 +51,24 @@ export class FleetClient {
   readonly availability: RedisAvailability;
 
   constructor(
-    readonly options: FleetClientOptions,
+    readonly config: FleetClientConfig,
     private readonly deps: FleetClientDeps = {},
   ) {
-    this.keys = new FleetKeys(options.prefix);
+    const { runtime, fleet, api } = config;
+    this.keys = new FleetKeys(runtime.queuePrefix);
     this.availability = new RedisAvailability(deps.logger);
-    this.redis = createRedis(options.redisUrl, { name: `${options.prefix}-fleet`, failFast: options.failFast, commandTimeoutMs: options.commandTimeoutMs });
+    this.redis = createRedis(runtime.redisUrl, { name: `${runtime.queuePrefix}-fleet`, failFast: deps.failFast, commandTimeoutMs: api.redisCommandTimeoutMs });
     this.availability.watch(this.redis, 'command');
-    this.queues = new FleetQueues(this.redis, options.prefix, (e) => this.bullError(e));
-    this.store = new ResultStore(this.redis, this.keys, options.resultTtlSeconds);
+    this.queues = new FleetQueues(this.redis, runtime.queuePrefix, (e) => this.bullError(e));
+    this.store = new ResultStore(this.redis, this.keys, fleet.resultTtlSeconds);
+    const limits = api.queueBacklogTextsInteractive !== undefined && api.queueBacklogTextsBulk !== undefined ? { interactive: api.queueBacklogTextsInteractive, bulk: api.queueBacklogTextsBulk } : undefined;
     this.producer = new JobProducer(this.queues, this.store, {
-      chunkSize: options.chunkSize,
-      attempts: options.attempts,
-      resultTtlSeconds: options.resultTtlSeconds,
-      queuedTextLimits: options.queuedTextLimits,
-      overloadRetryAfterSeconds: options.overloadRetryAfterSeconds,
-      interactiveDeadline: options.admissionDeadlineShare ? { ms: options.classifyDeadlineMs, share: options.admissionDeadlineShare } : undefined,
+      chunkSize: fleet.jobChunkSize,
+      attempts: fleet.jobAttempts,
+      resultTtlSeconds: fleet.resultTtlSeconds,
+      queuedTextLimits: limits,
+      overloadRetryAfterSeconds: api.overloadRetryAfterSeconds,
+      interactiveDeadline: api.queueAdmissionDeadlineShare ? { ms: api.classifyDeadlineMs, share: api.queueAdmissionDeadlineShare } : undefined,
     });
   }
 
@@ -107,7 +87,7 @@ export class FleetClient {
    * at maxmemory with noeviction, where reads and PING still succeed but no work can be accepted.
    */
   async probeWrite(member: string): Promise<void> {
-    await this.redis.set(`${this.options.prefix}:fleet:ready-probe:${member}`, '1', 'PX', 10_000);
+    await this.redis.set(`${this.keys.prefix}:fleet:ready-probe:${member}`, '1', 'PX', 10_000);
   }
 
   /** used_memory and maxmemory (0: no limit) of the queue Redis, from INFO memory. */
@@ -125,19 +105,20 @@ export class FleetClient {
       this.listener = new JobFinishedListener(subscriber, this.keys);
     }
     await this.listener.start();
-    const ttl = this.options.classifyResultTtlSeconds;
+    const ttl = this.config.fleet.classifyResultTtlSeconds;
+    const deadlineMs = this.config.api.classifyDeadlineMs;
     // A call's record must outlive its wait: never shorter than the deadline + 5 s.
-    const classifyTtl = ttl === undefined ? undefined : Math.max(ttl, Math.ceil(this.options.classifyDeadlineMs / 1000) + 5);
-    return new FleetClassifier(this.producer, this.store, this.listener, this.options.classifyDeadlineMs, classifyTtl);
+    const classifyTtl = ttl === undefined ? undefined : Math.max(ttl, Math.ceil(deadlineMs / 1000) + 5);
+    return new FleetClassifier(this.producer, this.store, this.listener, deadlineMs, classifyTtl);
   }
 
   /** Starts BullMQ workers on both queues that feed chunks to `classifier`. */
   startConsumer(classifier: Classifier, options: Omit<ConsumerOptions, 'prefix'>): ChunkConsumer {
     if (!this.consumerRedis) {
-      this.consumerRedis = createRedis(this.options.redisUrl, { blocking: true, name: `${this.options.prefix}-worker` });
+      this.consumerRedis = createRedis(this.config.runtime.redisUrl, { blocking: true, name: `${this.keys.prefix}-worker` });
       this.availability.watch(this.consumerRedis, 'worker');
     }
-    this.consumer = new ChunkConsumer(this.consumerRedis, new ChunkProcessor(classifier, this.store, options.stageTimer), { ...options, prefix: this.options.prefix });
+    this.consumer = new ChunkConsumer(this.consumerRedis, new ChunkProcessor(classifier, this.store, options.stageTimer), { ...options, prefix: this.keys.prefix });
     this.consumer.start();
     return this.consumer;
   }
@@ -147,7 +128,7 @@ export class FleetClient {
     await this.queues.obliterate();
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.options.prefix}:*`, 'COUNT', 1000);
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.keys.prefix}:*`, 'COUNT', 1000);
       if (keys.length > 0) await this.redis.del(...keys);
       cursor = next;
     } while (cursor !== '0');

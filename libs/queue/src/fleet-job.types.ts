@@ -14,6 +14,8 @@ export interface ChunkData {
   readonly chunk: number;
   readonly priority: Priority;
   readonly includeScores?: boolean;
+  /** The caller already looked these texts up in L2 and missed: the worker's cache skips its L2 read. */
+  readonly cacheChecked?: boolean;
   readonly items: readonly JobItem[];
 }
 

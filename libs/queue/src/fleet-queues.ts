@@ -1,6 +1,7 @@
 // The two BullMQ queues of a fleet (interactive, bulk) under one prefix, with their job counts.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { ChunkJob } from './chunk-job';
 import { PRIORITIES, QUEUE_NAMES } from './fleet-keys';
 import type { ChunkData, Priority } from './fleet-job.types';
 
@@ -9,6 +10,8 @@ export const COUNTED_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'c
 export const BACKLOG_STATES = ['waiting', 'prioritized', 'delayed'] as const;
 export type CountedState = (typeof COUNTED_STATES)[number];
 export type QueueCounts = Record<CountedState, number> & { backlog: number };
+/** Chunk jobs per addBulk. */
+const ADD_SLICE = 1000;
 
 export class FleetQueues {
   private readonly queues: Record<Priority, Queue<ChunkData>>;
@@ -24,6 +27,15 @@ export class FleetQueues {
 
   queue(priority: Priority): Queue<ChunkData> {
     return this.queues[priority];
+  }
+
+  /** Queues chunk jobs (chunk-job.ts) on the queue of their priority. */
+  async add(jobs: readonly ChunkJob[]): Promise<void> {
+    for (const priority of PRIORITIES) {
+      const mine = jobs.filter((j) => j.data.priority === priority);
+      // addBulk is one MULTI: large jobs go in slices so one request does not block Redis for long.
+      for (let i = 0; i < mine.length; i += ADD_SLICE) await this.queues[priority].addBulk(mine.slice(i, i + ADD_SLICE));
+    }
   }
 
   async counts(priority: Priority): Promise<QueueCounts> {

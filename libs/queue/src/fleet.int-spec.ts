@@ -10,9 +10,11 @@ import { FleetClient } from './fleet-client';
 
 class RecordingClassifier implements Classifier {
   readonly calls: string[][] = [];
+  readonly options: (ClassifyOptions | undefined)[] = [];
   failWith?: AppError;
-  async classify(texts: readonly string[], _options?: ClassifyOptions): Promise<ClassifyOutcome[]> {
+  async classify(texts: readonly string[], options?: ClassifyOptions): Promise<ClassifyOutcome[]> {
     this.calls.push([...texts]);
+    this.options.push(options);
     if (this.failWith) throw this.failWith;
     return texts.map((t) => (t.trim() === '' ? { error: { code: 'TEXT_EMPTY', message: 'empty' } } : { labels: [{ label: t, score: 1 }], model: 'fake@1' }));
   }
@@ -37,7 +39,7 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
 
   beforeEach(() => {
     prefix = `test-fleet-${randomUUID().slice(0, 8)}`;
-    sut = new FleetClient({ redisUrl: inject('redisUrl'), prefix, chunkSize: 64, attempts: 2, resultTtlSeconds: 600, classifyDeadlineMs: 5000 });
+    sut = new FleetClient({ runtime: { redisUrl: inject('redisUrl'), queuePrefix: prefix }, fleet: { jobChunkSize: 64, jobAttempts: 2, resultTtlSeconds: 600 }, api: { classifyDeadlineMs: 5000 } });
     classifier = new RecordingClassifier();
     consumer = undefined;
   });
@@ -60,12 +62,12 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
       await until(async () => (await sut.producer.status(jobId)).state === 'completed');
       const status = await sut.producer.status(jobId);
       expect(status).toMatchObject({ total: 130, done: 130, succeeded: 130, failed: 0, model: 'fake@1', chunks: { total: 3, done: 3 } });
-      const meta = await sut.store.requireMeta(jobId);
+      const record = await sut.store.requireRecord(jobId);
       const lines: { id: string }[] = [];
-      for await (const l of sut.store.readLines(meta)) lines.push(JSON.parse(l));
+      for await (const l of sut.store.readLines(record)) lines.push(JSON.parse(l));
       expect(lines.map((l) => l.id)).toEqual(items(130).map((i) => i.id));
       const fromOffset: string[] = [];
-      for await (const l of sut.store.readLines(meta, 100)) fromOffset.push(JSON.parse(l).id);
+      for await (const l of sut.store.readLines(record, 100)) fromOffset.push(JSON.parse(l).id);
       expect(fromOffset).toEqual(items(130).slice(100).map((i) => i.id));
     });
 
@@ -117,8 +119,8 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
       start();
       await until(async () => (await sut.producer.status(jobId)).state === 'completed');
       expect(classifier.calls).toHaveLength(2); // attempts: 2
-      const meta = await sut.store.requireMeta(jobId);
-      for await (const l of sut.store.readLines(meta)) expect(JSON.parse(l).error.code).toBe('INFERENCE_FAILED');
+      const record = await sut.store.requireRecord(jobId);
+      for await (const l of sut.store.readLines(record)) expect(JSON.parse(l).error.code).toBe('INFERENCE_FAILED');
     });
   });
 
@@ -128,9 +130,9 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
       const status = await sut.producer.cancel(jobId);
       expect(status).toMatchObject({ state: 'cancelled', done: 200, cancelled: 200, succeeded: 0 });
       expect((await sut.queues.counts('bulk')).backlog).toBe(0);
-      const meta = await sut.store.requireMeta(jobId);
+      const record = await sut.store.requireRecord(jobId);
       const ids: string[] = [];
-      for await (const l of sut.store.readLines(meta)) ids.push(JSON.parse(l).id);
+      for await (const l of sut.store.readLines(record)) ids.push(JSON.parse(l).id);
       expect(ids).toEqual(items(200).map((i) => i.id));
     });
 
@@ -145,6 +147,15 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
       const fleet = await sut.fleetClassifier();
       const outcomes = await fleet.classify(['happy', 'sad']);
       expect(outcomes).toEqual([{ labels: [{ label: 'happy', score: 1 }], model: 'fake@1' }, { labels: [{ label: 'sad', score: 1 }], model: 'fake@1' }]);
+    });
+
+    it('tells the worker classifier that the caller already missed in L2 (cacheChecked), only when it did', async () => {
+      start();
+      const fleet = await sut.fleetClassifier();
+      await fleet.classify(['checked'], { cacheChecked: true });
+      await fleet.classify(['unchecked']);
+      expect(classifier.calls).toEqual([['checked'], ['unchecked']]);
+      expect(classifier.options.map((o) => o?.cacheChecked)).toEqual([true, undefined]);
     });
 
     it('fails with DEADLINE_EXCEEDED naming the job, whose results still land', async () => {

@@ -8,6 +8,7 @@ export * from './fleet-keys';
 export * from './fleet-queues';
 export * from './job-finished-listener';
 export * from './job-producer';
+export * from './job-record';
 export * from './job-status';
 export * from './result-lines';
 export * from './result-store';

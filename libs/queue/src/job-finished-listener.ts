@@ -59,10 +59,6 @@ export class JobFinishedListener {
     };
   }
 
-  get pending(): number {
-    return this.waiters.size;
-  }
-
   async close(): Promise<void> {
     this.waiters.clear();
     await this.subscriber.quit().catch(() => undefined);

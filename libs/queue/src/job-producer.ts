@@ -2,10 +2,11 @@
 // deterministic (`<job>.<chunk>`), so enqueueing a job twice never queues a chunk twice.
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@emo/contracts';
+import { chunkJob, type ChunkJobPolicy } from './chunk-job';
 import { chunkCount, chunkLength, splitIntoChunks } from './chunking';
 import { chunkJobId } from './fleet-keys';
 import type { FleetQueues } from './fleet-queues';
-import type { ChunkData, JobItem, JobStatus, Priority } from './fleet-job.types';
+import type { JobItem, JobStatus, Priority } from './fleet-job.types';
 import { cancelledLines } from './result-lines';
 import type { QueuedChunk, ResultStore } from './result-store';
 
@@ -29,6 +30,8 @@ export interface SubmitRequest {
   readonly priority: Priority;
   readonly idempotencyKey?: string;
   readonly includeScores?: boolean;
+  /** The caller's cache already missed these texts in L2: the chunks tell the workers not to look again. */
+  readonly cacheChecked?: boolean;
   /** Overrides the configured chunk size (the API sends a /v1/classify request as one chunk). */
   readonly chunkSize?: number;
   /** Called once the job id is known and before any chunk is queued (to subscribe to its end). */
@@ -82,13 +85,13 @@ export class JobProducer {
     req.beforeEnqueue?.(jobId);
     if (!created) {
       await this.release(reserved); // the key names an earlier job: what it queues is admitted under its id
-      const meta = await this.store.requireMeta(jobId);
-      if (Number(meta.total) !== req.items.length || meta.priority !== req.priority) {
+      const record = await this.store.requireRecord(jobId);
+      if (record.total !== req.items.length || record.priority !== req.priority) {
         throw new AppError('REQUEST_INVALID', `idempotency_key already names job ${jobId}, which has different items or priority`);
       }
       // The first request may have died between creating the record and queueing the chunks:
       // queueing again is safe (same chunk ids; a chunk already stored is skipped by the worker).
-      if (meta.enqueued === undefined) await this.enqueue(jobId, req, Number(meta.chunk_size), meta.include_scores === '1');
+      if (!record.enqueued) await this.enqueue(jobId, req, record.chunkSize, record.includeScores);
       return { jobId, created };
     }
     await this.enqueue(jobId, req, chunkSize, req.includeScores ?? false, reserved);
@@ -105,10 +108,8 @@ export class JobProducer {
    */
   async cancel(jobId: string): Promise<JobStatus> {
     if (!(await this.store.markCancelled(jobId))) return this.store.status(jobId);
-    const meta = await this.store.requireMeta(jobId);
-    const queue = this.queues.queue(meta.priority as Priority);
-    const chunks = Number(meta.chunks);
-    const chunkSize = Number(meta.chunk_size);
+    const { priority, chunks = 0, chunkSize, total = 0 } = await this.store.requireRecord(jobId);
+    const queue = this.queues.queue(priority);
     for (let start = 0; start < chunks; start += CANCEL_PAGE) {
       const page = Array.from({ length: Math.min(CANCEL_PAGE, chunks - start) }, (_, i) => start + i);
       await Promise.all(
@@ -124,7 +125,7 @@ export class JobProducer {
             return; // picked up meanwhile: the worker sees the cancel mark or finishes it
           }
           await this.store.releaseTexts([job.id ?? chunkJobId(jobId, chunk)]);
-          await this.store.storeChunk(jobId, chunk, chunkLength(Number(meta.total), chunkSize, chunk), cancelledLines(job.data.items));
+          await this.store.storeChunk(jobId, chunk, chunkLength(total, chunkSize, chunk), cancelledLines(job.data.items));
         }),
       );
     }
@@ -133,23 +134,13 @@ export class JobProducer {
 
   /** Queues the job's chunks; `reserved`: admission already done for them (else it is done here). */
   private async enqueue(jobId: string, req: SubmitRequest, chunkSize: number, includeScores: boolean, reserved?: string[]): Promise<void> {
-    const queue = this.queues.queue(req.priority);
     const chunks = splitIntoChunks(req.items, chunkSize);
     if (chunks.length !== chunkCount(req.items.length, chunkSize)) throw new AppError('INTERNAL', 'chunking mismatch');
-    const opts = {
-      attempts: this.options.attempts,
-      backoff: { type: 'exponential', delay: 500 },
-      removeOnComplete: true,
-      removeOnFail: { age: req.ttlSeconds ?? this.options.resultTtlSeconds },
-    };
-    const jobs = chunks.map((items, chunk) => {
-      const data: ChunkData = { jobId, chunk, priority: req.priority, items, ...(includeScores ? { includeScores } : {}) };
-      return { name: 'chunk', data, opts: { ...opts, jobId: chunkJobId(jobId, chunk) } };
-    });
+    const policy: ChunkJobPolicy = { attempts: this.options.attempts, keepFailedSeconds: req.ttlSeconds ?? this.options.resultTtlSeconds };
+    const jobs = chunks.map((items, chunk) => chunkJob({ jobId, chunk, priority: req.priority, items, includeScores, cacheChecked: req.cacheChecked }, policy));
     const admitted = reserved ?? (await this.admit(req.priority, jobs.map((j) => ({ chunkId: j.opts.jobId, texts: j.data.items.length }))));
     try {
-      // addBulk is one MULTI: large jobs go in slices so one request does not block Redis for long.
-      for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
+      await this.queues.add(jobs);
     } catch (e) {
       await this.release(admitted); // counted again if a resume queues them
       throw e;

@@ -1,21 +1,15 @@
-// The fleet's job records in Redis: meta hash (status, counters, timings) and the results hash
-// (one field per chunk). Writes go through Lua so a chunk is stored and counted at most once.
+// The fleet's job records in Redis: the record (meta hash, job-record.ts) and the results hash
+// (one field per chunk). Writes go through Lua (fleet-commands.ts) so a chunk is stored and
+// counted at most once.
 import type { Redis } from 'ioredis';
 import { AppError } from '@emo/contracts';
-import { chunkCount, locateOffset } from './chunking';
+import { locateOffset } from './chunking';
+import { withFleetCommands, type FleetRedis } from './fleet-commands';
 import { chunkJobId, type FleetKeys } from './fleet-keys';
 import type { JobStatus, Priority } from './fleet-job.types';
-import { jobStatusFromMeta, type JobMeta } from './job-status';
-import { BEGIN_CHUNK, CREATE_JOB, RELEASE_TEXTS, RESERVE_TEXTS, STORE_CHUNK } from './redis-scripts';
+import { decodeJobRecord, encodeJobRecord, newRecordFields, recordField, type JobRecord } from './job-record';
+import { jobStatusFromRecord } from './job-status';
 import { splitPayload, type ChunkLines } from './result-lines';
-
-interface ScriptedRedis extends Redis {
-  emoCreateJob(numKeys: number, ...args: (string | number)[]): Promise<string>;
-  emoBeginChunk(meta: string, results: string, chunk: number, now: number): Promise<[number, number, number]>;
-  emoStoreChunk(meta: string, results: string, ...args: (string | number)[]): Promise<number>;
-  emoReserveTexts(queued: string, drain: string, limit: number, deadlineMs: number, share: number, now: number | '', ...pairs: (string | number)[]): Promise<[number, number, number]>;
-  emoReleaseTexts(interactive: string, interactiveDrain: string, bulk: string, bulkDrain: string, now: number | '', pickup: 0 | 1, ...chunkIds: string[]): Promise<number>;
-}
 
 export interface NewJob {
   readonly jobId: string;
@@ -46,7 +40,7 @@ export type StoreOutcome = 'stored' | 'duplicate' | 'expired';
 const READ_PAGE_CHUNKS = 16;
 
 export class ResultStore {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: FleetRedis;
 
   constructor(
     redis: Redis,
@@ -54,60 +48,42 @@ export class ResultStore {
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
   ) {
-    redis.defineCommand('emoCreateJob', { lua: CREATE_JOB });
-    redis.defineCommand('emoBeginChunk', { numberOfKeys: 2, lua: BEGIN_CHUNK });
-    redis.defineCommand('emoStoreChunk', { numberOfKeys: 2, lua: STORE_CHUNK });
-    redis.defineCommand('emoReserveTexts', { numberOfKeys: 2, lua: RESERVE_TEXTS });
-    redis.defineCommand('emoReleaseTexts', { numberOfKeys: 4, lua: RELEASE_TEXTS });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withFleetCommands(redis);
   }
 
   /** Creates the job record; with an idempotency key, returns the id of the job that already owns it. */
   async createJob(job: NewJob): Promise<{ jobId: string; created: boolean }> {
-    const fields: Record<string, string | number> = {
-      id: job.jobId,
-      priority: job.priority,
-      total: job.total,
-      chunk_size: job.chunkSize,
-      chunks: chunkCount(job.total, job.chunkSize),
-      created_at: this.now(),
-      done: 0,
-      failed: 0,
-      cancelled: 0,
-      chunks_done: 0,
-      include_scores: job.includeScores ? 1 : 0,
-      ...(job.ttlSeconds === undefined ? {} : { ttl: job.ttlSeconds }),
-    };
+    const fields = newRecordFields({ kind: 'job', id: job.jobId, priority: job.priority, total: job.total, chunkSize: job.chunkSize, createdAt: this.now(), includeScores: job.includeScores, ttlSeconds: job.ttlSeconds });
     const keys = job.idempotencyKey === undefined ? [this.keys.meta(job.jobId)] : [this.keys.meta(job.jobId), this.keys.idempotency(job.idempotencyKey)];
-    const owner = await this.redis.emoCreateJob(keys.length, ...keys, job.jobId, job.ttlSeconds ?? this.ttlSeconds, ...Object.entries(fields).flat());
+    const owner = await this.redis.emoCreateJob(keys.length, ...keys, job.jobId, job.ttlSeconds ?? this.ttlSeconds, ...fields);
     return { jobId: owner, created: owner === job.jobId };
   }
 
   async markEnqueued(jobId: string): Promise<void> {
-    await this.redis.hset(this.keys.meta(jobId), 'enqueued', 1);
+    await this.redis.hset(this.keys.meta(jobId), ...encodeJobRecord({ enqueued: true }));
   }
 
   /** The record of a job; undefined when unknown, expired, or a backfill's (served by /v1/backfills only). */
-  async meta(jobId: string): Promise<JobMeta | undefined> {
-    const meta = await this.redis.hgetall(this.keys.meta(jobId));
-    return meta.id === undefined || meta.kind === 'backfill' ? undefined : meta;
+  async record(jobId: string): Promise<JobRecord | undefined> {
+    const record = decodeJobRecord(await this.redis.hgetall(this.keys.meta(jobId)));
+    return record?.kind === 'job' ? record : undefined;
   }
 
   async status(jobId: string): Promise<JobStatus> {
-    return jobStatusFromMeta(await this.requireMeta(jobId));
+    return jobStatusFromRecord(await this.requireRecord(jobId));
   }
 
-  async requireMeta(jobId: string): Promise<JobMeta> {
-    const meta = await this.meta(jobId);
-    if (!meta) throw new AppError('JOB_NOT_FOUND', `Job ${jobId} not found (or its results expired)`);
-    return meta;
+  async requireRecord(jobId: string): Promise<JobRecord> {
+    const record = await this.record(jobId);
+    if (!record) throw new AppError('JOB_NOT_FOUND', `Job ${jobId} not found (or its results expired)`);
+    return record;
   }
 
   /** Marks the job cancelled; returns false when it had already finished. */
   async markCancelled(jobId: string): Promise<boolean> {
-    const meta = await this.requireMeta(jobId);
-    if (meta.finished_at !== undefined) return false;
-    await this.redis.hsetnx(this.keys.meta(jobId), 'cancelled_at', this.now());
+    const record = await this.requireRecord(jobId);
+    if (record.finishedAt !== undefined) return false;
+    await this.redis.hsetnx(this.keys.meta(jobId), recordField('cancelledAt'), this.now());
     return true;
   }
 
@@ -148,13 +124,12 @@ export class ResultStore {
    * Result lines from `offset` in input order, up to the first chunk not stored yet (a finished
    * job yields every line). Reads a few chunks at a time, so a large job streams in bounded memory.
    */
-  async *readLines(meta: JobMeta, offset = 0): AsyncGenerator<string> {
-    const chunkSize = Number(meta.chunk_size);
-    const chunks = Number(meta.chunks);
+  async *readLines(record: JobRecord, offset = 0): AsyncGenerator<string> {
+    const { chunkSize, chunks = 0 } = record;
     let { chunk, skip } = locateOffset(offset, chunkSize);
     while (chunk < chunks) {
       const page = Array.from({ length: Math.min(READ_PAGE_CHUNKS, chunks - chunk) }, (_, i) => String(chunk + i));
-      const payloads = await this.redis.hmget(this.keys.results(meta.id), ...page);
+      const payloads = await this.redis.hmget(this.keys.results(record.id), ...page);
       for (const payload of payloads) {
         if (payload === null) return;
         const lines = splitPayload(payload);
@@ -210,10 +185,5 @@ export class ResultStore {
    */
   async resetQueuedTexts(priority: Priority): Promise<void> {
     await this.redis.del(this.keys.queuedTexts(priority));
-  }
-
-  /** Deletes a job's records (tests and cleanup). */
-  async deleteJob(jobId: string): Promise<void> {
-    await this.redis.del(this.keys.meta(jobId), this.keys.results(jobId));
   }
 }

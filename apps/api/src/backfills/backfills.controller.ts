@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AppError, readRecords } from '@emo/contracts';
-import { backfillStatusFromMeta, checkBackfillId, checkRollupField, type BackfillStatus, type OutputLine } from '@emo/queue';
+import { backfillStatusFromRecord, checkBackfillId, checkRollupField, type BackfillStatus, type JobRecord, type OutputLine } from '@emo/queue';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseBody } from '../http/parse-body';
 import type { BacklogGate } from '../jobs/backlog-gate';
@@ -63,7 +63,7 @@ export class BackfillsController {
   @ApiOperation({ summary: 'Progress: lines done/total/failed, rate, ETA' })
   @ApiOkResponse({ type: BackfillStatusDto })
   async status(@Param('id') id: string): Promise<BackfillStatus> {
-    return backfillStatusFromMeta(await this.backfills.store.requireMeta(id));
+    return backfillStatusFromRecord(await this.backfills.store.requireRecord(id));
   }
 
   @Get(':id/results')
@@ -75,7 +75,7 @@ export class BackfillsController {
   @ApiProduces('application/x-ndjson')
   async results(@Param('id') id: string, @Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
     const { offset } = parseBody(offsetQuerySchema, query);
-    const meta = await this.backfills.store.requireMeta(id);
+    const meta = await this.backfills.store.requireRecord(id);
     await this.sendLines(reply, meta, this.backfills.reader.lines(meta, offset));
   }
 
@@ -83,7 +83,7 @@ export class BackfillsController {
   @ApiOperation({ summary: 'Only the lines that failed (bad line, missing field, non-string or empty text, failed chunk), with line numbers' })
   @ApiProduces('application/x-ndjson')
   async errors(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
-    const meta = await this.backfills.store.requireMeta(id);
+    const meta = await this.backfills.store.requireRecord(id);
     await this.sendLines(reply, meta, this.backfills.reader.errors(meta));
   }
 
@@ -93,12 +93,12 @@ export class BackfillsController {
   @ApiProduces('application/x-ndjson')
   async rollups(@Param('id') id: string, @Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
     const by = checkRollupField(parseBody(rollupQuerySchema, query).by);
-    const meta = await this.backfills.store.requireMeta(id);
+    const meta = await this.backfills.store.requireRecord(id);
     const rows = await this.backfills.reader.rollup(meta, by);
     const body = rows.map((r) => `${JSON.stringify({ [by]: r.key, messages: r.messages, errors: r.errors, labels: r.labels })}\n`).join('');
     await reply
       .header('content-type', 'application/x-ndjson; charset=utf-8')
-      .header('x-results-complete', String(meta.finished_at !== undefined))
+      .header('x-results-complete', String(meta.finishedAt !== undefined))
       .send(body);
   }
 
@@ -106,7 +106,7 @@ export class BackfillsController {
   @ApiOperation({ summary: 'Progress as server-sent events: `progress` (the status) every second, then `done`' })
   @ApiProduces('text/event-stream')
   async events(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.backfills.store.requireMeta(id);
+    await this.backfills.store.requireRecord(id);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -115,12 +115,12 @@ export class BackfillsController {
       open = false;
     });
     while (open) {
-      const meta = await this.backfills.store.meta(id);
+      const meta = await this.backfills.store.record(id);
       if (!meta) {
         raw.write(`event: error\ndata: ${JSON.stringify({ code: 'BACKFILL_NOT_FOUND', message: `Backfill ${id} expired` })}\n\n`);
         break;
       }
-      const status = backfillStatusFromMeta(meta);
+      const status = backfillStatusFromRecord(meta);
       const finished = status.state === 'completed' || status.state === 'cancelled';
       raw.write(`event: ${finished ? 'done' : 'progress'}\ndata: ${JSON.stringify(status)}\n\n`);
       if (finished) break;
@@ -129,7 +129,7 @@ export class BackfillsController {
     raw.end();
   }
 
-  private async sendLines(reply: FastifyReply, meta: Record<string, string>, lines: AsyncIterable<OutputLine>): Promise<void> {
+  private async sendLines(reply: FastifyReply, meta: JobRecord, lines: AsyncIterable<OutputLine>): Promise<void> {
     async function* ndjson() {
       let batch = '';
       let n = 0;
@@ -144,9 +144,9 @@ export class BackfillsController {
     }
     reply
       .header('content-type', 'application/x-ndjson; charset=utf-8')
-      .header('x-backfill-state', backfillStatusFromMeta(meta).state)
-      .header('x-results-complete', String(meta.finished_at !== undefined));
-    if (meta.total !== undefined) reply.header('x-total-count', meta.total);
+      .header('x-backfill-state', backfillStatusFromRecord(meta).state)
+      .header('x-results-complete', String(meta.finishedAt !== undefined));
+    if (meta.total !== undefined) reply.header('x-total-count', String(meta.total));
     await reply.send(Readable.from(ndjson()));
   }
 }

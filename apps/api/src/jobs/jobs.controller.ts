@@ -67,7 +67,7 @@ export class JobsController {
   @ApiProduces('application/x-ndjson')
   async results(@Param('id') id: string, @Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
     const { offset } = parseBody(resultsQuerySchema, query);
-    const meta = await this.fleet.store.requireMeta(id);
+    const meta = await this.fleet.store.requireRecord(id);
     const lines = this.fleet.store.readLines(meta, offset);
     async function* ndjson() {
       for await (const line of lines) yield `${line}\n`;
@@ -75,8 +75,8 @@ export class JobsController {
     await reply
       .header('content-type', 'application/x-ndjson; charset=utf-8')
       .header('x-job-state', jobState(meta))
-      .header('x-results-complete', String(meta.finished_at !== undefined))
-      .header('x-total-count', meta.total)
+      .header('x-results-complete', String(meta.finishedAt !== undefined))
+      .header('x-total-count', String(meta.total))
       .send(Readable.from(ndjson()));
   }
 

@@ -10,7 +10,7 @@ import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { FleetClient } from '../fleet-client';
 import { BackfillIngestor } from './backfill-ingestor';
 import { BackfillReader } from './backfill-reader';
-import { backfillStatusFromMeta } from './backfill-status';
+import { backfillStatusFromRecord } from './backfill-status';
 import { BackfillStore } from './backfill-store';
 
 const mapping = { format: 'ndjson' as const, textField: 'text', idField: 'id' };
@@ -47,7 +47,11 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
 
   beforeEach(() => {
     texts.length = 0;
-    fleet = new FleetClient({ redisUrl: inject('redisUrl'), prefix: `test-bfi-${randomUUID().slice(0, 8)}`, chunkSize: 10, attempts: 2, resultTtlSeconds: 600, classifyDeadlineMs: 1000 });
+    fleet = new FleetClient({
+      runtime: { redisUrl: inject('redisUrl'), queuePrefix: `test-bfi-${randomUUID().slice(0, 8)}` },
+      fleet: { jobChunkSize: 10, jobAttempts: 2, resultTtlSeconds: 600 },
+      api: { classifyDeadlineMs: 1000 },
+    });
     store = new BackfillStore(fleet.redis, fleet.keys, 600);
   });
   afterEach(async () => {
@@ -61,14 +65,14 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
     it('leaves an interrupted upload unsealed and resumes it with the same id, each line once', async () => {
       consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
       await expect(sut().ingest('b1', mapping, records(95, 47))).rejects.toThrow('connection reset');
-      const cut = await store.requireMeta('b1');
-      expect(backfillStatusFromMeta(cut)).toMatchObject({ state: 'uploading', total: null, upload: { lines: 40, complete: false } });
-      await until(async () => Number((await store.requireMeta('b1')).chunks_done) === 4);
+      const cut = await store.requireRecord('b1');
+      expect(backfillStatusFromRecord(cut)).toMatchObject({ state: 'uploading', total: null, upload: { lines: 40, complete: false } });
+      await until(async () => (await store.requireRecord('b1')).chunksDone === 4);
       const resumed = await sut().ingest('b1', mapping, records(95));
       expect(resumed).toMatchObject({ created: false, lines: 95, chunks: 10, skipped: 4, queued: 6 });
-      await until(async () => (await store.requireMeta('b1')).finished_at !== undefined);
+      await until(async () => (await store.requireRecord('b1')).finishedAt !== undefined);
       const lines = [];
-      for await (const l of new BackfillReader(store).lines(await store.requireMeta('b1'))) lines.push(JSON.parse(l.json) as { line: number; id: string; user: string });
+      for await (const l of new BackfillReader(store).lines(await store.requireRecord('b1'))) lines.push(JSON.parse(l.json) as { line: number; id: string; user: string });
       expect(lines.map((l) => l.line)).toEqual(Array.from({ length: 95 }, (_, i) => i + 1));
       expect(lines[94]).toMatchObject({ id: 'm94', user: 'u0', labels: [{ label: 'joy', score: 1 }] });
       expect(texts).toHaveLength(95);
@@ -85,7 +89,7 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
       await failing.close();
       expect(await sut().ingest('b3', mapping, records(10))).toMatchObject({ queued: 1, skipped: 0 });
       consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
-      await until(async () => (await store.requireMeta('b3')).finished_at !== undefined);
+      await until(async () => (await store.requireRecord('b3')).finishedAt !== undefined);
       expect(texts).toHaveLength(10);
     });
 
@@ -103,7 +107,7 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
       const result = await sut(2, sleep).ingest('b2', mapping, records(60));
       expect(result).toMatchObject({ lines: 60, chunks: 6, queued: 6 });
       expect(waits.length).toBeGreaterThan(0);
-      await until(async () => (await store.requireMeta('b2')).finished_at !== undefined);
+      await until(async () => (await store.requireRecord('b2')).finishedAt !== undefined);
     });
   });
 });

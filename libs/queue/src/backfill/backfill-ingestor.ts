@@ -5,10 +5,8 @@
 // a few chunks whatever the file size: the record stream is pulled only as fast as Redis takes
 // writes, and while the bulk queue is over its limit the upload waits (TCP backpressure).
 import { AppError, type RecordOutcome, type TextPolicy } from '@emo/contracts';
-import type { JobsOptions } from 'bullmq';
-import { chunkJobId } from '../fleet-keys';
+import { chunkJob, type ChunkJob } from '../chunk-job';
 import type { FleetQueues } from '../fleet-queues';
-import type { ChunkData } from '../fleet-job.types';
 import type { ResultStore } from '../result-store';
 import { BackfillChunker, type BackfillChunk } from './backfill-chunker';
 import type { BackfillStore } from './backfill-store';
@@ -95,27 +93,21 @@ export class BackfillIngestor {
       if (!stored) fresh.push(chunk);
     });
     await this.store.writeInputs(jobId, fresh, lines, inputErrors);
-    const opts: JobsOptions = {
-      attempts: this.options.attempts,
-      backoff: { type: 'exponential', delay: 500 },
-      removeOnComplete: true,
-      removeOnFail: { age: this.options.resultTtlSeconds },
-    };
-    const jobs = [];
+    const policy = { attempts: this.options.attempts, keepFailedSeconds: this.options.resultTtlSeconds };
+    const jobs: ChunkJob[] = [];
     for (const chunk of fresh) {
       if (chunk.texts.length === 0) {
         // Only bad lines: nothing to classify, the chunk is done as soon as it is known.
         await this.results.storeChunk(jobId, chunk.index, 0, { payload: '', failed: 0, cancelled: 0 });
         continue;
       }
-      const data: ChunkData = { jobId, chunk: chunk.index, priority: 'bulk', items: chunk.texts.map((text) => ({ text })), ...(mapping.includeScores ? { includeScores: true } : {}) };
-      jobs.push({ name: 'chunk', data, opts: { ...opts, jobId: chunkJobId(jobId, chunk.index) } });
+      jobs.push(chunkJob({ jobId, chunk: chunk.index, priority: 'bulk', items: chunk.texts.map((text) => ({ text })), includeScores: mapping.includeScores }, policy));
     }
     // A chunk BullMQ gave up on without results stays failed under its id, and adding it again would
     // be a no-op: a resumed upload retries it instead, unless a worker already settled it with
     // CHUNK_FAILED lines (then it is stored, and skipped above).
     if (resuming) await this.retryFailed(jobs.map((j) => j.opts.jobId));
-    if (jobs.length > 0) await this.queues.queue('bulk').addBulk(jobs);
+    await this.queues.add(jobs);
     return { queued: fresh.length, skipped: group.length - fresh.length };
   }
 

@@ -3,7 +3,8 @@
 // a passthrough field (conversation, user). Pages of chunks are read in one round trip each, so
 // memory stays bounded whatever the backfill's size.
 import { AppError } from '@emo/contracts';
-import type { JobMeta } from '../job-status';
+import type { JobRecord } from '../job-record';
+import { locateOffset } from '../chunking';
 import { mergeChunkLines, type OutputLine } from './backfill-lines';
 import type { BackfillStore } from './backfill-store';
 
@@ -31,14 +32,12 @@ export class BackfillReader {
   constructor(private readonly store: BackfillStore) {}
 
   /** Output lines from input line `offset` (0-based count of lines to skip). */
-  async *lines(meta: JobMeta, offset = 0): AsyncGenerator<OutputLine> {
-    const chunkSize = Number(meta.chunk_size);
-    let chunk = Math.floor(offset / chunkSize);
-    let skip = offset % chunkSize;
+  async *lines(record: JobRecord, offset = 0): AsyncGenerator<OutputLine> {
+    let { chunk, skip } = locateOffset(offset, record.chunkSize);
     // Sealed: the chunk count is known; before that, read until the first chunk not stored.
-    const last = meta.chunks === undefined ? Number.MAX_SAFE_INTEGER : Number(meta.chunks);
+    const last = record.chunks ?? Number.MAX_SAFE_INTEGER;
     while (chunk < last) {
-      const pairs = await this.store.readChunks(meta.id, chunk, Math.min(PAGE_CHUNKS, last - chunk));
+      const pairs = await this.store.readChunks(record.id, chunk, Math.min(PAGE_CHUNKS, last - chunk));
       for (const pair of pairs) {
         if (pair.inputs === null || pair.results === null) return;
         const lines = mergeChunkLines(pair.inputs, pair.results);
@@ -49,15 +48,15 @@ export class BackfillReader {
     }
   }
 
-  async *errors(meta: JobMeta): AsyncGenerator<OutputLine> {
-    for await (const line of this.lines(meta)) if (line.error) yield line;
+  async *errors(record: JobRecord): AsyncGenerator<OutputLine> {
+    for await (const line of this.lines(record)) if (line.error) yield line;
   }
 
   /** Label counts per value of passthrough field `by` (one row per value, in first-seen order). */
-  async rollup(meta: JobMeta, by: string): Promise<RollupRow[]> {
+  async rollup(record: JobRecord, by: string): Promise<RollupRow[]> {
     checkRollupField(by);
     const rows = new Map<string, RollupRow>();
-    for await (const line of this.lines(meta)) {
+    for await (const line of this.lines(record)) {
       const fields = line.entry[2] ? (JSON.parse(`{${line.entry[2]}}`) as Record<string, unknown>) : {};
       // Own fields only: `by` names a field of the input, never something inherited (__proto__, toString).
       const value = by === 'id' ? line.entry[1] : Object.hasOwn(fields, by) ? fields[by] : undefined;

@@ -4,15 +4,10 @@
 // digest of its content, so a resumed upload can tell the same file from another one.
 import type { Redis } from 'ioredis';
 import { AppError } from '@emo/contracts';
+import { withFleetCommands, type FleetRedis } from '../fleet-commands';
 import type { FleetKeys } from '../fleet-keys';
-import type { JobMeta } from '../job-status';
-import { OPEN_BACKFILL, SEAL_BACKFILL } from './backfill-scripts';
+import { decodeJobRecord, encodeJobRecord, newRecordFields, type JobRecord } from '../job-record';
 import type { ChunkInputs, InputEntry } from './backfill.types';
-
-interface ScriptedRedis extends Redis {
-  emoOpenBackfill(meta: string, ...args: (string | number)[]): Promise<[string, number]>;
-  emoSealBackfill(meta: string, ...args: (string | number)[]): Promise<number>;
-}
 
 export interface StoredChunkPair {
   readonly index: number;
@@ -30,7 +25,7 @@ export function checkBackfillId(id: string): string {
 }
 
 export class BackfillStore {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: FleetRedis;
 
   constructor(
     redis: Redis,
@@ -38,9 +33,7 @@ export class BackfillStore {
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
   ) {
-    redis.defineCommand('emoOpenBackfill', { numberOfKeys: 1, lua: OPEN_BACKFILL });
-    redis.defineCommand('emoSealBackfill', { numberOfKeys: 1, lua: SEAL_BACKFILL });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withFleetCommands(redis);
   }
 
   /** The fleet job id of a backfill (its chunks are BullMQ jobs `bf-<id>.<chunk>`). */
@@ -55,7 +48,8 @@ export class BackfillStore {
   /** Creates the record, or reopens it for a resumed upload; returns the chunk size to use. */
   async open(backfillId: string, settings: string, chunkSize: number): Promise<{ created: boolean; chunkSize: number }> {
     const jobId = this.jobId(backfillId);
-    const [outcome, size] = await this.redis.emoOpenBackfill(this.keys.meta(jobId), jobId, this.ttlSeconds, this.now(), settings, chunkSize, backfillId);
+    const fields = newRecordFields({ kind: 'backfill', id: jobId, backfillId, settings, chunkSize, createdAt: this.now() });
+    const [outcome, size] = await this.redis.emoOpenBackfill(this.keys.meta(jobId), this.ttlSeconds, settings, ...fields);
     if (outcome === 'conflict') {
       throw new AppError('BACKFILL_CONFLICT', `Backfill ${backfillId} exists with other settings (format, fields or scores); use a new id`);
     }
@@ -82,7 +76,7 @@ export class BackfillStore {
       pipe.hset(this.inputsKey(jobId), ...fields);
       pipe.expire(this.inputsKey(jobId), this.ttlSeconds);
     }
-    pipe.hset(this.keys.meta(jobId), 'uploaded_lines', uploadedLines, 'ingest_errors', ingestErrors);
+    pipe.hset(this.keys.meta(jobId), ...encodeJobRecord({ uploadedLines, ingestErrors }));
     const replies = (await pipe.exec()) ?? [];
     for (const [err] of replies) if (err) throw err;
   }
@@ -95,15 +89,15 @@ export class BackfillStore {
     await this.redis.expire(this.inputsKey(jobId), this.ttlSeconds);
   }
 
-  async meta(backfillId: string): Promise<JobMeta | undefined> {
-    const meta = await this.redis.hgetall(this.keys.meta(this.jobId(backfillId)));
-    return meta.kind === 'backfill' ? meta : undefined;
+  async record(backfillId: string): Promise<JobRecord | undefined> {
+    const record = decodeJobRecord(await this.redis.hgetall(this.keys.meta(this.jobId(backfillId))));
+    return record?.kind === 'backfill' ? record : undefined;
   }
 
-  async requireMeta(backfillId: string): Promise<JobMeta> {
-    const meta = await this.meta(checkBackfillId(backfillId));
-    if (!meta) throw new AppError('BACKFILL_NOT_FOUND', `Backfill ${backfillId} not found (or expired)`);
-    return meta;
+  async requireRecord(backfillId: string): Promise<JobRecord> {
+    const record = await this.record(checkBackfillId(backfillId));
+    if (!record) throw new AppError('BACKFILL_NOT_FOUND', `Backfill ${backfillId} not found (or expired)`);
+    return record;
   }
 
   /** Inputs and results of chunks [from, from + count), in one round trip. */
@@ -121,11 +115,5 @@ export class BackfillStore {
       inputs: inputs[i] === null ? null : { digest: '', entries: JSON.parse(inputs[i] as string) as InputEntry[] },
       results: results[i],
     }));
-  }
-
-  /** Deletes a backfill's records (tests, cleanup). */
-  async delete(backfillId: string): Promise<void> {
-    const jobId = this.jobId(backfillId);
-    await this.redis.del(this.keys.meta(jobId), this.keys.results(jobId), this.inputsKey(jobId));
   }
 }

@@ -1,0 +1,31 @@
+-- KEYS: queued-texts hash and drain hash of the interactive queue, then of the bulk queue. ARGV:
+-- now ms ('' = Redis TIME), '1' when a worker picked the chunks up ('0': removed from the queue,
+-- or never queued), then the chunk ids. Each chunk is released once (its field goes); pickups
+-- are counted in their queue's drain bucket. Returns the texts released.
+--- @include "drain-clock"
+local sec = math.floor(clock(ARGV[1]) / 1000)
+local pickup = ARGV[2] == '1'
+local released = 0
+for k = 1, #KEYS, 2 do
+  local key, drain = KEYS[k], KEYS[k + 1]
+  local n = 0
+  for i = 3, #ARGV do
+    local v = redis.call('HGET', key, ARGV[i])
+    if v then
+      redis.call('HDEL', key, ARGV[i])
+      n = n + tonumber(v)
+    end
+  end
+  if n > 0 then
+    released = released + n
+    if pickup then
+      roll(drain, sec)
+      redis.call('HINCRBY', drain, 'cur', n)
+    end
+    if redis.call('HINCRBY', key, '#texts', -n) <= 0 then
+      redis.call('HDEL', key, '#texts')
+      if pickup then redis.call('HSET', drain, 'sat', 0) end
+    end
+  end
+end
+return released

@@ -1,0 +1,78 @@
+// The fleet's Lua commands (commands/*.lua, shared fragments in commands/includes/): assembled
+// once per process by the LuaScriptLoader and defined on an ioredis client by `withFleetCommands`
+// (ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT). The .lua files are imported as text,
+// so the esbuild bundle in dist/ carries them and no path is looked up at run time.
+import type { Redis } from 'ioredis';
+import beginChunk from './commands/begin-chunk.lua';
+import createJob from './commands/create-job.lua';
+import createRecord from './commands/includes/create-record.lua';
+import drainClock from './commands/includes/drain-clock.lua';
+import finishJob from './commands/includes/finish-job.lua';
+import openBackfill from './commands/open-backfill.lua';
+import releaseTexts from './commands/release-texts.lua';
+import reserveTexts from './commands/reserve-texts.lua';
+import sealBackfill from './commands/seal-backfill.lua';
+import storeChunk from './commands/store-chunk.lua';
+import { LuaScriptLoader } from './lua-script-loader';
+
+type Arg = string | number;
+
+/** The commands as ioredis methods (arguments: see the header of each .lua file). */
+export interface FleetCommands {
+  /** numKeys: 1 (meta) or 2 (meta, idempotency key). */
+  emoCreateJob(numKeys: number, ...args: Arg[]): Promise<string>;
+  emoBeginChunk(meta: string, results: string, chunk: number, now: number): Promise<[number, number, number]>;
+  emoStoreChunk(meta: string, results: string, ...args: Arg[]): Promise<number>;
+  emoReserveTexts(queued: string, drain: string, limit: number, deadlineMs: number, share: number, now: number | '', ...pairs: Arg[]): Promise<[number, number, number]>;
+  emoReleaseTexts(interactive: string, interactiveDrain: string, bulk: string, bulkDrain: string, now: number | '', pickup: 0 | 1, ...chunkIds: string[]): Promise<number>;
+  emoOpenBackfill(meta: string, ...args: Arg[]): Promise<[string, number]>;
+  emoSealBackfill(meta: string, ...args: Arg[]): Promise<number>;
+}
+
+export type FleetRedis = Redis & FleetCommands;
+
+/** Fragment name → source: what `--- @include "<name>"` may name. */
+export const LUA_INCLUDES: Readonly<Record<string, string>> = {
+  'create-record': createRecord,
+  'drain-clock': drainClock,
+  'finish-job': finishJob,
+};
+
+interface CommandSpec {
+  /** The file under commands/ (without .lua). */
+  readonly file: string;
+  readonly source: string;
+  /** How many leading arguments are keys; undefined: given with each call. */
+  readonly numberOfKeys?: number;
+}
+
+export const FLEET_COMMANDS: Readonly<Record<keyof FleetCommands, CommandSpec>> = {
+  emoCreateJob: { file: 'create-job', source: createJob },
+  emoBeginChunk: { file: 'begin-chunk', source: beginChunk, numberOfKeys: 2 },
+  emoStoreChunk: { file: 'store-chunk', source: storeChunk, numberOfKeys: 2 },
+  emoReserveTexts: { file: 'reserve-texts', source: reserveTexts, numberOfKeys: 2 },
+  emoReleaseTexts: { file: 'release-texts', source: releaseTexts, numberOfKeys: 4 },
+  emoOpenBackfill: { file: 'open-backfill', source: openBackfill, numberOfKeys: 1 },
+  emoSealBackfill: { file: 'seal-backfill', source: sealBackfill, numberOfKeys: 1 },
+};
+
+let resolved: Readonly<Record<string, string>> | undefined;
+
+/** Every command's Lua with its includes resolved (once per process). */
+export function fleetCommandScripts(): Readonly<Record<keyof FleetCommands, string>> {
+  const loader = new LuaScriptLoader(LUA_INCLUDES);
+  resolved ??= Object.fromEntries(Object.entries(FLEET_COMMANDS).map(([name, spec]) => [name, loader.resolve(spec.file, spec.source)]));
+  return resolved as Readonly<Record<keyof FleetCommands, string>>;
+}
+
+const defined = new WeakSet<Redis>();
+
+/** `redis` with the fleet's commands defined on it (once per client, whoever asks first). */
+export function withFleetCommands(redis: Redis): FleetRedis {
+  if (!defined.has(redis)) {
+    const scripts = fleetCommandScripts();
+    for (const [name, spec] of Object.entries(FLEET_COMMANDS)) redis.defineCommand(name, { numberOfKeys: spec.numberOfKeys, lua: scripts[name as keyof FleetCommands] });
+    defined.add(redis);
+  }
+  return redis as FleetRedis;
+}

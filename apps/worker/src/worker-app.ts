@@ -7,6 +7,7 @@ import { InferenceEngine } from '@emo/inference';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient, RedisBatchParamsStore } from '@emo/queue';
 import { MetricsServer } from './metrics-server';
+import { workerCapacity } from './worker-capacity';
 import { WorkerMetrics } from './worker-metrics';
 import { workerInferenceThreads } from './worker-threads';
 
@@ -26,7 +27,8 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const active = { chunks: () => 0 };
   const metrics = new WorkerMetrics(() => active.chunks());
   // Stage timers, GPU/CPU metrics and the window published for GET /v1/profile (docs/observability.md).
-  const profiling = await ProfilingRuntime.start(config, { role: 'worker', registry: metrics.registry, logger, activeChunks: () => active.chunks() });
+  // Judged against what this worker runs (its inference threads, budget, chunk slots), not INFERENCE_THREADS.
+  const profiling = await ProfilingRuntime.start(config.profiler, { role: 'worker', capacity: workerCapacity(config), registry: metrics.registry, logger, activeChunks: () => active.chunks() });
   // Queue Redis outages are logged once per change by the client (down/up), not per failed command.
   const fleet = new FleetClient(config, { logger });
   // Learned batching parameters are shared per model + device, so a new worker starts warm.

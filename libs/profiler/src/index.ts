@@ -16,4 +16,5 @@ export * from './store/profile-store';
 export * from './store/redis-profile-store';
 export * from './tracing/span-record';
 export * from './tracing/trace-recorder';
+export * from './profiling-deps';
 export * from './profiling-runtime';

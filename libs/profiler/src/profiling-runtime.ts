@@ -1,56 +1,18 @@
-// Assembles the profiler of one process from config: the Profiler, the process CPU collector,
-// the nvidia-smi monitor, per-job tracing and the publisher that puts this process's window
-// into the shared store every PROFILER_PUBLISH_INTERVAL_MS. Apps start one and close it on exit.
-import type { AppConfig } from '@emo/config';
+// Assembles the profiler of one process from its config section and what the process runs: the
+// Profiler, the process CPU collector, the nvidia-smi monitor, per-job tracing and the publisher
+// that puts this process's window into the shared store every PROFILER_PUBLISH_INTERVAL_MS. Apps
+// start one and close it on exit.
+import type { ProfilerConfig } from '@emo/config';
 import type { MemoryProbe } from '@emo/batching';
-import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import { analyzeProfile } from './analysis/bottleneck-analyzer';
 import type { ProfileReport } from './analysis/profile-report';
 import { GpuMonitor, summarizeGpus } from './gpu/gpu-monitor';
 import { NvidiaSmiReader } from './gpu/nvidia-smi-reader';
 import { Profiler } from './profiler';
-import type { ProfileStore } from './store/profile-store';
+import type { CacheCounters, ChunkDone, FleetProfilingDeps, ProfilingDeps } from './profiling-deps';
 import { ProcessMetricsCollector } from './system/process-metrics.collector';
 import type { SpanRecord, TraceStore } from './tracing/span-record';
 import { TraceRecorder } from './tracing/trace-recorder';
-import type { ProcessRole } from './window/profile-snapshot';
-
-export type ProfilingConfig = Pick<AppConfig, 'profiler' | 'engine' | 'batching' | 'worker'>;
-
-/** What the fleet connects once its Redis client exists (see connect()). */
-export interface FleetProfilingDeps {
-  readonly store?: ProfileStore;
-  readonly traces?: TraceStore;
-  /** Chunks waiting in the queues (sampled at each publish for the backlog trend). */
-  readonly backlog?: () => Promise<number>;
-  /** Cumulative result-cache counters (TwoLevelCache.stats()); deltas feed the hit rate. */
-  readonly cacheStats?: () => CacheCounters;
-}
-
-/** The cumulative counters of a result cache (the shape of libs/cache CacheStats). */
-export interface CacheCounters {
-  readonly lookups: number;
-  readonly coalesced: number;
-  readonly l1: { readonly enabled: boolean; readonly hits?: number };
-  readonly l2: { readonly enabled: boolean; readonly hits?: number };
-}
-
-/** What a queue chunk reports when it is done (ChunkEvent of libs/queue). */
-export interface ChunkDone {
-  readonly queue: string;
-  readonly outcome: string;
-  readonly texts: number;
-}
-
-export interface ProfilingDeps extends FleetProfilingDeps {
-  readonly role: ProcessRole;
-  readonly registry?: Registry;
-  readonly activeChunks?: () => number;
-  readonly reader?: NvidiaSmiReader;
-  readonly logger?: Logger;
-  readonly source?: string;
-}
 
 export class ProfilingRuntime {
   readonly profiler: Profiler;
@@ -65,47 +27,44 @@ export class ProfilingRuntime {
   private cacheSeen = { lookups: 0, l1: 0, l2: 0 };
 
   private constructor(
-    private readonly config: ProfilingConfig,
+    private readonly config: ProfilerConfig,
     private readonly deps: ProfilingDeps,
   ) {
-    const enabled = config.profiler.profilerEnabled;
+    const enabled = config.profilerEnabled;
     this.fleet = deps;
-    if (enabled && config.profiler.tracingEnabled) {
+    if (enabled && config.tracingEnabled) {
       // Spans go to whichever trace store is connected (buffered until then, bounded).
       const traces: TraceStore = {
         appendSpans: (id, spans, ttl) => (this.fleet.traces ? this.fleet.traces.appendSpans(id, spans, ttl) : Promise.resolve()),
         spans: (id) => (this.fleet.traces ? this.fleet.traces.spans(id) : Promise.resolve([])),
       };
-      this.tracer = new TraceRecorder({ store: traces, retentionSeconds: config.profiler.traceRetentionSeconds, onError: (e) => deps.logger?.warn({ err: e }, 'trace spans could not be stored') });
+      this.tracer = new TraceRecorder({ store: traces, retentionSeconds: config.traceRetentionSeconds, onError: (e) => deps.logger?.warn({ err: e }, 'trace spans could not be stored') });
     }
     this.profiler = new Profiler({
       enabled,
-      sampleRate: config.profiler.profilerSampleRate,
-      windowMs: config.profiler.profilerWindowSeconds * 1000,
+      sampleRate: config.profilerSampleRate,
+      windowMs: config.profilerWindowSeconds * 1000,
       role: deps.role,
       registry: deps.registry,
       source: deps.source,
       queue: deps.role === 'cli' ? 'local' : undefined,
       tracer: this.tracer,
+      now: deps.now,
     });
-    this.profiler.setCapacity({
-      slots: config.engine.inferenceThreads,
-      maxBudgetTokens: config.batching.batchMaxTokens,
-      // Bulk chunk slots: the interactive ones stay free for interactive traffic by design.
-      concurrency: deps.role === 'worker' ? config.worker.workerConcurrency : 0,
-    });
+    // The slots the engine really runs (the caller's count), never config's INFERENCE_THREADS.
+    if (deps.role !== 'api') this.profiler.setCapacity({ slots: deps.capacity.inferenceSlots, maxBudgetTokens: deps.capacity.maxBudgetTokens, concurrency: deps.capacity.chunkSlots ?? 0 });
     if (enabled) this.cpu = new ProcessMetricsCollector(this.profiler.registry);
     this.gpu = new GpuMonitor({
-      reader: deps.reader ?? new NvidiaSmiReader(config.profiler.nvidiaSmiPath),
-      intervalMs: config.profiler.gpuPollIntervalMs,
+      reader: deps.reader ?? new NvidiaSmiReader(config.nvidiaSmiPath),
+      intervalMs: config.gpuPollIntervalMs,
       registry: enabled ? this.profiler.registry : undefined,
       onError: (m) => deps.logger?.warn(m),
     });
   }
 
-  static async start(config: ProfilingConfig, deps: ProfilingDeps): Promise<ProfilingRuntime> {
+  static async start(config: ProfilerConfig, deps: ProfilingDeps): Promise<ProfilingRuntime> {
     const runtime = new ProfilingRuntime(config, deps);
-    if (config.profiler.profilerEnabled && config.profiler.gpuPollIntervalMs > 0) {
+    if (config.profilerEnabled && config.gpuPollIntervalMs > 0) {
       await runtime.gpu.start();
       if (runtime.gpu.status === 'absent') deps.logger?.debug('no nvidia-smi: reporting CPU metrics only');
     }
@@ -116,14 +75,14 @@ export class ProfilingRuntime {
   /** Connects the fleet's store, backlog and cache counters (once its Redis client exists) and starts publishing. */
   connect(fleet: FleetProfilingDeps): void {
     this.fleet = { ...this.fleet, ...fleet };
-    if (this.config.profiler.profilerEnabled && this.fleet.store && !this.timer) {
-      this.timer = setInterval(() => void this.publishNow(), this.config.profiler.profilerPublishIntervalMs).unref();
+    if (this.config.profilerEnabled && this.fleet.store && !this.timer) {
+      this.timer = setInterval(() => void this.publishNow(), this.config.profilerPublishIntervalMs).unref();
     }
   }
 
   /** Engine options that profile it: the stage timers, and the GPU memory probe when nvidia-smi sees a GPU. */
   engineOptions(): { profiler?: Profiler; memoryProbe?: MemoryProbe } {
-    if (!this.config.profiler.profilerEnabled) return {};
+    if (!this.config.profilerEnabled) return {};
     return { profiler: this.profiler, ...(this.gpu.gpus.length > 0 ? { memoryProbe: this.memoryProbe(this.gpu.gpus[0].index) } : {}) };
   }
 
@@ -157,7 +116,7 @@ export class ProfilingRuntime {
       this.sample(undefined);
       snapshots = [this.profiler.snapshot()];
     }
-    return analyzeProfile(snapshots, { p95TargetMs: this.config.profiler.profilerP95TargetMs });
+    return analyzeProfile(snapshots, { p95TargetMs: this.config.profilerP95TargetMs, now: this.deps.now?.() });
   }
 
   /** Spans of a traced job (empty when tracing is off or the job was not traced). */
@@ -178,11 +137,11 @@ export class ProfilingRuntime {
   }
 
   private async samplePublish(): Promise<void> {
-    if (!this.config.profiler.profilerEnabled) return;
+    if (!this.config.profilerEnabled) return;
     try {
       const backlog = this.fleet.backlog ? await this.fleet.backlog() : undefined;
       this.sample(backlog);
-      await this.fleet.store?.publish(this.profiler.snapshot(), Math.max(3 * this.config.profiler.profilerPublishIntervalMs, 2000));
+      await this.fleet.store?.publish(this.profiler.snapshot(), Math.max(3 * this.config.profilerPublishIntervalMs, 2000));
       if (this.publishFailingSince !== undefined) {
         this.deps.logger?.info({ failingMs: Date.now() - this.publishFailingSince }, 'profile window published again');
         this.publishFailingSince = undefined;

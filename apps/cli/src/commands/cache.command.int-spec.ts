@@ -1,0 +1,105 @@
+// `emo cache warm|stats|flush` against the test Redis, in a namespace of its own (QUEUE_PREFIX).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createCacheRedis, unlinkMatching } from '@emo/cache';
+import { runCliCaptured, testEnv } from '../testing/run-cli-captured';
+
+const dir = mkdtempSync(join(tmpdir(), 'emo-cache-spec-'));
+const phrases = join(dir, 'phrases.txt');
+writeFileSync(phrases, '# greetings\nthank you so much\n\nthis is awful\r\nI love it\n');
+const prefix = `cli-cache-spec-${process.pid}-${Date.now()}`;
+
+describe.skipIf(!inject('redisAvailable'))('emo cache (Redis)', () => {
+  let namespaces = 0;
+  /** A namespace of its own per test; LOG_LEVEL=error: the warning that the cache shares the queue Redis is expected here. */
+  const freshEnv = () => testEnv({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: `${prefix}-${++namespaces}`, LOG_LEVEL: 'error' });
+  const json = async (args: string[], env: ReturnType<typeof freshEnv>) => {
+    const run = await runCliCaptured(['cache', ...args, '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as Record<string, unknown>;
+  };
+
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    const redis = createCacheRedis(inject('redisUrl'), 5000);
+    await redis.connect();
+    await unlinkMatching(redis, `${prefix}-*`);
+    redis.disconnect();
+  });
+
+  it('warms the phrases of a file (comments and blank lines skipped), then finds them cached', async () => {
+    const env = freshEnv();
+    expect(await json(['warm', '--file', phrases], env)).toMatchObject({ model: expect.stringMatching(/^tiny-softmax@/), texts: 3, computed: 3, alreadyCached: 0, errors: 0 });
+    const again = await runCliCaptured(['cache', 'warm', '--file', phrases], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^warmed 3 phrases for tiny-softmax@[0-9a-f]{12}: 0 computed, 3 already cached, 0 errors, \d+ ms\n$/);
+  });
+
+  it("reports the model's keys in its namespace, as JSON and for people", async () => {
+    const env = freshEnv();
+    await json(['warm', '--file', phrases], env);
+    const report = await json(['stats'], env);
+    expect(report).toMatchObject({ model: expect.stringMatching(/^tiny-softmax@/), keys: 3, keysAllRevisions: 3 });
+    expect(String(report.namespace).startsWith(`${env.QUEUE_PREFIX}:cache:`)).toBe(true);
+    const human = await runCliCaptured(['cache', 'stats'], env);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^keys +3 \(~\d+ bytes\); all revisions: 3$/m);
+    expect(human.stdout).toMatch(/^eviction policy +\S+ \([\w-]+\)/m);
+  });
+
+  it("flushes the model revision's keys only, and says how many", async () => {
+    const env = freshEnv();
+    const other = freshEnv();
+    await json(['warm', '--file', phrases], env);
+    await json(['warm', '--file', phrases], other);
+    expect(await json(['flush'], env)).toMatchObject({ removed: 3, pattern: expect.stringMatching(new RegExp(`^${env.QUEUE_PREFIX}:cache:tiny-softmax@`)) });
+    expect(await json(['stats'], env)).toMatchObject({ keys: 0 });
+    expect(await json(['stats'], other)).toMatchObject({ keys: 3 });
+    const human = await runCliCaptured(['cache', 'flush', '--all-revisions'], other);
+    expect(human.stdout).toMatch(new RegExp(`^removed 3 cached results matching ${other.QUEUE_PREFIX}:cache:tiny-softmax@`));
+  });
+});
+
+describe('emo cache errors', () => {
+  const unreachable = testEnv({ REDIS_URL: 'redis://cacheuser:sekret-pass@127.0.0.1:9/0', QUEUE_PREFIX: `${prefix}-down` });
+
+  it.each([['stats'], ['flush']])('%s: CACHE_UNAVAILABLE (exit 1) naming the Redis without its password', async (sub) => {
+    const sut = await runCliCaptured(['cache', sub], unreachable);
+    expect(sut.code).toBe(1);
+    expect(sut.stderr).toMatch(/^emo: CACHE_UNAVAILABLE: cannot reach the cache Redis at redis:\/\/\*\*\*@127\.0\.0\.1:9\/0 /);
+    expect(sut.stderr).not.toContain('sekret');
+  });
+
+  it('warm: names a phrase file that cannot be read (exit 2)', async () => {
+    const sut = await runCliCaptured(['cache', 'warm', '--file', join(tmpdir(), 'no-such-phrases.txt')], unreachable);
+    expect(sut.code).toBe(2);
+    expect(sut.stderr).toMatch(/^emo: CLI_USAGE: cannot read warm list .*no-such-phrases\.txt/);
+  });
+
+  describe('stats --url (a running API)', () => {
+    let server: Server;
+    const api = async (status: number, body: unknown) => {
+      server = createServer((req, res) => res.writeHead(req.url === '/v1/cache/stats' && req.headers.authorization === 'Bearer api-key-0001' ? status : 401, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    afterAll(() => new Promise((r) => server.close(r)));
+
+    it("prints the API's cache stats, one JSON line with --json", async () => {
+      const url = await api(200, { l1: { hits: 4 }, l2: { state: 'up' } });
+      const sut = await runCliCaptured(['cache', 'stats', '--url', url, '--api-key', 'api-key-0001', '--json'], unreachable);
+      expect(sut).toEqual({ code: 0, stdout: '{"l1":{"hits":4},"l2":{"state":"up"}}\n', stderr: '' });
+      server.close();
+    });
+
+    it('fails with CACHE_UNAVAILABLE naming the status when the API refuses', async () => {
+      const url = await api(200, {});
+      const sut = await runCliCaptured(['cache', 'stats', '--url', url, '--api-key', 'wrong-key-0000'], unreachable);
+      expect(sut).toEqual({ code: 1, stdout: '', stderr: 'emo: CACHE_UNAVAILABLE: GET /v1/cache/stats answered 401\n' });
+    });
+  });
+});

@@ -21,6 +21,7 @@ import type { ApiMetrics } from './metrics/api-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { httpLoggingModule } from './logging/http-logging.module';
 import { ProfileController } from './profile/profile.controller';
+import { ProfileService } from './profile/profile.service';
 import { API_METRICS, APP_CONFIG, APP_LOGGER, BACKLOG_GATE, CACHE_STATS, CLASSIFIER, FLEET_CLIENT, PROFILING } from './tokens';
 
 export interface ApiModuleDeps {
@@ -59,6 +60,7 @@ export class ApiModule {
         },
         { provide: BACKFILLS, useValue: createBackfills(deps.fleet, deps.config) },
         StreamBodyParsers,
+        ProfileService,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },
       ],

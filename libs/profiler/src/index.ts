@@ -16,5 +16,6 @@ export * from './store/profile-store';
 export * from './store/redis-profile-store';
 export * from './tracing/span-record';
 export * from './tracing/trace-recorder';
+export * from './tracing/job-trace';
 export * from './profiling-deps';
 export * from './profiling-runtime';

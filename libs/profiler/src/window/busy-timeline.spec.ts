@@ -18,6 +18,14 @@ describe(BusyTimeline.name, () => {
       for (const from of [5_100, 5_000, 5_550, 10_000, 64_000]) expect(sut.since(from, end), `from ${from}`).toBeCloseTo(end - from, 6);
     });
 
+    it('counts whole a bucket cut by the start of the read whose runs all began after it', () => {
+      // A one-hour window has one-minute buckets; the model loaded 30 s into one, and the slot was
+      // busy from then on.
+      const sut = new BusyTimeline(60_000, 3_600_000);
+      for (let end = 31_000; end <= 40_000; end += 1000) sut.add(end, 1000);
+      expect(sut.since(30_000, 40_000)).toBe(10_000);
+    });
+
     it('drops what is older than it keeps', () => {
       const sut = new BusyTimeline(1000, 10_000);
       sut.add(1000, 1000);

@@ -37,6 +37,18 @@ describe(ProfileWindow.name, () => {
       expect(snap.device.busyMs).toBeLessThanOrEqual(snap.windowMs * snap.device.slots);
     });
 
+    it('reads a slot busy since the model loaded as fully busy, in a long window with coarse buckets', () => {
+      let now = 0;
+      const sut = new ProfileWindow({ windowMs: 3_600_000, now: () => now });
+      now = 90_000; // mid-bucket (buckets are a minute wide here)
+      sut.markStart();
+      for (now = 90_500; now <= 100_000; now += 500) sut.addBatch(batch(500));
+      now = 100_000;
+      const snap = sut.snapshot({ source: 'cli', role: 'cli' });
+      expect(snap.windowMs).toBe(10_000);
+      expect(snap.device.busyMs).toBe(10_000);
+    });
+
     it('does not count busy time from before the window started (model loading)', () => {
       let now = 10_000;
       const sut = new ProfileWindow({ windowMs: 60_000, now: () => now });

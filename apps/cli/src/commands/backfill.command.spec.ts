@@ -26,6 +26,7 @@ describe('emo backfill', () => {
       [['--backfill-id', 'b1'], '--api-key, --backfill-id and --passthrough need --fleet'],
       [['--passthrough', 'user'], '--api-key, --backfill-id and --passthrough need --fleet'],
       [['--fleet', 'not a url'], '--fleet must be a URL such as http://localhost:8080, got not a url'],
+      [['--fleet', 'ftp://fleet.internal'], '--fleet must be a URL such as http://localhost:8080, got ftp://fleet.internal'],
     ])('%j → %s', async (flags, message) => {
       const sut = await runCliCaptured(['backfill', chat, ...flags]);
       expect(sut).toEqual({ code: 2, stdout: '', stderr: `emo: CLI_USAGE: ${message}\n` });

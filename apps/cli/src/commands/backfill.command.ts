@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { AppError, formatFromPath, readRecords, type InputFormat } from '@emo/contracts';
 import { classifyRecordsInOrder } from '@emo/inference';
 import type { CliContext } from '../cli-context';
+import { apiBaseUrl } from '../fleet/api-url';
 import { runFleetBackfill } from '../fleet/fleet-backfill';
 import { BackfillSummary } from '../output/backfill-summary';
 import { toOutputLine } from '../output/result-line';
@@ -104,12 +105,7 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
 
 async function backfillThroughFleet(inPath: string, format: InputFormat, flags: BackfillFlags): Promise<void> {
   if (inPath !== '-') fileSize(inPath);
-  let url: URL;
-  try {
-    url = new URL(flags.fleet as string);
-  } catch {
-    throw new AppError('CLI_USAGE', `--fleet must be a URL such as http://localhost:8080, got ${flags.fleet}`);
-  }
+  const url = apiBaseUrl(flags.fleet as string, '--fleet');
   const { out, errOut } = await openOutputs(flags);
   let summary: BackfillSummary;
   try {

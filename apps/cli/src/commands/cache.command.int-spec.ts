@@ -96,6 +96,13 @@ describe('emo cache errors', () => {
       server.close();
     });
 
+    it('refuses a --url that is not an http(s) URL, and names an API that does not answer', async () => {
+      expect(await runCliCaptured(['cache', 'stats', '--url', 'notaurl'], unreachable)).toEqual({ code: 2, stdout: '', stderr: 'emo: CLI_USAGE: --url must be a URL such as http://localhost:8080, got notaurl\n' });
+      const down = await runCliCaptured(['cache', 'stats', '--url', 'http://127.0.0.1:9'], unreachable);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(/^emo: CACHE_UNAVAILABLE: could not reach the API at http:\/\/127\.0\.0\.1:9 \(.+\)\n$/);
+    });
+
     it('fails with CACHE_UNAVAILABLE naming the status when the API refuses', async () => {
       const url = await api(200, {});
       const sut = await runCliCaptured(['cache', 'stats', '--url', url, '--api-key', 'wrong-key-0000'], unreachable);

@@ -7,6 +7,7 @@ import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { loadModelBundle, resolveModelDir } from '@emo/model';
 import type { CliContext } from '../cli-context';
+import { apiBaseUrl } from '../fleet/api-url';
 
 interface CacheFlags {
   json?: boolean;
@@ -53,7 +54,10 @@ export function registerCache(program: Command, ctx: CliContext): void {
     .option('--api-key <key>', 'API key for --url')
     .action(async (flags: CacheFlags) => {
       if (flags.url) {
-        const res = await fetch(new URL('/v1/cache/stats', flags.url), { headers: flags.apiKey ? { authorization: `Bearer ${flags.apiKey}` } : {} });
+        const url = new URL('/v1/cache/stats', apiBaseUrl(flags.url, '--url'));
+        const res = await fetch(url, { headers: flags.apiKey ? { authorization: `Bearer ${flags.apiKey}` } : {} }).catch((e: Error) => {
+          throw new AppError('CACHE_UNAVAILABLE', `could not reach the API at ${url.origin} (${e.message})`);
+        });
         if (!res.ok) throw new AppError('CACHE_UNAVAILABLE', `GET /v1/cache/stats answered ${res.status}`);
         process.stdout.write(`${JSON.stringify(await res.json(), null, flags.json ? undefined : 2)}\n`);
         return;

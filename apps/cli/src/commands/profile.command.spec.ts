@@ -80,6 +80,11 @@ describe('emo profile', () => {
     expect(sut.stderr).toMatch(new RegExp(`^emo: QUEUE_UNAVAILABLE: could not reach the fleet API at ${api.url} \\(.*\\); pass --url or start it with \`emo serve all\`\\n$`));
   });
 
+  it('refuses a --url that is not an http(s) URL as a usage error', async () => {
+    const sut = await runCliCaptured(['profile', '--url', 'localhost:8080']);
+    expect(sut).toEqual({ code: 2, stdout: '', stderr: 'emo: CLI_USAGE: --url must be a URL such as http://localhost:8080, got localhost:8080\n' });
+  });
+
   it.each(['abc', '0', '-5'])('refuses --timeout %s as a usage error, not as an unreachable fleet', async (timeout) => {
     const sut = await runCliCaptured(['profile', '--timeout', timeout, '--url', 'http://127.0.0.1:9']);
     expect(sut).toEqual({ code: 2, stdout: '', stderr: `emo: CLI_USAGE: --timeout must be a positive integer of milliseconds, got ${timeout}\n` });

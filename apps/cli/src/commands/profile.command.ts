@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { AppError, isErrorCode } from '@emo/contracts';
 import { formatProfileReport, ProfilingRuntime, type ProfileReport } from '@emo/profiler';
 import type { CliContext } from '../cli-context';
+import { apiBaseUrl } from '../fleet/api-url';
 
 interface ProfileFlags {
   url?: string;
@@ -41,7 +42,7 @@ export function registerProfile(program: Command, ctx: CliContext): void {
 
 async function fetchReport(ctx: CliContext, flags: ProfileFlags, timeoutMs: number): Promise<ProfileReport> {
   const config = ctx.config();
-  const base = (flags.url ?? `http://127.0.0.1:${config.api.port}`).replace(/\/+$/, '');
+  const base = (flags.url ? apiBaseUrl(flags.url, '--url').toString() : `http://127.0.0.1:${config.api.port}`).replace(/\/+$/, '');
   const key = flags.apiKey ?? config.api.apiKeys[0];
   let res: Response;
   try {

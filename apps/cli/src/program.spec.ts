@@ -38,6 +38,12 @@ describe(runCli.name, () => {
       for (const c of COMMANDS) expect(sut.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     });
 
+    it('emo help <command> prints that command\'s usage', async () => {
+      const sut = await runCliCaptured(['help', 'backfill']);
+      expect(sut.code).toBe(0);
+      expect(sut.stdout).toMatch(/^Usage: emo backfill \[options\] <in>/);
+    });
+
     it('prints the version with --version', async () => {
       const sut = await runCliCaptured(['--version']);
       expect(sut.code).toBe(0);
@@ -54,6 +60,15 @@ describe(runCli.name, () => {
     it('answers a missing cache subcommand with one line naming warm, stats and flush', async () => {
       const line = expectUsageLine(await runCliCaptured(['cache']));
       expect(line).toBe('emo: CLI_USAGE: missing command; allowed: warm, stats, flush (see emo cache --help)');
+    });
+
+    it('answers help for an unknown command with one line naming the commands', async () => {
+      expect(expectUsageLine(await runCliCaptured(['help', 'nope']))).toBe(`emo: CLI_USAGE: unknown command 'nope'; allowed: ${COMMANDS.join(', ')} (see emo --help)`);
+      expect(expectUsageLine(await runCliCaptured(['cache', 'help', 'nope']))).toBe('emo: CLI_USAGE: unknown command \'nope\'; allowed: warm, stats, flush (see emo cache --help)');
+    });
+
+    it('names the options, --help included, for an unknown top-level option', async () => {
+      expect(expectUsageLine(await runCliCaptured(['-x']))).toBe("emo: CLI_USAGE: unknown option '-x'; allowed: --version, --help");
     });
 
     it('names the top-level commands for an unknown command', async () => {

@@ -62,24 +62,29 @@ export async function runCli(argv: readonly string[], ctx?: CliContext): Promise
 }
 
 function usageMessage(program: Command, e: CommanderError, argv: readonly string[]): string {
-  const command = commandOf(program, argv);
+  const { command, rest } = commandOf(program, argv);
   const subcommands = command.commands.map((c) => c.name());
-  // `emo` or `emo cache` alone: commander shows help (silenced) and throws with no message.
-  if (e.code === 'commander.help') return `CLI_USAGE: missing command; allowed: ${subcommands.join(', ')} (see ${command.name() === 'emo' ? 'emo' : `emo ${command.name()}`} --help)`;
+  if (e.code === 'commander.help') {
+    // `emo`, `emo cache` (commander shows help, silenced here, and throws with no message) or `emo help nope`.
+    const unknown = rest.find((w) => w !== 'help');
+    const what = unknown === undefined ? 'missing command' : `unknown command '${unknown}'`;
+    return `CLI_USAGE: ${what}; allowed: ${subcommands.join(', ')} (see ${command === program ? 'emo' : `emo ${command.name()}`} --help)`;
+  }
   const message = e.message.replace(/^error: /, '').replace(/\n/g, ' ').trim();
   if (e.code !== 'commander.unknownOption' && e.code !== 'commander.unknownCommand') return `CLI_USAGE: ${message}`;
-  const allowed = e.code === 'commander.unknownCommand' ? subcommands : command.options.map((o) => o.long ?? o.short ?? '');
+  const allowed = e.code === 'commander.unknownCommand' ? subcommands : [...command.options.map((o) => o.long ?? o.short ?? ''), '--help'];
   return `CLI_USAGE: ${message}; allowed: ${allowed.filter(Boolean).join(', ')}`;
 }
 
-/** The (sub)command the arguments name: `emo cache stats --x` → stats, not cache nor a later word. */
-function commandOf(program: Command, argv: readonly string[]): Command {
+/** The (sub)command the arguments name (`emo cache stats --x` → stats, not cache nor a later word), and the words after it. */
+function commandOf(program: Command, argv: readonly string[]): { command: Command; rest: string[] } {
   let command = program;
-  for (const arg of argv.slice(2)) {
-    if (arg.startsWith('-')) continue;
-    const sub = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  let i = 0;
+  for (; i < words.length; i++) {
+    const sub = command.commands.find((c) => c.name() === words[i] || c.aliases().includes(words[i]));
     if (!sub) break;
     command = sub;
   }
-  return command;
+  return { command, rest: words.slice(i) };
 }

@@ -4,6 +4,7 @@
 // (the CI smoke test of the harness; its numbers are not measurements). The suites load on demand
 // (bench/run-bench.ts), so other commands never pay for ONNX tooling, Nest or BullMQ.
 import type { Command } from 'commander';
+import { AppError } from '@emo/contracts';
 import type { CliContext } from '../cli-context';
 
 export interface BenchFlags {
@@ -59,6 +60,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--minutes <n>', 'soak: minutes of load (fractions allowed; default 30, --quick: 0.15)')
     .option('--provider <p>', 'model: cpu|cuda', 'cpu')
     .action(async (suite: string, flags: BenchFlags) => {
+      // Before the suites load (ONNX tooling, Nest, BullMQ: seconds), so a typo answers at once.
+      if (!(SUITES as readonly string[]).includes(suite)) throw new AppError('CLI_USAGE', `unknown bench suite "${suite}"; allowed: ${SUITES.join(', ')}`);
       const { runBench } = await import('./bench/run-bench');
       await runBench(suite, flags, ctx);
     });

@@ -9,14 +9,17 @@ import type { Logger, ProfilingRuntime } from '@emo/profiler';
 import type { FleetClient } from '@emo/queue';
 import { BackfillsController } from './backfills/backfills.controller';
 import { BACKFILLS, createBackfills } from './backfills/backfills.providers';
+import { BackfillsService } from './backfills/backfills.service';
 import { StreamBodyParsers } from './backfills/stream-body.parsers';
 import { CacheStatsController } from './cache/cache-stats.controller';
 import { ClassifyController } from './classify/classify.controller';
+import { ClassifyService } from './classify/classify.service';
 import { HealthController } from './health/health.controller';
 import { ApiKeyGuard } from './http/api-key.guard';
 import { AppErrorFilter } from './http/app-error.filter';
 import { BacklogGate } from './jobs/backlog-gate';
 import { JobsController } from './jobs/jobs.controller';
+import { JobsService } from './jobs/jobs.service';
 import type { ApiMetrics } from './metrics/api-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { httpLoggingModule } from './logging/http-logging.module';
@@ -59,6 +62,9 @@ export class ApiModule {
           }),
         },
         { provide: BACKFILLS, useValue: createBackfills(deps.fleet, deps.config) },
+        ClassifyService,
+        JobsService,
+        BackfillsService,
         StreamBodyParsers,
         ProfileService,
         { provide: APP_GUARD, useClass: ApiKeyGuard },

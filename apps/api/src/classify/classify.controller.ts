@@ -1,23 +1,21 @@
 // POST /v1/classify: a few texts answered synchronously through the Classifier (the fleet's
 // interactive queue) within CLASSIFY_DEADLINE_MS; past it, 504 DEADLINE_EXCEEDED naming the job
-// whose results will still land.
-import type { Classifier } from '@emo/contracts';
+// whose results will still land. Parses and validates the request, calls ClassifyService.
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
-import { checkCount, checkTextLengths, rawLength } from '../http/text-limits';
+import { checkCount, rawLength } from '../http/text-limits';
 import { parseBody } from '../http/parse-body';
-import type { BacklogGate } from '../jobs/backlog-gate';
-import { APP_CONFIG, BACKLOG_GATE, CLASSIFIER } from '../tokens';
+import { APP_CONFIG } from '../tokens';
 import { ClassifyRequestDto, ClassifyResponseDto, classifyRequestSchema } from './classify.dto';
+import { ClassifyService } from './classify.service';
 
 @ApiTags('classify')
 @ApiBearerAuth()
 @Controller('v1')
 export class ClassifyController {
   constructor(
-    @Inject(CLASSIFIER) private readonly classifier: Classifier,
-    @Inject(BACKLOG_GATE) private readonly gate: BacklogGate,
+    @Inject(ClassifyService) private readonly classification: ClassifyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -27,16 +25,11 @@ export class ClassifyController {
   @ApiBody({ type: ClassifyRequestDto })
   @ApiOkResponse({ type: ClassifyResponseDto })
   async classify(@Body() body: unknown): Promise<ClassifyResponseDto> {
-    const started = Date.now();
+    const receivedAt = Date.now();
+    // The count first, on the raw body: an oversize list fails with its own code, not a schema error per text.
     checkCount(rawLength(body, 'texts'), this.config.api.classifyMaxTexts, 'texts');
     const req = parseBody(classifyRequestSchema, body);
-    checkTextLengths(req.texts, this.config);
-    await this.gate.admit('interactive');
-    const results = await this.classifier.classify(req.texts, {
-      priority: 'interactive',
-      includeScores: req.include_scores,
-      deadlineAt: started + this.config.api.classifyDeadlineMs,
-    });
+    const results = await this.classification.classify({ texts: req.texts, includeScores: req.include_scores, receivedAt });
     return { results: results as ClassifyResponseDto['results'] };
   }
 }

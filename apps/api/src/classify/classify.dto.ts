@@ -6,7 +6,6 @@ export const classifyRequestSchema = z.object({
   texts: z.array(z.string()).min(1),
   include_scores: z.boolean().optional(),
 });
-export type ClassifyRequest = z.infer<typeof classifyRequestSchema>;
 
 export class ClassifyRequestDto {
   @ApiProperty({ type: [String], description: 'Texts to classify (at most CLASSIFY_MAX_TEXTS, default 64)', example: ['I love this!', 'This is so annoying'] })

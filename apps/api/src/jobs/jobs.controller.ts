@@ -1,24 +1,24 @@
 // /v1/jobs: submit (202), status, results (NDJSON in input order, streamed, ?offset=), cancel.
-import { Readable } from 'node:stream';
+// Parses and validates the request, calls JobsService, shapes the reply.
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
 import type { ProfilingRuntime } from '@emo/profiler';
-import { jobState, type FleetClient, type JobStatus } from '@emo/queue';
+import type { JobStatus } from '@emo/queue';
 import type { FastifyReply } from 'fastify';
+import { sendNdjson } from '../http/ndjson-stream';
 import { parseBody } from '../http/parse-body';
-import { checkCount, checkTextLengths, rawLength } from '../http/text-limits';
-import { APP_CONFIG, BACKLOG_GATE, FLEET_CLIENT, PROFILING } from '../tokens';
-import type { BacklogGate } from './backlog-gate';
+import { checkCount, rawLength } from '../http/text-limits';
+import { APP_CONFIG, PROFILING } from '../tokens';
 import { JobCreatedDto, JobRequestDto, JobStatusDto, jobRequestSchema, resultsQuerySchema } from './jobs.dto';
+import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')
 @ApiBearerAuth()
 @Controller('v1/jobs')
 export class JobsController {
   constructor(
-    @Inject(FLEET_CLIENT) private readonly fleet: FleetClient,
-    @Inject(BACKLOG_GATE) private readonly gate: BacklogGate,
+    @Inject(JobsService) private readonly jobs: JobsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROFILING) private readonly profiling: ProfilingRuntime,
   ) {}
@@ -30,30 +30,26 @@ export class JobsController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same as idempotency_key in the body' })
   @ApiAcceptedResponse({ type: JobCreatedDto })
   async submit(@Body() body: unknown, @Headers('idempotency-key') headerKey?: string): Promise<JobCreatedDto> {
-    const timer = this.profiling.profiler;
-    const endValidation = timer.start('validation');
+    const endValidation = this.profiling.profiler.start('validation');
+    // The count first, on the raw body: an oversize list fails with its own code, not a schema error per item.
     checkCount(rawLength(body, 'items'), this.config.api.jobMaxItems, 'items');
     const req = parseBody(jobRequestSchema, body);
-    checkTextLengths(req.items.map((i) => i.text), this.config);
     endValidation(req.items.length);
-    await this.gate.admit(req.priority);
-    const endEnqueue = timer.start('enqueue', { labels: { priority: req.priority } });
-    const { jobId, created } = await this.fleet.producer.submit({
+    const { status, created } = await this.jobs.submit({
       items: req.items,
       priority: req.priority,
-      idempotencyKey: req.idempotency_key ?? (headerKey || undefined),
       includeScores: req.include_scores,
+      idempotencyKey: req.idempotency_key,
+      idempotencyKeyHeader: headerKey,
     });
-    endEnqueue(req.items.length);
-    const status = await this.fleet.producer.status(jobId);
-    return { ...status, created, status_url: `/v1/jobs/${jobId}`, results_url: `/v1/jobs/${jobId}/results` };
+    return { ...status, created, status_url: `/v1/jobs/${status.job_id}`, results_url: `/v1/jobs/${status.job_id}/results` };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'State, counts and timings of a job' })
   @ApiOkResponse({ type: JobStatusDto })
   status(@Param('id') id: string): Promise<JobStatus> {
-    return this.fleet.producer.status(id);
+    return this.jobs.status(id);
   }
 
   @Get(':id/results')
@@ -67,23 +63,14 @@ export class JobsController {
   @ApiProduces('application/x-ndjson')
   async results(@Param('id') id: string, @Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
     const { offset } = parseBody(resultsQuerySchema, query);
-    const meta = await this.fleet.store.requireRecord(id);
-    const lines = this.fleet.store.readLines(meta, offset);
-    async function* ndjson() {
-      for await (const line of lines) yield `${line}\n`;
-    }
-    await reply
-      .header('content-type', 'application/x-ndjson; charset=utf-8')
-      .header('x-job-state', jobState(meta))
-      .header('x-results-complete', String(meta.finishedAt !== undefined))
-      .header('x-total-count', String(meta.total))
-      .send(Readable.from(ndjson()));
+    const results = await this.jobs.results(id, offset);
+    await sendNdjson(reply, results.lines, { 'x-job-state': results.state, 'x-results-complete': String(results.complete), 'x-total-count': String(results.total) });
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Cancel what has not run yet; chunks already running still finish' })
   @ApiOkResponse({ type: JobStatusDto })
   cancel(@Param('id') id: string): Promise<JobStatus> {
-    return this.fleet.producer.cancel(id);
+    return this.jobs.cancel(id);
   }
 }

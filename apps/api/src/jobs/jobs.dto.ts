@@ -15,7 +15,6 @@ export const jobRequestSchema = z.object({
   idempotency_key: z.string().min(1).max(200).optional(),
   include_scores: z.boolean().optional(),
 });
-export type JobRequest = z.infer<typeof jobRequestSchema>;
 
 export const resultsQuerySchema = z.object({ offset: z.coerce.number().int().min(0).default(0) });
 

@@ -1,0 +1,80 @@
+// The rules of /v1/jobs: the long-text policy, admission (the backlog gate, then the producer's own
+// reservation in texts), the idempotency key, and reading a job's status, result lines and cancel.
+// I/O goes through the fleet client's producer and result store, so the spec runs on fakes.
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '@emo/config';
+import type { ProfilingRuntime } from '@emo/profiler';
+import { jobState, type JobItem, type JobProducer, type JobState, type JobStatus, type Priority, type ResultStore } from '@emo/queue';
+import { checkTextLengths } from '../http/text-limits';
+import { APP_CONFIG, BACKLOG_GATE, FLEET_CLIENT, PROFILING } from '../tokens';
+import type { BacklogGate } from './backlog-gate';
+
+/** What the service uses of the FleetClient. */
+export interface JobsFleet {
+  readonly producer: Pick<JobProducer, 'submit' | 'status' | 'cancel'>;
+  readonly store: Pick<ResultStore, 'requireRecord' | 'readLines'>;
+}
+
+export interface JobSubmission {
+  readonly items: readonly JobItem[];
+  readonly priority: Priority;
+  readonly includeScores?: boolean;
+  /** The key given in the body. */
+  readonly idempotencyKey?: string;
+  /** The Idempotency-Key header; the body's key wins, an empty header is no key. */
+  readonly idempotencyKeyHeader?: string;
+}
+
+export interface SubmittedJob {
+  readonly status: JobStatus;
+  /** False when the idempotency key named an earlier job (returned instead; nothing queued). */
+  readonly created: boolean;
+}
+
+export interface JobResultLines {
+  readonly state: JobState;
+  /** Every line is there (the job finished); else the lines available in order so far. */
+  readonly complete: boolean;
+  readonly total: number;
+  readonly lines: AsyncIterable<string>;
+}
+
+@Injectable()
+export class JobsService {
+  constructor(
+    @Inject(FLEET_CLIENT) private readonly fleet: JobsFleet,
+    @Inject(BACKLOG_GATE) private readonly gate: Pick<BacklogGate, 'admit'>,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'engine'>,
+    @Inject(PROFILING) private readonly profiling: Pick<ProfilingRuntime, 'profiler'>,
+  ) {}
+
+  async submit(job: JobSubmission): Promise<SubmittedJob> {
+    checkTextLengths(job.items.map((i) => i.text), this.config);
+    // The cheap look first (cached counts); a refused request writes nothing.
+    await this.gate.admit(job.priority);
+    const endEnqueue = this.profiling.profiler.start('enqueue', { labels: { priority: job.priority } });
+    const { jobId, created } = await this.fleet.producer.submit({
+      items: job.items,
+      priority: job.priority,
+      idempotencyKey: job.idempotencyKey ?? (job.idempotencyKeyHeader || undefined),
+      includeScores: job.includeScores,
+    });
+    endEnqueue(job.items.length);
+    return { status: await this.fleet.producer.status(jobId), created };
+  }
+
+  status(jobId: string): Promise<JobStatus> {
+    return this.fleet.producer.status(jobId);
+  }
+
+  /** Result lines from `offset` in input order (JOB_NOT_FOUND when the job is unknown or expired). */
+  async results(jobId: string, offset: number): Promise<JobResultLines> {
+    const record = await this.fleet.store.requireRecord(jobId);
+    return { state: jobState(record), complete: record.finishedAt !== undefined, total: record.total ?? 0, lines: this.fleet.store.readLines(record, offset) };
+  }
+
+  /** Cancels what has not run yet; chunks already running still finish. */
+  cancel(jobId: string): Promise<JobStatus> {
+    return this.fleet.producer.cancel(jobId);
+  }
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJobRecord, encodeJobRecord, newRecordFields, recordField } from './job-record';
+import { FLEET_COMMANDS, LUA_INCLUDES } from './fleet-commands';
+import { decodeJobRecord, encodeJobRecord, newRecordFields, RECORD_CODEC, recordField } from './job-record';
 
 const hash = (pairs: string[]) => Object.fromEntries(Array.from({ length: pairs.length / 2 }, (_, i) => [pairs[2 * i], pairs[2 * i + 1]]));
 
@@ -38,5 +39,13 @@ describe('job record codec', () => {
       expect(encodeJobRecord({ enqueued: true, uploadedLines: 7, uploadComplete: false, model: undefined })).toEqual(['enqueued', '1', 'uploaded_lines', '7', 'upload_complete', '0']);
       expect(recordField('cancelledAt')).toBe('cancelled_at');
     });
+  });
+
+  it('knows every record field the Lua commands read or write', () => {
+    const lua = [...Object.values(FLEET_COMMANDS).map((c) => c.source), ...Object.values(LUA_INCLUDES)].join('\n');
+    const used = new Set([...lua.matchAll(/redis\.call\('H\w+', (?:KEYS\[1\]|meta), ([^\n]*)\)/g)].flatMap((m) => [...m[1].matchAll(/'([a-z_]+)'/g)].map((f) => f[1])));
+    expect(used.size).toBeGreaterThan(10);
+    const known = new Set(Object.values(RECORD_CODEC).map((c) => c.field));
+    expect([...used].filter((f) => !known.has(f))).toEqual([]);
   });
 });

@@ -8,9 +8,7 @@ import { LuaScriptLoader } from './lua-script-loader';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 function files(dir: string, ext: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith(ext))
-    .map((e) => join(e.parentPath, e.name));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : []));
 }
 
 describe(LuaScriptLoader.name, () => {

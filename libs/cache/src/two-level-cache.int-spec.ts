@@ -41,6 +41,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
 
   beforeAll(async () => {
     redis = new Redis(redisUrl);
+    await redis.ping(); // connected before the first test's L2 timeout starts counting
   });
 
   afterAll(async () => {
@@ -51,7 +52,8 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
 
   function make(client: Redis, opts: Partial<L2Options> & { revision?: string; writeComputedToL2?: boolean } = {}) {
     const metrics = CacheMetrics.for(new Registry());
-    const l2 = new L2ResultStore(client, { ttlSeconds: 60, timeoutMs: 100, retryMs: 100, logIntervalMs: 60_000, metrics, ...opts });
+    // A generous L2 timeout: a loaded machine must not turn a hit into a timeout; the fault tests set their own.
+    const l2 = new L2ResultStore(client, { ttlSeconds: 60, timeoutMs: 1000, retryMs: 100, logIntervalMs: 60_000, metrics, ...opts });
     const sut = new TwoLevelCache({
       namespace: new CacheNamespace(prefix, fakeModel(opts.revision)),
       l1: new L1ResultCache({ maxEntries: 100, maxBytes: 1 << 20, ttlSeconds: 60 }),
@@ -125,9 +127,10 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
 
   describe('one L2 read per text on a request path (API → fleet → worker)', () => {
     /** A client on the test Redis that counts MGETs and the keys they ask for. */
-    function countingRedis() {
+    async function countingRedis() {
       const client = new Redis(redisUrl);
       clients.push(client);
+      await client.ping();
       const reads = { mgets: 0, keys: 0 };
       const mgetBuffer = client.mgetBuffer.bind(client) as (...keys: string[]) => Promise<(Buffer | null)[]>;
       Object.assign(client, {
@@ -155,7 +158,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
     }
 
     it('reads L2 once per text (on the API), and the worker still writes L1 + L2', async () => {
-      const { client, reads } = countingRedis();
+      const { client, reads } = await countingRedis();
       const { api, apiCache, worker, sent, fleet } = path(client, 'one-read');
       const out = await api.classify(['one', 'two', 'one', 'three']);
       await worker.sut.drain();
@@ -174,7 +177,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
     });
 
     it('lets the worker look in L2 itself when the API could not (its L2 down)', async () => {
-      const { client, reads } = countingRedis();
+      const { client, reads } = await countingRedis();
       const down = createCacheRedis('redis://127.0.0.1:1', 50); // never connected: every command fails at once
       clients.push(down);
       const worker = make(client, { revision: 'api-l2-down' });
@@ -215,7 +218,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
       await client.connect();
       const logger = new RecordingLogger();
       const clock = { now: 0 };
-      const { sut, inner, l2 } = make(client, { logger, retryMs: 50, now: () => clock.now });
+      const { sut, inner, l2 } = make(client, { logger, timeoutMs: 100, retryMs: 50, now: () => clock.now });
       await sut.classifier(inner).classify(['warm']);
       await sut.drain();
 

@@ -26,7 +26,7 @@ describe.skipIf(!inject('redisAvailable'))('API result cache', () => {
 
   it('answers cached texts without a worker and reports them in GET /v1/cache/stats', async () => {
     prefix = `test-apicache-${randomUUID().slice(0, 8)}`;
-    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent', CLASSIFY_DEADLINE_MS: '1500' });
+    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent', CLASSIFY_DEADLINE_MS: '1500', CACHE_L2_TIMEOUT_MS: '1000' });
     // What a worker leaves behind: its model advertised, results in L2.
     const worker = (await createResultCache({ config, model, l2: true, registry: new Registry() }))!;
     await advertiseModel(worker.redis!, prefix, model);

@@ -39,6 +39,12 @@ describe.skipIf(!inject('redisAvailable'))('emo cache (Redis)', () => {
     expect(again.stdout).toMatch(/^warmed 3 phrases for tiny-softmax@[0-9a-f]{12}: 0 computed, 3 already cached, 0 errors, \d+ ms\n$/);
   });
 
+  it('stores every phrase even when Redis answers slower than the request-path CACHE_L2_TIMEOUT_MS', async () => {
+    const env = { ...freshEnv(), CACHE_L2_TIMEOUT_MS: '1' };
+    expect(await json(['warm', '--file', phrases], env)).toMatchObject({ computed: 3 });
+    expect(await json(['stats'], env)).toMatchObject({ keys: 3 });
+  });
+
   it("reports the model's keys in its namespace, as JSON and for people", async () => {
     const env = freshEnv();
     await json(['warm', '--file', phrases], env);

@@ -9,6 +9,8 @@ import { loadModelBundle, resolveModelDir } from '@emo/model';
 import type { CliContext } from '../cli-context';
 import { apiBaseUrl } from '../fleet/api-url';
 
+const WARM_L2_TIMEOUT_MS = 5000;
+
 interface CacheFlags {
   json?: boolean;
   model?: string;
@@ -33,7 +35,10 @@ export function registerCache(program: Command, ctx: CliContext): void {
       const phrases = await readPhraseFile(flags.file!);
       const config = configFor(ctx, flags);
       const engine = await ctx.engine(flags, { cacheEnabled: false });
-      const handle = await ctx.resultCache(engine.engine, { ...config, cache: { ...config.cache, cacheEnabled: true } }, true);
+      // Storing is the point of warming: CACHE_L2_TIMEOUT_MS (50 ms, sized for the request path) would
+      // drop writes that are merely slow on a loaded machine, so warming waits longer for each one.
+      const cacheSettings = { ...config.cache, cacheEnabled: true, cacheL2TimeoutMs: Math.max(config.cache.cacheL2TimeoutMs, WARM_L2_TIMEOUT_MS) };
+      const handle = await ctx.resultCache(engine.engine, { ...config, cache: cacheSettings }, true);
       try {
         const summary = await warmCache(handle!.cache.classifier(engine.engine), phrases, {
           classify: { priority: 'bulk' },

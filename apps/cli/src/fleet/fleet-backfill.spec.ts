@@ -69,8 +69,10 @@ async function fakeFleet(opts: FakeFleetOptions = {}): Promise<FakeFleet> {
       if (cutResults !== undefined) {
         const n = cutResults;
         cutResults = undefined;
-        // Lines, then half of the next one, then the connection drops (an API restart mid-stream).
-        res.write(lines.slice(0, n).map((l) => `${l}\n`).join('') + lines[n].slice(0, 10), () => setTimeout(() => req.socket.destroy(), 20));
+        // Lines, then half of the next one, then the connection closes mid-response (an API restart
+        // mid-stream). end(), not destroy(): the client reads everything sent before it sees the cut.
+        res.write(lines.slice(0, n).map((l) => `${l}\n`).join('') + lines[n].slice(0, 10));
+        req.socket.end();
         return;
       }
       res.end(lines.map((l) => `${l}\n`).join(''));

@@ -11,7 +11,7 @@ function emo(args: readonly string[], input?: string | Buffer) {
 }
 const codes = (lines: Record<string, unknown>[]) => lines.map((l) => (l.error ? (l.error as { code: string }).code : 'ok'));
 
-describe('emo (process)', () => {
+describe('emo (process)', { timeout: 60_000 }, () => {
   it('exits 2 on bad usage and 1 on a runtime error, with one line on stderr', () => {
     const usage = emo(['classify', '--jsn', 'x']);
     expect([usage.status, usage.stderr]).toEqual([2, expect.stringMatching(/^emo: CLI_USAGE: unknown option '--jsn'[^\n]*\n$/)]);

@@ -1,19 +1,24 @@
-// The inference slots' busy time over the recent window, kept in narrow buckets so that reading a
-// window counts only what ran inside it. A batch reports when it finishes; its run [end − ms, end]
-// is split exactly at bucket boundaries, so no bucket holds more than slots × its width (at most
-// `slots` batches run at once) and no part of a run is counted outside the time it covered. A read
-// takes whole buckets inside [from, now] and, of the one bucket cut by `from`, the share of its
-// busy time that falls after `from` if it was spread evenly from the bucket's first run on (so a
-// bucket whose runs all started after `from`, e.g. the first one after the model loaded, counts
-// whole): busy ≤ slots × (now − from) by construction. What it cannot know is a batch still
-// running at `now`: that reads low by at most one batch per slot, never high.
+// The inference slots' busy time over the recent window, by when each batch finished, in narrow
+// buckets so that a read covers exactly the window [from, now] rather than whole ring slots (the
+// oldest slot of ProfileWindow's ring is partly expired and counted whole there, up to a sixth of
+// the window too much). A batch counts whole in the window it finished in: the one that straddles
+// the window's start counts and the one still running at `now` does not, so a read is off by up
+// to one batch per slot either way and, under steady load, by neither on average. (Clipping each
+// run to the window instead would only ever drop the running batch: a saturated slot with batches
+// a fifth of the window long would read a tenth low on average.)
+
+interface Bucket {
+  busy: number;
+  /** The earliest batch end in the bucket. */
+  firstEnd: number;
+}
 
 export class BusyTimeline {
-  /** Bucket start (ms since the epoch) → busy ms inside it, and when its first run began. */
-  private readonly buckets = new Map<number, { busy: number; first: number }>();
+  /** k → the batches that ended in (k·bucketMs, (k+1)·bucketMs]. */
+  private readonly buckets = new Map<number, Bucket>();
 
   /**
-   * @param bucketMs width of one bucket (the error of a read is at most one bucket's busy time at its start edge)
+   * @param bucketMs width of one bucket (a read is exact but for the one bucket its start falls in)
    * @param keepMs how far back reads may reach; older buckets are dropped
    */
   constructor(
@@ -21,37 +26,33 @@ export class BusyTimeline {
     private readonly keepMs: number,
   ) {}
 
-  /** A run of `ms` that ended at `end`. */
+  /** A batch that kept a slot busy for `ms` and finished at `end`. */
   add(end: number, ms: number): void {
     if (!(ms > 0)) return;
-    const oldest = end - this.keepMs;
-    let from = Math.max(end - ms, oldest);
-    while (from < end) {
-      const start = from - (from % this.bucketMs);
-      const to = Math.min(end, start + this.bucketMs);
-      const bucket = this.buckets.get(start);
-      if (bucket) {
-        bucket.busy += to - from;
-        bucket.first = Math.min(bucket.first, from);
-      } else this.buckets.set(start, { busy: to - from, first: from });
-      from = to;
-    }
-    this.prune(oldest);
+    const k = Math.ceil(end / this.bucketMs) - 1;
+    const bucket = this.buckets.get(k);
+    if (bucket) {
+      bucket.busy += ms;
+      bucket.firstEnd = Math.min(bucket.firstEnd, end);
+    } else this.buckets.set(k, { busy: ms, firstEnd: end });
+    this.prune(end - this.keepMs);
   }
 
-  /** Busy ms inside [from, now], where `now` is no earlier than the end of any run added. */
+  /** Busy ms of the batches that finished in (from, now]; `now` is no earlier than any end added. */
   since(from: number, now: number): number {
     let total = 0;
-    for (const [start, { busy, first }] of this.buckets) {
+    for (const [k, { busy, firstEnd }] of this.buckets) {
+      const start = k * this.bucketMs;
       const end = Math.min(start + this.bucketMs, now);
-      if (end <= from || start >= now) continue;
-      // The bucket cut by `from`: its busy time spread evenly from its first run to its end.
-      total += first >= from ? busy : busy * ((end - from) / (end - first));
+      if (end <= from) continue;
+      if (start >= from || firstEnd > from) total += busy;
+      // The bucket `from` cuts, with ends on both sides: its ends taken as spread evenly from the first.
+      else total += busy * ((end - from) / (end - firstEnd));
     }
     return total;
   }
 
   private prune(oldest: number): void {
-    for (const start of this.buckets.keys()) if (start + this.bucketMs <= oldest) this.buckets.delete(start);
+    for (const k of this.buckets.keys()) if ((k + 1) * this.bucketMs <= oldest) this.buckets.delete(k);
   }
 }

@@ -7,8 +7,8 @@ describe(ProfileWindow.name, () => {
   describe('snapshot', () => {
     it('reads a half-busy slot as half busy when the oldest slot of the ring has partly expired', () => {
       // A 500 ms batch finishing every second from 1 s to 65 s, read at 65 s: the ring still holds
-      // the slot 0–10 s, of which only 5–10 s is in the window. Busy time counts only what ran
-      // inside the last 60 s: exactly half of it.
+      // the slot 0–10 s, of which only 5–10 s is in the window. Busy time counts only the batches
+      // that finished in the last 60 s: exactly half of it.
       let now = 0;
       const sut = new ProfileWindow({ windowMs: 60_000, now: () => now });
       sut.slots = 1;
@@ -21,8 +21,8 @@ describe(ProfileWindow.name, () => {
       expect(snap.device.busyMs / snap.windowMs).toBeCloseTo(0.5, 9);
     });
 
-    it('never reads a slot busier than the time it covered, even with batches that started before the window', () => {
-      // 4 s batches back to back on one slot from the start; read at 62.5 s, mid-batch boundary.
+    it('reads a saturated slot as fully busy when the window starts mid-batch (the straddling batch counts, the running one not yet)', () => {
+      // 4 s batches back to back on one slot from the start; read at 62.5 s.
       let now = 0;
       const sut = new ProfileWindow({ windowMs: 60_000, now: () => now });
       sut.slots = 1;
@@ -32,9 +32,9 @@ describe(ProfileWindow.name, () => {
       }
       now = 62_500;
       const snap = sut.snapshot({ source: 'w1', role: 'worker' });
-      // Busy from 2.5 s to 60 s (the batch running since 60 s has not reported yet).
-      expect(snap.device.busyMs).toBeCloseTo(57_500, 6);
-      expect(snap.device.busyMs).toBeLessThanOrEqual(snap.windowMs * snap.device.slots);
+      // Finished in (2.5 s, 62.5 s]: the batches ending at 4 s … 60 s.
+      expect(snap.device.busyMs).toBe(60_000);
+      expect(snap.device.busyMs / snap.windowMs).toBe(1);
     });
 
     it('reads a slot busy since the model loaded as fully busy, in a long window with coarse buckets', () => {

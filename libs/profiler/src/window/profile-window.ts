@@ -1,8 +1,8 @@
 // The recent window of one process: a ring of time slots (window / slots wide each) that stage
 // timings, counters and samples go into; old slots fall off as the clock moves. snapshot()
 // folds the live slots into a ProfileSnapshot. Busy time goes to a finer timeline instead
-// (BusyTimeline), clipped to the covered window, so a busy share never counts a batch's run
-// outside the window nor the whole of the oldest, partly expired slot.
+// (BusyTimeline), read over exactly the covered window, so a busy share does not count the whole
+// of the oldest, partly expired slot.
 import type { Stage } from '../stages/stages';
 import { BusyTimeline } from './busy-timeline';
 import { LogHistogram } from './log-histogram';
@@ -108,7 +108,7 @@ export class ProfileWindow {
     slot.batchTexts += b.texts;
     slot.paddedTokens += b.paddedTokens;
     slot.realTokens += b.realTokens;
-    // The batch ran for inferMs up to now (it reports when it finishes).
+    // A batch reports when it finishes.
     this.busy.add(this.now(), b.inferMs);
     const max = b.maxBudgetTokens ?? this.maxBudgetTokens;
     slot.budgetTokens += b.budgetTokens ?? max;

@@ -14,7 +14,7 @@ export const THRESHOLDS = {
       'Utilization knee of a single server: the mean queueing delay grows as ρ/(1−ρ) service times, 4 at 0.8 and 9 at 0.9, so past 0.8 added load mostly turns into waiting. ' +
       'Below it the device was free at least a fifth of the window, so texts that waited were held by something else (bursts, the host event loop). ' +
       'Recorded windows (2-core VM, load 12–17): a device fed throughout read 0.95 and 0.98 (model-bound, too-few-workers); a 20 000-text burst that starved the worker event loop read 0.23 with batch_wait dominant (burst-host-bound). ' +
-      'The room between 0.8 and those readings absorbs hand-off gaps and the window edges: busy time is clipped to the window, but a batch still running when the window is read has not reported yet, so a reading can be up to one batch per thread low, never high (those windows were recorded before the clipping, when the oldest, partly expired slot of the ring counted whole and a reading could be up to a sixth high). ' +
+      'The room between 0.8 and those readings absorbs hand-off gaps and the window edges: a batch counts whole in the window it finished in (the one straddling the window start counts, the one still running does not), so a reading can be one batch per thread off either way (those windows were recorded when the oldest, partly expired slot of the ring also counted whole, up to a sixth high). ' +
       'It is also the line for a dominant batch_wait (the 0.6 chosen there to pass one test is gone).',
   },
   UNDERUSED_BUSY: {

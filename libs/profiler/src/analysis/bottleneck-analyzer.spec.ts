@@ -30,8 +30,9 @@ const WINDOW_MS = 60_000;
 
 /**
  * Fills a 60 s window evenly with `texts` texts of the given per-stage timings. Each step's
- * observations are made at the end of its share of the window, so its batches ran inside the window
- * (busy time is clipped to the window: a batch reported at the window's first instant ran before it).
+ * observations are made at the end of its share of the window, so its batches finish inside the
+ * window (busy time counts from the window's start on: a batch reported at its first instant
+ * finished before it).
  */
 function worker(load: Load): ProfileSnapshot {
   let now = 1_000_000;

@@ -3,7 +3,7 @@
 // I/O goes through the fleet client's producer and result store, so the spec runs on fakes.
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@emo/config';
-import type { ProfilingRuntime } from '@emo/profiler';
+import type { StageTimer } from '@emo/profiler';
 import { jobState, type JobItem, type JobProducer, type JobState, type JobStatus, type Priority, type ResultStore } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
 import { APP_CONFIG, BACKLOG_GATE, FLEET_CLIENT, PROFILING } from '../tokens';
@@ -45,7 +45,7 @@ export class JobsService {
     @Inject(FLEET_CLIENT) private readonly fleet: JobsFleet,
     @Inject(BACKLOG_GATE) private readonly gate: Pick<BacklogGate, 'admit'>,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'engine'>,
-    @Inject(PROFILING) private readonly profiling: Pick<ProfilingRuntime, 'profiler'>,
+    @Inject(PROFILING) private readonly profiling: { readonly profiler: Pick<StageTimer, 'start'> },
   ) {}
 
   async submit(job: JobSubmission): Promise<SubmittedJob> {

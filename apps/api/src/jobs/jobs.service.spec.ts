@@ -1,0 +1,187 @@
+import { AppError } from '@emo/contracts';
+import type { AppConfig } from '@emo/config';
+import type { ObserveOptions, Stage, StageLabels } from '@emo/profiler';
+import { jobStatusFromRecord, type JobRecord, type Priority, type SubmitRequest } from '@emo/queue';
+import { describe, expect, it } from 'vitest';
+import { JobsService, type JobsFleet } from './jobs.service';
+
+const notFound = (id: string) => new AppError('JOB_NOT_FOUND', `Job ${id} not found (or its results expired)`);
+
+function jobRecord(id: string, total: number, priority: Priority, over: Partial<JobRecord> = {}): JobRecord {
+  const base = { id, kind: 'job', priority, total, chunkSize: 2, chunks: Math.ceil(total / 2), createdAt: 1_700_000_000_000, chunksDone: 0 } as const;
+  const counts = { done: 0, failed: 0, cancelled: 0, includeScores: false, enqueued: true, uploads: 0, uploadedLines: 0, ingestErrors: 0, uploadComplete: false };
+  return { ...base, ...counts, ...over };
+}
+
+/** A fleet in memory: the producer keeps jobs (one per idempotency key), the store their result lines. */
+function fakeFleet() {
+  const jobs = new Map<string, { record: JobRecord; lines: string[]; key?: string }>();
+  const submitted: SubmitRequest[] = [];
+  const reads: string[] = [];
+  const find = (id: string) => {
+    const job = jobs.get(id);
+    if (!job) throw notFound(id);
+    return job;
+  };
+  const fleet: JobsFleet = {
+    producer: {
+      async submit(req) {
+        submitted.push(req);
+        const earlier = req.idempotencyKey === undefined ? undefined : [...jobs.values()].find((j) => j.key === req.idempotencyKey);
+        if (earlier) return { jobId: earlier.record.id, created: false };
+        const id = `job-${jobs.size + 1}`;
+        const lines = req.items.map((item) => JSON.stringify({ id: item.id, labels: [] }));
+        jobs.set(id, { record: jobRecord(id, req.items.length, req.priority), lines, key: req.idempotencyKey });
+        return { jobId: id, created: true };
+      },
+      async status(id) {
+        return jobStatusFromRecord(find(id).record);
+      },
+      async cancel(id) {
+        const job = find(id);
+        job.record = { ...job.record, cancelledAt: 1_700_000_000_500, finishedAt: 1_700_000_000_500, done: job.record.total ?? 0, cancelled: job.record.total ?? 0 };
+        return jobStatusFromRecord(job.record);
+      },
+    },
+    store: {
+      async requireRecord(id) {
+        return find(id).record;
+      },
+      async *readLines(record, offset = 0) {
+        reads.push(record.id);
+        yield* find(record.id).lines.slice(offset);
+      },
+    },
+  };
+  const finish = (id: string) => {
+    const job = find(id);
+    job.record = { ...job.record, startedAt: 1_700_000_000_100, finishedAt: 1_700_000_000_200, done: job.record.total ?? 0, chunksDone: job.record.chunks ?? 0 };
+  };
+  return { fleet, submitted, reads, finish };
+}
+
+/** A backlog gate that admits until `refuse` is set, and records what it was asked. */
+function fakeGate() {
+  const asked: Priority[] = [];
+  const gate = {
+    refuse: false,
+    async admit(priority: Priority) {
+      asked.push(priority);
+      if (gate.refuse) throw new AppError('OVERLOADED', `The ${priority} queue is full; retry in 3 s`, { retry_after_s: 3 });
+    },
+  };
+  return { gate, asked };
+}
+
+/** A profiler that records each stage that ended, with its labels and count. */
+function fakeProfiling() {
+  const stages: { stage: Stage; labels?: StageLabels; count?: number }[] = [];
+  const start = (stage: Stage, options?: ObserveOptions) => (count?: number) => void stages.push({ stage, labels: options?.labels, count });
+  return { stages, profiling: { profiler: { start } } };
+}
+
+const engine = (longTextPolicy: 'reject' | 'truncate') => ({ engine: { maxTextChars: 10, longTextPolicy } }) as Pick<AppConfig, 'engine'>;
+
+function setup(policy: 'reject' | 'truncate' = 'truncate') {
+  const fleet = fakeFleet();
+  const { gate, asked } = fakeGate();
+  const { profiling, stages } = fakeProfiling();
+  const sut = new JobsService(fleet.fleet, gate, engine(policy), profiling);
+  return { sut, gate, asked, stages, ...fleet };
+}
+
+const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `i${i}`, text: `text ${i}` }));
+
+async function collect(lines: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of lines) out.push(line);
+  return out;
+}
+
+describe(JobsService.name, () => {
+  describe('submit', () => {
+    it('admits on the priority, queues the job, and answers its status with created: true', async () => {
+      const { sut, asked, submitted, stages } = setup();
+      const { status, created } = await sut.submit({ items: items(3), priority: 'interactive', includeScores: true });
+      expect(created).toBe(true);
+      expect(status).toMatchObject({ job_id: 'job-1', state: 'queued', priority: 'interactive', total: 3 });
+      expect(asked).toEqual(['interactive']);
+      expect(submitted).toEqual([{ items: items(3), priority: 'interactive', includeScores: true, idempotencyKey: undefined }]);
+      expect(stages).toEqual([{ stage: 'enqueue', labels: { priority: 'interactive' }, count: 3 }]);
+    });
+
+    it('replays a job by its idempotency key, from the body or the Idempotency-Key header, without queueing it again', async () => {
+      const { sut } = setup();
+      const first = await sut.submit({ items: items(2), priority: 'bulk', idempotencyKey: 'same' });
+      const byHeader = await sut.submit({ items: items(2), priority: 'bulk', idempotencyKeyHeader: 'same' });
+      expect(byHeader).toEqual({ status: first.status, created: false });
+      const other = await sut.submit({ items: items(2), priority: 'bulk', idempotencyKeyHeader: 'other' });
+      expect([other.status.job_id, other.created]).toEqual(['job-2', true]);
+    });
+
+    it("takes the body's key over the header's, and no key from an empty header", async () => {
+      const { sut, submitted } = setup();
+      await sut.submit({ items: items(1), priority: 'bulk', idempotencyKey: 'body', idempotencyKeyHeader: 'header' });
+      await sut.submit({ items: items(1), priority: 'bulk', idempotencyKeyHeader: '' });
+      expect(submitted.map((r) => r.idempotencyKey)).toEqual(['body', undefined]);
+    });
+
+    it('refuses with 429 OVERLOADED when the backlog gate does, and queues nothing', async () => {
+      const { sut, gate, submitted } = setup();
+      gate.refuse = true;
+      const refused = await sut.submit({ items: items(2), priority: 'bulk' }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(AppError);
+      expect([(refused as AppError).code, (refused as AppError).httpStatus, (refused as AppError).details]).toEqual(['OVERLOADED', 429, { retry_after_s: 3 }]);
+      expect(submitted).toEqual([]);
+    });
+
+    it('refuses a text over MAX_TEXT_CHARS with TEXT_TOO_LONG under LONG_TEXT_POLICY=reject, before asking for admission', async () => {
+      const { sut, asked, submitted } = setup('reject');
+      const long = [{ text: 'short' }, { text: 'x'.repeat(11) }];
+      await expect(sut.submit({ items: long, priority: 'bulk' })).rejects.toMatchObject({ code: 'TEXT_TOO_LONG', details: { index: 1, limit: 10 } });
+      expect([asked, submitted]).toEqual([[], []]);
+    });
+
+    it('lets long texts through under LONG_TEXT_POLICY=truncate (the engine cuts them)', async () => {
+      const { sut } = setup('truncate');
+      await expect(sut.submit({ items: [{ text: 'x'.repeat(11) }], priority: 'bulk' })).resolves.toMatchObject({ created: true });
+    });
+  });
+
+  describe('status', () => {
+    it("answers a job's status, and JOB_NOT_FOUND for an unknown one", async () => {
+      const { sut } = setup();
+      await sut.submit({ items: items(2), priority: 'bulk' });
+      await expect(sut.status('job-1')).resolves.toMatchObject({ job_id: 'job-1', total: 2 });
+      await expect(sut.status('nope')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    });
+  });
+
+  describe('results', () => {
+    it('gives the lines from the offset with the state, whether they are all there, and the total', async () => {
+      const { sut, finish } = setup();
+      await sut.submit({ items: items(4), priority: 'bulk' });
+      const running = await sut.results('job-1', 0);
+      expect([running.state, running.complete, running.total]).toEqual(['queued', false, 4]);
+      finish('job-1');
+      const done = await sut.results('job-1', 2);
+      expect([done.state, done.complete, done.total]).toEqual(['completed', true, 4]);
+      expect((await collect(done.lines)).map((l) => JSON.parse(l).id)).toEqual(['i2', 'i3']);
+    });
+
+    it('answers JOB_NOT_FOUND for an unknown job and reads nothing', async () => {
+      const { sut, reads } = setup();
+      await expect(sut.results('nope', 0)).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+      expect(reads).toEqual([]);
+    });
+  });
+
+  describe('cancel', () => {
+    it('cancels through the producer and answers the status; JOB_NOT_FOUND for an unknown job', async () => {
+      const { sut } = setup();
+      await sut.submit({ items: items(2), priority: 'bulk' });
+      await expect(sut.cancel('job-1')).resolves.toMatchObject({ job_id: 'job-1', state: 'cancelled', cancelled: 2 });
+      await expect(sut.cancel('nope')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    });
+  });
+});

@@ -17,7 +17,6 @@ export const uploadQuerySchema = z.object({
   columns: list,
   include_scores: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
 });
-export type UploadQuery = z.infer<typeof uploadQuerySchema>;
 
 export const offsetQuerySchema = z.object({ offset: z.coerce.number().int().min(0).default(0) });
 export const rollupQuerySchema = z.object({ by: z.string().min(1).max(200) });

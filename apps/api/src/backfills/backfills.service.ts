@@ -13,7 +13,7 @@ import { BACKLOG_GATE } from '../tokens';
 import { BACKFILLS, type Backfills } from './backfills.providers';
 
 /** Pause between two progress events. */
-export const PROGRESS_INTERVAL_MS = 1000;
+const PROGRESS_INTERVAL_MS = 1000;
 
 /** What the service uses of the backfill store, reader and ingestor. */
 export interface BackfillsPorts {

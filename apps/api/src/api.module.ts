@@ -15,7 +15,6 @@ import { CacheStatsController } from './cache/cache-stats.controller';
 import { ClassifyController } from './classify/classify.controller';
 import { ClassifyService } from './classify/classify.service';
 import { HealthController } from './health/health.controller';
-import { ApiKeyGuard } from './http/api-key.guard';
 import { AppErrorFilter } from './http/app-error.filter';
 import { BacklogGate } from './jobs/backlog-gate';
 import { JobsController } from './jobs/jobs.controller';
@@ -25,7 +24,9 @@ import { MetricsController } from './metrics/metrics.controller';
 import { httpLoggingModule } from './logging/http-logging.module';
 import { ProfileController } from './profile/profile.controller';
 import { ProfileService } from './profile/profile.service';
-import { API_METRICS, APP_CONFIG, APP_LOGGER, BACKLOG_GATE, CACHE_STATS, CLASSIFIER, FLEET_CLIENT, PROFILING } from './tokens';
+import { TenantAuthGuard } from './tenancy/tenant-auth.guard';
+import { StaticTenantDirectory } from './tenancy/tenant-directory';
+import { API_METRICS, APP_CONFIG, APP_LOGGER, BACKLOG_GATE, CACHE_STATS, CLASSIFIER, FLEET_CLIENT, PROFILING, TENANTS } from './tokens';
 
 export interface ApiModuleDeps {
   readonly config: AppConfig;
@@ -67,7 +68,8 @@ export class ApiModule {
         BackfillsService,
         StreamBodyParsers,
         ProfileService,
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: TENANTS, useValue: new StaticTenantDirectory(deps.config) },
+        { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },
       ],
     };

@@ -11,3 +11,5 @@ export const APP_LOGGER = Symbol('APP_LOGGER');
 export const CACHE_STATS = Symbol('CACHE_STATS');
 /** The ProfilingRuntime of this process (stage timers, GET /v1/profile, job traces). */
 export const PROFILING = Symbol('PROFILING');
+/** The TenantDirectory: which API key belongs to which tenant (apps/api/src/tenancy). */
+export const TENANTS = Symbol('TENANTS');

@@ -13,6 +13,7 @@ import { fleetSettings } from './settings/fleet.settings';
 import { onnxSettings } from './settings/onnx.settings';
 import { profilerSettings } from './settings/profiler.settings';
 import { runtimeSettings } from './settings/runtime.settings';
+import { tenantsSettings } from './settings/tenants.settings';
 import { workerSettings } from './settings/worker.settings';
 
 export const CONFIG_SECTIONS = {
@@ -21,6 +22,7 @@ export const CONFIG_SECTIONS = {
   batching: batchingSettings,
   cache: cacheSettings,
   api: apiSettings,
+  tenants: tenantsSettings,
   fleet: fleetSettings,
   worker: workerSettings,
   backfill: backfillSettings,
@@ -38,6 +40,7 @@ export type EngineConfig = AppConfig['engine'];
 export type BatchingConfig = AppConfig['batching'];
 export type CacheConfig = AppConfig['cache'];
 export type ApiConfig = AppConfig['api'];
+export type TenantsConfig = AppConfig['tenants'];
 export type FleetConfig = AppConfig['fleet'];
 export type WorkerConfig = AppConfig['worker'];
 export type BackfillConfig = AppConfig['backfill'];

@@ -34,7 +34,7 @@ describe(loadConfig.name, () => {
 
   it('groups every setting under its domain section, with flat-key overrides', () => {
     const sut = loadConfig({}, { inferenceThreads: 3, cacheEnabled: false });
-    expect(Object.keys(sut).sort()).toEqual(['api', 'backfill', 'batching', 'cache', 'engine', 'fleet', 'onnx', 'profiler', 'runtime', 'worker']);
+    expect(Object.keys(sut).sort()).toEqual(['api', 'backfill', 'batching', 'cache', 'engine', 'fleet', 'onnx', 'profiler', 'runtime', 'tenants', 'worker']);
     expect(sut.engine.inferenceThreads).toBe(3);
     expect(sut.cache.cacheEnabled).toBe(false);
   });

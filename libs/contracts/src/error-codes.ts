@@ -33,12 +33,15 @@ export const ERROR_CODES = {
   // auth
   UNAUTHORIZED: spec(401, 'Missing API key'),
   FORBIDDEN: spec(403, 'Invalid API key'),
+  SCOPE_MISSING: spec(403, 'The API key lacks the scope this route needs'),
+  API_KEY_IN_QUERY: spec(400, 'API keys are accepted only in the Authorization header, never in the URL'),
   // resources
   NOT_FOUND: spec(404, 'Resource not found'),
   JOB_NOT_FOUND: spec(404, 'Job not found'),
   BACKFILL_NOT_FOUND: spec(404, 'Backfill not found'),
   JOB_CANCELLED: spec(409, 'Job was cancelled before this item ran'),
   BACKFILL_CONFLICT: spec(409, 'The backfill id already names a backfill with other input or settings'),
+  IDEMPOTENCY_CONFLICT: spec(409, 'The idempotency key was already used with a different payload'),
   // model bundle
   MODEL_NOT_FOUND: spec(500, 'Model bundle not found'),
   MODEL_CORRUPT: spec(500, 'Model bundle is corrupt'),
@@ -52,6 +55,8 @@ export const ERROR_CODES = {
   DEADLINE_EXCEEDED: spec(504, 'Deadline exceeded', true),
   // fleet
   OVERLOADED: spec(429, 'Server is overloaded, retry later', true),
+  RATE_LIMITED: spec(429, "The tenant's rate limit (texts per second) is exceeded, retry later", true),
+  TENANT_BACKLOG_FULL: spec(429, "The tenant's share of the backlog (queued texts) is full, retry later", true),
   QUEUE_UNAVAILABLE: spec(503, 'Queue backend is unavailable', true),
   CACHE_UNAVAILABLE: spec(503, 'Cache backend is unavailable', true),
   CHUNK_FAILED: spec(500, 'The chunk holding this item failed on every attempt (error, timeout or stalled worker)', true),

@@ -3,3 +3,4 @@ export * from './app-error';
 export * from './classification';
 export * from './text-input';
 export * from './records/record-source';
+export * from './tenant';

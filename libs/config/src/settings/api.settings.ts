@@ -5,6 +5,11 @@ import { csv, int, num, setting } from '../setting';
 
 export const apiSettings = {
   apiKeys: setting('API_KEYS', csv(z.string().min(8)).default([]), 'Comma-separated API keys (Bearer). Empty: authentication off.'),
+  apiKeysFile: setting('API_KEYS_FILE', z.string().min(1).optional(), 'Keys file (JSON or YAML): tenants with the sha256 of each key (never the key), scopes and limits (docs/fleet.md, Tenants). Re-read when it changes (API_KEYS_RELOAD_MS). Used together with API_KEYS.'),
+  apiAdminKeys: setting('API_ADMIN_KEYS', csv(z.string().min(8)).default([]), 'Keys of API_KEYS that also get the admin scope (cache flush, profile, traces, dashboards); every other API_KEYS key has classify, jobs and backfills.'),
+  apiKeysReloadMs: setting('API_KEYS_RELOAD_MS', int(0, 3_600_000).default(5000), 'How often the API checks API_KEYS_FILE for changes (a bad new version is logged and the last good one kept). 0: read once at start.'),
+  apiDocs: setting('API_DOCS', z.enum(['public', 'admin', 'off']).default('public'), 'Who may read the OpenAPI docs at /docs: anyone, admin keys only, or nobody (not served).'),
+  apiMetricsPort: setting('API_METRICS_PORT', int(1, 65535).optional(), 'Serve the API\'s /metrics on this port only (for Prometheus inside the cluster) instead of on PORT.'),
   host: setting('HOST', z.string().default('0.0.0.0'), 'API listen address.'),
   port: setting('PORT', int(0, 65535).default(8080), 'API port.'),
   apiBodyLimitBytes: setting('API_BODY_LIMIT_BYTES', int(1024, 1_073_741_824).default(16_777_216), 'Largest accepted HTTP request body in bytes (413 PAYLOAD_TOO_LARGE above).'),

@@ -8,9 +8,7 @@ const root = import.meta.dirname;
 const base = JSON.parse(readFileSync(resolve(root, 'tsconfig.base.json'), 'utf8')) as {
   compilerOptions: { paths: Record<string, string[]> };
 };
-const alias = Object.fromEntries(
-  Object.entries(base.compilerOptions.paths).map(([name, [target]]) => [name, resolve(root, target)]),
-);
+const alias = Object.fromEntries(Object.entries(base.compilerOptions.paths).map(([name, [target]]) => [name, resolve(root, target)]));
 
 const project = (name: string, dir: string, exclude: string[] = []) => ({
   extends: true as const,

@@ -20,7 +20,10 @@ function chatLog(tag: string, n: number): { text: string; valid: number } {
   let valid = 0;
   const lines = Array.from({ length: n }, (_, i) => {
     if (i % 500 === 499) return '{"id": broken';
-    const text = i % 777 === 776 ? ' ' : `${Array.from({ length: 3 + (i % 9) }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ')} ${tag}${i}`;
+    const text =
+      i % 777 === 776
+        ? ' '
+        : `${Array.from({ length: 3 + (i % 9) }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ')} ${tag}${i}`;
     if (text.trim()) valid++;
     return JSON.stringify({ id: `${tag}${i}`, conversation_id: `c${Math.floor(i / 40)}`, user: `u${i % 13}`, text });
   });
@@ -28,7 +31,11 @@ function chatLog(tag: string, n: number): { text: string; valid: number } {
 }
 
 function runEmoAsync(args: string[]): { done: Promise<{ code: number | null; stderr: string }> } {
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/emo.js'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [resolve(ROOT, 'bin/emo.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return { done: new Promise((r) => child.once('exit', (code) => r({ code, stderr }))) };
@@ -48,7 +55,21 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
     port = await freePort();
     base = `http://127.0.0.1:${port}`;
     // Short locks so the chunks of a killed worker are picked up again within seconds.
-    env = { QUEUE_PREFIX: prefix, REDIS_URL: inject('redisUrl'), MODEL_DIR: TINY_MODEL, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', INFERENCE_THREADS: '1', JOB_CHUNK_SIZE: '64', WORKER_CONCURRENCY: '16', WORKER_LOCK_DURATION_MS: '2000', CACHE_ENABLED: 'false', API_KEYS: KEY, LOG_LEVEL: 'info' };
+    env = {
+      QUEUE_PREFIX: prefix,
+      REDIS_URL: inject('redisUrl'),
+      MODEL_DIR: TINY_MODEL,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      INFERENCE_THREADS: '1',
+      JOB_CHUNK_SIZE: '64',
+      WORKER_CONCURRENCY: '16',
+      WORKER_LOCK_DURATION_MS: '2000',
+      CACHE_ENABLED: 'false',
+      API_KEYS: KEY,
+      LOG_LEVEL: 'info',
+    };
     const started = await startFleet(env, 2);
     api = started.api;
     workers.push(...started.workers);
@@ -60,7 +81,13 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
   }, 30_000);
 
   /** Polls `read` until `done` holds; fails with the last value and the API's log tail instead of hanging. */
-  const pollUntil = async <T>(read: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 30_000, everyMs = 20): Promise<T> => {
+  const pollUntil = async <T>(
+    read: () => Promise<T>,
+    done: (v: T) => boolean,
+    what: string,
+    timeoutMs = 30_000,
+    everyMs = 20,
+  ): Promise<T> => {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const v = await read();
@@ -69,7 +96,13 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
       await new Promise((r) => setTimeout(r, everyMs));
     }
   };
-  const status = async (id: string) => (await (await fetch(`${base}/v1/backfills/${id}`, { headers })).json()) as { state: string; done: number; total: number | null; upload: { lines: number } };
+  const status = async (id: string) =>
+    (await (await fetch(`${base}/v1/backfills/${id}`, { headers })).json()) as {
+      state: string;
+      done: number;
+      total: number | null;
+      upload: { lines: number };
+    };
   const storedTexts = async () => {
     let sum = 0;
     for (const w of workers.filter((p) => p.child.exitCode === null && p.child.signalCode === null)) {
@@ -81,8 +114,14 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
   };
   /** Every input line exactly once across results and errors, in order within each file. */
   const expectEveryLineOnce = (out: string, n: number, tag: string) => {
-    const ok = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { line: number; id: string; labels: unknown[]; conversation_id: string });
-    const bad = readFileSync(`${out}.errors.ndjson`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { line: number; error: { code: string } });
+    const ok = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { line: number; id: string; labels: unknown[]; conversation_id: string });
+    const bad = readFileSync(`${out}.errors.ndjson`, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { line: number; error: { code: string } });
     expect(ok.every((l) => Array.isArray(l.labels) && l.conversation_id.startsWith('c'))).toBe(true);
     expect(ok.map((l) => l.id)).toEqual(ok.map((l) => `${tag}${l.line - 1}`));
     const all = [...ok.map((l) => l.line), ...bad.map((l) => l.line)].sort((a, b) => a - b);
@@ -98,17 +137,38 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
     const storedBefore = await storedTexts();
     // A slow upload: half the file, then the API dies while the request is still open.
     const half = log.text.slice(0, log.text.indexOf('\n', log.text.length / 2) + 1);
-    const req = request(`${base}/v1/backfills?id=restart1&id_field=id`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-ndjson' } });
+    const req = request(`${base}/v1/backfills?id=restart1&id_field=id`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-ndjson' },
+    });
     req.on('error', () => undefined);
     req.write(half);
-    await pollUntil(() => status('restart1').catch((e: Error) => e.message), (s) => typeof s === 'object' && s.upload?.lines > 0, 'upload under way');
+    await pollUntil(
+      () => status('restart1').catch((e: Error) => e.message),
+      (s) => typeof s === 'object' && s.upload?.lines > 0,
+      'upload under way',
+    );
     api!.child.kill('SIGKILL');
     await api!.exited;
     req.destroy(); // the connection may already be gone with the API
     api = await spawnServe('api', env, 'api listening');
     expect((await status('restart1')).state).toBe('uploading');
     const out = join(dir, 'restart.out.ndjson');
-    const cli = await runEmoAsync(['backfill', input, '--fleet', base, '--api-key', KEY, '--backfill-id', 'restart1', '--id-field', 'id', '--out', out, '--no-progress']).done;
+    const cli = await runEmoAsync([
+      'backfill',
+      input,
+      '--fleet',
+      base,
+      '--api-key',
+      KEY,
+      '--backfill-id',
+      'restart1',
+      '--id-field',
+      'id',
+      '--out',
+      out,
+      '--no-progress',
+    ]).done;
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stderr).toContain('resumed backfill restart1');
     const { ok, bad } = expectEveryLineOnce(out, n, 'r');
@@ -125,8 +185,28 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
     const input = join(dir, 'kill.ndjson');
     writeFileSync(input, log.text);
     const out = join(dir, 'kill.out.ndjson');
-    const cli = runEmoAsync(['backfill', input, '--fleet', base, '--api-key', KEY, '--backfill-id', 'kill1', '--id-field', 'id', '--out', out, '--no-progress']);
-    const s = (await pollUntil(() => status('kill1').catch((e: Error) => e.message), (v) => typeof v === 'object' && v.done > 0, 'first chunks done', 30_000, 10)) as Awaited<ReturnType<typeof status>>;
+    const cli = runEmoAsync([
+      'backfill',
+      input,
+      '--fleet',
+      base,
+      '--api-key',
+      KEY,
+      '--backfill-id',
+      'kill1',
+      '--id-field',
+      'id',
+      '--out',
+      out,
+      '--no-progress',
+    ]);
+    const s = (await pollUntil(
+      () => status('kill1').catch((e: Error) => e.message),
+      (v) => typeof v === 'object' && v.done > 0,
+      'first chunks done',
+      30_000,
+      10,
+    )) as Awaited<ReturnType<typeof status>>;
     const [victim] = workers;
     victim.child.kill('SIGKILL');
     expect(s.total === null || s.done < s.total, JSON.stringify(s)).toBe(true); // the kill really lands mid-backfill

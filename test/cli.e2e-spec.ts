@@ -15,7 +15,10 @@ describe('emo classify', () => {
     expect(r.status).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ labels: [{ label: expect.any(String), score: expect.any(Number) }], model: expect.stringMatching(/^tiny-softmax@[0-9a-f]{12}$/) });
+    expect(lines[0]).toMatchObject({
+      labels: [{ label: expect.any(String), score: expect.any(Number) }],
+      model: expect.stringMatching(/^tiny-softmax@[0-9a-f]{12}$/),
+    });
   });
 
   it('reads texts from stdin lines and reports an empty one in place', () => {
@@ -52,7 +55,14 @@ describe('emo backfill', () => {
       JSON.stringify({ id: 'e', text: 'so bad', labels: 'passthrough named like a result key' }),
     ];
     const bad = Buffer.concat([Buffer.from('{"id":"f","text":"caf'), Buffer.from([0xff]), Buffer.from('"}\n')]);
-    writeFileSync(input, Buffer.concat([Buffer.from(`${lines.join('\n')}\n`), bad, Buffer.from(`${JSON.stringify({ id: 'g', text: 'x'.repeat(1_000_000) })}\n`)]));
+    writeFileSync(
+      input,
+      Buffer.concat([
+        Buffer.from(`${lines.join('\n')}\n`),
+        bad,
+        Buffer.from(`${JSON.stringify({ id: 'g', text: 'x'.repeat(1_000_000) })}\n`),
+      ]),
+    );
     const out = join(dir, 'out.ndjson');
     const r = runEmo(['backfill', input, '--out', out, '--id-field', 'id', '--json', '--no-progress'], { env });
     expect(r.status).toBe(0);
@@ -85,7 +95,9 @@ describe('emo backfill', () => {
       ['1', 'u1'],
       ['3', 'u3'],
     ]);
-    expect(jsonLines(readFileSync(`${out}.errors.ndjson`, 'utf8'))).toEqual([{ line: 3, id: '2', error: { code: 'FIELD_MISSING', message: expect.any(String) } }]);
+    expect(jsonLines(readFileSync(`${out}.errors.ndjson`, 'utf8'))).toEqual([
+      { line: 3, id: '2', error: { code: 'FIELD_MISSING', message: expect.any(String) } },
+    ]);
     expect(r.stderr).toMatch(/backfill: 3 lines \(2 classified, 1 errors/);
   });
 });
@@ -96,7 +108,12 @@ describe('emo eval', () => {
     writeFileSync(data, 'I love it\t2\tid1\nawful\t0\tid2\nit is a table\t1\tid3\n');
     const r = runEmo(['eval', '--data', data, '--json'], { env });
     expect(r.status).toBe(0);
-    const report = JSON.parse(r.stdout) as { n: number; macro_f1: number; micro_f1: number; per_label: Record<string, { support: number }> };
+    const report = JSON.parse(r.stdout) as {
+      n: number;
+      macro_f1: number;
+      micro_f1: number;
+      per_label: Record<string, { support: number }>;
+    };
     expect(report.n).toBe(3);
     expect(report.macro_f1).toBeGreaterThanOrEqual(0);
     expect(report.macro_f1).toBeLessThanOrEqual(1);

@@ -10,7 +10,10 @@ const KEY = 'e2e-fleet-key-0123';
 const WORDS = ['love', 'hate', 'so', 'happy', 'sad', 'this', 'is', 'great', 'awful', 'thanks', 'why', 'not', 'wow', 'ok', 'meh', 'fine'];
 
 function makeItems(job: string, n: number): { id: string; text: string }[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `${job}-${i}`, text: Array.from({ length: 3 + (i % 11) }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ') }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${job}-${i}`,
+    text: Array.from({ length: 3 + (i % 11) }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' '),
+  }));
 }
 
 describe.skipIf(!inject('redisAvailable'))('fleet e2e', () => {
@@ -23,7 +26,18 @@ describe.skipIf(!inject('redisAvailable'))('fleet e2e', () => {
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { QUEUE_PREFIX: prefix, REDIS_URL: inject('redisUrl'), MODEL_DIR: TINY_MODEL, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', INFERENCE_THREADS: '1', JOB_CHUNK_SIZE: '64', API_KEYS: KEY, LOG_LEVEL: 'info' };
+    const env = {
+      QUEUE_PREFIX: prefix,
+      REDIS_URL: inject('redisUrl'),
+      MODEL_DIR: TINY_MODEL,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      INFERENCE_THREADS: '1',
+      JOB_CHUNK_SIZE: '64',
+      API_KEYS: KEY,
+      LOG_LEVEL: 'info',
+    };
     const started = await startFleet(env, 2);
     api = started.api;
     workers.push(...started.workers);
@@ -38,7 +52,8 @@ describe.skipIf(!inject('redisAvailable'))('fleet e2e', () => {
     expect(res.status).toBe(202);
     return ((await res.json()) as { job_id: string }).job_id;
   };
-  const status = async (id: string) => (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as { state: string; done: number; total: number; failed: number };
+  const status = async (id: string) =>
+    (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as { state: string; done: number; total: number; failed: number };
   const waitCompleted = async (id: string, timeoutMs = 40_000) => {
     const end = Date.now() + timeoutMs;
     for (;;) {
@@ -51,7 +66,10 @@ describe.skipIf(!inject('redisAvailable'))('fleet e2e', () => {
   const expectExactlyOnce = async (id: string, items: { id: string }[]) => {
     const res = await fetch(`${base}/v1/jobs/${id}/results`, { headers });
     expect(res.headers.get('x-results-complete')).toBe('true');
-    const lines = (await res.text()).split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as { id: string; labels?: unknown[]; error?: unknown });
+    const lines = (await res.text())
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as { id: string; labels?: unknown[]; error?: unknown });
     expect(lines.length).toBe(items.length);
     expect(lines.map((l) => l.id)).toEqual(items.map((i) => i.id));
     expect(lines.every((l) => Array.isArray(l.labels) && l.error === undefined)).toBe(true);

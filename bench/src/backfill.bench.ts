@@ -77,7 +77,9 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
             }
           }
         } else throw new AppError('CLI_USAGE', `--runs: "${v}" is not one of engine, local, 1, 2, mixed`);
-        log(`${v === 'engine' ? 'in-process engine' : v === 'local' ? 'emo backfill (local)' : v === 'mixed' ? 'fleet, 1 worker + interactive calls' : `fleet, ${v} worker(s)`}: ${runs[v].texts} lines in ${round(runs[v].seconds)} s (${round(runs[v].texts / runs[v].seconds)} texts/s)`);
+        log(
+          `${v === 'engine' ? 'in-process engine' : v === 'local' ? 'emo backfill (local)' : v === 'mixed' ? 'fleet, 1 worker + interactive calls' : `fleet, ${v} worker(s)`}: ${runs[v].texts} lines in ${round(runs[v].seconds)} s (${round(runs[v].texts / runs[v].seconds)} texts/s)`,
+        );
         load.push(round(loadavg()[0]));
       }
     } finally {
@@ -137,9 +139,17 @@ async function runEngine(config: AppConfig, input: string): Promise<Run> {
 }
 
 async function runLocal(config: AppConfig, input: string, dir: string): Promise<Run> {
-  const env = { ...(process.env as Record<string, string>), ...ENGINE_ENV, LOG_LEVEL: 'warn', ...(config.engine.modelDir ? { MODEL_DIR: config.engine.modelDir } : {}) };
+  const env = {
+    ...(process.env as Record<string, string>),
+    ...ENGINE_ENV,
+    LOG_LEVEL: 'warn',
+    ...(config.engine.modelDir ? { MODEL_DIR: config.engine.modelDir } : {}),
+  };
   const started = performance.now();
-  const summary = await emo(['backfill', input, '--out', join(dir, 'local.out.ndjson'), '--id-field', 'id', '--json', '--no-progress'], env);
+  const summary = await emo(
+    ['backfill', input, '--out', join(dir, 'local.out.ndjson'), '--id-field', 'id', '--json', '--no-progress'],
+    env,
+  );
   return { texts: summary.texts, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -169,8 +179,17 @@ async function startFleet(config: AppConfig, workers: number, log: (m: string) =
   const children: ChildProcess[] = [];
   try {
     // API and workers start side by side (the clock starts once all are ready).
-    const [api] = await Promise.all([serve('api', env, 'api listening', children), ...Array.from({ length: workers }, () => serve('worker', env, 'worker ready', children))]);
-    const fleet: LocalFleet = { prefix, env, base: `http://127.0.0.1:${api.port}`, api: api.child, workers: children.filter((c) => c !== api.child) };
+    const [api] = await Promise.all([
+      serve('api', env, 'api listening', children),
+      ...Array.from({ length: workers }, () => serve('worker', env, 'worker ready', children)),
+    ]);
+    const fleet: LocalFleet = {
+      prefix,
+      env,
+      base: `http://127.0.0.1:${api.port}`,
+      api: api.child,
+      workers: children.filter((c) => c !== api.child),
+    };
     log(`fleet up on ${fleet.base} (prefix ${prefix}, ${workers} worker(s))`);
     return fleet;
   } catch (e) {
@@ -209,7 +228,25 @@ async function runFleet(fleet: LocalFleet, input: string, dir: string, name: str
   const started = performance.now();
   const probe = withInteractive ? interactiveProbe(fleet.base) : undefined;
   try {
-    const summary = await emo(['backfill', input, '--fleet', fleet.base, '--api-key', KEY, '--backfill-id', `bench-${name}`, '--id-field', 'id', '--out', join(dir, `fleet-${name}.out.ndjson`), '--json', '--no-progress'], { ...fleet.env, LOG_LEVEL: 'warn' });
+    const summary = await emo(
+      [
+        'backfill',
+        input,
+        '--fleet',
+        fleet.base,
+        '--api-key',
+        KEY,
+        '--backfill-id',
+        `bench-${name}`,
+        '--id-field',
+        'id',
+        '--out',
+        join(dir, `fleet-${name}.out.ndjson`),
+        '--json',
+        '--no-progress',
+      ],
+      { ...fleet.env, LOG_LEVEL: 'warn' },
+    );
     const seconds = (performance.now() - started) / 1000;
     return { texts: summary.texts, seconds, apiPeakRssMb: peakRssMb(fleet.api.pid as number), interactiveMs: await probe?.stop() };
   } finally {
@@ -245,7 +282,6 @@ function interactiveProbe(base: string): { stop(): Promise<number[]> } {
   };
 }
 
-
 /** Peak resident set (VmHWM) of a live process, in MB (Linux). */
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -264,8 +300,16 @@ function emo(args: string[], env: Record<string, string>): Promise<{ texts: numb
   });
 }
 
-function serve(role: 'api' | 'worker', env: Record<string, string>, ready: string, children: ChildProcess[]): Promise<{ child: ChildProcess; port?: number }> {
-  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), 'serve', role], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+function serve(
+  role: 'api' | 'worker',
+  env: Record<string, string>,
+  ready: string,
+  children: ChildProcess[],
+): Promise<{ child: ChildProcess; port?: number }> {
+  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), 'serve', role], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     let buffer = '';
@@ -285,4 +329,3 @@ function serve(role: 'api' | 'worker', env: Record<string, string>, ready: strin
     child.once('exit', (code) => reject(new AppError('INTERNAL', `${role} exited with ${code} before ready`)));
   });
 }
-

@@ -46,7 +46,12 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
   const fixed = await FixedPlanRunner.start(opts.config, log);
   let single: number;
   try {
-    Object.assign(figures, { model: engine.modelId, provider: engine.provider, texts: texts.length, inference_threads: opts.config.engine.inferenceThreads });
+    Object.assign(figures, {
+      model: engine.modelId,
+      provider: engine.provider,
+      texts: texts.length,
+      inference_threads: opts.config.engine.inferenceThreads,
+    });
     await adaptiveRun(engine, texts); // warm-up: sessions, and the controller's first fit
     for (const size of sizes) await fixedRun(fixed, texts.slice(0, 2 * size), size);
     const rates = new Map<string, number[]>();
@@ -59,7 +64,10 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
       padding.batches += engine.stats.batches - before.batches;
     };
     for (let r = 0; r < repeats; r++) {
-      const variants: [string, () => Promise<unknown>][] = [['adaptive', measuredAdaptive], ...sizes.map((s): [string, () => Promise<unknown>] => [`fixed_${s}`, () => fixedRun(fixed, texts, s)])];
+      const variants: [string, () => Promise<unknown>][] = [
+        ['adaptive', measuredAdaptive],
+        ...sizes.map((s): [string, () => Promise<unknown>] => [`fixed_${s}`, () => fixedRun(fixed, texts, s)]),
+      ];
       for (const [name, run] of r % 2 ? variants.reverse() : variants) {
         const started = performance.now();
         await run();
@@ -83,7 +91,9 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
       adaptive_vs_best_fixed: round(adaptive / best.rate, 3),
       adaptive_padding_efficiency: round(padding.real / padding.padded, 3),
       adaptive_mean_batch_texts: round((texts.length * repeats) / padding.batches, 1),
-      latency_model_ms: coef ? `${round(coef.a, 3)} + ${coef.b.toExponential(3)}*tokens + ${round(coef.c, 4)}*texts + ${(coef.d ?? 0).toExponential(3)}*tokens^2` : 'unfitted',
+      latency_model_ms: coef
+        ? `${round(coef.a, 3)} + ${coef.b.toExponential(3)}*tokens + ${round(coef.c, 4)}*texts + ${(coef.d ?? 0).toExponential(3)}*tokens^2`
+        : 'unfitted',
     });
     single = await unloadedSingle(engine, texts, opts.quick ? 15 : 60);
   } finally {
@@ -98,8 +108,20 @@ export async function benchBatching(opts: BatchingBenchOptions): Promise<Record<
   figures.interactive_every_ms = round(every);
   const load = { requests: opts.interactiveRequests ?? 200, everyMs: every, settleMs: opts.quick ? 200 : 1000 };
   const { batching } = opts.config;
-  const adaptiveLoad = await underLoad({ ...opts.config, batching: { ...batching, batchAdaptive: true, batchInteractiveP95TargetMs: target } }, deps, texts, load, log);
-  const fixedLoad = await underLoad({ ...opts.config, batching: { ...batching, batchAdaptive: false } }, { ...deps, batchParamsStore: undefined }, texts, load, log);
+  const adaptiveLoad = await underLoad(
+    { ...opts.config, batching: { ...batching, batchAdaptive: true, batchInteractiveP95TargetMs: target } },
+    deps,
+    texts,
+    load,
+    log,
+  );
+  const fixedLoad = await underLoad(
+    { ...opts.config, batching: { ...batching, batchAdaptive: false } },
+    { ...deps, batchParamsStore: undefined },
+    texts,
+    load,
+    log,
+  );
   Object.assign(figures, {
     interactive_p50_ms: round(adaptiveLoad.p50),
     interactive_p95_ms: round(adaptiveLoad.p95),
@@ -184,7 +206,9 @@ async function underLoad(
     await bulk;
     const sorted = [...latencies].sort((a, b) => a - b);
     const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1];
-    log(`${config.batching.batchAdaptive ? 'adaptive' : 'fixed budget'} under bulk load: interactive p50 ${round(median(sorted))} ms, p95 ${round(p95)} ms; bulk ${round(bulkRate, 1)} texts/s`);
+    log(
+      `${config.batching.batchAdaptive ? 'adaptive' : 'fixed budget'} under bulk load: interactive p50 ${round(median(sorted))} ms, p95 ${round(p95)} ms; bulk ${round(bulkRate, 1)} texts/s`,
+    );
     return { p50: median(sorted), p95, count: sorted.length, bulkRate };
   } finally {
     await engine.close();

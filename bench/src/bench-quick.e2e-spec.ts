@@ -36,24 +36,54 @@ const rate = 'positive';
 const SUITES: Record<string, SuiteSpec> = {
   engine: {
     redis: false,
-    figures: { suite: { eq: 'engine' }, model: 'text', provider: 'text', texts: { eq: 128 }, inference_threads: 'positive', intra_op_threads: 'positive', engine_texts_per_s: rate, naive_texts_per_s: rate, engine_vs_naive: 'positive' },
+    figures: {
+      suite: { eq: 'engine' },
+      model: 'text',
+      provider: 'text',
+      texts: { eq: 128 },
+      inference_threads: 'positive',
+      intra_op_threads: 'positive',
+      engine_texts_per_s: rate,
+      naive_texts_per_s: rate,
+      engine_vs_naive: 'positive',
+    },
     also: (f) => expect(num(f, 'engine_vs_naive')).toBeCloseTo(num(f, 'engine_texts_per_s') / num(f, 'naive_texts_per_s'), 2),
   },
   'backfill-local': {
     redis: false,
-    figures: { suite: { eq: 'backfill-local' }, lines: { eq: 500 }, errors: { eq: 0 }, backfill_texts_per_s: rate, backfill_peak_rss_mb: 'positive' },
+    figures: {
+      suite: { eq: 'backfill-local' },
+      lines: { eq: 500 },
+      errors: { eq: 0 },
+      backfill_texts_per_s: rate,
+      backfill_peak_rss_mb: 'positive',
+    },
   },
   model: {
     redis: false,
     defaultModel: true,
-    figures: { suite: { eq: 'model' }, provider: { eq: 'cpu' }, cpu: 'text', cores: 'positive', seq: { eq: 16 }, default_model: 'text', default_int8_vs_fp32: 'positive', roberta_model: 'text', roberta_int8_vs_fp32: 'positive', int8_vs_fp32: 'positive', rows: 'rows' },
+    figures: {
+      suite: { eq: 'model' },
+      provider: { eq: 'cpu' },
+      cpu: 'text',
+      cores: 'positive',
+      seq: { eq: 16 },
+      default_model: 'text',
+      default_int8_vs_fp32: 'positive',
+      roberta_model: 'text',
+      roberta_int8_vs_fp32: 'positive',
+      int8_vs_fp32: 'positive',
+      rows: 'rows',
+    },
     also: (f) => {
       expect(f.roberta_model).toMatch(/^roberta-tiny-shaped@/);
       expect(f.int8_vs_fp32).toBe(f.roberta_int8_vs_fp32);
       const rows = f.rows as { model: string; variant: string; texts_per_s: number; p50_ms: number; p95_ms: number; runs: number }[];
       // 2 models × levels basic, all × batches 1, 4 × threads 1 × variants fp32, int8.
       expect(rows).toHaveLength(16);
-      expect(new Set(rows.map((r) => `${r.model}/${r.variant}`))).toEqual(new Set(['goemotions-mini/fp32', 'goemotions-mini/int8', 'roberta-tiny-shaped/fp32', 'roberta-tiny-shaped/int8']));
+      expect(new Set(rows.map((r) => `${r.model}/${r.variant}`))).toEqual(
+        new Set(['goemotions-mini/fp32', 'goemotions-mini/int8', 'roberta-tiny-shaped/fp32', 'roberta-tiny-shaped/int8']),
+      );
       for (const r of rows) {
         expectKind(`rows[].texts_per_s`, r.texts_per_s, 'positive');
         expect(r.p50_ms).toBeLessThanOrEqual(r.p95_ms);
@@ -64,15 +94,33 @@ const SUITES: Record<string, SuiteSpec> = {
   batching: {
     redis: false,
     figures: {
-      suite: { eq: 'batching' }, model: 'text', provider: 'text', texts: { eq: 128 }, inference_threads: 'positive',
-      fixed_1_texts_per_s: rate, fixed_8_texts_per_s: rate, fixed_32_texts_per_s: rate, fixed_64_texts_per_s: rate,
-      adaptive_texts_per_s: rate, best_fixed_texts_per_s: rate, best_fixed_size: 'positive', adaptive_vs_best_fixed: 'positive',
-      adaptive_padding_efficiency: 'share', adaptive_mean_batch_texts: 'positive', latency_model_ms: 'text',
-      unloaded_single_ms: 'positive', interactive_target_ms: 'positive', interactive_every_ms: 'positive',
-      interactive_p50_ms: 'positive', interactive_p95_ms: 'positive', interactive_requests: { eq: 10 },
+      suite: { eq: 'batching' },
+      model: 'text',
+      provider: 'text',
+      texts: { eq: 128 },
+      inference_threads: 'positive',
+      fixed_1_texts_per_s: rate,
+      fixed_8_texts_per_s: rate,
+      fixed_32_texts_per_s: rate,
+      fixed_64_texts_per_s: rate,
+      adaptive_texts_per_s: rate,
+      best_fixed_texts_per_s: rate,
+      best_fixed_size: 'positive',
+      adaptive_vs_best_fixed: 'positive',
+      adaptive_padding_efficiency: 'share',
+      adaptive_mean_batch_texts: 'positive',
+      latency_model_ms: 'text',
+      unloaded_single_ms: 'positive',
+      interactive_target_ms: 'positive',
+      interactive_every_ms: 'positive',
+      interactive_p50_ms: 'positive',
+      interactive_p95_ms: 'positive',
+      interactive_requests: { eq: 10 },
       // Bulk texts finished while the interactive texts were timed: counted on completion, so possibly 0.
-      bulk_texts_per_s_under_load: 'nonneg', interactive_p95_ok: 'yesno',
-      fixed_budget_interactive_p95_ms: 'positive', fixed_budget_bulk_texts_per_s_under_load: 'nonneg',
+      bulk_texts_per_s_under_load: 'nonneg',
+      interactive_p95_ok: 'yesno',
+      fixed_budget_interactive_p95_ms: 'positive',
+      fixed_budget_bulk_texts_per_s_under_load: 'nonneg',
     },
     also: (f) => {
       const fixed = [1, 8, 32, 64].map((s) => num(f, `fixed_${s}_texts_per_s`));
@@ -87,12 +135,33 @@ const SUITES: Record<string, SuiteSpec> = {
   cache: {
     redis: true,
     figures: {
-      suite: { eq: 'cache' }, model: 'text', provider: 'text',
-      l1_get_median_us: 'positive', l1_lookup_with_key_us: 'positive', l2_mget64_median_ms: 'positive', l2_mget64_p99_ms: 'positive', l2_mget64_bare_ioredis_p99_ms: 'positive',
-      value_bytes: 'positive', messages: { eq: 300 }, distinct_texts: 'positive', repeat_share: { eq: 0.3 }, hit_rate: 'share',
-      uncached_texts_per_s: rate, cached_texts_per_s: rate, cached_vs_uncached: 'positive', target_cached_vs_uncached: 'positive', cached_vs_uncached_cpu: 'positive',
-      cached_l2_vs_uncached: 'positive', hit_rate_l2: 'share', char_hit_share: 'share', target_by_char_share: 'positive',
-      any_hit_rate: 'share', any_cached_vs_uncached: 'positive', any_target_cached_vs_uncached: 'positive', any_cached_vs_uncached_cpu: 'positive', done: 'yesno',
+      suite: { eq: 'cache' },
+      model: 'text',
+      provider: 'text',
+      l1_get_median_us: 'positive',
+      l1_lookup_with_key_us: 'positive',
+      l2_mget64_median_ms: 'positive',
+      l2_mget64_p99_ms: 'positive',
+      l2_mget64_bare_ioredis_p99_ms: 'positive',
+      value_bytes: 'positive',
+      messages: { eq: 300 },
+      distinct_texts: 'positive',
+      repeat_share: { eq: 0.3 },
+      hit_rate: 'share',
+      uncached_texts_per_s: rate,
+      cached_texts_per_s: rate,
+      cached_vs_uncached: 'positive',
+      target_cached_vs_uncached: 'positive',
+      cached_vs_uncached_cpu: 'positive',
+      cached_l2_vs_uncached: 'positive',
+      hit_rate_l2: 'share',
+      char_hit_share: 'share',
+      target_by_char_share: 'positive',
+      any_hit_rate: 'share',
+      any_cached_vs_uncached: 'positive',
+      any_target_cached_vs_uncached: 'positive',
+      any_cached_vs_uncached_cpu: 'positive',
+      done: 'yesno',
     },
     also: (f) => {
       expect(num(f, 'distinct_texts')).toBeLessThanOrEqual(300);
@@ -103,9 +172,19 @@ const SUITES: Record<string, SuiteSpec> = {
   fleet: {
     redis: true,
     figures: {
-      suite: { eq: 'fleet' }, model: 'text', texts: { eq: 300 }, chunk_size: 'positive', worker_concurrency: 'positive', inference_threads: 'positive',
-      fleet_texts_per_s: rate, engine_texts_per_s: rate, fleet_vs_engine: 'positive', engine_chunked_texts_per_s: rate,
-      classify_calls: { eq: 10 }, classify_p50_ms: 'positive', classify_p99_ms: 'positive',
+      suite: { eq: 'fleet' },
+      model: 'text',
+      texts: { eq: 300 },
+      chunk_size: 'positive',
+      worker_concurrency: 'positive',
+      inference_threads: 'positive',
+      fleet_texts_per_s: rate,
+      engine_texts_per_s: rate,
+      fleet_vs_engine: 'positive',
+      engine_chunked_texts_per_s: rate,
+      classify_calls: { eq: 10 },
+      classify_p50_ms: 'positive',
+      classify_p99_ms: 'positive',
     },
     also: (f) => {
       expect(num(f, 'fleet_vs_engine')).toBeCloseTo(num(f, 'fleet_texts_per_s') / num(f, 'engine_texts_per_s'), 2);
@@ -115,9 +194,21 @@ const SUITES: Record<string, SuiteSpec> = {
   profiler: {
     redis: false,
     figures: {
-      suite: { eq: 'profiler' }, model: 'text', provider: 'text', texts: { eq: 128 }, chunk_texts: { eq: 64 }, repeats: { eq: 2 }, sample_rate: 'share',
-      off_texts_per_s: rate, on_texts_per_s: rate, profiling_overhead: 'finite', profiling_overhead_p25: 'finite', profiling_overhead_p75: 'finite',
-      observe_ns: 'positive', observations_per_text: 'positive', profiling_overhead_micro: 'nonneg',
+      suite: { eq: 'profiler' },
+      model: 'text',
+      provider: 'text',
+      texts: { eq: 128 },
+      chunk_texts: { eq: 64 },
+      repeats: { eq: 2 },
+      sample_rate: 'share',
+      off_texts_per_s: rate,
+      on_texts_per_s: rate,
+      profiling_overhead: 'finite',
+      profiling_overhead_p25: 'finite',
+      profiling_overhead_p75: 'finite',
+      observe_ns: 'positive',
+      observations_per_text: 'positive',
+      profiling_overhead_micro: 'nonneg',
     },
     also: (f) => {
       expect(num(f, 'profiling_overhead_p25')).toBeLessThanOrEqual(num(f, 'profiling_overhead'));
@@ -128,22 +219,53 @@ const SUITES: Record<string, SuiteSpec> = {
   scale: {
     redis: true,
     figures: {
-      suite: { eq: 'scale' }, texts: { eq: 384 }, chunk_size: { eq: 64 }, chunks: { eq: 6 }, worker_concurrency: { eq: 8 }, inference_threads_per_worker: { eq: 1 }, repeats: { eq: 1 }, cpus: 'positive',
-      ...Object.fromEntries([1, 2, 3].flatMap((w) => [[`drain_s_${w}w`, 'positive'], [`texts_per_s_${w}w`, rate], [`speedup_${w}w`, 'positive'], [`worker_cpu_s_${w}w`, 'nonneg'], [`load1_${w}w`, 'nonneg']])),
+      suite: { eq: 'scale' },
+      texts: { eq: 384 },
+      chunk_size: { eq: 64 },
+      chunks: { eq: 6 },
+      worker_concurrency: { eq: 8 },
+      inference_threads_per_worker: { eq: 1 },
+      repeats: { eq: 1 },
+      cpus: 'positive',
+      ...Object.fromEntries(
+        [1, 2, 3].flatMap((w) => [
+          [`drain_s_${w}w`, 'positive'],
+          [`texts_per_s_${w}w`, rate],
+          [`speedup_${w}w`, 'positive'],
+          [`worker_cpu_s_${w}w`, 'nonneg'],
+          [`load1_${w}w`, 'nonneg'],
+        ]),
+      ),
     },
     also: (f) => expect(f.speedup_1w).toBe(1),
   },
   backfill: {
     redis: true,
     figures: {
-      suite: { eq: 'backfill' }, lines: { eq: 300 }, inference_threads_per_engine: { eq: 1 }, intra_op_threads: { eq: 1 }, cache: { eq: 'off' },
-      engine_texts_per_s: rate, local_backfill_texts_per_s: rate, backfill_texts_per_s_1_worker: rate, backfill_texts_per_s_2_workers: rate,
-      backfill_vs_engine: 'positive', two_vs_one_workers: 'positive', api_peak_rss_mb: 'positive',
-      backfill_texts_per_s_1_worker_with_interactive: rate, interactive_calls_during_backfill: 'positive',
-      interactive_p50_ms_during_backfill: 'positive', interactive_p95_ms_during_backfill: 'positive', interactive_p95_target_ms: 'positive', load_average_1m: 'text',
+      suite: { eq: 'backfill' },
+      lines: { eq: 300 },
+      inference_threads_per_engine: { eq: 1 },
+      intra_op_threads: { eq: 1 },
+      cache: { eq: 'off' },
+      engine_texts_per_s: rate,
+      local_backfill_texts_per_s: rate,
+      backfill_texts_per_s_1_worker: rate,
+      backfill_texts_per_s_2_workers: rate,
+      backfill_vs_engine: 'positive',
+      two_vs_one_workers: 'positive',
+      api_peak_rss_mb: 'positive',
+      backfill_texts_per_s_1_worker_with_interactive: rate,
+      interactive_calls_during_backfill: 'positive',
+      interactive_p50_ms_during_backfill: 'positive',
+      interactive_p95_ms_during_backfill: 'positive',
+      interactive_p95_target_ms: 'positive',
+      load_average_1m: 'text',
     },
     also: (f) => {
-      expect(num(f, 'two_vs_one_workers')).toBeCloseTo(num(f, 'backfill_texts_per_s_2_workers') / num(f, 'backfill_texts_per_s_1_worker'), 2);
+      expect(num(f, 'two_vs_one_workers')).toBeCloseTo(
+        num(f, 'backfill_texts_per_s_2_workers') / num(f, 'backfill_texts_per_s_1_worker'),
+        2,
+      );
       expect(num(f, 'interactive_p50_ms_during_backfill')).toBeLessThanOrEqual(num(f, 'interactive_p95_ms_during_backfill'));
       // One reading before the runs and one after each of the five.
       expect(String(f.load_average_1m).split(' → ')).toHaveLength(6);
@@ -153,13 +275,44 @@ const SUITES: Record<string, SuiteSpec> = {
   soak: {
     redis: false,
     figures: {
-      suite: { eq: 'soak' }, minutes: { eq: 0.15 }, duration_s: 'positive', samples: 'positive', steady_from_s: 'positive',
-      classify_calls: 'positive', classify_texts: 'positive', bulk_jobs: 'positive', bulk_texts: 'positive', texts_per_s: rate,
-      bulk_missing_lines: { eq: 0 }, status_429: 'nonneg', status_503: { eq: 0 }, status_504: 'nonneg', status_5xx_other: { eq: 0 }, network_errors: { eq: 0 }, process_exits: { eq: 0 },
-      api_rss_mb_start: 'positive', api_rss_mb_end: 'positive', api_rss_mb_max: 'positive', worker_rss_mb_start: 'positive', worker_rss_mb_end: 'positive', worker_rss_mb_max: 'positive',
-      api_rss_slope_mb_per_h: 'finite', worker_rss_slope_mb_per_h: 'finite',
-      queue_redis_baseline_mb: 'positive', queue_redis_used_mb_end: 'positive', queue_redis_used_mb_max: 'positive', queue_redis_slope_mb_per_h: 'finite', queue_redis_bytes_per_text: 'positive',
-      cache_redis_used_mb_end: 'positive', cache_redis_maxmemory_mb: 'positive', result_ttl_s: 'positive', classify_result_ttl_s: 'positive', l1_max_entries: 'positive', load_average_1m: 'text', windows: 'rows', series: 'rows',
+      suite: { eq: 'soak' },
+      minutes: { eq: 0.15 },
+      duration_s: 'positive',
+      samples: 'positive',
+      steady_from_s: 'positive',
+      classify_calls: 'positive',
+      classify_texts: 'positive',
+      bulk_jobs: 'positive',
+      bulk_texts: 'positive',
+      texts_per_s: rate,
+      bulk_missing_lines: { eq: 0 },
+      status_429: 'nonneg',
+      status_503: { eq: 0 },
+      status_504: 'nonneg',
+      status_5xx_other: { eq: 0 },
+      network_errors: { eq: 0 },
+      process_exits: { eq: 0 },
+      api_rss_mb_start: 'positive',
+      api_rss_mb_end: 'positive',
+      api_rss_mb_max: 'positive',
+      worker_rss_mb_start: 'positive',
+      worker_rss_mb_end: 'positive',
+      worker_rss_mb_max: 'positive',
+      api_rss_slope_mb_per_h: 'finite',
+      worker_rss_slope_mb_per_h: 'finite',
+      queue_redis_baseline_mb: 'positive',
+      queue_redis_used_mb_end: 'positive',
+      queue_redis_used_mb_max: 'positive',
+      queue_redis_slope_mb_per_h: 'finite',
+      queue_redis_bytes_per_text: 'positive',
+      cache_redis_used_mb_end: 'positive',
+      cache_redis_maxmemory_mb: 'positive',
+      result_ttl_s: 'positive',
+      classify_result_ttl_s: 'positive',
+      l1_max_entries: 'positive',
+      load_average_1m: 'text',
+      windows: 'rows',
+      series: 'rows',
     },
     also: (f) => {
       expect(num(f, 'api_rss_mb_max')).toBeGreaterThanOrEqual(num(f, 'api_rss_mb_end'));
@@ -175,7 +328,8 @@ function expectKind(key: string, value: unknown, check: Check): void {
   if (typeof check === 'object') return void expect(value, what).toBe(check.eq);
   if (check === 'text') return void expect(typeof value === 'string' && value.length > 0, `${what} is a non-empty string`).toBe(true);
   if (check === 'yesno') return void expect(['yes', 'no'], what).toContain(value);
-  if (check === 'rows') return void expect(Array.isArray(value) && value.length > 0, `${what.slice(0, 200)} is a non-empty array`).toBe(true);
+  if (check === 'rows')
+    return void expect(Array.isArray(value) && value.length > 0, `${what.slice(0, 200)} is a non-empty array`).toBe(true);
   expect(typeof value === 'number' && Number.isFinite(value), `${what} is a finite number`).toBe(true);
   const n = value as number;
   if (check === 'positive') expect(n, what).toBeGreaterThan(0);
@@ -195,7 +349,11 @@ interface Run {
 /** `emo bench SUITE --quick --json` in a fresh process; stderr is kept for the failure message. */
 function runBench(suite: string, env: Record<string, string>, timeoutMs: number): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [resolve(ROOT, 'bin/emo.js'), 'bench', suite, '--quick', '--json'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [resolve(ROOT, 'bin/emo.js'), 'bench', suite, '--quick', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -236,13 +394,21 @@ describe.skipIf(!inject('sharedAvailable'))('emo bench --quick --json', () => {
       if (spec.redis) expect(inject('redisAvailable'), `the ${suite} suite needs the test Redis at ${redisUrl}`).toBe(true);
       const prefix = `bench-quick-${randomUUID().slice(0, 8)}`;
       prefixes.push(prefix);
-      const env: Record<string, string> = { QUEUE_PREFIX: prefix, REDIS_URL: redisUrl, CACHE_REDIS_URL: redisUrl, MODEL_DIR: spec.defaultModel ? DEFAULT_MODEL : TINY_MODEL };
+      const env: Record<string, string> = {
+        QUEUE_PREFIX: prefix,
+        REDIS_URL: redisUrl,
+        CACHE_REDIS_URL: redisUrl,
+        MODEL_DIR: spec.defaultModel ? DEFAULT_MODEL : TINY_MODEL,
+      };
       const run = await runBench(suite, env, TIMEOUT_MS - 10_000);
       const why = `emo bench ${suite} --quick --json exited ${run.code}; stderr:\n${run.stderr.slice(-4000)}`;
       expect(run.code, why).toBe(0);
       const last = run.stdout.trim().split('\n').pop() ?? '';
       const figures = JSON.parse(last) as Figures;
-      expect(typeof figures === 'object' && figures !== null && !Array.isArray(figures), `last stdout line is one JSON object: ${last.slice(0, 200)}`).toBe(true);
+      expect(
+        typeof figures === 'object' && figures !== null && !Array.isArray(figures),
+        `last stdout line is one JSON object: ${last.slice(0, 200)}`,
+      ).toBe(true);
       expect(Object.keys(figures).sort()).toEqual([...Object.keys(spec.figures), 'quick'].sort());
       expect(figures.quick).toBe('yes');
       for (const [key, check] of Object.entries(spec.figures)) expectKind(key, figures[key], check);

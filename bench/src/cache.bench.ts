@@ -7,7 +7,17 @@
 //    repeat a hot set of 2,000 short GoEmotions phrases drawn Zipf(s = 1.1), the rest uniform over
 //    the GoEmotions train texts; classified in windows of 512, three in flight, like `emo backfill`.
 import { Registry } from 'prom-client';
-import { CacheMetrics, CacheNamespace, cacheRedisUrlOf, createCacheRedis, L1ResultCache, L2ResultStore, modelIdentityOf, TwoLevelCache, unlinkMatching } from '@emo/cache';
+import {
+  CacheMetrics,
+  CacheNamespace,
+  cacheRedisUrlOf,
+  createCacheRedis,
+  L1ResultCache,
+  L2ResultStore,
+  modelIdentityOf,
+  TwoLevelCache,
+  unlinkMatching,
+} from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import type { ClassificationResult, Classifier } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
@@ -30,7 +40,9 @@ const WINDOW = 512;
 export async function benchCache(opts: CacheBenchOptions): Promise<Record<string, number | string>> {
   const log = opts.log ?? (() => undefined);
   const repeats = opts.repeats ?? 3;
-  const sizes = opts.quick ? { keys: 1000, computed: 100, l1Rounds: 2, mgets: 200, mgetWarmup: 20, warmTexts: 128 } : { keys: 10_000, computed: 2000, l1Rounds: 8, mgets: 2000, mgetWarmup: 100, warmTexts: 1024 };
+  const sizes = opts.quick
+    ? { keys: 1000, computed: 100, l1Rounds: 2, mgets: 200, mgetWarmup: 20, warmTexts: 128 }
+    : { keys: 10_000, computed: 2000, l1Rounds: 8, mgets: 2000, mgetWarmup: 100, warmTexts: 1024 };
   const train = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train'));
   const engine = await InferenceEngine.create(opts.config);
   const prefix = benchPrefix(opts.config, 'cache');
@@ -42,7 +54,11 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
   const newCache = (withL2: boolean, ns = prefix) =>
     new TwoLevelCache({
       namespace: new CacheNamespace(ns, model),
-      l1: new L1ResultCache({ maxEntries: opts.config.cache.cacheL1MaxEntries, maxBytes: opts.config.cache.cacheL1MaxBytes, ttlSeconds: 600 }),
+      l1: new L1ResultCache({
+        maxEntries: opts.config.cache.cacheL1MaxEntries,
+        maxBytes: opts.config.cache.cacheL1MaxBytes,
+        ttlSeconds: 600,
+      }),
       l2: withL2 ? l2Store() : undefined,
       metrics,
     });
@@ -50,7 +66,8 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
     // Model-sized values: real results of 2,000 texts, reused cyclically under 10,000 keys.
     const sample = train.slice(0, sizes.keys);
     const filler = newCache(false);
-    for (let i = 0; i < sizes.computed; i += WINDOW) await filler.classifier(engine).classify(sample.slice(i, Math.min(sizes.computed, i + WINDOW)));
+    for (let i = 0; i < sizes.computed; i += WINDOW)
+      await filler.classifier(engine).classify(sample.slice(i, Math.min(sizes.computed, i + WINDOW)));
     const computed = sample.slice(0, sizes.computed).map((t) => filler.l1!.get(filler.namespace.key(t))!);
     const keys = sample.map((t) => filler.namespace.key(t));
     const values = keys.map((_, i) => computed[i % computed.length]);
@@ -92,12 +109,15 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
       if (r >= sizes.mgetWarmup) rawMs.push(performance.now() - t);
     }
     const p = (q: number) => percentile(mgetMs, q);
-    log(`L2 MGET 64: median ${round(p(0.5), 3)} ms, p99 ${round(p(0.99), 3)} ms (bare ioredis: median ${round(percentile(rawMs, 0.5), 3)} ms, p99 ${round(percentile(rawMs, 0.99), 3)} ms)`);
+    log(
+      `L2 MGET 64: median ${round(p(0.5), 3)} ms, p99 ${round(p(0.99), 3)} ms (bare ioredis: median ${round(percentile(rawMs, 0.5), 3)} ms, p99 ${round(percentile(rawMs, 0.99), 3)} ms)`,
+    );
     await unlinkMatching(redis, `${prefix}:*`);
 
     // Chat-log workloads: repeated messages are short phrases (the realistic default), or any message
     // (the same texts coming back from many clients), where a hit saves as much work as a miss costs.
-    const workload = (hotSetMaxChars: number) => [...chatMessages({ messages: opts.messages ?? 20_000, texts: train, hotSetMaxChars })].map((m) => m.text);
+    const workload = (hotSetMaxChars: number) =>
+      [...chatMessages({ messages: opts.messages ?? 20_000, texts: train, hotSetMaxChars })].map((m) => m.text);
     const messages = workload(40);
     const distinct = new Set(messages).size;
     await runWindows(engine, messages.slice(0, sizes.warmTexts)); // warm the threads
@@ -124,7 +144,9 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
             await unlinkMatching(redis, `${ns}:*`);
           }
         }
-        log(`${label} round ${r + 1}/${repeats}: wall off ${round(wall.off[r])} ms, L1 ${round(wall.l1[r])} ms${withL2 ? `, L1+L2 ${round(wall.l2[r])} ms` : ''}; cpu off ${round(cpu.off[r])} ms, L1 ${round(cpu.l1[r])} ms (hit ${hitRate})`);
+        log(
+          `${label} round ${r + 1}/${repeats}: wall off ${round(wall.off[r])} ms, L1 ${round(wall.l1[r])} ms${withL2 ? `, L1+L2 ${round(wall.l2[r])} ms` : ''}; cpu off ${round(cpu.off[r])} ms, L1 ${round(cpu.l1[r])} ms (hit ${hitRate})`,
+        );
       }
       return { wall, cpu, hitRate, hitRateL2 };
     };
@@ -169,7 +191,10 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
       any_cached_vs_uncached_cpu: round(median(any.cpu.off) / median(any.cpu.l1), 3),
       // The issue's bound 0.8/(1 − hit_rate) assumes a hit saves an average text's work: judged on the
       // any-message profile; the short-phrase profile is judged against its character-weighted bound.
-      done: l1Median <= 5 && mget99 <= 2 && anySpeedup >= 0.8 / (1 - any.hitRate) && speedup >= 0.8 / (1 - repeatedShare(messages)) ? 'yes' : 'no',
+      done:
+        l1Median <= 5 && mget99 <= 2 && anySpeedup >= 0.8 / (1 - any.hitRate) && speedup >= 0.8 / (1 - repeatedShare(messages))
+          ? 'yes'
+          : 'no',
     };
   } finally {
     await unlinkMatching(redis, `${prefix}*`).catch(() => 0);

@@ -49,7 +49,9 @@ export function zipfSampler(n: number, s: number, rand: () => number): () => num
   };
 }
 
-export function* chatMessages(opts: ChatLogOptions): Generator<{ id: string; conversation_id: string; user: string; ts: string; text: string }> {
+export function* chatMessages(
+  opts: ChatLogOptions,
+): Generator<{ id: string; conversation_id: string; user: string; ts: string; text: string }> {
   const rand = prng(opts.seed ?? 42);
   const maxChars = opts.hotSetMaxChars ?? 40;
   const hot = opts.texts.filter((t) => t.length <= maxChars).slice(0, opts.hotSetSize ?? 2000);
@@ -59,7 +61,13 @@ export function* chatMessages(opts: ChatLogOptions): Generator<{ id: string; con
   for (let i = 0; i < opts.messages; i++) {
     ts += Math.floor(rand() * 5000);
     const text = rand() < repeatShare && hot.length > 0 ? hot[zipf()] : opts.texts[Math.floor(rand() * opts.texts.length)];
-    yield { id: `m${i}`, conversation_id: `c${Math.floor(i / 50)}`, user: `u${Math.floor(rand() * 5000)}`, ts: new Date(ts).toISOString(), text };
+    yield {
+      id: `m${i}`,
+      conversation_id: `c${Math.floor(i / 50)}`,
+      user: `u${Math.floor(rand() * 5000)}`,
+      ts: new Date(ts).toISOString(),
+      text,
+    };
   }
 }
 

@@ -32,7 +32,13 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
   let latencies: number[];
   try {
     // Ready once a tiny job went through: the worker has loaded its model.
-    processes = await LocalFleet.start({ config: opts.config, prefix, redisUrl: opts.config.runtime.redisUrl, apiKey: KEY, warmUp: (at) => runJob(at, ['warm up']).then(() => undefined) });
+    processes = await LocalFleet.start({
+      config: opts.config,
+      prefix,
+      redisUrl: opts.config.runtime.redisUrl,
+      apiKey: KEY,
+      warmUp: (at) => runJob(at, ['warm up']).then(() => undefined),
+    });
     const { base } = processes;
     log(`fleet up on ${base} (prefix ${prefix}); warming up`);
     // Bulk first: interactive calls cap bulk batches for a while (BATCH_INTERACTIVE_WINDOW_MS).
@@ -98,7 +104,9 @@ async function classifyChunked(engine: InferenceEngine, texts: readonly string[]
 
 /** GoEmotions texts (`data`, else train then dev), cycled to `n`; repeats get a suffix so no two texts are equal. */
 function benchTexts(n: number, data?: string): string[] {
-  const pool = data ? loadGoEmotionsTexts(data) : [...loadGoEmotionsTexts(goEmotionsPath('train')), ...loadGoEmotionsTexts(goEmotionsPath('dev'))];
+  const pool = data
+    ? loadGoEmotionsTexts(data)
+    : [...loadGoEmotionsTexts(goEmotionsPath('train')), ...loadGoEmotionsTexts(goEmotionsPath('dev'))];
   return Array.from({ length: n }, (_, i) => (i < pool.length ? pool[i] : `${pool[i % pool.length]} (${Math.floor(i / pool.length)})`));
 }
 
@@ -133,7 +141,6 @@ async function call(base: string, method: string, path: string, body?: unknown):
   return res;
 }
 
-
 async function cleanup(config: AppConfig, prefix: string): Promise<void> {
   const fleet = new FleetClient({ ...config, runtime: { ...config.runtime, queuePrefix: prefix } });
   try {
@@ -142,5 +149,3 @@ async function cleanup(config: AppConfig, prefix: string): Promise<void> {
     await fleet.close();
   }
 }
-
-

@@ -37,7 +37,10 @@ export class LocalFleet {
     readonly api: ChildProcess,
     readonly worker: ChildProcess,
   ) {
-    for (const [name, child] of [['api', api], ['worker', worker]] as const) {
+    for (const [name, child] of [
+      ['api', api],
+      ['worker', worker],
+    ] as const) {
       child.once('exit', (code, signal) => {
         if (!this.stopping) this.exits.push(`${name} exited (${code ?? signal})`);
       });
@@ -49,7 +52,13 @@ export class LocalFleet {
     const port = await freePort();
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
-      QUEUE_PREFIX: opts.prefix, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0', API_KEYS: opts.apiKey, LOG_LEVEL: 'warn', REDIS_URL: opts.redisUrl,
+      QUEUE_PREFIX: opts.prefix,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      API_KEYS: opts.apiKey,
+      LOG_LEVEL: 'warn',
+      REDIS_URL: opts.redisUrl,
       ...(opts.config.engine.modelDir ? { MODEL_DIR: opts.config.engine.modelDir } : {}),
       ...opts.env,
     };
@@ -83,7 +92,11 @@ export class LocalFleet {
       } catch (e) {
         last = e; // not listening yet
       }
-      if (Date.now() > end) throw new AppError('INTERNAL', `fleet at ${this.base} not ready within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
+      if (Date.now() > end)
+        throw new AppError(
+          'INTERNAL',
+          `fleet at ${this.base} not ready within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -26,8 +26,18 @@ export async function benchProfiler(opts: ProfilerBenchOptions): Promise<Record<
   const texts = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('dev'), opts.limit ?? 1000);
   // Many short rounds: the median of paired ratios is what survives a noisy shared machine.
   const repeats = opts.quick ? (opts.repeats ?? 3) : Math.max(9, opts.repeats ?? 9);
-  const profiler = new Profiler({ enabled: true, sampleRate: opts.config.profiler.profilerSampleRate, windowMs: 60_000, role: 'worker', registry: new Registry() });
-  profiler.setCapacity({ slots: opts.config.engine.inferenceThreads, maxBudgetTokens: opts.config.batching.batchMaxTokens, concurrency: 64 });
+  const profiler = new Profiler({
+    enabled: true,
+    sampleRate: opts.config.profiler.profilerSampleRate,
+    windowMs: 60_000,
+    role: 'worker',
+    registry: new Registry(),
+  });
+  profiler.setCapacity({
+    slots: opts.config.engine.inferenceThreads,
+    maxBudgetTokens: opts.config.batching.batchMaxTokens,
+    concurrency: 64,
+  });
   // One engine for both sides (two engines differ by more than profiling: thread placement, memory);
   // "off" switches the profiler out, leaving only an empty call per site.
   const toggle = { on: false };
@@ -121,7 +131,9 @@ function countObservations(snap: ReturnType<Profiler['snapshot']>): number {
   // Stage histograms are weighted by texts; count operations instead: one per chunk-level stage
   // per chunk and per batch-level stage per batch, plus the batch observation itself.
   const chunks = snap.chunks;
-  const perChunk = ['queue_wait', 'l1', 'l2', 'tokenization', 'postprocess', 'result_write'].filter((s) => snap.stages[s as keyof typeof snap.stages]).length + 2;
+  const perChunk =
+    ['queue_wait', 'l1', 'l2', 'tokenization', 'postprocess', 'result_write'].filter((s) => snap.stages[s as keyof typeof snap.stages])
+      .length + 2;
   return chunks * perChunk + snap.batches.count * 3;
 }
 
@@ -133,7 +145,6 @@ function microObserveNs(n: number): number {
   for (let i = 0; i < n; i++) p.observe('inference', i % 50, { count: 64, labels });
   return Number(process.hrtime.bigint() - started) / n;
 }
-
 
 async function timeMs(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

@@ -68,7 +68,28 @@ export class RedisServer {
   /** (Re)starts it in the same dir and port: with AOF on, what was written comes back. */
   async restart(timeoutMs = 15_000): Promise<void> {
     if (this.running) return;
-    const args = ['--port', String(this.port), '--bind', ...(this.opts.bind ?? [this.host]), '--save', '', '--dir', this.dir, '--appendonly', this.opts.appendOnly ? 'yes' : 'no', '--appendfsync', 'everysec', '--maxmemory-policy', this.opts.maxmemoryPolicy ?? 'noeviction', '--maxmemory', String(this.opts.maxmemoryBytes ?? 0), '--protected-mode', 'no', '--loglevel', 'warning'];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      ...(this.opts.bind ?? [this.host]),
+      '--save',
+      '',
+      '--dir',
+      this.dir,
+      '--appendonly',
+      this.opts.appendOnly ? 'yes' : 'no',
+      '--appendfsync',
+      'everysec',
+      '--maxmemory-policy',
+      this.opts.maxmemoryPolicy ?? 'noeviction',
+      '--maxmemory',
+      String(this.opts.maxmemoryBytes ?? 0),
+      '--protected-mode',
+      'no',
+      '--loglevel',
+      'warning',
+    ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -78,7 +99,8 @@ export class RedisServer {
     for (;;) {
       if (!this.running) throw new AppError('INTERNAL', `redis-server on port ${this.port} exited at start: ${stderr}`);
       if (await this.ping()) return;
-      if (Date.now() > end) throw new AppError('INTERNAL', `redis-server on port ${this.port} did not answer within ${timeoutMs} ms: ${stderr}`);
+      if (Date.now() > end)
+        throw new AppError('INTERNAL', `redis-server on port ${this.port} did not answer within ${timeoutMs} ms: ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

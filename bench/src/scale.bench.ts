@@ -51,7 +51,9 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<Record<string
   const chunkSize = opts.chunkSize ?? 64;
   const concurrency = opts.concurrency ?? 8;
   const pool = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train'));
-  const texts = Array.from({ length: n }, (_, i) => (i < pool.length ? pool[i] : `${pool[i % pool.length]} (${Math.floor(i / pool.length)})`));
+  const texts = Array.from({ length: n }, (_, i) =>
+    i < pool.length ? pool[i] : `${pool[i % pool.length]} (${Math.floor(i / pool.length)})`,
+  );
   const figures: Record<string, number | string> = {
     suite: 'scale',
     texts: n,
@@ -117,7 +119,15 @@ function openPool(config: AppConfig, chunkSize: number, concurrency: number): Wo
     JOB_CHUNK_SIZE: String(chunkSize),
   };
   if (config.engine.modelDir) env.MODEL_DIR = config.engine.modelDir;
-  return { env, fleet: new FleetClient({ ...config, runtime: { ...config.runtime, queuePrefix: prefix }, fleet: { ...config.fleet, jobChunkSize: chunkSize } }), workers: [] };
+  return {
+    env,
+    fleet: new FleetClient({
+      ...config,
+      runtime: { ...config.runtime, queuePrefix: prefix },
+      fleet: { ...config.fleet, jobChunkSize: chunkSize },
+    }),
+    workers: [],
+  };
 }
 
 /** Starts or stops workers until `count` run, and waits until all are ready. */
@@ -142,7 +152,8 @@ async function drainOnce(pool: WorkerPool, texts: readonly string[]): Promise<Ru
   for (;;) {
     const status = await fleet.producer.status(jobId);
     if (status.state === 'completed') {
-      if (status.succeeded !== texts.length) throw new AppError('INTERNAL', `scale bench: ${status.succeeded} of ${texts.length} texts succeeded`);
+      if (status.succeeded !== texts.length)
+        throw new AppError('INTERNAL', `scale bench: ${status.succeeded} of ${texts.length} texts succeeded`);
       break;
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -154,7 +165,10 @@ async function drainOnce(pool: WorkerPool, texts: readonly string[]): Promise<Ru
 
 /** A worker process; `ready` resolves on its "worker ready" log line. */
 function startWorker(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), 'serve', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), 'serve', 'worker'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const ready = new Promise<void>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => reject(new AppError('INTERNAL', 'worker not ready within 120 s')), 120_000);
@@ -184,4 +198,3 @@ function cpuSeconds(child: ChildProcess): number {
     return 0;
   }
 }
-

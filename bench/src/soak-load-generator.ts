@@ -54,7 +54,20 @@ export class SoakLoad {
     const textsFile = join(opts.dir, 'texts.json');
     writeFileSync(textsFile, JSON.stringify(opts.texts));
     const cfgFile = join(opts.dir, 'load.json');
-    writeFileSync(cfgFile, JSON.stringify({ base: opts.base, key: opts.apiKey, textsFile, seed: opts.seed, classifyLanes: 4, classifyEveryMs: 50, uniqueShare: 0.3, bulkTexts: 256, bulkPauseMs: 500 }));
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        base: opts.base,
+        key: opts.apiKey,
+        textsFile,
+        seed: opts.seed,
+        classifyLanes: 4,
+        classifyEveryMs: 50,
+        uniqueShare: 0.3,
+        bulkTexts: 256,
+        bulkPauseMs: 500,
+      }),
+    );
     const script = join(opts.dir, 'load.mjs');
     writeFileSync(script, LOAD_GENERATOR);
     return new SoakLoad(spawn(process.execPath, [script, cfgFile], { stdio: ['ignore', 'pipe', 'inherit'] }));

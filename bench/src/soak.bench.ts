@@ -45,14 +45,19 @@ interface Sample {
 
 const KEY = `soak-${randomUUID()}`;
 /** Lowered retention and L1 cap: the steady state is reached within a short run. */
-const SOAK_ENV = { RESULT_TTL_SECONDS: '300', CLASSIFY_RESULT_TTL_SECONDS: '60', CACHE_L1_MAX_ENTRIES: '20000', CACHE_L2_TTL_SECONDS: '3600' } as const;
+const SOAK_ENV = {
+  RESULT_TTL_SECONDS: '300',
+  CLASSIFY_RESULT_TTL_SECONDS: '60',
+  CACHE_L1_MAX_ENTRIES: '20000',
+  CACHE_L2_TTL_SECONDS: '3600',
+} as const;
 const CACHE_MAXMEMORY_BYTES = 64 * 1024 * 1024;
 
 export async function benchSoak(opts: SoakBenchOptions): Promise<Record<string, unknown>> {
   const log = opts.log ?? (() => undefined);
   if (!(opts.minutes > 0)) throw new AppError('CLI_USAGE', `--minutes must be > 0, got ${opts.minutes}`);
   const durationMs = opts.minutes * 60_000;
-  const sampleMs = (opts.sampleSeconds ?? Math.min(10, Math.max(0.25, (durationMs / 1000) / 20))) * 1000;
+  const sampleMs = (opts.sampleSeconds ?? Math.min(10, Math.max(0.25, durationMs / 1000 / 20))) * 1000;
   const texts = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train'));
   const dir = mkdtempSync(join(tmpdir(), 'emo-soak-'));
   const load1: number[] = [round(loadavg()[0])];
@@ -64,12 +69,20 @@ export async function benchSoak(opts: SoakBenchOptions): Promise<Record<string, 
   let stats: LoadStats | undefined;
   try {
     // Redis of its own: the fleet owns every key there, so 'soak' is prefix enough.
-    fleet = await LocalFleet.start({ config: opts.config, prefix: 'soak', redisUrl: queueRedis.url, apiKey: KEY, env: { ...SOAK_ENV, CACHE_REDIS_URL: cacheRedis.url } });
+    fleet = await LocalFleet.start({
+      config: opts.config,
+      prefix: 'soak',
+      redisUrl: queueRedis.url,
+      apiKey: KEY,
+      env: { ...SOAK_ENV, CACHE_REDIS_URL: cacheRedis.url },
+    });
     const { base, api, worker, exits } = fleet;
     // The fleet's own footprint before any text: the baseline of "memory per text".
     await new Promise((r) => setTimeout(r, 1000));
     const queueBaseline = await queueRedis.info('used_memory');
-    log(`soak: fleet up on ${base} (queue Redis ${queueRedis.url}, cache Redis ${cacheRedis.url}); load for ${opts.minutes} min, a sample every ${sampleMs / 1000} s`);
+    log(
+      `soak: fleet up on ${base} (queue Redis ${queueRedis.url}, cache Redis ${cacheRedis.url}); load for ${opts.minutes} min, a sample every ${sampleMs / 1000} s`,
+    );
     loader = SoakLoad.start({ base, apiKey: KEY, texts, seed: opts.seed ?? 14, dir });
     const history = loader.history;
     const started = Date.now();
@@ -91,7 +104,9 @@ export async function benchSoak(opts: SoakBenchOptions): Promise<Record<string, 
         nextLog += 60_000;
         const s = samples.at(-1)!;
         load1.push(round(loadavg()[0]));
-        log(`soak: ${Math.round(s.t_s)} s, ${s.classify_texts + s.bulk_texts} texts, rss api ${s.api_rss_mb} MB worker ${s.worker_rss_mb} MB, queue Redis ${s.queue_used_mb} MB, load ${load1.at(-1)}`);
+        log(
+          `soak: ${Math.round(s.t_s)} s, ${s.classify_texts + s.bulk_texts} texts, rss api ${s.api_rss_mb} MB worker ${s.worker_rss_mb} MB, queue Redis ${s.queue_used_mb} MB, load ${load1.at(-1)}`,
+        );
       }
     }
     stats = await loader.stop();
@@ -108,7 +123,14 @@ export async function benchSoak(opts: SoakBenchOptions): Promise<Record<string, 
   }
 }
 
-function figures(opts: SoakBenchOptions, samples: Sample[], stats: LoadStats, history: LoadStats[], queueBaseline: number, load1: number[]): Record<string, unknown> {
+function figures(
+  opts: SoakBenchOptions,
+  samples: Sample[],
+  stats: LoadStats,
+  history: LoadStats[],
+  queueBaseline: number,
+  load1: number[],
+): Record<string, unknown> {
   const steady = samples.slice(Math.floor(samples.length / 2));
   const ttl = { bulk: Number(SOAK_ENV.RESULT_TTL_SECONDS), classify: Number(SOAK_ENV.CLASSIFY_RESULT_TTL_SECONDS) };
   const t0 = history[0]?.t ?? 0;
@@ -124,12 +146,13 @@ function figures(opts: SoakBenchOptions, samples: Sample[], stats: LoadStats, hi
       const bulkBefore = at(s.t_s - ttl.bulk)?.bulk_texts ?? 0;
       const classifyBefore = at(s.t_s - ttl.classify)?.classify_texts ?? 0;
       const retained = s.bulk_texts - bulkBefore + (s.classify_texts - classifyBefore);
-      return retained > 0 ? ((s.queue_used_mb * 2 ** 20 - queueBaseline) / retained) : Number.NaN;
+      return retained > 0 ? (s.queue_used_mb * 2 ** 20 - queueBaseline) / retained : Number.NaN;
     })
     .filter((x) => Number.isFinite(x));
   const duration = samples.at(-1)!.t_s;
   const status = stats.status;
-  const count = (pred: (code: number) => boolean) => Object.entries(status).reduce((sum, [code, n]) => (pred(Number(code)) ? sum + n : sum), 0);
+  const count = (pred: (code: number) => boolean) =>
+    Object.entries(status).reduce((sum, [code, n]) => (pred(Number(code)) ? sum + n : sum), 0);
   const texts = stats.classify_texts + stats.bulk_texts;
   return {
     suite: 'soak',
@@ -155,12 +178,21 @@ function figures(opts: SoakBenchOptions, samples: Sample[], stats: LoadStats, hi
     worker_rss_mb_start: samples[0].worker_rss_mb,
     worker_rss_mb_end: samples.at(-1)!.worker_rss_mb,
     worker_rss_mb_max: Math.max(...samples.map((s) => s.worker_rss_mb)),
-    api_rss_slope_mb_per_h: round(slopePerHour(steady, (s) => s.api_rss_mb), 2),
-    worker_rss_slope_mb_per_h: round(slopePerHour(steady, (s) => s.worker_rss_mb), 2),
+    api_rss_slope_mb_per_h: round(
+      slopePerHour(steady, (s) => s.api_rss_mb),
+      2,
+    ),
+    worker_rss_slope_mb_per_h: round(
+      slopePerHour(steady, (s) => s.worker_rss_mb),
+      2,
+    ),
     queue_redis_baseline_mb: round(queueBaseline / 2 ** 20, 3),
     queue_redis_used_mb_end: samples.at(-1)!.queue_used_mb,
     queue_redis_used_mb_max: Math.max(...samples.map((s) => s.queue_used_mb)),
-    queue_redis_slope_mb_per_h: round(slopePerHour(steady, (s) => s.queue_used_mb), 2),
+    queue_redis_slope_mb_per_h: round(
+      slopePerHour(steady, (s) => s.queue_used_mb),
+      2,
+    ),
     queue_redis_bytes_per_text: perText.length > 0 ? Math.round(median(perText)) : 0,
     cache_redis_used_mb_end: samples.at(-1)!.cache_used_mb,
     cache_redis_maxmemory_mb: CACHE_MAXMEMORY_BYTES / 2 ** 20,

@@ -15,12 +15,23 @@ export class Client {
   }
 
   /** One HTTP call, recorded; a network error (API down or killed) resolves to undefined. */
-  async call(method: string, path: string, opts: { json?: unknown; body?: string; contentType?: string; what?: string; timeoutMs?: number } = {}): Promise<Answer | undefined> {
+  async call(
+    method: string,
+    path: string,
+    opts: { json?: unknown; body?: string; contentType?: string; what?: string; timeoutMs?: number } = {},
+  ): Promise<Answer | undefined> {
     const what = opts.what ?? `${method} ${path.replace(/[?].*$/, '').replace(/\/[0-9a-f-]{36}|\/chaos-[\w-]+/g, '/:id')}`;
     try {
       const res = await fetch(`${this.base}${path}`, {
         method,
-        headers: { authorization: this.authorization, ...(opts.json !== undefined ? { 'content-type': 'application/json' } : opts.contentType ? { 'content-type': opts.contentType } : {}) },
+        headers: {
+          authorization: this.authorization,
+          ...(opts.json !== undefined
+            ? { 'content-type': 'application/json' }
+            : opts.contentType
+              ? { 'content-type': opts.contentType }
+              : {}),
+        },
         body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body,
         signal: AbortSignal.timeout(opts.timeoutMs ?? 20_000),
       });
@@ -43,7 +54,10 @@ export class Client {
 
   /** Half of `body` sent, the request left open: resolves once the API has read some of it. */
   startSlowUpload(path: string, firstPart: string, contentType: string): { abort: () => void } {
-    const req = request(`${this.base}${path}`, { method: 'POST', headers: { authorization: this.authorization, 'content-type': contentType } });
+    const req = request(`${this.base}${path}`, {
+      method: 'POST',
+      headers: { authorization: this.authorization, 'content-type': contentType },
+    });
     req.on('error', () => undefined);
     req.on('response', (res) => res.resume());
     req.write(firstPart);

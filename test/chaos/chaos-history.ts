@@ -44,7 +44,9 @@ export class History {
 
   /** 5xx answers other than 503/504 with an error code (must be none). */
   badServerErrors(): Event[] {
-    return this.events.filter((e) => typeof e.status === 'number' && e.status >= 500 && !((e.status === 503 || e.status === 504) && e.code));
+    return this.events.filter(
+      (e) => typeof e.status === 'number' && e.status >= 500 && !((e.status === 503 || e.status === 504) && e.code),
+    );
   }
 
   counts(): Record<string, number> {

@@ -4,7 +4,28 @@ import type { Answer, History } from './chaos-history';
 import type { Client } from './chaos-client';
 import { seededRandom, sleep } from './chaos-timing';
 
-const WORDS = ['love', 'hate', 'so', 'happy', 'sad', 'this', 'is', 'great', 'awful', 'thanks', 'why', 'not', 'wow', 'ok', 'meh', 'fine', 'angry', 'proud', 'scared', 'lol'];
+const WORDS = [
+  'love',
+  'hate',
+  'so',
+  'happy',
+  'sad',
+  'this',
+  'is',
+  'great',
+  'awful',
+  'thanks',
+  'why',
+  'not',
+  'wow',
+  'ok',
+  'meh',
+  'fine',
+  'angry',
+  'proud',
+  'scared',
+  'lol',
+];
 
 export function phrase(rng: () => number): string {
   return Array.from({ length: 2 + Math.floor(rng() * 8) }, () => WORDS[Math.floor(rng() * WORDS.length)]).join(' ');
@@ -87,7 +108,12 @@ export class Load {
       const a = await this.client.call('POST', '/v1/classify', { json: { texts } });
       if (a?.status === 200) {
         const results = (a.body as { results?: { labels?: unknown; error?: unknown }[] }).results;
-        if (!Array.isArray(results) || results.length !== texts.length || !results.every((r) => Array.isArray(r.labels) !== (r.error !== undefined))) this.history.badClassify.push(JSON.stringify(a.body).slice(0, 300));
+        if (
+          !Array.isArray(results) ||
+          results.length !== texts.length ||
+          !results.every((r) => Array.isArray(r.labels) !== (r.error !== undefined))
+        )
+          this.history.badClassify.push(JSON.stringify(a.body).slice(0, 300));
         else this.history.classifyOk++;
       } else if (a?.status === 504) {
         const jobId = (a.body as { error?: { details?: { job_id?: string } } }).error?.details?.job_id;
@@ -118,7 +144,11 @@ export class Load {
   /** Sends the whole file under `id` until the API answers 202 with the upload complete (that answer). */
   async uploadBackfill(id: string, text: string, go: () => boolean = () => true): Promise<Answer | undefined> {
     while (go()) {
-      const a = await this.client.call('POST', `/v1/backfills?id=${id}&id_field=id`, { body: text, contentType: 'application/x-ndjson', timeoutMs: 60_000 });
+      const a = await this.client.call('POST', `/v1/backfills?id=${id}&id_field=id`, {
+        body: text,
+        contentType: 'application/x-ndjson',
+        timeoutMs: 60_000,
+      });
       if (a?.status === 202 && (a.body as { upload?: { complete?: boolean } }).upload?.complete) return a;
       await sleep(300);
     }

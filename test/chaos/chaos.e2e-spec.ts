@@ -48,7 +48,9 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
 
   const spawnProc = async (name: string, role: 'api' | 'worker', inNetns = false): Promise<FleetProc> => {
     // The namespaced worker's /metrics listens on its veth address (reachable from here unless partitioned).
-    const own: Record<string, string> = inNetns ? { REDIS_URL: queue.urlAt(netns.rootAddr), CACHE_REDIS_URL: cache.urlAt(netns.rootAddr), HOST: netns.nsAddr } : {};
+    const own: Record<string, string> = inNetns
+      ? { REDIS_URL: queue.urlAt(netns.rootAddr), CACHE_REDIS_URL: cache.urlAt(netns.rootAddr), HOST: netns.nsAddr }
+      : {};
     const p = new FleetProc(name, role, { ...env, ...own }, unexpectedExits, inNetns ? netns.name : undefined);
     procs.push(p);
     const started = Date.now();
@@ -63,13 +65,35 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
     cache = await RedisServer.start({ bind: ['127.0.0.1', netns.rootAddr], maxmemoryPolicy: 'allkeys-lru' });
     const port = await freePort();
     env = {
-      QUEUE_PREFIX: `chaos-${tag}`, REDIS_URL: queue.url, CACHE_REDIS_URL: cache.url, MODEL_DIR: TINY_MODEL, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: '0',
-      INFERENCE_THREADS: '1', JOB_CHUNK_SIZE: '32', WORKER_CONCURRENCY: '8', WORKER_INTERACTIVE_CONCURRENCY: '8', WORKER_LOCK_DURATION_MS: String(LOCK_MS), WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
-      JOB_ATTEMPTS: '3', CLASSIFY_DEADLINE_MS: '3000', CLASSIFY_RESULT_TTL_SECONDS: '900', REDIS_COMMAND_TIMEOUT_MS: '1000', CACHE_L2_TIMEOUT_MS: '200', API_KEYS: KEY, LOG_LEVEL: 'info',
+      QUEUE_PREFIX: `chaos-${tag}`,
+      REDIS_URL: queue.url,
+      CACHE_REDIS_URL: cache.url,
+      MODEL_DIR: TINY_MODEL,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      INFERENCE_THREADS: '1',
+      JOB_CHUNK_SIZE: '32',
+      WORKER_CONCURRENCY: '8',
+      WORKER_INTERACTIVE_CONCURRENCY: '8',
+      WORKER_LOCK_DURATION_MS: String(LOCK_MS),
+      WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
+      JOB_ATTEMPTS: '3',
+      CLASSIFY_DEADLINE_MS: '3000',
+      CLASSIFY_RESULT_TTL_SECONDS: '900',
+      REDIS_COMMAND_TIMEOUT_MS: '1000',
+      CACHE_L2_TIMEOUT_MS: '200',
+      API_KEYS: KEY,
+      LOG_LEVEL: 'info',
     };
     client = new Client(`http://127.0.0.1:${port}`, KEY, history);
     load = new Load(client, history, { seed: SEED, jobItems: [20, 80], backfillLines: 1500 });
-    await Promise.all([spawnProc('api', 'api'), spawnProc('w1', 'worker'), spawnProc('w2', 'worker'), spawnProc('w3 (netns)', 'worker', true)]);
+    await Promise.all([
+      spawnProc('api', 'api'),
+      spawnProc('w1', 'worker'),
+      spawnProc('w2', 'worker'),
+      spawnProc('w3 (netns)', 'worker', true),
+    ]);
   }, 120_000);
 
   afterAll(async () => {
@@ -84,17 +108,27 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
   const moved = async (what: string, timeoutMs = 60_000) => {
     const started = Date.now();
     const before = { id: load.current, done: await load.backfillDone().catch(() => undefined) };
-    await waitFor(`the fleet to make progress (${what})`, async () => {
-      if (load.current !== before.id && load.current !== undefined) return true;
-      const done = await load.backfillDone();
-      return done !== undefined && (before.done === undefined || done > before.done) ? true : undefined;
-    }, timeoutMs, 200);
+    await waitFor(
+      `the fleet to make progress (${what})`,
+      async () => {
+        if (load.current !== before.id && load.current !== undefined) return true;
+        const done = await load.backfillDone();
+        return done !== undefined && (before.done === undefined || done > before.done) ? true : undefined;
+      },
+      timeoutMs,
+      200,
+    );
     phases.push(`  progress (${what}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   };
 
   /** Resolves once the worker holds chunks (the fault lands on work in flight). */
   const busy = async (name: string, host?: string) => {
-    await waitFor(`${name} to hold chunks`, async () => ((await proc(name).metric('emo_worker_active_chunks', host)) > 0 ? true : undefined), 60_000, 20);
+    await waitFor(
+      `${name} to hold chunks`,
+      async () => ((await proc(name).metric('emo_worker_active_chunks', host)) > 0 ? true : undefined),
+      60_000,
+      20,
+    );
   };
 
   const phase = async (name: string, run: () => Promise<void>) => {
@@ -136,7 +170,7 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
         await busy('w2');
         proc('w2').signal('SIGSTOP');
         await sleep(3 * LOCK_MS);
-        await moved('the others take over the frozen worker\'s chunks');
+        await moved("the others take over the frozen worker's chunks");
         proc('w2').signal('SIGCONT');
         await moved('after SIGCONT');
       });
@@ -169,16 +203,23 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
         const file = backfillFile('up', 3000, rng);
         const half = file.text.slice(0, file.text.indexOf('\n', file.text.length / 2) + 1);
         const upload = client.startSlowUpload(`/v1/backfills?id=${id}&id_field=id`, half, 'application/x-ndjson');
-        await waitFor('the upload under way', async () => {
-          const s = await client.call('GET', `/v1/backfills/${id}`);
-          return ((s?.body as { upload?: { lines?: number } } | undefined)?.upload?.lines ?? 0) > 0 ? true : undefined;
-        }, 30_000, 50);
+        await waitFor(
+          'the upload under way',
+          async () => {
+            const s = await client.call('GET', `/v1/backfills/${id}`);
+            return ((s?.body as { upload?: { lines?: number } } | undefined)?.upload?.lines ?? 0) > 0 ? true : undefined;
+          },
+          30_000,
+          50,
+        );
         await proc('api').kill();
         upload.abort();
         await spawnProc('api', 'api');
         // As a client would: the whole file again under the same id.
         const resent = await load.uploadBackfill(id, file.text);
-        expect(resent && (resent.body as { created?: boolean }).created, 'the resent upload resumes the backfill (created: false)').toBe(false);
+        expect(resent && (resent.body as { created?: boolean }).created, 'the resent upload resumes the backfill (created: false)').toBe(
+          false,
+        );
         history.backfills.set(id, { id, lines: 3000, validIds: file.validIds });
       });
 
@@ -188,11 +229,16 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
         const chunksBefore = await proc('w3 (netns)').metric('emo_worker_chunks_total', netns.nsAddr);
         netns.partition(true);
         await sleep(3 * LOCK_MS);
-        await moved('the others take over the cut-off worker\'s chunks');
+        await moved("the others take over the cut-off worker's chunks");
         netns.partition(false);
         await moved('after the partition healed');
         // The cut-off worker works again once the link is back (its connections resume).
-        await waitFor('w3 to finish chunks again after the partition', async () => ((await proc('w3 (netns)').metric('emo_worker_chunks_total', netns.nsAddr)) > chunksBefore ? true : undefined), 90_000, 250);
+        await waitFor(
+          'w3 to finish chunks again after the partition',
+          async () => ((await proc('w3 (netns)').metric('emo_worker_chunks_total', netns.nsAddr)) > chunksBefore ? true : undefined),
+          90_000,
+          250,
+        );
       });
 
       await w1Replacement;
@@ -205,18 +251,29 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
       const jobs = [...history.jobs.values()];
       const deadline = loadEnded + TERMINAL_BOUND_MS;
       const checkJob = async (job: AcceptedJob) => {
-        const status = await waitFor(`job ${job.jobId} (${job.via}) to be terminal`, async () => {
-          const s = await client.call('GET', `/v1/jobs/${job.jobId}`);
-          const body = s?.body as { state?: string; total?: number; done?: number } | undefined;
-          return body?.state && TERMINAL.has(body.state) ? body : undefined;
-        }, Math.max(1000, deadline - Date.now()), 250).catch((e: Error) => e);
+        const status = await waitFor(
+          `job ${job.jobId} (${job.via}) to be terminal`,
+          async () => {
+            const s = await client.call('GET', `/v1/jobs/${job.jobId}`);
+            const body = s?.body as { state?: string; total?: number; done?: number } | undefined;
+            return body?.state && TERMINAL.has(body.state) ? body : undefined;
+          },
+          Math.max(1000, deadline - Date.now()),
+          250,
+        ).catch((e: Error) => e);
         if (status instanceof Error) return void problems.push(status.message);
-        if (status.total !== job.items || status.done !== job.items) problems.push(`job ${job.jobId}: total ${status.total} done ${status.done}, ${job.items} items accepted`);
+        if (status.total !== job.items || status.done !== job.items)
+          problems.push(`job ${job.jobId}: total ${status.total} done ${status.done}, ${job.items} items accepted`);
         const r = await waitFor(`results of ${job.jobId}`, () => client.call('GET', `/v1/jobs/${job.jobId}/results`), 30_000);
-        const lines = String(r.body).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: string; labels?: unknown; error?: unknown });
-        if (lines.length !== job.items) return void problems.push(`job ${job.jobId} (${job.via}): ${lines.length} result lines for ${job.items} items`);
+        const lines = String(r.body)
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { id?: string; labels?: unknown; error?: unknown });
+        if (lines.length !== job.items)
+          return void problems.push(`job ${job.jobId} (${job.via}): ${lines.length} result lines for ${job.items} items`);
         lines.forEach((l, i) => {
-          if (Array.isArray(l.labels) === (l.error !== undefined)) problems.push(`job ${job.jobId} line ${i + 1}: neither one result nor one error: ${JSON.stringify(l)}`);
+          if (Array.isArray(l.labels) === (l.error !== undefined))
+            problems.push(`job ${job.jobId} line ${i + 1}: neither one result nor one error: ${JSON.stringify(l)}`);
           if (job.ids && l.id !== job.ids[i]) problems.push(`job ${job.jobId} line ${i + 1}: id ${l.id}, expected ${job.ids[i]}`);
         });
       };
@@ -224,22 +281,39 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
 
       const errorCodes: Record<string, number> = {};
       for (const bf of history.backfills.values()) {
-        const done = await waitFor(`backfill ${bf.id} to complete`, async () => {
-          const s = await client.call('GET', `/v1/backfills/${bf.id}`);
-          const body = s?.body as { state?: string; total?: number; done?: number } | undefined;
-          return body?.state === 'completed' ? body : undefined;
-        }, Math.max(1000, deadline - Date.now()), 250).catch((e: Error) => e);
+        const done = await waitFor(
+          `backfill ${bf.id} to complete`,
+          async () => {
+            const s = await client.call('GET', `/v1/backfills/${bf.id}`);
+            const body = s?.body as { state?: string; total?: number; done?: number } | undefined;
+            return body?.state === 'completed' ? body : undefined;
+          },
+          Math.max(1000, deadline - Date.now()),
+          250,
+        ).catch((e: Error) => e);
         if (done instanceof Error) {
           problems.push(done.message);
           continue;
         }
-        if (done.total !== bf.lines || done.done !== bf.lines) problems.push(`backfill ${bf.id}: total ${done.total} done ${done.done} for ${bf.lines} lines`);
-        const r = await waitFor(`results of ${bf.id}`, () => client.call('GET', `/v1/backfills/${bf.id}/results`, { timeoutMs: 60_000 }), 30_000);
-        const lines = String(r.body).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { line: number; id?: string; labels?: unknown; error?: { code: string } });
+        if (done.total !== bf.lines || done.done !== bf.lines)
+          problems.push(`backfill ${bf.id}: total ${done.total} done ${done.done} for ${bf.lines} lines`);
+        const r = await waitFor(
+          `results of ${bf.id}`,
+          () => client.call('GET', `/v1/backfills/${bf.id}/results`, { timeoutMs: 60_000 }),
+          30_000,
+        );
+        const lines = String(r.body)
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { line: number; id?: string; labels?: unknown; error?: { code: string } });
         const numbers = lines.map((l) => l.line);
-        if (lines.length !== bf.lines || numbers.some((n, i) => n !== i + 1)) problems.push(`backfill ${bf.id}: ${lines.length} result lines for ${bf.lines} input lines (lines not exactly 1..${bf.lines} in order)`);
+        if (lines.length !== bf.lines || numbers.some((n, i) => n !== i + 1))
+          problems.push(
+            `backfill ${bf.id}: ${lines.length} result lines for ${bf.lines} input lines (lines not exactly 1..${bf.lines} in order)`,
+          );
         for (const l of lines) {
-          if (Array.isArray(l.labels) === (l.error !== undefined)) problems.push(`backfill ${bf.id} line ${l.line}: neither one result nor one error`);
+          if (Array.isArray(l.labels) === (l.error !== undefined))
+            problems.push(`backfill ${bf.id} line ${l.line}: neither one result nor one error`);
           if (l.error) errorCodes[l.error.code] = (errorCodes[l.error.code] ?? 0) + 1;
           const id = bf.validIds.get(l.line);
           if (id !== undefined && l.id !== id) problems.push(`backfill ${bf.id} line ${l.line}: id ${l.id}, expected ${id}`);

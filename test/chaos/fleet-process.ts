@@ -32,7 +32,10 @@ export class FleetProc {
     });
     this.exited = new Promise((done) =>
       this.child.once('exit', (code, signal) => {
-        if (!this.expected) this.unexpectedExits.push(`${this.name} exited on its own (${code ?? signal}); last log lines:\n${this.logs.slice(-15).join('\n')}`);
+        if (!this.expected)
+          this.unexpectedExits.push(
+            `${this.name} exited on its own (${code ?? signal}); last log lines:\n${this.logs.slice(-15).join('\n')}`,
+          );
         done();
       }),
     );
@@ -43,10 +46,14 @@ export class FleetProc {
   }
 
   async ready(message: string, timeoutMs = 120_000): Promise<this> {
-    await waitFor(`${this.name} to log "${message}"`, () => {
-      if (!this.alive) throw new Error(`${this.name} exited before ready:\n${this.logs.slice(-15).join('\n')}`);
-      return this.logs.some((l) => l.includes(`"msg":"${message}"`)) ? true : undefined;
-    }, timeoutMs);
+    await waitFor(
+      `${this.name} to log "${message}"`,
+      () => {
+        if (!this.alive) throw new Error(`${this.name} exited before ready:\n${this.logs.slice(-15).join('\n')}`);
+        return this.logs.some((l) => l.includes(`"msg":"${message}"`)) ? true : undefined;
+      },
+      timeoutMs,
+    );
     return this;
   }
 
@@ -60,7 +67,8 @@ export class FleetProc {
     const { metricsPort } = JSON.parse(ready) as { metricsPort: number };
     const text = await (await fetch(`http://${host}:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
     let sum = 0;
-    for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    for (const line of text.split('\n'))
+      if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
     return sum;
   }
 

@@ -36,7 +36,10 @@ export class Netns {
   }
 
   destroy(): void {
-    for (const args of [['link', 'del', this.rootDev], ['netns', 'del', this.name]]) {
+    for (const args of [
+      ['link', 'del', this.rootDev],
+      ['netns', 'del', this.name],
+    ]) {
       try {
         execFileSync('ip', args, { stdio: 'ignore' });
       } catch {

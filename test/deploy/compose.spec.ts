@@ -75,11 +75,15 @@ describe('docker-compose.yml', () => {
       if (s.build) {
         const dockerfile = resolve(repoRoot, s.build.context, s.build.dockerfile);
         expect(existsSync(dockerfile), `${name}: ${s.build.dockerfile}`).toBe(true);
-        if (s.build.target) expect(readFileSync(dockerfile, 'utf8'), `${name}: target ${s.build.target}`).toMatch(new RegExp(`^FROM \\S+ AS ${s.build.target}$`, 'm'));
+        if (s.build.target)
+          expect(readFileSync(dockerfile, 'utf8'), `${name}: target ${s.build.target}`).toMatch(
+            new RegExp(`^FROM \\S+ AS ${s.build.target}$`, 'm'),
+          );
       }
       for (const volume of s.volumes ?? []) {
         const source = volume.split(':')[0];
-        if (source.startsWith('.') || source.startsWith('/')) expect(existsSync(resolve(repoRoot, source)), `${name}: ${source}`).toBe(true);
+        if (source.startsWith('.') || source.startsWith('/'))
+          expect(existsSync(resolve(repoRoot, source)), `${name}: ${source}`).toBe(true);
       }
     }
   });
@@ -116,13 +120,22 @@ describe('docker-compose.yml', () => {
     for (const name of ['redis-queue', 'redis-cache', 'api', 'worker']) expect(services[name].profiles).toBeUndefined();
     expect(services.prometheus.volumes).toContain('./deploy/prometheus:/etc/prometheus/rules:ro');
     expect(services.grafana.volumes).toContain('./deploy/grafana:/var/lib/grafana/dashboards/emo:ro');
-    const ls = (dir: string) => (existsSync(resolve(repoRoot, dir)) && statSync(resolve(repoRoot, dir)).isDirectory() ? readdirSync(resolve(repoRoot, dir)) : []);
-    expect(ls('deploy/prometheus').filter((f) => /\.ya?ml$/.test(f)), 'alert rules in deploy/prometheus (profiler issue)').not.toHaveLength(0);
-    expect(ls('deploy/grafana').filter((f) => f.endsWith('.json')), 'dashboards in deploy/grafana (profiler issue)').not.toHaveLength(0);
+    const ls = (dir: string) =>
+      existsSync(resolve(repoRoot, dir)) && statSync(resolve(repoRoot, dir)).isDirectory() ? readdirSync(resolve(repoRoot, dir)) : [];
+    expect(
+      ls('deploy/prometheus').filter((f) => /\.ya?ml$/.test(f)),
+      'alert rules in deploy/prometheus (profiler issue)',
+    ).not.toHaveLength(0);
+    expect(
+      ls('deploy/grafana').filter((f) => f.endsWith('.json')),
+      'dashboards in deploy/grafana (profiler issue)',
+    ).not.toHaveLength(0);
   });
 
   it('scrapes the API and every worker replica on the ports they listen on', () => {
-    const prom = parse(readFileSync(resolve(repoRoot, 'deploy/docker/prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[] };
+    const prom = parse(readFileSync(resolve(repoRoot, 'deploy/docker/prometheus/prometheus.yml'), 'utf8')) as {
+      scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[];
+    };
     const target = (job: string) => prom.scrape_configs.find((c) => c.job_name === job)?.dns_sd_configs[0];
     expect(target('emo-api')).toMatchObject({ names: ['api'], port: Number(services.api.environment?.PORT) });
     expect(target('emo-worker')).toMatchObject({ names: ['worker'], port: Number(services.worker.environment?.METRICS_PORT) });

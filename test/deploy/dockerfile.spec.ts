@@ -20,7 +20,11 @@ interface Stage {
 
 /** Instructions of a Dockerfile: continuation lines joined, comments and parser directives dropped. */
 export function parseDockerfile(text: string): { args: Record<string, string>; stages: Stage[] } {
-  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !l.startsWith('#'));
   const args: Record<string, string> = {};
   const stages: Stage[] = [];
   for (const line of lines) {
@@ -37,7 +41,8 @@ export function parseDockerfile(text: string): { args: Record<string, string>; s
   return { args, stages };
 }
 
-const expand = (s: string, args: Record<string, string>) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string, b: string) => args[a ?? b] ?? '');
+const expand = (s: string, args: Record<string, string>) =>
+  s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string, b: string) => args[a ?? b] ?? '');
 
 /** The instructions a stage sees, its ancestors' first (FROM <earlier stage>). */
 function lineage(stages: readonly Stage[], stage: Stage): Instruction[] {
@@ -83,14 +88,20 @@ describe.each(DOCKERFILES)('$file', ({ file, finals, ortInstall }) => {
   });
 
   it('copies only files that exist and that its .dockerignore lets into the context', () => {
-    const allowed = readFileSync(resolve(repoRoot, `${file}.dockerignore`), 'utf8').split('\n').filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/\*\*$/, ''));
+    const allowed = readFileSync(resolve(repoRoot, `${file}.dockerignore`), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .map((l) => l.slice(1).replace(/\/\*\*$/, ''));
     expect(readFileSync(resolve(repoRoot, `${file}.dockerignore`), 'utf8')).toMatch(/^\*$/m);
     for (const stage of stages) {
       for (const i of stage.instructions.filter((x) => x.keyword === 'COPY' && !x.args.includes('--from='))) {
         const parts = i.args.split(' ').filter((p) => !p.startsWith('--'));
         for (const source of parts.slice(0, -1)) {
           expect(existsSync(resolve(repoRoot, source)), source).toBe(true);
-          expect(allowed.some((a) => source === a || source.startsWith(`${a}/`)), `${source} in the build context`).toBe(true);
+          expect(
+            allowed.some((a) => source === a || source.startsWith(`${a}/`)),
+            `${source} in the build context`,
+          ).toBe(true);
         }
       }
     }
@@ -100,7 +111,9 @@ describe.each(DOCKERFILES)('$file', ({ file, finals, ortInstall }) => {
     expect(text).toMatch(new RegExp(`ONNXRUNTIME_NODE_INSTALL=${ortInstall}\\b`));
     if (ortInstall === 'cuda12') {
       expect(expand(finalStages[0]?.from ?? '', args)).toMatch(/^nvidia\/cuda:12\.\d+\.\d+-cudnn-runtime-ubuntu22\.04$/);
-      expect(lineage(stages, finalStages[0] as Stage).some((i) => i.keyword === 'ENV' && i.args.includes('EXECUTION_PROVIDERS=cuda,cpu'))).toBe(true);
+      expect(
+        lineage(stages, finalStages[0] as Stage).some((i) => i.keyword === 'ENV' && i.args.includes('EXECUTION_PROVIDERS=cuda,cpu')),
+      ).toBe(true);
     }
   });
 });
@@ -109,7 +122,10 @@ describe('parseDockerfile', () => {
   it('joins continuation lines and reads global ARGs and stage names', () => {
     const sut = parseDockerfile('# c\nARG V=1\nFROM img:${V} AS a\nRUN x \\\n && y\nFROM a AS b\nUSER 1000\n');
     expect(sut.args).toEqual({ V: '1' });
-    expect(sut.stages.map((s) => [s.from, s.name])).toEqual([['img:${V}', 'a'], ['a', 'b']]);
+    expect(sut.stages.map((s) => [s.from, s.name])).toEqual([
+      ['img:${V}', 'a'],
+      ['a', 'b'],
+    ]);
     expect(sut.stages[0].instructions).toEqual([{ keyword: 'RUN', args: 'x && y' }]);
   });
 });

@@ -10,17 +10,58 @@ import { k8sDir, kubectlKustomize, OVERLAYS, sortedById } from './support/deploy
 describe('kustomize-lite', () => {
   describe('strategicMerge', () => {
     it('merges containers and env by name and keeps what the patch does not mention', () => {
-      const target = { containers: [{ name: 'a', image: 'x', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }, { name: 'b', image: 'y' }] };
-      const patch = { containers: [{ name: 'a', env: [{ name: 'B', value: '3' }, { name: 'C', value: '4' }] }] };
+      const target = {
+        containers: [
+          {
+            name: 'a',
+            image: 'x',
+            env: [
+              { name: 'A', value: '1' },
+              { name: 'B', value: '2' },
+            ],
+          },
+          { name: 'b', image: 'y' },
+        ],
+      };
+      const patch = {
+        containers: [
+          {
+            name: 'a',
+            env: [
+              { name: 'B', value: '3' },
+              { name: 'C', value: '4' },
+            ],
+          },
+        ],
+      };
       const sut = strategicMerge(target, patch, true);
       // kustomize's order: the patch's items first, then the originals it did not mention.
-      expect(sut).toEqual({ containers: [{ name: 'a', image: 'x', env: [{ name: 'B', value: '3' }, { name: 'C', value: '4' }, { name: 'A', value: '1' }] }, { name: 'b', image: 'y' }] });
+      expect(sut).toEqual({
+        containers: [
+          {
+            name: 'a',
+            image: 'x',
+            env: [
+              { name: 'B', value: '3' },
+              { name: 'C', value: '4' },
+              { name: 'A', value: '1' },
+            ],
+          },
+          { name: 'b', image: 'y' },
+        ],
+      });
     });
 
     it('replaces lists without a merge key (tolerations) and every list of a custom resource', () => {
-      expect(strategicMerge({ tolerations: [{ key: 'a' }] }, { tolerations: [{ key: 'b' }] }, true)).toEqual({ tolerations: [{ key: 'b' }] });
-      expect(strategicMerge({ triggers: [{ type: 'a', x: 1 }] }, { triggers: [{ type: 'b' }] }, false)).toEqual({ triggers: [{ type: 'b' }] });
-      expect(strategicMerge({ containers: [{ name: 'a', x: 1 }] }, { containers: [{ name: 'a' }] }, false)).toEqual({ containers: [{ name: 'a' }] });
+      expect(strategicMerge({ tolerations: [{ key: 'a' }] }, { tolerations: [{ key: 'b' }] }, true)).toEqual({
+        tolerations: [{ key: 'b' }],
+      });
+      expect(strategicMerge({ triggers: [{ type: 'a', x: 1 }] }, { triggers: [{ type: 'b' }] }, false)).toEqual({
+        triggers: [{ type: 'b' }],
+      });
+      expect(strategicMerge({ containers: [{ name: 'a', x: 1 }] }, { containers: [{ name: 'a' }] }, false)).toEqual({
+        containers: [{ name: 'a' }],
+      });
     });
 
     it('deletes a key patched to null', () => {
@@ -39,11 +80,20 @@ describe('kustomize-lite', () => {
       const dir = mkdtempSync(join(tmpdir(), 'kustomize-lite-'));
       mkdirSync(join(dir, 'base'));
       writeFileSync(join(dir, 'base/kustomization.yaml'), 'resources: [d.yaml]\n');
-      writeFileSync(join(dir, 'base/d.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{name: c, image: "reg/app:1"}]}}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n');
+      writeFileSync(
+        join(dir, 'base/d.yaml'),
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{name: c, image: "reg/app:1"}]}}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n',
+      );
       writeFileSync(join(dir, 'p.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 3}\n');
-      writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: ns\nresources: [base]\nimages: [{name: reg/app, newName: reg/app-gpu, newTag: "2"}]\npatches: [{path: p.yaml}]\n');
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        'namespace: ns\nresources: [base]\nimages: [{name: reg/app, newName: reg/app-gpu, newTag: "2"}]\npatches: [{path: p.yaml}]\n',
+      );
       const [deployment, namespace] = renderKustomization(dir);
-      expect(deployment).toMatchObject({ metadata: { name: 'd', namespace: 'ns' }, spec: { replicas: 3, template: { spec: { containers: [{ name: 'c', image: 'reg/app-gpu:2' }] } } } });
+      expect(deployment).toMatchObject({
+        metadata: { name: 'd', namespace: 'ns' },
+        spec: { replicas: 3, template: { spec: { containers: [{ name: 'c', image: 'reg/app-gpu:2' }] } } },
+      });
       expect(namespace.metadata.namespace).toBeUndefined();
     });
 
@@ -62,9 +112,20 @@ describe('deploy/k8s overlays', () => {
     const ids = sut.map((m) => `${m.kind}/${m.metadata.name}`).sort();
     expect(ids).toEqual(
       [
-        'ConfigMap/emo-config', 'Deployment/emo-api', 'Deployment/emo-worker', 'Deployment/redis-cache', 'HorizontalPodAutoscaler/emo-api', 'Namespace/emo-fleet',
-        'PodDisruptionBudget/emo-api', 'PodDisruptionBudget/emo-worker', 'ScaledObject/emo-worker', 'Secret/emo-api-keys', 'Service/emo-api', 'Service/redis-cache',
-        'Service/redis-queue', 'StatefulSet/redis-queue',
+        'ConfigMap/emo-config',
+        'Deployment/emo-api',
+        'Deployment/emo-worker',
+        'Deployment/redis-cache',
+        'HorizontalPodAutoscaler/emo-api',
+        'Namespace/emo-fleet',
+        'PodDisruptionBudget/emo-api',
+        'PodDisruptionBudget/emo-worker',
+        'ScaledObject/emo-worker',
+        'Secret/emo-api-keys',
+        'Service/emo-api',
+        'Service/redis-cache',
+        'Service/redis-queue',
+        'StatefulSet/redis-queue',
       ].sort(),
     );
     expect(sut.filter((m) => m.kind !== 'Namespace').every((m) => m.metadata.namespace === 'emo-fleet')).toBe(true);

@@ -44,7 +44,9 @@ interface PodSpec {
   nodeSelector?: Record<string, string>;
   tolerations?: { key?: string; operator?: string; effect?: string }[];
 }
-type Workload = Manifest & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
+type Workload = Manifest & {
+  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+};
 
 const render = (overlay: string) => renderKustomization(resolve(k8sDir, 'overlays', overlay));
 const find = <T extends Manifest>(ms: Manifest[], kind: string, name: string): T => {
@@ -57,7 +59,9 @@ const configData = (ms: Manifest[]) => find<Manifest & { data: Record<string, st
 /** The environment a container sees: ConfigMap first, then its own env (which wins). */
 const envOf = (ms: Manifest[], c: Container, secrets: Record<string, string> = {}): Record<string, string> => {
   const env: Record<string, string> = {};
-  for (const from of c.envFrom ?? []) if (from.configMapRef) Object.assign(env, find<Manifest & { data: Record<string, string> }>(ms, 'ConfigMap', from.configMapRef.name).data);
+  for (const from of c.envFrom ?? [])
+    if (from.configMapRef)
+      Object.assign(env, find<Manifest & { data: Record<string, string> }>(ms, 'ConfigMap', from.configMapRef.name).data);
   for (const e of c.env ?? []) env[e.name] = e.value ?? secrets[e.name] ?? '';
   return env;
 };
@@ -86,17 +90,40 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
     const api = find<Workload>(manifests, 'Deployment', 'emo-api');
     const worker = find<Workload>(manifests, 'Deployment', 'emo-worker');
     for (const w of [api, worker]) expect(w.spec.template.metadata.labels).toMatchObject(w.spec.selector.matchLabels);
-    const matches = (selector: Record<string, string>, w: Workload) => Object.entries(selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v);
-    expect(matches(find<Manifest & { spec: { selector: Record<string, string> } }>(manifests, 'Service', 'emo-api').spec.selector, api)).toBe(true);
-    expect(matches(find<Manifest & { spec: { selector: { matchLabels: Record<string, string> } } }>(manifests, 'PodDisruptionBudget', 'emo-api').spec.selector.matchLabels, api)).toBe(true);
-    expect(matches(find<Manifest & { spec: { selector: { matchLabels: Record<string, string> } } }>(manifests, 'PodDisruptionBudget', 'emo-worker').spec.selector.matchLabels, worker)).toBe(true);
+    const matches = (selector: Record<string, string>, w: Workload) =>
+      Object.entries(selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v);
+    expect(
+      matches(find<Manifest & { spec: { selector: Record<string, string> } }>(manifests, 'Service', 'emo-api').spec.selector, api),
+    ).toBe(true);
+    expect(
+      matches(
+        find<Manifest & { spec: { selector: { matchLabels: Record<string, string> } } }>(manifests, 'PodDisruptionBudget', 'emo-api').spec
+          .selector.matchLabels,
+        api,
+      ),
+    ).toBe(true);
+    expect(
+      matches(
+        find<Manifest & { spec: { selector: { matchLabels: Record<string, string> } } }>(manifests, 'PodDisruptionBudget', 'emo-worker')
+          .spec.selector.matchLabels,
+        worker,
+      ),
+    ).toBe(true);
     expect(matches(api.spec.selector.matchLabels, worker)).toBe(false);
-    expect(find<Manifest & { spec: { scaleTargetRef: { name: string } } }>(manifests, 'HorizontalPodAutoscaler', 'emo-api').spec.scaleTargetRef.name).toBe('emo-api');
-    expect(find<Manifest & { spec: { scaleTargetRef: { name: string } } }>(manifests, 'ScaledObject', 'emo-worker').spec.scaleTargetRef.name).toBe('emo-worker');
+    expect(
+      find<Manifest & { spec: { scaleTargetRef: { name: string } } }>(manifests, 'HorizontalPodAutoscaler', 'emo-api').spec.scaleTargetRef
+        .name,
+    ).toBe('emo-api');
+    expect(
+      find<Manifest & { spec: { scaleTargetRef: { name: string } } }>(manifests, 'ScaledObject', 'emo-worker').spec.scaleTargetRef.name,
+    ).toBe('emo-worker');
   });
 
   it('probes the routes each process serves, on a port it declares, and requests CPU and memory', () => {
-    const probes = { 'emo-api': { readiness: '/readyz', liveness: '/healthz', port: 'PORT' }, 'emo-worker': { readiness: '/healthz', liveness: '/metrics', port: 'METRICS_PORT' } } as const;
+    const probes = {
+      'emo-api': { readiness: '/readyz', liveness: '/healthz', port: 'PORT' },
+      'emo-worker': { readiness: '/healthz', liveness: '/metrics', port: 'METRICS_PORT' },
+    } as const;
     for (const [name, want] of Object.entries(probes)) {
       const c = container(manifests, name);
       expect(c.readinessProbe?.httpGet?.path).toBe(want.readiness);
@@ -139,7 +166,15 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
   });
 
   it('scales workers with KEDA on the backlog gauge the API exports, and the API with an HPA on CPU', () => {
-    const so = find<Manifest & { spec: { triggers: { type: string; metricType?: string; metadata: Record<string, string> }[]; minReplicaCount: number; maxReplicaCount: number } }>(manifests, 'ScaledObject', 'emo-worker');
+    const so = find<
+      Manifest & {
+        spec: {
+          triggers: { type: string; metricType?: string; metadata: Record<string, string> }[];
+          minReplicaCount: number;
+          maxReplicaCount: number;
+        };
+      }
+    >(manifests, 'ScaledObject', 'emo-worker');
     const [trigger] = so.spec.triggers;
     expect(so.spec.triggers).toHaveLength(1);
     expect(trigger.type).toBe('prometheus');
@@ -155,11 +190,13 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
   });
 
   it('keeps the two Redis roles apart: queue never evicts and persists, cache evicts by LFU within maxmemory', () => {
-    const args = (kind: string, name: string) => (find<Workload>(manifests, kind, name).spec.template.spec.containers[0] as Container & { args: string[] }).args.join(' ');
+    const args = (kind: string, name: string) =>
+      (find<Workload>(manifests, kind, name).spec.template.spec.containers[0] as Container & { args: string[] }).args.join(' ');
     expect(args('StatefulSet', 'redis-queue')).toMatch(/--appendonly yes --appendfsync everysec --maxmemory-policy noeviction/);
     // Bounded below the container's memory limit (an AOF rewrite forks): writes are refused at maxmemory.
     const queueMax = /--maxmemory (\d+)mb\b/.exec(args('StatefulSet', 'redis-queue'))?.[1];
-    const queueLimit = find<Workload>(manifests, 'StatefulSet', 'redis-queue').spec.template.spec.containers[0].resources?.limits?.memory ?? '';
+    const queueLimit =
+      find<Workload>(manifests, 'StatefulSet', 'redis-queue').spec.template.spec.containers[0].resources?.limits?.memory ?? '';
     expect(Number(queueMax) * 2 ** 20).toBeLessThanOrEqual(0.75 * Number(/^(\d+)Gi$/.exec(queueLimit)?.[1]) * 2 ** 30);
     expect(args('Deployment', 'redis-cache')).toMatch(/--maxmemory \d+mb --maxmemory-policy allkeys-lfu/);
   });

@@ -15,10 +15,18 @@ export interface FleetProcess {
   readonly exited: Promise<number | null>;
 }
 
-
 /** Spawns `emo serve <role>` and resolves once it logs `readyMessage`. */
-export async function spawnServe(role: 'api' | 'worker', env: Record<string, string>, readyMessage: string, timeoutMs = 30_000): Promise<FleetProcess> {
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/emo.js'), 'serve', role], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function spawnServe(
+  role: 'api' | 'worker',
+  env: Record<string, string>,
+  readyMessage: string,
+  timeoutMs = 30_000,
+): Promise<FleetProcess> {
+  const child = spawn(process.execPath, [resolve(ROOT, 'bin/emo.js'), 'serve', role], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const logs: string[] = [];
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   await new Promise<void>((ready, fail) => {
@@ -58,7 +66,10 @@ export async function stopAll(processes: readonly (FleetProcess | undefined)[]):
 
 /** One API and `workers` workers on the same env (queue prefix, model, ports). */
 export async function startFleet(env: Record<string, string>, workers: number): Promise<{ api: FleetProcess; workers: FleetProcess[] }> {
-  const [api, ...started] = await Promise.all([spawnServe('api', env, 'api listening'), ...Array.from({ length: workers }, () => spawnServe('worker', env, 'worker ready'))]);
+  const [api, ...started] = await Promise.all([
+    spawnServe('api', env, 'api listening'),
+    ...Array.from({ length: workers }, () => spawnServe('worker', env, 'worker ready')),
+  ]);
   return { api, workers: started };
 }
 

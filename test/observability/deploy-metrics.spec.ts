@@ -34,7 +34,22 @@ async function exportedSeries(): Promise<Set<string>> {
   return names;
 }
 
-const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'le', 'inf', 'nan']);
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'le',
+  'inf',
+  'nan',
+]);
 
 /** Metric names in a PromQL expression: identifiers not followed by `(`, outside {…} matchers, [ranges] and strings. */
 export function metricNames(expr: string): string[] {
@@ -53,20 +68,32 @@ export function metricNames(expr: string): string[] {
 }
 
 function dashboardExprs(): string[] {
-  const dash = JSON.parse(readFileSync(resolve(root, 'deploy/grafana/emo-fleet.dashboard.json'), 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+  const dash = JSON.parse(readFileSync(resolve(root, 'deploy/grafana/emo-fleet.dashboard.json'), 'utf8')) as {
+    panels: { targets?: { expr: string }[] }[];
+  };
   return dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
 }
 
 function alertExprs(): string[] {
-  const rules = parse(readFileSync(resolve(root, 'deploy/prometheus/emo-alerts.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] };
+  const rules = parse(readFileSync(resolve(root, 'deploy/prometheus/emo-alerts.rules.yml'), 'utf8')) as {
+    groups: { rules: { alert?: string; expr: string }[] }[];
+  };
   return rules.groups.flatMap((g) => g.rules.map((r) => r.expr));
 }
 
 describe('deploy metrics', () => {
   it('finds metric names in PromQL and skips functions, labels, ranges and keywords', () => {
-    expect(metricNames('histogram_quantile(0.95, sum by (le, stage) (rate(emo_stage_duration_seconds_bucket{route="/v1/x"}[5m]))) > 1')).toEqual(['emo_stage_duration_seconds_bucket']);
-    expect(metricNames('max by (queue) (emo_queue_backlog) > 1000 and max by (queue) (deriv(emo_queue_backlog[10m])) > 0')).toEqual(['emo_queue_backlog', 'emo_queue_backlog']);
-    expect(metricNames('emo_gpu_memory_used_bytes / emo_gpu_memory_total_bytes')).toEqual(['emo_gpu_memory_used_bytes', 'emo_gpu_memory_total_bytes']);
+    expect(
+      metricNames('histogram_quantile(0.95, sum by (le, stage) (rate(emo_stage_duration_seconds_bucket{route="/v1/x"}[5m]))) > 1'),
+    ).toEqual(['emo_stage_duration_seconds_bucket']);
+    expect(metricNames('max by (queue) (emo_queue_backlog) > 1000 and max by (queue) (deriv(emo_queue_backlog[10m])) > 0')).toEqual([
+      'emo_queue_backlog',
+      'emo_queue_backlog',
+    ]);
+    expect(metricNames('emo_gpu_memory_used_bytes / emo_gpu_memory_total_bytes')).toEqual([
+      'emo_gpu_memory_used_bytes',
+      'emo_gpu_memory_total_bytes',
+    ]);
   });
 
   it('every metric of the Grafana dashboard is exported by the code', async () => {
@@ -76,7 +103,19 @@ describe('deploy metrics', () => {
     const used = exprs.flatMap(metricNames);
     expect(used.filter((n) => !exported.has(n))).toEqual([]);
     // The dashboard covers the issue's figures: stages, throughput, batches, cache, GPU, CPU, backlog.
-    for (const name of ['emo_stage_duration_seconds_bucket', 'emo_texts_processed_total', 'emo_batch_size_texts_bucket', 'emo_batch_padded_tokens_bucket', 'emo_cache_hit_ratio', 'emo_gpu_utilization_ratio', 'emo_gpu_memory_used_bytes', 'emo_gpu_temperature_celsius', 'emo_gpu_power_watts', 'emo_process_cpu_utilization_ratio', 'emo_queue_backlog']) {
+    for (const name of [
+      'emo_stage_duration_seconds_bucket',
+      'emo_texts_processed_total',
+      'emo_batch_size_texts_bucket',
+      'emo_batch_padded_tokens_bucket',
+      'emo_cache_hit_ratio',
+      'emo_gpu_utilization_ratio',
+      'emo_gpu_memory_used_bytes',
+      'emo_gpu_temperature_celsius',
+      'emo_gpu_power_watts',
+      'emo_process_cpu_utilization_ratio',
+      'emo_queue_backlog',
+    ]) {
       expect(used).toContain(name);
     }
   });
@@ -85,8 +124,12 @@ describe('deploy metrics', () => {
     const exported = await exportedSeries();
     const used = alertExprs().flatMap(metricNames);
     expect(used.filter((n) => !exported.has(n))).toEqual([]);
-    const rules = parse(readFileSync(resolve(root, 'deploy/prometheus/emo-alerts.rules.yml'), 'utf8')) as { groups: { rules: { alert: string }[] }[] };
+    const rules = parse(readFileSync(resolve(root, 'deploy/prometheus/emo-alerts.rules.yml'), 'utf8')) as {
+      groups: { rules: { alert: string }[] }[];
+    };
     const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.alert));
-    expect(alerts).toEqual(expect.arrayContaining(['EmoBacklogGrowing', 'EmoTextErrorRate', 'EmoClassifyP95OverTarget', 'EmoGpuMemoryNearFull']));
+    expect(alerts).toEqual(
+      expect.arrayContaining(['EmoBacklogGrowing', 'EmoTextErrorRate', 'EmoClassifyP95OverTarget', 'EmoGpuMemoryNearFull']),
+    );
   });
 });

@@ -26,7 +26,16 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, startFleet, stopFleet, type FleetProcess } from '../fleet/fleet-processes';
 import { DEFAULT_MODEL } from '../support/run-emo';
-import { fullLengthTexts, keepJobsOpen, profileCli, readStagedReport, sleep, waitForJob, windowSettleMs, type OpenJobs } from './profile-staging';
+import {
+  fullLengthTexts,
+  keepJobsOpen,
+  profileCli,
+  readStagedReport,
+  sleep,
+  waitForJob,
+  windowSettleMs,
+  type OpenJobs,
+} from './profile-staging';
 
 const KEY = 'e2e-profile-key-0123';
 const WINDOW_SECONDS = 10;
@@ -68,7 +77,10 @@ describe.skipIf(!inject('redisAvailable'))('emo profile on a local fleet', () =>
       API_KEYS: KEY,
       LOG_LEVEL: 'info',
     };
-    ({ api, workers: [worker] } = await startFleet(env, 1));
+    ({
+      api,
+      workers: [worker],
+    } = await startFleet(env, 1));
   }, 60_000);
 
   afterAll(async () => {
@@ -77,7 +89,11 @@ describe.skipIf(!inject('redisAvailable'))('emo profile on a local fleet', () =>
   }, 30_000);
 
   const post = async (texts: string[]) => {
-    const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ items: texts.map((text, i) => ({ id: String(i), text })) }) });
+    const res = await fetch(`${base}/v1/jobs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ items: texts.map((text, i) => ({ id: String(i), text })) }),
+    });
     expect(res.status).toBe(202);
     return ((await res.json()) as { job_id: string }).job_id;
   };
@@ -91,7 +107,10 @@ describe.skipIf(!inject('redisAvailable'))('emo profile on a local fleet', () =>
     const loadedSince = Date.now();
 
     await sleep(500); // spans are flushed every 250 ms
-    const trace = (await (await fetch(`${base}/v1/jobs/${traced}/trace`, { headers })).json()) as { tracing: boolean; stages: Record<string, { spans: number; texts: number }> };
+    const trace = (await (await fetch(`${base}/v1/jobs/${traced}/trace`, { headers })).json()) as {
+      tracing: boolean;
+      stages: Record<string, { spans: number; texts: number }>;
+    };
     expect(trace.tracing).toBe(true);
     for (const stage of ['queue_wait', 'l1', 'tokenization', 'inference', 'postprocess', 'result_write']) {
       expect(trace.stages[stage]?.spans, stage).toBe(TRACED_TEXTS / CHUNK);
@@ -114,7 +133,19 @@ describe.skipIf(!inject('redisAvailable'))('emo profile on a local fleet', () =>
     expect(report.window_s).toBe(WINDOW_SECONDS);
     expect(report.dominant_stage, seen).toBe('queue_wait');
     expect(['ADD_WORKERS', 'RAISE_WORKER_CONCURRENCY'], seen).toContain(report.recommendations[0].code);
-    expect(report.stages.map((st) => st.stage)).toEqual(expect.arrayContaining(['validation', 'enqueue', 'queue_wait', 'l1', 'tokenization', 'batch_wait', 'inference', 'postprocess', 'result_write']));
+    expect(report.stages.map((st) => st.stage)).toEqual(
+      expect.arrayContaining([
+        'validation',
+        'enqueue',
+        'queue_wait',
+        'l1',
+        'tokenization',
+        'batch_wait',
+        'inference',
+        'postprocess',
+        'result_write',
+      ]),
+    );
     expect(report.throughput.texts_per_s).toBeGreaterThan(0);
     // Unique texts on a fresh prefix: the cache is cold, and the report says so.
     expect(report.cache.hit_rate).toBe(0);

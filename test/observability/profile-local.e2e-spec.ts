@@ -38,7 +38,9 @@ const sentences = (n: number) => Array.from({ length: n }, (_, i) => `${SENTENCE
 
 describe('emo profile --local', () => {
   it('names the device stages and says the model is the bottleneck for the shipped transformer (slow model)', () => {
-    const run = runEmo(['profile', '--local', textsFile(fullLengthTexts(512)), '--model', DEFAULT_MODEL, '--json'], { env: { INFERENCE_THREADS: '1', BATCH_ADAPTIVE: 'false', BATCH_MAX_TOKENS: '4096', PROFILER_WINDOW_SECONDS: '3600' } });
+    const run = runEmo(['profile', '--local', textsFile(fullLengthTexts(512)), '--model', DEFAULT_MODEL, '--json'], {
+      env: { INFERENCE_THREADS: '1', BATCH_ADAPTIVE: 'false', BATCH_MAX_TOKENS: '4096', PROFILER_WINDOW_SECONDS: '3600' },
+    });
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as ProfileReport;
     expect(report.sources).toEqual({ workers: 0, apis: 0, cli: 1 });

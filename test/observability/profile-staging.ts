@@ -16,7 +16,42 @@ import { resolve } from 'node:path';
 import type { ProfileReport } from '@emo/profiler';
 import { ROOT } from '../support/run-emo';
 
-const WORDS = ['love', 'hate', 'so', 'happy', 'sad', 'this', 'is', 'great', 'awful', 'thanks', 'why', 'not', 'wow', 'ok', 'meh', 'fine', 'really', 'today', 'honestly', 'believe', 'thoughtful', 'gift', 'remember', 'service', 'never', 'coming', 'back', 'explain', 'happened', 'proud', 'marathon', 'trained', 'months', 'paid'];
+const WORDS = [
+  'love',
+  'hate',
+  'so',
+  'happy',
+  'sad',
+  'this',
+  'is',
+  'great',
+  'awful',
+  'thanks',
+  'why',
+  'not',
+  'wow',
+  'ok',
+  'meh',
+  'fine',
+  'really',
+  'today',
+  'honestly',
+  'believe',
+  'thoughtful',
+  'gift',
+  'remember',
+  'service',
+  'never',
+  'coming',
+  'back',
+  'explain',
+  'happened',
+  'proud',
+  'marathon',
+  'trained',
+  'months',
+  'paid',
+];
 /** Words per text: at least one token each, so well past MAX_SEQUENCE_LENGTH (128) once tokenized. */
 const WORDS_PER_TEXT = 130;
 
@@ -47,7 +82,7 @@ export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 /** Polls GET /v1/jobs/{id} until the job is completed. */
 export async function waitForJob(base: string, headers: Record<string, string>, jobId: string, timeoutMs: number): Promise<void> {
-  for (const end = Date.now() + timeoutMs; ; ) {
+  for (const end = Date.now() + timeoutMs; ;) {
     const s = (await (await fetch(`${base}/v1/jobs/${jobId}`, { headers })).json()) as { state: string };
     if (s.state === 'completed') return;
     if (Date.now() > end) throw new Error(`job ${jobId} not completed in ${timeoutMs} ms: ${JSON.stringify(s)}`);
@@ -82,7 +117,11 @@ export function keepJobsOpen(base: string, headers: Record<string, string>, opts
   const firstCompleted = new Promise<number>((done) => (firstDone = done));
   const open = new Set<string>();
   const post = async (texts: number) => {
-    const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ items: fullLengthTexts(texts).map((text, i) => ({ id: String(i), text })) }) });
+    const res = await fetch(`${base}/v1/jobs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ items: fullLengthTexts(texts).map((text, i) => ({ id: String(i), text })) }),
+    });
     if (res.status !== 202) throw new Error(`POST /v1/jobs: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { job_id: string }).job_id;
   };
@@ -123,10 +162,15 @@ export function keepJobsOpen(base: string, headers: Record<string, string>, opts
 export function profileCli(base: string, apiKey: string, json: boolean): Promise<{ status: number; stdout: string; stderr: string }> {
   const args = [resolve(ROOT, 'bin/emo.js'), 'profile', '--url', base, '--api-key', apiKey, ...(json ? ['--json'] : [])];
   return new Promise((done) => {
-    execFile(process.execPath, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, timeout: 60_000 }, (error, stdout, stderr) => {
-      const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      done({ status, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      args,
+      { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        done({ status, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -135,7 +179,12 @@ export function profileCli(base: string, apiKey: string, json: boolean): Promise
  * `unmet(report)` names what is missing (undefined when nothing is); read again a second later
  * while it is, at most `tries` times. Returns the last report and what it still lacks.
  */
-export async function readStagedReport(base: string, apiKey: string, unmet: (r: ProfileReport) => string | undefined, tries = 5): Promise<{ report: ProfileReport; stderr: string; missing?: string }> {
+export async function readStagedReport(
+  base: string,
+  apiKey: string,
+  unmet: (r: ProfileReport) => string | undefined,
+  tries = 5,
+): Promise<{ report: ProfileReport; stderr: string; missing?: string }> {
   for (let i = 1; ; i++) {
     const run = await profileCli(base, apiKey, true);
     if (run.status !== 0) throw new Error(`emo profile --json exited ${run.status}: ${run.stderr}`);

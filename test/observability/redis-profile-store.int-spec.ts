@@ -22,7 +22,9 @@ describe.skipIf(!inject('redisAvailable'))(`${RedisProfileStore.name} with Redis
 
   it('aggregates the windows of every live process, and drops one that stopped publishing', async () => {
     const sut = new RedisProfileStore(redis, prefix);
-    const workers = ['w1', 'w2'].map((source) => new Profiler({ enabled: true, sampleRate: 1, windowMs: 60_000, role: 'worker', source, model: 'tiny@1' }));
+    const workers = ['w1', 'w2'].map(
+      (source) => new Profiler({ enabled: true, sampleRate: 1, windowMs: 60_000, role: 'worker', source, model: 'tiny@1' }),
+    );
     workers[0].observe('queue_wait', 900, { count: 64 });
     workers[1].observe('queue_wait', 1100, { count: 64 });
     workers.forEach((w) => w.observe('inference', 5, { count: 64 }));

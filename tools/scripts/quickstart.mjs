@@ -13,6 +13,8 @@ const out = resolve(outDir, 'chat-log.results.ndjson');
 console.log('$ emo classify "thanks so much, this made my day"');
 execFileSync(process.execPath, [emo, 'classify', 'thanks so much, this made my day'], { stdio: 'inherit' });
 console.log(`\n$ emo backfill examples/chat-log.ndjson --id-field id --out ${out}`);
-execFileSync(process.execPath, [emo, 'backfill', resolve(root, 'examples/chat-log.ndjson'), '--id-field', 'id', '--out', out], { stdio: 'inherit' });
+execFileSync(process.execPath, [emo, 'backfill', resolve(root, 'examples/chat-log.ndjson'), '--id-field', 'id', '--out', out], {
+  stdio: 'inherit',
+});
 console.log(`\nfirst results (${out}):`);
 for (const line of readFileSync(out, 'utf8').split('\n').slice(0, 5)) if (line) console.log(line);

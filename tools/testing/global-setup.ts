@@ -49,7 +49,11 @@ export default async function setup(project: TestProject): Promise<void> {
   const kubectlProblem = kubectlKustomizeProblem();
   const chaos = chaosProblem();
   const unmet = unmetRequirements([
-    { name: 'REQUIRE_REDIS', required: process.env.REQUIRE_REDIS === '1', problem: redisAvailable ? undefined : `Redis at ${redisUrl} does not answer PING` },
+    {
+      name: 'REQUIRE_REDIS',
+      required: process.env.REQUIRE_REDIS === '1',
+      problem: redisAvailable ? undefined : `Redis at ${redisUrl} does not answer PING`,
+    },
     { name: 'REQUIRE_SHARED', required: process.env.REQUIRE_SHARED === '1', problem: sharedProblem },
     { name: 'REQUIRE_KUBECTL', required: process.env.REQUIRE_KUBECTL === '1', problem: kubectlProblem },
     { name: 'REQUIRE_CHAOS', required: process.env.REQUIRE_CHAOS === '1', problem: chaos },

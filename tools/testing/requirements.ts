@@ -24,7 +24,8 @@ export const SHARED_FILES = [
 
 /** Why the shared data is not usable here, or undefined when every file of SHARED_FILES is there. */
 export function sharedDataProblem(dir: string): string | undefined {
-  if (!existsSync(dir)) return `${dir} does not exist (the shared data folder beside the repository root: GoEmotions, the RoBERTa tokenizer)`;
+  if (!existsSync(dir))
+    return `${dir} does not exist (the shared data folder beside the repository root: GoEmotions, the RoBERTa tokenizer)`;
   const missing = SHARED_FILES.filter((f) => !existsSync(join(dir, f)));
   return missing.length === 0 ? undefined : `${dir} lacks ${missing.join(', ')}`;
 }
@@ -38,11 +39,20 @@ export function sharedDataProblem(dir: string): string | undefined {
 export function kubectlKustomizeProblem(): string | undefined {
   let out: string;
   try {
-    out = execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+    out = execFileSync('kubectl', ['version', '--client', '-o', 'json'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 20_000,
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT') return 'kubectl is not on PATH (test/deploy compares our renderer with `kubectl kustomize`: kubectl >= 1.21 is needed)';
-    return `\`kubectl version --client\` failed: ${String(err.stderr ?? err.message).trim().split('\n')[0]}`;
+    if (err.code === 'ENOENT')
+      return 'kubectl is not on PATH (test/deploy compares our renderer with `kubectl kustomize`: kubectl >= 1.21 is needed)';
+    return `\`kubectl version --client\` failed: ${
+      String(err.stderr ?? err.message)
+        .trim()
+        .split('\n')[0]
+    }`;
   }
   const v = (JSON.parse(out) as { clientVersion?: { major?: string; minor?: string; gitVersion?: string } }).clientVersion ?? {};
   const [major, minor] = [Number.parseInt(v.major ?? '', 10), Number.parseInt(v.minor ?? '', 10)];
@@ -56,11 +66,13 @@ export function kubectlKustomizeProblem(): string | undefined {
  * redis-server binary, root and iproute2 (`ip netns`); a probe namespace is added and deleted.
  */
 export function chaosProblem(): string | undefined {
-  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) return 'redis-server is not installed (the chaos suite starts its own: apt-get install -y redis-server)';
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0)
+    return 'redis-server is not installed (the chaos suite starts its own: apt-get install -y redis-server)';
   if (process.getuid?.() !== 0) return 'the chaos suite needs root (network namespaces and veth pairs for the partition fault)';
   const probe = `emo-probe-${process.pid}`;
   const add = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
-  if (add.error || add.status !== 0) return `\`ip netns add\` does not work here (iproute2, network namespaces): ${String(add.error?.message ?? add.stderr).trim()}`;
+  if (add.error || add.status !== 0)
+    return `\`ip netns add\` does not work here (iproute2, network namespaces): ${String(add.error?.message ?? add.stderr).trim()}`;
   spawnSync('ip', ['netns', 'del', probe], { stdio: 'ignore' });
   return undefined;
 }

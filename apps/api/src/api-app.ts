@@ -38,18 +38,29 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
     // Stage timers and this pod's window; GET /v1/profile aggregates every pod and worker (docs/observability.md).
     const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
     const backlog = async () => Object.values(await fleet.queues.allCounts()).reduce((n, c) => n + c.backlog, 0);
-    const profiling = await ProfilingRuntime.start(config.profiler, { role: 'api', registry: metrics.registry, logger, store: profileStore, traces: profileStore, backlog });
+    const profiling = await ProfilingRuntime.start(config.profiler, {
+      role: 'api',
+      registry: metrics.registry,
+      logger,
+      store: profileStore,
+      traces: profileStore,
+      backlog,
+    });
     // Texts already in the result cache are answered without enqueuing; misses go on marked
     // cacheChecked, so the worker does not read L2 for them again (docs/cache.md).
     const apiCache = (resultCache = await ApiResultCache.create(config, fleetClassifier, { logger, registry: metrics.registry }));
     const classifier = apiCache ?? fleetClassifier;
     const adapter = new FastifyAdapter({ bodyLimit: config.api.apiBodyLimitBytes, logger: false, ...fastifyErrorOptions() });
-    const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register({ config, fleet, classifier, metrics, logger, profiling, cacheStats: apiCache && (() => apiCache.stats()) }), adapter, {
-      logger: ['error', 'warn'],
-      abortOnError: false,
-      // JSON bodies are parsed by registerJsonBodyParser (invalid UTF-8 found on the bytes).
-      bodyParser: false,
-    });
+    const app = await NestFactory.create<NestFastifyApplication>(
+      ApiModule.register({ config, fleet, classifier, metrics, logger, profiling, cacheStats: apiCache && (() => apiCache.stats()) }),
+      adapter,
+      {
+        logger: ['error', 'warn'],
+        abortOnError: false,
+        // JSON bodies are parsed by registerJsonBodyParser (invalid UTF-8 found on the bytes).
+        bodyParser: false,
+      },
+    );
     app.useLogger(app.get(PinoNestLogger));
     const fastify = app.getHttpAdapter().getInstance();
     registerJsonBodyParser(fastify, config.api.apiBodyLimitBytes);

@@ -4,10 +4,13 @@ import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { describe, expect, inject, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from './testing/api-test-harness';
 
-
 const fake: Classifier = {
   async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
-    return texts.map((t) => (t.trim() ? { labels: [{ label: t.length % 2 ? 'joy' : 'anger', score: 0.9 }], model: 'fake@1' } : { error: { code: 'TEXT_EMPTY', message: 'empty' } }));
+    return texts.map((t) =>
+      t.trim()
+        ? { labels: [{ label: t.length % 2 ? 'joy' : 'anger', score: 0.9 }], model: 'fake@1' }
+        : { error: { code: 'TEXT_EMPTY', message: 'empty' } },
+    );
   },
 };
 
@@ -24,13 +27,23 @@ describe.skipIf(!inject('redisAvailable'))('API', () => {
     it('answers 401 without a key, 403 with a wrong one, and leaves health and metrics open', async () => {
       await start();
       const body = { texts: ['hi'] };
-      expect((await request({ method: 'POST', url: '/v1/classify', payload: body })).json()).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
-      const wrong = await request({ method: 'POST', url: '/v1/classify', payload: body, headers: { authorization: 'Bearer nope-nope-nope' } });
+      expect((await request({ method: 'POST', url: '/v1/classify', payload: body })).json()).toEqual({
+        error: { code: 'UNAUTHORIZED', message: expect.any(String) },
+      });
+      const wrong = await request({
+        method: 'POST',
+        url: '/v1/classify',
+        payload: body,
+        headers: { authorization: 'Bearer nope-nope-nope' },
+      });
       expect(wrong.statusCode).toBe(403);
       expect(wrong.json().error.code).toBe('FORBIDDEN');
       expect((await request({ method: 'POST', url: '/v1/classify', payload: body, headers: auth })).statusCode).toBe(200);
       expect((await request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-      expect((await request({ method: 'GET', url: '/readyz' })).json()).toMatchObject({ status: 'ok', info: { redis: { status: 'up' }, queue: { status: 'up' } } });
+      expect((await request({ method: 'GET', url: '/readyz' })).json()).toMatchObject({
+        status: 'ok',
+        info: { redis: { status: 'up' }, queue: { status: 'up' } },
+      });
       expect((await request({ method: 'GET', url: '/docs' })).statusCode).toBe(200);
       expect((await request({ method: 'GET', url: '/docs/openapi.json' })).json().paths).toHaveProperty('/v1/jobs/{id}/results');
     });
@@ -50,7 +63,13 @@ describe.skipIf(!inject('redisAvailable'))('API', () => {
 
     it('maps limits and bad bodies to their codes', async () => {
       await start({ API_BODY_LIMIT_BYTES: '2048', MAX_TEXT_CHARS: '10', LONG_TEXT_POLICY: 'reject' });
-      const post = (payload: unknown) => request({ method: 'POST', url: '/v1/classify', payload: payload as string, headers: { ...auth, 'content-type': 'application/json' } });
+      const post = (payload: unknown) =>
+        request({
+          method: 'POST',
+          url: '/v1/classify',
+          payload: payload as string,
+          headers: { ...auth, 'content-type': 'application/json' },
+        });
       const tooMany = await post({ texts: Array.from({ length: 65 }, () => 'x') });
       expect([tooMany.statusCode, tooMany.json().error.code]).toEqual([422, 'TOO_MANY_TEXTS']);
       const tooLarge = await post({ texts: ['x'.repeat(3000)] });
@@ -69,7 +88,9 @@ describe.skipIf(!inject('redisAvailable'))('API', () => {
       expect(res.statusCode).toBe(504);
       const jobId = res.json().error.details.job_id as string;
       h.startConsumer(fake, { interactive: 1, bulk: 1 });
-      await expect.poll(async () => (await request({ method: 'GET', url: `/v1/jobs/${jobId}`, headers: auth })).json().state, { timeout: 5000 }).toBe('completed');
+      await expect
+        .poll(async () => (await request({ method: 'GET', url: `/v1/jobs/${jobId}`, headers: auth })).json().state, { timeout: 5000 })
+        .toBe('completed');
       expect((await request({ method: 'GET', url: `/v1/jobs/${jobId}/results`, headers: auth })).body.trim().split('\n')).toHaveLength(1);
     });
   });
@@ -84,20 +105,34 @@ describe.skipIf(!inject('redisAvailable'))('API', () => {
       expect(job).toMatchObject({ total: 10, created: true, priority: 'bulk', results_url: `/v1/jobs/${job.job_id}/results` });
       const again = await request({ method: 'POST', url: '/v1/jobs', payload: { items }, headers: { ...auth, 'idempotency-key': 'same' } });
       expect(again.json()).toMatchObject({ job_id: job.job_id, created: false });
-      await expect.poll(async () => (await request({ method: 'GET', url: `/v1/jobs/${job.job_id}`, headers: auth })).json().state, { timeout: 5000 }).toBe('completed');
+      await expect
+        .poll(async () => (await request({ method: 'GET', url: `/v1/jobs/${job.job_id}`, headers: auth })).json().state, { timeout: 5000 })
+        .toBe('completed');
       const status = (await request({ method: 'GET', url: `/v1/jobs/${job.job_id}`, headers: auth })).json();
       expect(status).toMatchObject({ done: 10, succeeded: 10, failed: 0, chunks: { total: 3, done: 3 }, model: 'fake@1' });
       const results = await request({ method: 'GET', url: `/v1/jobs/${job.job_id}/results`, headers: auth });
       expect(results.headers['content-type']).toContain('application/x-ndjson');
       expect(results.headers['x-results-complete']).toBe('true');
-      expect(results.body.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(items.map((i) => i.id));
+      expect(
+        results.body
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).id),
+      ).toEqual(items.map((i) => i.id));
       const tail = await request({ method: 'GET', url: `/v1/jobs/${job.job_id}/results?offset=7`, headers: auth });
-      expect(tail.body.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['i7', 'i8', 'i9']);
+      expect(
+        tail.body
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).id),
+      ).toEqual(['i7', 'i8', 'i9']);
     });
 
     it('cancels what has not run and answers 404 JOB_NOT_FOUND for unknown jobs', async () => {
       await start({}, false);
-      const job = (await request({ method: 'POST', url: '/v1/jobs', payload: { items: [{ text: 'a' }, { text: 'b' }] }, headers: auth })).json();
+      const job = (
+        await request({ method: 'POST', url: '/v1/jobs', payload: { items: [{ text: 'a' }, { text: 'b' }] }, headers: auth })
+      ).json();
       const cancelled = await request({ method: 'DELETE', url: `/v1/jobs/${job.job_id}`, headers: auth });
       expect(cancelled.json()).toMatchObject({ state: 'cancelled', cancelled: 2 });
       const missing = await request({ method: 'GET', url: '/v1/jobs/nope', headers: auth });

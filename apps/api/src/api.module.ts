@@ -45,22 +45,40 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [TerminusModule.forRoot({ logger: false }), httpLoggingModule(deps.logger)],
-      controllers: [ClassifyController, JobsController, BackfillsController, HealthController, MetricsController, CacheStatsController, ProfileController],
+      controllers: [
+        ClassifyController,
+        JobsController,
+        BackfillsController,
+        HealthController,
+        MetricsController,
+        CacheStatsController,
+        ProfileController,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: deps.config },
         { provide: FLEET_CLIENT, useValue: deps.fleet },
         { provide: CLASSIFIER, useValue: deps.classifier },
-        { provide: CACHE_STATS, useValue: deps.cacheStats ?? (() => ({ enabled: false, reason: 'CACHE_ENABLED or CACHE_L2_ENABLED is off' })) },
+        {
+          provide: CACHE_STATS,
+          useValue: deps.cacheStats ?? (() => ({ enabled: false, reason: 'CACHE_ENABLED or CACHE_L2_ENABLED is off' })),
+        },
         { provide: API_METRICS, useValue: deps.metrics },
         { provide: APP_LOGGER, useValue: deps.logger },
         { provide: PROFILING, useValue: deps.profiling },
         {
           provide: BACKLOG_GATE,
-          useValue: new BacklogGate(deps.fleet.queues, deps.config.api.queueBacklogLimit, deps.config.api.overloadRetryAfterSeconds, 250, Date.now, {
-            source: deps.fleet.store,
-            limits: { interactive: deps.config.api.queueBacklogTextsInteractive, bulk: deps.config.api.queueBacklogTextsBulk },
-            interactiveDeadline: { ms: deps.config.api.classifyDeadlineMs, share: deps.config.api.queueAdmissionDeadlineShare },
-          }),
+          useValue: new BacklogGate(
+            deps.fleet.queues,
+            deps.config.api.queueBacklogLimit,
+            deps.config.api.overloadRetryAfterSeconds,
+            250,
+            Date.now,
+            {
+              source: deps.fleet.store,
+              limits: { interactive: deps.config.api.queueBacklogTextsInteractive, bulk: deps.config.api.queueBacklogTextsBulk },
+              interactiveDeadline: { ms: deps.config.api.classifyDeadlineMs, share: deps.config.api.queueAdmissionDeadlineShare },
+            },
+          ),
         },
         { provide: BACKFILLS, useValue: createBackfills(deps.fleet, deps.config) },
         ClassifyService,

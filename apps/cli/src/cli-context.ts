@@ -47,7 +47,10 @@ export class CliContext {
       ...(flags.precision ? { precision: flags.precision } : {}),
     });
     const engine = await InferenceEngine.create(config, { onWarning: (m) => this.logger.warn(m), ...deps });
-    this.logger.debug({ model: engine.modelId, provider: engine.provider, cachedOptimizedModel: engine.optimizedModelFromCache }, 'engine ready');
+    this.logger.debug(
+      { model: engine.modelId, provider: engine.provider, cachedOptimizedModel: engine.optimizedModelFromCache },
+      'engine ready',
+    );
     const handle = await this.resultCache(engine, config, config.cache.cacheL2Enabled && config.cache.cacheCliL2);
     const classifier: Classifier = handle ? handle.cache.classifier(engine) : engine;
     return {

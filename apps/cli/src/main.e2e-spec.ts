@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { jsonLines, REPO_ROOT, testEnv } from './testing/run-cli-captured';
 
 function emo(args: readonly string[], input?: string | Buffer) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/emo.js'), ...args], { cwd: REPO_ROOT, env: { ...testEnv() }, input, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/emo.js'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...testEnv() },
+    input,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const codes = (lines: Record<string, unknown>[]) => lines.map((l) => (l.error ? (l.error as { code: string }).code : 'ok'));
@@ -40,12 +46,17 @@ describe('emo (process)', { timeout: 60_000 }, () => {
   });
 
   it('backfill - --format csv reads CSV with a header from stdin, a row without the text column reported by line', () => {
-    const r = emo(['backfill', '-', '--format', 'csv', '--text-field', 'body', '--id-field', 'n'], 'n,body\n1,"hello, friend"\n2\n3,thanks\n');
+    const r = emo(
+      ['backfill', '-', '--format', 'csv', '--text-field', 'body', '--id-field', 'n'],
+      'n,body\n1,"hello, friend"\n2\n3,thanks\n',
+    );
     expect(r.status).toBe(0);
     expect(jsonLines(r.stdout).map((l) => [l.line, l.id])).toEqual([
       [2, '1'],
       [4, '3'],
     ]);
-    expect(jsonLines(r.stderr.split('\n')[0])).toEqual([{ line: 3, id: '2', error: { code: 'FIELD_MISSING', message: expect.any(String) } }]);
+    expect(jsonLines(r.stderr.split('\n')[0])).toEqual([
+      { line: 3, id: '2', error: { code: 'FIELD_MISSING', message: expect.any(String) } },
+    ]);
   });
 });

@@ -24,13 +24,16 @@ describe(runCli.name, () => {
   });
 
   describe('help', () => {
-    it.each([...COMMANDS, ...CACHE_COMMANDS.map((c) => `cache ${c}`)])('emo %s --help prints its usage on stdout and exits 0', async (command) => {
-      const sut = await runCliCaptured([...command.split(' '), '--help']);
-      expect(sut.code).toBe(0);
-      expect(sut.stdout).toMatch(new RegExp(`^Usage: emo ${command} `));
-      expect(sut.stdout).toContain('--help');
-      expect(sut.stderr).toBe('');
-    });
+    it.each([...COMMANDS, ...CACHE_COMMANDS.map((c) => `cache ${c}`)])(
+      'emo %s --help prints its usage on stdout and exits 0',
+      async (command) => {
+        const sut = await runCliCaptured([...command.split(' '), '--help']);
+        expect(sut.code).toBe(0);
+        expect(sut.stdout).toMatch(new RegExp(`^Usage: emo ${command} `));
+        expect(sut.stdout).toContain('--help');
+        expect(sut.stderr).toBe('');
+      },
+    );
 
     it('names every command in the top-level help', async () => {
       const sut = await runCliCaptured(['--help']);
@@ -38,7 +41,7 @@ describe(runCli.name, () => {
       for (const c of COMMANDS) expect(sut.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     });
 
-    it('emo help <command> prints that command\'s usage', async () => {
+    it("emo help <command> prints that command's usage", async () => {
       const sut = await runCliCaptured(['help', 'backfill']);
       expect(sut.code).toBe(0);
       expect(sut.stdout).toMatch(/^Usage: emo backfill \[options\] <in>/);
@@ -63,8 +66,12 @@ describe(runCli.name, () => {
     });
 
     it('answers help for an unknown command with one line naming the commands', async () => {
-      expect(expectUsageLine(await runCliCaptured(['help', 'nope']))).toBe(`emo: CLI_USAGE: unknown command 'nope'; allowed: ${COMMANDS.join(', ')} (see emo --help)`);
-      expect(expectUsageLine(await runCliCaptured(['cache', 'help', 'nope']))).toBe('emo: CLI_USAGE: unknown command \'nope\'; allowed: warm, stats, flush (see emo cache --help)');
+      expect(expectUsageLine(await runCliCaptured(['help', 'nope']))).toBe(
+        `emo: CLI_USAGE: unknown command 'nope'; allowed: ${COMMANDS.join(', ')} (see emo --help)`,
+      );
+      expect(expectUsageLine(await runCliCaptured(['cache', 'help', 'nope']))).toBe(
+        "emo: CLI_USAGE: unknown command 'nope'; allowed: warm, stats, flush (see emo cache --help)",
+      );
     });
 
     it('names the options, --help included, for an unknown top-level option', async () => {
@@ -73,10 +80,12 @@ describe(runCli.name, () => {
 
     it('names the top-level commands for an unknown command', async () => {
       const line = expectUsageLine(await runCliCaptured(['clasify', 'x']));
-      expect(line).toMatch(/^emo: CLI_USAGE: unknown command 'clasify'.*; allowed: classify, backfill, eval, quantize, bench, serve, cache, config, profile$/);
+      expect(line).toMatch(
+        /^emo: CLI_USAGE: unknown command 'clasify'.*; allowed: classify, backfill, eval, quantize, bench, serve, cache, config, profile$/,
+      );
     });
 
-    it("names the cache subcommands (not the top-level ones) for an unknown cache subcommand", async () => {
+    it('names the cache subcommands (not the top-level ones) for an unknown cache subcommand', async () => {
       const line = expectUsageLine(await runCliCaptured(['cache', 'purge']));
       expect(line).toMatch(/^emo: CLI_USAGE: unknown command 'purge'.*; allowed: warm, stats, flush$/);
     });
@@ -105,7 +114,9 @@ describe(runCli.name, () => {
     });
 
     it('rejects an unknown serve role before starting anything', async () => {
-      expect(expectUsageLine(await runCliCaptured(['serve', 'proxy']))).toBe('emo: CLI_USAGE: unknown role "proxy"; allowed: api, worker, all');
+      expect(expectUsageLine(await runCliCaptured(['serve', 'proxy']))).toBe(
+        'emo: CLI_USAGE: unknown role "proxy"; allowed: api, worker, all',
+      );
     });
 
     it('rejects an invalid port for serve as a configuration error before starting anything', async () => {

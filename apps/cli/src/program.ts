@@ -70,7 +70,10 @@ function usageMessage(program: Command, e: CommanderError, argv: readonly string
     const what = unknown === undefined ? 'missing command' : `unknown command '${unknown}'`;
     return `CLI_USAGE: ${what}; allowed: ${subcommands.join(', ')} (see ${command === program ? 'emo' : `emo ${command.name()}`} --help)`;
   }
-  const message = e.message.replace(/^error: /, '').replace(/\n/g, ' ').trim();
+  const message = e.message
+    .replace(/^error: /, '')
+    .replace(/\n/g, ' ')
+    .trim();
   if (e.code !== 'commander.unknownOption' && e.code !== 'commander.unknownCommand') return `CLI_USAGE: ${message}`;
   const allowed = e.code === 'commander.unknownCommand' ? subcommands : [...command.options.map((o) => o.long ?? o.short ?? ''), '--help'];
   return `CLI_USAGE: ${message}; allowed: ${allowed.filter(Boolean).join(', ')}`;

@@ -17,9 +17,13 @@ export class MetricsServer {
           (e: Error) => res.writeHead(500).end(e.message),
         );
       } else if (req.method === 'GET' && path === '/healthz') {
-        res.writeHead(this.draining ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: this.draining ? 'draining' : 'ok' }));
+        res
+          .writeHead(this.draining ? 503 : 200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: this.draining ? 'draining' : 'ok' }));
       } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Resource not found' } }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Resource not found' } }));
       }
     });
   }

@@ -28,7 +28,13 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const metrics = new WorkerMetrics(() => active.chunks());
   // Stage timers, GPU/CPU metrics and the window published for GET /v1/profile (docs/observability.md).
   // Judged against what this worker runs (its inference threads, budget, chunk slots), not INFERENCE_THREADS.
-  const profiling = await ProfilingRuntime.start(config.profiler, { role: 'worker', capacity: workerCapacity(config), registry: metrics.registry, logger, activeChunks: () => active.chunks() });
+  const profiling = await ProfilingRuntime.start(config.profiler, {
+    role: 'worker',
+    capacity: workerCapacity(config),
+    registry: metrics.registry,
+    logger,
+    activeChunks: () => active.chunks(),
+  });
   // Queue Redis outages are logged once per change by the client (down/up), not per failed command.
   const fleet = new FleetClient(config, { logger });
   // Learned batching parameters are shared per model + device, so a new worker starts warm.
@@ -50,7 +56,11 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
     concurrency: { interactive: config.worker.workerInteractiveConcurrency, bulk: config.worker.workerConcurrency },
     lockDurationMs: config.worker.workerLockDurationMs,
     chunkTimeoutMs: config.worker.workerChunkTimeoutMs,
-    onChunkFailed: (c) => logger.warn({ job: c.jobId, chunk: c.chunk, items: c.items, reason: c.reason }, 'chunk failed on every attempt: its items got CHUNK_FAILED lines'),
+    onChunkFailed: (c) =>
+      logger.warn(
+        { job: c.jobId, chunk: c.chunk, items: c.items, reason: c.reason },
+        'chunk failed on every attempt: its items got CHUNK_FAILED lines',
+      ),
     onChunk: (event) => {
       metrics.record(event);
       profiling.observeChunk(event);
@@ -62,7 +72,17 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   });
   active.chunks = () => consumer.activeChunks;
   void resultCache?.warm();
-  logger.info({ model: engine.modelId, provider: engine.provider, prefix: config.runtime.queuePrefix, metricsPort, concurrency: config.worker.workerConcurrency, inferenceThreads: workerInferenceThreads(config) }, 'worker ready');
+  logger.info(
+    {
+      model: engine.modelId,
+      provider: engine.provider,
+      prefix: config.runtime.queuePrefix,
+      metricsPort,
+      concurrency: config.worker.workerConcurrency,
+      inferenceThreads: workerInferenceThreads(config),
+    },
+    'worker ready',
+  );
   let closing: Promise<{ drained: boolean }> | undefined;
   return {
     metricsPort,

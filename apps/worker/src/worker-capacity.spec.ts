@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { workerCapacity } from './worker-capacity';
 
 describe('workerCapacity', () => {
-  const config = loadConfig({ INFERENCE_THREADS: '2', WORKER_INFERENCE_THREADS: '1', WORKER_CONCURRENCY: '4', BATCH_MAX_TOKENS: '4096', GPU_POLL_INTERVAL_MS: '0', PROFILER_P95_TARGET_MS: '200' });
+  const config = loadConfig({
+    INFERENCE_THREADS: '2',
+    WORKER_INFERENCE_THREADS: '1',
+    WORKER_CONCURRENCY: '4',
+    BATCH_MAX_TOKENS: '4096',
+    GPU_POLL_INTERVAL_MS: '0',
+    PROFILER_P95_TARGET_MS: '200',
+  });
 
   it('counts the inference threads the worker runs (WORKER_INFERENCE_THREADS over INFERENCE_THREADS)', () => {
     expect(workerCapacity(config)).toEqual({ inferenceSlots: 1, maxBudgetTokens: 4096, chunkSlots: 4 });
@@ -14,10 +21,18 @@ describe('workerCapacity', () => {
   it("gives the worker's profiler one slot: its one thread busy all window reads 100 % busy and model-bound", async () => {
     // The worker's wiring (worker-app.ts): the profiler takes the worker's capacity.
     let now = 0;
-    const sut = await ProfilingRuntime.start(config.profiler, { role: 'worker', capacity: workerCapacity(config), registry: new Registry(), now: () => now });
+    const sut = await ProfilingRuntime.start(config.profiler, {
+      role: 'worker',
+      capacity: workerCapacity(config),
+      registry: new Registry(),
+      now: () => now,
+    });
     sut.profiler.setModel('tiny@abc');
     for (now = 1000; now <= 60_000; now += 1000) {
-      sut.profiler.observeScheduledBatch({ texts: 10, paddedTokens: 640, realTokens: 500, latencyMs: 1000, inferMs: 1000, waitMs: 5, urgent: false }, 4096);
+      sut.profiler.observeScheduledBatch(
+        { texts: 10, paddedTokens: 640, realTokens: 500, latencyMs: 1000, inferMs: 1000, waitMs: 5, urgent: false },
+        4096,
+      );
     }
     now = 60_000;
     const report = await sut.report();

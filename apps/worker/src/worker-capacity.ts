@@ -7,5 +7,9 @@ import type { ProcessCapacity } from '@emo/profiler';
 import { workerInferenceThreads } from './worker-threads';
 
 export function workerCapacity(config: Pick<AppConfig, 'engine' | 'batching' | 'worker'>): ProcessCapacity {
-  return { inferenceSlots: workerInferenceThreads(config), maxBudgetTokens: config.batching.batchMaxTokens, chunkSlots: config.worker.workerConcurrency };
+  return {
+    inferenceSlots: workerInferenceThreads(config),
+    maxBudgetTokens: config.batching.batchMaxTokens,
+    chunkSlots: config.worker.workerConcurrency,
+  };
 }

@@ -5,8 +5,18 @@ import type { ChunkEvent } from '@emo/queue';
 
 export class WorkerMetrics {
   readonly registry = new Registry();
-  private readonly chunks = new Counter({ name: 'emo_worker_chunks_total', help: 'Chunks handled, by queue and outcome', labelNames: ['queue', 'outcome'], registers: [this.registry] });
-  private readonly texts = new Counter({ name: 'emo_worker_texts_total', help: 'Texts in handled chunks, by queue and outcome', labelNames: ['queue', 'outcome'], registers: [this.registry] });
+  private readonly chunks = new Counter({
+    name: 'emo_worker_chunks_total',
+    help: 'Chunks handled, by queue and outcome',
+    labelNames: ['queue', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly texts = new Counter({
+    name: 'emo_worker_texts_total',
+    help: 'Texts in handled chunks, by queue and outcome',
+    labelNames: ['queue', 'outcome'],
+    registers: [this.registry],
+  });
   private readonly duration = new Histogram({
     name: 'emo_worker_chunk_duration_seconds',
     help: 'Time from taking a chunk to storing its results',

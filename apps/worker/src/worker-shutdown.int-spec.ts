@@ -15,7 +15,17 @@ const TINY_MODEL = resolve(__dirname, '../../../test/fixtures/models/tiny-softma
 describe.skipIf(!inject('redisAvailable'))('worker shutdown', () => {
   it('saves the learned batching parameters when it closes', async () => {
     const prefix = `test-worker-close-${randomUUID().slice(0, 8)}`;
-    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, MODEL_DIR: TINY_MODEL, METRICS_PORT: '0', HOST: '127.0.0.1', INFERENCE_THREADS: '1', CACHE_ENABLED: 'false', PROFILER_ENABLED: 'false', LOG_LEVEL: 'warn' });
+    const config = loadConfig({
+      REDIS_URL: inject('redisUrl'),
+      QUEUE_PREFIX: prefix,
+      MODEL_DIR: TINY_MODEL,
+      METRICS_PORT: '0',
+      HOST: '127.0.0.1',
+      INFERENCE_THREADS: '1',
+      CACHE_ENABLED: 'false',
+      PROFILER_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+    });
     const warnings: string[] = [];
     const logger = createLogger({ level: 'warn', name: 'test-worker' });
     const warn = logger.warn.bind(logger);
@@ -26,7 +36,10 @@ describe.skipIf(!inject('redisAvailable'))('worker shutdown', () => {
     const client = new FleetClient(config);
     try {
       const worker = await startWorker(config, { logger });
-      const { jobId } = await client.producer.submit({ items: Array.from({ length: 3000 }, (_, i) => ({ id: `i${i}`, text: `so happy ${"very ".repeat(i % 20)}${i}` })), priority: 'bulk' });
+      const { jobId } = await client.producer.submit({
+        items: Array.from({ length: 3000 }, (_, i) => ({ id: `i${i}`, text: `so happy ${'very '.repeat(i % 20)}${i}` })),
+        priority: 'bulk',
+      });
       for (let i = 0; (await client.producer.status(jobId)).state !== 'completed'; i++) {
         if (i > 600) throw new Error('job did not complete');
         await new Promise((r) => setTimeout(r, 50));

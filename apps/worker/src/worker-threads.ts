@@ -4,6 +4,9 @@
 // so the override exists for crowded nodes, and the default stays the engine's.
 import type { AppConfig } from '@emo/config';
 
-export function workerInferenceThreads(config: { readonly worker: Pick<AppConfig['worker'], 'workerInferenceThreads'>; readonly engine: Pick<AppConfig['engine'], 'inferenceThreads'> }): number {
+export function workerInferenceThreads(config: {
+  readonly worker: Pick<AppConfig['worker'], 'workerInferenceThreads'>;
+  readonly engine: Pick<AppConfig['engine'], 'inferenceThreads'>;
+}): number {
   return config.worker.workerInferenceThreads ?? config.engine.inferenceThreads;
 }

@@ -120,7 +120,9 @@ describe(AdaptiveBudgetController.name, () => {
   describe('memory', () => {
     it('caps the budget by free memory per batch in flight', () => {
       let free = 100 * 1024 * 1024;
-      const sut = new AdaptiveBudgetController(options({ adaptive: false, memory: { probe: { freeBytes: () => free }, bytesPerToken: 64 * 1024 } }));
+      const sut = new AdaptiveBudgetController(
+        options({ adaptive: false, memory: { probe: { freeBytes: () => free }, bytesPerToken: 64 * 1024 } }),
+      );
       expect(sut.budgets(0, 1).bulk.maxTokens).toBe(1280);
       expect(sut.budgets(0, 2).bulk.maxTokens).toBe(640);
       free = 0;

@@ -134,11 +134,20 @@ export class AdaptiveBudgetController {
   snapshot(now: number): LearnedBatchParams | undefined {
     const coefficients = this.model.coefficients();
     if (!coefficients) return undefined;
-    return { version: 1, coefficients, bulkTokens: this.bulkTokens, oomTokenCap: this.oomCap, samples: this.model.sampleCount, updatedAt: now };
+    return {
+      version: 1,
+      coefficients,
+      bulkTokens: this.bulkTokens,
+      oomTokenCap: this.oomCap,
+      samples: this.model.sampleCount,
+      updatedAt: now,
+    };
   }
 
   private tokenCap(inFlight: number): number {
-    const memory = this.options.memory ? tokensAllowedByMemory(this.options.memory.probe, this.options.memory.bytesPerToken, inFlight) : undefined;
+    const memory = this.options.memory
+      ? tokensAllowedByMemory(this.options.memory.probe, this.options.memory.bytesPerToken, inFlight)
+      : undefined;
     return Math.max(1, Math.min(this.options.maxTokens, this.oomCap ?? Number.POSITIVE_INFINITY, memory ?? Number.POSITIVE_INFINITY));
   }
 

@@ -29,9 +29,27 @@ export function parseLearnedBatchParams(value: unknown): LearnedBatchParams | un
   const v = value as Partial<LearnedBatchParams> | null | undefined;
   const c = v?.coefficients;
   const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
-  if (!v || v.version !== 1 || !c || !finite(c.a) || !finite(c.b) || !finite(c.c) || !finite(v.bulkTokens) || !finite(v.samples) || !finite(v.updatedAt)) return undefined;
+  if (
+    !v ||
+    v.version !== 1 ||
+    !c ||
+    !finite(c.a) ||
+    !finite(c.b) ||
+    !finite(c.c) ||
+    !finite(v.bulkTokens) ||
+    !finite(v.samples) ||
+    !finite(v.updatedAt)
+  )
+    return undefined;
   if ((v.oomTokenCap !== undefined && !finite(v.oomTokenCap)) || (c.d !== undefined && !finite(c.d))) return undefined;
-  return { version: 1, coefficients: { a: c.a, b: c.b, c: c.c, d: c.d ?? 0 }, bulkTokens: v.bulkTokens, oomTokenCap: v.oomTokenCap, samples: v.samples, updatedAt: v.updatedAt };
+  return {
+    version: 1,
+    coefficients: { a: c.a, b: c.b, c: c.c, d: c.d ?? 0 },
+    bulkTokens: v.bulkTokens,
+    oomTokenCap: v.oomTokenCap,
+    samples: v.samples,
+    updatedAt: v.updatedAt,
+  };
 }
 
 export class InMemoryBatchParamsStore implements BatchParamsStore {

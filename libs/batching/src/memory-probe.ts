@@ -16,7 +16,12 @@ export function budgetMemoryProbe(budgetBytes: number, usedBytes: () => number):
  * The largest padded-token budget that fits in free memory, keeping `headroom` (fraction) aside
  * for fragmentation and the other batches in flight; undefined when the probe knows nothing.
  */
-export function tokensAllowedByMemory(probe: MemoryProbe | undefined, bytesPerToken: number, batchesInFlight: number, headroom = 0.2): number | undefined {
+export function tokensAllowedByMemory(
+  probe: MemoryProbe | undefined,
+  bytesPerToken: number,
+  batchesInFlight: number,
+  headroom = 0.2,
+): number | undefined {
   const free = probe?.freeBytes();
   if (free === undefined || !Number.isFinite(free)) return undefined;
   return Math.floor((free * (1 - headroom)) / Math.max(1, batchesInFlight) / Math.max(1, bytesPerToken));

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { BatchBudgets, Priority } from './batch-types';
 import { PendingQueue } from './pending-queue';
 
-const budgets = (maxTokens: number, maxSize: number, urgent = { maxTokens, maxSize }): BatchBudgets => ({ urgent, bulk: { maxTokens, maxSize } });
+const budgets = (maxTokens: number, maxSize: number, urgent = { maxTokens, maxSize }): BatchBudgets => ({
+  urgent,
+  bulk: { maxTokens, maxSize },
+});
 const push = (sut: PendingQueue<number>, length: number, priority: Priority, now: number, deadlineAt?: number) =>
   sut.push({ length, priority, deadlineAt, payload: length }, now);
 

@@ -115,7 +115,14 @@ export class PendingQueue<T> {
 
   push(request: EnqueueRequest<T>, now: number): PendingItem<T> {
     const length = Math.max(1, Math.ceil(request.length));
-    const item: PendingItem<T> = { seq: this.nextSeq++, length, priority: request.priority, enqueuedAt: now, deadlineAt: request.deadlineAt, payload: request.payload };
+    const item: PendingItem<T> = {
+      seq: this.nextSeq++,
+      length,
+      priority: request.priority,
+      enqueuedAt: now,
+      deadlineAt: request.deadlineAt,
+      payload: request.payload,
+    };
     const entry: Entry<T> = { item, taken: false };
     (item.priority === 'interactive' ? this.interactive : this.bulk).push(entry);
     (this.buckets[length] ??= new EntryList<T>()).push(entry);

@@ -27,7 +27,19 @@ export interface CacheStats extends CacheCounters {
   inFlight: number;
   l1:
     | { enabled: false }
-    | { enabled: true; hits: number; misses: number; hitRate: number; entries: number; bytes: number; maxEntries: number; maxBytes: number; ttlSeconds: number; evictions: number; expirations: number };
+    | {
+        enabled: true;
+        hits: number;
+        misses: number;
+        hitRate: number;
+        entries: number;
+        bytes: number;
+        maxEntries: number;
+        maxBytes: number;
+        ttlSeconds: number;
+        evictions: number;
+        expirations: number;
+      };
   l2:
     | { enabled: false }
     | {
@@ -70,10 +82,32 @@ export function buildCacheStats({ model, namespace, counts: c, inFlight, l1, l2,
     corrupt: c.corrupt,
     inFlight,
     l1: l1
-      ? { enabled: true, hits: c.l1Hits, misses: c.l1Misses, hitRate: rate(c.l1Hits, c.l1Hits + c.l1Misses), entries: l1.entries, bytes: l1.bytes, maxEntries: l1.options.maxEntries, maxBytes: l1.options.maxBytes, ttlSeconds: l1.options.ttlSeconds, evictions: l1.evictions, expirations: l1.expirations }
+      ? {
+          enabled: true,
+          hits: c.l1Hits,
+          misses: c.l1Misses,
+          hitRate: rate(c.l1Hits, c.l1Hits + c.l1Misses),
+          entries: l1.entries,
+          bytes: l1.bytes,
+          maxEntries: l1.options.maxEntries,
+          maxBytes: l1.options.maxBytes,
+          ttlSeconds: l1.options.ttlSeconds,
+          evictions: l1.evictions,
+          expirations: l1.expirations,
+        }
       : { enabled: false },
     l2: l2
-      ? { enabled: true, state: l2.state, hits: c.l2Hits, misses: c.l2Misses, hitRate: rate(c.l2Hits, c.l2Hits + c.l2Misses), errors: l2.errors, skipped: l2.skipped, latencyMs: l2.latency.summary(), ...(policy ? { policy } : {}) }
+      ? {
+          enabled: true,
+          state: l2.state,
+          hits: c.l2Hits,
+          misses: c.l2Misses,
+          hitRate: rate(c.l2Hits, c.l2Hits + c.l2Misses),
+          errors: l2.errors,
+          skipped: l2.skipped,
+          latencyMs: l2.latency.summary(),
+          ...(policy ? { policy } : {}),
+        }
       : { enabled: false },
   };
 }

@@ -22,7 +22,10 @@ export async function readPhraseFile(path: string): Promise<string[]> {
   } catch (e) {
     throw new AppError('CLI_USAGE', `cannot read warm list ${path} (${(e as Error).message})`);
   }
-  return text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).filter((l) => l.trim().length > 0 && !l.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+    .filter((l) => l.trim().length > 0 && !l.startsWith('#'));
 }
 
 /** Classifies `texts` through the cached classifier (misses computed and written to L1 + L2). */

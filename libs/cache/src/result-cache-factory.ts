@@ -53,7 +53,14 @@ export class ResultCacheFactory {
     const metrics = CacheMetrics.for(setup.registry);
     if (!setup.l2) return new ResultCacheFactory(config, metrics);
     const redis = createCacheRedis(cacheRedisUrlOf(config), config.cache.cacheL2TimeoutMs);
-    const l2 = new L2ResultStore(redis, { ttlSeconds: config.cache.cacheL2TtlSeconds, timeoutMs: config.cache.cacheL2TimeoutMs, retryMs: config.cache.cacheL2RetryMs, logIntervalMs: config.cache.cacheL2LogIntervalMs, metrics, logger });
+    const l2 = new L2ResultStore(redis, {
+      ttlSeconds: config.cache.cacheL2TtlSeconds,
+      timeoutMs: config.cache.cacheL2TimeoutMs,
+      retryMs: config.cache.cacheL2RetryMs,
+      logIntervalMs: config.cache.cacheL2LogIntervalMs,
+      metrics,
+      logger,
+    });
     const connectTimeoutMs = setup.connectTimeoutMs ?? 2000;
     let policy: EvictionPolicyCheck | undefined;
     if (await connectWithin(redis, connectTimeoutMs)) {
@@ -61,7 +68,10 @@ export class ResultCacheFactory {
       policy = await checkEvictionPolicy(redis, sharesQueueRedis);
       if (policy.advice) logger?.warn({ policy: policy.policy, verdict: policy.verdict }, `result cache: ${policy.advice}`);
     } else {
-      logger?.warn({ timeoutMs: connectTimeoutMs }, 'result cache: the cache Redis does not answer; starting with L1 only, L2 is retried in the background');
+      logger?.warn(
+        { timeoutMs: connectTimeoutMs },
+        'result cache: the cache Redis does not answer; starting with L1 only, L2 is retried in the background',
+      );
     }
     return new ResultCacheFactory(config, metrics, redis, l2, policy);
   }
@@ -71,7 +81,11 @@ export class ResultCacheFactory {
     const c = this.config;
     return new TwoLevelCache({
       namespace: new CacheNamespace(c.runtime.queuePrefix, model, c.cache.cacheTextNormalization),
-      l1: new L1ResultCache({ maxEntries: c.cache.cacheL1MaxEntries, maxBytes: c.cache.cacheL1MaxBytes, ttlSeconds: c.cache.cacheL1TtlSeconds }),
+      l1: new L1ResultCache({
+        maxEntries: c.cache.cacheL1MaxEntries,
+        maxBytes: c.cache.cacheL1MaxBytes,
+        ttlSeconds: c.cache.cacheL1TtlSeconds,
+      }),
       l2: this.l2,
       metrics: this.metrics,
       includeScores: c.engine.includeScores,

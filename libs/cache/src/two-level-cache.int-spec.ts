@@ -232,7 +232,8 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
       }
       expect(l2.errors).toBe(5);
       // Within retryMs no call waits on Redis at all: L2 is not even asked (the keys are skipped).
-      for (let i = 0; i < 5; i++) expect(await sut.classifier(inner).classify([`skipped ${i}`])).toEqual([expect.objectContaining({ model: 'fake@rev1' })]);
+      for (let i = 0; i < 5; i++)
+        expect(await sut.classifier(inner).classify([`skipped ${i}`])).toEqual([expect.objectContaining({ model: 'fake@rev1' })]);
       expect(l2).toMatchObject({ errors: 5, skipped: 5 });
       expect(sut.stats().l2).toMatchObject({ state: 'down' });
       expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
@@ -276,7 +277,14 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
     it('starts with L2 marked down when the cache Redis does not answer at all', async () => {
       const config = loadConfig({ QUEUE_PREFIX: prefix, CACHE_REDIS_URL: 'redis://127.0.0.1:1', CACHE_L2_TIMEOUT_MS: '50' });
       const logger = new RecordingLogger();
-      const handle = (await createResultCache({ config, model: fakeModel(), l2: true, registry: new Registry(), logger, connectTimeoutMs: 300 }))!;
+      const handle = (await createResultCache({
+        config,
+        model: fakeModel(),
+        l2: true,
+        registry: new Registry(),
+        logger,
+        connectTimeoutMs: 300,
+      }))!;
       try {
         const inner = new FakeClassifier();
         const out = await handle.cache.classifier(inner).classify(['a', 'b']);

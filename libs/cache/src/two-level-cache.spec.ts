@@ -121,7 +121,9 @@ describe(TwoLevelCache.name, () => {
       // b fails later. Until b reached Promise.all, its wait on "X" had no handler: the process died.
       const { sut } = setup();
       const pending: { texts: unknown[]; reject(e: Error): void }[] = [];
-      const inner = { classify: (texts: readonly unknown[]) => new Promise<never>((_, reject) => pending.push({ texts: [...texts], reject })) };
+      const inner = {
+        classify: (texts: readonly unknown[]) => new Promise<never>((_, reject) => pending.push({ texts: [...texts], reject })),
+      };
       const unhandled: unknown[] = [];
       const onUnhandled = (reason: unknown) => unhandled.push(reason);
       process.on('unhandledRejection', onUnhandled);
@@ -152,9 +154,15 @@ describe(TwoLevelCache.name, () => {
       const { sut } = setup();
       const pending: { reject(e: Error): void }[] = [];
       const inner = { classify: () => new Promise<never>((_, reject) => pending.push({ reject })) };
-      const a = sut.classifier(inner).classify(['X']).catch((e: Error) => e);
+      const a = sut
+        .classifier(inner)
+        .classify(['X'])
+        .catch((e: Error) => e);
       while (pending.length < 1) await new Promise((r) => setImmediate(r));
-      const b = sut.classifier(inner).classify(['X']).catch((e: Error) => e);
+      const b = sut
+        .classifier(inner)
+        .classify(['X'])
+        .catch((e: Error) => e);
       pending[0].reject(new Error('boom'));
       expect(await a).toMatchObject({ message: 'boom' });
       expect(await b).toMatchObject({ message: 'boom' });

@@ -49,7 +49,13 @@ export class TwoLevelCache {
 
   constructor(private readonly opts: TwoLevelCacheOptions) {
     this.namespace = opts.namespace;
-    this.codec = new ResultCodec({ labels: opts.namespace.model.labels, modelId: opts.namespace.modelId, compression: opts.compression, compressMinBytes: opts.compressMinBytes, scoreEncoding: opts.scoreEncoding });
+    this.codec = new ResultCodec({
+      labels: opts.namespace.model.labels,
+      modelId: opts.namespace.modelId,
+      compression: opts.compression,
+      compressMinBytes: opts.compressMinBytes,
+      scoreEncoding: opts.scoreEncoding,
+    });
     this.detachMetrics = opts.metrics.attach({
       l1Entries: () => opts.l1?.entries ?? 0,
       l1Bytes: () => opts.l1?.bytes ?? 0,
@@ -94,8 +100,13 @@ export class TwoLevelCache {
     const { positions, toFetch, waits, bypass } = this.fromL1(texts, includeScores, out);
     endL1?.();
     const fill = (key: string, settled: Settled) => {
-      const outcome = Buffer.isBuffer(settled) ? this.codec.decode(settled, includeScores) : 'error' in settled ? settled : stripScores(settled, includeScores);
-      for (const i of positions.get(key) ?? []) out[i] = outcome ? { ...outcome } : { error: { code: 'INTERNAL', message: 'cached value failed to decode' } };
+      const outcome = Buffer.isBuffer(settled)
+        ? this.codec.decode(settled, includeScores)
+        : 'error' in settled
+          ? settled
+          : stripScores(settled, includeScores);
+      for (const i of positions.get(key) ?? [])
+        out[i] = outcome ? { ...outcome } : { error: { code: 'INTERNAL', message: 'cached value failed to decode' } };
     };
     // Texts this call joined (another call computes them). The handlers are attached now, not at the
     // await below: the other call may fail (its deadline) while this one still computes its own texts,
@@ -167,7 +178,15 @@ export class TwoLevelCache {
   }
 
   stats(): CacheStats {
-    return buildCacheStats({ model: this.namespace.modelId, namespace: this.namespace.prefix, counts: this.counts, inFlight: this.inFlight.size, l1: this.opts.l1, l2: this.opts.l2, policy: this.opts.policy });
+    return buildCacheStats({
+      model: this.namespace.modelId,
+      namespace: this.namespace.prefix,
+      counts: this.counts,
+      inFlight: this.inFlight.size,
+      l1: this.opts.l1,
+      l2: this.opts.l2,
+      policy: this.opts.policy,
+    });
   }
 
   /** Waits for pending writes and detaches the gauges; the Redis connection belongs to whoever made it. */

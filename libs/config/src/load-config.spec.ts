@@ -15,7 +15,12 @@ describe(loadConfig.name, () => {
   });
 
   it('parses typed values from env strings', () => {
-    const sut = loadConfig({ EXECUTION_PROVIDERS: 'cuda, cpu', INTRA_OP_THREADS: '2', INCLUDE_SCORES: 'true', API_KEYS: 'key-aaaaaaaa,key-bbbbbbbb' });
+    const sut = loadConfig({
+      EXECUTION_PROVIDERS: 'cuda, cpu',
+      INTRA_OP_THREADS: '2',
+      INCLUDE_SCORES: 'true',
+      API_KEYS: 'key-aaaaaaaa,key-bbbbbbbb',
+    });
     expect(sut.engine.executionProviders).toEqual(['cuda', 'cpu']);
     expect(sut.engine.intraOpThreads).toBe(2);
     expect(sut.engine.includeScores).toBe(true);
@@ -34,7 +39,19 @@ describe(loadConfig.name, () => {
 
   it('groups every setting under its domain section, with flat-key overrides', () => {
     const sut = loadConfig({}, { inferenceThreads: 3, cacheEnabled: false });
-    expect(Object.keys(sut).sort()).toEqual(['api', 'backfill', 'batching', 'cache', 'engine', 'fleet', 'onnx', 'profiler', 'runtime', 'tenants', 'worker']);
+    expect(Object.keys(sut).sort()).toEqual([
+      'api',
+      'backfill',
+      'batching',
+      'cache',
+      'engine',
+      'fleet',
+      'onnx',
+      'profiler',
+      'runtime',
+      'tenants',
+      'worker',
+    ]);
     expect(sut.engine.inferenceThreads).toBe(3);
     expect(sut.cache.cacheEnabled).toBe(false);
   });

@@ -24,7 +24,9 @@ describe('checkPrecisionForProviders', () => {
 describe('enforcePrecisionForProviders', () => {
   it('throws CONFIG_INVALID on refuse and reports a warning once on warn', () => {
     const warn = vi.fn();
-    expect(() => enforcePrecisionForProviders('int8', ['cuda'], loadConfig({ INT8_ON_CUDA: 'refuse' }).onnx, warn)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => enforcePrecisionForProviders('int8', ['cuda'], loadConfig({ INT8_ON_CUDA: 'refuse' }).onnx, warn)).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
     enforcePrecisionForProviders('int8', ['cuda'], loadConfig({}).onnx, warn);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0][0]).toMatch(/int8 on CUDA/);

@@ -19,16 +19,27 @@ type Rules = Pick<OnnxConfig, 'int8OnCuda' | 'fp16OnCpu'>;
 export function checkPrecisionForProviders(precision: Precision, providers: readonly string[], rules: Rules): PrecisionDeviceCheck {
   const preferred = providers[0] ?? 'cpu';
   if (precision === 'int8' && preferred === 'cuda') {
-    return verdict(rules.int8OnCuda, 'int8 on CUDA: dynamically quantized MatMuls have no CUDA kernels and run on CPU; serve fp16 (or fp32) on GPUs (INT8_ON_CUDA)');
+    return verdict(
+      rules.int8OnCuda,
+      'int8 on CUDA: dynamically quantized MatMuls have no CUDA kernels and run on CPU; serve fp16 (or fp32) on GPUs (INT8_ON_CUDA)',
+    );
   }
   if (precision === 'fp16' && preferred === 'cpu') {
-    return verdict(rules.fp16OnCpu, 'fp16 on CPU: ONNX Runtime casts most fp16 ops back to float32 on CPU, which is slower than fp32; serve int8 (or fp32) on CPUs (FP16_ON_CPU)');
+    return verdict(
+      rules.fp16OnCpu,
+      'fp16 on CPU: ONNX Runtime casts most fp16 ops back to float32 on CPU, which is slower than fp32; serve int8 (or fp32) on CPUs (FP16_ON_CPU)',
+    );
   }
   return { verdict: 'ok' };
 }
 
 /** Throws CONFIG_INVALID on `refuse`, calls `warn` on `warn`. */
-export function enforcePrecisionForProviders(precision: Precision, providers: readonly string[], rules: Rules, warn: (message: string) => void): void {
+export function enforcePrecisionForProviders(
+  precision: Precision,
+  providers: readonly string[],
+  rules: Rules,
+  warn: (message: string) => void,
+): void {
   const check = checkPrecisionForProviders(precision, providers, rules);
   if (check.verdict === 'refuse') throw new AppError('CONFIG_INVALID', check.message);
   if (check.verdict === 'warn' && check.message) warn(check.message);

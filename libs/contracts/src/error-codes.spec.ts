@@ -16,7 +16,19 @@ describe('ERROR_CODES', () => {
       .map(([code]) => code)
       .sort();
     expect(retryable).toEqual(
-      ['CACHE_UNAVAILABLE', 'CHUNK_FAILED', 'DEADLINE_EXCEEDED', 'ENGINE_CLOSED', 'INFERENCE_FAILED', 'OUT_OF_MEMORY', 'OVERLOADED', 'PROVIDER_UNAVAILABLE', 'QUEUE_UNAVAILABLE', 'RATE_LIMITED', 'TENANT_BACKLOG_FULL'].sort(),
+      [
+        'CACHE_UNAVAILABLE',
+        'CHUNK_FAILED',
+        'DEADLINE_EXCEEDED',
+        'ENGINE_CLOSED',
+        'INFERENCE_FAILED',
+        'OUT_OF_MEMORY',
+        'OVERLOADED',
+        'PROVIDER_UNAVAILABLE',
+        'QUEUE_UNAVAILABLE',
+        'RATE_LIMITED',
+        'TENANT_BACKLOG_FULL',
+      ].sort(),
     );
   });
 

@@ -17,7 +17,8 @@ export interface CheckedText {
 
 /** Throws AppError(TEXT_*) for values that cannot be classified; truncates very long texts per policy. */
 export function checkText(value: unknown, policy: TextPolicy): CheckedText {
-  if (typeof value !== 'string') throw new AppError('TEXT_NOT_STRING', `Text must be a string, got ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'string')
+    throw new AppError('TEXT_NOT_STRING', `Text must be a string, got ${value === null ? 'null' : typeof value}`);
   // Invalid UTF-8 is found on the bytes (decodeUtf8Escaped turns its bytes into lone surrogates);
   // a U+FFFD in a text is a character like any other.
   if (hasLoneSurrogate(value)) throw new AppError('TEXT_INVALID_UTF8', 'Text is not valid UTF-8 (or holds an unpaired UTF-16 surrogate)');

@@ -128,7 +128,9 @@ export class InferenceEngine implements Classifier {
     const scheduledAt = performance.now();
     // Each text's scores, or its own error (DEADLINE_EXCEEDED, OUT_OF_MEMORY), in input order.
     const rows = await this.scheduler.submit(encoded, { priority: opts.priority, deadlineAt: opts.deadlineAt });
-    const scores = rows.map((r) => (r instanceof AppError ? r : scoresFromLogits(r.out.logits, r.row, r.out.numLabels, this.bundle.problemType)));
+    const scores = rows.map((r) =>
+      r instanceof AppError ? r : scoresFromLogits(r.out.logits, r.row, r.out.numLabels, this.bundle.problemType),
+    );
     if (opts.traceId) profiler?.span(opts.traceId, 'inference', performance.now() - scheduledAt, valid.length);
     const includeScores = opts.includeScores ?? this.config.engine.includeScores;
     let postprocessMs = 0;

@@ -25,13 +25,19 @@ export interface ServedModel {
 }
 
 /** Also applies the precision/device rules (INT8_ON_CUDA, FP16_ON_CPU): warns or refuses with CONFIG_INVALID. */
-export async function startServedModel(config: ServedModelConfig, onWarning: (message: string) => void = () => undefined): Promise<ServedModel> {
+export async function startServedModel(
+  config: ServedModelConfig,
+  onWarning: (message: string) => void = () => undefined,
+): Promise<ServedModel> {
   const { engine, onnx } = config;
   enforcePrecisionForProviders(engine.precision, engine.executionProviders, onnx, onWarning);
   let dir = resolveModelDir(engine.modelDir, engine.precision);
   if (engine.precision === 'int8') dir = (await chooseInt8SafeBundle(dir, onnx.int8SaturatingKernel, onWarning)).dir;
   const bundle = await loadModelBundle(dir);
-  const tokenizer = new BundleTokenizer(bundle, Math.min(engine.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER));
+  const tokenizer = new BundleTokenizer(
+    bundle,
+    Math.min(engine.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER),
+  );
   const pool = await InferencePool.start({
     threads: engine.inferenceThreads,
     expectedLabels: bundle.labels.length,
@@ -45,6 +51,11 @@ export async function startServedModel(config: ServedModelConfig, onWarning: (me
       cacheDir: engine.optimizedModelCacheDir,
     },
   });
-  const spec: PostprocessSpec = { labels: bundle.labels, problemType: bundle.problemType, thresholds: bundle.thresholds, modelId: `${bundle.name}@${bundle.revision}` };
+  const spec: PostprocessSpec = {
+    labels: bundle.labels,
+    problemType: bundle.problemType,
+    thresholds: bundle.thresholds,
+    modelId: `${bundle.name}@${bundle.revision}`,
+  };
   return { bundle, tokenizer, spec, pool };
 }

@@ -24,7 +24,9 @@ describe(resolveModelDir.name, () => {
   });
 
   it('says how to create a missing variant', () => {
-    expect(() => resolveModelDir(join(dir, 'm'), 'fp16')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/emo quantize .*--mode fp16/) }));
+    expect(() => resolveModelDir(join(dir, 'm'), 'fp16')).toThrow(
+      expect.objectContaining({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/emo quantize .*--mode fp16/) }),
+    );
   });
 });
 

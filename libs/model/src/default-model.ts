@@ -74,5 +74,7 @@ export function baseOfVariant(dir: string, precision: Precision): string | undef
   const abs = resolve(dir);
   const candidates = [dirname(dirname(abs)), abs.endsWith(`-${precision}`) ? abs.slice(0, -precision.length - 1) : undefined];
   const viaFolder = basename(dirname(abs)) === 'variants' && basename(abs) === precision ? candidates[0] : undefined;
-  return [viaFolder, candidates[1]].find((c): c is string => c !== undefined && existsSync(join(c, 'model.onnx')) && variantMode(c) === undefined);
+  return [viaFolder, candidates[1]].find(
+    (c): c is string => c !== undefined && existsSync(join(c, 'model.onnx')) && variantMode(c) === undefined,
+  );
 }

@@ -64,7 +64,9 @@ export async function loadModelBundle(dirInput: string): Promise<ModelBundle> {
 
   // The files' own bytes (already read) identify them; no need to serialize the parsed JSON again.
   const modelSha256 = await sha256File(modelPath);
-  const revision = sha256Text(`${modelSha256}:${sha256Text(tokenizerFile.text)}:${sha256Text(configFile.text)}:${sha256Text(tokenizerConfigFile?.text ?? '')}`).slice(0, 12);
+  const revision = sha256Text(
+    `${modelSha256}:${sha256Text(tokenizerFile.text)}:${sha256Text(configFile.text)}:${sha256Text(tokenizerConfigFile?.text ?? '')}`,
+  ).slice(0, 12);
 
   return Object.freeze({
     dir,
@@ -84,7 +86,9 @@ export async function loadModelBundle(dirInput: string): Promise<ModelBundle> {
 }
 
 function labelsFromId2Label(id2label: Record<string, string>, dir: string): string[] {
-  const ids = Object.keys(id2label).map(Number).sort((a, b) => a - b);
+  const ids = Object.keys(id2label)
+    .map(Number)
+    .sort((a, b) => a - b);
   if (ids.length === 0) throw new AppError('MODEL_CORRUPT', `${dir}/config.json: id2label is empty`);
   ids.forEach((id, i) => {
     if (id !== i) throw new AppError('MODEL_CORRUPT', `${dir}/config.json: id2label ids must be 0..${ids.length - 1}, missing ${i}`);
@@ -106,7 +110,10 @@ function buildThresholds(raw: Record<string, unknown> | undefined, labels: strin
     if (index < 0) throw new AppError('MODEL_MISMATCH', `${dir}/thresholds.json names label "${label}" that config.json does not have`);
     thresholds[index] = value;
   }
-  const version = 'version' in parsed && typeof parsed.version === 'string' ? parsed.version : createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 12);
+  const version =
+    'version' in parsed && typeof parsed.version === 'string'
+      ? parsed.version
+      : createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 12);
   return { thresholds, thresholdsVersion: version };
 }
 

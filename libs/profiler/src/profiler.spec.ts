@@ -4,7 +4,16 @@ import { Profiler, type ProfilerOptions } from './profiler';
 import type { SpanRecord, TraceStore } from './tracing/span-record';
 import { TraceRecorder } from './tracing/trace-recorder';
 
-const options = (over: Partial<ProfilerOptions> = {}): ProfilerOptions => ({ enabled: true, sampleRate: 1, windowMs: 60_000, role: 'worker', registry: new Registry(), model: 'tiny@abc', source: 'w1', ...over });
+const options = (over: Partial<ProfilerOptions> = {}): ProfilerOptions => ({
+  enabled: true,
+  sampleRate: 1,
+  windowMs: 60_000,
+  role: 'worker',
+  registry: new Registry(),
+  model: 'tiny@abc',
+  source: 'w1',
+  ...over,
+});
 
 async function metric(registry: Registry, name: string) {
   return (await registry.getMetricsAsJSON()).find((m) => m.name === name);
@@ -31,7 +40,10 @@ describe(Profiler.name, () => {
       expect(sut.snapshot().stages).toEqual({});
       expect(sut.snapshot().texts).toBe(10);
       const texts = await metric(sut.registry, 'emo_texts_processed_total');
-      expect(texts?.values.map((v) => [v.labels.outcome, v.value])).toEqual([['ok', 9], ['error', 1]]);
+      expect(texts?.values.map((v) => [v.labels.outcome, v.value])).toEqual([
+        ['ok', 9],
+        ['error', 1],
+      ]);
     });
 
     it('keeps about sampleRate of the timings', () => {
@@ -53,7 +65,11 @@ describe(Profiler.name, () => {
 
     it('still records the time of work that fails, and rethrows', async () => {
       const sut = new Profiler(options());
-      expect(() => sut.time('validation', () => { throw new Error('bad'); })).toThrow('bad');
+      expect(() =>
+        sut.time('validation', () => {
+          throw new Error('bad');
+        }),
+      ).toThrow('bad');
       await expect(sut.time('enqueue', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
       expect(Object.keys(sut.snapshot().stages).sort()).toEqual(['enqueue', 'validation']);
     });
@@ -78,7 +94,14 @@ describe(Profiler.name, () => {
       sut.observeBatch({ texts: 32, paddedTokens: 4000, realTokens: 2000, inferMs: 50, budgetTokens: 4096 });
       sut.observeBatch({ texts: 8, paddedTokens: 800, realTokens: 700, inferMs: 10, budgetTokens: 1024 });
       const snap = sut.snapshot();
-      expect(snap.batches).toMatchObject({ count: 2, texts: 40, paddedTokens: 4800, realTokens: 2700, atMaxBudget: 1, maxBudgetTokens: 4096 });
+      expect(snap.batches).toMatchObject({
+        count: 2,
+        texts: 40,
+        paddedTokens: 4800,
+        realTokens: 2700,
+        atMaxBudget: 1,
+        maxBudgetTokens: 4096,
+      });
       expect(snap.device).toMatchObject({ busyMs: 60, slots: 2 });
       const text = await sut.registry.metrics();
       expect(text).toContain('emo_batch_size_texts_count{model="tiny@abc"} 2');

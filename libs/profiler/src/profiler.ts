@@ -130,7 +130,8 @@ export class Profiler implements StageTimer {
 
   /** Keeps a span of a traced job only (no histogram): for timings already counted per batch. */
   span(traceId: string, stage: Stage, ms: number, count = 1): void {
-    if (this.metrics && this.options.tracer) this.options.tracer.record(traceId, { stage, start: this.now() - ms, ms, count, source: this.source });
+    if (this.metrics && this.options.tracer)
+      this.options.tracer.record(traceId, { stage, start: this.now() - ms, ms, count, source: this.source });
   }
 
   /** One batch of the engine's scheduler: batch_wait and inference per text, batch size/tokens/busy time. */
@@ -147,7 +148,11 @@ export class Profiler implements StageTimer {
     if (!this.metrics || texts <= 0) return;
     const errors = Math.min(texts, options.errors ?? 0);
     const priority = options.labels?.priority;
-    const labels = { model: options.labels?.model ?? this.model, queue: options.labels?.queue ?? this.options.queue ?? priority ?? 'none', priority: priority ?? 'none' };
+    const labels = {
+      model: options.labels?.model ?? this.model,
+      queue: options.labels?.queue ?? this.options.queue ?? priority ?? 'none',
+      priority: priority ?? 'none',
+    };
     if (texts - errors > 0) this.metrics.texts.inc({ ...labels, outcome: 'ok' }, texts - errors);
     if (errors > 0) this.metrics.texts.inc({ ...labels, outcome: 'error' }, errors);
     this.window.addTexts(texts, errors);

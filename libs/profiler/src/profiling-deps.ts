@@ -57,4 +57,5 @@ interface ProcessDeps extends FleetProfilingDeps {
 }
 
 /** An API pod runs no engine; a worker or the CLI says what its engine runs. */
-export type ProfilingDeps = ProcessDeps & ({ readonly role: 'api' } | { readonly role: 'worker' | 'cli'; readonly capacity: ProcessCapacity });
+export type ProfilingDeps = ProcessDeps &
+  ({ readonly role: 'api' } | { readonly role: 'worker' | 'cli'; readonly capacity: ProcessCapacity });

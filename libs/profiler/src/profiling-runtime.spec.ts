@@ -3,14 +3,22 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ProfilingRuntime } from './profiling-runtime';
 
-const config = loadConfig({ GPU_POLL_INTERVAL_MS: '0', PROFILER_WINDOW_SECONDS: '60', PROFILER_P95_TARGET_MS: '200', INFERENCE_THREADS: '2' }).profiler;
+const config = loadConfig({
+  GPU_POLL_INTERVAL_MS: '0',
+  PROFILER_WINDOW_SECONDS: '60',
+  PROFILER_P95_TARGET_MS: '200',
+  INFERENCE_THREADS: '2',
+}).profiler;
 
 /** One slot's worth of inference: 1 s batches back to back over the whole 60 s window. */
 function runOneSlotBusy(sut: ProfilingRuntime, clock: { now: number }): void {
   sut.profiler.setModel('tiny@abc');
   for (let end = 1000; end <= 60_000; end += 1000) {
     clock.now = end;
-    sut.profiler.observeScheduledBatch({ texts: 10, paddedTokens: 640, realTokens: 500, latencyMs: 1000, inferMs: 1000, waitMs: 5, urgent: false }, 4096);
+    sut.profiler.observeScheduledBatch(
+      { texts: 10, paddedTokens: 640, realTokens: 500, latencyMs: 1000, inferMs: 1000, waitMs: 5, urgent: false },
+      4096,
+    );
   }
 }
 
@@ -18,7 +26,12 @@ describe(ProfilingRuntime.name, () => {
   describe('report', () => {
     it('judges busy against the inference slots its caller runs, not INFERENCE_THREADS', async () => {
       const clock = { now: 0 };
-      const sut = await ProfilingRuntime.start(config, { role: 'worker', capacity: { inferenceSlots: 1, maxBudgetTokens: 4096, chunkSlots: 4 }, registry: new Registry(), now: () => clock.now });
+      const sut = await ProfilingRuntime.start(config, {
+        role: 'worker',
+        capacity: { inferenceSlots: 1, maxBudgetTokens: 4096, chunkSlots: 4 },
+        registry: new Registry(),
+        now: () => clock.now,
+      });
       runOneSlotBusy(sut, clock);
       const report = await sut.report();
       await sut.close();
@@ -29,7 +42,12 @@ describe(ProfilingRuntime.name, () => {
 
     it('reads the same work on two slots as half busy', async () => {
       const clock = { now: 0 };
-      const sut = await ProfilingRuntime.start(config, { role: 'cli', capacity: { inferenceSlots: 2, maxBudgetTokens: 4096 }, registry: new Registry(), now: () => clock.now });
+      const sut = await ProfilingRuntime.start(config, {
+        role: 'cli',
+        capacity: { inferenceSlots: 2, maxBudgetTokens: 4096 },
+        registry: new Registry(),
+        now: () => clock.now,
+      });
       runOneSlotBusy(sut, clock);
       const report = await sut.report();
       await sut.close();

@@ -38,7 +38,11 @@ export class ProfilingRuntime {
         appendSpans: (id, spans, ttl) => (this.fleet.traces ? this.fleet.traces.appendSpans(id, spans, ttl) : Promise.resolve()),
         spans: (id) => (this.fleet.traces ? this.fleet.traces.spans(id) : Promise.resolve([])),
       };
-      this.tracer = new TraceRecorder({ store: traces, retentionSeconds: config.traceRetentionSeconds, onError: (e) => deps.logger?.warn({ err: e }, 'trace spans could not be stored') });
+      this.tracer = new TraceRecorder({
+        store: traces,
+        retentionSeconds: config.traceRetentionSeconds,
+        onError: (e) => deps.logger?.warn({ err: e }, 'trace spans could not be stored'),
+      });
     }
     this.profiler = new Profiler({
       enabled,
@@ -52,7 +56,12 @@ export class ProfilingRuntime {
       now: deps.now,
     });
     // The slots the engine really runs (the caller's count), never config's INFERENCE_THREADS.
-    if (deps.role !== 'api') this.profiler.setCapacity({ slots: deps.capacity.inferenceSlots, maxBudgetTokens: deps.capacity.maxBudgetTokens, concurrency: deps.capacity.chunkSlots ?? 0 });
+    if (deps.role !== 'api')
+      this.profiler.setCapacity({
+        slots: deps.capacity.inferenceSlots,
+        maxBudgetTokens: deps.capacity.maxBudgetTokens,
+        concurrency: deps.capacity.chunkSlots ?? 0,
+      });
     if (enabled) this.cpu = new ProcessMetricsCollector(this.profiler.registry);
     this.gpu = new GpuMonitor({
       reader: deps.reader ?? new NvidiaSmiReader(config.nvidiaSmiPath),
@@ -148,7 +157,11 @@ export class ProfilingRuntime {
       }
     } catch (e) {
       // One line when publishing starts failing (e.g. Redis down), not one per interval.
-      if (this.publishFailingSince === undefined) this.deps.logger?.warn({ reason: (e as Error).message }, 'profile window could not be published (logged once until it works again)');
+      if (this.publishFailingSince === undefined)
+        this.deps.logger?.warn(
+          { reason: (e as Error).message },
+          'profile window could not be published (logged once until it works again)',
+        );
       this.publishFailingSince ??= Date.now();
     }
   }
@@ -162,6 +175,12 @@ export class ProfilingRuntime {
       this.cacheSeen = seen;
     }
     const gpu = summarizeGpus(this.gpu.gpus);
-    this.profiler.sample({ cpu: this.cpu?.sample(), gpu: gpu.utilization, gpuMemoryUsedRatio: gpu.memoryUsedRatio, activeChunks: this.deps.activeChunks?.(), backlog });
+    this.profiler.sample({
+      cpu: this.cpu?.sample(),
+      gpu: gpu.utilization,
+      gpuMemoryUsedRatio: gpu.memoryUsedRatio,
+      activeChunks: this.deps.activeChunks?.(),
+      backlog,
+    });
   }
 }

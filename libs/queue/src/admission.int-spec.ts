@@ -51,8 +51,15 @@ describe.skipIf(!inject('redisAvailable'))('admission in texts (ResultStore)', (
     await store.releaseTexts(['c.40'], { pickup: true, nowMs: at(11) });
     expect(await store.drainCapacity('interactive')).toBe(40);
     // 59 queued = 1.5 s of work at 40/s: more than 1 s may not wait, so the limit is 40 texts, not 1000.
-    expect(await store.reserveTexts('interactive', chunks('d', 1), 1000, deadline, at(11) + 100)).toEqual({ admitted: false, queued: 59, limit: 40 });
-    expect(await store.reserveTexts('interactive', chunks('d', 1), 1000, undefined, at(11) + 100)).toMatchObject({ admitted: true, queued: 60 }); // no deadline: the limit only
+    expect(await store.reserveTexts('interactive', chunks('d', 1), 1000, deadline, at(11) + 100)).toEqual({
+      admitted: false,
+      queued: 59,
+      limit: 40,
+    });
+    expect(await store.reserveTexts('interactive', chunks('d', 1), 1000, undefined, at(11) + 100)).toMatchObject({
+      admitted: true,
+      queued: 60,
+    }); // no deadline: the limit only
     expect(await store.reserveTexts('bulk', chunks('d', 1), 1000, undefined, at(11) + 100)).toMatchObject({ admitted: true });
 
     // Second 11: the workers empty the queue. An idle second is no measure of their capacity.
@@ -62,7 +69,13 @@ describe.skipIf(!inject('redisAvailable'))('admission in texts (ResultStore)', (
     await store.reserveTexts('interactive', chunks('e', 1), 1000, deadline, at(12));
     expect(await store.drainCapacity('interactive')).toBe(40);
     // With 1 text queued, 39 more fit in the second of work.
-    expect(await store.reserveTexts('interactive', chunks('f', 39), 1000, deadline, at(12) + 1)).toMatchObject({ admitted: true, queued: 40 });
-    expect(await store.reserveTexts('interactive', chunks('g', 1), 1000, deadline, at(12) + 2)).toMatchObject({ admitted: false, limit: 40 });
+    expect(await store.reserveTexts('interactive', chunks('f', 39), 1000, deadline, at(12) + 1)).toMatchObject({
+      admitted: true,
+      queued: 40,
+    });
+    expect(await store.reserveTexts('interactive', chunks('g', 1), 1000, deadline, at(12) + 2)).toMatchObject({
+      admitted: false,
+      limit: 40,
+    });
   });
 });

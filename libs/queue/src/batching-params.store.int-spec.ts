@@ -4,7 +4,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { RedisBatchParamsStore } from './batching-params.store';
 import { createRedis } from './redis-connection';
 
-const params: LearnedBatchParams = { version: 1, coefficients: { a: 1.5, b: 0.002, c: 0.01, d: 1e-6 }, bulkTokens: 2048, oomTokenCap: 4096, samples: 200, updatedAt: 1 };
+const params: LearnedBatchParams = {
+  version: 1,
+  coefficients: { a: 1.5, b: 0.002, c: 0.01, d: 1e-6 },
+  bulkTokens: 2048,
+  oomTokenCap: 4096,
+  samples: 200,
+  updatedAt: 1,
+};
 
 describe.skipIf(!inject('redisAvailable'))(RedisBatchParamsStore.name, () => {
   let redis: ReturnType<typeof createRedis>;
@@ -39,5 +46,4 @@ describe.skipIf(!inject('redisAvailable'))(RedisBatchParamsStore.name, () => {
     expect(await sut.load('bad')).toBeUndefined();
     expect(await sut.load('garbage')).toBeUndefined();
   });
-
 });

@@ -136,7 +136,11 @@ export class ChunkConsumer {
 
   private async run(priority: Priority, job: Job<ChunkData, ChunkOutcome>): Promise<ChunkOutcome> {
     const started = performance.now();
-    this.options.stageTimer?.observe('queue_wait', Math.max(0, Date.now() - job.timestamp), { count: job.data.items.length, labels: { priority }, traceId: job.data.jobId });
+    this.options.stageTimer?.observe('queue_wait', Math.max(0, Date.now() - job.timestamp), {
+      count: job.data.items.length,
+      labels: { priority },
+      traceId: job.data.jobId,
+    });
     this.inFlight++;
     let outcome: ChunkOutcome | 'error' = 'error';
     let timer: NodeJS.Timeout | undefined;
@@ -151,7 +155,10 @@ export class ChunkConsumer {
       // results later, STORE_CHUNK keeps whichever store came first.
       work.catch(() => undefined);
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new AppError('DEADLINE_EXCEEDED', `Chunk not done within WORKER_CHUNK_TIMEOUT_MS (${limit} ms)`)), limit);
+        timer = setTimeout(
+          () => reject(new AppError('DEADLINE_EXCEEDED', `Chunk not done within WORKER_CHUNK_TIMEOUT_MS (${limit} ms)`)),
+          limit,
+        );
       });
       outcome = await Promise.race([work, timeout]);
       return outcome;

@@ -9,12 +9,22 @@ describe(chunkJob.name, () => {
     expect(sut).toEqual({
       name: 'chunk',
       data: { jobId: 'j1', chunk: 4, priority: 'bulk', items: [{ text: 'a' }] },
-      opts: { jobId: 'j1.4', attempts: 3, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: true, removeOnFail: { age: 600 } },
+      opts: {
+        jobId: 'j1.4',
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: true,
+        removeOnFail: { age: 600 },
+      },
     });
   });
 
   it('carries the flags only when set', () => {
-    expect(chunkJob({ jobId: 'j', chunk: 0, priority: 'interactive', items: [], includeScores: false, cacheChecked: false }, policy).data).toEqual({ jobId: 'j', chunk: 0, priority: 'interactive', items: [] });
-    expect(chunkJob({ jobId: 'j', chunk: 0, priority: 'interactive', items: [], includeScores: true, cacheChecked: true }, policy).data).toMatchObject({ includeScores: true, cacheChecked: true });
+    expect(
+      chunkJob({ jobId: 'j', chunk: 0, priority: 'interactive', items: [], includeScores: false, cacheChecked: false }, policy).data,
+    ).toEqual({ jobId: 'j', chunk: 0, priority: 'interactive', items: [] });
+    expect(
+      chunkJob({ jobId: 'j', chunk: 0, priority: 'interactive', items: [], includeScores: true, cacheChecked: true }, policy).data,
+    ).toMatchObject({ includeScores: true, cacheChecked: true });
   });
 });

@@ -55,8 +55,18 @@ export class ChunkProcessor {
       throw new UnrecoverableError(`${err.code}: ${err.message}`);
     }
     const model = outcomes.find((o) => !isItemError(o)) as { model?: string } | undefined;
-    const endWrite = this.stageTimer?.start('result_write', { count: data.items.length, labels: { priority: data.priority }, traceId: data.jobId });
-    const stored = await this.store.storeChunk(data.jobId, data.chunk, data.items.length, outcomeLines(data.items, outcomes), model?.model ?? '');
+    const endWrite = this.stageTimer?.start('result_write', {
+      count: data.items.length,
+      labels: { priority: data.priority },
+      traceId: data.jobId,
+    });
+    const stored = await this.store.storeChunk(
+      data.jobId,
+      data.chunk,
+      data.items.length,
+      outcomeLines(data.items, outcomes),
+      model?.model ?? '',
+    );
     endWrite?.();
     return stored === 'stored' ? 'stored' : stored;
   }

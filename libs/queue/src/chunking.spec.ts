@@ -13,8 +13,17 @@ describe('chunking', () => {
 
   describe(chunkLength.name, () => {
     it('agrees with the chunks actually produced', () => {
-      for (const [total, size] of [[1, 64], [64, 64], [65, 64], [10_000, 64], [7, 3]]) {
-        const chunks = splitIntoChunks(Array.from({ length: total }, () => ({ text: 'x' })), size);
+      for (const [total, size] of [
+        [1, 64],
+        [64, 64],
+        [65, 64],
+        [10_000, 64],
+        [7, 3],
+      ]) {
+        const chunks = splitIntoChunks(
+          Array.from({ length: total }, () => ({ text: 'x' })),
+          size,
+        );
         expect(chunks.length).toBe(chunkCount(total, size));
         chunks.forEach((c, i) => expect(chunkLength(total, size, i)).toBe(c.length));
       }

@@ -66,7 +66,16 @@ export class FailedChunkReaper {
     let newest = from;
     let settled = 0;
     for (let offset = 0; ; offset += SWEEP_PAGE) {
-      const page = await this.redis.zrange(key, from === Number.NEGATIVE_INFINITY ? '-inf' : String(from), '+inf', 'BYSCORE', 'LIMIT', offset, SWEEP_PAGE, 'WITHSCORES');
+      const page = await this.redis.zrange(
+        key,
+        from === Number.NEGATIVE_INFINITY ? '-inf' : String(from),
+        '+inf',
+        'BYSCORE',
+        'LIMIT',
+        offset,
+        SWEEP_PAGE,
+        'WITHSCORES',
+      );
       const ids: string[] = [];
       for (let i = 0; i < page.length; i += 2) {
         ids.push(page[i]);

@@ -18,7 +18,8 @@ import { chunkJobId, FleetKeys, QUEUE_NAMES } from './fleet-keys';
 import { ResultStore, type StoreOutcome } from './result-store';
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, text: `text ${i}` }));
-const labelled = (texts: readonly unknown[]): ClassifyOutcome[] => texts.map((t) => ({ labels: [{ label: String(t), score: 1 }], model: 'fake@1' }));
+const labelled = (texts: readonly unknown[]): ClassifyOutcome[] =>
+  texts.map((t) => ({ labels: [{ label: String(t), score: 1 }], model: 'fake@1' }));
 
 /** Answers only once opened: until then every call hangs. */
 class Gate implements Classifier {
@@ -72,7 +73,11 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
 
   beforeEach(() => {
     prefix = `test-fail-${randomUUID().slice(0, 8)}`;
-    fleet = new FleetClient({ runtime: { redisUrl: url, queuePrefix: prefix }, fleet: { jobChunkSize: 4, jobAttempts: 2, resultTtlSeconds: 600 }, api: { classifyDeadlineMs: 1000 } });
+    fleet = new FleetClient({
+      runtime: { redisUrl: url, queuePrefix: prefix },
+      fleet: { jobChunkSize: 4, jobAttempts: 2, resultTtlSeconds: 600 },
+      api: { classifyDeadlineMs: 1000 },
+    });
     redis = new Redis(url, { maxRetriesPerRequest: null });
     store = new FlakyStore(redis, new FleetKeys(prefix), 600);
   });
@@ -90,7 +95,12 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
   function consumer(classifier: Classifier, options: Partial<ConsumerOptions> = {}): ChunkConsumer {
     const connection = new Redis(url, { maxRetriesPerRequest: null });
     connections.push(connection);
-    const c = new ChunkConsumer(connection, new ChunkProcessor(classifier, store), { prefix, concurrency: { interactive: 2, bulk: 2 }, lockDurationMs: 1000, ...options });
+    const c = new ChunkConsumer(connection, new ChunkProcessor(classifier, store), {
+      prefix,
+      concurrency: { interactive: 2, bulk: 2 },
+      lockDurationMs: 1000,
+      ...options,
+    });
     consumers.push(c);
     c.start();
     return c;
@@ -133,7 +143,10 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
     await completed(jobId);
     expect(hung.calls).toBe(2); // attempts: 2
     expect(await fleet.producer.status(jobId)).toMatchObject({ state: 'completed', done: 3, failed: 3, chunks: { done: 1 } });
-    expect((await resultLines(jobId))[0].error).toMatchObject({ code: 'CHUNK_FAILED', message: expect.stringMatching(/WORKER_CHUNK_TIMEOUT_MS/) });
+    expect((await resultLines(jobId))[0].error).toMatchObject({
+      code: 'CHUNK_FAILED',
+      message: expect.stringMatching(/WORKER_CHUNK_TIMEOUT_MS/),
+    });
     // The abandoned runs finish after all: their results are refused (STORE_CHUNK's HSETNX), nothing counts twice.
     hung.open();
     await until(() => store.outcomes.filter((o) => o === 'duplicate').length === 2);
@@ -158,7 +171,10 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
     await completed(jobId);
     expect(survivor.calls).toBe(0);
     expect(await fleet.producer.status(jobId)).toMatchObject({ state: 'completed', done: 3, failed: 3 });
-    expect((await resultLines(jobId))[0].error).toMatchObject({ code: 'CHUNK_FAILED', message: expect.stringMatching(/stalled more than allowable limit/) });
+    expect((await resultLines(jobId))[0].error).toMatchObject({
+      code: 'CHUNK_FAILED',
+      message: expect.stringMatching(/stalled more than allowable limit/),
+    });
   }, 90_000);
 
   it('settles a chunk that failed while no consumer listened: the sweep at start finds it in the failed set', async () => {
@@ -166,9 +182,13 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
     // A worker without the reaper (say, an older version) fails the chunk.
     const connection = new Redis(url, { maxRetriesPerRequest: null });
     connections.push(connection);
-    const bare = new Worker(QUEUE_NAMES.bulk, async () => {
-      throw new UnrecoverableError('crashed before storing anything');
-    }, { connection, prefix });
+    const bare = new Worker(
+      QUEUE_NAMES.bulk,
+      async () => {
+        throw new UnrecoverableError('crashed before storing anything');
+      },
+      { connection, prefix },
+    );
     await until(async () => (await fleet.queues.counts('bulk')).failed === 1);
     await bare.close();
     expect((await fleet.producer.status(jobId)).state).toBe('queued');
@@ -198,7 +218,8 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
     consumer(gate(), { chunkTimeoutMs: 300 });
     await until(async () => (await backfills.requireRecord('bfx')).finishedAt !== undefined);
     const out = [];
-    for await (const line of new BackfillReader(backfills).lines(await backfills.requireRecord('bfx'))) out.push(JSON.parse(line.json) as { line: number; error: { code: string } });
+    for await (const line of new BackfillReader(backfills).lines(await backfills.requireRecord('bfx')))
+      out.push(JSON.parse(line.json) as { line: number; error: { code: string } });
     expect(out.map((l) => [l.line, l.error.code])).toEqual([
       [1, 'CHUNK_FAILED'],
       [2, 'LINE_MALFORMED'],

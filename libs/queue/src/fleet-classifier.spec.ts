@@ -53,7 +53,13 @@ describe(FleetClassifier.name, () => {
       };
       const sut = new FleetClassifier(producer, store, listener, 1000);
       expect(await sut.classify(['a', 'b'], { cacheChecked: true, includeScores: true })).toEqual([{ labels: [], model: 'm@1' }]);
-      expect(requests[0]).toMatchObject({ items: [{ text: 'a' }, { text: 'b' }], priority: 'interactive', chunkSize: 2, cacheChecked: true, includeScores: true });
+      expect(requests[0]).toMatchObject({
+        items: [{ text: 'a' }, { text: 'b' }],
+        priority: 'interactive',
+        chunkSize: 2,
+        cacheChecked: true,
+        includeScores: true,
+      });
       expect(listener.open).toBe(0);
     });
   });

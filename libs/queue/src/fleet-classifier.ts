@@ -37,10 +37,13 @@ export class FleetClassifier implements Classifier {
       });
       const finished = (await watches[0]?.wait(deadlineAt - this.now())) || isFinished(await this.store.requireRecord(jobId));
       if (!finished) {
-        throw new AppError('DEADLINE_EXCEEDED', `No answer within the deadline; the results will be at /v1/jobs/${jobId}/results`, { job_id: jobId });
+        throw new AppError('DEADLINE_EXCEEDED', `No answer within the deadline; the results will be at /v1/jobs/${jobId}/results`, {
+          job_id: jobId,
+        });
       }
       const outcomes: ClassifyOutcome[] = [];
-      for await (const line of this.store.readLines(await this.store.requireRecord(jobId))) outcomes.push(JSON.parse(line) as ClassifyOutcome);
+      for await (const line of this.store.readLines(await this.store.requireRecord(jobId)))
+        outcomes.push(JSON.parse(line) as ClassifyOutcome);
       return outcomes;
     } finally {
       // Whatever ended the call (submit refused or failed after the watch was taken, the deadline,

@@ -23,9 +23,19 @@ import { ResultStore } from './result-store';
  */
 export interface FleetClientConfig {
   readonly runtime: Pick<RuntimeConfig, 'redisUrl' | 'queuePrefix'>;
-  readonly fleet: Pick<FleetConfig, 'jobChunkSize' | 'jobAttempts' | 'resultTtlSeconds'> & Partial<Pick<FleetConfig, 'classifyResultTtlSeconds'>>;
+  readonly fleet: Pick<FleetConfig, 'jobChunkSize' | 'jobAttempts' | 'resultTtlSeconds'> &
+    Partial<Pick<FleetConfig, 'classifyResultTtlSeconds'>>;
   readonly api: Pick<ApiConfig, 'classifyDeadlineMs'> &
-    Partial<Pick<ApiConfig, 'redisCommandTimeoutMs' | 'queueBacklogTextsInteractive' | 'queueBacklogTextsBulk' | 'overloadRetryAfterSeconds' | 'queueAdmissionDeadlineShare'>>;
+    Partial<
+      Pick<
+        ApiConfig,
+        | 'redisCommandTimeoutMs'
+        | 'queueBacklogTextsInteractive'
+        | 'queueBacklogTextsBulk'
+        | 'overloadRetryAfterSeconds'
+        | 'queueAdmissionDeadlineShare'
+      >
+    >;
 }
 
 export interface FleetClientDeps {
@@ -57,18 +67,27 @@ export class FleetClient {
     const { runtime, fleet, api } = config;
     this.keys = new FleetKeys(runtime.queuePrefix);
     this.availability = new RedisAvailability(deps.logger);
-    this.redis = createRedis(runtime.redisUrl, { name: `${runtime.queuePrefix}-fleet`, failFast: deps.failFast, commandTimeoutMs: api.redisCommandTimeoutMs });
+    this.redis = createRedis(runtime.redisUrl, {
+      name: `${runtime.queuePrefix}-fleet`,
+      failFast: deps.failFast,
+      commandTimeoutMs: api.redisCommandTimeoutMs,
+    });
     this.availability.watch(this.redis, 'command');
     this.queues = new FleetQueues(this.redis, runtime.queuePrefix, (e) => this.bullError(e));
     this.store = new ResultStore(this.redis, this.keys, fleet.resultTtlSeconds);
-    const limits = api.queueBacklogTextsInteractive !== undefined && api.queueBacklogTextsBulk !== undefined ? { interactive: api.queueBacklogTextsInteractive, bulk: api.queueBacklogTextsBulk } : undefined;
+    const limits =
+      api.queueBacklogTextsInteractive !== undefined && api.queueBacklogTextsBulk !== undefined
+        ? { interactive: api.queueBacklogTextsInteractive, bulk: api.queueBacklogTextsBulk }
+        : undefined;
     this.producer = new JobProducer(this.queues, this.store, {
       chunkSize: fleet.jobChunkSize,
       attempts: fleet.jobAttempts,
       resultTtlSeconds: fleet.resultTtlSeconds,
       queuedTextLimits: limits,
       overloadRetryAfterSeconds: api.overloadRetryAfterSeconds,
-      interactiveDeadline: api.queueAdmissionDeadlineShare ? { ms: api.classifyDeadlineMs, share: api.queueAdmissionDeadlineShare } : undefined,
+      interactiveDeadline: api.queueAdmissionDeadlineShare
+        ? { ms: api.classifyDeadlineMs, share: api.queueAdmissionDeadlineShare }
+        : undefined,
     });
   }
 
@@ -118,7 +137,10 @@ export class FleetClient {
       this.consumerRedis = createRedis(this.config.runtime.redisUrl, { blocking: true, name: `${this.keys.prefix}-worker` });
       this.availability.watch(this.consumerRedis, 'worker');
     }
-    this.consumer = new ChunkConsumer(this.consumerRedis, new ChunkProcessor(classifier, this.store, options.stageTimer), { ...options, prefix: this.keys.prefix });
+    this.consumer = new ChunkConsumer(this.consumerRedis, new ChunkProcessor(classifier, this.store, options.stageTimer), {
+      ...options,
+      prefix: this.keys.prefix,
+    });
     this.consumer.start();
     return this.consumer;
   }

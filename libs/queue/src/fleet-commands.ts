@@ -23,8 +23,24 @@ export interface FleetCommands {
   emoCreateJob(numKeys: number, ...args: Arg[]): Promise<string>;
   emoBeginChunk(meta: string, results: string, chunk: number, now: number): Promise<[number, number, number]>;
   emoStoreChunk(meta: string, results: string, ...args: Arg[]): Promise<number>;
-  emoReserveTexts(queued: string, drain: string, limit: number, deadlineMs: number, share: number, now: number | '', ...pairs: Arg[]): Promise<[number, number, number]>;
-  emoReleaseTexts(interactive: string, interactiveDrain: string, bulk: string, bulkDrain: string, now: number | '', pickup: 0 | 1, ...chunkIds: string[]): Promise<number>;
+  emoReserveTexts(
+    queued: string,
+    drain: string,
+    limit: number,
+    deadlineMs: number,
+    share: number,
+    now: number | '',
+    ...pairs: Arg[]
+  ): Promise<[number, number, number]>;
+  emoReleaseTexts(
+    interactive: string,
+    interactiveDrain: string,
+    bulk: string,
+    bulkDrain: string,
+    now: number | '',
+    pickup: 0 | 1,
+    ...chunkIds: string[]
+  ): Promise<number>;
   emoOpenBackfill(meta: string, ...args: Arg[]): Promise<[string, number]>;
   emoSealBackfill(meta: string, ...args: Arg[]): Promise<number>;
 }
@@ -71,7 +87,8 @@ const defined = new WeakSet<Redis>();
 export function withFleetCommands(redis: Redis): FleetRedis {
   if (!defined.has(redis)) {
     const scripts = fleetCommandScripts();
-    for (const [name, spec] of Object.entries(FLEET_COMMANDS)) redis.defineCommand(name, { numberOfKeys: spec.numberOfKeys, lua: scripts[name as keyof FleetCommands] });
+    for (const [name, spec] of Object.entries(FLEET_COMMANDS))
+      redis.defineCommand(name, { numberOfKeys: spec.numberOfKeys, lua: scripts[name as keyof FleetCommands] });
     defined.add(redis);
   }
   return redis as FleetRedis;

@@ -17,7 +17,11 @@ export class FleetQueues {
   private readonly queues: Record<Priority, Queue<ChunkData>>;
 
   /** `onError`: errors BullMQ reports on a queue (without a listener it prints them with console.error). */
-  constructor(connection: Redis, readonly prefix: string, onError?: (error: Error) => void) {
+  constructor(
+    connection: Redis,
+    readonly prefix: string,
+    onError?: (error: Error) => void,
+  ) {
     this.queues = {
       interactive: new Queue<ChunkData>(QUEUE_NAMES.interactive, { connection, prefix }),
       bulk: new Queue<ChunkData>(QUEUE_NAMES.bulk, { connection, prefix }),

@@ -16,7 +16,9 @@ class RecordingClassifier implements Classifier {
     this.calls.push([...texts]);
     this.options.push(options);
     if (this.failWith) throw this.failWith;
-    return texts.map((t) => (t.trim() === '' ? { error: { code: 'TEXT_EMPTY', message: 'empty' } } : { labels: [{ label: t, score: 1 }], model: 'fake@1' }));
+    return texts.map((t) =>
+      t.trim() === '' ? { error: { code: 'TEXT_EMPTY', message: 'empty' } } : { labels: [{ label: t, score: 1 }], model: 'fake@1' },
+    );
   }
 }
 
@@ -39,7 +41,11 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
 
   beforeEach(() => {
     prefix = `test-fleet-${randomUUID().slice(0, 8)}`;
-    sut = new FleetClient({ runtime: { redisUrl: inject('redisUrl'), queuePrefix: prefix }, fleet: { jobChunkSize: 64, jobAttempts: 2, resultTtlSeconds: 600 }, api: { classifyDeadlineMs: 5000 } });
+    sut = new FleetClient({
+      runtime: { redisUrl: inject('redisUrl'), queuePrefix: prefix },
+      fleet: { jobChunkSize: 64, jobAttempts: 2, resultTtlSeconds: 600 },
+      api: { classifyDeadlineMs: 5000 },
+    });
     classifier = new RecordingClassifier();
     consumer = undefined;
   });
@@ -68,7 +74,11 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
       expect(lines.map((l) => l.id)).toEqual(items(130).map((i) => i.id));
       const fromOffset: string[] = [];
       for await (const l of sut.store.readLines(record, 100)) fromOffset.push(JSON.parse(l).id);
-      expect(fromOffset).toEqual(items(130).slice(100).map((i) => i.id));
+      expect(fromOffset).toEqual(
+        items(130)
+          .slice(100)
+          .map((i) => i.id),
+      );
     });
 
     it('returns the same job for the same idempotency key and queues its chunks once', async () => {
@@ -76,7 +86,9 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
       const second = await sut.producer.submit({ items: items(100), priority: 'bulk', idempotencyKey: 'k1' });
       expect(second).toEqual({ jobId: first.jobId, created: false });
       expect((await sut.queues.counts('bulk')).backlog).toBe(2);
-      await expect(sut.producer.submit({ items: items(5), priority: 'bulk', idempotencyKey: 'k1' })).rejects.toMatchObject({ code: 'REQUEST_INVALID' });
+      await expect(sut.producer.submit({ items: items(5), priority: 'bulk', idempotencyKey: 'k1' })).rejects.toMatchObject({
+        code: 'REQUEST_INVALID',
+      });
     });
 
     it('reports item errors in place and counts them as failed', async () => {
@@ -146,7 +158,10 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
       start();
       const fleet = await sut.fleetClassifier();
       const outcomes = await fleet.classify(['happy', 'sad']);
-      expect(outcomes).toEqual([{ labels: [{ label: 'happy', score: 1 }], model: 'fake@1' }, { labels: [{ label: 'sad', score: 1 }], model: 'fake@1' }]);
+      expect(outcomes).toEqual([
+        { labels: [{ label: 'happy', score: 1 }], model: 'fake@1' },
+        { labels: [{ label: 'sad', score: 1 }], model: 'fake@1' },
+      ]);
     });
 
     it('tells the worker classifier that the caller already missed in L2 (cacheChecked), only when it did', async () => {

@@ -64,7 +64,10 @@ export class JobProducer {
     // Admission first: a refused request costs one script call and writes nothing.
     const reserved = await this.admit(
       req.priority,
-      Array.from({ length: chunkCount(req.items.length, chunkSize) }, (_, chunk) => ({ chunkId: chunkJobId(newId, chunk), texts: chunkLength(req.items.length, chunkSize, chunk) })),
+      Array.from({ length: chunkCount(req.items.length, chunkSize) }, (_, chunk) => ({
+        chunkId: chunkJobId(newId, chunk),
+        texts: chunkLength(req.items.length, chunkSize, chunk),
+      })),
     );
     let owner: Submitted;
     try {
@@ -137,8 +140,15 @@ export class JobProducer {
     const chunks = splitIntoChunks(req.items, chunkSize);
     if (chunks.length !== chunkCount(req.items.length, chunkSize)) throw new AppError('INTERNAL', 'chunking mismatch');
     const policy: ChunkJobPolicy = { attempts: this.options.attempts, keepFailedSeconds: req.ttlSeconds ?? this.options.resultTtlSeconds };
-    const jobs = chunks.map((items, chunk) => chunkJob({ jobId, chunk, priority: req.priority, items, includeScores, cacheChecked: req.cacheChecked }, policy));
-    const admitted = reserved ?? (await this.admit(req.priority, jobs.map((j) => ({ chunkId: j.opts.jobId, texts: j.data.items.length }))));
+    const jobs = chunks.map((items, chunk) =>
+      chunkJob({ jobId, chunk, priority: req.priority, items, includeScores, cacheChecked: req.cacheChecked }, policy),
+    );
+    const admitted =
+      reserved ??
+      (await this.admit(
+        req.priority,
+        jobs.map((j) => ({ chunkId: j.opts.jobId, texts: j.data.items.length })),
+      ));
     try {
       await this.queues.add(jobs);
     } catch (e) {
@@ -166,12 +176,19 @@ export class JobProducer {
     if (!r.admitted) {
       const retry = this.options.overloadRetryAfterSeconds;
       const texts = chunks.reduce((n, c) => n + c.texts, 0);
-      const why = r.limit < limit ? `what the workers take within ${Math.round(deadline!.ms * deadline!.share)} ms at their measured pace` : 'its limit';
-      throw new AppError('OVERLOADED', `The ${priority} queue holds ${r.queued} texts; ${texts} more would pass ${why} (${r.limit} texts)${retry ? `; retry in ${retry} s` : ''}`, {
-        queued_texts: r.queued,
-        limit_texts: r.limit,
-        ...(retry ? { retry_after_s: retry } : {}),
-      });
+      const why =
+        r.limit < limit
+          ? `what the workers take within ${Math.round(deadline!.ms * deadline!.share)} ms at their measured pace`
+          : 'its limit';
+      throw new AppError(
+        'OVERLOADED',
+        `The ${priority} queue holds ${r.queued} texts; ${texts} more would pass ${why} (${r.limit} texts)${retry ? `; retry in ${retry} s` : ''}`,
+        {
+          queued_texts: r.queued,
+          limit_texts: r.limit,
+          ...(retry ? { retry_after_s: retry } : {}),
+        },
+      );
     }
     return chunks.map((c) => c.chunkId);
   }

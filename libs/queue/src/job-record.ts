@@ -56,7 +56,11 @@ interface FieldCodec<T> {
 
 const text = (field: string): FieldCodec<string | undefined> => ({ field, decode: (v) => v, encode: (v) => v });
 const count = (field: string): FieldCodec<number> => ({ field, decode: (v) => (v === undefined ? 0 : Number(v)), encode: (v) => v });
-const optionalNumber = (field: string): FieldCodec<number | undefined> => ({ field, decode: (v) => (v === undefined ? undefined : Number(v)), encode: (v) => v });
+const optionalNumber = (field: string): FieldCodec<number | undefined> => ({
+  field,
+  decode: (v) => (v === undefined ? undefined : Number(v)),
+  encode: (v) => v,
+});
 /** Written as 1/0; absent reads false. */
 const flag = (field: string): FieldCodec<boolean> => ({ field, decode: (v) => v !== undefined && v !== '0', encode: (v) => (v ? 1 : 0) });
 
@@ -126,7 +130,13 @@ interface NewRecordBase {
 }
 
 export type NewRecord =
-  | (NewRecordBase & { readonly kind: 'job'; readonly priority: Priority; readonly total: number; readonly includeScores?: boolean; readonly ttlSeconds?: number })
+  | (NewRecordBase & {
+      readonly kind: 'job';
+      readonly priority: Priority;
+      readonly total: number;
+      readonly includeScores?: boolean;
+      readonly ttlSeconds?: number;
+    })
   | (NewRecordBase & { readonly kind: 'backfill'; readonly backfillId: string; readonly settings: string });
 
 /**

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { decodeJobRecord } from './job-record';
 import { jobState, jobStatusFromRecord } from './job-status';
 
-const base = { id: 'j1', priority: 'bulk', total: '130', chunks: '3', chunk_size: '64', created_at: '1000', done: '0', failed: '0', cancelled: '0', chunks_done: '0' };
+const base = {
+  id: 'j1',
+  priority: 'bulk',
+  total: '130',
+  chunks: '3',
+  chunk_size: '64',
+  created_at: '1000',
+  done: '0',
+  failed: '0',
+  cancelled: '0',
+  chunks_done: '0',
+};
 const record = (hash: Record<string, string>) => decodeJobRecord(hash)!;
 
 describe(jobStatusFromRecord.name, () => {
@@ -14,7 +25,9 @@ describe(jobStatusFromRecord.name, () => {
   });
 
   it('derives succeeded and the timings of a finished job', () => {
-    const sut = jobStatusFromRecord(record({ ...base, started_at: '1500', finished_at: '4000', done: '130', failed: '2', chunks_done: '3', model: 'm@1' }));
+    const sut = jobStatusFromRecord(
+      record({ ...base, started_at: '1500', finished_at: '4000', done: '130', failed: '2', chunks_done: '3', model: 'm@1' }),
+    );
     expect(sut).toMatchObject({ state: 'completed', done: 130, succeeded: 128, failed: 2, model: 'm@1' });
     expect(sut.timings).toEqual({ queued_ms: 500, run_ms: 2500, total_ms: 3000 });
   });

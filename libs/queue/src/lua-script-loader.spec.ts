@@ -8,7 +8,9 @@ import { LuaScriptLoader } from './lua-script-loader';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 function files(dir: string, ext: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : [],
+  );
 }
 
 describe(LuaScriptLoader.name, () => {
@@ -27,7 +29,9 @@ describe(LuaScriptLoader.name, () => {
     });
 
     it('fails naming the command and the include when a fragment is unknown', () => {
-      expect(() => sut.resolve('store-chunk', '--- @include "roll"\n--- @include "nope"')).toThrow('Lua command store-chunk includes "nope", which is not a fragment (known: clock, roll, loop, loop2)');
+      expect(() => sut.resolve('store-chunk', '--- @include "roll"\n--- @include "nope"')).toThrow(
+        'Lua command store-chunk includes "nope", which is not a fragment (known: clock, roll, loop, loop2)',
+      );
       expect(() => sut.resolve('cmd', '--- @include "loop"')).toThrow('Lua include cycle: cmd → loop → loop2 → loop');
     });
   });
@@ -46,7 +50,10 @@ describe(LuaScriptLoader.name, () => {
     it('are the only Lua of the library: one file per command or fragment, each Lua function defined once', () => {
       const lua = files(join(here, 'commands'), '.lua');
       expect(lua.map((f) => f.slice(here.length)).sort()).toEqual(
-        [...Object.values(FLEET_COMMANDS).map((c) => `commands/${c.file}.lua`), ...Object.keys(LUA_INCLUDES).map((n) => `commands/includes/${n}.lua`)].sort(),
+        [
+          ...Object.values(FLEET_COMMANDS).map((c) => `commands/${c.file}.lua`),
+          ...Object.keys(LUA_INCLUDES).map((n) => `commands/includes/${n}.lua`),
+        ].sort(),
       );
       const definitions = lua.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/local function (\w+)/g)].map((m) => m[1]));
       expect(definitions.length).toBeGreaterThan(0);

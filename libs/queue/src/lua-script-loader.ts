@@ -37,7 +37,10 @@ export class LuaScriptLoader {
       if (seen.has(name)) continue;
       const fragment = this.includes[name];
       if (fragment === undefined) {
-        throw new AppError('INTERNAL', `Lua command ${chain.join(' → ')} includes "${name}", which is not a fragment (known: ${Object.keys(this.includes).join(', ') || 'none'})`);
+        throw new AppError(
+          'INTERNAL',
+          `Lua command ${chain.join(' → ')} includes "${name}", which is not a fragment (known: ${Object.keys(this.includes).join(', ') || 'none'})`,
+        );
       }
       seen.add(name);
       out.push(...this.expand(fragment, [...chain, name], seen));

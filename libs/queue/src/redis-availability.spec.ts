@@ -41,7 +41,9 @@ describe(RedisAvailability.name, () => {
       command.to('reconnecting');
     }
     expect(sut.up).toBe(false);
-    expect(lines).toEqual([{ level: 'warn', msg: 'queue Redis unavailable', fields: { connections: ['command'], reason: 'read ECONNRESET' } }]);
+    expect(lines).toEqual([
+      { level: 'warn', msg: 'queue Redis unavailable', fields: { connections: ['command'], reason: 'read ECONNRESET' } },
+    ]);
 
     advance(1500);
     command.to('ready');
@@ -69,7 +71,11 @@ describe(RedisAvailability.name, () => {
 describe('redis errors', () => {
   it('tells unavailable and out-of-memory Redis errors from the rest', () => {
     expect(redisFailureOf(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe('unavailable');
-    expect(redisFailureOf(Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' }))).toBe('unavailable');
+    expect(
+      redisFailureOf(
+        Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' }),
+      ),
+    ).toBe('unavailable');
     expect(redisFailureOf(new Error('Command timed out'))).toBe('unavailable');
     expect(redisFailureOf(new Error('LOADING Redis is loading the dataset in memory'))).toBe('unavailable');
     expect(redisFailureOf(new Error("OOM command not allowed when used memory > 'maxmemory'."))).toBe('oom');

@@ -61,7 +61,9 @@ export class RedisAvailability {
 
   private update(): void {
     if (this.closing) return;
-    const notReady = [...this.connections].filter(([r, c]) => c.wasReady && r.status !== 'ready' && r.status !== 'end').map(([, c]) => c.name);
+    const notReady = [...this.connections]
+      .filter(([r, c]) => c.wasReady && r.status !== 'ready' && r.status !== 'end')
+      .map(([, c]) => c.name);
     if (notReady.length > 0 && this.downSince === undefined) {
       this.downSince = this.now();
       this.changes++;

@@ -33,7 +33,10 @@ export async function whenReady(redis: Redis, timeoutMs: number): Promise<void> 
     await new Promise<void>((resolve, reject) => {
       onReady = resolve;
       redis.once('ready', onReady);
-      timer = setTimeout(() => reject(new AppError('QUEUE_UNAVAILABLE', `The queue Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new AppError('QUEUE_UNAVAILABLE', `The queue Redis did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       if (redis.status === 'wait') redis.connect().catch(() => undefined); // failures: the timeout says it
     });
   } finally {

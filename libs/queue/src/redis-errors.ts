@@ -5,7 +5,17 @@ import { AppError } from '@emo/contracts';
 
 export type RedisFailure = 'unavailable' | 'oom';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 const UNAVAILABLE_MESSAGES = [
   /^Stream isn't writeable/, // no connection, offline queue off (fail fast)
   /^Connection is closed/, // ioredis and BullMQ
@@ -38,7 +48,12 @@ export function queueUnavailableError(error: unknown): AppError | undefined {
   const failure = redisFailureOf(error);
   if (!failure) return undefined;
   return failure === 'oom'
-    ? new AppError('QUEUE_UNAVAILABLE', 'The queue Redis is out of memory (maxmemory, noeviction) and refuses writes; retry later', { reason: 'redis_oom' }, { cause: error })
+    ? new AppError(
+        'QUEUE_UNAVAILABLE',
+        'The queue Redis is out of memory (maxmemory, noeviction) and refuses writes; retry later',
+        { reason: 'redis_oom' },
+        { cause: error },
+      )
     : new AppError('QUEUE_UNAVAILABLE', 'The queue Redis is unavailable; retry later', { reason: 'redis_unavailable' }, { cause: error });
 }
 
@@ -46,5 +61,7 @@ export function queueUnavailableError(error: unknown): AppError | undefined {
 export function describeRedisError(error: unknown): string {
   if (!error || typeof error !== 'object') return String(error);
   const e = error as { message?: unknown; code?: unknown };
-  return typeof e.code === 'string' && typeof e.message === 'string' && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : String(e.message ?? error);
+  return typeof e.code === 'string' && typeof e.message === 'string' && !e.message.includes(e.code)
+    ? `${e.code}: ${e.message}`
+    : String(e.message ?? error);
 }

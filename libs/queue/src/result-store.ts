@@ -53,8 +53,20 @@ export class ResultStore {
 
   /** Creates the job record; with an idempotency key, returns the id of the job that already owns it. */
   async createJob(job: NewJob): Promise<{ jobId: string; created: boolean }> {
-    const fields = newRecordFields({ kind: 'job', id: job.jobId, priority: job.priority, total: job.total, chunkSize: job.chunkSize, createdAt: this.now(), includeScores: job.includeScores, ttlSeconds: job.ttlSeconds });
-    const keys = job.idempotencyKey === undefined ? [this.keys.meta(job.jobId)] : [this.keys.meta(job.jobId), this.keys.idempotency(job.idempotencyKey)];
+    const fields = newRecordFields({
+      kind: 'job',
+      id: job.jobId,
+      priority: job.priority,
+      total: job.total,
+      chunkSize: job.chunkSize,
+      createdAt: this.now(),
+      includeScores: job.includeScores,
+      ttlSeconds: job.ttlSeconds,
+    });
+    const keys =
+      job.idempotencyKey === undefined
+        ? [this.keys.meta(job.jobId)]
+        : [this.keys.meta(job.jobId), this.keys.idempotency(job.idempotencyKey)];
     const owner = await this.redis.emoCreateJob(keys.length, ...keys, job.jobId, job.ttlSeconds ?? this.ttlSeconds, ...fields);
     return { jobId: owner, created: owner === job.jobId };
   }
@@ -146,7 +158,13 @@ export class ResultStore {
    * to take within `deadline.ms × deadline.share` if that is less. Atomic, so a burst of calls cannot
    * all pass one reading. `nowMs`: the clock (tests); default Redis TIME.
    */
-  async reserveTexts(priority: Priority, chunks: readonly QueuedChunk[], limit: number, deadline?: { ms: number; share: number }, nowMs?: number): Promise<{ admitted: boolean; queued: number; limit: number }> {
+  async reserveTexts(
+    priority: Priority,
+    chunks: readonly QueuedChunk[],
+    limit: number,
+    deadline?: { ms: number; share: number },
+    nowMs?: number,
+  ): Promise<{ admitted: boolean; queued: number; limit: number }> {
     const [admitted, queued, applied] = await this.redis.emoReserveTexts(
       this.keys.queuedTexts(priority),
       this.keys.drain(priority),
@@ -166,7 +184,15 @@ export class ResultStore {
   async releaseTexts(chunkIds: readonly string[], opts: { pickup?: boolean; nowMs?: number } = {}): Promise<number> {
     if (chunkIds.length === 0) return 0;
     const k = this.keys;
-    return this.redis.emoReleaseTexts(k.queuedTexts('interactive'), k.drain('interactive'), k.queuedTexts('bulk'), k.drain('bulk'), opts.nowMs ?? '', opts.pickup ? 1 : 0, ...chunkIds);
+    return this.redis.emoReleaseTexts(
+      k.queuedTexts('interactive'),
+      k.drain('interactive'),
+      k.queuedTexts('bulk'),
+      k.drain('bulk'),
+      opts.nowMs ?? '',
+      opts.pickup ? 1 : 0,
+      ...chunkIds,
+    );
   }
 
   /** Texts per second the workers took from `priority`'s queue in seconds it stayed busy (moving average); 0: not measured yet. */

@@ -15,5 +15,8 @@ export function interpolate(text: string, env: Readonly<Record<string, string | 
 }
 
 export function readCompose(path: string, env: Readonly<Record<string, string | undefined>> = {}): Record<string, unknown> {
-  return parse(interpolate(readFileSync(path, 'utf8').replace(/\$\$/g, '\u0000'), env).replace(/\u0000/g, '$'), { merge: true }) as Record<string, unknown>;
+  return parse(interpolate(readFileSync(path, 'utf8').replace(/\$\$/g, '\u0000'), env).replace(/\u0000/g, '$'), { merge: true }) as Record<
+    string,
+    unknown
+  >;
 }

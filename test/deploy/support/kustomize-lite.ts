@@ -7,7 +7,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
-export type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> };
+export type Manifest = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string } & Record<string, unknown>;
+};
 
 interface ImageRule {
   readonly name: string;
@@ -18,7 +22,15 @@ interface ImageRule {
 
 const SUPPORTED = new Set(['apiVersion', 'kind', 'namespace', 'resources', 'images', 'patches']);
 /** Kinds that are not namespaced among those we might render. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PersistentVolume',
+  'StorageClass',
+  'PriorityClass',
+]);
 /** Strategic-merge keys of the built-in list fields we patch (from the Kubernetes OpenAPI x-kubernetes-patch-merge-key). */
 const MERGE_KEYS: Readonly<Record<string, string>> = {
   containers: 'name',
@@ -30,7 +42,15 @@ const MERGE_KEYS: Readonly<Record<string, string>> = {
   ports: 'containerPort',
 };
 /** API groups whose objects follow strategic-merge semantics; others (CRDs) get JSON merge patch (lists replaced). */
-const BUILT_IN_GROUPS = new Set(['v1', 'apps/v1', 'batch/v1', 'policy/v1', 'autoscaling/v2', 'networking.k8s.io/v1', 'rbac.authorization.k8s.io/v1']);
+const BUILT_IN_GROUPS = new Set([
+  'v1',
+  'apps/v1',
+  'batch/v1',
+  'policy/v1',
+  'autoscaling/v2',
+  'networking.k8s.io/v1',
+  'rbac.authorization.k8s.io/v1',
+]);
 
 export function renderKustomization(dir: string): Manifest[] {
   const path = join(dir, 'kustomization.yaml');
@@ -93,7 +113,10 @@ function setImages(m: Manifest, rules: readonly ImageRule[]): Manifest {
     if (!isObject(node)) return node;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node)) {
-      out[k] = (k === 'containers' || k === 'initContainers') && Array.isArray(v) ? v.map((c) => ({ ...rewrite(c) as object, ...imageOf(c, rules) })) : rewrite(v);
+      out[k] =
+        (k === 'containers' || k === 'initContainers') && Array.isArray(v)
+          ? v.map((c) => ({ ...(rewrite(c) as object), ...imageOf(c, rules) }))
+          : rewrite(v);
     }
     return out;
   };

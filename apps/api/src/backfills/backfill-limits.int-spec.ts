@@ -31,12 +31,25 @@ describe.skipIf(!inject('redisAvailable'))('backfill limits', () => {
     return api;
   };
   const request = h.request;
-  const completed = (id: string) => expect.poll(async () => (await request({ method: 'GET', url: `/v1/backfills/${id}`, headers: auth })).json().state, { timeout: 10_000 }).toBe('completed');
-  const lines = (body: string) => body.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const completed = (id: string) =>
+    expect
+      .poll(async () => (await request({ method: 'GET', url: `/v1/backfills/${id}`, headers: auth })).json().state, { timeout: 10_000 })
+      .toBe('completed');
+  const lines = (body: string) =>
+    body
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   it('gives a 16 MB line without a newline LINE_TOO_LONG and classifies the lines around it', async () => {
     await start();
-    const res = await request({ method: 'POST', url: '/v1/backfills?id=long&id_field=id', payload: Readable.from(longLineBody(16 * 1024 * 1024)), headers: ndjsonType });
+    const res = await request({
+      method: 'POST',
+      url: '/v1/backfills?id=long&id_field=id',
+      payload: Readable.from(longLineBody(16 * 1024 * 1024)),
+      headers: ndjsonType,
+    });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ total: 3, upload: { complete: true } });
     await completed('long');
@@ -53,22 +66,42 @@ describe.skipIf(!inject('redisAvailable'))('backfill limits', () => {
     const line = `${JSON.stringify({ text: 'x'.repeat(90) })}\n`;
     const declared = await request({ method: 'POST', url: '/v1/backfills?id=big1', payload: line.repeat(60), headers: ndjsonType });
     expect([declared.statusCode, declared.json().error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-    const streamed = await request({ method: 'POST', url: '/v1/backfills?id=big2', payload: Readable.from(Array.from({ length: 60 }, () => line)), headers: ndjsonType });
+    const streamed = await request({
+      method: 'POST',
+      url: '/v1/backfills?id=big2',
+      payload: Readable.from(Array.from({ length: 60 }, () => line)),
+      headers: ndjsonType,
+    });
     expect([streamed.statusCode, streamed.json().error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-    const fits = await request({ method: 'POST', url: '/v1/backfills?id=small', payload: Readable.from(Array.from({ length: 30 }, () => line)), headers: ndjsonType });
+    const fits = await request({
+      method: 'POST',
+      url: '/v1/backfills?id=small',
+      payload: Readable.from(Array.from({ length: 30 }, () => line)),
+      headers: ndjsonType,
+    });
     expect(fits.statusCode).toBe(202);
   });
 
   it('reads back every id it accepts (128 characters), and refuses a longer one at creation with BACKFILL_ID_INVALID', async () => {
     await start();
     const longest = 'a'.repeat(128);
-    const ok = await request({ method: 'POST', url: `/v1/backfills?id=${longest}`, payload: Readable.from(['{"text":"hi"}\n']), headers: ndjsonType });
+    const ok = await request({
+      method: 'POST',
+      url: `/v1/backfills?id=${longest}`,
+      payload: Readable.from(['{"text":"hi"}\n']),
+      headers: ndjsonType,
+    });
     expect(ok.statusCode).toBe(202);
     for (const path of ['', '/results', '/errors', '/rollups?by=id']) {
       expect((await request({ method: 'GET', url: `/v1/backfills/${longest}${path}`, headers: auth })).statusCode).toBe(200);
     }
     for (const id of ['b'.repeat(129), 'b'.repeat(200), '-x', 'a.b']) {
-      const res = await request({ method: 'POST', url: `/v1/backfills?id=${id}`, payload: Readable.from(['{"text":"hi"}\n']), headers: ndjsonType });
+      const res = await request({
+        method: 'POST',
+        url: `/v1/backfills?id=${id}`,
+        payload: Readable.from(['{"text":"hi"}\n']),
+        headers: ndjsonType,
+      });
       expect([id.length, res.statusCode, res.json().error.code]).toEqual([id.length, 422, 'BACKFILL_ID_INVALID']);
       const read = await request({ method: 'GET', url: `/v1/backfills/${id}`, headers: auth });
       expect([id.length, read.statusCode, read.json().error.code]).toEqual([id.length, 422, 'BACKFILL_ID_INVALID']);
@@ -78,7 +111,9 @@ describe.skipIf(!inject('redisAvailable'))('backfill limits', () => {
   it('rolls up by own input fields only: reserved names are refused and inherited names match nothing', async () => {
     await start();
     const body = ['{"text":"a","conv":"c1"}', '{"text":"b","conv":"c1"}', '{"text":"c","conv":"c2"}'].map((l) => `${l}\n`);
-    expect((await request({ method: 'POST', url: '/v1/backfills?id=roll', payload: Readable.from(body), headers: ndjsonType })).statusCode).toBe(202);
+    expect(
+      (await request({ method: 'POST', url: '/v1/backfills?id=roll', payload: Readable.from(body), headers: ndjsonType })).statusCode,
+    ).toBe(202);
     await completed('roll');
     const rollup = (by: string) => request({ method: 'GET', url: `/v1/backfills/roll/rollups?by=${by}`, headers: auth });
     for (const by of ['__proto__', 'constructor', 'labels', 'messages']) {

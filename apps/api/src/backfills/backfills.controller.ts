@@ -3,13 +3,29 @@
 // as server-sent events, and label roll-ups per value of a field (conversation, user).
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AppError } from '@emo/contracts';
 import type { BackfillStatus } from '@emo/queue';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendNdjson } from '../http/ndjson-stream';
 import { parseBody } from '../http/parse-body';
-import { BackfillCreatedDto, BackfillStatusDto, STREAMED_TYPES, offsetQuerySchema, rollupQuerySchema, uploadQuerySchema } from './backfills.dto';
+import {
+  BackfillCreatedDto,
+  BackfillStatusDto,
+  STREAMED_TYPES,
+  offsetQuerySchema,
+  rollupQuerySchema,
+  uploadQuerySchema,
+} from './backfills.dto';
 import { BackfillsService, type BackfillLines } from './backfills.service';
 
 @ApiTags('backfills')
@@ -31,7 +47,11 @@ export class BackfillsController {
   @ApiQuery({ name: 'format', required: false, enum: ['ndjson', 'csv', 'tsv'], description: 'Default: from the content type' })
   @ApiQuery({ name: 'text_field', required: false, description: 'Field or column of the text (default "text")' })
   @ApiQuery({ name: 'id_field', required: false, description: 'Field or column of the message id' })
-  @ApiQuery({ name: 'passthrough', required: false, description: 'Comma-separated fields copied to each result (default: all but text and id)' })
+  @ApiQuery({
+    name: 'passthrough',
+    required: false,
+    description: 'Comma-separated fields copied to each result (default: all but text and id)',
+  })
   @ApiQuery({ name: 'columns', required: false, description: 'Comma-separated column names for CSV/TSV without a header row' })
   @ApiQuery({ name: 'include_scores', required: false, enum: ['true', 'false'] })
   @ApiAcceptedResponse({ type: BackfillCreatedDto })
@@ -40,12 +60,30 @@ export class BackfillsController {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const body = req.body as Readable | undefined;
     if (!STREAMED_TYPES[type] || !(body instanceof Readable)) {
-      throw new AppError('REQUEST_INVALID', `Send the file as the request body with content-type ${Object.keys(STREAMED_TYPES).join(', ')}`);
+      throw new AppError(
+        'REQUEST_INVALID',
+        `Send the file as the request body with content-type ${Object.keys(STREAMED_TYPES).join(', ')}`,
+      );
     }
-    const mapping = { format: q.format ?? STREAMED_TYPES[type], textField: q.text_field, idField: q.id_field, passthrough: q.passthrough, columns: q.columns, includeScores: q.include_scores };
+    const mapping = {
+      format: q.format ?? STREAMED_TYPES[type],
+      textField: q.text_field,
+      idField: q.id_field,
+      passthrough: q.passthrough,
+      columns: q.columns,
+      includeScores: q.include_scores,
+    };
     const { id, status, created, queued, skipped } = await this.backfills.upload({ id: q.id, mapping, body });
     const base = `/v1/backfills/${id}`;
-    return { ...status, created, queued_chunks: queued, skipped_chunks: skipped, status_url: base, results_url: `${base}/results`, errors_url: `${base}/errors` };
+    return {
+      ...status,
+      created,
+      queued_chunks: queued,
+      skipped_chunks: skipped,
+      status_url: base,
+      results_url: `${base}/results`,
+      errors_url: `${base}/errors`,
+    };
   }
 
   @Get(':id')
@@ -58,7 +96,8 @@ export class BackfillsController {
   @Get(':id/results')
   @ApiOperation({
     summary: 'Result lines (NDJSON) in input order from ?offset=, with the passthrough fields',
-    description: 'One line per input line: `{"line","id"?,…passthrough,"labels","model"}` or `{"line","id"?,"error"}`. While running, the lines available in order so far (`x-results-complete: false`).',
+    description:
+      'One line per input line: `{"line","id"?,…passthrough,"labels","model"}` or `{"line","id"?,"error"}`. While running, the lines available in order so far (`x-results-complete: false`).',
   })
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiProduces('application/x-ndjson')
@@ -68,14 +107,18 @@ export class BackfillsController {
   }
 
   @Get(':id/errors')
-  @ApiOperation({ summary: 'Only the lines that failed (bad line, missing field, non-string or empty text, failed chunk), with line numbers' })
+  @ApiOperation({
+    summary: 'Only the lines that failed (bad line, missing field, non-string or empty text, failed chunk), with line numbers',
+  })
   @ApiProduces('application/x-ndjson')
   async errors(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     await sendLines(reply, await this.backfills.errors(id));
   }
 
   @Get(':id/rollups')
-  @ApiOperation({ summary: 'Label distribution per value of a passthrough field (?by=conversation_id, ?by=user), NDJSON, one line per value' })
+  @ApiOperation({
+    summary: 'Label distribution per value of a passthrough field (?by=conversation_id, ?by=user), NDJSON, one line per value',
+  })
   @ApiQuery({ name: 'by', required: true })
   @ApiProduces('application/x-ndjson')
   async rollups(@Param('id') id: string, @Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {

@@ -4,7 +4,12 @@ import { z } from 'zod';
 
 const list = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  )
   .optional();
 
 export const uploadQuerySchema = z.object({
@@ -15,7 +20,10 @@ export const uploadQuerySchema = z.object({
   id_field: z.string().min(1).optional(),
   passthrough: list,
   columns: list,
-  include_scores: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
+  include_scores: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .optional(),
 });
 
 export const offsetQuerySchema = z.object({ offset: z.coerce.number().int().min(0).default(0) });

@@ -6,7 +6,6 @@ import { Readable } from 'node:stream';
 import { describe, expect, inject, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 
-
 let classified = 0;
 const fake: Classifier = {
   async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
@@ -16,7 +15,14 @@ const fake: Classifier = {
 };
 
 function chatLog(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => JSON.stringify({ id: `m${i}`, conversation_id: `c${Math.floor(i / 4)}`, user: `u${i % 3}`, text: i % 2 ? `I love it ${i}` : `ok ${i}` }));
+  return Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      id: `m${i}`,
+      conversation_id: `c${Math.floor(i / 4)}`,
+      user: `u${i % 3}`,
+      text: i % 2 ? `I love it ${i}` : `ok ${i}`,
+    }),
+  );
 }
 
 describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
@@ -29,17 +35,43 @@ describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
 
   const request = h.request;
   const upload = (id: string, lines: string[], query = '', type = 'application/x-ndjson') =>
-    request({ method: 'POST', url: `/v1/backfills?id=${id}&id_field=id${query}`, payload: Readable.from(lines.map((l) => `${l}\n`)), headers: { ...auth, 'content-type': type } });
-  const waitCompleted = (id: string) => expect.poll(async () => (await request({ method: 'GET', url: `/v1/backfills/${id}`, headers: auth })).json().state, { timeout: 10_000 }).toBe('completed');
-  const ndjson = (body: string) => body.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    request({
+      method: 'POST',
+      url: `/v1/backfills?id=${id}&id_field=id${query}`,
+      payload: Readable.from(lines.map((l) => `${l}\n`)),
+      headers: { ...auth, 'content-type': type },
+    });
+  const waitCompleted = (id: string) =>
+    expect
+      .poll(async () => (await request({ method: 'GET', url: `/v1/backfills/${id}`, headers: auth })).json().state, { timeout: 10_000 })
+      .toBe('completed');
+  const ndjson = (body: string) =>
+    body
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   it('streams an NDJSON upload into ordered results with passthrough fields, and lists bad lines with their numbers', async () => {
     await start();
     const lines = chatLog(10);
-    lines.splice(3, 0, '{not json', JSON.stringify({ id: 'x1', user: 'u9' }), JSON.stringify({ id: 'x2', text: 5 }), JSON.stringify({ id: 'x3', text: '   ' }));
+    lines.splice(
+      3,
+      0,
+      '{not json',
+      JSON.stringify({ id: 'x1', user: 'u9' }),
+      JSON.stringify({ id: 'x2', text: 5 }),
+      JSON.stringify({ id: 'x3', text: '   ' }),
+    );
     const res = await upload('bf1', lines);
     expect(res.statusCode).toBe(202);
-    expect(res.json()).toMatchObject({ backfill_id: 'bf1', created: true, total: 14, upload: { lines: 14, complete: true }, results_url: '/v1/backfills/bf1/results' });
+    expect(res.json()).toMatchObject({
+      backfill_id: 'bf1',
+      created: true,
+      total: 14,
+      upload: { lines: 14, complete: true },
+      results_url: '/v1/backfills/bf1/results',
+    });
     await waitCompleted('bf1');
     const status = (await request({ method: 'GET', url: '/v1/backfills/bf1', headers: auth })).json();
     expect(status).toMatchObject({ total: 14, done: 14, failed: 4, succeeded: 10, eta_s: 0, model: 'fake@1' });
@@ -47,7 +79,14 @@ describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
     expect(results.headers['x-results-complete']).toBe('true');
     const out = ndjson(results.body);
     expect(out.map((l) => l.line)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
-    expect(out[0]).toEqual({ line: 1, id: 'm0', conversation_id: 'c0', user: 'u0', labels: [{ label: 'neutral', score: 0.9 }], model: 'fake@1' });
+    expect(out[0]).toEqual({
+      line: 1,
+      id: 'm0',
+      conversation_id: 'c0',
+      user: 'u0',
+      labels: [{ label: 'neutral', score: 0.9 }],
+      model: 'fake@1',
+    });
     expect(out[13]).toMatchObject({ line: 14, id: 'm9', conversation_id: 'c2', labels: [{ label: 'love', score: 0.9 }] });
     const errors = ndjson((await request({ method: 'GET', url: '/v1/backfills/bf1/errors', headers: auth })).body);
     expect(errors.map((e) => [e.line, (e.error as { code: string }).code])).toEqual([
@@ -67,10 +106,19 @@ describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
     await waitCompleted('bf2');
     const before = classified;
     const again = await upload('bf2', lines);
-    expect(again.json()).toMatchObject({ created: false, queued_chunks: 0, skipped_chunks: 6, state: 'completed', upload: { attempts: 2 } });
+    expect(again.json()).toMatchObject({
+      created: false,
+      queued_chunks: 0,
+      skipped_chunks: 6,
+      state: 'completed',
+      upload: { attempts: 2 },
+    });
     expect(classified).toBe(before);
     expect(ndjson((await request({ method: 'GET', url: '/v1/backfills/bf2/results', headers: auth })).body)).toHaveLength(22);
-    const other = await upload('bf2', chatLog(22).map((l) => l.replace('ok', 'meh')));
+    const other = await upload(
+      'bf2',
+      chatLog(22).map((l) => l.replace('ok', 'meh')),
+    );
     expect([other.statusCode, other.json().error.code]).toEqual([409, 'BACKFILL_CONFLICT']);
     const otherSettings = await upload('bf2', lines, '&passthrough=user');
     expect([otherSettings.statusCode, otherSettings.json().error.code]).toEqual([409, 'BACKFILL_CONFLICT']);

@@ -9,12 +9,31 @@ const mapping: BackfillMapping = { format: 'ndjson', textField: 'text', idField:
 
 function backfillRecord(id: string, over: Partial<JobRecord> = {}): JobRecord {
   const base = { id: `bf-${id}`, kind: 'backfill', priority: 'bulk', backfillId: id, chunkSize: 2, createdAt: T0, chunksDone: 0 } as const;
-  const counts = { done: 0, failed: 0, cancelled: 0, includeScores: false, enqueued: true, uploads: 1, uploadedLines: 0, ingestErrors: 0, uploadComplete: false };
+  const counts = {
+    done: 0,
+    failed: 0,
+    cancelled: 0,
+    includeScores: false,
+    enqueued: true,
+    uploads: 1,
+    uploadedLines: 0,
+    ingestErrors: 0,
+    uploadComplete: false,
+  };
   return { ...base, ...counts, ...over };
 }
 const sealed = (id: string, lines: number, over: Partial<JobRecord> = {}) =>
-  backfillRecord(id, { total: lines, chunks: Math.ceil(lines / 2), uploadedLines: lines, uploadComplete: true, sealedAt: T0 + 10, inputErrors: 0, ...over });
-const finished = (id: string, lines: number) => sealed(id, lines, { startedAt: T0 + 20, finishedAt: T0 + 30, done: lines, chunksDone: Math.ceil(lines / 2) });
+  backfillRecord(id, {
+    total: lines,
+    chunks: Math.ceil(lines / 2),
+    uploadedLines: lines,
+    uploadComplete: true,
+    sealedAt: T0 + 10,
+    inputErrors: 0,
+    ...over,
+  });
+const finished = (id: string, lines: number) =>
+  sealed(id, lines, { startedAt: T0 + 20, finishedAt: T0 + 30, done: lines, chunksDone: Math.ceil(lines / 2) });
 
 const outputLine = (n: number, error = false): OutputLine => ({
   json: error ? `{"line":${n},"error":{"code":"TEXT_EMPTY","message":"empty"}}` : `{"line":${n},"labels":[],"model":"fake@1"}`,
@@ -66,7 +85,15 @@ function fakePorts() {
         const created = !records.has(id);
         ingested.push({ id, mapping: m, records: read, complete: complete() });
         records.set(id, sealed(id, read.length, { uploads: created ? 1 : 2 }));
-        return { backfillId: id, created, lines: read.length, chunks: Math.ceil(read.length / 2), inputErrors: 0, queued: created ? Math.ceil(read.length / 2) : 0, skipped: created ? 0 : Math.ceil(read.length / 2) };
+        return {
+          backfillId: id,
+          created,
+          lines: read.length,
+          chunks: Math.ceil(read.length / 2),
+          inputErrors: 0,
+          queued: created ? Math.ceil(read.length / 2) : 0,
+          skipped: created ? 0 : Math.ceil(read.length / 2),
+        };
       },
     },
     maxLineBytes: 1024,
@@ -99,9 +126,19 @@ describe(BackfillsService.name, () => {
   describe('upload', () => {
     it('admits on the bulk queue, ingests the records of the body, and answers the status of the sealed backfill', async () => {
       const { sut, asked, ingested } = setup();
-      const body = ndjsonBody([{ id: 'm1', text: 'hello' }, { id: 'm2', text: 'there' }, { id: 'm3', text: 'you' }]);
+      const body = ndjsonBody([
+        { id: 'm1', text: 'hello' },
+        { id: 'm2', text: 'there' },
+        { id: 'm3', text: 'you' },
+      ]);
       const uploaded = await sut.upload({ id: 'chat-1', mapping, body });
-      expect(uploaded).toMatchObject({ id: 'chat-1', created: true, queued: 2, skipped: 0, status: { backfill_id: 'chat-1', state: 'queued', total: 3 } });
+      expect(uploaded).toMatchObject({
+        id: 'chat-1',
+        created: true,
+        queued: 2,
+        skipped: 0,
+        status: { backfill_id: 'chat-1', state: 'queued', total: 3 },
+      });
       expect(asked).toEqual(['bulk']);
       expect(ingested.map((i) => [i.id, i.mapping, i.complete])).toEqual([['chat-1', mapping, true]]);
       expect(ingested[0].records.map((r) => [r.line, r.id, 'text' in r ? r.text : r.error.code])).toEqual([
@@ -122,12 +159,19 @@ describe(BackfillsService.name, () => {
       const { sut } = setup();
       const rows = [{ text: 'a' }, { text: 'b' }];
       await sut.upload({ id: 'again', mapping, body: ndjsonBody(rows) });
-      expect(await sut.upload({ id: 'again', mapping, body: ndjsonBody(rows) })).toMatchObject({ id: 'again', created: false, queued: 0, skipped: 1 });
+      expect(await sut.upload({ id: 'again', mapping, body: ndjsonBody(rows) })).toMatchObject({
+        id: 'again',
+        created: false,
+        queued: 0,
+        skipped: 1,
+      });
     });
 
     it('refuses an invalid id with BACKFILL_ID_INVALID before admission', async () => {
       const { sut, asked, ingested } = setup();
-      await expect(sut.upload({ id: 'bad id', mapping, body: ndjsonBody([{ text: 'a' }]) })).rejects.toMatchObject({ code: 'BACKFILL_ID_INVALID' });
+      await expect(sut.upload({ id: 'bad id', mapping, body: ndjsonBody([{ text: 'a' }]) })).rejects.toMatchObject({
+        code: 'BACKFILL_ID_INVALID',
+      });
       expect([asked, ingested]).toEqual([[], []]);
     });
 

@@ -7,7 +7,17 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { readRecords } from '@emo/contracts';
-import { backfillState, backfillStatusFromRecord, checkBackfillId, checkRollupField, type BackfillMapping, type BackfillState, type BackfillStatus, type JobRecord, type OutputLine } from '@emo/queue';
+import {
+  backfillState,
+  backfillStatusFromRecord,
+  checkBackfillId,
+  checkRollupField,
+  type BackfillMapping,
+  type BackfillState,
+  type BackfillStatus,
+  type JobRecord,
+  type OutputLine,
+} from '@emo/queue';
 import type { BacklogGate } from '../jobs/backlog-gate';
 import { BACKLOG_GATE } from '../tokens';
 import { BACKFILLS, type Backfills } from './backfills.providers';

@@ -11,7 +11,12 @@ import type { FastifyInstance } from 'fastify';
 import { APP_CONFIG } from '../tokens';
 import { STREAMED_TYPES } from './backfills.dto';
 
-const tooLarge = (limit: number) => new AppError('PAYLOAD_TOO_LARGE', `A backfill body is at most ${limit} bytes (BACKFILL_MAX_BODY_BYTES); split the file into several backfills`, { limit });
+const tooLarge = (limit: number) =>
+  new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `A backfill body is at most ${limit} bytes (BACKFILL_MAX_BODY_BYTES); split the file into several backfills`,
+    { limit },
+  );
 
 /** Passes bytes through and fails the stream with PAYLOAD_TOO_LARGE once more than `limit` went by. */
 export class BodyLimit extends Transform {
@@ -50,7 +55,8 @@ export class StreamBodyParsers implements OnModuleInit {
         body.on('error', () => undefined);
         payload.once('error', (e) => body.destroy(e));
         payload.once('close', () => {
-          if (!payload.readableEnded) body.destroy(new AppError('REQUEST_INVALID', 'The upload was cut short; send the file again with the same id to resume'));
+          if (!payload.readableEnded)
+            body.destroy(new AppError('REQUEST_INVALID', 'The upload was cut short; send the file again with the same id to resume'));
         });
         done(null, payload.pipe(body));
       });

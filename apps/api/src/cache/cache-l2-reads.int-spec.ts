@@ -23,7 +23,11 @@ function fakeEngine() {
     tokenizer: { maxLength: 128 },
     classify: async (texts: readonly unknown[]): Promise<ClassifyOutcome[]> => {
       calls.push([...texts]);
-      return texts.map((t) => ({ labels: [{ label: String(t).length % 2 ? 'positive' : 'negative', score: 0.75 }], scores: { negative: 0.25, neutral: 0, positive: 0.75 }, model: 'fake@rev1' }));
+      return texts.map((t) => ({
+        labels: [{ label: String(t).length % 2 ? 'positive' : 'negative', score: 0.75 }],
+        scores: { negative: 0.25, neutral: 0, positive: 0.75 },
+        model: 'fake@rev1',
+      }));
     },
   };
 }
@@ -48,7 +52,13 @@ describe.skipIf(!inject('redisAvailable'))('API and worker result caches on /v1/
   it('reads L2 once per text: the API looks, the worker does not look again, and the worker still writes L1 + L2', async () => {
     prefix = `test-l2reads-${randomUUID().slice(0, 8)}`;
     // A generous L2 timeout: on a loaded machine a timed-out MGET would be a miss the worker looks up again.
-    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent', CACHE_L2_TIMEOUT_MS: '2000' });
+    const config = loadConfig({
+      REDIS_URL: inject('redisUrl'),
+      QUEUE_PREFIX: prefix,
+      API_KEYS: KEY,
+      LOG_LEVEL: 'silent',
+      CACHE_L2_TIMEOUT_MS: '2000',
+    });
     const engine = fakeEngine();
     // The worker advertises its model first, so the API keys texts from its first request.
     worker = (await createWorkerResultCache(config, engine, { registry: new Registry() }))!;

@@ -11,8 +11,10 @@ export class CacheStatsController {
   constructor(@Inject(CACHE_STATS) private readonly stats: () => unknown) {}
 
   @Get('stats')
-  @ApiOperation({ summary: "Result cache statistics of this API process (L1) and the shared L2 it reads" })
-  @ApiOkResponse({ description: 'CacheStats (docs/cache.md), or { enabled: false, reason } when the cache is off or no worker has advertised its model' })
+  @ApiOperation({ summary: 'Result cache statistics of this API process (L1) and the shared L2 it reads' })
+  @ApiOkResponse({
+    description: 'CacheStats (docs/cache.md), or { enabled: false, reason } when the cache is off or no worker has advertised its model',
+  })
   get(): unknown {
     return this.stats();
   }

@@ -10,7 +10,14 @@ import { createApiApp, type ApiApp } from '../api-app';
 
 const KEY = 'test-key-0123456789';
 const auth = { authorization: `Bearer ${KEY}` };
-const model = { name: 'fake', revision: 'rev1', thresholdsVersion: 'default', labels: ['negative', 'neutral', 'positive'], precision: 'fp32', maxLength: 128 };
+const model = {
+  name: 'fake',
+  revision: 'rev1',
+  thresholdsVersion: 'default',
+  labels: ['negative', 'neutral', 'positive'],
+  precision: 'fp32',
+  maxLength: 128,
+};
 
 describe.skipIf(!inject('redisAvailable'))('POST /v1/classify with shared texts and no worker', () => {
   let api: ApiApp | undefined;
@@ -45,7 +52,7 @@ describe.skipIf(!inject('redisAvailable'))('POST /v1/classify with shared texts 
     }
   });
 
-  it('answers both calls 504 when the second joins the first one\'s text, and stays up', async () => {
+  it("answers both calls 504 when the second joins the first one's text, and stays up", async () => {
     await start({ CLASSIFY_DEADLINE_MS: '2000' });
     const first = classify(['X']);
     // The first call's chunk is queued: its "X" is in flight in the API cache.

@@ -8,7 +8,11 @@ export const classifyRequestSchema = z.object({
 });
 
 export class ClassifyRequestDto {
-  @ApiProperty({ type: [String], description: 'Texts to classify (at most CLASSIFY_MAX_TEXTS, default 64)', example: ['I love this!', 'This is so annoying'] })
+  @ApiProperty({
+    type: [String],
+    description: 'Texts to classify (at most CLASSIFY_MAX_TEXTS, default 64)',
+    example: ['I love this!', 'This is so annoying'],
+  })
   texts!: string[];
 
   @ApiPropertyOptional({ type: Boolean, description: 'Include the full score map of every text' })
@@ -23,12 +27,16 @@ export class LabelScoreDto {
 export class ResultDto {
   @ApiPropertyOptional({ type: String, description: 'The item id given in the job (jobs only)' }) id?: string;
   @ApiProperty({ type: [LabelScoreDto], description: 'Labels above threshold, by score descending' }) labels!: LabelScoreDto[];
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, description: 'Every label score (include_scores)' }) scores?: Record<string, number>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, description: 'Every label score (include_scores)' })
+  scores?: Record<string, number>;
   @ApiProperty({ type: String, example: 'goemotions-mini@3f2a1c' }) model!: string;
   @ApiPropertyOptional({ type: Boolean, description: 'The text was cut to the maximum length first' }) truncated?: boolean;
 }
 
 export class ClassifyResponseDto {
-  @ApiProperty({ type: [ResultDto], description: 'One result per text, in input order; a text that cannot be classified has `{error:{code,message}}` in its place' })
+  @ApiProperty({
+    type: [ResultDto],
+    description: 'One result per text, in input order; a text that cannot be classified has `{error:{code,message}}` in its place',
+  })
   results!: ResultDto[];
 }

@@ -9,7 +9,11 @@ function fakeClassifier() {
   const classifier: Classifier = {
     async classify(texts, options): Promise<ClassifyOutcome[]> {
       calls.push({ texts, options });
-      return texts.map((t) => (typeof t === 'string' && t ? { labels: [{ label: t.length % 2 ? 'joy' : 'anger', score: 0.9 }], model: 'fake@1' } : { error: { code: 'TEXT_EMPTY', message: 'empty' } }));
+      return texts.map((t) =>
+        typeof t === 'string' && t
+          ? { labels: [{ label: t.length % 2 ? 'joy' : 'anger', score: 0.9 }], model: 'fake@1' }
+          : { error: { code: 'TEXT_EMPTY', message: 'empty' } },
+      );
     },
   };
   return { classifier, calls };
@@ -22,7 +26,8 @@ function setup(longTextPolicy: 'reject' | 'truncate' = 'truncate') {
     refuse: false,
     async admit(priority: Priority) {
       asked.push(priority);
-      if (gate.refuse) throw new AppError('OVERLOADED', `The ${priority} queue holds 8 texts (limit 10); retry in 3 s`, { retry_after_s: 3 });
+      if (gate.refuse)
+        throw new AppError('OVERLOADED', `The ${priority} queue holds 8 texts (limit 10); retry in 3 s`, { retry_after_s: 3 });
     },
   };
   const config = { engine: { maxTextChars: 10, longTextPolicy }, api: { classifyDeadlineMs: 2000 } } as Pick<AppConfig, 'engine' | 'api'>;
@@ -53,7 +58,10 @@ describe(ClassifyService.name, () => {
 
     it('refuses a text over MAX_TEXT_CHARS with TEXT_TOO_LONG under LONG_TEXT_POLICY=reject, before admission', async () => {
       const { sut, calls, asked } = setup('reject');
-      await expect(sut.classify({ texts: ['ok', 'x'.repeat(11)], receivedAt: 0 })).rejects.toMatchObject({ code: 'TEXT_TOO_LONG', details: { index: 1 } });
+      await expect(sut.classify({ texts: ['ok', 'x'.repeat(11)], receivedAt: 0 })).rejects.toMatchObject({
+        code: 'TEXT_TOO_LONG',
+        details: { index: 1 },
+      });
       expect([asked, calls]).toEqual([[], []]);
     });
   });

@@ -46,7 +46,8 @@ export class HealthController {
     try {
       return await this.health.check([() => this.redis(), () => this.queues()]);
     } catch (e) {
-      if (e instanceof ServiceUnavailableException) throw new AppError('QUEUE_UNAVAILABLE', 'Not ready: Redis or the queues do not answer', e.getResponse());
+      if (e instanceof ServiceUnavailableException)
+        throw new AppError('QUEUE_UNAVAILABLE', 'Not ready: Redis or the queues do not answer', e.getResponse());
       throw e;
     }
   }

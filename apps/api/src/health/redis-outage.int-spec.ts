@@ -48,7 +48,9 @@ class OwnRedis {
   }
 
   async start(): Promise<void> {
-    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     proc.on('error', () => undefined); // a missing binary shows up as a Redis that never answers
     this.proc = proc;
     for (let tries = 0; !(await answersPing(this.port)); tries++) {
@@ -99,7 +101,13 @@ describe.skipIf(!inject('redisAvailable'))('API with the queue Redis down', () =
 
   it('answers 503 QUEUE_UNAVAILABLE with Retry-After at once, stays live, keeps /metrics, logs each change once', async () => {
     const prefix = `test-outage-${randomUUID().slice(0, 8)}`;
-    const config = loadConfig({ REDIS_URL: redis.url, QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'info', PROFILER_PUBLISH_INTERVAL_MS: '250' });
+    const config = loadConfig({
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: prefix,
+      API_KEYS: KEY,
+      LOG_LEVEL: 'info',
+      PROFILER_PUBLISH_INTERVAL_MS: '250',
+    });
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
     api = await createApiApp(config, { logger });
     expect((await request({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
@@ -110,14 +118,21 @@ describe.skipIf(!inject('redisAvailable'))('API with the queue Redis down', () =
     let reconnects = 0;
     api.fleet.redis.on('reconnecting', () => reconnects++);
     await expect.poll(() => reconnects, { timeout: 15_000, interval: 20 }).toBeGreaterThanOrEqual(3);
-    await expect.poll(async () => (await request({ method: 'GET', url: '/readyz' })).statusCode, { timeout: 10_000, interval: 50 }).toBe(503);
+    await expect
+      .poll(async () => (await request({ method: 'GET', url: '/readyz' })).statusCode, { timeout: 10_000, interval: 50 })
+      .toBe(503);
 
     const started = performance.now();
     const answers = {
       classify: await request({ method: 'POST', url: '/v1/classify', payload: { texts: ['hello'] }, headers: auth }),
       submit: await request({ method: 'POST', url: '/v1/jobs', payload: { items: [{ text: 'hello' }] }, headers: auth }),
       status: await request({ method: 'GET', url: '/v1/jobs/some-job', headers: auth }),
-      backfill: await request({ method: 'POST', url: '/v1/backfills', payload: '{"text":"hello"}\n', headers: { ...auth, 'content-type': 'application/x-ndjson' } }),
+      backfill: await request({
+        method: 'POST',
+        url: '/v1/backfills',
+        payload: '{"text":"hello"}\n',
+        headers: { ...auth, 'content-type': 'application/x-ndjson' },
+      }),
     };
     // Fail fast: the old code waited on reconnect attempts for 3-6 s and then answered 500. The bound is
     // far above what failing at once takes (milliseconds), not a race with the clock.
@@ -144,8 +159,12 @@ describe.skipIf(!inject('redisAvailable'))('API with the queue Redis down', () =
     expect(consoleErrors.mock.calls.map((c) => String(c[0]))).toEqual([]); // no "[ioredis] Unhandled error event"
 
     await redis.start();
-    await expect.poll(async () => (await request({ method: 'GET', url: '/readyz' })).statusCode, { timeout: 15_000, interval: 50 }).toBe(200);
-    expect((await request({ method: 'POST', url: '/v1/jobs', payload: { items: [{ text: 'hello' }] }, headers: auth })).statusCode).toBe(202);
+    await expect
+      .poll(async () => (await request({ method: 'GET', url: '/readyz' })).statusCode, { timeout: 15_000, interval: 50 })
+      .toBe(200);
+    expect((await request({ method: 'POST', url: '/v1/jobs', payload: { items: [{ text: 'hello' }] }, headers: auth })).statusCode).toBe(
+      202,
+    );
     expect(count('queue Redis unavailable')).toBe(1);
     expect(count('queue Redis available again')).toBe(1);
     expect((await request({ method: 'GET', url: '/metrics' })).body).toMatch(/^emo_queue_redis_up 1$/m);
@@ -154,7 +173,9 @@ describe.skipIf(!inject('redisAvailable'))('API with the queue Redis down', () =
 
   it('is not ready while the queue Redis refuses writes at maxmemory (OOM), and answers 503 with the reason', async () => {
     const prefix = `test-oom-${randomUUID().slice(0, 8)}`;
-    api = await createApiApp(loadConfig({ REDIS_URL: redis.url, QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) });
+    api = await createApiApp(loadConfig({ REDIS_URL: redis.url, QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent' }), {
+      logger: pino({ level: 'silent' }),
+    });
     expect((await request({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     // noeviction at a maxmemory below what is used: PING and reads work, every write is refused with OOM.
     redis.cli('config', 'set', 'maxmemory-policy', 'noeviction');
@@ -164,7 +185,10 @@ describe.skipIf(!inject('redisAvailable'))('API with the queue Redis down', () =
       expect([ready.statusCode, ready.json().error.code]).toEqual([503, 'QUEUE_UNAVAILABLE']);
       expect(ready.json().error.details).toMatchObject({ error: { redis: { status: 'down', reason: 'redis_oom' } } });
       const submit = await request({ method: 'POST', url: '/v1/jobs', payload: { items: [{ text: 'hello' }] }, headers: auth });
-      expect([submit.statusCode, submit.json().error]).toEqual([503, expect.objectContaining({ code: 'QUEUE_UNAVAILABLE', details: { reason: 'redis_oom' } })]);
+      expect([submit.statusCode, submit.json().error]).toEqual([
+        503,
+        expect.objectContaining({ code: 'QUEUE_UNAVAILABLE', details: { reason: 'redis_oom' } }),
+      ]);
       expect(Number(submit.headers['retry-after'])).toBeGreaterThan(0);
       const metrics = (await request({ method: 'GET', url: '/metrics' })).body;
       expect(metrics).toMatch(/^emo_queue_redis_memory_max_bytes 1$/m);

@@ -7,7 +7,6 @@ import { AppError, checkText, type Classifier, type ClassifyOutcome } from '@emo
 import { describe, expect, inject, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 
-
 /** Checks texts the way the engine does (checkText), then labels them. */
 const engineLike: Classifier = {
   async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
@@ -55,7 +54,12 @@ describe.skipIf(!inject('redisAvailable'))('HTTP errors and bodies', () => {
     expect([badUrl.statusCode, badUrl.json()]).toEqual([400, { error: { code: 'REQUEST_MALFORMED', message: expect.any(String) } }]);
     const longParam = await request({ method: 'GET', url: `/v1/jobs/${'a'.repeat(300)}`, headers: auth });
     expect([longParam.statusCode, longParam.json()]).toEqual([414, { error: { code: 'URI_TOO_LONG', message: expect.any(String) } }]);
-    const badJson = await request({ method: 'POST', url: '/v1/jobs', payload: '{"items": [', headers: { ...auth, 'content-type': 'application/json' } });
+    const badJson = await request({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: '{"items": [',
+      headers: { ...auth, 'content-type': 'application/json' },
+    });
     expect([badJson.statusCode, badJson.json().error.code]).toEqual([422, 'REQUEST_INVALID']);
   });
 
@@ -79,8 +83,13 @@ describe.skipIf(!inject('redisAvailable'))('HTTP errors and bodies', () => {
     const res = await request({ method: 'POST', url: '/v1/jobs', payload: body, headers: { ...auth, 'content-type': 'application/json' } });
     expect(res.statusCode).toBe(202);
     const id = res.json().job_id as string;
-    await expect.poll(async () => (await request({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth })).json().state, { timeout: 10_000 }).toBe('completed');
-    const lines = (await request({ method: 'GET', url: `/v1/jobs/${id}/results`, headers: auth })).body.trim().split('\n').map((l) => JSON.parse(l) as { id: string; error?: { code: string } });
+    await expect
+      .poll(async () => (await request({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth })).json().state, { timeout: 10_000 })
+      .toBe('completed');
+    const lines = (await request({ method: 'GET', url: `/v1/jobs/${id}/results`, headers: auth })).body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; error?: { code: string } });
     expect(lines.map((l) => [l.id, l.error?.code ?? 'ok'])).toEqual([
       ['real', 'ok'],
       ['bad', 'TEXT_INVALID_UTF8'],
@@ -90,7 +99,12 @@ describe.skipIf(!inject('redisAvailable'))('HTTP errors and bodies', () => {
 
   it('does not serve backfill records through /v1/jobs', async () => {
     await start();
-    const up = await request({ method: 'POST', url: '/v1/backfills?id=hidden', payload: Readable.from(['{"text":"hello"}\n']), headers: { ...auth, 'content-type': 'application/x-ndjson' } });
+    const up = await request({
+      method: 'POST',
+      url: '/v1/backfills?id=hidden',
+      payload: Readable.from(['{"text":"hello"}\n']),
+      headers: { ...auth, 'content-type': 'application/x-ndjson' },
+    });
     expect(up.statusCode).toBe(202);
     expect((await request({ method: 'GET', url: '/v1/backfills/hidden', headers: auth })).statusCode).toBe(200);
     for (const [method, url] of [

@@ -10,7 +10,11 @@ import { NDJSON_BATCH_LINES } from './ndjson-stream';
 
 const fake: Classifier = {
   async classify(texts: readonly unknown[]): Promise<ClassifyOutcome[]> {
-    return texts.map((t) => (String(t).includes('7') ? { error: { code: 'TEXT_EMPTY', message: 'empty' } } : { labels: [{ label: 'joy', score: 0.5 }], model: 'fake@1' }));
+    return texts.map((t) =>
+      String(t).includes('7')
+        ? { error: { code: 'TEXT_EMPTY', message: 'empty' } }
+        : { labels: [{ label: 'joy', score: 0.5 }], model: 'fake@1' },
+    );
   },
 };
 
@@ -32,13 +36,20 @@ describe.skipIf(!inject('redisAvailable'))('NDJSON result routes', () => {
     h.startConsumer(fake, { interactive: 2, bulk: 4 });
     const items = Array.from({ length: LINES }, (_, i) => ({ id: `i${i}`, text: `text ${i} é ✓` }));
     const job = (await request({ method: 'POST', url: '/v1/jobs', payload: { items }, headers: auth })).json();
-    await expect.poll(async () => (await request({ method: 'GET', url: `/v1/jobs/${job.job_id}`, headers: auth })).json().state, { timeout: 20_000 }).toBe('completed');
+    await expect
+      .poll(async () => (await request({ method: 'GET', url: `/v1/jobs/${job.job_id}`, headers: auth })).json().state, { timeout: 20_000 })
+      .toBe('completed');
     const record = await h.api.fleet.store.requireRecord(job.job_id);
     for (const offset of [0, 300]) {
       const res = await request({ method: 'GET', url: `/v1/jobs/${job.job_id}/results?offset=${offset}`, headers: auth });
       expect([res.statusCode, res.headers['x-total-count'], res.headers['x-results-complete']]).toEqual([200, String(LINES), 'true']);
       expect(res.body).toBe(await joined(h.api.fleet.store.readLines(record, offset)));
-      expect(res.body.split('\n').slice(0, -1).map((l) => JSON.parse(l).id)).toEqual(items.slice(offset).map((i) => i.id));
+      expect(
+        res.body
+          .split('\n')
+          .slice(0, -1)
+          .map((l) => JSON.parse(l).id),
+      ).toEqual(items.slice(offset).map((i) => i.id));
     }
   });
 
@@ -46,9 +57,16 @@ describe.skipIf(!inject('redisAvailable'))('NDJSON result routes', () => {
     await h.start();
     h.startConsumer(fake, { interactive: 2, bulk: 4 });
     const rows = Array.from({ length: LINES }, (_, i) => `${JSON.stringify({ id: `m${i}`, user: `u${i % 5}`, text: `line ${i} ü` })}\n`);
-    const up = await request({ method: 'POST', url: '/v1/backfills?id=big&id_field=id', payload: Readable.from(rows), headers: { ...auth, 'content-type': 'application/x-ndjson' } });
+    const up = await request({
+      method: 'POST',
+      url: '/v1/backfills?id=big&id_field=id',
+      payload: Readable.from(rows),
+      headers: { ...auth, 'content-type': 'application/x-ndjson' },
+    });
     expect(up.statusCode).toBe(202);
-    await expect.poll(async () => (await request({ method: 'GET', url: '/v1/backfills/big', headers: auth })).json().state, { timeout: 20_000 }).toBe('completed');
+    await expect
+      .poll(async () => (await request({ method: 'GET', url: '/v1/backfills/big', headers: auth })).json().state, { timeout: 20_000 })
+      .toBe('completed');
     const backfills = h.api.app.get<Backfills>(BACKFILLS);
     const record = await backfills.store.requireRecord('big');
     const json = async function* (lines: AsyncIterable<{ json: string }>) {

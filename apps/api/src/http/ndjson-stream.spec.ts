@@ -88,7 +88,11 @@ describe('sendNdjson', () => {
     const app = serve(() => source(600).lines);
     const res = await app.inject({ method: 'GET', url: '/lines' });
     expect(res.statusCode).toBe(200);
-    expect(res.headers).toMatchObject({ 'content-type': 'application/x-ndjson; charset=utf-8', 'x-results-complete': 'true', 'x-total-count': '600' });
+    expect(res.headers).toMatchObject({
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'x-results-complete': 'true',
+      'x-total-count': '600',
+    });
     expect(res.body).toBe(Array.from({ length: 600 }, (_, i) => `${line(i)}\n`).join(''));
     await app.close();
   });

@@ -39,7 +39,11 @@ export function ndjsonStream(lines: AsyncIterable<string>, batchLines = NDJSON_B
 }
 
 /** Sends `lines` as an NDJSON body (content type first, then `headers` in their order). */
-export async function sendNdjson(reply: FastifyReply, lines: AsyncIterable<string>, headers: Readonly<Record<string, string | number>> = {}): Promise<void> {
+export async function sendNdjson(
+  reply: FastifyReply,
+  lines: AsyncIterable<string>,
+  headers: Readonly<Record<string, string | number>> = {},
+): Promise<void> {
   reply.header('content-type', 'application/x-ndjson; charset=utf-8');
   for (const [name, value] of Object.entries(headers)) reply.header(name, value);
   await reply.send(ndjsonStream(lines));

@@ -6,5 +6,7 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
   const parsed = schema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new AppError('REQUEST_INVALID', `Invalid request: ${problems.map((p) => `${p.path || '(body)'}: ${p.message}`).join('; ')}`, { problems });
+  throw new AppError('REQUEST_INVALID', `Invalid request: ${problems.map((p) => `${p.path || '(body)'}: ${p.message}`).join('; ')}`, {
+    problems,
+  });
 }

@@ -18,6 +18,9 @@ export function checkTextLengths(texts: readonly string[], config: Pick<AppConfi
   if (config.engine.longTextPolicy !== 'reject') return;
   const index = texts.findIndex((t) => t.length > config.engine.maxTextChars);
   if (index >= 0) {
-    throw new AppError('TEXT_TOO_LONG', `Text ${index} has ${texts[index].length} characters; the limit is ${config.engine.maxTextChars}`, { index, limit: config.engine.maxTextChars });
+    throw new AppError('TEXT_TOO_LONG', `Text ${index} has ${texts[index].length} characters; the limit is ${config.engine.maxTextChars}`, {
+      index,
+      limit: config.engine.maxTextChars,
+    });
   }
 }

@@ -18,7 +18,8 @@ describe.skipIf(!inject('redisAvailable'))('admission in texts', () => {
   const start = (env: Record<string, string>) => h.start(env);
   const request = h.request;
   const classify = (t: string[]) => request({ method: 'POST', url: '/v1/classify', payload: { texts: t }, headers: auth });
-  const submit = (n: number, tag: string) => request({ method: 'POST', url: '/v1/jobs', payload: { items: texts(n, tag).map((text) => ({ text })) }, headers: auth });
+  const submit = (n: number, tag: string) =>
+    request({ method: 'POST', url: '/v1/jobs', payload: { items: texts(n, tag).map((text) => ({ text })) }, headers: auth });
   const backlog = async (priority: 'interactive' | 'bulk') => (await h.api.fleet.queues.counts(priority)).backlog;
   const jobKeys = async () => {
     const found: string[] = [];

@@ -43,11 +43,19 @@ export class BacklogGate {
     const backlog = await this.backlog(priority);
     const details = { retry_after_s: this.retryAfterSeconds };
     if (backlog.chunks >= this.limit) {
-      throw new AppError('OVERLOADED', `The ${priority} queue has ${backlog.chunks} chunks waiting (limit ${this.limit}); retry in ${this.retryAfterSeconds} s`, details);
+      throw new AppError(
+        'OVERLOADED',
+        `The ${priority} queue has ${backlog.chunks} chunks waiting (limit ${this.limit}); retry in ${this.retryAfterSeconds} s`,
+        details,
+      );
     }
     const textLimit = backlog.limit;
     if (textLimit !== undefined && backlog.texts >= textLimit) {
-      throw new AppError('OVERLOADED', `The ${priority} queue holds ${backlog.texts} texts (limit ${textLimit}); retry in ${this.retryAfterSeconds} s`, { ...details, queued_texts: backlog.texts, limit_texts: textLimit });
+      throw new AppError(
+        'OVERLOADED',
+        `The ${priority} queue holds ${backlog.texts} texts (limit ${textLimit}); retry in ${this.retryAfterSeconds} s`,
+        { ...details, queued_texts: backlog.texts, limit_texts: textLimit },
+      );
     }
   }
 
@@ -69,7 +77,8 @@ export class BacklogGate {
       deadline ? t!.source.drainCapacity(priority) : 0,
     ]);
     let limit = t?.limits[priority];
-    if (limit !== undefined && deadline && capacity > 0) limit = Math.max(1, Math.min(limit, Math.floor(((capacity * deadline.ms) / 1000) * deadline.share)));
+    if (limit !== undefined && deadline && capacity > 0)
+      limit = Math.max(1, Math.min(limit, Math.floor(((capacity * deadline.ms) / 1000) * deadline.share)));
     if (t && counts.backlog === 0 && texts > 0) {
       // Nothing is queued, so nothing can be counted: texts of chunks that never reached the queue
       // (a process died between reserving and queueing) must not refuse work forever.

@@ -1,7 +1,17 @@
 // /v1/jobs: submit (202), status, results (NDJSON in input order, streamed, ?offset=), cancel.
 // Parses and validates the request, calls JobsService, shapes the reply.
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
 import type { ProfilingRuntime } from '@emo/profiler';
 import type { JobStatus } from '@emo/queue';
@@ -64,7 +74,11 @@ export class JobsController {
   async results(@Param('id') id: string, @Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
     const { offset } = parseBody(resultsQuerySchema, query);
     const results = await this.jobs.results(id, offset);
-    await sendNdjson(reply, results.lines, { 'x-job-state': results.state, 'x-results-complete': String(results.complete), 'x-total-count': String(results.total) });
+    await sendNdjson(reply, results.lines, {
+      'x-job-state': results.state,
+      'x-results-complete': String(results.complete),
+      'x-total-count': String(results.total),
+    });
   }
 
   @Delete(':id')

@@ -26,7 +26,8 @@ export class JobItemDto {
 export class JobRequestDto {
   @ApiProperty({ type: [JobItemDto], description: 'Items to classify (at most JOB_MAX_ITEMS)' }) items!: JobItemDto[];
   @ApiPropertyOptional({ enum: ['interactive', 'bulk'], default: 'bulk' }) priority?: 'interactive' | 'bulk';
-  @ApiPropertyOptional({ type: String, description: 'Same key → same job (also accepted as the Idempotency-Key header)' }) idempotency_key?: string;
+  @ApiPropertyOptional({ type: String, description: 'Same key → same job (also accepted as the Idempotency-Key header)' })
+  idempotency_key?: string;
   @ApiPropertyOptional({ type: Boolean, description: 'Include the full score map in every result' }) include_scores?: boolean;
 }
 

@@ -8,8 +8,27 @@ import { JobsService, type JobsFleet } from './jobs.service';
 const notFound = (id: string) => new AppError('JOB_NOT_FOUND', `Job ${id} not found (or its results expired)`);
 
 function jobRecord(id: string, total: number, priority: Priority, over: Partial<JobRecord> = {}): JobRecord {
-  const base = { id, kind: 'job', priority, total, chunkSize: 2, chunks: Math.ceil(total / 2), createdAt: 1_700_000_000_000, chunksDone: 0 } as const;
-  const counts = { done: 0, failed: 0, cancelled: 0, includeScores: false, enqueued: true, uploads: 0, uploadedLines: 0, ingestErrors: 0, uploadComplete: false };
+  const base = {
+    id,
+    kind: 'job',
+    priority,
+    total,
+    chunkSize: 2,
+    chunks: Math.ceil(total / 2),
+    createdAt: 1_700_000_000_000,
+    chunksDone: 0,
+  } as const;
+  const counts = {
+    done: 0,
+    failed: 0,
+    cancelled: 0,
+    includeScores: false,
+    enqueued: true,
+    uploads: 0,
+    uploadedLines: 0,
+    ingestErrors: 0,
+    uploadComplete: false,
+  };
   return { ...base, ...counts, ...over };
 }
 
@@ -39,7 +58,13 @@ function fakeFleet() {
       },
       async cancel(id) {
         const job = find(id);
-        job.record = { ...job.record, cancelledAt: 1_700_000_000_500, finishedAt: 1_700_000_000_500, done: job.record.total ?? 0, cancelled: job.record.total ?? 0 };
+        job.record = {
+          ...job.record,
+          cancelledAt: 1_700_000_000_500,
+          finishedAt: 1_700_000_000_500,
+          done: job.record.total ?? 0,
+          cancelled: job.record.total ?? 0,
+        };
         return jobStatusFromRecord(job.record);
       },
     },
@@ -55,7 +80,13 @@ function fakeFleet() {
   };
   const finish = (id: string) => {
     const job = find(id);
-    job.record = { ...job.record, startedAt: 1_700_000_000_100, finishedAt: 1_700_000_000_200, done: job.record.total ?? 0, chunksDone: job.record.chunks ?? 0 };
+    job.record = {
+      ...job.record,
+      startedAt: 1_700_000_000_100,
+      finishedAt: 1_700_000_000_200,
+      done: job.record.total ?? 0,
+      chunksDone: job.record.chunks ?? 0,
+    };
   };
   return { fleet, submitted, reads, finish };
 }
@@ -131,14 +162,21 @@ describe(JobsService.name, () => {
       gate.refuse = true;
       const refused = await sut.submit({ items: items(2), priority: 'bulk' }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(AppError);
-      expect([(refused as AppError).code, (refused as AppError).httpStatus, (refused as AppError).details]).toEqual(['OVERLOADED', 429, { retry_after_s: 3 }]);
+      expect([(refused as AppError).code, (refused as AppError).httpStatus, (refused as AppError).details]).toEqual([
+        'OVERLOADED',
+        429,
+        { retry_after_s: 3 },
+      ]);
       expect(submitted).toEqual([]);
     });
 
     it('refuses a text over MAX_TEXT_CHARS with TEXT_TOO_LONG under LONG_TEXT_POLICY=reject, before asking for admission', async () => {
       const { sut, asked, submitted } = setup('reject');
       const long = [{ text: 'short' }, { text: 'x'.repeat(11) }];
-      await expect(sut.submit({ items: long, priority: 'bulk' })).rejects.toMatchObject({ code: 'TEXT_TOO_LONG', details: { index: 1, limit: 10 } });
+      await expect(sut.submit({ items: long, priority: 'bulk' })).rejects.toMatchObject({
+        code: 'TEXT_TOO_LONG',
+        details: { index: 1, limit: 10 },
+      });
       expect([asked, submitted]).toEqual([[], []]);
     });
 

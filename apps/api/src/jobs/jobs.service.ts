@@ -49,7 +49,10 @@ export class JobsService {
   ) {}
 
   async submit(job: JobSubmission): Promise<SubmittedJob> {
-    checkTextLengths(job.items.map((i) => i.text), this.config);
+    checkTextLengths(
+      job.items.map((i) => i.text),
+      this.config,
+    );
     // The cheap look first (cached counts); a refused request writes nothing.
     await this.gate.admit(job.priority);
     const endEnqueue = this.profiling.profiler.start('enqueue', { labels: { priority: job.priority } });
@@ -70,7 +73,12 @@ export class JobsService {
   /** Result lines from `offset` in input order (JOB_NOT_FOUND when the job is unknown or expired). */
   async results(jobId: string, offset: number): Promise<JobResultLines> {
     const record = await this.fleet.store.requireRecord(jobId);
-    return { state: jobState(record), complete: record.finishedAt !== undefined, total: record.total ?? 0, lines: this.fleet.store.readLines(record, offset) };
+    return {
+      state: jobState(record),
+      complete: record.finishedAt !== undefined,
+      total: record.total ?? 0,
+      lines: this.fleet.store.readLines(record, offset),
+    };
   }
 
   /** Cancels what has not run yet; chunks already running still finish. */

@@ -16,8 +16,16 @@ describe('HTTP request logging', () => {
 
   describe(httpErrorSerializer.name, () => {
     it('logs a registry error by its code without a stack, and keeps the stack of an unexpected error', () => {
-      expect(httpErrorSerializer(new AppError('DEADLINE_EXCEEDED', 'No answer within the deadline'))).toEqual({ type: 'AppError', code: 'DEADLINE_EXCEEDED', message: 'No answer within the deadline' });
-      expect(httpErrorSerializer(new TypeError('x is undefined'))).toMatchObject({ type: 'TypeError', message: 'x is undefined', stack: expect.stringContaining('TypeError') });
+      expect(httpErrorSerializer(new AppError('DEADLINE_EXCEEDED', 'No answer within the deadline'))).toEqual({
+        type: 'AppError',
+        code: 'DEADLINE_EXCEEDED',
+        message: 'No answer within the deadline',
+      });
+      expect(httpErrorSerializer(new TypeError('x is undefined'))).toMatchObject({
+        type: 'TypeError',
+        message: 'x is undefined',
+        stack: expect.stringContaining('TypeError'),
+      });
     });
   });
 });

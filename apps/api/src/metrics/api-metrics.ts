@@ -17,7 +17,12 @@ export interface RedisMetricsSource {
 
 export class ApiMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'emo_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  private readonly requests = new Counter({
+    name: 'emo_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
   private readonly latency = new Histogram({
     name: 'emo_http_request_duration_seconds',
     help: 'HTTP request latency by method and route',
@@ -48,8 +53,20 @@ export class ApiMetrics {
         .finally(() => {
           pending = undefined;
         }));
-    const jobs = new Gauge({ name: 'emo_queue_jobs', help: 'Chunks in the fleet queues by queue and BullMQ state', labelNames: ['queue', 'state'], registers: [this.registry], collect: refresh });
-    const backlog = new Gauge({ name: 'emo_queue_backlog', help: 'Chunks not yet picked up (waiting + prioritized + delayed), by queue', labelNames: ['queue'], registers: [this.registry], collect: refresh });
+    const jobs = new Gauge({
+      name: 'emo_queue_jobs',
+      help: 'Chunks in the fleet queues by queue and BullMQ state',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      collect: refresh,
+    });
+    const backlog = new Gauge({
+      name: 'emo_queue_backlog',
+      help: 'Chunks not yet picked up (waiting + prioritized + delayed), by queue',
+      labelNames: ['queue'],
+      registers: [this.registry],
+      collect: refresh,
+    });
 
     let textsPending: Promise<void> | undefined;
     const refreshTexts = (): Promise<void> =>
@@ -63,7 +80,13 @@ export class ApiMetrics {
         .finally(() => {
           textsPending = undefined;
         }));
-    const texts = new Gauge({ name: 'emo_queue_backlog_texts', help: 'Texts queued and not yet picked up, by queue (admission refuses past QUEUE_BACKLOG_TEXTS_*)', labelNames: ['queue'], registers: [this.registry], collect: refreshTexts });
+    const texts = new Gauge({
+      name: 'emo_queue_backlog_texts',
+      help: 'Texts queued and not yet picked up, by queue (admission refuses past QUEUE_BACKLOG_TEXTS_*)',
+      labelNames: ['queue'],
+      registers: [this.registry],
+      collect: refreshTexts,
+    });
 
     let memoryPending: Promise<void> | undefined;
     const refreshMemory = (): Promise<void> =>
@@ -81,8 +104,18 @@ export class ApiMetrics {
         .finally(() => {
           memoryPending = undefined;
         }));
-    const used = new Gauge({ name: 'emo_queue_redis_memory_used_bytes', help: 'used_memory of the queue Redis (INFO memory)', registers: [this.registry], collect: refreshMemory });
-    const max = new Gauge({ name: 'emo_queue_redis_memory_max_bytes', help: 'maxmemory of the queue Redis (0: no limit; it then grows until the host runs out)', registers: [this.registry], collect: refreshMemory });
+    const used = new Gauge({
+      name: 'emo_queue_redis_memory_used_bytes',
+      help: 'used_memory of the queue Redis (INFO memory)',
+      registers: [this.registry],
+      collect: refreshMemory,
+    });
+    const max = new Gauge({
+      name: 'emo_queue_redis_memory_max_bytes',
+      help: 'maxmemory of the queue Redis (0: no limit; it then grows until the host runs out)',
+      registers: [this.registry],
+      collect: refreshMemory,
+    });
     new Gauge({
       name: 'emo_queue_redis_up',
       help: '1 while every connection of this API process to the queue Redis is ready, else 0',

@@ -13,7 +13,9 @@ export class ProfileController {
   constructor(@Inject(ProfileService) private readonly service: ProfileService) {}
 
   @Get('profile')
-  @ApiOperation({ summary: 'Per-stage latency, throughput, cache, device and queue figures of the fleet over the recent window, with recommendations' })
+  @ApiOperation({
+    summary: 'Per-stage latency, throughput, cache, device and queue figures of the fleet over the recent window, with recommendations',
+  })
   @ApiOkResponse({ description: 'A profile report (docs/observability.md)' })
   profile(): Promise<ProfileReport> {
     return this.service.report();

@@ -27,7 +27,17 @@ describe.skipIf(!inject('redisAvailable'))('GET /v1/profile and /v1/jobs/{id}/tr
 
   it("returns a job's spans with per-stage totals", async () => {
     const api = await harness.start();
-    const submitted = await harness.request({ method: 'POST', url: '/v1/jobs', headers: testAuth, payload: { items: [{ id: 'a', text: 'hello' }, { id: 'b', text: 'there' }] } });
+    const submitted = await harness.request({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: testAuth,
+      payload: {
+        items: [
+          { id: 'a', text: 'hello' },
+          { id: 'b', text: 'there' },
+        ],
+      },
+    });
     expect(submitted.statusCode).toBe(202);
     const jobId = submitted.json().job_id as string;
     // What a worker's tracer leaves for the job's one chunk.
@@ -43,7 +53,11 @@ describe.skipIf(!inject('redisAvailable'))('GET /v1/profile and /v1/jobs/{id}/tr
     expect(res.json()).toEqual({
       job_id: jobId,
       tracing: true,
-      stages: { queue_wait: { spans: 1, total_ms: 12.5, texts: 2 }, inference: { spans: 1, total_ms: 30.25, texts: 2 }, result_write: { spans: 1, total_ms: 1.75, texts: 2 } },
+      stages: {
+        queue_wait: { spans: 1, total_ms: 12.5, texts: 2 },
+        inference: { spans: 1, total_ms: 30.25, texts: 2 },
+        result_write: { spans: 1, total_ms: 1.75, texts: 2 },
+      },
       spans,
     });
   });

@@ -9,4 +9,6 @@ export function tenantOf(request: TenantRequest): Tenant {
   return request.tenant;
 }
 
-export const CurrentTenant = createParamDecorator((_: unknown, context: ExecutionContext): Tenant => tenantOf(context.switchToHttp().getRequest<TenantRequest>()));
+export const CurrentTenant = createParamDecorator((_: unknown, context: ExecutionContext): Tenant =>
+  tenantOf(context.switchToHttp().getRequest<TenantRequest>()),
+);

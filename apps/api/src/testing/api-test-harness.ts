@@ -50,7 +50,14 @@ export function useApiTestHarness(tag: string, defaults: Record<string, string> 
     },
     async start(env = {}) {
       prefix = `test-${tag}-${randomUUID().slice(0, 8)}`;
-      const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: TEST_API_KEY, LOG_LEVEL: 'silent', ...defaults, ...env });
+      const config = loadConfig({
+        REDIS_URL: inject('redisUrl'),
+        QUEUE_PREFIX: prefix,
+        API_KEYS: TEST_API_KEY,
+        LOG_LEVEL: 'silent',
+        ...defaults,
+        ...env,
+      });
       api = await createApiApp(config, { logger: createLogger({ level: 'silent' }) });
       return api;
     },

@@ -12,7 +12,12 @@ const file = (name: string, content: string) => {
   writeFileSync(path, content);
   return path;
 };
-const chat = file('chat.ndjson', ['I love this', 'so bad', '{broken', 'thank you', '', 'meh', 'great'].map((t, i) => (t.startsWith('{') ? t : JSON.stringify({ id: `m${i + 1}`, text: t, user: `u${i % 2}` }))).join('\n') + '\n');
+const chat = file(
+  'chat.ndjson',
+  ['I love this', 'so bad', '{broken', 'thank you', '', 'meh', 'great']
+    .map((t, i) => (t.startsWith('{') ? t : JSON.stringify({ id: `m${i + 1}`, text: t, user: `u${i % 2}` })))
+    .join('\n') + '\n',
+);
 const code = (l: Record<string, unknown>) => (l.error as { code: string }).code;
 
 describe('emo backfill', () => {
@@ -57,7 +62,20 @@ describe('emo backfill', () => {
     it('writes results in input order across windows, errors by line to --errors, and a JSON summary', async () => {
       const out = join(dir, 'ordered.ndjson');
       const errors = join(dir, 'ordered-errors.ndjson');
-      const sut = await runCliCaptured(['backfill', chat, '--out', out, '--errors', errors, '--id-field', 'id', '--window', '2', '--json', '--no-progress']);
+      const sut = await runCliCaptured([
+        'backfill',
+        chat,
+        '--out',
+        out,
+        '--errors',
+        errors,
+        '--id-field',
+        'id',
+        '--window',
+        '2',
+        '--json',
+        '--no-progress',
+      ]);
       expect(sut.code).toBe(0);
       const results = jsonLines(readFileSync(out, 'utf8'));
       expect(results.map((r) => [r.line, r.id, r.user])).toEqual([
@@ -84,7 +102,9 @@ describe('emo backfill', () => {
       expect(jsonLines(sut.stdout).map((r) => r.line)).toEqual([1, 2, 4, 6, 7]);
       const stderr = sut.stderr.trimEnd().split('\n');
       expect(stderr.slice(0, 2).map((l) => code(JSON.parse(l) as Record<string, unknown>))).toEqual(['LINE_MALFORMED', 'TEXT_EMPTY']);
-      expect(stderr[2]).toMatch(/^backfill: 7 lines \(5 classified, 2 errors: LINE_MALFORMED=1 TEXT_EMPTY=1\) in [\d.]+s, \d+ texts\/s, peak RSS \d+ MB$/);
+      expect(stderr[2]).toMatch(
+        /^backfill: 7 lines \(5 classified, 2 errors: LINE_MALFORMED=1 TEXT_EMPTY=1\) in [\d.]+s, \d+ texts\/s, peak RSS \d+ MB$/,
+      );
       expect(stderr[3]).toMatch(/^labels: (negative|neutral|positive) \d+\.\d%/);
       expect(stderr).toHaveLength(4);
     });
@@ -92,7 +112,18 @@ describe('emo backfill', () => {
     it('reads a TSV without a header by --columns, with every label score under --scores', async () => {
       const tsv = file('export.tsv', 'a1\tI love it\tgeneral\na2\t\tgeneral\na3\tawful\n');
       const out = join(dir, 'tsv.ndjson');
-      const sut = await runCliCaptured(['backfill', tsv, '--out', out, '--columns', 'id,text,channel', '--id-field', 'id', '--scores', '--no-progress']);
+      const sut = await runCliCaptured([
+        'backfill',
+        tsv,
+        '--out',
+        out,
+        '--columns',
+        'id,text,channel',
+        '--id-field',
+        'id',
+        '--scores',
+        '--no-progress',
+      ]);
       expect(sut.code).toBe(0);
       const results = jsonLines(readFileSync(out, 'utf8'));
       expect(results.map((r) => [r.line, r.id, r.channel])).toEqual([
@@ -100,7 +131,9 @@ describe('emo backfill', () => {
         [3, 'a3', undefined],
       ]);
       expect(Object.keys(results[0].scores as object).sort()).toEqual(['negative', 'neutral', 'positive']);
-      expect(jsonLines(readFileSync(`${out}.errors.ndjson`, 'utf8')).map((e) => [e.line, e.id, code(e)])).toEqual([[2, 'a2', 'TEXT_EMPTY']]);
+      expect(jsonLines(readFileSync(`${out}.errors.ndjson`, 'utf8')).map((e) => [e.line, e.id, code(e)])).toEqual([
+        [2, 'a2', 'TEXT_EMPTY'],
+      ]);
     });
 
     it('takes --format over the file extension (line numbers count the header line)', async () => {

@@ -53,16 +53,21 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
     .option('--no-progress', 'no progress bar on stderr')
     .option('--fleet <url>', 'send the file to a fleet API (e.g. http://localhost:8080) instead of classifying in-process')
     .option('--api-key <key>', 'API key for --fleet')
-    .option('--backfill-id <id>', 'fleet backfill id; the same id resumes (default: derived from the file path, size, mtime and the field options)')
+    .option(
+      '--backfill-id <id>',
+      'fleet backfill id; the same id resumes (default: derived from the file path, size, mtime and the field options)',
+    )
     .option('--passthrough <fields>', 'with --fleet: comma-separated fields copied to each result (default: all but text and id)')
     .action(async (inPath: string, flags: BackfillFlags) => {
       const format = flags.format ?? formatFromPath(inPath);
       if (!['ndjson', 'csv', 'tsv'].includes(format)) throw new AppError('CLI_USAGE', `--format must be ndjson|csv|tsv, got ${format}`);
       const windowSize = Number(flags.window);
-      if (!Number.isInteger(windowSize) || windowSize < 1) throw new AppError('CLI_USAGE', `--window must be a positive integer, got ${flags.window}`);
+      if (!Number.isInteger(windowSize) || windowSize < 1)
+        throw new AppError('CLI_USAGE', `--window must be a positive integer, got ${flags.window}`);
       if (flags.json && !flags.out) throw new AppError('CLI_USAGE', '--json needs --out (stdout would mix results and summary)');
       if (flags.fleet) return backfillThroughFleet(inPath, format, flags);
-      if (flags.apiKey || flags.backfillId || flags.passthrough) throw new AppError('CLI_USAGE', '--api-key, --backfill-id and --passthrough need --fleet');
+      if (flags.apiKey || flags.backfillId || flags.passthrough)
+        throw new AppError('CLI_USAGE', '--api-key, --backfill-id and --passthrough need --fleet');
       const totalBytes = inPath === '-' ? 0 : fileSize(inPath);
       const { out, errOut } = await openOutputs(flags);
       let engine: Awaited<ReturnType<CliContext['engine']>>;
@@ -73,7 +78,14 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
         throw e;
       }
       const summary = new BackfillSummary(engine.bundle.labels);
-      const bar = flags.progress && totalBytes > 0 ? new SingleBar({ format: 'backfill [{bar}] {percentage}% | {texts} texts | {rate} texts/s | ETA {eta}s', stream: process.stderr, noTTYOutput: false }) : undefined;
+      const bar =
+        flags.progress && totalBytes > 0
+          ? new SingleBar({
+              format: 'backfill [{bar}] {percentage}% | {texts} texts | {rate} texts/s | ETA {eta}s',
+              stream: process.stderr,
+              noTTYOutput: false,
+            })
+          : undefined;
       let bytesRead = 0;
       const input = inPath === '-' ? process.stdin : createReadStream(inPath, { highWaterMark: 256 * 1024 });
       input.on('data', (chunk: Buffer | string) => {
@@ -82,9 +94,15 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
       bar?.start(totalBytes, 0, { texts: 0, rate: 0 });
       try {
         const mapping = { textField: flags.textField, idField: flags.idField, columns: flags.columns?.split(',').map((c) => c.trim()) };
-        const records = readRecords(input as AsyncIterable<Uint8Array>, format, mapping, { maxLineBytes: ctx.config().backfill.backfillMaxLineBytes });
+        const records = readRecords(input as AsyncIterable<Uint8Array>, format, mapping, {
+          maxLineBytes: ctx.config().backfill.backfillMaxLineBytes,
+        });
         const threads = ctx.config().engine.inferenceThreads;
-        for await (const item of classifyRecordsInOrder(engine, records, { windowSize, maxWindowsInFlight: threads + 1, classify: { includeScores: flags.scores, priority: 'bulk' } })) {
+        for await (const item of classifyRecordsInOrder(engine, records, {
+          windowSize,
+          maxWindowsInFlight: threads + 1,
+          classify: { includeScores: flags.scores, priority: 'bulk' },
+        })) {
           const line = toOutputLine(item, engine.modelId, flags.idField);
           summary.add(line);
           const target = 'error' in line ? errOut : out;
@@ -114,7 +132,14 @@ async function backfillThroughFleet(inPath: string, format: InputFormat, flags: 
       apiKey: flags.apiKey,
       backfillId: flags.backfillId,
       inPath,
-      query: { format, textField: flags.textField, idField: flags.idField, passthrough: flags.passthrough, columns: flags.columns, includeScores: flags.scores },
+      query: {
+        format,
+        textField: flags.textField,
+        idField: flags.idField,
+        passthrough: flags.passthrough,
+        columns: flags.columns,
+        includeScores: flags.scores,
+      },
       out,
       errOut,
       progress: flags.progress,

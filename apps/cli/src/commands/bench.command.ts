@@ -41,17 +41,26 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .argument('<suite>', SUITES.join('|'))
     .option('--json', 'print the figures as one JSON object (last stdout line)')
     .option('--quick', 'tiny inputs: every variant and figure in seconds (a smoke test; the numbers mean nothing)')
-    .option('--data <file>', 'GoEmotions TSV to draw texts from (default: the ../shared dev split; cache, fleet, scale and the backfills: train; --quick: dev)')
+    .option(
+      '--data <file>',
+      'GoEmotions TSV to draw texts from (default: the ../shared dev split; cache, fleet, scale and the backfills: train; --quick: dev)',
+    )
     .option('--limit <n>', 'texts to use (engine, batching, profiler; default 2000)')
     .option('--repeats <n>', 'timed rounds per variant; medians are reported (default 3; profiler: at least 9)')
     .option('--requests <n>', 'batching: interactive requests timed under bulk load (default 200)')
     .option('--lines <n>', 'messages in the generated chat log (backfill-local, backfill; default 100000)')
-    .option('--runs <list>', 'backfill: which runs, comma-separated: engine,local,1,2,mixed (fleet workers; mixed: 1 worker + interactive calls; default engine,1,2; --quick: all)')
+    .option(
+      '--runs <list>',
+      'backfill: which runs, comma-separated: engine,local,1,2,mixed (fleet workers; mixed: 1 worker + interactive calls; default engine,1,2; --quick: all)',
+    )
     .option('--messages <n>', 'messages in the generated chat-log workload (cache; default 20000)')
     .option('--model <dir>', 'model bundle directory')
     .option('--texts <n>', 'texts in the bulk job (fleet: 50000; scale: 20000)')
     .option('--calls <n>', 'single-text /v1/classify calls timed (fleet; default 200)')
-    .option('--models <list>', 'model: comma-separated "default", "roberta-base-shaped" or bundle dirs (default: default,roberta-base-shaped; --quick: default and a tiny RoBERTa-shaped model)')
+    .option(
+      '--models <list>',
+      'model: comma-separated "default", "roberta-base-shaped" or bundle dirs (default: default,roberta-base-shaped; --quick: default and a tiny RoBERTa-shaped model)',
+    )
     .option('--variants <list>', 'model: fp32,int8,fp16 (default fp32,int8 on cpu; fp32,fp16 on cuda)')
     .option('--levels <list>', 'model: graph optimization levels (disabled,basic,extended,all; default basic,all)')
     .option('--batches <list>', 'model: batch sizes (default 1,32)')
@@ -61,7 +70,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--provider <p>', 'model: cpu|cuda', 'cpu')
     .action(async (suite: string, flags: BenchFlags) => {
       // Before the suites load (ONNX tooling, Nest, BullMQ: seconds), so a typo answers at once.
-      if (!(SUITES as readonly string[]).includes(suite)) throw new AppError('CLI_USAGE', `unknown bench suite "${suite}"; allowed: ${SUITES.join(', ')}`);
+      if (!(SUITES as readonly string[]).includes(suite))
+        throw new AppError('CLI_USAGE', `unknown bench suite "${suite}"; allowed: ${SUITES.join(', ')}`);
       const { runBench } = await import('./bench/run-bench');
       await runBench(suite, flags, ctx);
     });

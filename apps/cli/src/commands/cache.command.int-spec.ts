@@ -33,7 +33,13 @@ describe.skipIf(!inject('redisAvailable'))('emo cache (Redis)', () => {
 
   it('warms the phrases of a file (comments and blank lines skipped), then finds them cached', async () => {
     const env = freshEnv();
-    expect(await json(['warm', '--file', phrases], env)).toMatchObject({ model: expect.stringMatching(/^tiny-softmax@/), texts: 3, computed: 3, alreadyCached: 0, errors: 0 });
+    expect(await json(['warm', '--file', phrases], env)).toMatchObject({
+      model: expect.stringMatching(/^tiny-softmax@/),
+      texts: 3,
+      computed: 3,
+      alreadyCached: 0,
+      errors: 0,
+    });
     const again = await runCliCaptured(['cache', 'warm', '--file', phrases], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^warmed 3 phrases for tiny-softmax@[0-9a-f]{12}: 0 computed, 3 already cached, 0 errors, \d+ ms\n$/);
@@ -62,7 +68,10 @@ describe.skipIf(!inject('redisAvailable'))('emo cache (Redis)', () => {
     const other = freshEnv();
     await json(['warm', '--file', phrases], env);
     await json(['warm', '--file', phrases], other);
-    expect(await json(['flush'], env)).toMatchObject({ removed: 3, pattern: expect.stringMatching(new RegExp(`^${env.QUEUE_PREFIX}:cache:tiny-softmax@`)) });
+    expect(await json(['flush'], env)).toMatchObject({
+      removed: 3,
+      pattern: expect.stringMatching(new RegExp(`^${env.QUEUE_PREFIX}:cache:tiny-softmax@`)),
+    });
     expect(await json(['stats'], env)).toMatchObject({ keys: 0 });
     expect(await json(['stats'], other)).toMatchObject({ keys: 3 });
     const human = await runCliCaptured(['cache', 'flush', '--all-revisions'], other);
@@ -89,7 +98,13 @@ describe('emo cache errors', () => {
   describe('stats --url (a running API)', () => {
     let server: Server;
     const api = async (status: number, body: unknown) => {
-      server = createServer((req, res) => res.writeHead(req.url === '/v1/cache/stats' && req.headers.authorization === 'Bearer api-key-0001' ? status : 401, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+      server = createServer((req, res) =>
+        res
+          .writeHead(req.url === '/v1/cache/stats' && req.headers.authorization === 'Bearer api-key-0001' ? status : 401, {
+            'content-type': 'application/json',
+          })
+          .end(JSON.stringify(body)),
+      );
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     };
@@ -103,7 +118,11 @@ describe('emo cache errors', () => {
     });
 
     it('refuses a --url that is not an http(s) URL, and names an API that does not answer', async () => {
-      expect(await runCliCaptured(['cache', 'stats', '--url', 'notaurl'], unreachable)).toEqual({ code: 2, stdout: '', stderr: 'emo: CLI_USAGE: --url must be a URL such as http://localhost:8080, got notaurl\n' });
+      expect(await runCliCaptured(['cache', 'stats', '--url', 'notaurl'], unreachable)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'emo: CLI_USAGE: --url must be a URL such as http://localhost:8080, got notaurl\n',
+      });
       const down = await runCliCaptured(['cache', 'stats', '--url', 'http://127.0.0.1:9'], unreachable);
       expect(down.code).toBe(1);
       expect(down.stderr).toMatch(/^emo: CACHE_UNAVAILABLE: could not reach the API at http:\/\/127\.0\.0\.1:9 \(.+\)\n$/);

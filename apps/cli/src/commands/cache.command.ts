@@ -2,7 +2,16 @@
 // namespaced per model revision under QUEUE_PREFIX. These commands always use Redis, whatever
 // CACHE_CLI_L2 says: warming or flushing a process-local L1 would do nothing.
 import type { Command } from 'commander';
-import { CacheNamespace, cacheRedisUrlOf, cacheStoreReport, createCacheRedis, readPhraseFile, unlinkMatching, warmCache, type CacheModelIdentity } from '@emo/cache';
+import {
+  CacheNamespace,
+  cacheRedisUrlOf,
+  cacheStoreReport,
+  createCacheRedis,
+  readPhraseFile,
+  unlinkMatching,
+  warmCache,
+  type CacheModelIdentity,
+} from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { loadModelBundle, resolveModelDir } from '@emo/model';
@@ -37,7 +46,11 @@ export function registerCache(program: Command, ctx: CliContext): void {
       const engine = await ctx.engine(flags, { cacheEnabled: false });
       // Storing is the point of warming: CACHE_L2_TIMEOUT_MS (50 ms, sized for the request path) would
       // drop writes that are merely slow on a loaded machine, so warming waits longer for each one.
-      const cacheSettings = { ...config.cache, cacheEnabled: true, cacheL2TimeoutMs: Math.max(config.cache.cacheL2TimeoutMs, WARM_L2_TIMEOUT_MS) };
+      const cacheSettings = {
+        ...config.cache,
+        cacheEnabled: true,
+        cacheL2TimeoutMs: Math.max(config.cache.cacheL2TimeoutMs, WARM_L2_TIMEOUT_MS),
+      };
       const handle = await ctx.resultCache(engine.engine, { ...config, cache: cacheSettings }, true);
       try {
         const summary = await warmCache(handle!.cache.classifier(engine.engine), phrases, {
@@ -46,15 +59,28 @@ export function registerCache(program: Command, ctx: CliContext): void {
         });
         process.stderr.write('\n');
         const l2 = handle!.cache.stats().l2;
-        if (l2.enabled && l2.state === 'down') throw new AppError('CACHE_UNAVAILABLE', `the cache Redis did not answer; nothing was stored in L2 (${redact(cacheRedisUrlOf(config))})`);
-        print(flags, { model: engine.modelId, ...summary }, (s) => `warmed ${s.texts} phrases for ${s.model}: ${s.computed} computed, ${s.alreadyCached} already cached, ${s.errors} errors, ${s.ms} ms`);
+        if (l2.enabled && l2.state === 'down')
+          throw new AppError(
+            'CACHE_UNAVAILABLE',
+            `the cache Redis did not answer; nothing was stored in L2 (${redact(cacheRedisUrlOf(config))})`,
+          );
+        print(
+          flags,
+          { model: engine.modelId, ...summary },
+          (s) =>
+            `warmed ${s.texts} phrases for ${s.model}: ${s.computed} computed, ${s.alreadyCached} already cached, ${s.errors} errors, ${s.ms} ms`,
+        );
       } finally {
         await handle?.close();
         await engine.close();
       }
     });
 
-  common(cache.command('stats').description("L2 keys and bytes of the model's namespace, eviction policy, Redis counters; or a running API's stats with --url"))
+  common(
+    cache
+      .command('stats')
+      .description("L2 keys and bytes of the model's namespace, eviction policy, Redis counters; or a running API's stats with --url"),
+  )
     .option('--url <url>', 'API base URL: print its GET /v1/cache/stats instead')
     .option('--api-key <key>', 'API key for --url')
     .action(async (flags: CacheFlags) => {
@@ -68,7 +94,11 @@ export function registerCache(program: Command, ctx: CliContext): void {
         return;
       }
       await withRedis(ctx, flags, async (redis, namespace, config) => {
-        const report = await cacheStoreReport(redis, namespace, config.runtime.cacheRedisUrl === undefined || config.runtime.cacheRedisUrl === config.runtime.redisUrl);
+        const report = await cacheStoreReport(
+          redis,
+          namespace,
+          config.runtime.cacheRedisUrl === undefined || config.runtime.cacheRedisUrl === config.runtime.redisUrl,
+        );
         print(flags, report, (r) =>
           [
             `model             ${r.model}`,
@@ -101,7 +131,14 @@ function configFor(ctx: CliContext, flags: CacheFlags): AppConfig {
 async function identityOf(config: AppConfig): Promise<CacheModelIdentity> {
   const bundle = await loadModelBundle(resolveModelDir(config.engine.modelDir));
   const maxLength = Math.min(config.engine.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER);
-  return { name: bundle.name, revision: bundle.revision, thresholdsVersion: bundle.thresholdsVersion, labels: bundle.labels, precision: config.engine.precision, maxLength };
+  return {
+    name: bundle.name,
+    revision: bundle.revision,
+    thresholdsVersion: bundle.thresholdsVersion,
+    labels: bundle.labels,
+    precision: config.engine.precision,
+    maxLength,
+  };
 }
 
 async function withRedis(

@@ -4,12 +4,19 @@ import type { ClassifyOutcome } from '@emo/contracts';
 import { jsonLines, runCliCaptured, testEnv } from '../testing/run-cli-captured';
 import { classifyTable, readTextLines } from './classify.command';
 
-const bytes = (...parts: (string | number[])[]) => Readable.from(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]) =>
+  Readable.from(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 
 describe(classifyTable.name, () => {
   it('shows each text shortened, its labels with two-decimal scores, or its error in its place', () => {
     const outcomes: ClassifyOutcome[] = [
-      { labels: [{ label: 'joy', score: 0.914 }, { label: 'love', score: 0.5 }], model: 'm' },
+      {
+        labels: [
+          { label: 'joy', score: 0.914 },
+          { label: 'love', score: 0.5 },
+        ],
+        model: 'm',
+      },
       { error: { code: 'TEXT_EMPTY', message: 'Text is empty' } },
       { labels: [], model: 'm' },
     ];
@@ -61,7 +68,10 @@ describe('emo classify', () => {
   });
 
   it('answers with the shipped GoEmotions model when no model is configured', async () => {
-    const sut = await runCliCaptured(['classify', '--json', '--scores', 'thanks so much, this made my day'], testEnv({ MODEL_DIR: undefined }));
+    const sut = await runCliCaptured(
+      ['classify', '--json', '--scores', 'thanks so much, this made my day'],
+      testEnv({ MODEL_DIR: undefined }),
+    );
     expect(sut.code).toBe(0);
     const [line] = jsonLines(sut.stdout);
     expect(line.model).toMatch(/^goemotions-mini@/);

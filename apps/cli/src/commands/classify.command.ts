@@ -36,7 +36,9 @@ export function registerClassify(program: Command, ctx: CliContext): void {
 export function classifyTable(texts: readonly string[], outcomes: readonly ClassifyOutcome[]): string {
   const rows = outcomes.map((o, i) => [
     ellipsis(texts[i], 48),
-    isItemError(o) ? `error ${o.error.code}: ${o.error.message}` : o.labels.map((l) => `${l.label} ${l.score.toFixed(2)}`).join(', ') || '(none above threshold)',
+    isItemError(o)
+      ? `error ${o.error.code}: ${o.error.message}`
+      : o.labels.map((l) => `${l.label} ${l.score.toFixed(2)}`).join(', ') || '(none above threshold)',
   ]);
   return renderTable(['text', 'emotions'], rows);
 }

@@ -24,7 +24,8 @@ describe('emo config', () => {
   it('never prints an API key or the credentials of a Redis URL', async () => {
     const sut = await runCliCaptured(['config'], testEnv(SECRETS));
     expect(sut.code).toBe(0);
-    for (const secret of ['first-api-key-123', 'second-api-key-456', 'alice', 'hunter2', 'p@ss', 'ss-cache']) expect(sut.stdout).not.toContain(secret);
+    for (const secret of ['first-api-key-123', 'second-api-key-456', 'alice', 'hunter2', 'p@ss', 'ss-cache'])
+      expect(sut.stdout).not.toContain(secret);
     const printed = JSON.parse(sut.stdout) as Record<string, Record<string, unknown>>;
     expect(printed.api.apiKeys).toEqual(['***', '***']);
     expect(printed.runtime.redisUrl).toBe('redis://***@127.0.0.1:6379/0');

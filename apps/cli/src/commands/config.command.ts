@@ -24,9 +24,15 @@ export function registerConfig(program: Command, ctx: CliContext): void {
 export function maskSecrets(config: AppConfig): Record<string, Record<string, unknown>> {
   const mask = (key: string, value: unknown): unknown => {
     // Secrets are strings: a number named so (batchMaxTokens) is a setting to show.
-    if (SECRET.test(key) && (typeof value === 'string' || Array.isArray(value))) return Array.isArray(value) ? value.map(() => '***') : '***';
+    if (SECRET.test(key) && (typeof value === 'string' || Array.isArray(value)))
+      return Array.isArray(value) ? value.map(() => '***') : '***';
     if (typeof value === 'string' && URL_WITH_CREDENTIALS.test(value)) return value.replace(URL_WITH_CREDENTIALS, '$1***@');
     return value;
   };
-  return Object.fromEntries(Object.entries(config).map(([section, values]) => [section, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, mask(k, v)]))]));
+  return Object.fromEntries(
+    Object.entries(config).map(([section, values]) => [
+      section,
+      Object.fromEntries(Object.entries(values).map(([k, v]) => [k, mask(k, v)])),
+    ]),
+  );
 }

@@ -53,11 +53,13 @@ describe('emo eval', () => {
     expect(sut.stdout).toBe('');
   });
 
-  it("refuses a label id the model does not have (another label set) instead of ignoring it", async () => {
+  it('refuses a label id the model does not have (another label set) instead of ignoring it', async () => {
     const data = tsv('ekman.tsv', 'I love it\t2\tid1\nso scared\t5\tid2\n');
     const sut = await runCliCaptured(['eval', '--data', data]);
     expect(sut.code).toBe(1);
-    expect(sut.stderr).toMatch(new RegExp(`^emo: LINE_MALFORMED: ${data}:2: label id 5 is not one of tiny-softmax@[0-9a-f]{12}'s 3 labels \\(0-2\\)\\n$`));
+    expect(sut.stderr).toMatch(
+      new RegExp(`^emo: LINE_MALFORMED: ${data}:2: label id 5 is not one of tiny-softmax@[0-9a-f]{12}'s 3 labels \\(0-2\\)\\n$`),
+    );
   });
 
   it('names a data file that cannot be read (exit 2)', async () => {

@@ -30,7 +30,11 @@ export function registerEval(program: Command, ctx: CliContext): void {
         for await (const r of readRecords(input, 'tsv', { textField: 'text', idField: 'id', columns: ['text', 'labels', 'id'] })) {
           if (isRecordError(r)) throw new AppError('LINE_MALFORMED', `${flags.data}:${r.line}: ${r.error.message}`);
           const ids = parseLabelIds(r.fields.labels);
-          if (!ids) throw new AppError('LINE_MALFORMED', `${flags.data}:${r.line}: the second column must be comma-separated label ids, got ${JSON.stringify(r.fields.labels ?? '')}`);
+          if (!ids)
+            throw new AppError(
+              'LINE_MALFORMED',
+              `${flags.data}:${r.line}: the second column must be comma-separated label ids, got ${JSON.stringify(r.fields.labels ?? '')}`,
+            );
           rows.push(r);
           gold.push(ids);
         }
@@ -43,19 +47,38 @@ export function registerEval(program: Command, ctx: CliContext): void {
         const labels = engine.bundle.labels;
         // An id the model does not have is another label set (e.g. the Ekman split): refused, not scored as a miss.
         const stranger = gold.findIndex((ids) => ids.some((id) => id >= labels.length));
-        if (stranger >= 0) throw new AppError('LINE_MALFORMED', `${flags.data}:${rows[stranger].line}: label id ${Math.max(...gold[stranger])} is not one of ${engine.modelId}'s ${labels.length} labels (0-${labels.length - 1})`);
+        if (stranger >= 0)
+          throw new AppError(
+            'LINE_MALFORMED',
+            `${flags.data}:${rows[stranger].line}: label id ${Math.max(...gold[stranger])} is not one of ${engine.modelId}'s ${labels.length} labels (0-${labels.length - 1})`,
+          );
         const outcomes = await engine.classify(rows.map((r) => r.text));
         const predicted = outcomes.map((o) => new Set(isItemError(o) ? [] : o.labels.map((l) => labels.indexOf(l.label))));
-        const report = { model: engine.modelId, ...multilabelMetrics(labels, gold.map((ids) => new Set(ids)), predicted) };
+        const report = {
+          model: engine.modelId,
+          ...multilabelMetrics(
+            labels,
+            gold.map((ids) => new Set(ids)),
+            predicted,
+          ),
+        };
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(report)}\n`);
           return;
         }
         const table = renderTable(
           ['label', 'precision', 'recall', 'f1', 'support'],
-          Object.entries(report.per_label).map(([l, m]) => [l, m.precision.toFixed(3), m.recall.toFixed(3), m.f1.toFixed(3), String(m.support)]),
+          Object.entries(report.per_label).map(([l, m]) => [
+            l,
+            m.precision.toFixed(3),
+            m.recall.toFixed(3),
+            m.f1.toFixed(3),
+            String(m.support),
+          ]),
         );
-        process.stdout.write(`${table}\n\nn=${report.n}  macro_f1=${report.macro_f1.toFixed(4)}  micro_f1=${report.micro_f1.toFixed(4)}  model=${report.model}\n`);
+        process.stdout.write(
+          `${table}\n\nn=${report.n}  macro_f1=${report.macro_f1.toFixed(4)}  micro_f1=${report.micro_f1.toFixed(4)}  model=${report.model}\n`,
+        );
       } finally {
         await engine.close();
       }

@@ -10,7 +10,10 @@ import { runCliCaptured, testEnv } from '../testing/run-cli-captured';
 const dir = mkdtempSync(join(tmpdir(), 'emo-profile-spec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const texts = join(dir, 'texts.txt');
-writeFileSync(texts, `${Array.from({ length: 150 }, (_, i) => `message number ${i}: ${i % 2 ? 'I love it' : 'this is awful'}`).join('\n')}\n`);
+writeFileSync(
+  texts,
+  `${Array.from({ length: 150 }, (_, i) => `message number ${i}: ${i % 2 ? 'I love it' : 'this is awful'}`).join('\n')}\n`,
+);
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -57,7 +60,10 @@ describe('emo profile', () => {
 
   it('prints the report as one JSON line with --json, asking with --api-key when given', async () => {
     const api = await fakeApi(200, localReport);
-    const sut = await runCliCaptured(['profile', '--url', `${api.url}/`, '--api-key', 'flag-key-789', '--json'], testEnv({ API_KEYS: 'first-key-123' }));
+    const sut = await runCliCaptured(
+      ['profile', '--url', `${api.url}/`, '--api-key', 'flag-key-789', '--json'],
+      testEnv({ API_KEYS: 'first-key-123' }),
+    );
     expect(sut.code).toBe(0);
     expect(sut.stdout.split('\n')).toHaveLength(2);
     expect(JSON.parse(sut.stdout)).toEqual(localReport);
@@ -77,17 +83,29 @@ describe('emo profile', () => {
     server = undefined;
     const sut = await runCliCaptured(['profile', '--url', api.url]);
     expect(sut.code).toBe(1);
-    expect(sut.stderr).toMatch(new RegExp(`^emo: QUEUE_UNAVAILABLE: could not reach the fleet API at ${api.url} \\(.*\\); pass --url or start it with \`emo serve all\`\\n$`));
+    expect(sut.stderr).toMatch(
+      new RegExp(
+        `^emo: QUEUE_UNAVAILABLE: could not reach the fleet API at ${api.url} \\(.*\\); pass --url or start it with \`emo serve all\`\\n$`,
+      ),
+    );
   });
 
   it('refuses a --url that is not an http(s) URL as a usage error', async () => {
     const sut = await runCliCaptured(['profile', '--url', 'localhost:8080']);
-    expect(sut).toEqual({ code: 2, stdout: '', stderr: 'emo: CLI_USAGE: --url must be a URL such as http://localhost:8080, got localhost:8080\n' });
+    expect(sut).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'emo: CLI_USAGE: --url must be a URL such as http://localhost:8080, got localhost:8080\n',
+    });
   });
 
   it.each(['abc', '0', '-5'])('refuses --timeout %s as a usage error, not as an unreachable fleet', async (timeout) => {
     const sut = await runCliCaptured(['profile', '--timeout', timeout, '--url', 'http://127.0.0.1:9']);
-    expect(sut).toEqual({ code: 2, stdout: '', stderr: `emo: CLI_USAGE: --timeout must be a positive integer of milliseconds, got ${timeout}\n` });
+    expect(sut).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `emo: CLI_USAGE: --timeout must be a positive integer of milliseconds, got ${timeout}\n`,
+    });
   });
 
   it('names a --local file that cannot be read (exit 2)', async () => {

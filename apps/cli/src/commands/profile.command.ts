@@ -34,7 +34,8 @@ export function registerProfile(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as one JSON object')
     .action(async (flags: ProfileFlags) => {
       const timeoutMs = Number(flags.timeout ?? 10_000);
-      if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new AppError('CLI_USAGE', `--timeout must be a positive integer of milliseconds, got ${flags.timeout}`);
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
+        throw new AppError('CLI_USAGE', `--timeout must be a positive integer of milliseconds, got ${flags.timeout}`);
       const report = flags.local ? await profileLocal(ctx, flags.local, flags.model) : await fetchReport(ctx, flags, timeoutMs);
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${formatProfileReport(report)}\n`);
     });
@@ -46,14 +47,23 @@ async function fetchReport(ctx: CliContext, flags: ProfileFlags, timeoutMs: numb
   const key = flags.apiKey ?? config.api.apiKeys[0];
   let res: Response;
   try {
-    res = await fetch(`${base}/v1/profile`, { headers: key ? { authorization: `Bearer ${key}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(`${base}/v1/profile`, {
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (e) {
-    throw new AppError('QUEUE_UNAVAILABLE', `could not reach the fleet API at ${base} (${(e as Error).message}); pass --url or start it with \`emo serve all\``);
+    throw new AppError(
+      'QUEUE_UNAVAILABLE',
+      `could not reach the fleet API at ${base} (${(e as Error).message}); pass --url or start it with \`emo serve all\``,
+    );
   }
   const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | ProfileReport | undefined;
   if (!res.ok) {
     const err = body && 'error' in body ? body.error : undefined;
-    throw new AppError(err?.code && isErrorCode(err.code) ? err.code : 'INTERNAL', `GET ${base}/v1/profile: ${res.status} ${err?.message ?? ''}`.trim());
+    throw new AppError(
+      err?.code && isErrorCode(err.code) ? err.code : 'INTERNAL',
+      `GET ${base}/v1/profile: ${res.status} ${err?.message ?? ''}`.trim(),
+    );
   }
   return body as ProfileReport;
 }
@@ -64,7 +74,14 @@ async function profileLocal(ctx: CliContext, file: string, model?: string): Prom
     throw new AppError('CLI_USAGE', `cannot read ${file}: ${e.message}`);
   });
   const config = ctx.config(model ? { modelDir: model } : {});
-  const profiling = await ProfilingRuntime.start({ ...config.profiler, profilerEnabled: true, profilerSampleRate: 1 }, { role: 'cli', logger: ctx.logger, capacity: { inferenceSlots: config.engine.inferenceThreads, maxBudgetTokens: config.batching.batchMaxTokens } });
+  const profiling = await ProfilingRuntime.start(
+    { ...config.profiler, profilerEnabled: true, profilerSampleRate: 1 },
+    {
+      role: 'cli',
+      logger: ctx.logger,
+      capacity: { inferenceSlots: config.engine.inferenceThreads, maxBudgetTokens: config.batching.batchMaxTokens },
+    },
+  );
   const engine = await ctx.engine({ model }, {}, profiling.engineOptions());
   profiling.profiler.setModel(engine.modelId);
   try {

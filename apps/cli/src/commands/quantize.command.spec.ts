@@ -26,7 +26,11 @@ describe('emo quantize', () => {
 
   it('--check refuses a directory that quantize did not write, and writes nothing', async () => {
     const sut = await runCliCaptured(['quantize', '--out', dir, '--check']);
-    expect(sut).toEqual({ code: 2, stdout: '', stderr: `emo: CLI_USAGE: ${dir} has no quantization.json: --check takes a bundle written by emo quantize\n` });
+    expect(sut).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `emo: CLI_USAGE: ${dir} has no quantization.json: --check takes a bundle written by emo quantize\n`,
+    });
     expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -41,7 +41,11 @@ export function registerQuantize(program: Command, ctx: CliContext): void {
     .option('--int8-ops <ops>', 'int8 operators: microsoft (DynamicQuantizeMatMul) | onnx (MatMulInteger)', 'microsoft')
     .option('--per-channel <policy>', 'int8 per-column weight scales: auto|always|never', 'auto')
     .option('--embeddings', 'int8: quantize embedding tables too (smaller file)')
-    .option('--reduce-range [mode]', 'int8 weights: on = 7-bit, exact on every x86 CPU (default); off = 8-bit, exact only with VNNI (or ARM); auto = off where this CPU\'s int8 kernel is exact, else on', 'on')
+    .option(
+      '--reduce-range [mode]',
+      "int8 weights: on = 7-bit, exact on every x86 CPU (default); off = 8-bit, exact only with VNNI (or ARM); auto = off where this CPU's int8 kernel is exact, else on",
+      'on',
+    )
     .option('--check', 're-run the accuracy gate of the existing variant in --out on this machine (nothing is written unless --record)')
     .option('--record', 'with --check: append the result to its quantization.json and model card')
     .option('--exclude <names>', 'int8: comma-separated node or weight names to keep in float')
@@ -49,35 +53,55 @@ export function registerQuantize(program: Command, ctx: CliContext): void {
     .option('--output-layer', 'int8: quantize the layer that produces the logits too (kept float by default)')
     .option('--json', 'print quantization.json on stdout')
     .action(async (flags: QuantizeFlags) => {
-      if (flags.record && !flags.check) throw new AppError('CLI_USAGE', '--record needs --check (it records the result of re-running the gate)');
+      if (flags.record && !flags.check)
+        throw new AppError('CLI_USAGE', '--record needs --check (it records the result of re-running the gate)');
       // Loaded on demand: ONNX tooling (protobuf, ORT) is not needed by the other commands.
       const { checkVariant, goEmotionsSplit, quantizeBundle } = await import('@emo/onnx-tools');
       const mode = oneOf(flags.mode, ['int8', 'fp16'] as const, '--mode') as QuantizeMode;
       const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
       // The variant is meant for the configured providers: int8 suits CPUs, fp16 GPUs.
-      enforcePrecisionForProviders(mode, config.engine.executionProviders, config.onnx, (m) => process.stderr.write(`emo: warning: ${m}\n`));
+      enforcePrecisionForProviders(mode, config.engine.executionProviders, config.onnx, (m) =>
+        process.stderr.write(`emo: warning: ${m}\n`),
+      );
       const thresholds = {
         minLabelAgreement: config.onnx.quantizeMinLabelAgreement,
         maxMacroF1Drop: config.onnx.quantizeMaxMacroF1Drop,
         maxScoreDiff: mode === 'int8' ? config.onnx.quantizeInt8MaxScoreDiff : config.onnx.quantizeFp16MaxScoreDiff,
       };
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new AppError('CLI_USAGE', `--limit must be a positive integer, got ${flags.limit}`);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+        throw new AppError('CLI_USAGE', `--limit must be a positive integer, got ${flags.limit}`);
       const log = (m: string) => process.stderr.write(`${m}\n`);
       if (flags.check) {
-        const record = await checkVariant({ variantDir: flags.out, modelDir: flags.model, dataPath: flags.data ?? goEmotionsSplit('dev'), limit, thresholds, config, record: flags.record === true, log });
+        const record = await checkVariant({
+          variantDir: flags.out,
+          modelDir: flags.model,
+          dataPath: flags.data ?? goEmotionsSplit('dev'),
+          limit,
+          thresholds,
+          config,
+          record: flags.record === true,
+          log,
+        });
         printGate(record, flags.json === true);
-        if (!record.passed) throw new AppError('ACCURACY_GATE_FAILED', `${flags.out} fails its accuracy gate on this machine: ${record.failures.join('; ')}`);
+        if (!record.passed)
+          throw new AppError('ACCURACY_GATE_FAILED', `${flags.out} fails its accuracy gate on this machine: ${record.failures.join('; ')}`);
         return;
       }
       const int8: QuantizeBundleOptions['int8'] = {
         ops: oneOf(flags.int8Ops, ['microsoft', 'onnx'] as const, '--int8-ops'),
         perChannel: oneOf(flags.perChannel, ['auto', 'always', 'never'] as const, '--per-channel'),
         embeddings: flags.embeddings === true,
-        reduceRange: flags.reduceRange === true ? 'on' : (oneOf(String(flags.reduceRange), ['on', 'off', 'auto'] as const, '--reduce-range') as ReduceRangeMode),
+        reduceRange:
+          flags.reduceRange === true
+            ? 'on'
+            : (oneOf(String(flags.reduceRange), ['on', 'off', 'auto'] as const, '--reduce-range') as ReduceRangeMode),
         keepOutputLayer: flags.outputLayer !== true,
         keepEmbeddingProjection: flags.embeddingProjection !== true,
-        exclude: flags.exclude?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+        exclude: flags.exclude
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
       };
       const provenance = await quantizeBundle({
         modelDir: resolveModelDir(config.engine.modelDir),
@@ -111,7 +135,9 @@ function printGate(gate: GateRecord, json: boolean): void {
   }
   const m = gate.metrics;
   const t = gate.thresholds;
-  const kernel = gate.machine.int8_kernel.saturates ? `saturating (${gate.machine.int8_kernel.fullRangeRatio.toFixed(3)}x on full-range weights)` : 'exact';
+  const kernel = gate.machine.int8_kernel.saturates
+    ? `saturating (${gate.machine.int8_kernel.fullRangeRatio.toFixed(3)}x on full-range weights)`
+    : 'exact';
   const table = renderTable(
     ['check', 'value', 'threshold'],
     [
@@ -121,10 +147,13 @@ function printGate(gate: GateRecord, json: boolean): void {
       ['mean |score difference|', m.mean_abs_score_diff.toExponential(2), ''],
     ],
   );
-  process.stdout.write(`${table}\n\nmeasured on ${gate.machine.model} (${gate.machine.simd.join(' ') || 'no SIMD flags read'}); int8 kernel ${kernel}\n`);
+  process.stdout.write(
+    `${table}\n\nmeasured on ${gate.machine.model} (${gate.machine.simd.join(' ') || 'no SIMD flags read'}); int8 kernel ${kernel}\n`,
+  );
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new AppError('CLI_USAGE', `${flag} must be one of ${allowed.join('|')}, got ${value}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new AppError('CLI_USAGE', `${flag} must be one of ${allowed.join('|')}, got ${value}`);
   return value as T;
 }

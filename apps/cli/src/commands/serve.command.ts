@@ -22,7 +22,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'API port (default: PORT)')
     .option('--metrics-port <n>', 'worker /metrics port (default: METRICS_PORT)')
     .action(async (role: string, flags: ServeFlags) => {
-      if (!(ROLES as readonly string[]).includes(role)) throw new AppError('CLI_USAGE', `unknown role "${role}"; allowed: ${ROLES.join(', ')}`);
+      if (!(ROLES as readonly string[]).includes(role))
+        throw new AppError('CLI_USAGE', `unknown role "${role}"; allowed: ${ROLES.join(', ')}`);
       const config = ctx.config({
         ...(flags.model ? { modelDir: flags.model } : {}),
         ...(flags.port ? { port: flags.port } : {}),

@@ -8,6 +8,8 @@ describe(apiBaseUrl.name, () => {
   });
 
   it.each(['localhost:8080', 'fleet', 'ftp://fleet.example.com', ''])('refuses %j as a usage error naming the flag', (value) => {
-    expect(() => apiBaseUrl(value, '--fleet')).toThrow(expect.objectContaining({ code: 'CLI_USAGE', message: `--fleet must be a URL such as http://localhost:8080, got ${value}` }));
+    expect(() => apiBaseUrl(value, '--fleet')).toThrow(
+      expect.objectContaining({ code: 'CLI_USAGE', message: `--fleet must be a URL such as http://localhost:8080, got ${value}` }),
+    );
   });
 });

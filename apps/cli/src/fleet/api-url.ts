@@ -9,6 +9,7 @@ export function apiBaseUrl(value: string, flag: string): URL {
   } catch {
     url = undefined;
   }
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') throw new AppError('CLI_USAGE', `${flag} must be a URL such as http://localhost:8080, got ${value}`);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new AppError('CLI_USAGE', `${flag} must be a URL such as http://localhost:8080, got ${value}`);
   return url;
 }

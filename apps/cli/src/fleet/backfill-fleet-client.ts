@@ -48,7 +48,12 @@ export class BackfillFleetClient {
     if (q.includeScores) params.set('include_scores', 'true');
     const body: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 256 * 1024 });
     if (onBytes) body.on('data', (c: Buffer | string) => onBytes(c.length));
-    const res = await this.send('POST', `/v1/backfills?${params}`, { 'content-type': CONTENT_TYPES[q.format] ?? 'application/x-ndjson' }, body);
+    const res = await this.send(
+      'POST',
+      `/v1/backfills?${params}`,
+      { 'content-type': CONTENT_TYPES[q.format] ?? 'application/x-ndjson' },
+      body,
+    );
     return (await readJson(res)) as FleetBackfillStatus;
   }
 
@@ -79,7 +84,11 @@ export class BackfillFleetClient {
     const url = new URL(path, this.baseUrl);
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = request(url, { method, headers: { ...headers, ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) } }, resolve);
+      const req = request(
+        url,
+        { method, headers: { ...headers, ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) } },
+        resolve,
+      );
       req.on('error', (e) => reject(new AppError('QUEUE_UNAVAILABLE', `${method} ${url.origin}${url.pathname}: ${e.message}`)));
       if (body) {
         body.on('error', (e) => req.destroy(e));

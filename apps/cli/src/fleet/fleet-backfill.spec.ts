@@ -19,7 +19,11 @@ const TEXTS = ['hello', 'so bad', '{broken', 'thanks', 'great', 'meh'];
 writeFileSync(input, `${TEXTS.map((t, i) => (t.startsWith('{') ? t : JSON.stringify({ id: `m${i + 1}`, text: t }))).join('\n')}\n`);
 /** The fleet's answer for each input line, in order. */
 const RESULT_LINES = TEXTS.map((t, i) =>
-  JSON.stringify(t.startsWith('{') ? { line: i + 1, error: { code: 'LINE_MALFORMED', message: 'invalid JSON' } } : { line: i + 1, id: `m${i + 1}`, labels: [{ label: 'joy', score: 0.9 }], model: 'fake@1' }),
+  JSON.stringify(
+    t.startsWith('{')
+      ? { line: i + 1, error: { code: 'LINE_MALFORMED', message: 'invalid JSON' } }
+      : { line: i + 1, id: `m${i + 1}`, labels: [{ label: 'joy', score: 0.9 }], model: 'fake@1' },
+  ),
 );
 
 interface FakeFleetOptions {
@@ -45,8 +49,18 @@ async function fakeFleet(opts: FakeFleetOptions = {}): Promise<FakeFleet> {
   const fleet: FakeFleet = { url: '', uploads: [], resultOffsets: [] };
   let cutUploads = opts.cutUploads ?? 0;
   let cutResults = opts.cutResultsAfter;
-  const status = (id: string, state: string) => ({ backfill_id: id, state, upload: { lines: TEXTS.length, complete: true, attempts: fleet.uploads.length }, total: TEXTS.length, done: state === 'completed' ? TEXTS.length : 0, failed: 1, rate_texts_per_s: 10, eta_s: null });
-  const json = (res: ServerResponse, code: number, body: unknown) => res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const status = (id: string, state: string) => ({
+    backfill_id: id,
+    state,
+    upload: { lines: TEXTS.length, complete: true, attempts: fleet.uploads.length },
+    total: TEXTS.length,
+    done: state === 'completed' ? TEXTS.length : 0,
+    failed: 1,
+    rate_texts_per_s: 10,
+    eta_s: null,
+  });
+  const json = (res: ServerResponse, code: number, body: unknown) =>
+    res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const [, , , id, tail] = url.pathname.split('/');
@@ -55,7 +69,12 @@ async function fakeFleet(opts: FakeFleetOptions = {}): Promise<FakeFleet> {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         const id = url.searchParams.get('id') as string;
-        fleet.uploads.push({ id, query: url.searchParams, auth: req.headers.authorization, lines: body.split('\n').filter(Boolean).length });
+        fleet.uploads.push({
+          id,
+          query: url.searchParams,
+          auth: req.headers.authorization,
+          lines: body.split('\n').filter(Boolean).length,
+        });
         if (cutUploads-- > 0) return req.socket.destroy();
         json(res, 202, { ...status(id, 'running'), created: opts.created ?? true, skipped_chunks: 1, queued_chunks: 1 });
       });
@@ -71,7 +90,12 @@ async function fakeFleet(opts: FakeFleetOptions = {}): Promise<FakeFleet> {
         cutResults = undefined;
         // Lines, then half of the next one, then the connection closes mid-response (an API restart
         // mid-stream). end(), not destroy(): the client reads everything sent before it sees the cut.
-        res.write(lines.slice(0, n).map((l) => `${l}\n`).join('') + lines[n].slice(0, 10));
+        res.write(
+          lines
+            .slice(0, n)
+            .map((l) => `${l}\n`)
+            .join('') + lines[n].slice(0, 10),
+        );
         req.socket.end();
         return;
       }
@@ -97,7 +121,18 @@ async function run(fleet: FakeFleet, extra: Partial<Parameters<typeof runFleetBa
   const out = collect();
   const errOut = collect();
   const logs: string[] = [];
-  const summary = await runFleetBackfill({ url: fleet.url, apiKey: 'key-12345678', inPath: input, query: { format: 'ndjson', textField: 'text', idField: 'id' }, out: out.stream, errOut: errOut.stream, progress: false, log: (m) => logs.push(m), pollMs: 5, ...extra });
+  const summary = await runFleetBackfill({
+    url: fleet.url,
+    apiKey: 'key-12345678',
+    inPath: input,
+    query: { format: 'ndjson', textField: 'text', idField: 'id' },
+    out: out.stream,
+    errOut: errOut.stream,
+    progress: false,
+    log: (m) => logs.push(m),
+    pollMs: 5,
+    ...extra,
+  });
   return { summary, out: jsonLines(out.text()), errors: jsonLines(errOut.text()), logs };
 }
 
@@ -106,7 +141,11 @@ describe(runFleetBackfill.name, () => {
     const fleet = await fakeFleet();
     const sut = await run(fleet);
     expect(fleet.uploads).toHaveLength(1);
-    expect(fleet.uploads[0]).toMatchObject({ id: defaultBackfillId(input, { format: 'ndjson', textField: 'text', idField: 'id' }), auth: 'Bearer key-12345678', lines: TEXTS.length });
+    expect(fleet.uploads[0]).toMatchObject({
+      id: defaultBackfillId(input, { format: 'ndjson', textField: 'text', idField: 'id' }),
+      auth: 'Bearer key-12345678',
+      lines: TEXTS.length,
+    });
     expect(Object.fromEntries(fleet.uploads[0].query)).toMatchObject({ format: 'ndjson', text_field: 'text', id_field: 'id' });
     expect(sut.out.map((l) => l.line)).toEqual([1, 2, 4, 5, 6]);
     expect(sut.errors).toEqual([{ line: 3, error: { code: 'LINE_MALFORMED', message: 'invalid JSON' } }]);
@@ -120,7 +159,11 @@ describe(runFleetBackfill.name, () => {
       ['support-2023', TEXTS.length],
       ['support-2023', TEXTS.length],
     ]);
-    expect(sut.logs.some((l) => /upload interrupted \(QUEUE_UNAVAILABLE: .*\); resuming backfill support-2023 in \d+ ms \(attempt 2\/6\)/.test(l))).toBe(true);
+    expect(
+      sut.logs.some((l) =>
+        /upload interrupted \(QUEUE_UNAVAILABLE: .*\); resuming backfill support-2023 in \d+ ms \(attempt 2\/6\)/.test(l),
+      ),
+    ).toBe(true);
     expect(sut.out).toHaveLength(5);
   });
 
@@ -157,7 +200,20 @@ describe('emo backfill --fleet', () => {
   it('prints the id that resumes it, and writes results and errors files', async () => {
     const fleet = await fakeFleet();
     const out = join(dir, 'fleet-out.ndjson');
-    const sut = await runCliCaptured(['backfill', input, '--fleet', fleet.url, '--api-key', 'key-12345678', '--backfill-id', 'cli-run', '--out', out, '--json', '--no-progress']);
+    const sut = await runCliCaptured([
+      'backfill',
+      input,
+      '--fleet',
+      fleet.url,
+      '--api-key',
+      'key-12345678',
+      '--backfill-id',
+      'cli-run',
+      '--out',
+      out,
+      '--json',
+      '--no-progress',
+    ]);
     expect(sut.code).toBe(0);
     expect(sut.stderr).toContain('backfill cli-run → ');
     expect(sut.stderr).toContain('--backfill-id cli-run resumes it');

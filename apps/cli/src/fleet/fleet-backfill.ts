@@ -34,7 +34,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Same file (path, size, mtime) and same mapping → same id: running the same command again resumes. */
 export function defaultBackfillId(path: string, query: UploadQuery): string {
   const st = statSync(path);
-  return `f${createHash('sha1').update(JSON.stringify([resolve(path), st.size, st.mtimeMs, query])).digest('hex').slice(0, 20)}`;
+  return `f${createHash('sha1')
+    .update(JSON.stringify([resolve(path), st.size, st.mtimeMs, query]))
+    .digest('hex')
+    .slice(0, 20)}`;
 }
 
 export async function runFleetBackfill(opts: FleetBackfillOptions): Promise<BackfillSummary> {
@@ -46,7 +49,13 @@ export async function runFleetBackfill(opts: FleetBackfillOptions): Promise<Back
   const attempts = opts.inPath === '-' ? 1 : (opts.attempts ?? 6);
   const pollMs = opts.pollMs ?? 500;
   opts.log(`backfill ${id} → ${opts.url} (the same command, or --backfill-id ${id} resumes it)`);
-  const bar = opts.progress ? new SingleBar({ format: 'backfill [{bar}] {percentage}% | {value}/{total} lines | {rate} texts/s | ETA {eta_s}s | {state}', stream: process.stderr, noTTYOutput: false }) : undefined;
+  const bar = opts.progress
+    ? new SingleBar({
+        format: 'backfill [{bar}] {percentage}% | {value}/{total} lines | {rate} texts/s | ETA {eta_s}s | {state}',
+        stream: process.stderr,
+        noTTYOutput: false,
+      })
+    : undefined;
   let bytesSent = 0;
   let last: FleetBackfillStatus | undefined;
   const show = (s: FleetBackfillStatus) => {
@@ -72,13 +81,16 @@ export async function runFleetBackfill(opts: FleetBackfillOptions): Promise<Back
           bytesSent += n;
         });
         show(s);
-        if (!s.created) opts.log(`resumed backfill ${id}: ${s.skipped_chunks ?? 0} chunks were already done, ${s.queued_chunks ?? 0} queued`);
+        if (!s.created)
+          opts.log(`resumed backfill ${id}: ${s.skipped_chunks ?? 0} chunks were already done, ${s.queued_chunks ?? 0} queued`);
         break;
       } catch (e) {
         const err = AppError.fromPlain(e);
         if (!err.retryable || attempt >= attempts) throw err;
         const wait = err.code === 'OVERLOADED' ? 5000 : Math.min(8000, 500 * 2 ** attempt);
-        opts.log(`upload interrupted (${err.code}: ${err.message}); resuming backfill ${id} in ${wait} ms (attempt ${attempt + 1}/${attempts})`);
+        opts.log(
+          `upload interrupted (${err.code}: ${err.message}); resuming backfill ${id} in ${wait} ms (attempt ${attempt + 1}/${attempts})`,
+        );
         await sleep(wait);
       }
     }
@@ -96,7 +108,13 @@ export async function runFleetBackfill(opts: FleetBackfillOptions): Promise<Back
   return download(client, id, opts, attempts, summary);
 }
 
-async function download(client: BackfillFleetClient, id: string, opts: FleetBackfillOptions, attempts: number, summary: BackfillSummary): Promise<BackfillSummary> {
+async function download(
+  client: BackfillFleetClient,
+  id: string,
+  opts: FleetBackfillOptions,
+  attempts: number,
+  summary: BackfillSummary,
+): Promise<BackfillSummary> {
   for (let attempt = 1; ; attempt++) {
     try {
       for await (const json of client.results(id, summary.total)) {

@@ -31,7 +31,8 @@ export class BackfillSummary {
       return;
     }
     this.ok++;
-    for (const l of (line.labels as { label: string }[] | undefined) ?? []) this.labelCounts[l.label] = (this.labelCounts[l.label] ?? 0) + 1;
+    for (const l of (line.labels as { label: string }[] | undefined) ?? [])
+      this.labelCounts[l.label] = (this.labelCounts[l.label] ?? 0) + 1;
   }
 
   textsPerSecond(): number {
@@ -61,7 +62,9 @@ export class BackfillSummary {
       .slice(0, 8)
       .map(([l, n]) => `${l} ${((100 * n) / Math.max(r.ok, 1)).toFixed(1)}%`)
       .join(', ');
-    const errs = Object.entries(r.error_codes).map(([c, n]) => `${c}=${n}`).join(' ');
+    const errs = Object.entries(r.error_codes)
+      .map(([c, n]) => `${c}=${n}`)
+      .join(' ');
     return `backfill: ${r.texts} lines (${r.ok} classified, ${r.errors} errors${errs ? `: ${errs}` : ''}) in ${r.seconds}s, ${r.texts_per_s} texts/s, peak RSS ${r.peak_rss_mb} MB\nlabels: ${top || '(none)'}\n`;
   }
 }

@@ -6,13 +6,20 @@ const result = { labels: [{ label: 'joy', score: 0.9 }], model: MODEL };
 
 describe(toOutputLine.name, () => {
   it('puts line and id first, then the passthrough fields, then the result', () => {
-    const sut = toOutputLine({ record: { line: 4, id: 'm1', text: 'yay', fields: { id: 'm1', user: 'u1' } }, outcome: result }, MODEL, 'id');
+    const sut = toOutputLine(
+      { record: { line: 4, id: 'm1', text: 'yay', fields: { id: 'm1', user: 'u1' } }, outcome: result },
+      MODEL,
+      'id',
+    );
     expect(sut).toEqual({ line: 4, id: 'm1', user: 'u1', labels: result.labels, model: MODEL });
     expect(Object.keys(sut)).toEqual(['line', 'id', 'user', 'labels', 'model']);
   });
 
   it('renames a passthrough field named like a result key to input_<name> instead of overwriting the result', () => {
-    const sut = toOutputLine({ record: { line: 1, text: 'x', fields: { labels: 'mine', model: 'theirs', error: 'none' } }, outcome: result }, MODEL);
+    const sut = toOutputLine(
+      { record: { line: 1, text: 'x', fields: { labels: 'mine', model: 'theirs', error: 'none' } }, outcome: result },
+      MODEL,
+    );
     expect(sut).toMatchObject({ input_labels: 'mine', input_model: 'theirs', input_error: 'none', labels: result.labels, model: MODEL });
     expect(sut).not.toHaveProperty('error');
   });

@@ -3,10 +3,13 @@ import { ellipsis, renderTable } from './table';
 
 describe(renderTable.name, () => {
   it('pads every column to its widest cell under a dashed rule, without trailing spaces', () => {
-    const sut = renderTable(['text', 'emotions'], [
-      ['hi', 'joy 0.91'],
-      ['a longer text', ''],
-    ]);
+    const sut = renderTable(
+      ['text', 'emotions'],
+      [
+        ['hi', 'joy 0.91'],
+        ['a longer text', ''],
+      ],
+    );
     expect(sut.split('\n')).toEqual(['text           emotions', '-------------  --------', 'hi             joy 0.91', 'a longer text']);
   });
 });

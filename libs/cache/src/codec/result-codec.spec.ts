@@ -75,10 +75,31 @@ describe(ResultCodec.name, () => {
     const cases: [string, Buffer][] = [
       ['JSON written by someone else', Buffer.from(JSON.stringify(result))],
       ['empty', Buffer.alloc(0)],
-      ['one flipped bit', (() => { const b = Buffer.from(good); b[20] ^= 4; return b; })()],
+      [
+        'one flipped bit',
+        (() => {
+          const b = Buffer.from(good);
+          b[20] ^= 4;
+          return b;
+        })(),
+      ],
       ['truncated', good.subarray(0, good.length - 3)],
-      ['another format version', (() => { const b = Buffer.from(good); b[0] = 0xc2; return b; })()],
-      ['another label count', new ResultCodec({ labels: labels.slice(0, 27), modelId: 'x' }).encode({ labels: [], scores: Object.fromEntries(labels.slice(0, 27).map((l) => [l, 0.5])), model: 'x' })!],
+      [
+        'another format version',
+        (() => {
+          const b = Buffer.from(good);
+          b[0] = 0xc2;
+          return b;
+        })(),
+      ],
+      [
+        'another label count',
+        new ResultCodec({ labels: labels.slice(0, 27), modelId: 'x' }).encode({
+          labels: [],
+          scores: Object.fromEntries(labels.slice(0, 27).map((l) => [l, 0.5])),
+          model: 'x',
+        })!,
+      ],
     ];
     it.each(cases)('treats %s as a miss', (_name, value) => {
       expect(sut.decode(value, true)).toBeUndefined();

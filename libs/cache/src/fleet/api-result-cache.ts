@@ -31,7 +31,11 @@ export class ApiResultCache implements Classifier {
   ) {}
 
   /** undefined when CACHE_ENABLED or CACHE_L2_ENABLED is off (the API has nothing to look up without L2). */
-  static async create(config: AppConfig, fleet: Classifier, deps: { logger?: Logger; registry?: Registry; refreshMs?: number } = {}): Promise<ApiResultCache | undefined> {
+  static async create(
+    config: AppConfig,
+    fleet: Classifier,
+    deps: { logger?: Logger; registry?: Registry; refreshMs?: number } = {},
+  ): Promise<ApiResultCache | undefined> {
     if (!config.cache.cacheL2Enabled) return undefined;
     const factory = await ResultCacheFactory.open({ config, l2: true, registry: deps.registry, logger: deps.logger });
     if (!factory) return undefined;
@@ -75,5 +79,12 @@ export class ApiResultCache implements Classifier {
 }
 
 function sameModel(a: CacheModelIdentity, b: CacheModelIdentity | undefined): boolean {
-  return !!b && a.name === b.name && a.revision === b.revision && a.precision === b.precision && a.maxLength === b.maxLength && a.thresholdsVersion === b.thresholdsVersion;
+  return (
+    !!b &&
+    a.name === b.name &&
+    a.revision === b.revision &&
+    a.precision === b.precision &&
+    a.maxLength === b.maxLength &&
+    a.thresholdsVersion === b.thresholdsVersion
+  );
 }

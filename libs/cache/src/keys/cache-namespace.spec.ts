@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { CacheNamespace, escapeGlob, normalizeText } from './cache-namespace';
 
-const model = { name: 'goemotions-mini', revision: 'abc123', thresholdsVersion: 't1', labels: ['a', 'b'], precision: 'fp32', maxLength: 128 };
+const model = {
+  name: 'goemotions-mini',
+  revision: 'abc123',
+  thresholdsVersion: 't1',
+  labels: ['a', 'b'],
+  precision: 'fp32',
+  maxLength: 128,
+};
 
 describe(CacheNamespace.name, () => {
   describe('key', () => {

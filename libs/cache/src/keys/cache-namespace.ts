@@ -18,7 +18,10 @@ export interface CacheModelIdentity {
 
 /** Anything shaped like the inference engine (bundle + tokenizer) gives its identity. */
 export function modelIdentityOf(
-  engine: { bundle: { name: string; revision: string; thresholdsVersion: string; labels: readonly string[] }; tokenizer: { maxLength: number } },
+  engine: {
+    bundle: { name: string; revision: string; thresholdsVersion: string; labels: readonly string[] };
+    tokenizer: { maxLength: number };
+  },
   precision: string,
 ): CacheModelIdentity {
   const { name, revision, thresholdsVersion, labels } = engine.bundle;

@@ -34,6 +34,12 @@ export async function cacheStoreReport(redis: Redis, namespace: CacheNamespace, 
     approxBytes: mine.approxBytes,
     keysAllRevisions: all.keys,
     policy,
-    redis: { usedMemoryBytes: field('used_memory'), maxmemoryBytes: policy.maxmemoryBytes, evictedKeys: field('evicted_keys'), keyspaceHits: field('keyspace_hits'), keyspaceMisses: field('keyspace_misses') },
+    redis: {
+      usedMemoryBytes: field('used_memory'),
+      maxmemoryBytes: policy.maxmemoryBytes,
+      evictedKeys: field('evicted_keys'),
+      keyspaceHits: field('keyspace_hits'),
+      keyspaceMisses: field('keyspace_misses'),
+    },
   };
 }

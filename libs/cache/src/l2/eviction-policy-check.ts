@@ -21,7 +21,10 @@ export async function checkEvictionPolicy(redis: Redis, sharesQueueRedis: boolea
     policy = (p as string[])[1];
     maxmemoryBytes = Number((m as string[])[1]);
   } catch (e) {
-    return { verdict: 'unknown', advice: `cannot read the cache Redis eviction policy (CONFIG GET failed: ${(e as Error).message}); make sure it runs maxmemory-policy allkeys-lfu` };
+    return {
+      verdict: 'unknown',
+      advice: `cannot read the cache Redis eviction policy (CONFIG GET failed: ${(e as Error).message}); make sure it runs maxmemory-policy allkeys-lfu`,
+    };
   }
   if (policy === 'allkeys-lfu' || policy === 'volatile-lfu') {
     const advice = maxmemoryBytes === 0 ? 'maxmemory is 0 (unbounded): set maxmemory so LFU eviction can work' : undefined;
@@ -38,5 +41,10 @@ export async function checkEvictionPolicy(redis: Redis, sharesQueueRedis: boolea
         'maxmemory set and maxmemory-policy allkeys-lfu',
     };
   }
-  return { policy, maxmemoryBytes, verdict: 'not-lfu', advice: `the cache Redis runs maxmemory-policy ${policy}; set allkeys-lfu so rarely used results are evicted first` };
+  return {
+    policy,
+    maxmemoryBytes,
+    verdict: 'not-lfu',
+    advice: `the cache Redis runs maxmemory-policy ${policy}; set allkeys-lfu so rarely used results are evicted first`,
+  };
 }

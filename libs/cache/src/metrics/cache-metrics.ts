@@ -28,7 +28,18 @@ export interface CacheGaugeSource {
   l1Evictions(): number;
 }
 
-export const emptyCounts = (): CacheCounts => ({ lookups: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, coalesced: 0, computed: 0, bypassed: 0, corrupt: 0, corruptL2: 0 });
+export const emptyCounts = (): CacheCounts => ({
+  lookups: 0,
+  l1Hits: 0,
+  l1Misses: 0,
+  l2Hits: 0,
+  l2Misses: 0,
+  coalesced: 0,
+  computed: 0,
+  bypassed: 0,
+  corrupt: 0,
+  corruptL2: 0,
+});
 
 export class CacheMetrics {
   private static readonly byRegistry = new WeakMap<Registry, CacheMetrics>();
@@ -53,9 +64,18 @@ export class CacheMetrics {
       registers,
       collect() {
         this.reset();
-        this.inc({ level: 'l1' }, count((c) => c.l1Hits));
-        this.inc({ level: 'l2' }, count((c) => c.l2Hits));
-        this.inc({ level: 'coalesced' }, count((c) => c.coalesced));
+        this.inc(
+          { level: 'l1' },
+          count((c) => c.l1Hits),
+        );
+        this.inc(
+          { level: 'l2' },
+          count((c) => c.l2Hits),
+        );
+        this.inc(
+          { level: 'coalesced' },
+          count((c) => c.coalesced),
+        );
       },
     });
     new Counter({
@@ -65,8 +85,14 @@ export class CacheMetrics {
       registers,
       collect() {
         this.reset();
-        this.inc({ level: 'l1' }, count((c) => c.l1Misses));
-        this.inc({ level: 'l2' }, count((c) => c.l2Misses));
+        this.inc(
+          { level: 'l1' },
+          count((c) => c.l1Misses),
+        );
+        this.inc(
+          { level: 'l2' },
+          count((c) => c.l2Misses),
+        );
       },
     });
     new Counter({
@@ -76,11 +102,22 @@ export class CacheMetrics {
       registers,
       collect() {
         this.reset();
-        this.inc({ level: 'l1' }, count((c) => c.corrupt - c.corruptL2));
-        this.inc({ level: 'l2' }, count((c) => c.corruptL2));
+        this.inc(
+          { level: 'l1' },
+          count((c) => c.corrupt - c.corruptL2),
+        );
+        this.inc(
+          { level: 'l2' },
+          count((c) => c.corruptL2),
+        );
       },
     });
-    this.l2Errors = new Counter({ name: 'emo_cache_l2_errors_total', help: 'L2 (Redis) operations that failed or timed out', labelNames: ['op'], registers });
+    this.l2Errors = new Counter({
+      name: 'emo_cache_l2_errors_total',
+      help: 'L2 (Redis) operations that failed or timed out',
+      labelNames: ['op'],
+      registers,
+    });
     this.l2Seconds = new Histogram({
       name: 'emo_cache_l2_duration_seconds',
       help: 'L2 (Redis) round trip per batch operation',
@@ -98,8 +135,22 @@ export class CacheMetrics {
         this.inc({ level: 'l1' }, retiredEvictions() + sum((s) => s.l1Evictions()));
       },
     });
-    new Gauge({ name: 'emo_cache_l1_entries', help: 'Entries in the L1 LRU', registers, collect() { this.set(sum((s) => s.l1Entries())); } });
-    new Gauge({ name: 'emo_cache_l1_bytes', help: 'Bytes accounted in the L1 LRU', registers, collect() { this.set(sum((s) => s.l1Bytes())); } });
+    new Gauge({
+      name: 'emo_cache_l1_entries',
+      help: 'Entries in the L1 LRU',
+      registers,
+      collect() {
+        this.set(sum((s) => s.l1Entries()));
+      },
+    });
+    new Gauge({
+      name: 'emo_cache_l1_bytes',
+      help: 'Bytes accounted in the L1 LRU',
+      registers,
+      collect() {
+        this.set(sum((s) => s.l1Bytes()));
+      },
+    });
     new Gauge({
       name: 'emo_cache_hit_ratio',
       help: 'Share of cacheable texts answered without inference since start (any level)',

@@ -23,7 +23,10 @@ export class FakeClassifier {
       const sum = raw.reduce((a, b) => a + b, 0);
       const scores = raw.map((x) => x / sum);
       const best = scores.indexOf(Math.max(...scores));
-      const result: ClassificationResult = { labels: [{ label: FAKE_LABELS[best], score: Math.round(scores[best] * 1e6) / 1e6 }], model: this.modelId };
+      const result: ClassificationResult = {
+        labels: [{ label: FAKE_LABELS[best], score: Math.round(scores[best] * 1e6) / 1e6 }],
+        model: this.modelId,
+      };
       if (opts.includeScores) result.scores = Object.fromEntries(FAKE_LABELS.map((l, j) => [l, Math.round(scores[j] * 1e6) / 1e6]));
       if (t.length > 100) result.truncated = true;
       return result;
@@ -35,4 +38,11 @@ export class FakeClassifier {
   }
 }
 
-export const fakeModel = (revision = 'rev1') => ({ name: 'fake', revision, thresholdsVersion: 'default', labels: FAKE_LABELS, precision: 'fp32', maxLength: 128 });
+export const fakeModel = (revision = 'rev1') => ({
+  name: 'fake',
+  revision,
+  thresholdsVersion: 'default',
+  labels: FAKE_LABELS,
+  precision: 'fp32',
+  maxLength: 128,
+});

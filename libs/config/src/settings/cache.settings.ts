@@ -6,17 +6,61 @@ import { bool, int, setting } from '../setting';
 export const cacheSettings = {
   cacheEnabled: setting('CACHE_ENABLED', bool().default(true), 'Result cache on/off (L1 and L2). Off: every text goes to inference.'),
   cacheL1MaxEntries: setting('CACHE_L1_MAX_ENTRIES', int(1, 100_000_000).default(100_000), 'Most results in the in-process L1 LRU.'),
-  cacheL1MaxBytes: setting('CACHE_L1_MAX_BYTES', int(1024, 64 * 1024 ** 3).default(64 * 1024 ** 2), 'Most bytes (encoded values + keys + per-entry overhead) in the L1 LRU.'),
+  cacheL1MaxBytes: setting(
+    'CACHE_L1_MAX_BYTES',
+    int(1024, 64 * 1024 ** 3).default(64 * 1024 ** 2),
+    'Most bytes (encoded values + keys + per-entry overhead) in the L1 LRU.',
+  ),
   cacheL1TtlSeconds: setting('CACHE_L1_TTL_SECONDS', int(1, 365 * 86_400).default(600), 'Time to live of an L1 entry.'),
   cacheL2Enabled: setting('CACHE_L2_ENABLED', bool().default(true), 'Use the shared Redis L2 in the fleet (api, worker).'),
-  cacheCliL2: setting('CACHE_CLI_L2', bool().default(false), 'Also use the Redis L2 from local CLI commands (classify, backfill, eval). Off: the embedded CLI needs no Redis (L1 only).'),
-  cacheL2TtlSeconds: setting('CACHE_L2_TTL_SECONDS', int(1, 365 * 86_400).default(7 * 86_400), 'Time to live of an L2 entry (±10% jitter so entries written together do not expire together).'),
-  cacheL2TimeoutMs: setting('CACHE_L2_TIMEOUT_MS', int(1, 60_000).default(50), 'An L2 read or write slower than this counts as a failure: the text is treated as a miss.'),
-  cacheL2RetryMs: setting('CACHE_L2_RETRY_MS', int(10, 3_600_000).default(1000), 'After an L2 failure, L2 is skipped for this long before it is tried again.'),
-  cacheL2LogIntervalMs: setting('CACHE_L2_LOG_INTERVAL_MS', int(1000, 86_400_000).default(60_000), 'While L2 keeps failing, at most one warning per interval.'),
-  cacheL2Compression: setting('CACHE_L2_COMPRESSION', z.enum(['none', 'deflate']).default('none'), 'Compress encoded L2 values (only values over CACHE_L2_COMPRESS_MIN_BYTES, and only when it saves bytes).'),
-  cacheScoreEncoding: setting('CACHE_SCORE_ENCODING', z.enum(['float32', 'uint16']).default('float32'), 'How cached values store scores: `float32` (a hit returns exactly what the model returned) or `uint16` (scores quantized to 1/65535: about half the bytes per entry, scores within 8e-6).'),
-  cacheL2CompressMinBytes: setting('CACHE_L2_COMPRESS_MIN_BYTES', int(0, 1_048_576).default(256), 'Smallest encoded value that is worth compressing.'),
-  cacheTextNormalization: setting('CACHE_TEXT_NORMALIZATION', z.enum(['exact', 'nfc-trim']).default('exact'), 'Text normalization for cache keys: `exact` (a hit always equals what the model answers for that text) or `nfc-trim` (Unicode NFC + trimmed + collapsed whitespace; more hits, may merge texts a byte-level tokenizer would score differently).'),
-  cacheWarmFile: setting('CACHE_WARM_FILE', z.string().min(1).optional(), 'Phrases (one per line, # comments) classified into the cache when a worker starts.'),
+  cacheCliL2: setting(
+    'CACHE_CLI_L2',
+    bool().default(false),
+    'Also use the Redis L2 from local CLI commands (classify, backfill, eval). Off: the embedded CLI needs no Redis (L1 only).',
+  ),
+  cacheL2TtlSeconds: setting(
+    'CACHE_L2_TTL_SECONDS',
+    int(1, 365 * 86_400).default(7 * 86_400),
+    'Time to live of an L2 entry (±10% jitter so entries written together do not expire together).',
+  ),
+  cacheL2TimeoutMs: setting(
+    'CACHE_L2_TIMEOUT_MS',
+    int(1, 60_000).default(50),
+    'An L2 read or write slower than this counts as a failure: the text is treated as a miss.',
+  ),
+  cacheL2RetryMs: setting(
+    'CACHE_L2_RETRY_MS',
+    int(10, 3_600_000).default(1000),
+    'After an L2 failure, L2 is skipped for this long before it is tried again.',
+  ),
+  cacheL2LogIntervalMs: setting(
+    'CACHE_L2_LOG_INTERVAL_MS',
+    int(1000, 86_400_000).default(60_000),
+    'While L2 keeps failing, at most one warning per interval.',
+  ),
+  cacheL2Compression: setting(
+    'CACHE_L2_COMPRESSION',
+    z.enum(['none', 'deflate']).default('none'),
+    'Compress encoded L2 values (only values over CACHE_L2_COMPRESS_MIN_BYTES, and only when it saves bytes).',
+  ),
+  cacheScoreEncoding: setting(
+    'CACHE_SCORE_ENCODING',
+    z.enum(['float32', 'uint16']).default('float32'),
+    'How cached values store scores: `float32` (a hit returns exactly what the model returned) or `uint16` (scores quantized to 1/65535: about half the bytes per entry, scores within 8e-6).',
+  ),
+  cacheL2CompressMinBytes: setting(
+    'CACHE_L2_COMPRESS_MIN_BYTES',
+    int(0, 1_048_576).default(256),
+    'Smallest encoded value that is worth compressing.',
+  ),
+  cacheTextNormalization: setting(
+    'CACHE_TEXT_NORMALIZATION',
+    z.enum(['exact', 'nfc-trim']).default('exact'),
+    'Text normalization for cache keys: `exact` (a hit always equals what the model answers for that text) or `nfc-trim` (Unicode NFC + trimmed + collapsed whitespace; more hits, may merge texts a byte-level tokenizer would score differently).',
+  ),
+  cacheWarmFile: setting(
+    'CACHE_WARM_FILE',
+    z.string().min(1).optional(),
+    'Phrases (one per line, # comments) classified into the cache when a worker starts.',
+  ),
 } as const;

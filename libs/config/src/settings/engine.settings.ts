@@ -3,15 +3,39 @@ import { z } from 'zod';
 import { bool, csv, int, setting } from '../setting';
 
 export const engineSettings = {
-  modelDir: setting('MODEL_DIR', z.string().min(1).optional(), 'Model bundle directory (model.onnx, tokenizer.json, config.json[, thresholds.json]). Default: the shipped models/goemotions-mini.'),
-  precision: setting('PRECISION', z.enum(['fp32', 'int8', 'fp16']).default('fp32'), 'Precision of the model variant to serve (part of the cache key).'),
-  executionProviders: setting('EXECUTION_PROVIDERS', csv(z.enum(['cuda', 'cpu'])).default(['cpu']), 'ONNX Runtime execution providers in order of preference, comma-separated (e.g. `cuda,cpu`). A provider that fails to load is skipped with one warning.'),
-  graphOptimizationLevel: setting('GRAPH_OPTIMIZATION_LEVEL', z.enum(['disabled', 'basic', 'extended', 'all']).default('all'), 'ONNX Runtime graph optimization level.'),
+  modelDir: setting(
+    'MODEL_DIR',
+    z.string().min(1).optional(),
+    'Model bundle directory (model.onnx, tokenizer.json, config.json[, thresholds.json]). Default: the shipped models/goemotions-mini.',
+  ),
+  precision: setting(
+    'PRECISION',
+    z.enum(['fp32', 'int8', 'fp16']).default('fp32'),
+    'Precision of the model variant to serve (part of the cache key).',
+  ),
+  executionProviders: setting(
+    'EXECUTION_PROVIDERS',
+    csv(z.enum(['cuda', 'cpu'])).default(['cpu']),
+    'ONNX Runtime execution providers in order of preference, comma-separated (e.g. `cuda,cpu`). A provider that fails to load is skipped with one warning.',
+  ),
+  graphOptimizationLevel: setting(
+    'GRAPH_OPTIMIZATION_LEVEL',
+    z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
+    'ONNX Runtime graph optimization level.',
+  ),
   intraOpThreads: setting('INTRA_OP_THREADS', int(1, 256).default(1), 'Intra-op threads per inference thread.'),
   inferenceThreads: setting('INFERENCE_THREADS', int(1, 64).default(2), 'worker_threads in the inference pool, each with its own session.'),
-  optimizedModelCacheDir: setting('OPTIMIZED_MODEL_CACHE_DIR', z.string().min(1).default('.emo-cache/ort'), 'Directory of optimized models, keyed by model hash + level + provider.'),
+  optimizedModelCacheDir: setting(
+    'OPTIMIZED_MODEL_CACHE_DIR',
+    z.string().min(1).default('.emo-cache/ort'),
+    'Directory of optimized models, keyed by model hash + level + provider.',
+  ),
   maxSequenceLength: setting('MAX_SEQUENCE_LENGTH', int(8, 8192).default(128), 'Tokens per text after truncation (part of the cache key).'),
   maxTextChars: setting('MAX_TEXT_CHARS', int(1, 10_000_000).default(20_000), 'Longest accepted text in characters.'),
-  longTextPolicy: setting('LONG_TEXT_POLICY', z.enum(['truncate', 'reject']).default('truncate'), 'What happens to a text over MAX_TEXT_CHARS: truncated and flagged, or rejected with TEXT_TOO_LONG.'),
+  longTextPolicy: setting(
+    'LONG_TEXT_POLICY',
+    z.enum(['truncate', 'reject']).default('truncate'),
+    'What happens to a text over MAX_TEXT_CHARS: truncated and flagged, or rejected with TEXT_TOO_LONG.',
+  ),
   includeScores: setting('INCLUDE_SCORES', bool().default(false), 'Include the full score map in every result.'),
 } as const;

@@ -2,8 +2,16 @@
 import { int, setting } from '../setting';
 
 export const fleetSettings = {
-  jobChunkSize: setting('JOB_CHUNK_SIZE', int(1, 4096).default(256), 'Texts per queue job (chunk) of a job; the worker re-batches texts across chunks. Bigger chunks spread the per-chunk queue and Redis cost over more texts (see docs/fleet.md, Benchmark).'),
-  jobAttempts: setting('JOB_ATTEMPTS', int(1, 100).default(3), 'Attempts per chunk for retryable failures before its texts are reported as failed.'),
+  jobChunkSize: setting(
+    'JOB_CHUNK_SIZE',
+    int(1, 4096).default(256),
+    'Texts per queue job (chunk) of a job; the worker re-batches texts across chunks. Bigger chunks spread the per-chunk queue and Redis cost over more texts (see docs/fleet.md, Benchmark).',
+  ),
+  jobAttempts: setting(
+    'JOB_ATTEMPTS',
+    int(1, 100).default(3),
+    'Attempts per chunk for retryable failures before its texts are reported as failed.',
+  ),
   resultTtlSeconds: setting('RESULT_TTL_SECONDS', int(60).default(86_400), 'How long job status and results stay in Redis.'),
   classifyResultTtlSeconds: setting(
     'CLASSIFY_RESULT_TTL_SECONDS',

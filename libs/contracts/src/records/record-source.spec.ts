@@ -142,20 +142,33 @@ describe('line limits in readRecords', () => {
       yield* repeated(0x61, 16 * 1024 * 1024, 64 * 1024, '"}\n{"text":"after"}\n');
     };
     const out = await collect(readRecords(input(), 'ndjson', { textField: 'text' }, { maxLineBytes: 1024 * 1024 }));
-    expect(out.map((r) => (isRecordError(r) ? `${r.line}:${r.error.code}` : `${r.line}:${String(r.text)}`))).toEqual(['1:before', '2:LINE_TOO_LONG', '3:after']);
+    expect(out.map((r) => (isRecordError(r) ? `${r.line}:${r.error.code}` : `${r.line}:${String(r.text)}`))).toEqual([
+      '1:before',
+      '2:LINE_TOO_LONG',
+      '3:after',
+    ]);
   });
 
   it('drops a CSV record over the limit (quoted newlines included) and keeps the line numbers of the records after it', async () => {
     const long = `"${'x'.repeat(300)}\n${'y'.repeat(300)}"`;
     const input = chunks('id,text\n1,short\n', `2,${long.slice(0, 100)}`, `${long.slice(100)}\n3,"two\nlines"\n4,fine\n`);
     const out = await collect(readRecords(input, 'csv', { textField: 'text', idField: 'id' }, { maxLineBytes: 256 }));
-    expect(out.map((r) => (isRecordError(r) ? `${r.line}:${r.error.code}` : `${r.line}:${String(r.text)}`))).toEqual(['2:short', '4:LINE_TOO_LONG', '6:two\nlines', '7:fine']);
+    expect(out.map((r) => (isRecordError(r) ? `${r.line}:${r.error.code}` : `${r.line}:${String(r.text)}`))).toEqual([
+      '2:short',
+      '4:LINE_TOO_LONG',
+      '6:two\nlines',
+      '7:fine',
+    ]);
   });
 
   it('drops a TSV line over the limit with CRLF line ends', async () => {
     const input = chunks('a\t1\r\n', `${'b'.repeat(500)}\t2\r\n`, 'c\t3\r\n');
     const out = await collect(readRecords(input, 'tsv', { textField: 'text', columns: ['text', 'n'] }, { maxLineBytes: 100 }));
-    expect(out.map((r) => (isRecordError(r) ? `${r.line}:${r.error.code}` : `${r.line}:${String(r.text)}`))).toEqual(['1:a', '2:LINE_TOO_LONG', '3:c']);
+    expect(out.map((r) => (isRecordError(r) ? `${r.line}:${r.error.code}` : `${r.line}:${String(r.text)}`))).toEqual([
+      '1:a',
+      '2:LINE_TOO_LONG',
+      '3:c',
+    ]);
   });
 });
 
@@ -172,8 +185,18 @@ describe('invalid UTF-8 vs a genuine U+FFFD', () => {
 
   it('fails CSV records with invalid bytes, split across chunks too, and keeps records with U+FFFD', async () => {
     const fffd = Buffer.from('\uFFFD');
-    const input = chunks(Buffer.concat([Buffer.from('id,text\n1,ok '), Buffer.from([0xc3])]), Buffer.from([0xa9]), '\n2,', Buffer.concat([Buffer.from('bad '), Buffer.from([0xc3]), Buffer.from(',\n')]), Buffer.concat([Buffer.from('3,real '), fffd, Buffer.from('\n')]));
+    const input = chunks(
+      Buffer.concat([Buffer.from('id,text\n1,ok '), Buffer.from([0xc3])]),
+      Buffer.from([0xa9]),
+      '\n2,',
+      Buffer.concat([Buffer.from('bad '), Buffer.from([0xc3]), Buffer.from(',\n')]),
+      Buffer.concat([Buffer.from('3,real '), fffd, Buffer.from('\n')]),
+    );
     const out = await collect(readRecords(input, 'csv', { textField: 'text', idField: 'id' }));
-    expect(out.map((r) => (isRecordError(r) ? `${r.line}:${r.error.code}` : `${r.line}:${String(r.text)}`))).toEqual(['2:ok \u00e9', '3:TEXT_INVALID_UTF8', '4:real \uFFFD']);
+    expect(out.map((r) => (isRecordError(r) ? `${r.line}:${r.error.code}` : `${r.line}:${String(r.text)}`))).toEqual([
+      '2:ok \u00e9',
+      '3:TEXT_INVALID_UTF8',
+      '4:real \uFFFD',
+    ]);
   });
 });

@@ -44,9 +44,16 @@ export interface ReadOptions {
   readonly maxLineBytes?: number;
 }
 
-export function readRecords(input: AsyncIterable<Uint8Array>, format: InputFormat, mapping: FieldMapping, options: ReadOptions = {}): AsyncGenerator<RecordOutcome> {
+export function readRecords(
+  input: AsyncIterable<Uint8Array>,
+  format: InputFormat,
+  mapping: FieldMapping,
+  options: ReadOptions = {},
+): AsyncGenerator<RecordOutcome> {
   const maxLineBytes = options.maxLineBytes ?? Number.POSITIVE_INFINITY;
-  return format === 'ndjson' ? readNdjson(input, mapping, maxLineBytes) : readDelimited(input, format === 'tsv' ? '\t' : ',', mapping, maxLineBytes);
+  return format === 'ndjson'
+    ? readNdjson(input, mapping, maxLineBytes)
+    : readDelimited(input, format === 'tsv' ? '\t' : ',', mapping, maxLineBytes);
 }
 
 function toRecord(line: number, obj: Record<string, unknown>, mapping: FieldMapping): RecordOutcome {
@@ -106,7 +113,10 @@ export class LineTooLong {
  * that spans chunks are kept aside and joined once. A line over `maxLineBytes` is dropped as it
  * streams (held bytes never exceed the limit) and comes out as a LineTooLong.
  */
-export async function* splitLines(input: AsyncIterable<Uint8Array>, maxLineBytes = Number.POSITIVE_INFINITY): AsyncGenerator<Uint8Array | LineTooLong> {
+export async function* splitLines(
+  input: AsyncIterable<Uint8Array>,
+  maxLineBytes = Number.POSITIVE_INFINITY,
+): AsyncGenerator<Uint8Array | LineTooLong> {
   let parts: Uint8Array[] = [];
   let held = 0;
   /** Bytes of the line being dropped; -1 when not dropping. */
@@ -164,7 +174,12 @@ function join(parts: readonly Uint8Array[], held: number, last?: Uint8Array): Ui
   return out;
 }
 
-async function* readDelimited(input: AsyncIterable<Uint8Array>, delimiter: string, mapping: FieldMapping, maxLineBytes: number): AsyncGenerator<RecordOutcome> {
+async function* readDelimited(
+  input: AsyncIterable<Uint8Array>,
+  delimiter: string,
+  mapping: FieldMapping,
+  maxLineBytes: number,
+): AsyncGenerator<RecordOutcome> {
   const quoted = delimiter !== '\t';
   const parser = parseCsv({
     delimiter,
@@ -201,7 +216,10 @@ async function* readDelimited(input: AsyncIterable<Uint8Array>, delimiter: strin
       parser.destroy(e as Error);
     }
   })();
-  for await (const item of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number; invalid_field_length: number } }>) {
+  for await (const item of parser as AsyncIterable<{
+    record: Record<string, unknown>;
+    info: { lines: number; invalid_field_length: number };
+  }>) {
     while (skipped.length > 0) yield skipped.shift() as RecordOutcome;
     const values = Object.values(item.record);
     const dropped = guard?.dropped(values[0]);

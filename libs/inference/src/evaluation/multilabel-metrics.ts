@@ -18,7 +18,11 @@ const f1 = (p: number, r: number) => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
 const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
 /** `gold[i]` and `predicted[i]` are the label index sets of item i. */
-export function multilabelMetrics(labels: readonly string[], gold: readonly ReadonlySet<number>[], predicted: readonly ReadonlySet<number>[]): EvalReport {
+export function multilabelMetrics(
+  labels: readonly string[],
+  gold: readonly ReadonlySet<number>[],
+  predicted: readonly ReadonlySet<number>[],
+): EvalReport {
   const tp = new Array<number>(labels.length).fill(0);
   const fp = new Array<number>(labels.length).fill(0);
   const fn = new Array<number>(labels.length).fill(0);

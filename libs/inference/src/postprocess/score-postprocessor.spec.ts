@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { scoresFromLogits, toResult, type PostprocessSpec } from './score-postprocessor';
 
-const multi: PostprocessSpec = { labels: ['joy', 'anger', 'fear'], problemType: 'multi_label_classification', thresholds: Float32Array.of(0.5, 0.3, 0.9), modelId: 'm@r' };
+const multi: PostprocessSpec = {
+  labels: ['joy', 'anger', 'fear'],
+  problemType: 'multi_label_classification',
+  thresholds: Float32Array.of(0.5, 0.3, 0.9),
+  modelId: 'm@r',
+};
 
 describe(scoresFromLogits.name, () => {
   it('applies a sigmoid per label for multi-label models', () => {

@@ -2,7 +2,14 @@
 // controller, warm-started from the learned-parameters store (per model + device), memory-capped
 // by the injected probe (or, on CPU, by the RSS budget), on the real clock and timers.
 import { cpus } from 'node:os';
-import { AdaptiveBudgetController, batchParamsKey, budgetMemoryProbe, type BatchParamsStore, type LearnedBatchParams, type MemoryProbe } from '@emo/batching';
+import {
+  AdaptiveBudgetController,
+  batchParamsKey,
+  budgetMemoryProbe,
+  type BatchParamsStore,
+  type LearnedBatchParams,
+  type MemoryProbe,
+} from '@emo/batching';
 import type { BatchingConfig } from '@emo/config';
 import type { InferencePool } from '../thread/inference-pool';
 import { ContinuousBatchScheduler, type BatchReport } from './continuous-batch-scheduler';
@@ -52,7 +59,9 @@ export async function createBatchScheduler(batching: BatchingConfig, deps: Sched
     clock: systemClock,
     timers: systemTimers,
     onBatch: deps.onBatch,
-    persist: store ? (params) => void store.save(key, params).catch((e: Error) => warn(`could not save learned batching parameters: ${e.message}`)) : undefined,
+    persist: store
+      ? (params) => void store.save(key, params).catch((e: Error) => warn(`could not save learned batching parameters: ${e.message}`))
+      : undefined,
   });
 }
 

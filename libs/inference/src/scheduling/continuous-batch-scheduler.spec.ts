@@ -87,10 +87,21 @@ const controllerOptions = (over: Partial<BudgetControllerOptions> = {}): BudgetC
   ...over,
 });
 
-function setup(threads = 2, over: Partial<BudgetControllerOptions> = {}, runner?: (time: SimulatedTime) => FakeRunner, reservedInteractiveThreads = 0) {
+function setup(
+  threads = 2,
+  over: Partial<BudgetControllerOptions> = {},
+  runner?: (time: SimulatedTime) => FakeRunner,
+  reservedInteractiveThreads = 0,
+) {
   const time = new SimulatedTime();
   const device = runner ? runner(time) : new FakeRunner(time, threads);
-  const sut = new ContinuousBatchScheduler(device, new AdaptiveBudgetController(controllerOptions(over)), { padId: 0, bulkAgingMs: 100, reservedInteractiveThreads, clock: time, timers: time });
+  const sut = new ContinuousBatchScheduler(device, new AdaptiveBudgetController(controllerOptions(over)), {
+    padId: 0,
+    bulkAgingMs: 100,
+    reservedInteractiveThreads,
+    clock: time,
+    timers: time,
+  });
   return { time, device, sut };
 }
 
@@ -183,8 +194,10 @@ describe(ContinuousBatchScheduler.name, () => {
     });
 
     it('splits a batch that ran out of memory, halves the budget, and loses no text', async () => {
-      const { time, device, sut } = setup(1, { maxTokens: 400, maxSize: 64 }, (t) =>
-        new FakeRunner(t, 1, undefined, (b) => (b.batch * b.seq > 100 ? new AppError('OUT_OF_MEMORY', 'bad_alloc') : undefined)),
+      const { time, device, sut } = setup(
+        1,
+        { maxTokens: 400, maxSize: 64 },
+        (t) => new FakeRunner(t, 1, undefined, (b) => (b.batch * b.seq > 100 ? new AppError('OUT_OF_MEMORY', 'bad_alloc') : undefined)),
       );
       const all = sut.submit(Array.from({ length: 30 }, (_, i) => text(i + 1, 10)));
       await time.runAll();
@@ -194,7 +207,11 @@ describe(ContinuousBatchScheduler.name, () => {
     });
 
     it('gives OUT_OF_MEMORY to a text too big to run even alone, and answers the others', async () => {
-      const { time, sut } = setup(1, {}, (t) => new FakeRunner(t, 1, undefined, (b) => (b.seq > 50 ? new AppError('OUT_OF_MEMORY', 'bad_alloc') : undefined)));
+      const { time, sut } = setup(
+        1,
+        {},
+        (t) => new FakeRunner(t, 1, undefined, (b) => (b.seq > 50 ? new AppError('OUT_OF_MEMORY', 'bad_alloc') : undefined)),
+      );
       const all = sut.submit([text(1, 10), text(2, 60), text(3, 10)]);
       await time.runAll();
       expect(markers(await all)).toEqual([1, 'OUT_OF_MEMORY', 3]);
@@ -241,7 +258,14 @@ describe(ContinuousBatchScheduler.name, () => {
             for (const call of calls) {
               const ids = call.lengths.map(() => marker++);
               expected.push(ids);
-              time.schedule(call.delay, () => results.push(sut.submit(ids.map((m, k) => text(m, call.lengths[k])), { priority: call.priority })));
+              time.schedule(call.delay, () =>
+                results.push(
+                  sut.submit(
+                    ids.map((m, k) => text(m, call.lengths[k])),
+                    { priority: call.priority },
+                  ),
+                ),
+              );
             }
             await time.runAll();
             const answers = await Promise.all(results);

@@ -7,7 +7,15 @@
 // waste the device; an OUT_OF_MEMORY batch is split in two and re-run (the budget is halved and
 // remembered), so no text is lost; any other batch error fails the calls that had texts in it.
 import { AppError } from '@emo/contracts';
-import { PendingQueue, type AdaptiveBudgetController, type Clock, type LearnedBatchParams, type PendingItem, type Priority, type TimerScheduler } from '@emo/batching';
+import {
+  PendingQueue,
+  type AdaptiveBudgetController,
+  type Clock,
+  type LearnedBatchParams,
+  type PendingItem,
+  type Priority,
+  type TimerScheduler,
+} from '@emo/batching';
 import { padBatch, type PaddedBatch } from '../batching/padded-batch';
 import type { BatchOutput } from '../thread/inference-pool';
 
@@ -127,7 +135,9 @@ export class ContinuousBatchScheduler {
         const prepared = this.takePrepared();
         if (prepared) this.queue.restore(prepared.items);
       }
-      sequences.forEach((ids, index) => this.queue.push({ length: ids.length, priority, deadlineAt: opts.deadlineAt, payload: { group, index, ids } }, now));
+      sequences.forEach((ids, index) =>
+        this.queue.push({ length: ids.length, priority, deadlineAt: opts.deadlineAt, payload: { group, index, ids } }, now),
+      );
       this.schedulePump();
     });
   }
@@ -161,7 +171,9 @@ export class ContinuousBatchScheduler {
     const threads = Math.max(1, this.runner.threads);
     // While interactive texts are around, bulk leaves a thread free for them: they then never
     // wait for a running bulk batch, only for their own.
-    const reserved = this.controller.interactiveActive(this.options.clock.now()) ? Math.min(this.options.reservedInteractiveThreads ?? 0, threads - 1) : 0;
+    const reserved = this.controller.interactiveActive(this.options.clock.now())
+      ? Math.min(this.options.reservedInteractiveThreads ?? 0, threads - 1)
+      : 0;
     while (this.inFlight < threads) {
       const bulkOnly = !this.queue.hasUrgent() && !this.retry.some((b) => b.urgent);
       if (bulkOnly && this.bulkInFlight >= threads - reserved) break;
@@ -195,7 +207,14 @@ export class ContinuousBatchScheduler {
   }
 
   private ready(items: Item[], urgent: boolean): ReadyBatch {
-    return { items, urgent, padded: padBatch(items.map((i) => i.payload.ids), this.options.padId) };
+    return {
+      items,
+      urgent,
+      padded: padBatch(
+        items.map((i) => i.payload.ids),
+        this.options.padId,
+      ),
+    };
   }
 
   private launch(batch: ReadyBatch): void {
@@ -244,7 +263,15 @@ export class ContinuousBatchScheduler {
       if (item.priority === 'interactive') this.controller.observeInteractive(now - item.enqueuedAt, now);
       this.settle(item, { out, row });
     });
-    this.options.onBatch?.({ texts, paddedTokens: texts * seq, realTokens, latencyMs, inferMs: out.inferMs, urgent: batch.urgent, waitMs: waitedMs / Math.max(1, batch.items.length) });
+    this.options.onBatch?.({
+      texts,
+      paddedTokens: texts * seq,
+      realTokens,
+      latencyMs,
+      inferMs: out.inferMs,
+      urgent: batch.urgent,
+      waitMs: waitedMs / Math.max(1, batch.items.length),
+    });
   }
 
   private onError(batch: ReadyBatch, error: AppError): void {

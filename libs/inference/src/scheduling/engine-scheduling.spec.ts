@@ -22,7 +22,9 @@ const config = engineTestConfig({
   batchAdaptive: false,
 });
 const words = ['good', 'bad', 'happy', 'sad', 'fine', 'the', 'day', 'was', 'really', 'not'];
-const texts = Array.from({ length: 120 }, (_, i) => Array.from({ length: 1 + ((i * 7) % 13) }, (_, k) => words[(i + k * 3) % words.length]).join(' '));
+const texts = Array.from({ length: 120 }, (_, i) =>
+  Array.from({ length: 1 + ((i * 7) % 13) }, (_, k) => words[(i + k * 3) % words.length]).join(' '),
+);
 
 describe(InferenceEngine.name, () => {
   let sut: InferenceEngine;

@@ -13,7 +13,24 @@ export interface CpuFeatures {
   readonly vnni: boolean;
 }
 
-const SIMD_FLAGS = ['sse4_1', 'sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512bw', 'avx512vl', 'avx512_vnni', 'avx_vnni', 'avx512_bf16', 'amx_int8', 'amx_bf16', 'asimd', 'asimddp', 'i8mm'] as const;
+const SIMD_FLAGS = [
+  'sse4_1',
+  'sse4_2',
+  'avx',
+  'avx2',
+  'fma',
+  'avx512f',
+  'avx512bw',
+  'avx512vl',
+  'avx512_vnni',
+  'avx_vnni',
+  'avx512_bf16',
+  'amx_int8',
+  'amx_bf16',
+  'asimd',
+  'asimddp',
+  'i8mm',
+] as const;
 
 export function readCpuFeatures(cpuinfo: string | undefined = readCpuinfo()): CpuFeatures {
   const model = cpuinfo?.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';

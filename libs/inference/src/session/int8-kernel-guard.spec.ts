@@ -25,7 +25,10 @@ describe(readCpuFeatures.name, () => {
   it('reads the model name and int8-relevant SIMD flags from cpuinfo', () => {
     const sut = readCpuFeatures('processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse4_2 avx avx2 fma bmi2\n');
     expect(sut).toMatchObject({ model: 'AMD EPYC 7B13', simd: ['sse4_2', 'avx', 'avx2', 'fma'], vnni: false });
-    expect(readCpuFeatures('model name : X\nflags : avx2 avx512f avx512bw avx512_vnni\n')).toMatchObject({ simd: ['avx2', 'avx512f', 'avx512bw', 'avx512_vnni'], vnni: true });
+    expect(readCpuFeatures('model name : X\nflags : avx2 avx512f avx512bw avx512_vnni\n')).toMatchObject({
+      simd: ['avx2', 'avx512f', 'avx512bw', 'avx512_vnni'],
+      vnni: true,
+    });
   });
 });
 
@@ -51,22 +54,57 @@ describe(chooseInt8SafeBundle.name, () => {
 
   it('serves a full-range variant where the kernel is exact', async () => {
     const { dir } = variant('full-exact', { reduceRange: false });
-    await expect(chooseInt8SafeBundle(dir, 'refuse', () => undefined, async () => exact)).resolves.toMatchObject({ dir, precision: 'int8' });
+    await expect(
+      chooseInt8SafeBundle(
+        dir,
+        'refuse',
+        () => undefined,
+        async () => exact,
+      ),
+    ).resolves.toMatchObject({ dir, precision: 'int8' });
   });
 
   it('falls back to the float32 bundle beside a full-range variant where the kernel saturates, warns, or refuses as configured', async () => {
     const { base, dir } = variant('full-saturating', { reduceRange: false });
     const warnings: string[] = [];
-    await expect(chooseInt8SafeBundle(dir, 'fallback', (m) => warnings.push(m), async () => saturating)).resolves.toMatchObject({ dir: base, precision: 'fp32' });
+    await expect(
+      chooseInt8SafeBundle(
+        dir,
+        'fallback',
+        (m) => warnings.push(m),
+        async () => saturating,
+      ),
+    ).resolves.toMatchObject({ dir: base, precision: 'fp32' });
     expect(warnings).toEqual([expect.stringMatching(/saturates .*serving the float32 model .*--reduce-range on/)]);
-    await expect(chooseInt8SafeBundle(dir, 'warn', (m) => warnings.push(m), async () => saturating)).resolves.toMatchObject({ dir, precision: 'int8' });
-    await expect(chooseInt8SafeBundle(dir, 'refuse', () => undefined, async () => saturating)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(
+      chooseInt8SafeBundle(
+        dir,
+        'warn',
+        (m) => warnings.push(m),
+        async () => saturating,
+      ),
+    ).resolves.toMatchObject({ dir, precision: 'int8' });
+    await expect(
+      chooseInt8SafeBundle(
+        dir,
+        'refuse',
+        () => undefined,
+        async () => saturating,
+      ),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
 
   it('warns about an int8 bundle that does not record its weight range on a saturating kernel', async () => {
     const { dir } = variant('unknown');
     const warnings: string[] = [];
-    await expect(chooseInt8SafeBundle(dir, 'fallback', (m) => warnings.push(m), async () => saturating)).resolves.toMatchObject({ dir, precision: 'int8' });
+    await expect(
+      chooseInt8SafeBundle(
+        dir,
+        'fallback',
+        (m) => warnings.push(m),
+        async () => saturating,
+      ),
+    ).resolves.toMatchObject({ dir, precision: 'int8' });
     expect(warnings).toEqual([expect.stringMatching(/does not record whether its weights are reduced-range/)]);
   });
 });

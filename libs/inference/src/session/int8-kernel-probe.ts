@@ -29,7 +29,10 @@ export function probeInt8Kernel(): Promise<Int8KernelProbe> {
 
 async function runProbe(): Promise<Int8KernelProbe> {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(Buffer.from(INT8_PROBE_MODEL_BASE64, 'base64'), { intraOpNumThreads: 1, logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(Buffer.from(INT8_PROBE_MODEL_BASE64, 'base64'), {
+    intraOpNumThreads: 1,
+    logSeverityLevel: 3,
+  });
   try {
     const rows = 4;
     const out = await session.run({ a: new ort.Tensor('float32', new Float32Array(rows * PROBE_K).fill(1), [rows, PROBE_K]) });

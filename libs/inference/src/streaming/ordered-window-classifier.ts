@@ -16,15 +16,24 @@ export interface ClassifiedRecord {
   readonly outcome?: ClassifyOutcome;
 }
 
-export async function* classifyRecordsInOrder(engine: Classifier, records: AsyncIterable<RecordOutcome>, options: WindowOptions): AsyncGenerator<ClassifiedRecord> {
+export async function* classifyRecordsInOrder(
+  engine: Classifier,
+  records: AsyncIterable<RecordOutcome>,
+  options: WindowOptions,
+): AsyncGenerator<ClassifiedRecord> {
   const inFlight: Promise<ClassifiedRecord[]>[] = [];
   let window: RecordOutcome[] = [];
   const launch = (batch: RecordOutcome[]) => {
     const ok = batch.filter((r): r is InputRecord => !isRecordError(r));
-    const pending = engine.classify(ok.map((r) => r.text), options.classify).then((outcomes) => {
-      let k = 0;
-      return batch.map((record) => (isRecordError(record) ? { record } : { record, outcome: outcomes[k++] }));
-    });
+    const pending = engine
+      .classify(
+        ok.map((r) => r.text),
+        options.classify,
+      )
+      .then((outcomes) => {
+        let k = 0;
+        return batch.map((record) => (isRecordError(record) ? { record } : { record, outcome: outcomes[k++] }));
+      });
     pending.catch(() => undefined); // surfaced when awaited in order below
     inFlight.push(pending);
   };

@@ -36,7 +36,12 @@ export class FixedPlanRunner {
     const scores: Float32Array[] = new Array(encoded.length);
     await Promise.all(
       plan.map(async (indices) => {
-        const out = await this.pool.run(padBatch(indices.map((i) => encoded[i]), this.tokenizer.padId));
+        const out = await this.pool.run(
+          padBatch(
+            indices.map((i) => encoded[i]),
+            this.tokenizer.padId,
+          ),
+        );
         indices.forEach((inputIndex, row) => {
           scores[inputIndex] = scoresFromLogits(out.logits, row, out.numLabels, this.bundle.problemType);
         });

@@ -97,7 +97,14 @@ export class InferencePool {
       slot.task = task;
       const { batch } = task;
       // Buffers are copied, not transferred: a batch may be re-run (OOM split) by the caller.
-      slot.worker.postMessage({ type: 'run', id: task.id, batch: batch.batch, seq: batch.seq, inputIds: batch.inputIds, attentionMask: batch.attentionMask });
+      slot.worker.postMessage({
+        type: 'run',
+        id: task.id,
+        batch: batch.batch,
+        seq: batch.seq,
+        inputIds: batch.inputIds,
+        attentionMask: batch.attentionMask,
+      });
     }
   }
 
@@ -134,7 +141,8 @@ export class InferencePool {
         this.onCrash(slot, e);
       });
       worker.on('exit', (code) => {
-        if (!this.closed && initialized && this.slots.includes(slot)) this.onCrash(slot, new Error(`inference thread exited with code ${code}`));
+        if (!this.closed && initialized && this.slots.includes(slot))
+          this.onCrash(slot, new Error(`inference thread exited with code ${code}`));
       });
       const init: InitMessage = { type: 'init', session: this.options.session, expectedLabels: this.options.expectedLabels };
       worker.postMessage(init);

@@ -31,9 +31,19 @@ async function init(message: InitMessage): Promise<void> {
     expectedLabels = message.expectedLabels;
     const probe = await infer(1, 2, new BigInt64Array([1n, 1n]), new BigInt64Array([1n, 1n]));
     if (probe.numLabels !== expectedLabels) {
-      throw new AppError('MODEL_MISMATCH', `model.onnx outputs ${probe.numLabels} scores per text but config.json has ${expectedLabels} labels`);
+      throw new AppError(
+        'MODEL_MISMATCH',
+        `model.onnx outputs ${probe.numLabels} scores per text but config.json has ${expectedLabels} labels`,
+      );
     }
-    send({ type: 'ready', provider: created.provider, fromCache: created.fromCache, failures: created.failures, inputNames: contract.inputNames, outputName: contract.outputName });
+    send({
+      type: 'ready',
+      provider: created.provider,
+      fromCache: created.fromCache,
+      failures: created.failures,
+      inputNames: contract.inputNames,
+      outputName: contract.outputName,
+    });
   } catch (e) {
     send({ type: 'error', error: toPlainError(e, 'MODEL_CORRUPT') });
   }
@@ -43,7 +53,9 @@ async function run(message: RunMessage): Promise<void> {
   try {
     const started = performance.now();
     const out = await infer(message.batch, message.seq, message.inputIds, message.attentionMask);
-    send({ type: 'result', id: message.id, logits: out.logits, numLabels: out.numLabels, inferMs: performance.now() - started }, [out.logits.buffer as ArrayBuffer]);
+    send({ type: 'result', id: message.id, logits: out.logits, numLabels: out.numLabels, inferMs: performance.now() - started }, [
+      out.logits.buffer as ArrayBuffer,
+    ]);
   } catch (e) {
     send({ type: 'error', id: message.id, error: toPlainError(e, 'INFERENCE_FAILED') });
   }
@@ -60,7 +72,10 @@ async function infer(batch: number, seq: number, ids: BigInt64Array, mask: BigIn
   const result = await session.run(feeds, [contract.outputName]);
   const tensor = result[contract.outputName];
   if (tensor.dims.length !== 2 || tensor.dims[0] !== batch) {
-    throw new AppError('MODEL_MISMATCH', `output ${contract.outputName} has shape [${tensor.dims.join(', ')}]; expected [${batch}, labels]`);
+    throw new AppError(
+      'MODEL_MISMATCH',
+      `output ${contract.outputName} has shape [${tensor.dims.join(', ')}]; expected [${batch}, labels]`,
+    );
   }
   const logits = new Float32Array(tensor.data as Float32Array); // own copy: transferable
   return { logits, numLabels: tensor.dims[1] };

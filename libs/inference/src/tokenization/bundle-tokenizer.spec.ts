@@ -7,7 +7,9 @@ const ROBERTA = resolve(inject('sharedDir'), 'tokenizers/roberta-base');
 const TINY = resolve(__dirname, '../../../../test/fixtures/models/tiny-softmax');
 const load = (dir: string) => ({
   tokenizerJson: JSON.parse(readFileSync(`${dir}/tokenizer.json`, 'utf8')) as Record<string, unknown>,
-  tokenizerConfig: existsSync(`${dir}/tokenizer_config.json`) ? (JSON.parse(readFileSync(`${dir}/tokenizer_config.json`, 'utf8')) as Record<string, unknown>) : {},
+  tokenizerConfig: existsSync(`${dir}/tokenizer_config.json`)
+    ? (JSON.parse(readFileSync(`${dir}/tokenizer_config.json`, 'utf8')) as Record<string, unknown>)
+    : {},
 });
 
 describe(BundleTokenizer.name, () => {

@@ -52,7 +52,13 @@ export interface ModelBenchReport {
   readonly rows: readonly ModelBenchRow[];
 }
 
-export const DEFAULT_MODEL_GRID: Omit<ModelBenchGrid, 'provider'> = { models: ['default', ROBERTA_SHAPED_NAME], levels: ['basic', 'all'], batches: [1, 32], threads: [1, 2], seq: 64 };
+export const DEFAULT_MODEL_GRID: Omit<ModelBenchGrid, 'provider'> = {
+  models: ['default', ROBERTA_SHAPED_NAME],
+  levels: ['basic', 'all'],
+  batches: [1, 32],
+  threads: [1, 2],
+  seq: 64,
+};
 const DEFAULT_BUDGET: TimingBudget = { warmupRuns: 1, minRuns: 3, maxRuns: 50, maxSeconds: 4 };
 
 export async function benchModel(opts: ModelBenchOptions): Promise<ModelBenchReport> {
@@ -62,10 +68,19 @@ export async function benchModel(opts: ModelBenchOptions): Promise<ModelBenchRep
   const variants = grid.variants ?? (grid.provider === 'cuda' ? ['fp32', 'fp16'] : ['fp32', 'int8']);
   const texts = goEmotionsTexts(opts.data ?? goEmotionsSplit('dev'), 4000);
   const rows: ModelBenchRow[] = [];
-  const figures: Record<string, unknown> = { suite: 'model', provider: grid.provider, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, seq: grid.seq };
+  const figures: Record<string, unknown> = {
+    suite: 'model',
+    provider: grid.provider,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    seq: grid.seq,
+  };
 
   for (const modelName of grid.models) {
-    const dir = modelName === ROBERTA_SHAPED_NAME ? await ensureRobertaShapedBundle({ log }) : resolveModelDir(modelName === 'default' ? opts.config.engine.modelDir : modelName);
+    const dir =
+      modelName === ROBERTA_SHAPED_NAME
+        ? await ensureRobertaShapedBundle({ log })
+        : resolveModelDir(modelName === 'default' ? opts.config.engine.modelDir : modelName);
     const bundle = await loadModelBundle(dir);
     const usable = variants.filter((v) => {
       const check = checkPrecisionForProviders(v, [grid.provider], opts.config.onnx);
@@ -73,20 +88,40 @@ export async function benchModel(opts: ModelBenchOptions): Promise<ModelBenchRep
       return check.verdict !== 'refuse';
     });
     const benchVariants: BenchVariant[] = [];
-    for (const v of usable) benchVariants.push({ name: v, modelPath: v === 'fp32' ? bundle.modelPath : await variantModel(bundle, v, log) });
+    for (const v of usable)
+      benchVariants.push({ name: v, modelPath: v === 'fp32' ? bundle.modelPath : await variantModel(bundle, v, log) });
     const packed = packRows(new BundleTokenizer(bundle, grid.seq), texts, grid.seq, Math.max(...grid.batches));
 
     for (const level of grid.levels) {
       for (const batch of grid.batches) {
         for (const threads of grid.threads) {
           const ids = packed.slice(0, batch * grid.seq);
-          const cell = { provider: grid.provider, graphOptimizationLevel: level, intraOpThreads: threads, inputIds: ids, attentionMask: new BigInt64Array(ids.length).fill(1n), batch, seq: grid.seq };
+          const cell = {
+            provider: grid.provider,
+            graphOptimizationLevel: level,
+            intraOpThreads: threads,
+            inputIds: ids,
+            attentionMask: new BigInt64Array(ids.length).fill(1n),
+            batch,
+            seq: grid.seq,
+          };
           const timings = await timeVariants(benchVariants, cell, budget);
           const fp32 = timings.find((t) => t.variant === 'fp32');
           for (const t of timings) {
-            const row: ModelBenchRow = { model: bundle.name, provider: grid.provider, level, batch, seq: grid.seq, threads, ...t, ...(fp32 && t !== fp32 ? { vs_fp32: round(t.texts_per_s / fp32.texts_per_s, 3) } : {}) };
+            const row: ModelBenchRow = {
+              model: bundle.name,
+              provider: grid.provider,
+              level,
+              batch,
+              seq: grid.seq,
+              threads,
+              ...t,
+              ...(fp32 && t !== fp32 ? { vs_fp32: round(t.texts_per_s / fp32.texts_per_s, 3) } : {}),
+            };
             rows.push(row);
-            log(`${row.model} ${row.variant} level=${level} batch=${batch} threads=${threads}: ${row.texts_per_s} texts/s p50 ${row.p50_ms} ms p95 ${row.p95_ms} ms${row.vs_fp32 ? ` (${row.vs_fp32}× fp32)` : ''}`);
+            log(
+              `${row.model} ${row.variant} level=${level} batch=${batch} threads=${threads}: ${row.texts_per_s} texts/s p50 ${row.p50_ms} ms p95 ${row.p95_ms} ms${row.vs_fp32 ? ` (${row.vs_fp32}× fp32)` : ''}`,
+            );
           }
         }
       }
@@ -111,7 +146,8 @@ function headline(rows: readonly ModelBenchRow[], model: string, variant: string
   const level = [...grid.levels].sort((a, b) => order.indexOf(b) - order.indexOf(a))[0];
   const batch = grid.batches.includes(32) ? 32 : Math.max(...grid.batches);
   const threads = Math.max(...grid.threads);
-  return rows.find((r) => r.model === model && r.variant === variant && r.level === level && r.batch === batch && r.threads === threads)?.vs_fp32;
+  return rows.find((r) => r.model === model && r.variant === variant && r.level === level && r.batch === batch && r.threads === threads)
+    ?.vs_fp32;
 }
 
 /** Token ids of consecutive texts, concatenated and cut into `rows` rows of exactly `seq` tokens. */
@@ -152,7 +188,10 @@ const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 
 
 export function parseList<T>(value: string | undefined, fallback: readonly T[], parse: (s: string) => T, flag: string): readonly T[] {
   if (value === undefined) return fallback;
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (items.length === 0) throw new AppError('CLI_USAGE', `${flag} needs at least one value`);
   return items.map(parse);
 }

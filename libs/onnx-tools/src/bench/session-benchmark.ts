@@ -54,8 +54,12 @@ export async function timeVariants(variants: readonly BenchVariant[], cell: Sess
     }
     const dims = [cell.batch, cell.seq];
     const feeds = (s: ort.InferenceSession): Record<string, ort.Tensor> => {
-      const all: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', cell.inputIds, dims), attention_mask: new ort.Tensor('int64', cell.attentionMask, dims) };
-      if (s.inputNames.includes('token_type_ids')) all.token_type_ids = new ort.Tensor('int64', new BigInt64Array(cell.batch * cell.seq), dims);
+      const all: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', cell.inputIds, dims),
+        attention_mask: new ort.Tensor('int64', cell.attentionMask, dims),
+      };
+      if (s.inputNames.includes('token_type_ids'))
+        all.token_type_ids = new ort.Tensor('int64', new BigInt64Array(cell.batch * cell.seq), dims);
       return Object.fromEntries(s.inputNames.map((n) => [n, all[n]]));
     };
     for (const s of sessions) for (let i = 0; i < budget.warmupRuns; i++) await s.session.run(feeds(s.session));

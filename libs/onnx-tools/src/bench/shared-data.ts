@@ -16,7 +16,9 @@ export function goEmotionsSplit(split: 'train' | 'dev'): string {
 /** GoEmotions label names in id order (labels.txt). */
 export function goEmotionsLabels(): string[] {
   const path = join(sharedDataDir(), 'datasets', 'goemotions', 'original', 'labels.txt');
-  return readLines(path).map((l) => l.trim()).filter((l) => l !== '');
+  return readLines(path)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 /** The first column of a GoEmotions TSV, up to `limit` rows. */

@@ -22,15 +22,40 @@ describe.skipIf(!inject('sharedAvailable'))('ensureRobertaShapedBundle', () => {
   it('writes a benchmark-only bundle that the engine runs with the RoBERTa tokenizer', async () => {
     await ensureRobertaShapedBundle({ dir, encoder });
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ benchmark_only: true, problem_type: 'multi_label_classification', vocab_size: 50265, num_hidden_layers: 1 });
+    expect(config).toMatchObject({
+      benchmark_only: true,
+      problem_type: 'multi_label_classification',
+      vocab_size: 50265,
+      num_hidden_layers: 1,
+    });
     expect(Object.keys(config.id2label)).toHaveLength(28);
     const bundle = await loadModelBundle(dir);
     expect(bundle.tokenizerJson).toEqual(JSON.parse(readFileSync(join(sharedDataDir(), 'tokenizers/roberta-base/tokenizer.json'), 'utf8')));
     const engine = await InferenceEngine.create(
-      loadConfig({}, { modelDir: dir, executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpThreads: 1, inferenceThreads: 1, optimizedModelCacheDir: join(work, 'ort'), maxSequenceLength: 64, batchMaxTokens: 4096, batchMaxSize: 32, batchAdaptive: false, includeScores: true, maxTextChars: 1000, longTextPolicy: 'truncate' }),
+      loadConfig(
+        {},
+        {
+          modelDir: dir,
+          executionProviders: ['cpu'],
+          graphOptimizationLevel: 'all',
+          intraOpThreads: 1,
+          inferenceThreads: 1,
+          optimizedModelCacheDir: join(work, 'ort'),
+          maxSequenceLength: 64,
+          batchMaxTokens: 4096,
+          batchMaxSize: 32,
+          batchAdaptive: false,
+          includeScores: true,
+          maxTextChars: 1000,
+          longTextPolicy: 'truncate',
+        },
+      ),
     );
     try {
-      const [short, long] = await engine.classify(['I love this!', 'This is a much longer sentence that needs more tokens than the first one does.']);
+      const [short, long] = await engine.classify([
+        'I love this!',
+        'This is a much longer sentence that needs more tokens than the first one does.',
+      ]);
       expect(isItemError(short) || isItemError(long)).toBe(false);
       expect(Object.keys((short as { scores: object }).scores)).toHaveLength(28);
     } finally {

@@ -20,7 +20,13 @@ export interface TransformerShape {
   readonly labels: number;
 }
 
-export const ROBERTA_BASE_SHAPE: Omit<TransformerShape, 'vocab' | 'labels'> = { layers: 12, hidden: 768, heads: 12, ffn: 3072, maxPositions: 514 };
+export const ROBERTA_BASE_SHAPE: Omit<TransformerShape, 'vocab' | 'labels'> = {
+  layers: 12,
+  hidden: 768,
+  heads: 12,
+  ffn: 3072,
+  maxPositions: 514,
+};
 
 export const GENERATOR_VERSION = 1;
 const PADDING_IDX = 1;
@@ -35,18 +41,40 @@ export function buildTransformerClassifier(shape: TransformerShape, seed: number
     opset_import: [{ domain: '', version: OPSET }],
     producer_name: 'emo-fleet onnx-tools (benchmark-only generator)',
     producer_version: String(GENERATOR_VERSION),
-    graph: { name: 'roberta_shaped', node: [], initializer: [], input: [io('input_ids', DataType.INT64, ['batch', 'sequence']), io('attention_mask', DataType.INT64, ['batch', 'sequence'])], output: [io('logits', DataType.FLOAT, ['batch', labels])], value_info: [] },
+    graph: {
+      name: 'roberta_shaped',
+      node: [],
+      initializer: [],
+      input: [io('input_ids', DataType.INT64, ['batch', 'sequence']), io('attention_mask', DataType.INT64, ['batch', 'sequence'])],
+      output: [io('logits', DataType.FLOAT, ['batch', labels])],
+      value_info: [],
+    },
     metadata_props: [{ key: 'benchmark_only', value: 'true: random weights, predictions are meaningless' }],
   };
   const b = new GraphBuilder(model.graph);
   const rng = new SeededRandom(seed);
-  const weight = (name: string, dims: number[]) => b.initializer(floatTensor(name, dims, rng.fill(dims.reduce((x, y) => x * y, 1), INIT_STD)));
+  const weight = (name: string, dims: number[]) =>
+    b.initializer(
+      floatTensor(
+        name,
+        dims,
+        rng.fill(
+          dims.reduce((x, y) => x * y, 1),
+          INIT_STD,
+        ),
+      ),
+    );
   const constant = (name: string, dims: number[], values: number[]) => b.initializer(floatTensor(name, dims, Float32Array.from(values)));
   const ints = (name: string, values: number[], dims = [values.length]) => b.initializer(int64Tensor(name, dims, values));
   const ones = (name: string, n: number) => constant(name, [n], new Array(n).fill(1));
   const zeros = (name: string, n: number) => constant(name, [n], new Array(n).fill(0));
-  const layerNorm = (x: string, prefix: string) => b.add('LayerNormalization', [x, ones(`${prefix}.weight`, hidden), zeros(`${prefix}.bias`, hidden)], { axis: -1, epsilon: { float: 1e-5 } });
-  const linear = (x: string, prefix: string, inDim: number, outDim: number) => b.add('Add', [b.add('MatMul', [x, weight(`${prefix}.weight`, [inDim, outDim])]), zeros(`${prefix}.bias`, outDim)]);
+  const layerNorm = (x: string, prefix: string) =>
+    b.add('LayerNormalization', [x, ones(`${prefix}.weight`, hidden), zeros(`${prefix}.bias`, hidden)], {
+      axis: -1,
+      epsilon: { float: 1e-5 },
+    });
+  const linear = (x: string, prefix: string, inDim: number, outDim: number) =>
+    b.add('Add', [b.add('MatMul', [x, weight(`${prefix}.weight`, [inDim, outDim])]), zeros(`${prefix}.bias`, outDim)]);
 
   // Embeddings. RoBERTa positions: cumsum(mask) * mask + padding_idx, so pads sit at padding_idx.
   const cumsum = b.add('CumSum', ['attention_mask', ints('axis_1', [1], [])]);
@@ -75,7 +103,10 @@ export function buildTransformerClassifier(shape: TransformerShape, seed: number
     const scores = b.add('Add', [b.add('Div', [b.add('MatMul', [q, k]), scale]), extMask]);
     const context = b.add('MatMul', [b.add('Softmax', [scores], { axis: -1 }), v]);
     const merged = b.add('Reshape', [b.add('Transpose', [context], { perm: [0, 2, 1, 3] }), mergeShape]);
-    const attnOut = layerNorm(b.add('Add', [linear(merged, `${p}.attention.output.dense`, hidden, hidden), h]), `${p}.attention.output.LayerNorm`);
+    const attnOut = layerNorm(
+      b.add('Add', [linear(merged, `${p}.attention.output.dense`, hidden, hidden), h]),
+      `${p}.attention.output.LayerNorm`,
+    );
     const inter = linear(attnOut, `${p}.intermediate.dense`, hidden, ffn);
     const gelu = b.add('Mul', [b.add('Mul', [inter, b.add('Add', [b.add('Erf', [b.add('Div', [inter, sqrt2])]), one])]), half]);
     h = layerNorm(b.add('Add', [linear(gelu, `${p}.output.dense`, ffn, hidden), attnOut]), `${p}.output.LayerNorm`);
@@ -83,7 +114,8 @@ export function buildTransformerClassifier(shape: TransformerShape, seed: number
 
   // Classification head on the <s> token; torch exports 2-D Linear layers as Gemm(transB=1).
   const first = b.add('Gather', [h, ints('index_0', [0], [])], { axis: 1 });
-  const gemm = (x: string, prefix: string, inDim: number, outDim: number) => b.add('Gemm', [x, weight(`${prefix}.weight`, [outDim, inDim]), zeros(`${prefix}.bias`, outDim)], { transB: 1 });
+  const gemm = (x: string, prefix: string, inDim: number, outDim: number) =>
+    b.add('Gemm', [x, weight(`${prefix}.weight`, [outDim, inDim]), zeros(`${prefix}.bias`, outDim)], { transB: 1 });
   const dense = b.add('Tanh', [gemm(first, 'classifier.dense', hidden, hidden)]);
   const logits = gemm(dense, 'classifier.out_proj', hidden, labels);
   model.graph.node.push({ op_type: 'Identity', name: 'logits_identity', input: [logits], output: ['logits'], attribute: [] });
@@ -93,6 +125,8 @@ export function buildTransformerClassifier(shape: TransformerShape, seed: number
 function io(name: string, elemType: number, dims: (string | number)[]): OnnxValueInfo {
   return {
     name,
-    type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+    type: {
+      tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } },
+    },
   };
 }

@@ -32,7 +32,13 @@ export class GraphBuilder {
   }
 
   /** Builds a node with fresh output names (one per entry of `outputs`, used as bases). */
-  node(opType: string, inputs: readonly string[], outputs: readonly string[] | number = 1, attrs: Record<string, AttrValue> = {}, domain = ''): OnnxNode {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    outputs: readonly string[] | number = 1,
+    attrs: Record<string, AttrValue> = {},
+    domain = '',
+  ): OnnxNode {
     const outBases = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => `${opType}_out${i}`) : outputs;
     return {
       op_type: opType,

@@ -10,7 +10,18 @@ import { ONNX_PROTO_SCHEMA } from './onnx-schema';
 /** TensorProto.DataType values used by the tools. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11 } as const;
 /** AttributeProto.AttributeType values. */
-export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10 } as const;
+export const AttrType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+} as const;
 
 export type Int64 = number | protobuf.Long;
 
@@ -110,7 +121,9 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
 }
 
 export function encodeModel(model: OnnxModel): Uint8Array {
-  return onnxModelType().encode(model as unknown as protobuf.Message).finish();
+  return onnxModelType()
+    .encode(model as unknown as protobuf.Message)
+    .finish();
 }
 
 export async function readModel(path: string): Promise<OnnxModel> {

@@ -61,7 +61,8 @@ export function float16Tensor(name: string, dims: readonly number[], values: Flo
 }
 
 function checkSize(name: string, dims: readonly number[], length: number): void {
-  if (elementCount(dims) !== length) throw new AppError('INTERNAL', `tensor ${name}: dims [${dims.join(',')}] do not hold ${length} values`);
+  if (elementCount(dims) !== length)
+    throw new AppError('INTERNAL', `tensor ${name}: dims [${dims.join(',')}] do not hold ${length} values`);
 }
 
 const f32 = new Float32Array(1);

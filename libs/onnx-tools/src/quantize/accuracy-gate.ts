@@ -28,7 +28,12 @@ export interface GateThresholds {
   readonly maxScoreDiff: number;
 }
 
-export function compareVariants(labels: readonly string[], gold: readonly ReadonlySet<number>[], original: ModelAnswers, variant: ModelAnswers): VariantComparison {
+export function compareVariants(
+  labels: readonly string[],
+  gold: readonly ReadonlySet<number>[],
+  original: ModelAnswers,
+  variant: ModelAnswers,
+): VariantComparison {
   const n = gold.length;
   let agree = 0;
   let maxDiff = 0;
@@ -63,7 +68,8 @@ export function compareVariants(labels: readonly string[], gold: readonly Readon
 export function gateFailures(c: VariantComparison, t: GateThresholds): string[] {
   const failures: string[] = [];
   if (c.n === 0) failures.push('no texts to evaluate');
-  if (c.label_agreement < t.minLabelAgreement) failures.push(`label-set agreement ${c.label_agreement.toFixed(4)} < ${t.minLabelAgreement}`);
+  if (c.label_agreement < t.minLabelAgreement)
+    failures.push(`label-set agreement ${c.label_agreement.toFixed(4)} < ${t.minLabelAgreement}`);
   if (-c.macro_f1_delta > t.maxMacroF1Drop) failures.push(`macro-F1 drop ${(-c.macro_f1_delta).toFixed(4)} > ${t.maxMacroF1Drop}`);
   if (!(c.max_score_diff <= t.maxScoreDiff)) failures.push(`max score difference ${c.max_score_diff.toFixed(4)} > ${t.maxScoreDiff}`);
   return failures;

@@ -5,7 +5,16 @@
 // become -Inf and turn `0 · -Inf` into NaN.
 import { AppError } from '@emo/contracts';
 import { GraphBuilder } from '../graph/graph-builder';
-import { AttrType, DataType, toNumber, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from '../proto/onnx-codec';
+import {
+  AttrType,
+  DataType,
+  toNumber,
+  type OnnxAttribute,
+  type OnnxGraph,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+} from '../proto/onnx-codec';
 import { float16Tensor, floatValues, tensorDims } from '../proto/tensor-data';
 
 export interface Fp16Report {
@@ -46,7 +55,10 @@ function convertGraph(g: OnnxGraph, counts: { initializers: number; constants: n
         counts.casts++;
       }
     } else if (node.domain && node.domain !== 'ai.onnx') {
-      throw new AppError('MODEL_MISMATCH', `fp16: cannot convert ${node.domain}.${node.op_type}; convert the float32 model, not an optimized or quantized one`);
+      throw new AppError(
+        'MODEL_MISMATCH',
+        `fp16: cannot convert ${node.domain}.${node.op_type}; convert the float32 model, not an optimized or quantized one`,
+      );
     }
   }
 }
@@ -63,7 +75,11 @@ function halfAttribute(a: OnnxAttribute, counts: { constants: number; clamped: n
   if (a.name === 'value_floats') {
     counts.constants++;
     const values = a.floats ?? [];
-    return { name: 'value', type: AttrType.TENSOR, t: toHalf({ data_type: DataType.FLOAT, dims: [values.length], float_data: values }, counts) };
+    return {
+      name: 'value',
+      type: AttrType.TENSOR,
+      t: toHalf({ data_type: DataType.FLOAT, dims: [values.length], float_data: values }, counts),
+    };
   }
   return a;
 }

@@ -66,12 +66,23 @@ export function quantizeInt8(model: OnnxModel, options: Int8Options = {}): Int8R
     const t = inits.get(name);
     if (!t) return undefined;
     const dims = tensorDims(t);
-    if (t.data_type !== DataType.FLOAT || dims.length !== 2) return void skipped.push(`${nodeName}: weight ${name} is not a 2-D float32 constant`);
-    if (dims[0] * dims[1] < minElements) return void skipped.push(`${nodeName}: weight ${name} has ${dims[0] * dims[1]} elements (< ${minElements})`);
+    if (t.data_type !== DataType.FLOAT || dims.length !== 2)
+      return void skipped.push(`${nodeName}: weight ${name} is not a 2-D float32 constant`);
+    if (dims[0] * dims[1] < minElements)
+      return void skipped.push(`${nodeName}: weight ${name} has ${dims[0] * dims[1]} elements (< ${minElements})`);
     return { t, dims };
   };
 
-  const emit = (node: OnnxNode, a: string, w: Float32Array, k: number, n: number, bias: string | undefined, output: string, label: string) => {
+  const emit = (
+    node: OnnxNode,
+    a: string,
+    w: Float32Array,
+    k: number,
+    n: number,
+    bias: string | undefined,
+    output: string,
+    label: string,
+  ) => {
     const q = quantizeColumns(w, k, n, options.perChannel ?? 'auto', qmax);
     maxWeightError = Math.max(maxWeightError, q.relativeError);
     if (q.perChannel) perChannel++;
@@ -107,7 +118,11 @@ export function quantizeInt8(model: OnnxModel, options: Int8Options = {}): Int8R
       skipped.push(`${name}: output layer kept in float`);
       continue;
     }
-    if (options.keepEmbeddingProjection !== false && (node.op_type === 'MatMul' || node.op_type === 'Gemm') && fedByEmbedding(node, producers, inits)) {
+    if (
+      options.keepEmbeddingProjection !== false &&
+      (node.op_type === 'MatMul' || node.op_type === 'Gemm') &&
+      fedByEmbedding(node, producers, inits)
+    ) {
       skipped.push(`${name}: embedding projection kept in float`);
       continue;
     }
@@ -124,8 +139,22 @@ export function quantizeInt8(model: OnnxModel, options: Int8Options = {}): Int8R
       const add = readers.length === 1 && !graphOutputs.has(node.output[0]) ? readers[0] : undefined;
       const biasName = add?.op_type === 'Add' && !add.domain ? add.input.find((i) => i !== node.output[0]) : undefined;
       const bias = biasName !== undefined ? inits.get(biasName) : undefined;
-      const foldBias = ops === 'microsoft' && bias?.data_type === DataType.FLOAT && tensorDims(bias).length === 1 && tensorDims(bias)[0] === n && add?.input.includes(node.output[0]);
-      emit(node, node.input[0], floatValues(w.t), k, n, foldBias ? biasName : undefined, foldBias && add ? add.output[0] : node.output[0], sanitize(node.input[1]));
+      const foldBias =
+        ops === 'microsoft' &&
+        bias?.data_type === DataType.FLOAT &&
+        tensorDims(bias).length === 1 &&
+        tensorDims(bias)[0] === n &&
+        add?.input.includes(node.output[0]);
+      emit(
+        node,
+        node.input[0],
+        floatValues(w.t),
+        k,
+        n,
+        foldBias ? biasName : undefined,
+        foldBias && add ? add.output[0] : node.output[0],
+        sanitize(node.input[1]),
+      );
       if (foldBias && add) removed.add(add);
       matmuls++;
     } else if (node.op_type === 'Gemm' && !node.domain) {
@@ -151,25 +180,40 @@ export function quantizeInt8(model: OnnxModel, options: Int8Options = {}): Int8R
     }
   }
 
-  if (options.embeddings) embeddings = quantizeEmbeddings(b, inits, consumers, replaced, qmax, (e) => (maxWeightError = Math.max(maxWeightError, e)));
+  if (options.embeddings)
+    embeddings = quantizeEmbeddings(b, inits, consumers, replaced, qmax, (e) => (maxWeightError = Math.max(maxWeightError, e)));
 
   g.node = g.node.flatMap((n) => (removed.has(n) ? [] : (replaced.get(n) ?? [n])));
   pruneInitializers(g);
   // DynamicQuantizeMatMul/MatMulInteger outputs are typed by ORT; stale value_info would conflict.
   g.value_info = [];
   if (ops === 'microsoft' && (matmuls > 0 || gemms > 0)) ensureOpset(model, MS_DOMAIN, 1);
-  if (matmuls + gemms === 0 && embeddings === 0) throw new AppError('MODEL_MISMATCH', `nothing to quantize: ${skipped.join('; ') || 'no MatMul/Gemm with constant weights'}`);
+  if (matmuls + gemms === 0 && embeddings === 0)
+    throw new AppError('MODEL_MISMATCH', `nothing to quantize: ${skipped.join('; ') || 'no MatMul/Gemm with constant weights'}`);
   return { matmuls, gemms, perChannel, embeddings, skipped, maxWeightError };
 }
 
 /** Replaces float tables read only by `Gather(table, ids)` with int8 rows × a per-row scale. */
-function quantizeEmbeddings(b: GraphBuilder, inits: Map<string, OnnxTensor>, consumers: Map<string, OnnxNode[]>, replaced: Map<OnnxNode, OnnxNode[]>, qmax: number, onError: (e: number) => void): number {
+function quantizeEmbeddings(
+  b: GraphBuilder,
+  inits: Map<string, OnnxTensor>,
+  consumers: Map<string, OnnxNode[]>,
+  replaced: Map<OnnxNode, OnnxNode[]>,
+  qmax: number,
+  onError: (e: number) => void,
+): number {
   let count = 0;
   for (const [name, t] of inits) {
     const readers = consumers.get(name) ?? [];
     const dims = tensorDims(t);
     if (t.data_type !== DataType.FLOAT || dims.length !== 2 || readers.length === 0) continue;
-    if (!readers.every((n) => n.op_type === 'Gather' && !n.domain && n.input[0] === name && toNumber(findAttribute(n, 'axis')?.i) === 0 && !replaced.has(n))) continue;
+    if (
+      !readers.every(
+        (n) =>
+          n.op_type === 'Gather' && !n.domain && n.input[0] === name && toNumber(findAttribute(n, 'axis')?.i) === 0 && !replaced.has(n),
+      )
+    )
+      continue;
     const q = quantizeRows(floatValues(t), dims[0], dims[1], qmax);
     onError(q.relativeError);
     const table = b.initializer(int8Tensor(`${sanitize(name)}_quantized`, dims, q.values));

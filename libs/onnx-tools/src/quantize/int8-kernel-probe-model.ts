@@ -14,7 +14,12 @@ export const PROBE_K = 64;
 export function buildInt8KernelProbeModel(): OnnxModel {
   const tensor = (name: string, dims: (number | string)[]) => ({
     name,
-    type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+    type: {
+      tensor_type: {
+        elem_type: DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
+      },
+    },
   });
   const model: OnnxModel = {
     ir_version: 8,
@@ -23,7 +28,14 @@ export function buildInt8KernelProbeModel(): OnnxModel {
       { domain: 'com.microsoft', version: 1 },
     ],
     producer_name: 'emo-fleet onnx-tools (int8 kernel probe)',
-    graph: { name: 'int8_kernel_probe', node: [], initializer: [], input: [tensor('a', ['m', PROBE_K])], output: [tensor('y', ['m', 2])], value_info: [] },
+    graph: {
+      name: 'int8_kernel_probe',
+      node: [],
+      initializer: [],
+      input: [tensor('a', ['m', PROBE_K])],
+      output: [tensor('y', ['m', 2])],
+      value_info: [],
+    },
   } as OnnxModel;
   const b = new GraphBuilder(model.graph);
   const weights = new Int8Array(PROBE_K * 2);

@@ -28,7 +28,8 @@ export function int8ReferenceGraph(source: OnnxModel, arithmetic: Int8KernelArit
     const w = inits.get(wName);
     const scale = inits.get(scaleName);
     if (!w || w.data_type !== DataType.INT8 || !scale) throw new AppError('MODEL_MISMATCH', `${node.name}: weights are not int8 constants`);
-    if (zeroName && inits.get(zeroName)?.raw_data?.some((z) => z !== 0)) throw new AppError('MODEL_MISMATCH', `${node.name}: only symmetric weights (zero point 0) are modelled`);
+    if (zeroName && inits.get(zeroName)?.raw_data?.some((z) => z !== 0))
+      throw new AppError('MODEL_MISMATCH', `${node.name}: only symmetric weights (zero point 0) are modelled`);
     const [k, n] = tensorDims(w);
     const wq = Array.from(new Int8Array((w.raw_data as Uint8Array).slice().buffer));
     const nodes: OnnxNode[] = [];
@@ -48,7 +49,11 @@ export function int8ReferenceGraph(source: OnnxModel, arithmetic: Int8KernelArit
       const pairs = add('Reshape', [qf, ints(`${wName}_ref_pairs_shape`, [-1, k / 2, 2, 1])])[0];
       const products = add('Mul', [pairs, constant(`${wName}_ref_w_pairs`, [k / 2, 2, n], wq)])[0];
       const pairSums = add('ReduceSum', [products, ints(`${wName}_ref_axis_pair`, [2])], { keepdims: 0 })[0];
-      const saturated = add('Clip', [pairSums, constant(`${wName}_ref_i16_min`, [], [-32768]), constant(`${wName}_ref_i16_max`, [], [32767])])[0];
+      const saturated = add('Clip', [
+        pairSums,
+        constant(`${wName}_ref_i16_min`, [], [-32768]),
+        constant(`${wName}_ref_i16_max`, [], [32767]),
+      ])[0];
       const sums = add('ReduceSum', [saturated, ints(`${wName}_ref_axis_k`, [1])], { keepdims: 0 })[0];
       const colSums = Array.from({ length: n }, (_, c) => wq.reduce((s, _v, r) => (r % n === c ? s + wq[r] : s), 0));
       const corrected = add('Sub', [sums, add('Mul', [zf, constant(`${wName}_ref_w_colsum`, [n], colSums)])[0]])[0];

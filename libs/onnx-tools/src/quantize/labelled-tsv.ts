@@ -22,8 +22,12 @@ export async function readLabelledTsv(path: string, limit = Number.POSITIVE_INFI
     const line = lines[i].replace(/\r$/, '');
     if (line.trim() === '') continue;
     const [text, ids = ''] = line.split('\t');
-    const parsed = ids.split(',').filter((s) => s !== '').map(Number);
-    if (!text || parsed.some((n) => !Number.isInteger(n) || n < 0)) throw new AppError('LINE_MALFORMED', `${path}:${i + 1}: expected text \\t label ids \\t id`);
+    const parsed = ids
+      .split(',')
+      .filter((s) => s !== '')
+      .map(Number);
+    if (!text || parsed.some((n) => !Number.isInteger(n) || n < 0))
+      throw new AppError('LINE_MALFORMED', `${path}:${i + 1}: expected text \\t label ids \\t id`);
     texts.push(text);
     labelIds.push(new Set(parsed));
   }

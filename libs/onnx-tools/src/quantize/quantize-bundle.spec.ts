@@ -10,20 +10,34 @@ import { checkVariant, quantizeBundle, type QuantizeBundleOptions } from './quan
 const source = resolve(__dirname, '../../../../test/fixtures/models/tiny-softmax');
 const work = mkdtempSync(join(tmpdir(), 'emo-quantize-'));
 const data = join(work, 'gate.tsv');
-writeFileSync(data, ['i love this\t2\t1', 'I HATE this!\t0\t2', 'the table\t1\t3', 'this is awesome and very nice\t2\t4', 'It was a terrible, awful day.\t0\t5', 'good good good\t2\t6', ''].join('\n'));
+writeFileSync(
+  data,
+  [
+    'i love this\t2\t1',
+    'I HATE this!\t0\t2',
+    'the table\t1\t3',
+    'this is awesome and very nice\t2\t4',
+    'It was a terrible, awful day.\t0\t5',
+    'good good good\t2\t6',
+    '',
+  ].join('\n'),
+);
 
-const config = loadConfig({}, {
-  executionProviders: ['cpu'],
-  graphOptimizationLevel: 'all',
-  intraOpThreads: 1,
-  inferenceThreads: 1,
-  maxSequenceLength: 32,
-  batchMaxTokens: 4096,
-  batchMaxSize: 64,
-  includeScores: false,
-  maxTextChars: 20_000,
-  longTextPolicy: 'truncate',
-});
+const config = loadConfig(
+  {},
+  {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpThreads: 1,
+    inferenceThreads: 1,
+    maxSequenceLength: 32,
+    batchMaxTokens: 4096,
+    batchMaxSize: 64,
+    includeScores: false,
+    maxTextChars: 20_000,
+    longTextPolicy: 'truncate',
+  },
+);
 const options = (out: string, over: Partial<QuantizeBundleOptions> = {}): QuantizeBundleOptions => ({
   modelDir: source,
   outDir: join(work, out),
@@ -41,33 +55,58 @@ describe('quantizeBundle', () => {
   it('writes a complete, loadable int8 bundle with provenance when the gate passes', async () => {
     const sut = await quantizeBundle(options('int8'));
     const out = join(work, 'int8');
-    expect(readdirSync(out).sort()).toEqual(['MODEL_CARD.md', 'config.json', 'model.onnx', 'quantization.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(out).sort()).toEqual([
+      'MODEL_CARD.md',
+      'config.json',
+      'model.onnx',
+      'quantization.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     const original = await loadModelBundle(source);
     const variant = await loadModelBundle(out);
     expect(variant.labels).toEqual(original.labels);
     expect(variant.modelSha256).not.toBe(original.modelSha256);
     const recorded = JSON.parse(readFileSync(join(out, 'quantization.json'), 'utf8'));
-    expect(recorded).toMatchObject({ mode: 'int8', source: { model_sha256: original.modelSha256, revision: original.revision }, output: { model_sha256: variant.modelSha256 }, gate: { passed: true, forced: false } });
+    expect(recorded).toMatchObject({
+      mode: 'int8',
+      source: { model_sha256: original.modelSha256, revision: original.revision },
+      output: { model_sha256: variant.modelSha256 },
+      gate: { passed: true, forced: false },
+    });
     expect(recorded.tool_version).toMatch(/^\d+\.\d+\.\d+/);
     expect(sut.gate.metrics.n).toBe(6);
     expect(sut.gate.metrics.label_agreement).toBe(1);
     expect(sut.transform).toMatchObject({ matmuls: expect.any(Number) });
     // Portable by default: 7-bit weights, and the gate names the machine and int8 kernel it ran on.
     expect(recorded.options).toMatchObject({ reduceRange: true, reduceRangeMode: 'on' });
-    expect(recorded.gate.machine).toMatchObject({ model: expect.any(String), simd: expect.any(Array), int8_kernel: { saturates: expect.any(Boolean), fullRangeRatio: expect.any(Number) } });
+    expect(recorded.gate.machine).toMatchObject({
+      model: expect.any(String),
+      simd: expect.any(Array),
+      int8_kernel: { saturates: expect.any(Boolean), fullRangeRatio: expect.any(Number) },
+    });
     expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8')).toMatch(/reduced range \(7-bit\)[\s\S]*\| passed \|/);
   });
 
   it('re-runs the gate of an existing variant on this machine and records it beside the first', async () => {
     const out = join(work, 'checked');
     await quantizeBundle(options('checked', { int8: { minWeightElements: 64, reduceRange: 'off' } }));
-    const sut = await checkVariant({ variantDir: out, modelDir: source, dataPath: data, thresholds: options('x').thresholds, config, record: true });
+    const sut = await checkVariant({
+      variantDir: out,
+      modelDir: source,
+      dataPath: data,
+      thresholds: options('x').thresholds,
+      config,
+      record: true,
+    });
     expect(sut).toMatchObject({ passed: true, metrics: { n: 6 }, machine: { int8_kernel: expect.any(Object) } });
     const recorded = JSON.parse(readFileSync(join(out, 'quantization.json'), 'utf8'));
     expect(recorded.options.reduceRange).toBe(false);
     expect(recorded.checks).toHaveLength(1);
     expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8').match(/\| passed \|/g)).toHaveLength(2);
-    await expect(checkVariant({ variantDir: out, modelDir: join(work, 'int8'), dataPath: data, thresholds: options('x').thresholds, config })).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
+    await expect(
+      checkVariant({ variantDir: out, modelDir: join(work, 'int8'), dataPath: data, thresholds: options('x').thresholds, config }),
+    ).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
   });
 
   it('refuses to write a variant below the thresholds and leaves nothing behind', async () => {
@@ -78,14 +117,18 @@ describe('quantizeBundle', () => {
   });
 
   it('writes a failing variant with --force and records that it failed', async () => {
-    const sut = await quantizeBundle(options('forced', { force: true, thresholds: { minLabelAgreement: 1, maxMacroF1Drop: 0, maxScoreDiff: 0 } }));
+    const sut = await quantizeBundle(
+      options('forced', { force: true, thresholds: { minLabelAgreement: 1, maxMacroF1Drop: 0, maxScoreDiff: 0 } }),
+    );
     expect(sut.gate).toMatchObject({ passed: false, forced: true });
     expect(sut.gate.failures[0]).toMatch(/max score difference/);
     expect(existsSync(join(work, 'forced', 'model.onnx'))).toBe(true);
   });
 
   it('writes an fp16 variant whose scores match float32 within 1e-2', async () => {
-    const sut = await quantizeBundle(options('fp16', { mode: 'fp16', thresholds: { minLabelAgreement: 1, maxMacroF1Drop: 0, maxScoreDiff: 0.01 } }));
+    const sut = await quantizeBundle(
+      options('fp16', { mode: 'fp16', thresholds: { minLabelAgreement: 1, maxMacroF1Drop: 0, maxScoreDiff: 0.01 } }),
+    );
     expect(sut.gate.passed).toBe(true);
     expect(sut.gate.metrics.max_score_diff).toBeLessThan(0.01);
   });

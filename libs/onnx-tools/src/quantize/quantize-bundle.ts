@@ -7,7 +7,14 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError, isItemError } from '@emo/contracts';
-import { InferenceEngine, probeInt8Kernel, readCpuFeatures, type CpuFeatures, type EngineConfigSections, type Int8KernelProbe } from '@emo/inference';
+import {
+  InferenceEngine,
+  probeInt8Kernel,
+  readCpuFeatures,
+  type CpuFeatures,
+  type EngineConfigSections,
+  type Int8KernelProbe,
+} from '@emo/inference';
 import { baseOfVariant, loadModelBundle, packageRoot } from '@emo/model';
 import { compareVariants, gateFailures, type GateThresholds, type ModelAnswers, type VariantComparison } from './accuracy-gate';
 import { buildVariant, type QuantizeMode } from './build-variant';
@@ -61,7 +68,13 @@ export interface Provenance {
   readonly onnxruntime: string;
   readonly mode: QuantizeMode;
   readonly created_at: string;
-  readonly source: { readonly dir: string; readonly name: string; readonly revision: string; readonly model_sha256: string; readonly model_bytes: number };
+  readonly source: {
+    readonly dir: string;
+    readonly name: string;
+    readonly revision: string;
+    readonly model_sha256: string;
+    readonly model_bytes: number;
+  };
   readonly output: { readonly model_sha256: string; readonly model_bytes: number };
   readonly transform: Int8Report | Fp16Report;
   readonly options: Record<string, unknown>;
@@ -83,7 +96,9 @@ export async function quantizeBundle(opts: QuantizeBundleOptions): Promise<Prove
   const machine = await gateMachine();
   const reduceRange = opts.int8?.reduceRange === 'off' ? false : opts.int8?.reduceRange === 'auto' ? machine.int8_kernel.saturates : true;
   if (opts.mode === 'int8' && !reduceRange && machine.int8_kernel.saturates) {
-    log(`warning: this CPU's int8 kernel saturates full-range weights (no VNNI); the gate measures that, and the variant will be served as float32 on such CPUs (INT8_SATURATING_KERNEL)`);
+    log(
+      `warning: this CPU's int8 kernel saturates full-range weights (no VNNI); the gate measures that, and the variant will be served as float32 on such CPUs (INT8_SATURATING_KERNEL)`,
+    );
   }
   const int8: Int8Options = { ...opts.int8, reduceRange };
   log(`reading ${source.modelPath} (${(source.modelBytes / 1e6).toFixed(1)} MB)`);
@@ -100,10 +115,16 @@ export async function quantizeBundle(opts: QuantizeBundleOptions): Promise<Prove
       if ((await stat(join(source.dir, file))).isFile()) await copyFile(join(source.dir, file), join(staging, file));
     }
 
-    log(`accuracy gate on ${dataset.texts.length} texts of ${opts.dataPath} (${machine.model}; int8 kernel ${machine.int8_kernel.saturates ? 'saturating' : 'exact'})`);
+    log(
+      `accuracy gate on ${dataset.texts.length} texts of ${opts.dataPath} (${machine.model}; int8 kernel ${machine.int8_kernel.saturates ? 'saturating' : 'exact'})`,
+    );
     const { metrics, failures, passed } = await runGate(opts.config, source.dir, staging, source.labels, dataset, opts.thresholds);
     if (!passed && !opts.force) {
-      throw new AppError('ACCURACY_GATE_FAILED', `${opts.mode} variant of ${source.name} not written: ${failures.join('; ')} (use --force to write it anyway)`, { metrics, thresholds: opts.thresholds });
+      throw new AppError(
+        'ACCURACY_GATE_FAILED',
+        `${opts.mode} variant of ${source.name} not written: ${failures.join('; ')} (use --force to write it anyway)`,
+        { metrics, thresholds: opts.thresholds },
+      );
     }
     const provenance: Provenance = {
       tool: 'emo-fleet onnx-tools',
@@ -111,11 +132,39 @@ export async function quantizeBundle(opts: QuantizeBundleOptions): Promise<Prove
       onnxruntime: ort.env.versions.node ?? 'unknown',
       mode: opts.mode,
       created_at: new Date().toISOString(),
-      source: { dir: source.dir, name: source.name, revision: source.revision, model_sha256: source.modelSha256, model_bytes: source.modelBytes },
+      source: {
+        dir: source.dir,
+        name: source.name,
+        revision: source.revision,
+        model_sha256: source.modelSha256,
+        model_bytes: source.modelBytes,
+      },
       output: { model_sha256: createHash('sha256').update(bytes).digest('hex'), model_bytes: bytes.byteLength },
       transform,
-      options: { ...(opts.mode === 'int8' ? { ops: 'microsoft', perChannel: 'auto', embeddings: false, keepOutputLayer: true, keepEmbeddingProjection: true, ...int8, reduceRangeMode: opts.int8?.reduceRange ?? 'on' } : {}), limit: opts.limit ?? null },
-      gate: { dataset: resolve(opts.dataPath), thresholds: opts.thresholds, metrics, passed, forced: !passed, failures, machine, checked_at: new Date().toISOString() },
+      options: {
+        ...(opts.mode === 'int8'
+          ? {
+              ops: 'microsoft',
+              perChannel: 'auto',
+              embeddings: false,
+              keepOutputLayer: true,
+              keepEmbeddingProjection: true,
+              ...int8,
+              reduceRangeMode: opts.int8?.reduceRange ?? 'on',
+            }
+          : {}),
+        limit: opts.limit ?? null,
+      },
+      gate: {
+        dataset: resolve(opts.dataPath),
+        thresholds: opts.thresholds,
+        metrics,
+        passed,
+        forced: !passed,
+        failures,
+        machine,
+        checked_at: new Date().toISOString(),
+      },
     };
     await writeFile(join(staging, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
     await writeVariantCard(staging, provenance);
@@ -147,18 +196,35 @@ export interface CheckVariantOptions {
  */
 export async function checkVariant(opts: CheckVariantOptions): Promise<GateRecord> {
   const dir = resolve(opts.variantDir);
-  const provenance = JSON.parse(await readFile(join(dir, PROVENANCE_FILE), 'utf8').catch(() => {
-    throw new AppError('CLI_USAGE', `${dir} has no ${PROVENANCE_FILE}: --check takes a bundle written by emo quantize`);
-  })) as Provenance;
+  const provenance = JSON.parse(
+    await readFile(join(dir, PROVENANCE_FILE), 'utf8').catch(() => {
+      throw new AppError('CLI_USAGE', `${dir} has no ${PROVENANCE_FILE}: --check takes a bundle written by emo quantize`);
+    }),
+  ) as Provenance;
   const sourceDir = opts.modelDir ? resolve(opts.modelDir) : baseOfVariant(dir, provenance.mode);
   if (!sourceDir) throw new AppError('CLI_USAGE', `no float32 bundle beside ${dir}: pass --model`);
   const source = await loadModelBundle(sourceDir);
-  if (source.modelSha256 !== provenance.source.model_sha256) throw new AppError('MODEL_MISMATCH', `${dir} was quantized from a model with sha256 ${provenance.source.model_sha256.slice(0, 12)}, not ${source.dir} (${source.modelSha256.slice(0, 12)})`);
+  if (source.modelSha256 !== provenance.source.model_sha256)
+    throw new AppError(
+      'MODEL_MISMATCH',
+      `${dir} was quantized from a model with sha256 ${provenance.source.model_sha256.slice(0, 12)}, not ${source.dir} (${source.modelSha256.slice(0, 12)})`,
+    );
   const dataset = await readLabelledTsv(opts.dataPath, opts.limit);
   const machine = await gateMachine();
-  opts.log?.(`accuracy gate of ${dir} on ${dataset.texts.length} texts (${machine.model}; int8 kernel ${machine.int8_kernel.saturates ? 'saturating' : 'exact'})`);
+  opts.log?.(
+    `accuracy gate of ${dir} on ${dataset.texts.length} texts (${machine.model}; int8 kernel ${machine.int8_kernel.saturates ? 'saturating' : 'exact'})`,
+  );
   const { metrics, failures, passed } = await runGate(opts.config, source.dir, dir, source.labels, dataset, opts.thresholds);
-  const record: GateRecord = { dataset: resolve(opts.dataPath), thresholds: opts.thresholds, metrics, passed, forced: false, failures, machine, checked_at: new Date().toISOString() };
+  const record: GateRecord = {
+    dataset: resolve(opts.dataPath),
+    thresholds: opts.thresholds,
+    metrics,
+    passed,
+    forced: false,
+    failures,
+    machine,
+    checked_at: new Date().toISOString(),
+  };
   if (opts.record) {
     const updated: Provenance = { ...provenance, checks: [...(provenance.checks ?? []), record] };
     await writeFile(join(dir, PROVENANCE_FILE), `${JSON.stringify(updated, null, 2)}\n`);
@@ -171,7 +237,14 @@ async function gateMachine(): Promise<GateMachine> {
   return { ...readCpuFeatures(), int8_kernel: await probeInt8Kernel() };
 }
 
-async function runGate(config: EngineConfigSections, sourceDir: string, variantDir: string, labels: readonly string[], dataset: LabelledTexts, thresholds: GateThresholds) {
+async function runGate(
+  config: EngineConfigSections,
+  sourceDir: string,
+  variantDir: string,
+  labels: readonly string[],
+  dataset: LabelledTexts,
+  thresholds: GateThresholds,
+) {
   const original = await answers(config, sourceDir, dataset.texts);
   // Each bundle exactly as it is (precision fp32 serves a variant directory as itself), on this CPU.
   const variant = await answers(config, variantDir, dataset.texts);
@@ -204,7 +277,9 @@ async function answers(config: EngineConfigSections, modelDir: string, texts: re
     const index = new Map(labels.map((l, j) => [l, j]));
     return {
       labelSets: outcomes.map((o) => new Set(isItemError(o) ? [] : o.labels.map((l) => index.get(l.label) ?? -1))),
-      scores: outcomes.map((o) => (isItemError(o) ? new Float32Array(labels.length).fill(Number.NaN) : Float32Array.from(labels, (l) => o.scores?.[l] ?? Number.NaN))),
+      scores: outcomes.map((o) =>
+        isItemError(o) ? new Float32Array(labels.length).fill(Number.NaN) : Float32Array.from(labels, (l) => o.scores?.[l] ?? Number.NaN),
+      ),
     };
   } finally {
     await engine.close();

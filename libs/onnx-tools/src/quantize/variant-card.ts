@@ -30,7 +30,10 @@ export function renderVariantSection(p: Provenance): string {
     );
   }
   lines.push('', '### Accuracy gate', '', 'Against the float32 model on the same texts, on each machine it was run on:', '');
-  lines.push('| when | CPU | SIMD flags | int8 kernel | texts | label agreement | macro-F1 Δ | max score diff | verdict |', '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |');
+  lines.push(
+    '| when | CPU | SIMD flags | int8 kernel | texts | label agreement | macro-F1 Δ | max score diff | verdict |',
+    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
+  );
   for (const g of [p.gate, ...(p.checks ?? [])]) lines.push(gateRow(g));
   lines.push(
     '',
@@ -45,9 +48,16 @@ export function renderVariantSection(p: Provenance): string {
 function gateRow(g: GateRecord): string {
   const m = g.metrics;
   const machine = g.machine;
-  const kernel = machine ? (machine.int8_kernel.saturates ? `saturating (${machine.int8_kernel.fullRangeRatio.toFixed(3)}×)` : 'exact') : 'not recorded';
+  const kernel = machine
+    ? machine.int8_kernel.saturates
+      ? `saturating (${machine.int8_kernel.fullRangeRatio.toFixed(3)}×)`
+      : 'exact'
+    : 'not recorded';
   // A saturating kernel on a CPU whose flags claim VNNI: the flags are the host's (an emulator such as qemu-user).
-  const flags = machine && machine.vnni && machine.int8_kernel.saturates ? `${machine.simd.join(' ')} (host flags; the emulated CPU has no VNNI)` : (machine?.simd.join(' ') ?? '');
+  const flags =
+    machine && machine.vnni && machine.int8_kernel.saturates
+      ? `${machine.simd.join(' ')} (host flags; the emulated CPU has no VNNI)`
+      : (machine?.simd.join(' ') ?? '');
   const verdict = g.passed ? 'passed' : `failed${g.forced ? ' (forced)' : ''}: ${g.failures.join('; ')}`;
   return `| ${(g.checked_at ?? '').slice(0, 10)} | ${machine?.model ?? 'not recorded'} | ${flags} | ${kernel} | ${m.n} | ${m.label_agreement.toFixed(4)} | ${m.macro_f1_delta.toFixed(4)} | ${m.max_score_diff.toFixed(4)} | ${verdict} |`;
 }

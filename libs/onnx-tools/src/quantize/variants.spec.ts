@@ -23,7 +23,10 @@ async function logits(model: OnnxModel, level: 'disabled' | 'all' = 'all'): Prom
   const ids = BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(3 + ((i * 97) % 490)));
   // Ragged rows: the last tokens of rows 1 and 2 are padding.
   const mask = BigInt64Array.from({ length: batch * seq }, (_, i) => (i % seq < seq - 3 * Math.floor(i / seq) ? 1n : 0n));
-  const out = await session.run({ input_ids: new ort.Tensor('int64', ids, [batch, seq]), attention_mask: new ort.Tensor('int64', mask, [batch, seq]) });
+  const out = await session.run({
+    input_ids: new ort.Tensor('int64', ids, [batch, seq]),
+    attention_mask: new ort.Tensor('int64', mask, [batch, seq]),
+  });
   await session.release();
   expect(out.logits.dims).toEqual([batch, SHAPE.labels]);
   return out.logits.data as Float32Array;
@@ -45,7 +48,10 @@ beforeAll(async () => {
  * (a_scale) propagates. That is far below what quantization itself changes: the kernel must add
  * less than a tenth of the quantization error.
  */
-async function checkAgainstReference(quantized: OnnxModel, float: Float32Array): Promise<{ kernelError: number; quantizationError: number }> {
+async function checkAgainstReference(
+  quantized: OnnxModel,
+  float: Float32Array,
+): Promise<{ kernelError: number; quantizationError: number }> {
   const out = await logits(quantized);
   const reference = await logits(int8ReferenceGraph(quantized, arithmetic), 'disabled');
   const kernelError = maxDiff(out, reference);
@@ -150,7 +156,12 @@ describe('convertToFp16', () => {
 describe('decodeModel', () => {
   it('keeps int64 attributes beyond 2^53 through a round trip', () => {
     const model = fresh();
-    model.graph.node.push({ op_type: 'Slice', input: [], output: ['x'], attribute: [{ name: 'ends', type: 7, ints: [{ low: -1, high: 0x7fffffff, unsigned: false } as never] }] });
+    model.graph.node.push({
+      op_type: 'Slice',
+      input: [],
+      output: ['x'],
+      attribute: [{ name: 'ends', type: 7, ints: [{ low: -1, high: 0x7fffffff, unsigned: false } as never] }],
+    });
     const back = decodeModel(encodeModel(model));
     const ints = back.graph.node.at(-1)?.attribute?.[0].ints?.[0] as unknown as { low: number; high: number };
     expect([ints.low, ints.high]).toEqual([-1, 0x7fffffff]);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../proto/tensor-data';
 import { quantizeColumns, quantizeRows, transpose } from './weight-quantization';
 
-const dequantize = (values: Int8Array, scales: Float32Array, cols: number) => Float32Array.from(values, (q, i) => q * (scales.length > 1 ? scales[i % cols] : scales[0]));
+const dequantize = (values: Int8Array, scales: Float32Array, cols: number) =>
+  Float32Array.from(values, (q, i) => q * (scales.length > 1 ? scales[i % cols] : scales[0]));
 
 describe('quantizeColumns', () => {
   it('reconstructs weights within half a quantization step per column', () => {
@@ -56,6 +57,7 @@ describe('float32ToFloat16Bits', () => {
   });
 
   it('round-trips to within half precision', () => {
-    for (const x of [0.3333, -123.456, 1e-3, 42]) expect(Math.abs(float16BitsToFloat32(float32ToFloat16Bits(x)) - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11);
+    for (const x of [0.3333, -123.456, 1e-3, 42])
+      expect(Math.abs(float16BitsToFloat32(float32ToFloat16Bits(x)) - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11);
   });
 });

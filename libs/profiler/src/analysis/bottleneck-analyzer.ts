@@ -9,7 +9,18 @@ import type { ProfileSnapshot } from '../window/profile-snapshot';
 import { evaluateRules, type ReportDraft } from './bottleneck-rules';
 import type { ProfileReport, StageSummary } from './profile-report';
 
-export { BOTTLENECK_RULES, evaluateRules, messageVars, renderSays, THRESHOLDS, type BottleneckRule, type EvidenceField, type RecommendationCode, type ReportDraft, type ThresholdName } from './bottleneck-rules';
+export {
+  BOTTLENECK_RULES,
+  evaluateRules,
+  messageVars,
+  renderSays,
+  THRESHOLDS,
+  type BottleneckRule,
+  type EvidenceField,
+  type RecommendationCode,
+  type ReportDraft,
+  type ThresholdName,
+} from './bottleneck-rules';
 
 export interface AnalyzerOptions {
   readonly p95TargetMs: number;
@@ -48,14 +59,26 @@ export function analyzeProfile(snapshots: readonly ProfileSnapshot[], options: A
   const report: ReportDraft = {
     generated_at: new Date(options.now ?? Date.now()).toISOString(),
     window_s: Math.round(Math.max(0, ...snapshots.map((s) => s.windowMs)) / 1000),
-    sources: { workers: workers.length, apis: snapshots.filter((s) => s.role === 'api').length, cli: snapshots.filter((s) => s.role === 'cli').length },
+    sources: {
+      workers: workers.length,
+      apis: snapshots.filter((s) => s.role === 'api').length,
+      cli: snapshots.filter((s) => s.role === 'cli').length,
+    },
     models: [...new Set(snapshots.map((s) => s.model).filter((m): m is string => !!m))],
-    throughput: { texts_per_s: round(rate((s) => s.texts, engines)), error_rate: texts > 0 ? round(sum((s) => s.errors, engines) / texts, 4) : 0 },
+    throughput: {
+      texts_per_s: round(rate((s) => s.texts, engines)),
+      error_rate: texts > 0 ? round(sum((s) => s.errors, engines) / texts, 4) : 0,
+    },
     stages,
     ...(dominant ? { dominant_stage: dominant.stage } : {}),
     p95_ms: round(p95Sum),
     p95_target_ms: options.p95TargetMs,
-    cache: { lookups, ...(lookups > 0 ? { hit_rate: round((l1 + l2) / lookups, 4), l1_hit_rate: round(l1 / lookups, 4), l2_hit_rate: round(l2 / lookups, 4) } : {}) },
+    cache: {
+      lookups,
+      ...(lookups > 0
+        ? { hit_rate: round((l1 + l2) / lookups, 4), l1_hit_rate: round(l1 / lookups, 4), l2_hit_rate: round(l2 / lookups, 4) }
+        : {}),
+    },
     device: {
       kind: gpuUtil !== undefined || gpuMem !== undefined ? ('gpu' as const) : ('cpu' as const),
       ...(slotMs > 0 ? { busy_ratio: round(Math.min(1, busyMs / slotMs), 4) } : {}),
@@ -75,8 +98,17 @@ export function analyzeProfile(snapshots: readonly ProfileSnapshot[], options: A
         : {}),
       ...(maxBudget > 0 ? { max_budget_tokens: maxBudget } : {}),
     },
-    queue: { ...(backlog ? { backlog: backlog.last, growth_per_s: round(backlog.slope, 3) } : {}), drain_per_s: round(rate((s) => s.chunks, workers), 3) },
-    workers: { count: workers.length, ...(concurrency > 0 ? { chunk_slots_used: round(sum((s) => s.activeChunks, workers) / concurrency, 4) } : {}) },
+    queue: {
+      ...(backlog ? { backlog: backlog.last, growth_per_s: round(backlog.slope, 3) } : {}),
+      drain_per_s: round(
+        rate((s) => s.chunks, workers),
+        3,
+      ),
+    },
+    workers: {
+      count: workers.length,
+      ...(concurrency > 0 ? { chunk_slots_used: round(sum((s) => s.activeChunks, workers) / concurrency, 4) } : {}),
+    },
   };
   return { ...report, recommendations: evaluateRules(report) };
 }

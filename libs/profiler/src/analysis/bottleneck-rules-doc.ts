@@ -12,7 +12,15 @@ function ruleRow(rule: BottleneckRule): string {
 
 export function renderRuleTables(rules: readonly BottleneckRule[] = BOTTLENECK_RULES): { rules: string; thresholds: string } {
   return {
-    rules: ['| code | severity | when | evidence | says | setting | why |', '| --- | --- | --- | --- | --- | --- | --- |', ...rules.map(ruleRow)].join('\n'),
-    thresholds: ['| threshold | value | why |', '| --- | --- | --- |', ...Object.entries(THRESHOLDS).map(([name, t]) => `| \`${name}\` | ${t.value} | ${cell(t.why)} |`)].join('\n'),
+    rules: [
+      '| code | severity | when | evidence | says | setting | why |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...rules.map(ruleRow),
+    ].join('\n'),
+    thresholds: [
+      '| threshold | value | why |',
+      '| --- | --- | --- |',
+      ...Object.entries(THRESHOLDS).map(([name, t]) => `| \`${name}\` | ${t.value} | ${cell(t.why)} |`),
+    ].join('\n'),
   };
 }

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STAGES, type Stage } from '../stages/stages';
 import { renderRuleTables } from './bottleneck-rules-doc';
-import { BOTTLENECK_RULES, evaluateRules, messageVars, THRESHOLDS, type BottleneckRule, type ReportDraft, type ThresholdName } from './bottleneck-rules';
+import {
+  BOTTLENECK_RULES,
+  evaluateRules,
+  messageVars,
+  THRESHOLDS,
+  type BottleneckRule,
+  type ReportDraft,
+  type ThresholdName,
+} from './bottleneck-rules';
 
 const DOC = join(import.meta.dirname, '../../../../docs/observability.md');
 function docBlock(doc: string, name: string): string {
@@ -29,10 +37,32 @@ function drafts(n: number, seed = 7): ReportDraft[] {
   const maybe = <X>(x: X, p = 0.8) => (rand() < p ? x : undefined);
   // Values on and around every threshold, plus the ends of each range.
   const near = (name: ThresholdName) => THRESHOLDS[name].value + pick([-0.001, 0, 0.001]);
-  const ratio = () => pick([0, 1, rand(), near('SATURATED_BUSY'), near('UNDERUSED_BUSY'), near('SLOTS_FULL'), near('SLOTS_PULLING'), near('COLD_HIT_RATE'), near('GPU_MEMORY_FULL'), near('PADDING_EFFICIENCY'), near('ERROR_RATE')]);
+  const ratio = () =>
+    pick([
+      0,
+      1,
+      rand(),
+      near('SATURATED_BUSY'),
+      near('UNDERUSED_BUSY'),
+      near('SLOTS_FULL'),
+      near('SLOTS_PULLING'),
+      near('COLD_HIT_RATE'),
+      near('GPU_MEMORY_FULL'),
+      near('PADDING_EFFICIENCY'),
+      near('ERROR_RATE'),
+    ]);
   return Array.from({ length: n }, () => {
     const dominant = maybe<Stage>(pick(STAGES), 0.95);
-    const stages = dominant ? STAGES.filter((s) => s === dominant || rand() < 0.5).map((stage) => ({ stage, texts: 100, p50_ms: 1, p95_ms: stage === dominant ? 100 : 10, mean_ms: 1, share_of_p95: stage === dominant ? 0.6 : 0.1 })) : [];
+    const stages = dominant
+      ? STAGES.filter((s) => s === dominant || rand() < 0.5).map((stage) => ({
+          stage,
+          texts: 100,
+          p50_ms: 1,
+          p95_ms: stage === dominant ? 100 : 10,
+          mean_ms: 1,
+          share_of_p95: stage === dominant ? 0.6 : 0.1,
+        }))
+      : [];
     const gpu = rand() < 0.3;
     const backlog = maybe(pick([0, 1, 50]));
     const lookups = pick([0, 19, 20, 500]);
@@ -52,7 +82,10 @@ function drafts(n: number, seed = 7): ReportDraft[] {
         ...(rand() < 0.9 ? { busy_ratio: ratio() } : {}),
         ...(gpu && rand() < 0.8 ? { gpu_utilization: ratio(), gpu_memory_used_ratio: ratio() } : {}),
       },
-      batches: { count: 10, ...(rand() < 0.9 ? { at_max_budget_ratio: pick([0, 1, near('BUDGET_AT_MAX_SHARE')]), padding_efficiency: ratio() } : {}) },
+      batches: {
+        count: 10,
+        ...(rand() < 0.9 ? { at_max_budget_ratio: pick([0, 1, near('BUDGET_AT_MAX_SHARE')]), padding_efficiency: ratio() } : {}),
+      },
       queue: { ...(backlog !== undefined ? { backlog, growth_per_s: pick([-1, 0, 0.5]) } : {}), drain_per_s: pick([0, 2]) },
       workers: { count: 1, ...(rand() < 0.9 ? { chunk_slots_used: ratio() } : {}) },
     } satisfies ReportDraft;
@@ -77,13 +110,38 @@ describe('BOTTLENECK_RULES', () => {
   it('is the table docs/observability.md shows: same rows, codes, thresholds and values', () => {
     const doc = readFileSync(DOC, 'utf8');
     const expected = renderRuleTables();
-    expect(docBlock(doc, 'bottleneck-rules'), `docs/observability.md drifted from bottleneck-rules.ts; the rule table should read:\n${expected.rules}`).toBe(expected.rules);
-    expect(docBlock(doc, 'bottleneck-thresholds'), `docs/observability.md drifted from bottleneck-rules.ts; the threshold table should read:\n${expected.thresholds}`).toBe(expected.thresholds);
+    expect(
+      docBlock(doc, 'bottleneck-rules'),
+      `docs/observability.md drifted from bottleneck-rules.ts; the rule table should read:\n${expected.rules}`,
+    ).toBe(expected.rules);
+    expect(
+      docBlock(doc, 'bottleneck-thresholds'),
+      `docs/observability.md drifted from bottleneck-rules.ts; the threshold table should read:\n${expected.thresholds}`,
+    ).toBe(expected.thresholds);
   });
 
   it('keeps the recommendation codes other code and docs match on', () => {
     expect([...new Set(BOTTLENECK_RULES.map((r) => r.code))].sort()).toEqual(
-      ['ADD_WORKERS', 'RAISE_WORKER_CONCURRENCY', 'CHECK_WORKERS', 'WARM_CACHE', 'ADD_CPU', 'RAISE_BATCH_BUDGET', 'MODEL_BOUND', 'SLOW_MODEL', 'BATCH_WAIT', 'SLOW_CACHE', 'SLOW_QUEUE_REDIS', 'LARGE_REQUESTS', 'BACKLOG_GROWING', 'GPU_MEMORY_FULL', 'P95_OVER_TARGET', 'ERRORS', 'PADDING_WASTE', 'HEALTHY'].sort(),
+      [
+        'ADD_WORKERS',
+        'RAISE_WORKER_CONCURRENCY',
+        'CHECK_WORKERS',
+        'WARM_CACHE',
+        'ADD_CPU',
+        'RAISE_BATCH_BUDGET',
+        'MODEL_BOUND',
+        'SLOW_MODEL',
+        'BATCH_WAIT',
+        'SLOW_CACHE',
+        'SLOW_QUEUE_REDIS',
+        'LARGE_REQUESTS',
+        'BACKLOG_GROWING',
+        'GPU_MEMORY_FULL',
+        'P95_OVER_TARGET',
+        'ERRORS',
+        'PADDING_WASTE',
+        'HEALTHY',
+      ].sort(),
     );
   });
 
@@ -121,7 +179,19 @@ describe('BOTTLENECK_RULES', () => {
   });
 
   it('holds at most one row per code and one piece of advice per dominant stage, and every row holds somewhere', () => {
-    const stageAdvice = new Set(['ADD_WORKERS', 'RAISE_WORKER_CONCURRENCY', 'CHECK_WORKERS', 'ADD_CPU', 'RAISE_BATCH_BUDGET', 'MODEL_BOUND', 'SLOW_MODEL', 'BATCH_WAIT', 'SLOW_CACHE', 'SLOW_QUEUE_REDIS', 'LARGE_REQUESTS']);
+    const stageAdvice = new Set([
+      'ADD_WORKERS',
+      'RAISE_WORKER_CONCURRENCY',
+      'CHECK_WORKERS',
+      'ADD_CPU',
+      'RAISE_BATCH_BUDGET',
+      'MODEL_BOUND',
+      'SLOW_MODEL',
+      'BATCH_WAIT',
+      'SLOW_CACHE',
+      'SLOW_QUEUE_REDIS',
+      'LARGE_REQUESTS',
+    ]);
     const held = new Set<BottleneckRule>();
     for (const draft of drafts(3000)) {
       const rows = BOTTLENECK_RULES.filter((rule) => rule.condition(draft));
@@ -129,7 +199,11 @@ describe('BOTTLENECK_RULES', () => {
       const codes = rows.map((r) => r.code);
       expect(new Set(codes).size, codes.join(',')).toBe(codes.length);
       expect(codes.filter((c) => stageAdvice.has(c)).length, codes.join(',')).toBeLessThanOrEqual(1);
-      expect(evaluateRules(draft).map((r) => r.code).sort()).toEqual([...codes].sort());
+      expect(
+        evaluateRules(draft)
+          .map((r) => r.code)
+          .sort(),
+      ).toEqual([...codes].sort());
     }
     expect(BOTTLENECK_RULES.filter((r) => !held.has(r)).map((r) => r.when)).toEqual([]);
   });

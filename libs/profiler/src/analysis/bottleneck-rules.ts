@@ -40,6 +40,11 @@ export function evaluateRules(r: ReportDraft, table: readonly BottleneckRule[] =
   const held = table.filter((rule) => rule.condition(r));
   const vars = held.length > 0 ? messageVars(r) : {};
   return held
-    .map((rule) => ({ code: rule.code, severity: rule.severity, message: renderSays(rule.says, vars), ...(rule.setting ? { setting: rule.setting } : {}) }))
+    .map((rule) => ({
+      code: rule.code,
+      severity: rule.severity,
+      message: renderSays(rule.says, vars),
+      ...(rule.setting ? { setting: rule.setting } : {}),
+    }))
     .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
 }

@@ -46,7 +46,12 @@ describe('analyzeProfile on recorded windows', () => {
     expect([model.dominant_stage, model.device.busy_ratio]).toEqual(['batch_wait', 0.9522]);
     expect(codes(model)).toEqual(['MODEL_BOUND', 'P95_OVER_TARGET', 'WARM_CACHE']);
     const few = verdict(recorded('too-few-workers'));
-    expect([few.dominant_stage, few.device.busy_ratio, few.workers.chunk_slots_used, few.queue.backlog]).toEqual(['queue_wait', 0.9836, 1, 195]);
+    expect([few.dominant_stage, few.device.busy_ratio, few.workers.chunk_slots_used, few.queue.backlog]).toEqual([
+      'queue_wait',
+      0.9836,
+      1,
+      195,
+    ]);
     expect(codes(few)).toEqual(['ADD_WORKERS', 'P95_OVER_TARGET', 'WARM_CACHE']);
     const single = verdict(recorded('single-chunk-inference'));
     expect([single.dominant_stage, single.device.busy_ratio, single.cache.hit_rate]).toEqual(['inference', 0.5921, 0]);
@@ -59,8 +64,15 @@ describe('analyzeProfile on recorded windows', () => {
   });
 
   it('SATURATED_BUSY, batch_wait dominant: model-bound at the line, a batch wait just below it', () => {
-    expect(verdict(recorded('model-bound', busyAt(t('SATURATED_BUSY')))).recommendations[0]).toMatchObject({ code: 'MODEL_BOUND', severity: 'critical' });
-    expect(verdict(recorded('model-bound', busyAt(t('SATURATED_BUSY') - JUST))).recommendations[0]).toMatchObject({ code: 'BATCH_WAIT', severity: 'warning', setting: 'INFERENCE_THREADS' });
+    expect(verdict(recorded('model-bound', busyAt(t('SATURATED_BUSY')))).recommendations[0]).toMatchObject({
+      code: 'MODEL_BOUND',
+      severity: 'critical',
+    });
+    expect(verdict(recorded('model-bound', busyAt(t('SATURATED_BUSY') - JUST))).recommendations[0]).toMatchObject({
+      code: 'BATCH_WAIT',
+      severity: 'warning',
+      setting: 'INFERENCE_THREADS',
+    });
     // The AMD EPYC window of issue 13 (59 % busy) is a batch wait, not a saturated device.
     expect(codes(verdict(recorded('model-bound', busyAt(0.59))))).not.toContain('MODEL_BOUND');
   });
@@ -71,16 +83,27 @@ describe('analyzeProfile on recorded windows', () => {
   });
 
   it('SATURATED_BUSY, inference dominant: model-bound at the line, a slow model just below it', () => {
-    expect(verdict(recorded('single-chunk-inference', both(warm, busyAt(t('SATURATED_BUSY'))))).recommendations[0]).toMatchObject({ code: 'MODEL_BOUND', severity: 'critical' });
-    expect(codes(verdict(recorded('single-chunk-inference', both(warm, busyAt(t('SATURATED_BUSY') - JUST))))) [0]).toBe('SLOW_MODEL');
+    expect(verdict(recorded('single-chunk-inference', both(warm, busyAt(t('SATURATED_BUSY'))))).recommendations[0]).toMatchObject({
+      code: 'MODEL_BOUND',
+      severity: 'critical',
+    });
+    expect(codes(verdict(recorded('single-chunk-inference', both(warm, busyAt(t('SATURATED_BUSY') - JUST)))))[0]).toBe('SLOW_MODEL');
     // With the cache cold, warming it comes first and the model second.
     const cold = verdict(recorded('single-chunk-inference', busyAt(t('SATURATED_BUSY'))));
-    expect(cold.recommendations.slice(0, 2).map((r) => [r.code, r.severity])).toEqual([['WARM_CACHE', 'warning'], ['MODEL_BOUND', 'warning']]);
-    expect(codes(verdict(recorded('single-chunk-inference', busyAt(t('SATURATED_BUSY') - JUST))))).toEqual(['WARM_CACHE', 'P95_OVER_TARGET']);
+    expect(cold.recommendations.slice(0, 2).map((r) => [r.code, r.severity])).toEqual([
+      ['WARM_CACHE', 'warning'],
+      ['MODEL_BOUND', 'warning'],
+    ]);
+    expect(codes(verdict(recorded('single-chunk-inference', busyAt(t('SATURATED_BUSY') - JUST))))).toEqual([
+      'WARM_CACHE',
+      'P95_OVER_TARGET',
+    ]);
   });
 
   it('UNDERUSED_BUSY: raise the batch budget just below the line (budget at its maximum), not at it', () => {
-    expect(codes(verdict(recorded('single-chunk-inference', both(warm, busyAt(t('UNDERUSED_BUSY') - JUST)))))[0]).toBe('RAISE_BATCH_BUDGET');
+    expect(codes(verdict(recorded('single-chunk-inference', both(warm, busyAt(t('UNDERUSED_BUSY') - JUST)))))[0]).toBe(
+      'RAISE_BATCH_BUDGET',
+    );
     expect(codes(verdict(recorded('single-chunk-inference', both(warm, busyAt(t('UNDERUSED_BUSY'))))))[0]).toBe('SLOW_MODEL');
   });
 
@@ -89,7 +112,9 @@ describe('analyzeProfile on recorded windows', () => {
     const atMax = (n: number) => (w: Snapshot) => {
       w.batches.atMaxBudget = n;
     };
-    expect(verdict(recorded('single-chunk-inference', both(warm, busyAt(0.3), atMax(8)))).batches.at_max_budget_ratio).toBeGreaterThanOrEqual(t('BUDGET_AT_MAX_SHARE'));
+    expect(
+      verdict(recorded('single-chunk-inference', both(warm, busyAt(0.3), atMax(8)))).batches.at_max_budget_ratio,
+    ).toBeGreaterThanOrEqual(t('BUDGET_AT_MAX_SHARE'));
     expect(codes(verdict(recorded('single-chunk-inference', both(warm, busyAt(0.3), atMax(8)))))[0]).toBe('RAISE_BATCH_BUDGET');
     expect(codes(verdict(recorded('single-chunk-inference', both(warm, busyAt(0.3), atMax(7)))))[0]).toBe('SLOW_MODEL');
   });
@@ -137,7 +162,9 @@ describe('analyzeProfile on recorded windows', () => {
     const memory = (ratio: number) => (w: Snapshot) => {
       w.device.gpuMemoryUsedRatio = ratio;
     };
-    expect(verdict(recorded('model-bound', memory(t('GPU_MEMORY_FULL')))).recommendations.find((r) => r.code === 'GPU_MEMORY_FULL')).toMatchObject({ severity: 'critical' });
+    expect(
+      verdict(recorded('model-bound', memory(t('GPU_MEMORY_FULL')))).recommendations.find((r) => r.code === 'GPU_MEMORY_FULL'),
+    ).toMatchObject({ severity: 'critical' });
     expect(codes(verdict(recorded('model-bound', memory(t('GPU_MEMORY_FULL') - JUST))))).not.toContain('GPU_MEMORY_FULL');
   });
 

@@ -21,7 +21,11 @@ function sequence(...steps: ({ stdout: string } | { exit: number; stdout: string
 describe(GpuMonitor.name, () => {
   it('exports per-GPU gauges from a multi-GPU reading', async () => {
     const registry = new Registry();
-    const sut = new GpuMonitor({ reader: new NvidiaSmiReader('nvidia-smi', sequence({ stdout: fixture('four-a100.csv') })), intervalMs: 0, registry });
+    const sut = new GpuMonitor({
+      reader: new NvidiaSmiReader('nvidia-smi', sequence({ stdout: fixture('four-a100.csv') })),
+      intervalMs: 0,
+      registry,
+    });
     await sut.start();
     const text = await registry.metrics();
     expect(text).toContain('emo_gpu_utilization_ratio{gpu="0",name="NVIDIA A100-SXM4-80GB"} 0.87');
@@ -32,7 +36,11 @@ describe(GpuMonitor.name, () => {
 
   it('exports no series for [N/A] fields', async () => {
     const registry = new Registry();
-    const sut = new GpuMonitor({ reader: new NvidiaSmiReader('nvidia-smi', sequence({ stdout: fixture('mig-na-fields.csv') })), intervalMs: 0, registry });
+    const sut = new GpuMonitor({
+      reader: new NvidiaSmiReader('nvidia-smi', sequence({ stdout: fixture('mig-na-fields.csv') })),
+      intervalMs: 0,
+      registry,
+    });
     await sut.start();
     const text = await registry.metrics();
     expect(text).not.toMatch(/emo_gpu_utilization_ratio\{/);
@@ -42,7 +50,10 @@ describe(GpuMonitor.name, () => {
 
   describe('memoryProbe', () => {
     it('gives the free memory of the chosen GPU, which the batcher turns into a token cap', async () => {
-      const sut = new GpuMonitor({ reader: new NvidiaSmiReader('nvidia-smi', sequence({ stdout: fixture('four-a100.csv') })), intervalMs: 0 });
+      const sut = new GpuMonitor({
+        reader: new NvidiaSmiReader('nvidia-smi', sequence({ stdout: fixture('four-a100.csv') })),
+        intervalMs: 0,
+      });
       await sut.start();
       expect(sut.memoryProbe(0).freeBytes()).toBe((81920 - 61440) * MIB);
       expect(sut.memoryProbe(3).freeBytes()).toBe((81920 - 80910) * MIB);
@@ -51,7 +62,10 @@ describe(GpuMonitor.name, () => {
     });
 
     it('knows nothing (no cap) when memory is [N/A] or there is no nvidia-smi', async () => {
-      const na = new GpuMonitor({ reader: new NvidiaSmiReader('nvidia-smi', sequence({ stdout: fixture('mig-na-fields.csv') })), intervalMs: 0 });
+      const na = new GpuMonitor({
+        reader: new NvidiaSmiReader('nvidia-smi', sequence({ stdout: fixture('mig-na-fields.csv') })),
+        intervalMs: 0,
+      });
       await na.start();
       expect(na.memoryProbe(1).freeBytes()).toBeUndefined();
       const absent = new GpuMonitor({ reader: new NvidiaSmiReader('/nonexistent/nvidia-smi'), intervalMs: 0 });
@@ -63,7 +77,12 @@ describe(GpuMonitor.name, () => {
   it('without nvidia-smi reports no GPU series and no error, and stops polling', async () => {
     const registry = new Registry();
     const errors: string[] = [];
-    const sut = new GpuMonitor({ reader: new NvidiaSmiReader('/nonexistent/nvidia-smi'), intervalMs: 10, registry, onError: (m) => errors.push(m) });
+    const sut = new GpuMonitor({
+      reader: new NvidiaSmiReader('/nonexistent/nvidia-smi'),
+      intervalMs: 10,
+      registry,
+      onError: (m) => errors.push(m),
+    });
     await sut.start();
     const text = await registry.metrics();
     expect(sut.status).toBe('absent');
@@ -96,7 +115,7 @@ describe(GpuMonitor.name, () => {
 });
 
 describe('summarizeGpus', () => {
-  it('averages utilization over GPUs that report it and takes the fullest GPU\'s memory', () => {
+  it("averages utilization over GPUs that report it and takes the fullest GPU's memory", () => {
     const gpus = [
       { index: 0, name: 'a', utilization: 0.2, memoryUsedBytes: 10, memoryTotalBytes: 100 },
       { index: 1, name: 'b', utilization: 0.6, memoryUsedBytes: 95, memoryTotalBytes: 100 },

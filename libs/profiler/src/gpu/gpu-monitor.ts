@@ -121,15 +121,28 @@ export class GpuMonitor {
     gauge('emo_gpu_memory_total_bytes', 'GPU memory total, bytes', (g) => g.memoryTotalBytes);
     gauge('emo_gpu_temperature_celsius', 'GPU temperature, degrees Celsius', (g) => g.temperatureCelsius);
     gauge('emo_gpu_power_watts', 'GPU power draw, watts', (g) => g.powerWatts);
-    new Gauge({ name: 'emo_gpu_devices', help: 'GPUs seen by the last nvidia-smi reading (0: none or no nvidia-smi)', registers, collect() { this.set(latest().length); } });
-    this.errors = new Counter({ name: 'emo_gpu_query_errors_total', help: 'nvidia-smi queries that failed (driver, devices, timeout)', registers });
+    new Gauge({
+      name: 'emo_gpu_devices',
+      help: 'GPUs seen by the last nvidia-smi reading (0: none or no nvidia-smi)',
+      registers,
+      collect() {
+        this.set(latest().length);
+      },
+    });
+    this.errors = new Counter({
+      name: 'emo_gpu_query_errors_total',
+      help: 'nvidia-smi queries that failed (driver, devices, timeout)',
+      registers,
+    });
   }
 }
 
 /** Averages over GPUs for the analysis window: utilization, and the fullest GPU's memory share. */
 export function summarizeGpus(gpus: readonly GpuSample[]): { utilization?: number; memoryUsedRatio?: number } {
   const utils = gpus.map((g) => g.utilization).filter((u): u is number => u !== undefined);
-  const mem = gpus.filter((g) => g.memoryUsedBytes !== undefined && g.memoryTotalBytes).map((g) => (g.memoryUsedBytes ?? 0) / (g.memoryTotalBytes ?? 1));
+  const mem = gpus
+    .filter((g) => g.memoryUsedBytes !== undefined && g.memoryTotalBytes)
+    .map((g) => (g.memoryUsedBytes ?? 0) / (g.memoryTotalBytes ?? 1));
   return {
     ...(utils.length ? { utilization: utils.reduce((a, b) => a + b, 0) / utils.length } : {}),
     ...(mem.length ? { memoryUsedRatio: Math.max(...mem) } : {}),

@@ -3,7 +3,15 @@
 // the requested fields. Fields a device cannot report read `[N/A]` or `[Not Supported]`
 // (MIG instances, consumer boards); they become undefined, never 0.
 
-export const GPU_QUERY_FIELDS = ['index', 'name', 'utilization.gpu', 'memory.used', 'memory.total', 'temperature.gpu', 'power.draw'] as const;
+export const GPU_QUERY_FIELDS = [
+  'index',
+  'name',
+  'utilization.gpu',
+  'memory.used',
+  'memory.total',
+  'temperature.gpu',
+  'power.draw',
+] as const;
 export const NVIDIA_SMI_ARGS = [`--query-gpu=${GPU_QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'] as const;
 
 const MIB = 1024 * 1024;

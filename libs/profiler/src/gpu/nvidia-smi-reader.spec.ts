@@ -22,7 +22,7 @@ describe(NvidiaSmiReader.name, () => {
       expect(reading.status === 'ok' && reading.gpus.length).toBe(4);
     });
 
-    it('reports a driver failure (exit 9) with nvidia-smi\'s own words', async () => {
+    it("reports a driver failure (exit 9) with nvidia-smi's own words", async () => {
       const sut = new NvidiaSmiReader('nvidia-smi', recorded(fixture('driver-failure.txt'), 9));
       expect(await sut.read()).toEqual({ status: 'failed', error: expect.stringMatching(/couldn't communicate with the NVIDIA driver/) });
     });
@@ -43,9 +43,13 @@ describe(NvidiaSmiReader.name, () => {
     });
 
     it('reports a hung nvidia-smi as timed out', async () => {
-      const sut = new NvidiaSmiReader(process.execPath, async () => {
-        throw Object.assign(new Error('killed'), { killed: true, signal: 'SIGTERM' });
-      }, 50);
+      const sut = new NvidiaSmiReader(
+        process.execPath,
+        async () => {
+          throw Object.assign(new Error('killed'), { killed: true, signal: 'SIGTERM' });
+        },
+        50,
+      );
       expect(await sut.read()).toEqual({ status: 'failed', error: 'timed out after 50 ms' });
     });
   });

@@ -10,7 +10,10 @@ export interface CommandResult {
 
 export type CommandRunner = (file: string, args: readonly string[], timeoutMs: number) => Promise<CommandResult>;
 
-export type GpuReading = { readonly status: 'ok'; readonly gpus: GpuSample[] } | { readonly status: 'absent' } | { readonly status: 'failed'; readonly error: string };
+export type GpuReading =
+  | { readonly status: 'ok'; readonly gpus: GpuSample[] }
+  | { readonly status: 'absent' }
+  | { readonly status: 'failed'; readonly error: string };
 
 export const execCommand: CommandRunner = (file, args, timeoutMs) =>
   new Promise((resolve, reject) => {

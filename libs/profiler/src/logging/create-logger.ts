@@ -23,7 +23,10 @@ export function createLogger(options: { level: string; name?: string; redactText
     {
       name: options.name ?? 'emo',
       level: options.level,
-      redact: { paths: options.redactTexts === false ? REDACT_PATHS.filter((p) => !p.includes('text')) : REDACT_PATHS, censor: '[redacted]' },
+      redact: {
+        paths: options.redactTexts === false ? REDACT_PATHS.filter((p) => !p.includes('text')) : REDACT_PATHS,
+        censor: '[redacted]',
+      },
     },
     pino.destination({ fd: 2, sync: true }),
   );

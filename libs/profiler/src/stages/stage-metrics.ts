@@ -44,11 +44,38 @@ export class StageMetrics {
       STAGE_BUCKETS_S,
       registry,
     );
-    this.texts = new Counter({ name: 'emo_texts_processed_total', help: 'Texts finished (throughput), by outcome ok|error', labelNames: ['model', 'queue', 'priority', 'outcome'], registers });
-    this.batchSize = new Histogram({ name: 'emo_batch_size_texts', help: 'Texts per inference batch', labelNames: ['model'], buckets: BATCH_SIZE_BUCKETS, registers });
-    this.paddedTokens = new Histogram({ name: 'emo_batch_padded_tokens', help: 'Padded tokens (texts x longest) per inference batch', labelNames: ['model'], buckets: TOKEN_BUCKETS, registers });
-    this.tokens = new Counter({ name: 'emo_batch_tokens_total', help: 'Tokens sent to inference, kind padded|real (real/padded = padding efficiency)', labelNames: ['model', 'kind'], registers });
-    this.busySeconds = new Counter({ name: 'emo_inference_busy_seconds_total', help: 'Inference time summed over batches (device busy time)', labelNames: ['model'], registers });
+    this.texts = new Counter({
+      name: 'emo_texts_processed_total',
+      help: 'Texts finished (throughput), by outcome ok|error',
+      labelNames: ['model', 'queue', 'priority', 'outcome'],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'emo_batch_size_texts',
+      help: 'Texts per inference batch',
+      labelNames: ['model'],
+      buckets: BATCH_SIZE_BUCKETS,
+      registers,
+    });
+    this.paddedTokens = new Histogram({
+      name: 'emo_batch_padded_tokens',
+      help: 'Padded tokens (texts x longest) per inference batch',
+      labelNames: ['model'],
+      buckets: TOKEN_BUCKETS,
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'emo_batch_tokens_total',
+      help: 'Tokens sent to inference, kind padded|real (real/padded = padding efficiency)',
+      labelNames: ['model', 'kind'],
+      registers,
+    });
+    this.busySeconds = new Counter({
+      name: 'emo_inference_busy_seconds_total',
+      help: 'Inference time summed over batches (device busy time)',
+      labelNames: ['model'],
+      registers,
+    });
   }
 
   observeStage(stage: Stage, model: string, queue: string, priority: string, seconds: number): void {

@@ -2,11 +2,23 @@ import { describe, expect, it } from 'vitest';
 import type { SpanRecord } from './span-record';
 import { summarizeTrace } from './job-trace';
 
-const span = (stage: SpanRecord['stage'], ms: number, count: number, start = 0): SpanRecord => ({ stage, start, ms, count, source: 'worker:h:1' });
+const span = (stage: SpanRecord['stage'], ms: number, count: number, start = 0): SpanRecord => ({
+  stage,
+  start,
+  ms,
+  count,
+  source: 'worker:h:1',
+});
 
 describe('summarizeTrace', () => {
   it('totals the spans, time and texts of each stage of a job', () => {
-    const spans = [span('queue_wait', 12.5, 64), span('inference', 30.25, 64, 1), span('queue_wait', 7.5, 36, 2), span('inference', 19.75, 36, 3), span('result_write', 1, 64, 4)];
+    const spans = [
+      span('queue_wait', 12.5, 64),
+      span('inference', 30.25, 64, 1),
+      span('queue_wait', 7.5, 36, 2),
+      span('inference', 19.75, 36, 3),
+      span('result_write', 1, 64, 4),
+    ];
     const sut = summarizeTrace('job-1', spans, true);
     expect(sut).toEqual({
       job_id: 'job-1',

@@ -44,7 +44,8 @@ export class LogHistogram {
   }
 
   merge(other: HistogramData | LogHistogram): void {
-    const entries = other instanceof LogHistogram ? other.entries() : Object.entries(other.buckets).map(([k, v]) => [Number(k), v] as const);
+    const entries =
+      other instanceof LogHistogram ? other.entries() : Object.entries(other.buckets).map(([k, v]) => [Number(k), v] as const);
     for (const [b, w] of entries) this.buckets[b] = (this.buckets[b] ?? 0) + w;
     this.count += other.count;
     this.sumMs += other.sumMs;

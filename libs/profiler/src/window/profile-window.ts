@@ -171,9 +171,18 @@ export class ProfileWindow {
       device: {
         busyMs: this.busy.since(at - coveredMs, at),
         slots: this.slots,
-        ...optional('cpuUtilization', mean((s) => s.cpu)),
-        ...optional('gpuUtilization', mean((s) => s.gpu)),
-        ...optional('gpuMemoryUsedRatio', mean((s) => s.gpuMem)),
+        ...optional(
+          'cpuUtilization',
+          mean((s) => s.cpu),
+        ),
+        ...optional(
+          'gpuUtilization',
+          mean((s) => s.gpu),
+        ),
+        ...optional(
+          'gpuMemoryUsedRatio',
+          mean((s) => s.gpuMem),
+        ),
       },
       backlog: live.flatMap((s) => s.backlog),
     };

@@ -3,7 +3,12 @@ import { BackfillChunker } from './backfill-chunker';
 import { mergeChunkLines } from './backfill-lines';
 
 const policy = { maxTextChars: 10, longTextPolicy: 'reject' as const };
-const rec = (line: number, text: unknown, fields: Record<string, unknown> = {}) => ({ line, text, id: `m${line}`, fields: { id: `m${line}`, ...fields } });
+const rec = (line: number, text: unknown, fields: Record<string, unknown> = {}) => ({
+  line,
+  text,
+  id: `m${line}`,
+  fields: { id: `m${line}`, ...fields },
+});
 
 describe(BackfillChunker.name, () => {
   describe('add', () => {
@@ -13,7 +18,11 @@ describe(BackfillChunker.name, () => {
       expect(sut.add({ line: 2, error: { code: 'LINE_MALFORMED', message: 'bad' } })).toBeUndefined();
       const first = sut.add(rec(3, '  '));
       expect(first).toMatchObject({ index: 0, texts: ['hello'], errors: 2 });
-      expect(first?.inputs.entries.map((e) => [e[0], e[3]?.code ?? null])).toEqual([[1, null], [2, 'LINE_MALFORMED'], [3, 'TEXT_EMPTY']]);
+      expect(first?.inputs.entries.map((e) => [e[0], e[3]?.code ?? null])).toEqual([
+        [1, null],
+        [2, 'LINE_MALFORMED'],
+        [3, 'TEXT_EMPTY'],
+      ]);
       sut.add(rec(4, 7));
       sut.add(rec(5, 'far too long a text'));
       expect(sut.flush()).toMatchObject({ index: 1, texts: ['far too long a text'], errors: 1 });
@@ -34,7 +43,10 @@ describe(mergeChunkLines.name, () => {
     sut.add(rec(1, 'hi', { user: 'u"1', conversation_id: 'c1', model: 'x' }));
     sut.add({ line: 2, id: 'm2', error: { code: 'FIELD_MISSING', message: 'no text' } });
     const chunk = sut.add(rec(3, 'yo', { user: 'u3' }));
-    const results = [JSON.stringify({ labels: [{ label: 'joy', score: 0.5 }], model: 'm@1' }), JSON.stringify({ error: { code: 'TEXT_TOO_LONG', message: 'long' } })].join('\n');
+    const results = [
+      JSON.stringify({ labels: [{ label: 'joy', score: 0.5 }], model: 'm@1' }),
+      JSON.stringify({ error: { code: 'TEXT_TOO_LONG', message: 'long' } }),
+    ].join('\n');
     const lines = mergeChunkLines(chunk!.inputs, results).map((l) => [JSON.parse(l.json), l.error]);
     expect(lines).toEqual([
       [{ line: 1, id: 'm1', user: 'u"1', input_model: 'x', labels: [{ label: 'joy', score: 0.5 }], model: 'm@1' }, false],

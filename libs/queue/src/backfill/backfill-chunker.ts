@@ -78,7 +78,12 @@ export class BackfillChunker {
     const hash = createHash('sha1');
     hash.update(JSON.stringify(this.entries));
     for (const t of this.texts) hash.update('\u0000').update(t);
-    const chunk: BackfillChunk = { index: this.next++, inputs: { digest: hash.digest('base64url'), entries: this.entries }, texts: this.texts, errors: this.errors };
+    const chunk: BackfillChunk = {
+      index: this.next++,
+      inputs: { digest: hash.digest('base64url'), entries: this.entries },
+      texts: this.texts,
+      errors: this.errors,
+    };
     this.entries = [];
     this.texts = [];
     this.errors = 0;

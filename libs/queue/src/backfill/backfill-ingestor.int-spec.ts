@@ -43,7 +43,15 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
     },
   };
   const sut = (maxQueuedChunks = 1000, sleep?: (ms: number) => Promise<void>) =>
-    new BackfillIngestor(store, fleet.store, fleet.queues, { chunkSize: 10, attempts: 2, resultTtlSeconds: 600, maxQueuedChunks, policy, groupChunks: 2, sleep });
+    new BackfillIngestor(store, fleet.store, fleet.queues, {
+      chunkSize: 10,
+      attempts: 2,
+      resultTtlSeconds: 600,
+      maxQueuedChunks,
+      policy,
+      groupChunks: 2,
+      sleep,
+    });
 
   beforeEach(() => {
     texts.length = 0;
@@ -72,7 +80,8 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
       expect(resumed).toMatchObject({ created: false, lines: 95, chunks: 10, skipped: 4, queued: 6 });
       await until(async () => (await store.requireRecord('b1')).finishedAt !== undefined);
       const lines = [];
-      for await (const l of new BackfillReader(store).lines(await store.requireRecord('b1'))) lines.push(JSON.parse(l.json) as { line: number; id: string; user: string });
+      for await (const l of new BackfillReader(store).lines(await store.requireRecord('b1')))
+        lines.push(JSON.parse(l.json) as { line: number; id: string; user: string });
       expect(lines.map((l) => l.line)).toEqual(Array.from({ length: 95 }, (_, i) => i + 1));
       expect(lines[94]).toMatchObject({ id: 'm94', user: 'u0', labels: [{ label: 'joy', score: 1 }] });
       expect(texts).toHaveLength(95);
@@ -81,9 +90,13 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
 
     it('retries, on resume, a chunk that BullMQ failed without storing results before any worker settled it', async () => {
       // (A worker settles such a chunk with CHUNK_FAILED lines, failed-chunks.int-spec.ts; a resume then skips it.)
-      const failing = new Worker('bulk', async () => {
-        throw new Error('lost');
-      }, { connection: fleet.redis.duplicate({ maxRetriesPerRequest: null }), prefix: fleet.keys.prefix });
+      const failing = new Worker(
+        'bulk',
+        async () => {
+          throw new Error('lost');
+        },
+        { connection: fleet.redis.duplicate({ maxRetriesPerRequest: null }), prefix: fleet.keys.prefix },
+      );
       await sut().ingest('b3', mapping, records(10));
       await until(async () => (await fleet.queues.counts('bulk')).failed === 1);
       await failing.close();

@@ -49,7 +49,12 @@ export class BackfillIngestor {
    * Reads `records` to the end and seals the backfill. `complete()` is asked at the end: an upload
    * cut short (client gone, connection reset) must not seal, so that a resume can finish it.
    */
-  async ingest(backfillId: string, mapping: BackfillMapping, records: AsyncIterable<RecordOutcome>, complete: () => boolean = () => true): Promise<IngestResult> {
+  async ingest(
+    backfillId: string,
+    mapping: BackfillMapping,
+    records: AsyncIterable<RecordOutcome>,
+    complete: () => boolean = () => true,
+  ): Promise<IngestResult> {
     const { created, chunkSize } = await this.store.open(backfillId, settingsOf(mapping), this.options.chunkSize);
     const jobId = this.store.jobId(backfillId);
     const chunker = new BackfillChunker(mapping, chunkSize, this.options.policy);
@@ -76,19 +81,34 @@ export class BackfillIngestor {
     }
     take(chunker.flush());
     await flush();
-    if (!complete()) throw new AppError('REQUEST_INVALID', `Upload of backfill ${backfillId} ended early; send the file again with the same id to resume`);
+    if (!complete())
+      throw new AppError('REQUEST_INVALID', `Upload of backfill ${backfillId} ended early; send the file again with the same id to resume`);
     await this.store.seal(jobId, counts.lines, counts.chunks, counts.inputErrors);
     return { backfillId, created, ...counts };
   }
 
-  private async writeGroup(backfillId: string, jobId: string, group: readonly BackfillChunk[], mapping: BackfillMapping, lines: number, inputErrors: number, resuming: boolean) {
-    const states = await this.store.chunkStates(jobId, group.map((c) => c.index));
+  private async writeGroup(
+    backfillId: string,
+    jobId: string,
+    group: readonly BackfillChunk[],
+    mapping: BackfillMapping,
+    lines: number,
+    inputErrors: number,
+    resuming: boolean,
+  ) {
+    const states = await this.store.chunkStates(
+      jobId,
+      group.map((c) => c.index),
+    );
     const fresh: BackfillChunk[] = [];
     group.forEach((chunk, k) => {
       const { digest, stored } = states[k];
       if (digest !== null && digest !== chunk.inputs.digest) {
         const first = chunk.inputs.entries[0]?.[0];
-        throw new AppError('BACKFILL_CONFLICT', `Backfill ${backfillId} holds different input at lines from ${first}; use a new id for another file`);
+        throw new AppError(
+          'BACKFILL_CONFLICT',
+          `Backfill ${backfillId} holds different input at lines from ${first}; use a new id for another file`,
+        );
       }
       if (!stored) fresh.push(chunk);
     });
@@ -101,7 +121,18 @@ export class BackfillIngestor {
         await this.results.storeChunk(jobId, chunk.index, 0, { payload: '', failed: 0, cancelled: 0 });
         continue;
       }
-      jobs.push(chunkJob({ jobId, chunk: chunk.index, priority: 'bulk', items: chunk.texts.map((text) => ({ text })), includeScores: mapping.includeScores }, policy));
+      jobs.push(
+        chunkJob(
+          {
+            jobId,
+            chunk: chunk.index,
+            priority: 'bulk',
+            items: chunk.texts.map((text) => ({ text })),
+            includeScores: mapping.includeScores,
+          },
+          policy,
+        ),
+      );
     }
     // A chunk BullMQ gave up on without results stays failed under its id, and adding it again would
     // be a no-op: a resumed upload retries it instead, unless a worker already settled it with
@@ -133,5 +164,12 @@ export class BackfillIngestor {
 
 /** What must match for an upload to resume a backfill (chunk size is kept from the first upload). */
 export function settingsOf(mapping: BackfillMapping): string {
-  return JSON.stringify([mapping.format, mapping.textField, mapping.idField ?? null, mapping.passthrough ?? null, mapping.columns ?? null, mapping.includeScores ?? false]);
+  return JSON.stringify([
+    mapping.format,
+    mapping.textField,
+    mapping.idField ?? null,
+    mapping.passthrough ?? null,
+    mapping.columns ?? null,
+    mapping.includeScores ?? false,
+  ]);
 }

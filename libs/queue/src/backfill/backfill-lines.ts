@@ -30,7 +30,12 @@ export function mergeChunkLines(inputs: ChunkInputs, resultPayload: string): Out
     if (result.startsWith('{"error"')) {
       out[i] = { json: `${head},${result.slice(1)}`, error: true, entry, result };
     } else {
-      out[i] = { json: passthrough ? `${head},${passthrough},${result.slice(1)}` : `${head},${result.slice(1)}`, error: false, entry, result };
+      out[i] = {
+        json: passthrough ? `${head},${passthrough},${result.slice(1)}` : `${head},${result.slice(1)}`,
+        error: false,
+        entry,
+        result,
+      };
     }
   }
   if (k !== results.length) throw new AppError('INTERNAL', `chunk results hold ${results.length} lines for ${k} texts`);

@@ -12,11 +12,21 @@ import type { BackfillStore } from './backfill-store';
 const PAGE_CHUNKS = 16;
 
 /** Names `by` may not take: the fields of a roll-up row, and names JavaScript objects inherit. */
-export const RESERVED_ROLLUP_FIELDS: ReadonlySet<string> = new Set(['messages', 'errors', 'labels', '__proto__', 'constructor', 'prototype']);
+export const RESERVED_ROLLUP_FIELDS: ReadonlySet<string> = new Set([
+  'messages',
+  'errors',
+  'labels',
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
 
 export function checkRollupField(by: string): string {
   if (RESERVED_ROLLUP_FIELDS.has(by)) {
-    throw new AppError('REQUEST_INVALID', `by=${by} is a reserved name (${[...RESERVED_ROLLUP_FIELDS].join(', ')}); roll up by a passthrough field or id`);
+    throw new AppError(
+      'REQUEST_INVALID',
+      `by=${by} is a reserved name (${[...RESERVED_ROLLUP_FIELDS].join(', ')}); roll up by a passthrough field or id`,
+    );
   }
   return by;
 }
@@ -72,7 +82,8 @@ export class BackfillReader {
         row.errors++;
         continue;
       }
-      for (const l of (JSON.parse(line.result) as { labels: { label: string }[] }).labels) row.labels[l.label] = (row.labels[l.label] ?? 0) + 1;
+      for (const l of (JSON.parse(line.result) as { labels: { label: string }[] }).labels)
+        row.labels[l.label] = (row.labels[l.label] ?? 0) + 1;
     }
     return [...rows.values()];
   }

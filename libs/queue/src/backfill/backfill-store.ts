@@ -20,7 +20,11 @@ export const BACKFILL_ID_MAX_CHARS = 128;
 const BACKFILL_ID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_-]{0,${BACKFILL_ID_MAX_CHARS - 1}}$`);
 
 export function checkBackfillId(id: string): string {
-  if (!BACKFILL_ID.test(id)) throw new AppError('BACKFILL_ID_INVALID', `A backfill id is 1-${BACKFILL_ID_MAX_CHARS} characters: letters, digits, "-" and "_" (not first); got ${id.length} characters`);
+  if (!BACKFILL_ID.test(id))
+    throw new AppError(
+      'BACKFILL_ID_INVALID',
+      `A backfill id is 1-${BACKFILL_ID_MAX_CHARS} characters: letters, digits, "-" and "_" (not first); got ${id.length} characters`,
+    );
   return id;
 }
 
@@ -68,7 +72,12 @@ export class BackfillStore {
   }
 
   /** Writes chunks' inputs (before their texts are queued: results are read against them). */
-  async writeInputs(jobId: string, chunks: readonly { index: number; inputs: ChunkInputs }[], uploadedLines: number, ingestErrors: number): Promise<void> {
+  async writeInputs(
+    jobId: string,
+    chunks: readonly { index: number; inputs: ChunkInputs }[],
+    uploadedLines: number,
+    ingestErrors: number,
+  ): Promise<void> {
     const pipe = this.redis.pipeline();
     if (chunks.length > 0) {
       const fields: string[] = [];
@@ -83,7 +92,16 @@ export class BackfillStore {
 
   /** The upload went through the whole file: fixes the counts; finishes the backfill if every chunk is stored. */
   async seal(jobId: string, lines: number, chunks: number, inputErrors: number): Promise<void> {
-    const r = await this.redis.emoSealBackfill(this.keys.meta(jobId), lines, chunks, inputErrors, this.now(), this.keys.finishedChannel, jobId, this.ttlSeconds);
+    const r = await this.redis.emoSealBackfill(
+      this.keys.meta(jobId),
+      lines,
+      chunks,
+      inputErrors,
+      this.now(),
+      this.keys.finishedChannel,
+      jobId,
+      this.ttlSeconds,
+    );
     if (r === -1) throw new AppError('BACKFILL_NOT_FOUND', `Backfill record ${jobId} expired during the upload`);
     // The results and inputs live as long as the record from now on.
     await this.redis.expire(this.inputsKey(jobId), this.ttlSeconds);

@@ -1,7 +1,17 @@
 // The bench suites behind `emo bench`, loaded only when a benchmark runs.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { benchBackfill, benchBackfillLocal, benchBatching, benchCache, benchEngine, benchFleet, benchProfiler, benchScale, benchSoak } from '@emo/bench';
+import {
+  benchBackfill,
+  benchBackfillLocal,
+  benchBatching,
+  benchCache,
+  benchEngine,
+  benchFleet,
+  benchProfiler,
+  benchScale,
+  benchSoak,
+} from '@emo/bench';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import type { ModelBenchGrid, ModelBenchRow } from '@emo/onnx-tools';
@@ -20,30 +30,89 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
   const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
   const quick = flags.quick === true;
   // An explicit flag wins; otherwise the full run's size, or --quick's tiny one.
-  const size = (value: string | undefined, flag: string, full: number, small: number): number => positive(value, flag) ?? (quick ? small : full);
+  const size = (value: string | undefined, flag: string, full: number, small: number): number =>
+    positive(value, flag) ?? (quick ? small : full);
   const limit = (full: number, small: number) => size(flags.limit, '--limit', full, small);
   const repeats = (small: number) => size(flags.repeats, '--repeats', 3, small);
   // Suites that draw from the (larger) train split read the dev split under --quick.
   const data = flags.data ?? (quick ? tools.goEmotionsSplit('dev') : undefined);
   let figures: Figures;
   if (suite === 'engine') figures = await benchEngine({ config, data: flags.data, limit: limit(2000, 128), repeats: repeats(1), log });
-  else if (suite === 'batching') figures = await benchBatching({ config, data: flags.data, limit: limit(2000, 128), repeats: repeats(1), interactiveRequests: size(flags.requests, '--requests', 200, 10), quick, log });
+  else if (suite === 'batching')
+    figures = await benchBatching({
+      config,
+      data: flags.data,
+      limit: limit(2000, 128),
+      repeats: repeats(1),
+      interactiveRequests: size(flags.requests, '--requests', 200, 10),
+      quick,
+      log,
+    });
   else if (suite === 'model') {
     const grid = modelGrid(flags, tools, quick);
-    const report = quick && flags.models === undefined ? await quickModelBench(tools, config, grid, flags.data, log) : await tools.benchModel({ config, data: flags.data, grid, budget: quick ? QUICK_MODEL_BUDGET : undefined, log });
+    const report =
+      quick && flags.models === undefined
+        ? await quickModelBench(tools, config, grid, flags.data, log)
+        : await tools.benchModel({ config, data: flags.data, grid, budget: quick ? QUICK_MODEL_BUDGET : undefined, log });
     if (!flags.json) process.stdout.write(`${modelTable(report.rows)}\n\n`);
     figures = Object.fromEntries(Object.entries(report.figures).filter(([k]) => flags.json || k !== 'rows'));
-  } else if (suite === 'backfill-local') figures = await benchBackfillLocal({ lines: size(flags.lines, '--lines', 100_000, 500), data, log });
-  else if (suite === 'cache') figures = await benchCache({ config, data, messages: size(flags.messages, '--messages', 20_000, 300), repeats: repeats(1), quick, log });
-  else if (suite === 'profiler') figures = await benchProfiler({ config, data: flags.data, limit: limit(2000, 128), repeats: repeats(2), quick, log });
-  else if (suite === 'fleet') figures = await benchFleet({ config, data, texts: size(flags.texts, '--texts', 50_000, 300), classifyCalls: size(flags.calls, '--calls', 200, 10), quick, log });
-  else if (suite === 'scale') figures = await benchScale({ config, data, texts: size(flags.texts, '--texts', 20_000, 384), repeats: repeats(1), reuseWorkers: quick, log });
-  else if (suite === 'backfill') figures = await benchBackfill({ config, data, lines: size(flags.lines, '--lines', 100_000, 300), variants: parseList(flags.runs, quick ? ['engine', 'local', '1', 'mixed', '2'] : ['engine', '1', '2'], (s) => s, '--runs'), reuseFleet: quick, log });
-  else if (suite === 'soak') figures = await benchSoak({ config, data, minutes: minutes(flags.minutes) ?? (quick ? 0.15 : 30), sampleSeconds: quick ? 0.5 : undefined, log });
+  } else if (suite === 'backfill-local')
+    figures = await benchBackfillLocal({ lines: size(flags.lines, '--lines', 100_000, 500), data, log });
+  else if (suite === 'cache')
+    figures = await benchCache({
+      config,
+      data,
+      messages: size(flags.messages, '--messages', 20_000, 300),
+      repeats: repeats(1),
+      quick,
+      log,
+    });
+  else if (suite === 'profiler')
+    figures = await benchProfiler({ config, data: flags.data, limit: limit(2000, 128), repeats: repeats(2), quick, log });
+  else if (suite === 'fleet')
+    figures = await benchFleet({
+      config,
+      data,
+      texts: size(flags.texts, '--texts', 50_000, 300),
+      classifyCalls: size(flags.calls, '--calls', 200, 10),
+      quick,
+      log,
+    });
+  else if (suite === 'scale')
+    figures = await benchScale({
+      config,
+      data,
+      texts: size(flags.texts, '--texts', 20_000, 384),
+      repeats: repeats(1),
+      reuseWorkers: quick,
+      log,
+    });
+  else if (suite === 'backfill')
+    figures = await benchBackfill({
+      config,
+      data,
+      lines: size(flags.lines, '--lines', 100_000, 300),
+      variants: parseList(flags.runs, quick ? ['engine', 'local', '1', 'mixed', '2'] : ['engine', '1', '2'], (s) => s, '--runs'),
+      reuseFleet: quick,
+      log,
+    });
+  else if (suite === 'soak')
+    figures = await benchSoak({
+      config,
+      data,
+      minutes: minutes(flags.minutes) ?? (quick ? 0.15 : 30),
+      sampleSeconds: quick ? 0.5 : undefined,
+      log,
+    });
   else throw new AppError('CLI_USAGE', `unknown bench suite "${suite}"; allowed: ${SUITES.join(', ')}`);
   if (quick) figures = { ...figures, quick: 'yes' };
   if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
-  else process.stdout.write(`${Object.entries(figures).map(([k, v]) => `${k.padEnd(24)} ${String(v)}`).join('\n')}\n`);
+  else
+    process.stdout.write(
+      `${Object.entries(figures)
+        .map(([k, v]) => `${k.padEnd(24)} ${String(v)}`)
+        .join('\n')}\n`,
+    );
 }
 
 function positive(value: string | undefined, flag: string): number | undefined {
@@ -70,10 +139,13 @@ const QUICK_MODEL_BUDGET = { warmupRuns: 1, minRuns: 3, maxRuns: 3, maxSeconds: 
 const QUICK_ROBERTA = { name: 'roberta-tiny-shaped', encoder: { layers: 2, hidden: 64, heads: 2, ffn: 128 } };
 
 function modelGrid(flags: BenchFlags, { DEFAULT_MODEL_GRID, parseList }: OnnxTools, quick: boolean): ModelBenchGrid {
-  const oneOf = <T extends string>(allowed: readonly T[], flag: string) => (s: string): T => {
-    if (!(allowed as readonly string[]).includes(s)) throw new AppError('CLI_USAGE', `${flag}: "${s}" is not one of ${allowed.join(', ')}`);
-    return s as T;
-  };
+  const oneOf =
+    <T extends string>(allowed: readonly T[], flag: string) =>
+    (s: string): T => {
+      if (!(allowed as readonly string[]).includes(s))
+        throw new AppError('CLI_USAGE', `${flag}: "${s}" is not one of ${allowed.join(', ')}`);
+      return s as T;
+    };
   const count = (flag: string) => (s: string) => positive(s, flag) as number;
   return {
     models: parseList(flags.models, DEFAULT_MODEL_GRID.models, (s) => s, '--models'),
@@ -92,18 +164,31 @@ function modelGrid(flags: BenchFlags, { DEFAULT_MODEL_GRID, parseList }: OnnxToo
  * the tiny model's figures come back under `default_*` (benchModel keys any model other than
  * roberta-base-shaped so) and are renamed `roberta_*`, with the headline aliases the full run adds.
  */
-async function quickModelBench(tools: OnnxTools, config: AppConfig, grid: ModelBenchGrid, data: string | undefined, log: (m: string) => void): Promise<{ figures: Figures; rows: readonly ModelBenchRow[] }> {
+async function quickModelBench(
+  tools: OnnxTools,
+  config: AppConfig,
+  grid: ModelBenchGrid,
+  data: string | undefined,
+  log: (m: string) => void,
+): Promise<{ figures: Figures; rows: readonly ModelBenchRow[] }> {
   const run = (model: string) => tools.benchModel({ config, data, grid: { ...grid, models: [model] }, budget: QUICK_MODEL_BUDGET, log });
   const base = await run('default');
-  const tinyDir = await tools.ensureRobertaShapedBundle({ dir: join(tools.benchModelsDir(), QUICK_ROBERTA.name), encoder: QUICK_ROBERTA.encoder, log });
+  const tinyDir = await tools.ensureRobertaShapedBundle({
+    dir: join(tools.benchModelsDir(), QUICK_ROBERTA.name),
+    encoder: QUICK_ROBERTA.encoder,
+    log,
+  });
   // Its own name, so its cached int8/fp16 variants never replace those of roberta-base-shaped.
   const configPath = join(tinyDir, 'config.json');
   const bundleConfig = JSON.parse(await readFile(configPath, 'utf8')) as { name?: string };
-  if (bundleConfig.name !== QUICK_ROBERTA.name) await writeFile(configPath, `${JSON.stringify({ ...bundleConfig, name: QUICK_ROBERTA.name }, null, 2)}\n`);
+  if (bundleConfig.name !== QUICK_ROBERTA.name)
+    await writeFile(configPath, `${JSON.stringify({ ...bundleConfig, name: QUICK_ROBERTA.name }, null, 2)}\n`);
   const tiny = await run(tinyDir);
   const figures: Figures = Object.fromEntries(Object.entries(base.figures).filter(([k]) => k !== 'rows'));
-  for (const [key, value] of Object.entries(tiny.figures)) if (key.startsWith('default_')) figures[`roberta_${key.slice('default_'.length)}`] = value;
-  for (const v of ['int8', 'fp16']) if (figures[`roberta_${v}_vs_fp32`] !== undefined) figures[`${v}_vs_fp32`] = figures[`roberta_${v}_vs_fp32`];
+  for (const [key, value] of Object.entries(tiny.figures))
+    if (key.startsWith('default_')) figures[`roberta_${key.slice('default_'.length)}`] = value;
+  for (const v of ['int8', 'fp16'])
+    if (figures[`roberta_${v}_vs_fp32`] !== undefined) figures[`${v}_vs_fp32`] = figures[`roberta_${v}_vs_fp32`];
   const rows = [...base.rows, ...tiny.rows];
   figures.rows = rows;
   return { figures, rows };
@@ -112,6 +197,18 @@ async function quickModelBench(tools: OnnxTools, config: AppConfig, grid: ModelB
 function modelTable(rows: readonly ModelBenchRow[]): string {
   return renderTable(
     ['model', 'variant', 'provider', 'level', 'batch', 'seq', 'threads', 'texts/s', 'p50 ms', 'p95 ms', 'vs fp32'],
-    rows.map((r) => [r.model, r.variant, r.provider, r.level, String(r.batch), String(r.seq), String(r.threads), r.texts_per_s.toFixed(1), r.p50_ms.toFixed(1), r.p95_ms.toFixed(1), r.vs_fp32 === undefined ? '' : `${r.vs_fp32.toFixed(2)}x`]),
+    rows.map((r) => [
+      r.model,
+      r.variant,
+      r.provider,
+      r.level,
+      String(r.batch),
+      String(r.seq),
+      String(r.threads),
+      r.texts_per_s.toFixed(1),
+      r.p50_ms.toFixed(1),
+      r.p95_ms.toFixed(1),
+      r.vs_fp32 === undefined ? '' : `${r.vs_fp32.toFixed(2)}x`,
+    ]),
   );
 }

@@ -38,8 +38,10 @@ export const overTarget = (r: ReportDraft) => r.p95_ms > r.p95_target_ms;
 /** Advice about a dominant stage only matters when something hurts: some stage always dominates. */
 export const pressure = (r: ReportDraft) => overTarget(r) || saturated(r) || growing(r);
 export const slotsUsed = (r: ReportDraft) => r.workers.chunk_slots_used ?? 0;
-export const slotsTaken = (r: ReportDraft) => slotsUsed(r) >= T.SLOTS_FULL || ((r.queue.backlog ?? 0) > 0 && slotsUsed(r) >= T.SLOTS_PULLING);
-export const cold = (r: ReportDraft) => r.cache.hit_rate !== undefined && r.cache.lookups >= T.COLD_MIN_LOOKUPS && r.cache.hit_rate < T.COLD_HIT_RATE;
+export const slotsTaken = (r: ReportDraft) =>
+  slotsUsed(r) >= T.SLOTS_FULL || ((r.queue.backlog ?? 0) > 0 && slotsUsed(r) >= T.SLOTS_PULLING);
+export const cold = (r: ReportDraft) =>
+  r.cache.hit_rate !== undefined && r.cache.lookups >= T.COLD_MIN_LOOKUPS && r.cache.hit_rate < T.COLD_HIT_RATE;
 export const underused = (r: ReportDraft) => {
   const b = busy(r);
   return b !== undefined && b < T.UNDERUSED_BUSY && (r.batches.at_max_budget_ratio ?? 0) >= T.BUDGET_AT_MAX_SHARE;

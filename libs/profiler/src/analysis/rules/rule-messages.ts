@@ -11,7 +11,10 @@ export function messageVars(r: ReportDraft): Record<string, string> {
   const share = r.stages.find((s) => s.stage === r.dominant_stage)?.share_of_p95 ?? 0;
   const gpu = r.device.kind === 'gpu';
   const g = growing(r);
-  const need = g && r.queue.drain_per_s > 0 && r.workers.count > 0 ? Math.ceil(r.workers.count * (1 + (r.queue.growth_per_s ?? 0) / r.queue.drain_per_s)) : undefined;
+  const need =
+    g && r.queue.drain_per_s > 0 && r.workers.count > 0
+      ? Math.ceil(r.workers.count * (1 + (r.queue.growth_per_s ?? 0) / r.queue.drain_per_s))
+      : undefined;
   const used = slotsUsed(r);
   return {
     lead: r.dominant_stage ? `${r.dominant_stage.replace('_', ' ')} is ${pct(share)} of p95` : '',
@@ -21,7 +24,10 @@ export function messageVars(r: ReportDraft): Record<string, string> {
     busy_share: b === undefined ? 'busy' : `${pct(b)} busy`,
     growth: g ? `, backlog growing by ${r.queue.growth_per_s} chunks/s` : '',
     need: need ? ` (about ${need} for the current load)` : '',
-    slots: used >= T.SLOTS_FULL ? 'every chunk slot is taken' : `chunks wait in the queue while workers turn chunks over one slot at a time (${pct(used)} of slots busy)`,
+    slots:
+      used >= T.SLOTS_FULL
+        ? 'every chunk slot is taken'
+        : `chunks wait in the queue while workers turn chunks over one slot at a time (${pct(used)} of slots busy)`,
     hit_rate: pct(r.cache.hit_rate ?? 0),
     growth_per_s: String(r.queue.growth_per_s),
     drain_per_s: String(r.queue.drain_per_s),

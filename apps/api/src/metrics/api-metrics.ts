@@ -2,9 +2,11 @@
 // queue depth by state, and the queue Redis (up, memory). `emo_queue_backlog{queue}` (waiting +
 // prioritized + delayed) is the figure autoscaling reads. Figures read from Redis are absent from a
 // scrape while Redis does not answer (never stale, never a failed scrape): process metrics and
-// `emo_queue_redis_up 0` are still there.
+// `emo_queue_redis_up 0` are still there. Per tenant (label bounded by TENANT_METRICS_MAX_TENANTS):
+// texts admitted and 429s by code.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { COUNTED_STATES, PRIORITIES, type FleetQueues, type Priority } from '@emo/queue';
+import { TenantLabels } from './tenant-labels';
 
 export interface RedisMetricsSource {
   /** The connection state of the queue Redis (RedisAvailability). */
@@ -31,7 +33,22 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor(queues: Pick<FleetQueues, 'allCounts'>, redis?: RedisMetricsSource) {
+  private readonly tenantTexts = new Counter({
+    name: 'emo_tenant_texts_total',
+    help: 'Texts of the calls a tenant sent that passed its rate limit (classify, jobs), by tenant (the first TENANT_METRICS_MAX_TENANTS tenants; the rest as "other")',
+    labelNames: ['tenant'],
+    registers: [this.registry],
+  });
+  private readonly tenantRefusals = new Counter({
+    name: 'emo_tenant_refused_total',
+    help: 'Calls answered 429, by tenant (bounded like emo_tenant_texts_total) and code (RATE_LIMITED, TENANT_BACKLOG_FULL, OVERLOADED)',
+    labelNames: ['tenant', 'code'],
+    registers: [this.registry],
+  });
+  private readonly tenants: TenantLabels;
+
+  constructor(queues: Pick<FleetQueues, 'allCounts'>, redis?: RedisMetricsSource, options: { tenantMetricsMaxTenants?: number } = {}) {
+    this.tenants = new TenantLabels(options.tenantMetricsMaxTenants ?? 50);
     collectDefaultMetrics({ register: this.registry });
     // One count per scrape feeds both gauges; a failed count leaves them empty for this scrape.
     let pending: Promise<void> | undefined;
@@ -129,5 +146,15 @@ export class ApiMetrics {
   observe(method: string, route: string, status: number, seconds: number): void {
     this.requests.inc({ method, route, status: String(status) });
     this.latency.observe({ method, route }, seconds);
+  }
+
+  /** Texts of a call the tenant's rate limit admitted. */
+  tenantAdmitted(tenantId: string, texts: number): void {
+    this.tenantTexts.inc({ tenant: this.tenants.of(tenantId) }, texts);
+  }
+
+  /** A call of the tenant answered 429 with `code`. */
+  tenantRefused(tenantId: string, code: string): void {
+    this.tenantRefusals.inc({ tenant: this.tenants.of(tenantId), code });
   }
 }

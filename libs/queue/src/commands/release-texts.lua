@@ -1,7 +1,9 @@
 -- KEYS: queued-texts hash and drain hash of the interactive queue, then of the bulk queue. ARGV:
 -- now ms ('' = Redis TIME), '1' when a worker picked the chunks up ('0': removed from the queue,
--- or never queued), then the chunk ids. Each chunk is released once (its field goes); pickups
--- are counted in their queue's drain bucket. Returns the texts released.
+-- or never queued), then the chunk ids. Each chunk is released once (its field goes), from the
+-- queue's sum and from its tenant's (`@<id>` names the tenant, `#t:<tenant>` sums its texts); the
+-- chunk's tenant is read from the hash, so a release needs no tenant. Pickups are counted in their
+-- queue's drain bucket. Returns the texts released.
 --- @include "drain-clock"
 local sec = math.floor(clock(ARGV[1]) / 1000)
 local pickup = ARGV[2] == '1'
@@ -14,6 +16,11 @@ for k = 1, #KEYS, 2 do
     if v then
       redis.call('HDEL', key, ARGV[i])
       n = n + tonumber(v)
+      local tenant = redis.call('HGET', key, '@' .. ARGV[i])
+      if tenant then
+        redis.call('HDEL', key, '@' .. ARGV[i])
+        if redis.call('HINCRBY', key, '#t:' .. tenant, -tonumber(v)) <= 0 then redis.call('HDEL', key, '#t:' .. tenant) end
+      end
     end
   end
   if n > 0 then

@@ -1,0 +1,125 @@
+// A tenant's rate limit in texts per second, asked by the services before they enqueue
+// (`await quota.admit(tenant, texts)`): a token bucket in the queue Redis (TenantQuotaStore, one
+// atomic script), so every API pod draws from the same bucket. Over it: 429 RATE_LIMITED with
+// what the headers need in `details`. The tenant's backlog share (TENANT_BACKLOG_FULL) is checked
+// later, in the same atomic step as the queue's admission (RESERVE_TEXTS), where a burst cannot
+// pass one reading. The state of an admitted call is kept for the RateLimitHeadersInterceptor,
+// which puts the headers on the successful response; services stay free of HTTP.
+//
+// Headers follow draft-ietf-httpapi-ratelimit-headers (-08 to -10: two Structured Fields,
+// https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/):
+//   RateLimit-Policy: "texts";q=<bucket size>;w=<seconds the bucket takes to refill>
+//   RateLimit: "texts";r=<texts left>;t=<seconds until the bucket is full again>
+// The policy item is a String naming the policy; "q" and "w" are Integers (quota and window),
+// "r" and "t" Integers (remaining quota and seconds to its reset). The quota unit ("qu") is left
+// out: the draft's registry has request, content-bytes and concurrency, not texts; the policy's
+// name says what is counted.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { AppError, type Tenant } from '@emo/contracts';
+import type { RateBucket, TenantQuotaStore } from '@emo/queue';
+
+/** What a refused request's `details` carry (RATE_LIMITED, TENANT_BACKLOG_FULL): the filter's headers come from here. */
+export interface QuotaDetails {
+  readonly retryAfterSeconds: number;
+  /** The bucket size (texts), or the tenant's most queued texts. */
+  readonly limit: number;
+  readonly remaining: number;
+  /** Seconds until the bucket is full again (RATE_LIMITED only). */
+  readonly resetSeconds?: number;
+  /** The RateLimit-Policy field value (RATE_LIMITED only). */
+  readonly policy?: string;
+}
+
+/** The rate-limit state of one admitted call: the values of its two headers. */
+export interface RateLimitFields {
+  readonly policy: string;
+  readonly rateLimit: string;
+}
+
+export interface TenantQuotaOptions {
+  /** The bucket holds this many seconds of the tenant's rate (TENANT_RATE_BURST_SECONDS). */
+  readonly burstSeconds: number;
+  /** The clock in ms (tests drive it); default: Redis TIME, one clock for every pod. */
+  readonly now?: () => number;
+  /** Texts of admitted calls per tenant (metrics). */
+  readonly onAdmitted?: (tenantId: string, texts: number) => void;
+}
+
+const POLICY = 'texts';
+
+/** The two header values for a bucket's state. */
+export function rateLimitFields(limit: number, windowSeconds: number, remaining: number, resetSeconds: number): RateLimitFields {
+  return { policy: `"${POLICY}";q=${limit};w=${windowSeconds}`, rateLimit: `"${POLICY}";r=${remaining};t=${resetSeconds}` };
+}
+
+/** The header values of a refused request, from its details (undefined: not a rate-limit refusal). */
+export function fieldsOfDetails(details: unknown): RateLimitFields | undefined {
+  const d = details as Partial<QuotaDetails> | undefined;
+  if (typeof d?.policy !== 'string' || typeof d.remaining !== 'number' || typeof d.resetSeconds !== 'number') return undefined;
+  return { policy: d.policy, rateLimit: `"${POLICY}";r=${d.remaining};t=${d.resetSeconds}` };
+}
+
+/** Admits everything: the quota of services built without one (specs that are not about quotas). */
+export const ADMIT_ALL: Pick<TenantQuota, 'admit'> = { admit: async () => undefined };
+
+interface CallSlot {
+  fields?: RateLimitFields;
+}
+
+export class TenantQuota {
+  private readonly calls = new AsyncLocalStorage<CallSlot>();
+
+  constructor(
+    private readonly store: Pick<TenantQuotaStore, 'take'>,
+    private readonly options: TenantQuotaOptions,
+  ) {}
+
+  /**
+   * Admits `texts` of `tenant` under its rate limit, or throws 429 RATE_LIMITED. A rate of 0 is
+   * off: no Redis call. A request larger than the whole bucket passes when the bucket is full and
+   * leaves it in debt (the tenant then waits until the debt is paid), so big jobs can run while the
+   * average rate holds.
+   */
+  async admit(tenant: Tenant, texts: number): Promise<void> {
+    const rate = tenant.limits.textsPerSecond;
+    if (rate > 0 && texts > 0) await this.take(tenant, rate, texts);
+    this.options.onAdmitted?.(tenant.id, texts);
+  }
+
+  /** Runs `fn` as one call: the headers of what it admits are read with `fieldsOf` afterwards. */
+  track<T>(fn: () => T): { result: T; fields: () => RateLimitFields | undefined } {
+    const slot: CallSlot = {};
+    const result = this.calls.run(slot, fn);
+    return { result, fields: () => slot.fields };
+  }
+
+  /** The bucket of a tenant with rate `rate`: size rate × burst (at least one text), refilled in `window` seconds. */
+  bucketOf(rate: number): RateBucket & { windowSeconds: number } {
+    const capacity = Math.max(1, Math.floor(rate * this.options.burstSeconds));
+    return { textsPerSecond: rate, capacity, windowSeconds: Math.max(1, Math.ceil(capacity / rate)) };
+  }
+
+  private async take(tenant: Tenant, rate: number, texts: number): Promise<void> {
+    const bucket = this.bucketOf(rate);
+    const d = await this.store.take(tenant.id, bucket, texts, this.options.now?.());
+    const resetSeconds = Math.ceil(d.resetMs / 1000);
+    const fields = rateLimitFields(bucket.capacity, bucket.windowSeconds, d.remaining, resetSeconds);
+    const slot = this.calls.getStore();
+    if (slot) slot.fields = fields;
+    if (d.allowed) return;
+    const retryAfterSeconds = Math.max(1, Math.ceil(d.retryAfterMs / 1000));
+    const details: QuotaDetails = {
+      retryAfterSeconds,
+      limit: bucket.capacity,
+      remaining: d.remaining,
+      resetSeconds,
+      policy: fields.policy,
+    };
+    throw new AppError(
+      'RATE_LIMITED',
+      `Tenant ${tenant.id} may send ${rate} texts per second (bursts up to ${bucket.capacity}); ` +
+        `these ${texts} texts fit in ${retryAfterSeconds} s`,
+      { ...details },
+    );
+  }
+}

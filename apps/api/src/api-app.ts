@@ -30,11 +30,18 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
   try {
     await fleet.ready();
     const fleetClassifier = await fleet.fleetClassifier();
-    const metrics = new ApiMetrics(fleet.queues, {
-      up: () => fleet.availability.up,
-      memory: () => fleet.memory(),
-      queuedTexts: async () => ({ interactive: await fleet.store.queuedTexts('interactive'), bulk: await fleet.store.queuedTexts('bulk') }),
-    });
+    const metrics = new ApiMetrics(
+      fleet.queues,
+      {
+        up: () => fleet.availability.up,
+        memory: () => fleet.memory(),
+        queuedTexts: async () => ({
+          interactive: await fleet.store.queuedTexts('interactive'),
+          bulk: await fleet.store.queuedTexts('bulk'),
+        }),
+      },
+      { tenantMetricsMaxTenants: config.tenants.tenantMetricsMaxTenants },
+    );
     // Stage timers and this pod's window; GET /v1/profile aggregates every pod and worker (docs/observability.md).
     const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
     const backlog = async () => Object.values(await fleet.queues.allCounts()).reduce((n, c) => n + c.backlog, 0);

@@ -2,11 +2,11 @@
 // classifier, metrics, logger), so tests and `emo serve all` can wire it their way.
 import type { Classifier } from '@emo/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { AppConfig } from '@emo/config';
 import type { Logger, ProfilingRuntime } from '@emo/profiler';
-import type { FleetClient } from '@emo/queue';
+import { TenantQuotaStore, type FleetClient } from '@emo/queue';
 import { BackfillsController } from './backfills/backfills.controller';
 import { BACKFILLS, createBackfills } from './backfills/backfills.providers';
 import { BackfillsService } from './backfills/backfills.service';
@@ -24,8 +24,10 @@ import { MetricsController } from './metrics/metrics.controller';
 import { httpLoggingModule } from './logging/http-logging.module';
 import { ProfileController } from './profile/profile.controller';
 import { ProfileService } from './profile/profile.service';
+import { RateLimitHeadersInterceptor } from './tenancy/rate-limit-headers.interceptor';
 import { TenantAuthGuard } from './tenancy/tenant-auth.guard';
 import { StaticTenantDirectory } from './tenancy/tenant-directory';
+import { TenantQuota } from './tenancy/tenant-quota';
 import { API_METRICS, APP_CONFIG, APP_LOGGER, BACKLOG_GATE, CACHE_STATS, CLASSIFIER, FLEET_CLIENT, PROFILING, TENANTS } from './tokens';
 
 export interface ApiModuleDeps {
@@ -87,6 +89,14 @@ export class ApiModule {
         StreamBodyParsers,
         ProfileService,
         { provide: TENANTS, useValue: new StaticTenantDirectory(deps.config) },
+        {
+          provide: TenantQuota,
+          useValue: new TenantQuota(new TenantQuotaStore(deps.fleet.redis, deps.fleet.keys), {
+            burstSeconds: deps.config.tenants.tenantRateBurstSeconds,
+            onAdmitted: (tenant, texts) => deps.metrics.tenantAdmitted(tenant, texts),
+          }),
+        },
+        { provide: APP_INTERCEPTOR, useClass: RateLimitHeadersInterceptor },
         { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },
       ],

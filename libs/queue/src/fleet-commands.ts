@@ -13,6 +13,7 @@ import releaseTexts from './commands/release-texts.lua';
 import reserveTexts from './commands/reserve-texts.lua';
 import sealBackfill from './commands/seal-backfill.lua';
 import storeChunk from './commands/store-chunk.lua';
+import tenantRate from './commands/tenant-rate.lua';
 import { LuaScriptLoader } from './lua-script-loader';
 
 type Arg = string | number;
@@ -26,12 +27,15 @@ export interface FleetCommands {
   emoReserveTexts(
     queued: string,
     drain: string,
+    otherQueued: string,
     limit: number,
     deadlineMs: number,
     share: number,
     now: number | '',
+    tenant: string,
+    tenantLimit: number,
     ...pairs: Arg[]
-  ): Promise<[number, number, number]>;
+  ): Promise<[number, number, number, number, number]>;
   emoReleaseTexts(
     interactive: string,
     interactiveDrain: string,
@@ -43,6 +47,8 @@ export interface FleetCommands {
   ): Promise<number>;
   emoOpenBackfill(meta: string, ...args: Arg[]): Promise<[string, number]>;
   emoSealBackfill(meta: string, ...args: Arg[]): Promise<number>;
+  /** A tenant's token bucket (tenant-quota-store.ts): [allowed, remaining, retry-after ms, reset ms]. */
+  emoTenantRate(bucket: string, rate: number, capacity: number, cost: number, now: number | ''): Promise<[number, number, number, number]>;
 }
 
 export type FleetRedis = Redis & FleetCommands;
@@ -66,10 +72,11 @@ export const FLEET_COMMANDS: Readonly<Record<keyof FleetCommands, CommandSpec>> 
   emoCreateJob: { file: 'create-job', source: createJob },
   emoBeginChunk: { file: 'begin-chunk', source: beginChunk, numberOfKeys: 2 },
   emoStoreChunk: { file: 'store-chunk', source: storeChunk, numberOfKeys: 2 },
-  emoReserveTexts: { file: 'reserve-texts', source: reserveTexts, numberOfKeys: 2 },
+  emoReserveTexts: { file: 'reserve-texts', source: reserveTexts, numberOfKeys: 3 },
   emoReleaseTexts: { file: 'release-texts', source: releaseTexts, numberOfKeys: 4 },
   emoOpenBackfill: { file: 'open-backfill', source: openBackfill, numberOfKeys: 1 },
   emoSealBackfill: { file: 'seal-backfill', source: sealBackfill, numberOfKeys: 1 },
+  emoTenantRate: { file: 'tenant-rate', source: tenantRate, numberOfKeys: 1 },
 };
 
 let resolved: Readonly<Record<string, string>> | undefined;

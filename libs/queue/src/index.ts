@@ -12,6 +12,7 @@ export * from './job-record';
 export * from './job-status';
 export * from './result-lines';
 export * from './result-store';
+export * from './tenant-quota-store';
 export * from './backfill';
 export * from './batching-params.store';
 export * from './redis-availability';

@@ -22,6 +22,24 @@ export interface NewJob {
   readonly ttlSeconds?: number;
 }
 
+/** A tenant whose chunks are about to be queued: its queued texts are counted, and limited by its share (0: off). */
+export interface TenantBacklog {
+  readonly id: string;
+  readonly maxQueuedTexts: number;
+}
+
+export interface ReservedTexts {
+  readonly admitted: boolean;
+  /** Texts queued on the priority's queue (after this reservation when admitted). */
+  readonly queued: number;
+  /** The queue's limit that applied. */
+  readonly limit: number;
+  /** The tenant's texts queued on both queues (given a tenant). */
+  readonly tenantQueued?: number;
+  /** Which limit refused (given a tenant, when not admitted). */
+  readonly refusedBy?: 'queue' | 'tenant';
+}
+
 /** A chunk about to be queued, for admission in texts. */
 export interface QueuedChunk {
   readonly chunkId: string;
@@ -156,7 +174,9 @@ export class ResultStore {
    * Admission in texts: records `chunks` as queued on `priority` unless texts are queued already and
    * these would take the sum over the limit: `limit`, or with `deadline` what the workers were measured
    * to take within `deadline.ms × deadline.share` if that is less. Atomic, so a burst of calls cannot
-   * all pass one reading. `nowMs`: the clock (tests); default Redis TIME.
+   * all pass one reading. `nowMs`: the clock (tests); default Redis TIME. With `tenant`, the chunks
+   * also count as that tenant's (both queues together), and in the same step the tenant's
+   * `maxQueuedTexts` (0: off) refuses them the same way (`refusedBy: 'tenant'`).
    */
   async reserveTexts(
     priority: Priority,
@@ -164,17 +184,27 @@ export class ResultStore {
     limit: number,
     deadline?: { ms: number; share: number },
     nowMs?: number,
-  ): Promise<{ admitted: boolean; queued: number; limit: number }> {
-    const [admitted, queued, applied] = await this.redis.emoReserveTexts(
+    tenant?: TenantBacklog,
+  ): Promise<ReservedTexts> {
+    const [admitted, queued, applied, tenantQueued, refusedBy] = await this.redis.emoReserveTexts(
       this.keys.queuedTexts(priority),
       this.keys.drain(priority),
+      this.keys.queuedTexts(priority === 'interactive' ? 'bulk' : 'interactive'),
       limit,
       deadline?.ms ?? 0,
       deadline?.share ?? 0,
       nowMs ?? '',
+      tenant?.id ?? '',
+      tenant?.maxQueuedTexts ?? 0,
       ...chunks.flatMap((c) => [c.chunkId, c.texts]),
     );
-    return { admitted: admitted === 1, queued, limit: applied };
+    return {
+      admitted: admitted === 1,
+      queued,
+      limit: applied,
+      ...(tenant ? { tenantQueued } : {}),
+      ...(tenant && admitted !== 1 ? { refusedBy: refusedBy === 2 ? 'tenant' : 'queue' } : {}),
+    };
   }
 
   /**

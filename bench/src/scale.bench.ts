@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { AppConfig } from '@emo/config';
-import { AppError } from '@emo/contracts';
+import { AppError, DEFAULT_TENANT_ID } from '@emo/contracts';
 import { packageRoot } from '@emo/model';
 import { FleetClient } from '@emo/queue';
 import { benchPrefix } from './bench-prefix';
@@ -148,9 +148,9 @@ async function drainOnce(pool: WorkerPool, texts: readonly string[]): Promise<Ru
   const load1Before = round(loadavg()[0], 2);
   const cpuBefore = workers.reduce((s, w) => s + cpuSeconds(w.child), 0);
   const started = performance.now();
-  const { jobId } = await fleet.producer.submit({ items: texts.map((text) => ({ text })), priority: 'bulk' });
+  const { jobId } = await fleet.producer.submit({ tenant: DEFAULT_TENANT_ID, items: texts.map((text) => ({ text })), priority: 'bulk' });
   for (;;) {
-    const status = await fleet.producer.status(jobId);
+    const status = await fleet.producer.status(jobId, DEFAULT_TENANT_ID);
     if (status.state === 'completed') {
       if (status.succeeded !== texts.length)
         throw new AppError('INTERNAL', `scale bench: ${status.succeeded} of ${texts.length} texts succeeded`);

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { loadConfig } from '@emo/config';
+import { DEFAULT_TENANT_ID } from '@emo/contracts';
 import { createLogger } from '@emo/profiler';
 import { FleetClient } from '@emo/queue';
 import { describe, expect, inject, it } from 'vitest';
@@ -37,10 +38,11 @@ describe.skipIf(!inject('redisAvailable'))('worker shutdown', () => {
     try {
       const worker = await startWorker(config, { logger });
       const { jobId } = await client.producer.submit({
+        tenant: DEFAULT_TENANT_ID,
         items: Array.from({ length: 3000 }, (_, i) => ({ id: `i${i}`, text: `so happy ${'very '.repeat(i % 20)}${i}` })),
         priority: 'bulk',
       });
-      for (let i = 0; (await client.producer.status(jobId)).state !== 'completed'; i++) {
+      for (let i = 0; (await client.producer.status(jobId, DEFAULT_TENANT_ID)).state !== 'completed'; i++) {
         if (i > 600) throw new Error('job did not complete');
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -5,10 +5,10 @@ describe(chunkJob.name, () => {
   const policy = { attempts: 3, keepFailedSeconds: 600 };
 
   it('names the job by its chunk, retries it with backoff and keeps a failed chunk as long as the results', () => {
-    const sut = chunkJob({ jobId: 'j1', chunk: 4, priority: 'bulk', items: [{ text: 'a' }] }, policy);
+    const sut = chunkJob({ jobId: 'j1', tenant: 't1', chunk: 4, priority: 'bulk', items: [{ text: 'a' }] }, policy);
     expect(sut).toEqual({
       name: 'chunk',
-      data: { jobId: 'j1', chunk: 4, priority: 'bulk', items: [{ text: 'a' }] },
+      data: { jobId: 'j1', tenant: 't1', chunk: 4, priority: 'bulk', items: [{ text: 'a' }] },
       opts: {
         jobId: 'j1.4',
         attempts: 3,
@@ -21,10 +21,14 @@ describe(chunkJob.name, () => {
 
   it('carries the flags only when set', () => {
     expect(
-      chunkJob({ jobId: 'j', chunk: 0, priority: 'interactive', items: [], includeScores: false, cacheChecked: false }, policy).data,
-    ).toEqual({ jobId: 'j', chunk: 0, priority: 'interactive', items: [] });
+      chunkJob(
+        { jobId: 'j', tenant: 't1', chunk: 0, priority: 'interactive', items: [], includeScores: false, cacheChecked: false },
+        policy,
+      ).data,
+    ).toEqual({ jobId: 'j', tenant: 't1', chunk: 0, priority: 'interactive', items: [] });
     expect(
-      chunkJob({ jobId: 'j', chunk: 0, priority: 'interactive', items: [], includeScores: true, cacheChecked: true }, policy).data,
+      chunkJob({ jobId: 'j', tenant: 't1', chunk: 0, priority: 'interactive', items: [], includeScores: true, cacheChecked: true }, policy)
+        .data,
     ).toMatchObject({ includeScores: true, cacheChecked: true });
   });
 });

@@ -17,6 +17,9 @@ import { FleetClient } from './fleet-client';
 import { chunkJobId, FleetKeys, QUEUE_NAMES } from './fleet-keys';
 import { ResultStore, type StoreOutcome } from './result-store';
 
+/** The tenant that owns this spec's jobs. */
+const TENANT = 'acme';
+
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, text: `text ${i}` }));
 const labelled = (texts: readonly unknown[]): ClassifyOutcome[] =>
   texts.map((t) => ({ labels: [{ label: String(t), score: 1 }], model: 'fake@1' }));
@@ -118,14 +121,14 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
     return out;
   }
 
-  const completed = (jobId: string) => until(async () => (await fleet.producer.status(jobId)).state === 'completed');
+  const completed = (jobId: string) => until(async () => (await fleet.producer.status(jobId, TENANT)).state === 'completed');
 
   it('writes CHUNK_FAILED lines when storing the results failed on every attempt, and the job completes', async () => {
     store.failures = 2; // both attempts classify, then fail to store; the reaper's write goes through
-    const { jobId } = await fleet.producer.submit({ items: items(3), priority: 'bulk' });
+    const { jobId } = await fleet.producer.submit({ tenant: TENANT, items: items(3), priority: 'bulk' });
     consumer(answering);
     await completed(jobId);
-    expect(await fleet.producer.status(jobId)).toMatchObject({ state: 'completed', total: 3, done: 3, failed: 3, succeeded: 0 });
+    expect(await fleet.producer.status(jobId, TENANT)).toMatchObject({ state: 'completed', total: 3, done: 3, failed: 3, succeeded: 0 });
     const lines = await resultLines(jobId);
     expect(lines.map((l) => [l.id, l.error?.code])).toEqual([
       ['id-0', 'CHUNK_FAILED'],
@@ -138,11 +141,11 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
 
   it('fails an attempt that hangs past the chunk timeout, retries it, then writes CHUNK_FAILED lines once even when the hung runs finish', async () => {
     const hung = gate();
-    const { jobId } = await fleet.producer.submit({ items: items(3), priority: 'interactive' });
+    const { jobId } = await fleet.producer.submit({ tenant: TENANT, items: items(3), priority: 'interactive' });
     consumer(hung, { chunkTimeoutMs: 300 });
     await completed(jobId);
     expect(hung.calls).toBe(2); // attempts: 2
-    expect(await fleet.producer.status(jobId)).toMatchObject({ state: 'completed', done: 3, failed: 3, chunks: { done: 1 } });
+    expect(await fleet.producer.status(jobId, TENANT)).toMatchObject({ state: 'completed', done: 3, failed: 3, chunks: { done: 1 } });
     expect((await resultLines(jobId))[0].error).toMatchObject({
       code: 'CHUNK_FAILED',
       message: expect.stringMatching(/WORKER_CHUNK_TIMEOUT_MS/),
@@ -150,12 +153,12 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
     // The abandoned runs finish after all: their results are refused (STORE_CHUNK's HSETNX), nothing counts twice.
     hung.open();
     await until(() => store.outcomes.filter((o) => o === 'duplicate').length === 2);
-    expect(await fleet.producer.status(jobId)).toMatchObject({ done: 3, failed: 3, chunks: { done: 1 } });
+    expect(await fleet.producer.status(jobId, TENANT)).toMatchObject({ done: 3, failed: 3, chunks: { done: 1 } });
     expect((await resultLines(jobId)).map((l) => l.error?.code)).toEqual(['CHUNK_FAILED', 'CHUNK_FAILED', 'CHUNK_FAILED']);
   });
 
   it('writes CHUNK_FAILED lines for a chunk whose workers died holding it more than maxStalledCount (3) times', async () => {
-    const { jobId } = await fleet.producer.submit({ items: items(3), priority: 'bulk' });
+    const { jobId } = await fleet.producer.submit({ tenant: TENANT, items: items(3), priority: 'bulk' });
     const poison = gate();
     const lock = `${prefix}:${QUEUE_NAMES.bulk}:${chunkJobId(jobId, 0)}:lock`;
     for (let death = 1; death <= 4; death++) {
@@ -170,7 +173,7 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
     consumer(survivor);
     await completed(jobId);
     expect(survivor.calls).toBe(0);
-    expect(await fleet.producer.status(jobId)).toMatchObject({ state: 'completed', done: 3, failed: 3 });
+    expect(await fleet.producer.status(jobId, TENANT)).toMatchObject({ state: 'completed', done: 3, failed: 3 });
     expect((await resultLines(jobId))[0].error).toMatchObject({
       code: 'CHUNK_FAILED',
       message: expect.stringMatching(/stalled more than allowable limit/),
@@ -178,7 +181,7 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
   }, 90_000);
 
   it('settles a chunk that failed while no consumer listened: the sweep at start finds it in the failed set', async () => {
-    const { jobId } = await fleet.producer.submit({ items: items(2), priority: 'bulk' });
+    const { jobId } = await fleet.producer.submit({ tenant: TENANT, items: items(2), priority: 'bulk' });
     // A worker without the reaper (say, an older version) fails the chunk.
     const connection = new Redis(url, { maxRetriesPerRequest: null });
     connections.push(connection);
@@ -191,7 +194,7 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
     );
     await until(async () => (await fleet.queues.counts('bulk')).failed === 1);
     await bare.close();
-    expect((await fleet.producer.status(jobId)).state).toBe('queued');
+    expect((await fleet.producer.status(jobId, TENANT)).state).toBe('queued');
     consumer(answering);
     await completed(jobId);
     expect((await resultLines(jobId)).map((l) => [l.id, l.error?.code])).toEqual([
@@ -214,11 +217,11 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
       yield { line: 2, id: 'b', error: { code: 'LINE_MALFORMED' as const, message: 'bad' } };
       yield { line: 3, id: 'c', text: 'there', fields: { id: 'c' } };
     }
-    await ingestor.ingest('bfx', { format: 'ndjson', textField: 'text', idField: 'id' }, records());
+    await ingestor.ingest(TENANT, 'bfx', { format: 'ndjson', textField: 'text', idField: 'id' }, records());
     consumer(gate(), { chunkTimeoutMs: 300 });
-    await until(async () => (await backfills.requireRecord('bfx')).finishedAt !== undefined);
+    await until(async () => (await backfills.requireRecord(TENANT, 'bfx')).finishedAt !== undefined);
     const out = [];
-    for await (const line of new BackfillReader(backfills).lines(await backfills.requireRecord('bfx')))
+    for await (const line of new BackfillReader(backfills).lines(await backfills.requireRecord(TENANT, 'bfx')))
       out.push(JSON.parse(line.json) as { line: number; error: { code: string } });
     expect(out.map((l) => [l.line, l.error.code])).toEqual([
       [1, 'CHUNK_FAILED'],

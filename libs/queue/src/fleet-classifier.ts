@@ -1,14 +1,25 @@
 // A Classifier that answers through the fleet: the texts go to the interactive queue as one
 // chunk, and the answer is read from the result store when the job finishes. Past the deadline
 // it throws DEADLINE_EXCEEDED naming the job: the work is not lost, its results land in the store.
-import { AppError } from '@emo/contracts';
+// The job belongs to the caller's tenant, given per call in FleetClassifyOptions: the Classifier
+// contract stays tenant-free, and a cache in front passes the options through.
+import { DEFAULT_TENANT_ID } from '@emo/contracts';
 import type { Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
+import { JobDeadlineError } from './job-deadline.error';
 import type { JobFinishedListener } from './job-finished-listener';
 import type { JobProducer } from './job-producer';
 import { isFinished } from './job-status';
 import type { ResultStore } from './result-store';
 
 type FinishWatch = ReturnType<JobFinishedListener['watch']>;
+
+/** The fleet's own per-call options: who owns the job it queues. */
+export interface FleetClassifyOptions extends ClassifyOptions {
+  /** Tenant id that owns the call's job (its status and results); default: the default tenant. */
+  readonly tenant?: string;
+  /** That tenant's share of the backlog in queued texts (0 or none: off): TENANT_BACKLOG_FULL past it. */
+  readonly tenantMaxQueuedTexts?: number;
+}
 
 export class FleetClassifier implements Classifier {
   constructor(
@@ -21,11 +32,14 @@ export class FleetClassifier implements Classifier {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async classify(texts: readonly string[], options: ClassifyOptions = {}): Promise<ClassifyOutcome[]> {
+  async classify(texts: readonly string[], options: FleetClassifyOptions = {}): Promise<ClassifyOutcome[]> {
+    const tenant = options.tenant ?? DEFAULT_TENANT_ID;
     const deadlineAt = options.deadlineAt ?? this.now() + this.defaultDeadlineMs;
     const watches: FinishWatch[] = [];
     try {
       const { jobId } = await this.producer.submit({
+        tenant,
+        tenantMaxQueuedTexts: options.tenantMaxQueuedTexts,
         items: texts.map((text) => ({ text })),
         priority: options.priority ?? 'interactive',
         includeScores: options.includeScores,
@@ -35,14 +49,10 @@ export class FleetClassifier implements Classifier {
         // Registered before any chunk is queued, so the finish message cannot come first.
         beforeEnqueue: (id) => watches.push(this.listener.watch(id)),
       });
-      const finished = (await watches[0]?.wait(deadlineAt - this.now())) || isFinished(await this.store.requireRecord(jobId));
-      if (!finished) {
-        throw new AppError('DEADLINE_EXCEEDED', `No answer within the deadline; the results will be at /v1/jobs/${jobId}/results`, {
-          job_id: jobId,
-        });
-      }
+      const finished = (await watches[0]?.wait(deadlineAt - this.now())) || isFinished(await this.store.requireRecord(jobId, tenant));
+      if (!finished) throw new JobDeadlineError(jobId, tenant);
       const outcomes: ClassifyOutcome[] = [];
-      for await (const line of this.store.readLines(await this.store.requireRecord(jobId)))
+      for await (const line of this.store.readLines(await this.store.requireRecord(jobId, tenant)))
         outcomes.push(JSON.parse(line) as ClassifyOutcome);
       return outcomes;
     } finally {

@@ -18,10 +18,12 @@ import { LuaScriptLoader } from './lua-script-loader';
 
 type Arg = string | number;
 
+export type CreateJobOutcome = 'created' | 'existing' | 'conflict';
+
 /** The commands as ioredis methods (arguments: see the header of each .lua file). */
 export interface FleetCommands {
-  /** numKeys: 1 (meta) or 2 (meta, idempotency key). */
-  emoCreateJob(numKeys: number, ...args: Arg[]): Promise<string>;
+  /** numKeys: 1 (meta) or 2 (meta, idempotency key). Returns [created | existing | conflict, owner job id]. */
+  emoCreateJob(numKeys: number, ...args: Arg[]): Promise<[CreateJobOutcome, string]>;
   emoBeginChunk(meta: string, results: string, chunk: number, now: number): Promise<[number, number, number]>;
   emoStoreChunk(meta: string, results: string, ...args: Arg[]): Promise<number>;
   emoReserveTexts(

@@ -11,6 +11,11 @@ export interface JobItem {
 /** Data of one BullMQ job: a chunk of a fleet job's items. */
 export interface ChunkData {
   readonly jobId: string;
+  /**
+   * The tenant that owns the job (fair share and quotas on the worker side). Chunks queued before
+   * tenants existed lack it: read those as the default tenant.
+   */
+  readonly tenant: string;
   readonly chunk: number;
   readonly priority: Priority;
   readonly includeScores?: boolean;

@@ -18,9 +18,12 @@ export class FleetKeys {
     return `${this.prefix}:fleet:job:${jobId}:results`;
   }
 
-  /** String: idempotency key → job id. */
-  idempotency(key: string): string {
-    return `${this.prefix}:fleet:idem:${key}`;
+  /**
+   * String: one tenant's idempotency key → `<payload digest>:<job id>` (create-job.lua). Keys are per
+   * tenant: two tenants using the same key get a job each. A tenant id holds no ':', so the key is unambiguous.
+   */
+  idempotency(tenant: string, key: string): string {
+    return `${this.prefix}:fleet:idem:${tenant}:${key}`;
   }
 
   /**

@@ -8,6 +8,9 @@ import { ChunkProcessor } from './chunk-processor';
 import type { ChunkConsumer } from './chunk-consumer';
 import { FleetClient } from './fleet-client';
 
+/** The tenant that owns this spec's jobs. */
+const TENANT = 'acme';
+
 class RecordingClassifier implements Classifier {
   readonly calls: string[][] = [];
   readonly options: (ClassifyOptions | undefined)[] = [];
@@ -62,11 +65,11 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
 
   describe('submit and consume', () => {
     it('stores one line per item, in input order, and reports the job completed', async () => {
-      const { jobId } = await sut.producer.submit({ items: items(130), priority: 'bulk' });
+      const { jobId } = await sut.producer.submit({ tenant: TENANT, items: items(130), priority: 'bulk' });
       expect((await sut.queues.counts('bulk')).backlog).toBe(3);
       start();
-      await until(async () => (await sut.producer.status(jobId)).state === 'completed');
-      const status = await sut.producer.status(jobId);
+      await until(async () => (await sut.producer.status(jobId, TENANT)).state === 'completed');
+      const status = await sut.producer.status(jobId, TENANT);
       expect(status).toMatchObject({ total: 130, done: 130, succeeded: 130, failed: 0, model: 'fake@1', chunks: { total: 3, done: 3 } });
       const record = await sut.store.requireRecord(jobId);
       const lines: { id: string }[] = [];
@@ -82,34 +85,39 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
     });
 
     it('returns the same job for the same idempotency key and queues its chunks once', async () => {
-      const first = await sut.producer.submit({ items: items(100), priority: 'bulk', idempotencyKey: 'k1' });
-      const second = await sut.producer.submit({ items: items(100), priority: 'bulk', idempotencyKey: 'k1' });
+      const first = await sut.producer.submit({ tenant: TENANT, items: items(100), priority: 'bulk', idempotencyKey: 'k1' });
+      const second = await sut.producer.submit({ tenant: TENANT, items: items(100), priority: 'bulk', idempotencyKey: 'k1' });
       expect(second).toEqual({ jobId: first.jobId, created: false });
       expect((await sut.queues.counts('bulk')).backlog).toBe(2);
-      await expect(sut.producer.submit({ items: items(5), priority: 'bulk', idempotencyKey: 'k1' })).rejects.toMatchObject({
-        code: 'REQUEST_INVALID',
+      // Another payload under the key (here another item count: it was 422 REQUEST_INVALID naming the job).
+      await expect(sut.producer.submit({ tenant: TENANT, items: items(5), priority: 'bulk', idempotencyKey: 'k1' })).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_CONFLICT',
       });
     });
 
     it('reports item errors in place and counts them as failed', async () => {
-      const { jobId } = await sut.producer.submit({ items: [{ text: 'a' }, { text: '  ' }, { text: 'c' }], priority: 'interactive' });
+      const { jobId } = await sut.producer.submit({
+        tenant: TENANT,
+        items: [{ text: 'a' }, { text: '  ' }, { text: 'c' }],
+        priority: 'interactive',
+      });
       start();
-      await until(async () => (await sut.producer.status(jobId)).state === 'completed');
-      expect(await sut.producer.status(jobId)).toMatchObject({ done: 3, succeeded: 2, failed: 1 });
+      await until(async () => (await sut.producer.status(jobId, TENANT)).state === 'completed');
+      expect(await sut.producer.status(jobId, TENANT)).toMatchObject({ done: 3, succeeded: 2, failed: 1 });
     });
   });
 
   describe('reruns', () => {
     it('never stores or counts a chunk twice when it runs again', async () => {
-      const { jobId } = await sut.producer.submit({ items: items(64), priority: 'bulk' });
+      const { jobId } = await sut.producer.submit({ tenant: TENANT, items: items(64), priority: 'bulk' });
       const processor = new ChunkProcessor(classifier, sut.store);
-      const data = { jobId, chunk: 0, priority: 'bulk' as const, items: items(64) };
+      const data = { jobId, tenant: TENANT, chunk: 0, priority: 'bulk' as const, items: items(64) };
       expect(await processor.process(data)).toBe('stored');
       expect(await processor.process(data)).toBe('duplicate');
       // Two runs racing past the "already stored?" check: the store script still keeps one.
       const lines = { payload: 'x', failed: 0, cancelled: 0 };
       expect(await sut.store.storeChunk(jobId, 0, 64, lines)).toBe('duplicate');
-      const status = await sut.producer.status(jobId);
+      const status = await sut.producer.status(jobId, TENANT);
       expect(status).toMatchObject({ done: 64, chunks: { done: 1 } });
       expect(classifier.calls).toHaveLength(1);
     });
@@ -118,18 +126,18 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
   describe('failures', () => {
     it('turns a non-retryable engine error into error lines, so the job still finishes', async () => {
       classifier.failWith = new AppError('MODEL_CORRUPT');
-      const { jobId } = await sut.producer.submit({ items: items(70), priority: 'bulk' });
+      const { jobId } = await sut.producer.submit({ tenant: TENANT, items: items(70), priority: 'bulk' });
       start();
-      await until(async () => (await sut.producer.status(jobId)).state === 'completed');
-      expect(await sut.producer.status(jobId)).toMatchObject({ done: 70, failed: 70 });
+      await until(async () => (await sut.producer.status(jobId, TENANT)).state === 'completed');
+      expect(await sut.producer.status(jobId, TENANT)).toMatchObject({ done: 70, failed: 70 });
       expect(classifier.calls).toHaveLength(2); // one call per chunk: no retry
     });
 
     it('retries a retryable error, then gives up with error lines on the last attempt', async () => {
       classifier.failWith = new AppError('INFERENCE_FAILED');
-      const { jobId } = await sut.producer.submit({ items: items(10), priority: 'bulk' });
+      const { jobId } = await sut.producer.submit({ tenant: TENANT, items: items(10), priority: 'bulk' });
       start();
-      await until(async () => (await sut.producer.status(jobId)).state === 'completed');
+      await until(async () => (await sut.producer.status(jobId, TENANT)).state === 'completed');
       expect(classifier.calls).toHaveLength(2); // attempts: 2
       const record = await sut.store.requireRecord(jobId);
       for await (const l of sut.store.readLines(record)) expect(JSON.parse(l).error.code).toBe('INFERENCE_FAILED');
@@ -138,8 +146,8 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
 
   describe('cancel', () => {
     it('removes queued chunks and gives their items JOB_CANCELLED lines', async () => {
-      const { jobId } = await sut.producer.submit({ items: items(200), priority: 'bulk' });
-      const status = await sut.producer.cancel(jobId);
+      const { jobId } = await sut.producer.submit({ tenant: TENANT, items: items(200), priority: 'bulk' });
+      const status = await sut.producer.cancel(jobId, TENANT);
       expect(status).toMatchObject({ state: 'cancelled', done: 200, cancelled: 200, succeeded: 0 });
       expect((await sut.queues.counts('bulk')).backlog).toBe(0);
       const record = await sut.store.requireRecord(jobId);
@@ -149,7 +157,7 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
     });
 
     it('answers JOB_NOT_FOUND for an unknown job', async () => {
-      await expect(sut.producer.cancel('nope')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+      await expect(sut.producer.cancel('nope', TENANT)).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
     });
   });
 
@@ -175,12 +183,12 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
 
     it('fails with DEADLINE_EXCEEDED naming the job, whose results still land', async () => {
       const fleet = await sut.fleetClassifier();
-      const err = (await fleet.classify(['late'], { deadlineAt: Date.now() + 100 }).catch((e) => e)) as AppError;
+      const err = (await fleet.classify(['late'], { deadlineAt: Date.now() + 100, tenant: TENANT }).catch((e) => e)) as AppError;
       expect(err.code).toBe('DEADLINE_EXCEEDED');
       const jobId = (err.details as { job_id: string }).job_id;
       start();
-      await until(async () => (await sut.producer.status(jobId)).state === 'completed');
-      expect((await sut.producer.status(jobId)).succeeded).toBe(1);
+      await until(async () => (await sut.producer.status(jobId, TENANT)).state === 'completed');
+      expect((await sut.producer.status(jobId, TENANT)).succeeded).toBe(1);
     });
   });
 });

@@ -7,6 +7,7 @@ import { chunkCount, chunkLength, splitIntoChunks } from './chunking';
 import { chunkJobId } from './fleet-keys';
 import type { FleetQueues } from './fleet-queues';
 import type { JobItem, JobStatus, Priority } from './fleet-job.types';
+import { payloadDigest } from './payload-digest';
 import { cancelledLines } from './result-lines';
 import type { QueuedChunk, ResultStore } from './result-store';
 
@@ -26,8 +27,13 @@ export interface ProducerOptions {
 }
 
 export interface SubmitRequest {
+  /** The tenant that owns the job: its record, chunks and idempotency key carry it. */
+  readonly tenant: string;
+  /** The tenant's share of the backlog: most of its texts queued on both queues (0 or none: off; TENANT_BACKLOG_FULL past it). */
+  readonly tenantMaxQueuedTexts?: number;
   readonly items: readonly JobItem[];
   readonly priority: Priority;
+  /** The tenant's key: the same key and payload give the same job; another payload, IDEMPOTENCY_CONFLICT. */
   readonly idempotencyKey?: string;
   readonly includeScores?: boolean;
   /** The caller's cache already missed these texts in L2: the chunks tell the workers not to look again. */
@@ -63,7 +69,7 @@ export class JobProducer {
     const newId = this.newId();
     // Admission first: a refused request costs one script call and writes nothing.
     const reserved = await this.admit(
-      req.priority,
+      req,
       Array.from({ length: chunkCount(req.items.length, chunkSize) }, (_, chunk) => ({
         chunkId: chunkJobId(newId, chunk),
         texts: chunkLength(req.items.length, chunkSize, chunk),
@@ -73,11 +79,14 @@ export class JobProducer {
     try {
       owner = await this.store.createJob({
         jobId: newId,
+        tenant: req.tenant,
         priority: req.priority,
         total: req.items.length,
         chunkSize,
         includeScores: req.includeScores,
         idempotencyKey: req.idempotencyKey,
+        // Only a keyed request is hashed: /v1/classify calls carry no key and pay nothing for it.
+        payloadDigest: req.idempotencyKey === undefined ? undefined : payloadDigest(req),
         ttlSeconds: req.ttlSeconds,
       });
     } catch (e) {
@@ -88,10 +97,8 @@ export class JobProducer {
     req.beforeEnqueue?.(jobId);
     if (!created) {
       await this.release(reserved); // the key names an earlier job: what it queues is admitted under its id
-      const record = await this.store.requireRecord(jobId);
-      if (record.total !== req.items.length || record.priority !== req.priority) {
-        throw new AppError('REQUEST_INVALID', `idempotency_key already names job ${jobId}, which has different items or priority`);
-      }
+      // Same tenant (the key is the tenant's) and same payload (create-job compared the digests).
+      const record = await this.store.requireRecord(jobId, req.tenant);
       // The first request may have died between creating the record and queueing the chunks:
       // queueing again is safe (same chunk ids; a chunk already stored is skipped by the worker).
       if (!record.enqueued) await this.enqueue(jobId, req, record.chunkSize, record.includeScores);
@@ -101,16 +108,18 @@ export class JobProducer {
     return { jobId, created };
   }
 
-  async status(jobId: string): Promise<JobStatus> {
-    return this.store.status(jobId);
+  /** JOB_NOT_FOUND for a job of another tenant, exactly as for a missing one. */
+  async status(jobId: string, tenant: string): Promise<JobStatus> {
+    return this.store.status(jobId, tenant);
   }
 
   /**
    * Cancels what has not run: marks the job (workers skip its chunks) and removes its queued
    * chunks, storing JOB_CANCELLED lines for their items. Chunks already running still finish.
+   * Another tenant's job is JOB_NOT_FOUND and stays untouched.
    */
-  async cancel(jobId: string): Promise<JobStatus> {
-    if (!(await this.store.markCancelled(jobId))) return this.store.status(jobId);
+  async cancel(jobId: string, tenant: string): Promise<JobStatus> {
+    if (!(await this.store.markCancelled(jobId, tenant))) return this.store.status(jobId);
     const { priority, chunks = 0, chunkSize, total = 0 } = await this.store.requireRecord(jobId);
     const queue = this.queues.queue(priority);
     for (let start = 0; start < chunks; start += CANCEL_PAGE) {
@@ -141,12 +150,12 @@ export class JobProducer {
     if (chunks.length !== chunkCount(req.items.length, chunkSize)) throw new AppError('INTERNAL', 'chunking mismatch');
     const policy: ChunkJobPolicy = { attempts: this.options.attempts, keepFailedSeconds: req.ttlSeconds ?? this.options.resultTtlSeconds };
     const jobs = chunks.map((items, chunk) =>
-      chunkJob({ jobId, chunk, priority: req.priority, items, includeScores, cacheChecked: req.cacheChecked }, policy),
+      chunkJob({ jobId, tenant: req.tenant, chunk, priority: req.priority, items, includeScores, cacheChecked: req.cacheChecked }, policy),
     );
     const admitted =
       reserved ??
       (await this.admit(
-        req.priority,
+        req,
         jobs.map((j) => ({ chunkId: j.opts.jobId, texts: j.data.items.length })),
       ));
     try {
@@ -166,16 +175,28 @@ export class JobProducer {
   /**
    * Admission in texts (both priorities): the chunks' texts are recorded as queued, atomically, unless
    * the queue already holds texts and these would take it over the limit: then 429 OVERLOADED. The
-   * worker releases a chunk when it picks it up; cancel releases what it removes.
+   * worker releases a chunk when it picks it up; cancel releases what it removes. In the same step
+   * the chunks count as the tenant's, and past its share: 429 TENANT_BACKLOG_FULL.
    */
-  private async admit(priority: Priority, chunks: readonly QueuedChunk[]): Promise<string[]> {
-    const limit = this.options.queuedTextLimits?.[priority];
-    if (limit === undefined) return [];
+  private async admit(req: SubmitRequest, chunks: readonly QueuedChunk[]): Promise<string[]> {
+    const { priority } = req;
+    const tenantLimit = req.tenantMaxQueuedTexts ?? 0;
+    const queueLimit = this.options.queuedTextLimits?.[priority];
+    if (queueLimit === undefined && tenantLimit <= 0) return [];
+    const limit = queueLimit ?? Number.MAX_SAFE_INTEGER;
     const deadline = priority === 'interactive' && this.options.interactiveDeadline?.share ? this.options.interactiveDeadline : undefined;
-    const r = await this.store.reserveTexts(priority, chunks, limit, deadline);
+    const r = await this.store.reserveTexts(priority, chunks, limit, deadline, undefined, { id: req.tenant, maxQueuedTexts: tenantLimit });
     if (!r.admitted) {
       const retry = this.options.overloadRetryAfterSeconds;
       const texts = chunks.reduce((n, c) => n + c.texts, 0);
+      if (r.refusedBy === 'tenant') {
+        const queued = r.tenantQueued ?? 0;
+        throw new AppError(
+          'TENANT_BACKLOG_FULL',
+          `Tenant ${req.tenant} has ${queued} texts queued; ${texts} more would pass its share of the backlog (${tenantLimit} texts)`,
+          { retryAfterSeconds: retry ?? 1, limit: tenantLimit, remaining: Math.max(0, tenantLimit - queued) },
+        );
+      }
       const why =
         r.limit < limit
           ? `what the workers take within ${Math.round(deadline!.ms * deadline!.share)} ms at their measured pace`

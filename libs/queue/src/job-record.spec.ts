@@ -11,6 +11,7 @@ describe('job record codec', () => {
         newRecordFields({
           kind: 'job',
           id: 'j1',
+          tenant: 'acme',
           priority: 'interactive',
           total: 130,
           chunkSize: 64,
@@ -21,6 +22,7 @@ describe('job record codec', () => {
       );
       expect(sut).toEqual({
         id: 'j1',
+        tenant: 'acme',
         priority: 'interactive',
         total: '130',
         chunk_size: '64',
@@ -36,9 +38,12 @@ describe('job record codec', () => {
     });
 
     it('starts a backfill as a bulk job without counts, queued as it uploads', () => {
-      const sut = hash(newRecordFields({ kind: 'backfill', id: 'bf-x', backfillId: 'x', settings: '[]', chunkSize: 10, createdAt: 5 }));
+      const sut = hash(
+        newRecordFields({ kind: 'backfill', id: 'bf-x', tenant: 'acme', backfillId: 'x', settings: '[]', chunkSize: 10, createdAt: 5 }),
+      );
       expect(sut).toEqual({
         id: 'bf-x',
+        tenant: 'acme',
         kind: 'backfill',
         backfill_id: 'x',
         priority: 'bulk',
@@ -60,13 +65,14 @@ describe('job record codec', () => {
   describe(decodeJobRecord.name, () => {
     it('reads what was written, with counters and flags typed and absent stamps left out', () => {
       const sut = decodeJobRecord({
-        ...hash(newRecordFields({ kind: 'job', id: 'j1', priority: 'bulk', total: 5, chunkSize: 2, createdAt: 1000 })),
+        ...hash(newRecordFields({ kind: 'job', id: 'j1', tenant: 'acme', priority: 'bulk', total: 5, chunkSize: 2, createdAt: 1000 })),
         started_at: '1200',
         done: '4',
       });
       expect(sut).toEqual({
         id: 'j1',
         kind: 'job',
+        tenant: 'acme',
         priority: 'bulk',
         total: 5,
         chunkSize: 2,
@@ -84,6 +90,14 @@ describe('job record codec', () => {
         ingestErrors: 0,
         uploadComplete: false,
       });
+    });
+
+    it('gives a record written before tenants (no tenant field) to the default tenant only', () => {
+      const { tenant, ...before } = hash(
+        newRecordFields({ kind: 'job', id: 'j0', tenant: 'acme', priority: 'bulk', total: 1, chunkSize: 1, createdAt: 1 }),
+      );
+      expect(tenant).toBe('acme');
+      expect(decodeJobRecord(before)?.tenant).toBe('default');
     });
 
     it('finds no record in an empty hash', () => {

@@ -3,6 +3,7 @@
 // read is in RECORD_CODEC. The Lua commands (commands/*.lua) change counters and stamps by these
 // names; a new record's fields come from `newRecordFields` only, whether TypeScript or Lua
 // writes them (create-job and open-backfill write the pairs it gives, via create-record.lua).
+import { DEFAULT_TENANT_ID } from '@emo/contracts';
 import { chunkCount } from './chunking';
 import type { Priority } from './fleet-job.types';
 
@@ -11,6 +12,8 @@ export type JobKind = 'job' | 'backfill';
 export interface JobRecord {
   readonly id: string;
   readonly kind: JobKind;
+  /** The tenant that owns the job: only it may read or cancel it (a record written before tenants: the default tenant). */
+  readonly tenant: string;
   readonly priority: Priority;
   /** Items (a backfill: input lines, once its upload is sealed). */
   readonly total?: number;
@@ -69,6 +72,8 @@ export const RECORD_CODEC: { readonly [K in keyof JobRecord]-?: FieldCodec<JobRe
   id: text('id') as FieldCodec<string>,
   // A plain job has no `kind` field.
   kind: { field: 'kind', decode: (v) => (v === 'backfill' ? 'backfill' : 'job'), encode: (v) => (v === 'job' ? undefined : v) },
+  // Records from before tenants have no `tenant` field: they belong to the default tenant only.
+  tenant: { field: 'tenant', decode: (v) => v ?? DEFAULT_TENANT_ID, encode: (v) => v },
   priority: text('priority') as FieldCodec<Priority>,
   total: optionalNumber('total'),
   chunkSize: count('chunk_size'),
@@ -125,6 +130,7 @@ export function encodeJobRecord(fields: Partial<JobRecord>): string[] {
 
 interface NewRecordBase {
   readonly id: string;
+  readonly tenant: string;
   readonly chunkSize: number;
   readonly createdAt: number;
 }
@@ -144,7 +150,16 @@ export type NewRecord =
  * backfill is a bulk job whose counts come at its seal, queued chunk by chunk while it uploads.
  */
 export function newRecordFields(start: NewRecord): string[] {
-  const common = { id: start.id, chunkSize: start.chunkSize, createdAt: start.createdAt, done: 0, failed: 0, cancelled: 0, chunksDone: 0 };
+  const common = {
+    id: start.id,
+    tenant: start.tenant,
+    chunkSize: start.chunkSize,
+    createdAt: start.createdAt,
+    done: 0,
+    failed: 0,
+    cancelled: 0,
+    chunksDone: 0,
+  };
   if (start.kind === 'job') {
     return encodeJobRecord({
       ...common,

@@ -13,11 +13,15 @@ import { splitPayload, type ChunkLines } from './result-lines';
 
 export interface NewJob {
   readonly jobId: string;
+  /** The tenant that owns the job (and its idempotency key). */
+  readonly tenant: string;
   readonly priority: Priority;
   readonly total: number;
   readonly chunkSize: number;
   readonly includeScores?: boolean;
   readonly idempotencyKey?: string;
+  /** Digest of what the job classifies (payloadDigest): the same key with another payload is a conflict. */
+  readonly payloadDigest?: string;
   /** A TTL of this job's own (a /v1/classify call), kept when its results land; default: the store's. */
   readonly ttlSeconds?: number;
 }
@@ -69,11 +73,16 @@ export class ResultStore {
     this.redis = withFleetCommands(redis);
   }
 
-  /** Creates the job record; with an idempotency key, returns the id of the job that already owns it. */
+  /**
+   * Creates the job record; with an idempotency key (the tenant's own), returns the id of the job that
+   * already owns it when the payload is the same, and refuses another payload with IDEMPOTENCY_CONFLICT
+   * (which does not name that job). Atomic: two requests racing on one key get one job.
+   */
   async createJob(job: NewJob): Promise<{ jobId: string; created: boolean }> {
     const fields = newRecordFields({
       kind: 'job',
       id: job.jobId,
+      tenant: job.tenant,
       priority: job.priority,
       total: job.total,
       chunkSize: job.chunkSize,
@@ -84,34 +93,46 @@ export class ResultStore {
     const keys =
       job.idempotencyKey === undefined
         ? [this.keys.meta(job.jobId)]
-        : [this.keys.meta(job.jobId), this.keys.idempotency(job.idempotencyKey)];
-    const owner = await this.redis.emoCreateJob(keys.length, ...keys, job.jobId, job.ttlSeconds ?? this.ttlSeconds, ...fields);
-    return { jobId: owner, created: owner === job.jobId };
+        : [this.keys.meta(job.jobId), this.keys.idempotency(job.tenant, job.idempotencyKey)];
+    const [outcome, owner] = await this.redis.emoCreateJob(
+      keys.length,
+      ...keys,
+      job.jobId,
+      job.ttlSeconds ?? this.ttlSeconds,
+      job.payloadDigest ?? '',
+      ...fields,
+    );
+    if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
+    return { jobId: owner, created: outcome === 'created' };
   }
 
   async markEnqueued(jobId: string): Promise<void> {
     await this.redis.hset(this.keys.meta(jobId), ...encodeJobRecord({ enqueued: true }));
   }
 
-  /** The record of a job; undefined when unknown, expired, or a backfill's (served by /v1/backfills only). */
-  async record(jobId: string): Promise<JobRecord | undefined> {
+  /**
+   * The record of a job; undefined when unknown, expired, a backfill's (served by /v1/backfills only),
+   * or, given `tenant`, another tenant's: to a tenant, another's job does not exist.
+   */
+  async record(jobId: string, tenant?: string): Promise<JobRecord | undefined> {
     const record = decodeJobRecord(await this.redis.hgetall(this.keys.meta(jobId)));
-    return record?.kind === 'job' ? record : undefined;
+    return record?.kind === 'job' && (tenant === undefined || record.tenant === tenant) ? record : undefined;
   }
 
-  async status(jobId: string): Promise<JobStatus> {
-    return jobStatusFromRecord(await this.requireRecord(jobId));
+  async status(jobId: string, tenant?: string): Promise<JobStatus> {
+    return jobStatusFromRecord(await this.requireRecord(jobId, tenant));
   }
 
-  async requireRecord(jobId: string): Promise<JobRecord> {
-    const record = await this.record(jobId);
+  /** JOB_NOT_FOUND when `record` finds nothing: the same answer, byte for byte, for a missing job and another tenant's. */
+  async requireRecord(jobId: string, tenant?: string): Promise<JobRecord> {
+    const record = await this.record(jobId, tenant);
     if (!record) throw new AppError('JOB_NOT_FOUND', `Job ${jobId} not found (or its results expired)`);
     return record;
   }
 
   /** Marks the job cancelled; returns false when it had already finished. */
-  async markCancelled(jobId: string): Promise<boolean> {
-    const record = await this.requireRecord(jobId);
+  async markCancelled(jobId: string, tenant?: string): Promise<boolean> {
+    const record = await this.requireRecord(jobId, tenant);
     if (record.finishedAt !== undefined) return false;
     await this.redis.hsetnx(this.keys.meta(jobId), recordField('cancelledAt'), this.now());
     return true;

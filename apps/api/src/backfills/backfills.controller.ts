@@ -13,11 +13,13 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { AppError } from '@emo/contracts';
+import { AppError, type Tenant } from '@emo/contracts';
 import type { BackfillStatus } from '@emo/queue';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendNdjson } from '../http/ndjson-stream';
 import { parseBody } from '../http/parse-body';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator';
+import { RequireScope } from '../tenancy/require-scope.decorator';
 import {
   BackfillCreatedDto,
   BackfillStatusDto,
@@ -30,6 +32,7 @@ import { BackfillsService, type BackfillLines } from './backfills.service';
 
 @ApiTags('backfills')
 @ApiBearerAuth()
+@RequireScope('backfills')
 @Controller('v1/backfills')
 export class BackfillsController {
   constructor(@Inject(BackfillsService) private readonly backfills: BackfillsService) {}
@@ -55,7 +58,7 @@ export class BackfillsController {
   @ApiQuery({ name: 'columns', required: false, description: 'Comma-separated column names for CSV/TSV without a header row' })
   @ApiQuery({ name: 'include_scores', required: false, enum: ['true', 'false'] })
   @ApiAcceptedResponse({ type: BackfillCreatedDto })
-  async upload(@Req() req: FastifyRequest, @Query() query: unknown): Promise<BackfillCreatedDto> {
+  async upload(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Query() query: unknown): Promise<BackfillCreatedDto> {
     const q = parseBody(uploadQuerySchema, query);
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const body = req.body as Readable | undefined;
@@ -73,7 +76,7 @@ export class BackfillsController {
       columns: q.columns,
       includeScores: q.include_scores,
     };
-    const { id, status, created, queued, skipped } = await this.backfills.upload({ id: q.id, mapping, body });
+    const { id, status, created, queued, skipped } = await this.backfills.upload(tenant, { id: q.id, mapping, body });
     const base = `/v1/backfills/${id}`;
     return {
       ...status,
@@ -89,8 +92,8 @@ export class BackfillsController {
   @Get(':id')
   @ApiOperation({ summary: 'Progress: lines done/total/failed, rate, ETA' })
   @ApiOkResponse({ type: BackfillStatusDto })
-  status(@Param('id') id: string): Promise<BackfillStatus> {
-    return this.backfills.status(id);
+  status(@CurrentTenant() tenant: Tenant, @Param('id') id: string): Promise<BackfillStatus> {
+    return this.backfills.status(tenant, id);
   }
 
   @Get(':id/results')
@@ -101,9 +104,14 @@ export class BackfillsController {
   })
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiProduces('application/x-ndjson')
-  async results(@Param('id') id: string, @Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
+  async results(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Query() query: unknown,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const { offset } = parseBody(offsetQuerySchema, query);
-    await sendLines(reply, await this.backfills.results(id, offset));
+    await sendLines(reply, await this.backfills.results(tenant, id, offset));
   }
 
   @Get(':id/errors')
@@ -111,8 +119,8 @@ export class BackfillsController {
     summary: 'Only the lines that failed (bad line, missing field, non-string or empty text, failed chunk), with line numbers',
   })
   @ApiProduces('application/x-ndjson')
-  async errors(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
-    await sendLines(reply, await this.backfills.errors(id));
+  async errors(@CurrentTenant() tenant: Tenant, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+    await sendLines(reply, await this.backfills.errors(tenant, id));
   }
 
   @Get(':id/rollups')
@@ -121,8 +129,13 @@ export class BackfillsController {
   })
   @ApiQuery({ name: 'by', required: true })
   @ApiProduces('application/x-ndjson')
-  async rollups(@Param('id') id: string, @Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
-    const { complete, rows } = await this.backfills.rollups(id, parseBody(rollupQuerySchema, query).by);
+  async rollups(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Query() query: unknown,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { complete, rows } = await this.backfills.rollups(tenant, id, parseBody(rollupQuerySchema, query).by);
     // One row per value of the field: few enough to send whole (with a content-length) rather than stream.
     await reply
       .header('content-type', 'application/x-ndjson; charset=utf-8')
@@ -133,9 +146,14 @@ export class BackfillsController {
   @Get(':id/events')
   @ApiOperation({ summary: 'Progress as server-sent events: `progress` (the status) every second, then `done`' })
   @ApiProduces('text/event-stream')
-  async events(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async events(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const closed = new AbortController();
-    const events = await this.backfills.events(id, closed.signal);
+    const events = await this.backfills.events(tenant, id, closed.signal);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

@@ -1,14 +1,32 @@
 import { Readable } from 'node:stream';
-import { AppError, type Priority, type RecordOutcome } from '@emo/contracts';
+import { AppError, type Priority, type RecordOutcome, type Tenant } from '@emo/contracts';
 import { checkBackfillId, checkRollupField, type BackfillMapping, type JobRecord, type OutputLine, type RollupRow } from '@emo/queue';
 import { describe, expect, it } from 'vitest';
 import { BackfillsService, type BackfillEvent, type BackfillsPorts } from './backfills.service';
 
 const T0 = 1_700_000_000_000;
+const tenantNamed = (id: string): Tenant => ({
+  id,
+  scopes: new Set(['backfills']),
+  limits: { textsPerSecond: 0, maxQueuedTexts: 0, weight: 1 },
+});
+const TENANT = tenantNamed('acme');
+const OTHER = tenantNamed('globex');
+/** Where the fake keeps a tenant's backfill: by its id for TENANT, so the tests below set records by id. */
+const slot = (tenant: string, id: string) => (tenant === TENANT.id ? id : `${tenant}/${id}`);
 const mapping: BackfillMapping = { format: 'ndjson', textField: 'text', idField: 'id' };
 
 function backfillRecord(id: string, over: Partial<JobRecord> = {}): JobRecord {
-  const base = { id: `bf-${id}`, kind: 'backfill', priority: 'bulk', backfillId: id, chunkSize: 2, createdAt: T0, chunksDone: 0 } as const;
+  const base = {
+    id: `bf-${id}`,
+    kind: 'backfill',
+    tenant: TENANT.id,
+    priority: 'bulk',
+    backfillId: id,
+    chunkSize: 2,
+    createdAt: T0,
+    chunksDone: 0,
+  } as const;
   const counts = {
     done: 0,
     failed: 0,
@@ -51,17 +69,17 @@ function fakePorts() {
   const lines = new Map<string, OutputLine[]>();
   const rollups = new Map<string, RollupRow[]>();
   const lookups: string[] = [];
-  const ingested: { id: string; mapping: BackfillMapping; records: RecordOutcome[]; complete: boolean }[] = [];
+  const ingested: { tenant: string; id: string; mapping: BackfillMapping; records: RecordOutcome[]; complete: boolean }[] = [];
   const notFound = (id: string) => new AppError('BACKFILL_NOT_FOUND', `Backfill ${id} not found (or expired)`);
   const ports: BackfillsPorts = {
     store: {
-      async record(id) {
+      async record(tenant, id) {
         lookups.push(id);
-        return records.get(id);
+        return records.get(slot(tenant, id));
       },
-      async requireRecord(id) {
+      async requireRecord(tenant, id) {
         lookups.push(id);
-        const record = records.get(checkBackfillId(id));
+        const record = records.get(slot(tenant, checkBackfillId(id)));
         if (!record) throw notFound(id);
         return record;
       },
@@ -79,12 +97,12 @@ function fakePorts() {
       },
     },
     ingestor: {
-      async ingest(id, m, input, complete = () => true) {
+      async ingest(tenant, id, m, input, complete = () => true) {
         const read: RecordOutcome[] = [];
         for await (const r of input) read.push(r);
-        const created = !records.has(id);
-        ingested.push({ id, mapping: m, records: read, complete: complete() });
-        records.set(id, sealed(id, read.length, { uploads: created ? 1 : 2 }));
+        const created = !records.has(slot(tenant, id));
+        ingested.push({ tenant, id, mapping: m, records: read, complete: complete() });
+        records.set(slot(tenant, id), sealed(id, read.length, { tenant, uploads: created ? 1 : 2 }));
         return {
           backfillId: id,
           created,
@@ -131,7 +149,7 @@ describe(BackfillsService.name, () => {
         { id: 'm2', text: 'there' },
         { id: 'm3', text: 'you' },
       ]);
-      const uploaded = await sut.upload({ id: 'chat-1', mapping, body });
+      const uploaded = await sut.upload(TENANT, { id: 'chat-1', mapping, body });
       expect(uploaded).toMatchObject({
         id: 'chat-1',
         created: true,
@@ -140,7 +158,7 @@ describe(BackfillsService.name, () => {
         status: { backfill_id: 'chat-1', state: 'queued', total: 3 },
       });
       expect(asked).toEqual(['bulk']);
-      expect(ingested.map((i) => [i.id, i.mapping, i.complete])).toEqual([['chat-1', mapping, true]]);
+      expect(ingested.map((i) => [i.tenant, i.id, i.mapping, i.complete])).toEqual([['acme', 'chat-1', mapping, true]]);
       expect(ingested[0].records.map((r) => [r.line, r.id, 'text' in r ? r.text : r.error.code])).toEqual([
         [1, 'm1', 'hello'],
         [2, 'm2', 'there'],
@@ -150,7 +168,7 @@ describe(BackfillsService.name, () => {
 
     it('names a new backfill with a UUID when no id is given', async () => {
       const { sut } = setup();
-      const uploaded = await sut.upload({ mapping, body: ndjsonBody([{ text: 'hi' }]) });
+      const uploaded = await sut.upload(TENANT, { mapping, body: ndjsonBody([{ text: 'hi' }]) });
       expect(uploaded.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       expect(uploaded.status.backfill_id).toBe(uploaded.id);
     });
@@ -158,8 +176,8 @@ describe(BackfillsService.name, () => {
     it('resumes an existing backfill under the same id (created: false, chunks already stored skipped)', async () => {
       const { sut } = setup();
       const rows = [{ text: 'a' }, { text: 'b' }];
-      await sut.upload({ id: 'again', mapping, body: ndjsonBody(rows) });
-      expect(await sut.upload({ id: 'again', mapping, body: ndjsonBody(rows) })).toMatchObject({
+      await sut.upload(TENANT, { id: 'again', mapping, body: ndjsonBody(rows) });
+      expect(await sut.upload(TENANT, { id: 'again', mapping, body: ndjsonBody(rows) })).toMatchObject({
         id: 'again',
         created: false,
         queued: 0,
@@ -169,7 +187,7 @@ describe(BackfillsService.name, () => {
 
     it('refuses an invalid id with BACKFILL_ID_INVALID before admission', async () => {
       const { sut, asked, ingested } = setup();
-      await expect(sut.upload({ id: 'bad id', mapping, body: ndjsonBody([{ text: 'a' }]) })).rejects.toMatchObject({
+      await expect(sut.upload(TENANT, { id: 'bad id', mapping, body: ndjsonBody([{ text: 'a' }]) })).rejects.toMatchObject({
         code: 'BACKFILL_ID_INVALID',
       });
       expect([asked, ingested]).toEqual([[], []]);
@@ -179,7 +197,7 @@ describe(BackfillsService.name, () => {
       const { sut, gate, ingested } = setup();
       gate.refuse = true;
       const body = ndjsonBody([{ text: 'a' }]);
-      const refused = await sut.upload({ id: 'full', mapping, body }).catch((e: unknown) => e);
+      const refused = await sut.upload(TENANT, { id: 'full', mapping, body }).catch((e: unknown) => e);
       expect([(refused as AppError).code, (refused as AppError).httpStatus]).toEqual(['OVERLOADED', 429]);
       expect([ingested, body.readableEnded]).toEqual([[], false]);
     });
@@ -189,8 +207,8 @@ describe(BackfillsService.name, () => {
     it("answers a backfill's status, and BACKFILL_NOT_FOUND for an unknown one", async () => {
       const { sut, records } = setup();
       records.set('known', finished('known', 4));
-      await expect(sut.status('known')).resolves.toMatchObject({ backfill_id: 'known', state: 'completed', total: 4, done: 4 });
-      await expect(sut.status('unknown')).rejects.toMatchObject({ code: 'BACKFILL_NOT_FOUND' });
+      await expect(sut.status(TENANT, 'known')).resolves.toMatchObject({ backfill_id: 'known', state: 'completed', total: 4, done: 4 });
+      await expect(sut.status(TENANT, 'unknown')).rejects.toMatchObject({ code: 'BACKFILL_NOT_FOUND' });
     });
   });
 
@@ -199,19 +217,19 @@ describe(BackfillsService.name, () => {
       const { sut, records, lines } = setup();
       lines.set('bf', [outputLine(1), outputLine(2, true), outputLine(3), outputLine(4, true)]);
       records.set('bf', backfillRecord('bf'));
-      const uploading = await sut.results('bf', 0);
+      const uploading = await sut.results(TENANT, 'bf', 0);
       expect([uploading.state, uploading.complete, uploading.total]).toEqual(['uploading', false, undefined]);
       records.set('bf', finished('bf', 4));
-      const done = await sut.results('bf', 1);
+      const done = await sut.results(TENANT, 'bf', 1);
       expect([done.state, done.complete, done.total]).toEqual(['completed', true, 4]);
       expect(await collect(done.lines)).toEqual([2, 3, 4].map((n) => outputLine(n, n % 2 === 0).json));
-      expect(await collect((await sut.errors('bf')).lines)).toEqual([outputLine(2, true).json, outputLine(4, true).json]);
+      expect(await collect((await sut.errors(TENANT, 'bf')).lines)).toEqual([outputLine(2, true).json, outputLine(4, true).json]);
     });
 
     it('answers BACKFILL_NOT_FOUND for an unknown backfill', async () => {
       const { sut } = setup();
-      await expect(sut.results('nope', 0)).rejects.toMatchObject({ code: 'BACKFILL_NOT_FOUND' });
-      await expect(sut.errors('nope')).rejects.toMatchObject({ code: 'BACKFILL_NOT_FOUND' });
+      await expect(sut.results(TENANT, 'nope', 0)).rejects.toMatchObject({ code: 'BACKFILL_NOT_FOUND' });
+      await expect(sut.errors(TENANT, 'nope')).rejects.toMatchObject({ code: 'BACKFILL_NOT_FOUND' });
     });
   });
 
@@ -223,7 +241,7 @@ describe(BackfillsService.name, () => {
         { key: 'c1', messages: 2, errors: 1, labels: { joy: 1 } },
         { key: 'c2', messages: 1, errors: 0, labels: { anger: 1 } },
       ]);
-      expect(await sut.rollups('bf', 'conversation_id')).toEqual({
+      expect(await sut.rollups(TENANT, 'bf', 'conversation_id')).toEqual({
         complete: true,
         rows: [
           { conversation_id: 'c1', messages: 2, errors: 1, labels: { joy: 1 } },
@@ -234,7 +252,7 @@ describe(BackfillsService.name, () => {
 
     it('refuses a reserved field with REQUEST_INVALID before looking the backfill up', async () => {
       const { sut, lookups } = setup();
-      await expect(sut.rollups('nope', 'messages')).rejects.toMatchObject({ code: 'REQUEST_INVALID' });
+      await expect(sut.rollups(TENANT, 'nope', 'messages')).rejects.toMatchObject({ code: 'REQUEST_INVALID' });
       expect(lookups).toEqual([]);
     });
   });
@@ -242,14 +260,14 @@ describe(BackfillsService.name, () => {
   describe('events', () => {
     it('answers BACKFILL_NOT_FOUND at once for an unknown backfill', async () => {
       const { sut } = setup();
-      await expect(sut.events('nope', new AbortController().signal, 0)).rejects.toMatchObject({ code: 'BACKFILL_NOT_FOUND' });
+      await expect(sut.events(TENANT, 'nope', new AbortController().signal, 0)).rejects.toMatchObject({ code: 'BACKFILL_NOT_FOUND' });
     });
 
     it('gives progress while it runs, then done once it finished, and stops there', async () => {
       const { sut, records } = setup();
       const states = [sealed('bf', 4), sealed('bf', 4, { startedAt: T0 + 20, done: 2, chunksDone: 1 }), finished('bf', 4)];
       records.set('bf', states[0]);
-      const events = await sut.events('bf', new AbortController().signal, 0);
+      const events = await sut.events(TENANT, 'bf', new AbortController().signal, 0);
       const seen: BackfillEvent[] = [];
       for await (const event of events) {
         seen.push(event);
@@ -266,7 +284,7 @@ describe(BackfillsService.name, () => {
       const { sut, records } = setup();
       records.set('bf', sealed('bf', 4));
       const seen: BackfillEvent[] = [];
-      for await (const event of await sut.events('bf', new AbortController().signal, 0)) {
+      for await (const event of await sut.events(TENANT, 'bf', new AbortController().signal, 0)) {
         seen.push(event);
         records.delete('bf');
       }
@@ -280,12 +298,48 @@ describe(BackfillsService.name, () => {
       const closed = new AbortController();
       const seen: BackfillEvent[] = [];
       // A pause far longer than any test: only the abort can end it.
-      for await (const event of await sut.events('bf', closed.signal, 3_600_000)) {
+      for await (const event of await sut.events(TENANT, 'bf', closed.signal, 3_600_000)) {
         seen.push(event);
         closed.abort();
       }
       expect(seen.map((e) => e.event)).toEqual(['progress']);
       expect(lookups).toEqual(['bf', 'bf']); // the 404 check, then the one progress read
+    });
+  });
+
+  describe('tenants', () => {
+    it("answers another tenant's backfill exactly as a missing one, on every read", async () => {
+      const { sut, records, lines } = setup();
+      records.set('support-2023', finished('support-2023', 2));
+      lines.set('support-2023', [outputLine(1), outputLine(2, true)]);
+      const reads = [
+        (t: Tenant, id: string) => sut.status(t, id),
+        (t: Tenant, id: string) => sut.results(t, id, 0),
+        (t: Tenant, id: string) => sut.errors(t, id),
+        (t: Tenant, id: string) => sut.rollups(t, id, 'user'),
+        (t: Tenant, id: string) => sut.events(t, id, new AbortController().signal, 0),
+      ];
+      for (const read of reads) {
+        const foreign = (await read(OTHER, 'support-2023').catch((e: unknown) => e)) as AppError;
+        const missing = (await read(OTHER, 'support-2024').catch((e: unknown) => e)) as AppError;
+        expect(foreign.toBody()).toEqual({
+          error: { code: 'BACKFILL_NOT_FOUND', message: 'Backfill support-2023 not found (or expired)' },
+        });
+        expect(missing.toBody().error.code).toBe('BACKFILL_NOT_FOUND');
+        await expect(read(TENANT, 'support-2023')).resolves.toBeDefined();
+      }
+    });
+
+    it("ingests an upload as the caller's tenant: the same id in another tenant is a new backfill", async () => {
+      const { sut, ingested } = setup();
+      await sut.upload(TENANT, { id: 'support-2023', mapping, body: ndjsonBody([{ text: 'a' }]) });
+      const theirs = await sut.upload(OTHER, { id: 'support-2023', mapping, body: ndjsonBody([{ text: 'b' }, { text: 'c' }]) });
+      expect(ingested.map((i) => [i.tenant, i.id])).toEqual([
+        ['acme', 'support-2023'],
+        ['globex', 'support-2023'],
+      ]);
+      expect([theirs.created, theirs.status.total]).toEqual([true, 2]);
+      await expect(sut.status(TENANT, 'support-2023')).resolves.toMatchObject({ total: 1 });
     });
   });
 });

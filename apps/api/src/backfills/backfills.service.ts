@@ -1,12 +1,14 @@
 // The rules of /v1/backfills: the backfill id, admission on the bulk queue, ingesting an upload
 // (resumable by id), and reading a backfill back: status, result and error lines in input order,
-// label roll-ups per field, and progress until it finishes. I/O goes through the backfill store,
-// reader and ingestor (backfills.providers.ts), so the spec runs on fakes.
+// label roll-ups per field, and progress until it finishes. Backfill ids are the tenant's own: two
+// tenants may each have `support-2023`, and another tenant's backfill answers 404
+// BACKFILL_NOT_FOUND exactly as a missing one. I/O goes through the backfill store, reader and
+// ingestor (backfills.providers.ts), so the spec runs on fakes.
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { readRecords } from '@emo/contracts';
+import { readRecords, type Tenant } from '@emo/contracts';
 import {
   backfillState,
   backfillStatusFromRecord,
@@ -77,35 +79,35 @@ export class BackfillsService {
     @Inject(BACKLOG_GATE) private readonly gate: Pick<BacklogGate, 'admit'>,
   ) {}
 
-  async upload(upload: BackfillUpload): Promise<UploadedBackfill> {
+  async upload(tenant: Tenant, upload: BackfillUpload): Promise<UploadedBackfill> {
     const id = checkBackfillId(upload.id ?? randomUUID());
     await this.gate.admit('bulk');
     const { body, mapping } = upload;
     const records = readRecords(body, mapping.format, mapping, { maxLineBytes: this.backfills.maxLineBytes });
     // A body cut short (client gone) must not seal the backfill, so a resume can finish it.
-    const result = await this.backfills.ingestor.ingest(id, mapping, records, () => body.readableEnded);
-    return { id, status: await this.status(id), created: result.created, queued: result.queued, skipped: result.skipped };
+    const result = await this.backfills.ingestor.ingest(tenant.id, id, mapping, records, () => body.readableEnded);
+    return { id, status: await this.status(tenant, id), created: result.created, queued: result.queued, skipped: result.skipped };
   }
 
-  async status(id: string): Promise<BackfillStatus> {
-    return backfillStatusFromRecord(await this.backfills.store.requireRecord(id));
+  async status(tenant: Tenant, id: string): Promise<BackfillStatus> {
+    return backfillStatusFromRecord(await this.backfills.store.requireRecord(tenant.id, id));
   }
 
   /** Output lines from input line `offset`, with the passthrough fields. */
-  async results(id: string, offset: number): Promise<BackfillLines> {
-    const record = await this.backfills.store.requireRecord(id);
+  async results(tenant: Tenant, id: string, offset: number): Promise<BackfillLines> {
+    const record = await this.backfills.store.requireRecord(tenant.id, id);
     return linesOf(record, this.backfills.reader.lines(record, offset));
   }
 
   /** Only the lines that failed, with their line numbers. */
-  async errors(id: string): Promise<BackfillLines> {
-    const record = await this.backfills.store.requireRecord(id);
+  async errors(tenant: Tenant, id: string): Promise<BackfillLines> {
+    const record = await this.backfills.store.requireRecord(tenant.id, id);
     return linesOf(record, this.backfills.reader.errors(record));
   }
 
-  async rollups(id: string, by: string): Promise<BackfillRollups> {
+  async rollups(tenant: Tenant, id: string, by: string): Promise<BackfillRollups> {
     checkRollupField(by);
-    const record = await this.backfills.store.requireRecord(id);
+    const record = await this.backfills.store.requireRecord(tenant.id, id);
     const rows = await this.backfills.reader.rollup(record, by);
     return {
       complete: record.finishedAt !== undefined,
@@ -118,14 +120,14 @@ export class BackfillsService {
    * `intervalMs` as `progress`, then `done` once it finished, or `error` if it expired meanwhile.
    * Ends early, without another read, once `signal` aborts (the client went away).
    */
-  async events(id: string, signal: AbortSignal, intervalMs = PROGRESS_INTERVAL_MS): Promise<AsyncIterable<BackfillEvent>> {
-    await this.backfills.store.requireRecord(id);
-    return this.progress(id, signal, intervalMs);
+  async events(tenant: Tenant, id: string, signal: AbortSignal, intervalMs = PROGRESS_INTERVAL_MS): Promise<AsyncIterable<BackfillEvent>> {
+    await this.backfills.store.requireRecord(tenant.id, id);
+    return this.progress(tenant, id, signal, intervalMs);
   }
 
-  private async *progress(id: string, signal: AbortSignal, intervalMs: number): AsyncGenerator<BackfillEvent> {
+  private async *progress(tenant: Tenant, id: string, signal: AbortSignal, intervalMs: number): AsyncGenerator<BackfillEvent> {
     while (!signal.aborted) {
-      const record = await this.backfills.store.record(id);
+      const record = await this.backfills.store.record(tenant.id, id);
       if (!record) {
         yield { event: 'error', data: { code: 'BACKFILL_NOT_FOUND', message: `Backfill ${id} expired` } };
         return;

@@ -4,14 +4,18 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
+import type { Tenant } from '@emo/contracts';
 import { checkCount, rawLength } from '../http/text-limits';
 import { parseBody } from '../http/parse-body';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator';
+import { RequireScope } from '../tenancy/require-scope.decorator';
 import { APP_CONFIG } from '../tokens';
 import { ClassifyRequestDto, ClassifyResponseDto, classifyRequestSchema } from './classify.dto';
 import { ClassifyService } from './classify.service';
 
 @ApiTags('classify')
 @ApiBearerAuth()
+@RequireScope('classify')
 @Controller('v1')
 export class ClassifyController {
   constructor(
@@ -24,12 +28,12 @@ export class ClassifyController {
   @ApiOperation({ summary: 'Classify a few texts now (at most CLASSIFY_MAX_TEXTS)' })
   @ApiBody({ type: ClassifyRequestDto })
   @ApiOkResponse({ type: ClassifyResponseDto })
-  async classify(@Body() body: unknown): Promise<ClassifyResponseDto> {
+  async classify(@CurrentTenant() tenant: Tenant, @Body() body: unknown): Promise<ClassifyResponseDto> {
     const receivedAt = Date.now();
     // The count first, on the raw body: an oversize list fails with its own code, not a schema error per text.
     checkCount(rawLength(body, 'texts'), this.config.api.classifyMaxTexts, 'texts');
     const req = parseBody(classifyRequestSchema, body);
-    const results = await this.classification.classify({ texts: req.texts, includeScores: req.include_scores, receivedAt });
+    const results = await this.classification.classify(tenant, { texts: req.texts, includeScores: req.include_scores, receivedAt });
     return { results: results as ClassifyResponseDto['results'] };
   }
 }

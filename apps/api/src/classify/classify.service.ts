@@ -1,10 +1,15 @@
 // The rules of POST /v1/classify: the long-text policy, admission on the interactive queue (a
 // refusal is a 429 at once rather than a 504 at the deadline), and the deadline, counted from when
 // the request arrived, within which the Classifier (the fleet, or the result cache in front) answers.
-import type { Classifier, ClassifyOutcome } from '@emo/contracts';
+// The fleet's job for the call belongs to the caller's tenant. The result cache is shared by every
+// tenant (same text, same model: same answer) and joins texts another call computes, so a call
+// may wait on another tenant's job: its 504 then names no job (that id is not the caller's).
+import { AppError, type Classifier, type ClassifyOutcome, type Tenant } from '@emo/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@emo/config';
+import { JobDeadlineError, type FleetClassifyOptions } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
+import { ADMIT_ALL, TenantQuota } from '../tenancy/tenant-quota';
 import type { BacklogGate } from '../jobs/backlog-gate';
 import { APP_CONFIG, BACKLOG_GATE, CLASSIFIER } from '../tokens';
 
@@ -21,16 +26,29 @@ export class ClassifyService {
     @Inject(CLASSIFIER) private readonly classifier: Classifier,
     @Inject(BACKLOG_GATE) private readonly gate: Pick<BacklogGate, 'admit'>,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'engine' | 'api'>,
+    @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'admit'> = ADMIT_ALL,
   ) {}
 
   /** One outcome per text, in input order; 504 DEADLINE_EXCEEDED (naming the job) past the deadline. */
-  async classify(call: ClassifyCall): Promise<ClassifyOutcome[]> {
+  async classify(tenant: Tenant, call: ClassifyCall): Promise<ClassifyOutcome[]> {
     checkTextLengths(call.texts, this.config);
     await this.gate.admit('interactive');
-    return this.classifier.classify(call.texts, {
+    // The tenant's rate counts every text of the call, cached or not (after the gate: a call the
+    // queue refuses spends none of the tenant's rate).
+    await this.quota.admit(tenant, call.texts.length);
+    // The tenant travels in the fleet's own options (a cache in front passes them through).
+    const options: FleetClassifyOptions = {
       priority: 'interactive',
       includeScores: call.includeScores,
       deadlineAt: call.receivedAt + this.config.api.classifyDeadlineMs,
-    });
+      tenant: tenant.id,
+      tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
+    };
+    try {
+      return await this.classifier.classify(call.texts, options);
+    } catch (e) {
+      if (e instanceof JobDeadlineError && e.tenant !== tenant.id) throw new AppError('DEADLINE_EXCEEDED');
+      throw e;
+    }
   }
 }

@@ -68,7 +68,7 @@ describe.skipIf(!inject('redisAvailable'))('NDJSON result routes', () => {
       .poll(async () => (await request({ method: 'GET', url: '/v1/backfills/big', headers: auth })).json().state, { timeout: 20_000 })
       .toBe('completed');
     const backfills = h.api.app.get<Backfills>(BACKFILLS);
-    const record = await backfills.store.requireRecord('big');
+    const record = await backfills.store.requireRecord(h.tenantId(), 'big');
     const json = async function* (lines: AsyncIterable<{ json: string }>) {
       for await (const line of lines) yield line.json;
     };

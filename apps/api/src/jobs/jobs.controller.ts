@@ -13,18 +13,22 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
+import type { Tenant } from '@emo/contracts';
 import type { ProfilingRuntime } from '@emo/profiler';
 import type { JobStatus } from '@emo/queue';
 import type { FastifyReply } from 'fastify';
 import { sendNdjson } from '../http/ndjson-stream';
 import { parseBody } from '../http/parse-body';
 import { checkCount, rawLength } from '../http/text-limits';
+import { CurrentTenant } from '../tenancy/current-tenant.decorator';
+import { RequireScope } from '../tenancy/require-scope.decorator';
 import { APP_CONFIG, PROFILING } from '../tokens';
 import { JobCreatedDto, JobRequestDto, JobStatusDto, jobRequestSchema, resultsQuerySchema } from './jobs.dto';
 import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')
 @ApiBearerAuth()
+@RequireScope('jobs')
 @Controller('v1/jobs')
 export class JobsController {
   constructor(
@@ -39,13 +43,17 @@ export class JobsController {
   @ApiBody({ type: JobRequestDto })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same as idempotency_key in the body' })
   @ApiAcceptedResponse({ type: JobCreatedDto })
-  async submit(@Body() body: unknown, @Headers('idempotency-key') headerKey?: string): Promise<JobCreatedDto> {
+  async submit(
+    @CurrentTenant() tenant: Tenant,
+    @Body() body: unknown,
+    @Headers('idempotency-key') headerKey?: string,
+  ): Promise<JobCreatedDto> {
     const endValidation = this.profiling.profiler.start('validation');
     // The count first, on the raw body: an oversize list fails with its own code, not a schema error per item.
     checkCount(rawLength(body, 'items'), this.config.api.jobMaxItems, 'items');
     const req = parseBody(jobRequestSchema, body);
     endValidation(req.items.length);
-    const { status, created } = await this.jobs.submit({
+    const { status, created } = await this.jobs.submit(tenant, {
       items: req.items,
       priority: req.priority,
       includeScores: req.include_scores,
@@ -58,8 +66,8 @@ export class JobsController {
   @Get(':id')
   @ApiOperation({ summary: 'State, counts and timings of a job' })
   @ApiOkResponse({ type: JobStatusDto })
-  status(@Param('id') id: string): Promise<JobStatus> {
-    return this.jobs.status(id);
+  status(@CurrentTenant() tenant: Tenant, @Param('id') id: string): Promise<JobStatus> {
+    return this.jobs.status(tenant, id);
   }
 
   @Get(':id/results')
@@ -71,9 +79,14 @@ export class JobsController {
   })
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiProduces('application/x-ndjson')
-  async results(@Param('id') id: string, @Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
+  async results(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Query() query: unknown,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const { offset } = parseBody(resultsQuerySchema, query);
-    const results = await this.jobs.results(id, offset);
+    const results = await this.jobs.results(tenant, id, offset);
     await sendNdjson(reply, results.lines, {
       'x-job-state': results.state,
       'x-results-complete': String(results.complete),
@@ -84,7 +97,7 @@ export class JobsController {
   @Delete(':id')
   @ApiOperation({ summary: 'Cancel what has not run yet; chunks already running still finish' })
   @ApiOkResponse({ type: JobStatusDto })
-  cancel(@Param('id') id: string): Promise<JobStatus> {
-    return this.jobs.cancel(id);
+  cancel(@CurrentTenant() tenant: Tenant, @Param('id') id: string): Promise<JobStatus> {
+    return this.jobs.cancel(tenant, id);
   }
 }

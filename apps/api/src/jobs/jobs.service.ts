@@ -1,11 +1,15 @@
 // The rules of /v1/jobs: the long-text policy, admission (the backlog gate, then the producer's own
 // reservation in texts), the idempotency key, and reading a job's status, result lines and cancel.
+// Every job belongs to the tenant that submitted it: to any other tenant it does not exist (404
+// JOB_NOT_FOUND, the same answer as for a missing id), and idempotency keys are the tenant's own.
 // I/O goes through the fleet client's producer and result store, so the spec runs on fakes.
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@emo/config';
+import type { Tenant } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { jobState, type JobItem, type JobProducer, type JobState, type JobStatus, type Priority, type ResultStore } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
+import { ADMIT_ALL, TenantQuota } from '../tenancy/tenant-quota';
 import { APP_CONFIG, BACKLOG_GATE, FLEET_CLIENT, PROFILING } from '../tokens';
 import type { BacklogGate } from './backlog-gate';
 
@@ -46,33 +50,37 @@ export class JobsService {
     @Inject(BACKLOG_GATE) private readonly gate: Pick<BacklogGate, 'admit'>,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'engine'>,
     @Inject(PROFILING) private readonly profiling: { readonly profiler: Pick<StageTimer, 'start'> },
+    @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'admit'> = ADMIT_ALL,
   ) {}
 
-  async submit(job: JobSubmission): Promise<SubmittedJob> {
+  async submit(tenant: Tenant, job: JobSubmission): Promise<SubmittedJob> {
     checkTextLengths(
       job.items.map((i) => i.text),
       this.config,
     );
     // The cheap look first (cached counts); a refused request writes nothing.
     await this.gate.admit(job.priority);
+    await this.quota.admit(tenant, job.items.length);
     const endEnqueue = this.profiling.profiler.start('enqueue', { labels: { priority: job.priority } });
     const { jobId, created } = await this.fleet.producer.submit({
+      tenant: tenant.id,
+      tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
       items: job.items,
       priority: job.priority,
       idempotencyKey: job.idempotencyKey ?? (job.idempotencyKeyHeader || undefined),
       includeScores: job.includeScores,
     });
     endEnqueue(job.items.length);
-    return { status: await this.fleet.producer.status(jobId), created };
+    return { status: await this.fleet.producer.status(jobId, tenant.id), created };
   }
 
-  status(jobId: string): Promise<JobStatus> {
-    return this.fleet.producer.status(jobId);
+  status(tenant: Tenant, jobId: string): Promise<JobStatus> {
+    return this.fleet.producer.status(jobId, tenant.id);
   }
 
-  /** Result lines from `offset` in input order (JOB_NOT_FOUND when the job is unknown or expired). */
-  async results(jobId: string, offset: number): Promise<JobResultLines> {
-    const record = await this.fleet.store.requireRecord(jobId);
+  /** Result lines from `offset` in input order (JOB_NOT_FOUND when the job is unknown, expired or another tenant's). */
+  async results(tenant: Tenant, jobId: string, offset: number): Promise<JobResultLines> {
+    const record = await this.fleet.store.requireRecord(jobId, tenant.id);
     return {
       state: jobState(record),
       complete: record.finishedAt !== undefined,
@@ -81,8 +89,8 @@ export class JobsService {
     };
   }
 
-  /** Cancels what has not run yet; chunks already running still finish. */
-  cancel(jobId: string): Promise<JobStatus> {
-    return this.fleet.producer.cancel(jobId);
+  /** Cancels what has not run yet; chunks already running still finish. Another tenant's job: JOB_NOT_FOUND, untouched. */
+  cancel(tenant: Tenant, jobId: string): Promise<JobStatus> {
+    return this.fleet.producer.cancel(jobId, tenant.id);
   }
 }

@@ -13,6 +13,9 @@ import { BackfillReader } from './backfill-reader';
 import { backfillStatusFromRecord } from './backfill-status';
 import { BackfillStore } from './backfill-store';
 
+/** The tenant that owns this spec's jobs. */
+const TENANT = 'acme';
+
 const mapping = { format: 'ndjson' as const, textField: 'text', idField: 'id' };
 const policy = { maxTextChars: 1000, longTextPolicy: 'truncate' as const };
 
@@ -72,15 +75,15 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
   describe('ingest', () => {
     it('leaves an interrupted upload unsealed and resumes it with the same id, each line once', async () => {
       consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
-      await expect(sut().ingest('b1', mapping, records(95, 47))).rejects.toThrow('connection reset');
-      const cut = await store.requireRecord('b1');
+      await expect(sut().ingest(TENANT, 'b1', mapping, records(95, 47))).rejects.toThrow('connection reset');
+      const cut = await store.requireRecord(TENANT, 'b1');
       expect(backfillStatusFromRecord(cut)).toMatchObject({ state: 'uploading', total: null, upload: { lines: 40, complete: false } });
-      await until(async () => (await store.requireRecord('b1')).chunksDone === 4);
-      const resumed = await sut().ingest('b1', mapping, records(95));
+      await until(async () => (await store.requireRecord(TENANT, 'b1')).chunksDone === 4);
+      const resumed = await sut().ingest(TENANT, 'b1', mapping, records(95));
       expect(resumed).toMatchObject({ created: false, lines: 95, chunks: 10, skipped: 4, queued: 6 });
-      await until(async () => (await store.requireRecord('b1')).finishedAt !== undefined);
+      await until(async () => (await store.requireRecord(TENANT, 'b1')).finishedAt !== undefined);
       const lines = [];
-      for await (const l of new BackfillReader(store).lines(await store.requireRecord('b1')))
+      for await (const l of new BackfillReader(store).lines(await store.requireRecord(TENANT, 'b1')))
         lines.push(JSON.parse(l.json) as { line: number; id: string; user: string });
       expect(lines.map((l) => l.line)).toEqual(Array.from({ length: 95 }, (_, i) => i + 1));
       expect(lines[94]).toMatchObject({ id: 'm94', user: 'u0', labels: [{ label: 'joy', score: 1 }] });
@@ -97,12 +100,12 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
         },
         { connection: fleet.redis.duplicate({ maxRetriesPerRequest: null }), prefix: fleet.keys.prefix },
       );
-      await sut().ingest('b3', mapping, records(10));
+      await sut().ingest(TENANT, 'b3', mapping, records(10));
       await until(async () => (await fleet.queues.counts('bulk')).failed === 1);
       await failing.close();
-      expect(await sut().ingest('b3', mapping, records(10))).toMatchObject({ queued: 1, skipped: 0 });
+      expect(await sut().ingest(TENANT, 'b3', mapping, records(10))).toMatchObject({ queued: 1, skipped: 0 });
       consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
-      await until(async () => (await store.requireRecord('b3')).finishedAt !== undefined);
+      await until(async () => (await store.requireRecord(TENANT, 'b3')).finishedAt !== undefined);
       expect(texts).toHaveLength(10);
     });
 
@@ -117,10 +120,10 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
         }
         await new Promise((r) => setTimeout(r, 20));
       };
-      const result = await sut(2, sleep).ingest('b2', mapping, records(60));
+      const result = await sut(2, sleep).ingest(TENANT, 'b2', mapping, records(60));
       expect(result).toMatchObject({ lines: 60, chunks: 6, queued: 6 });
       expect(waits.length).toBeGreaterThan(0);
-      await until(async () => (await store.requireRecord('b2')).finishedAt !== undefined);
+      await until(async () => (await store.requireRecord(TENANT, 'b2')).finishedAt !== undefined);
     });
   });
 });

@@ -1,6 +1,6 @@
 // Streams one upload of a backfill into the fleet: records → chunks of input lines → inputs
 // written to Redis, then their texts queued as bulk chunks with deterministic ids
-// (`bf-<id>.<chunk>`). A chunk already stored by an earlier upload of the same file is skipped;
+// (`<backfill job id>.<chunk>`; the job id carries the tenant, backfillJobId). A chunk already stored by an earlier upload of the same file is skipped;
 // one that is queued or running is queued again under the same id (a no-op for BullMQ). Memory is
 // a few chunks whatever the file size: the record stream is pulled only as fast as Redis takes
 // writes, and while the bulk queue is over its limit the upload waits (TCP backpressure).
@@ -50,20 +50,21 @@ export class BackfillIngestor {
    * cut short (client gone, connection reset) must not seal, so that a resume can finish it.
    */
   async ingest(
+    tenant: string,
     backfillId: string,
     mapping: BackfillMapping,
     records: AsyncIterable<RecordOutcome>,
     complete: () => boolean = () => true,
   ): Promise<IngestResult> {
-    const { created, chunkSize } = await this.store.open(backfillId, settingsOf(mapping), this.options.chunkSize);
-    const jobId = this.store.jobId(backfillId);
+    const { created, chunkSize } = await this.store.open(tenant, backfillId, settingsOf(mapping), this.options.chunkSize);
+    const jobId = this.store.jobId(tenant, backfillId);
     const chunker = new BackfillChunker(mapping, chunkSize, this.options.policy);
     const group: BackfillChunk[] = [];
     const counts = { lines: 0, chunks: 0, inputErrors: 0, queued: 0, skipped: 0 };
     const flush = async () => {
       if (group.length === 0) return;
       await this.waitForRoom();
-      const r = await this.writeGroup(backfillId, jobId, group, mapping, counts.lines, counts.inputErrors, !created);
+      const r = await this.writeGroup(tenant, backfillId, jobId, group, mapping, counts.lines, counts.inputErrors, !created);
       counts.queued += r.queued;
       counts.skipped += r.skipped;
       group.length = 0;
@@ -88,6 +89,7 @@ export class BackfillIngestor {
   }
 
   private async writeGroup(
+    tenant: string,
     backfillId: string,
     jobId: string,
     group: readonly BackfillChunk[],
@@ -125,6 +127,7 @@ export class BackfillIngestor {
         chunkJob(
           {
             jobId,
+            tenant,
             chunk: chunk.index,
             priority: 'bulk',
             items: chunk.texts.map((text) => ({ text })),

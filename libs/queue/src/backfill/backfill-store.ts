@@ -1,9 +1,11 @@
 // The Redis side of a backfill. A backfill is a fleet job (meta hash + results hash, written by
-// workers through the same exactly-once STORE_CHUNK) whose job id is `bf-<backfill id>`, plus an
-// inputs hash kept by the API: chunk index → the chunk's input entries, and `d<index>` → the
-// digest of its content, so a resumed upload can tell the same file from another one.
+// workers through the same exactly-once STORE_CHUNK) whose job id carries its tenant and the
+// backfill id (backfillJobId), plus an inputs hash kept by the API: chunk index → the chunk's
+// input entries, and `d<index>` → the digest of its content, so a resumed upload can tell the
+// same file from another one. Backfill ids are the tenant's own: two tenants may each have
+// `support-2023`, and to a tenant another's backfill does not exist.
 import type { Redis } from 'ioredis';
-import { AppError } from '@emo/contracts';
+import { AppError, DEFAULT_TENANT_ID } from '@emo/contracts';
 import { withFleetCommands, type FleetRedis } from '../fleet-commands';
 import type { FleetKeys } from '../fleet-keys';
 import { decodeJobRecord, encodeJobRecord, newRecordFields, type JobRecord } from '../job-record';
@@ -28,6 +30,16 @@ export function checkBackfillId(id: string): string {
   return id;
 }
 
+/**
+ * The fleet job id of a tenant's backfill (its chunks are BullMQ jobs `<job id>.<chunk>`):
+ * `bf-<id>` for the default tenant (as before tenants existed, so those backfills stay its own),
+ * `bf-<tenant>~<id>` for any other. Neither a tenant id nor a backfill id holds `~`, so no two
+ * (tenant, id) pairs share a job id; a backfill's job id is never served by /v1/jobs.
+ */
+export function backfillJobId(tenant: string, backfillId: string): string {
+  return tenant === DEFAULT_TENANT_ID ? `bf-${backfillId}` : `bf-${tenant}~${backfillId}`;
+}
+
 export class BackfillStore {
   private readonly redis: FleetRedis;
 
@@ -40,9 +52,9 @@ export class BackfillStore {
     this.redis = withFleetCommands(redis);
   }
 
-  /** The fleet job id of a backfill (its chunks are BullMQ jobs `bf-<id>.<chunk>`). */
-  jobId(backfillId: string): string {
-    return `bf-${backfillId}`;
+  /** The fleet job id of the tenant's backfill (backfillJobId). */
+  jobId(tenant: string, backfillId: string): string {
+    return backfillJobId(tenant, backfillId);
   }
 
   inputsKey(jobId: string): string {
@@ -50,9 +62,9 @@ export class BackfillStore {
   }
 
   /** Creates the record, or reopens it for a resumed upload; returns the chunk size to use. */
-  async open(backfillId: string, settings: string, chunkSize: number): Promise<{ created: boolean; chunkSize: number }> {
-    const jobId = this.jobId(backfillId);
-    const fields = newRecordFields({ kind: 'backfill', id: jobId, backfillId, settings, chunkSize, createdAt: this.now() });
+  async open(tenant: string, backfillId: string, settings: string, chunkSize: number): Promise<{ created: boolean; chunkSize: number }> {
+    const jobId = this.jobId(tenant, backfillId);
+    const fields = newRecordFields({ kind: 'backfill', id: jobId, tenant, backfillId, settings, chunkSize, createdAt: this.now() });
     const [outcome, size] = await this.redis.emoOpenBackfill(this.keys.meta(jobId), this.ttlSeconds, settings, ...fields);
     if (outcome === 'conflict') {
       throw new AppError('BACKFILL_CONFLICT', `Backfill ${backfillId} exists with other settings (format, fields or scores); use a new id`);
@@ -107,13 +119,15 @@ export class BackfillStore {
     await this.redis.expire(this.inputsKey(jobId), this.ttlSeconds);
   }
 
-  async record(backfillId: string): Promise<JobRecord | undefined> {
-    const record = decodeJobRecord(await this.redis.hgetall(this.keys.meta(this.jobId(backfillId))));
-    return record?.kind === 'backfill' ? record : undefined;
+  /** The tenant's backfill; undefined when unknown or expired (another tenant's `id` is another backfill). */
+  async record(tenant: string, backfillId: string): Promise<JobRecord | undefined> {
+    const record = decodeJobRecord(await this.redis.hgetall(this.keys.meta(this.jobId(tenant, backfillId))));
+    return record?.kind === 'backfill' && record.tenant === tenant ? record : undefined;
   }
 
-  async requireRecord(backfillId: string): Promise<JobRecord> {
-    const record = await this.record(checkBackfillId(backfillId));
+  /** BACKFILL_NOT_FOUND, the same for a missing id as for one only another tenant has. */
+  async requireRecord(tenant: string, backfillId: string): Promise<JobRecord> {
+    const record = await this.record(tenant, checkBackfillId(backfillId));
     if (!record) throw new AppError('BACKFILL_NOT_FOUND', `Backfill ${backfillId} not found (or expired)`);
     return record;
   }

@@ -1,6 +1,6 @@
-// Puts `RateLimit` and `RateLimit-Policy` on the successful response of every call whose service
-// asked TenantQuota.admit (routes that do not, and tenants without a rate, get none). A refused
-// call gets them from the error filter instead, with Retry-After.
+// Puts `RateLimit` and `RateLimit-Policy` on the answer of every call whose service asked
+// TenantQuota.admit (routes that do not, and tenants without a rate, get none), errors included. A
+// call the rate limit refused also gets them from the error filter, with Retry-After.
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { type Observable, tap } from 'rxjs';
@@ -20,11 +20,11 @@ export class RateLimitHeadersInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     // handle() binds the handler to the async context it is called in: the call's slot.
     const { result, fields } = this.quota.track(() => next.handle());
-    return result.pipe(
-      tap(() => {
-        const f = fields();
-        if (f) setRateLimitHeaders(context.switchToHttp().getResponse<FastifyReply>(), f);
-      }),
-    );
+    const setHeaders = () => {
+      const f = fields();
+      if (f) setRateLimitHeaders(context.switchToHttp().getResponse<FastifyReply>(), f);
+    };
+    // On an error too (a 504 after admission, a backlog refusal): the filter sends what is set here.
+    return result.pipe(tap({ next: setHeaders, error: setHeaders }));
   }
 }

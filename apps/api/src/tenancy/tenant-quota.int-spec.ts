@@ -98,6 +98,64 @@ describe.skipIf(!inject('redisAvailable'))('tenant quotas: the token bucket (Ten
   });
 });
 
+describe.skipIf(!inject('redisAvailable'))("tenant quotas: a tenant's queued texts (RESERVE_TEXTS / RELEASE_TEXTS)", () => {
+  let fleet: FleetClient | undefined;
+  afterEach(async () => {
+    await fleet?.purge();
+    await fleet?.close();
+    fleet = undefined;
+  });
+  const chunks = (tag: string, n: number, texts: number) => Array.from({ length: n }, (_, i) => ({ chunkId: `${tag}.${i}`, texts }));
+
+  it('counts them over both queues, once per chunk, refuses past the share in the same step, and releases them by chunk id', async () => {
+    fleet = new FleetClient({
+      runtime: { redisUrl: inject('redisUrl'), queuePrefix: `test-tenant-queued-${randomUUID().slice(0, 8)}` },
+      fleet: { jobChunkSize: 8, jobAttempts: 1, resultTtlSeconds: 60 },
+      api: { classifyDeadlineMs: 1000 },
+    });
+    const { store } = fleet;
+    const quota = new TenantQuotaStore(fleet.redis, fleet.keys);
+    const a = { id: 'a', maxQueuedTexts: 10 };
+    expect(await store.reserveTexts('bulk', chunks('j1', 2, 3), 1000, undefined, undefined, a)).toMatchObject({
+      admitted: true,
+      tenantQueued: 6,
+    });
+    expect(await store.reserveTexts('bulk', chunks('j1', 2, 3), 1000, undefined, undefined, a)).toMatchObject({
+      admitted: true,
+      tenantQueued: 6,
+    }); // the same chunks: once
+    expect(await store.reserveTexts('interactive', chunks('j2', 1, 4), 1000, undefined, undefined, a)).toMatchObject({
+      admitted: true,
+      tenantQueued: 10,
+    });
+    expect(await store.reserveTexts('interactive', chunks('j3', 1, 1), 1000, undefined, undefined, a)).toEqual({
+      admitted: false,
+      queued: 4,
+      limit: 1000,
+      tenantQueued: 10,
+      refusedBy: 'tenant',
+    });
+    // Another tenant is admitted; the queue's own limit still applies to everyone.
+    expect(
+      await store.reserveTexts('interactive', chunks('k1', 1, 5), 1000, undefined, undefined, { id: 'b', maxQueuedTexts: 10 }),
+    ).toMatchObject({ admitted: true });
+    expect(
+      await store.reserveTexts('interactive', chunks('k2', 1, 5), 9, undefined, undefined, { id: 'b', maxQueuedTexts: 10 }),
+    ).toMatchObject({ admitted: false, refusedBy: 'queue' });
+    expect(await quota.queuedTexts('a')).toBe(10);
+    // A pickup (and a cancel: no pickup) releases by chunk id, without being told the tenant; once.
+    expect(await store.releaseTexts(['j1.0', 'j2.0'], { pickup: true })).toBe(7);
+    expect(await store.releaseTexts(['j1.0', 'j1.1'])).toBe(3);
+    expect(await quota.queuedTexts('a')).toBe(0);
+    expect(await quota.queuedTexts('b')).toBe(5);
+    expect(await store.queuedTexts('interactive')).toBe(5);
+    expect(await store.reserveTexts('interactive', chunks('j3', 1, 1), 1000, undefined, undefined, a)).toMatchObject({
+      admitted: true,
+      tenantQueued: 1,
+    });
+  });
+});
+
 const fake: Classifier = {
   async classify(input: readonly string[]): Promise<ClassifyOutcome[]> {
     return input.map(() => ({ labels: [{ label: 'joy', score: 0.9 }], model: 'fake@1' }));
@@ -142,13 +200,19 @@ describe.skipIf(!inject('redisAvailable'))('tenant quotas over HTTP', () => {
   });
 
   it("refuses a tenant's next job with 429 TENANT_BACKLOG_FULL past its queued texts while another tenant is admitted, and admits it again once workers pick the chunks up", async () => {
-    await h.start({ TENANT_MAX_QUEUED_TEXTS: '4', JOB_CHUNK_SIZE: '2' });
+    await h.start({
+      TENANT_MAX_QUEUED_TEXTS: '4',
+      JOB_CHUNK_SIZE: '2',
+      TENANT_RATE_LIMIT_TEXTS_PER_S: '1000',
+      TENANT_RATE_BURST_SECONDS: '1',
+    });
     const first = await submit(KEY_A, 4, 'a1'); // no worker: two chunks of 2 stay queued
     expect(first.statusCode).toBe(202);
     const refused = await submit(KEY_A, 1, 'a2');
     expect([refused.statusCode, refused.json().error.code]).toEqual([429, 'TENANT_BACKLOG_FULL']);
     expect(refused.headers['retry-after']).toBe('3');
     expect(refused.json().error.details).toEqual({ retryAfterSeconds: 3, limit: 4, remaining: 0 });
+    expect(refused.headers['ratelimit-policy']).toBe('"texts";q=1000;w=1'); // the rate limit took from the bucket first
     expect((await submit(KEY_B, 4, 'b1')).statusCode).toBe(202); // tenant B's share is its own
 
     h.startConsumer(fake, { interactive: 1, bulk: 2 });

@@ -70,6 +70,7 @@ describe.skipIf(!inject('redisAvailable'))('emo profile on a local fleet with a 
       PROFILER_PUBLISH_INTERVAL_MS: String(PUBLISH_MS),
       PROFILER_P95_TARGET_MS: '200',
       API_KEYS: KEY,
+      API_ADMIN_KEYS: KEY, // GET /v1/profile and traces need the admin scope
       LOG_LEVEL: 'info',
     };
     const fleet = await startFleet(env, 1);

@@ -75,6 +75,7 @@ describe.skipIf(!inject('redisAvailable'))('emo profile on a local fleet', () =>
       PROFILER_P95_TARGET_MS: '200',
       TRACING_ENABLED: 'true',
       API_KEYS: KEY,
+      API_ADMIN_KEYS: KEY, // GET /v1/profile and traces need the admin scope
       LOG_LEVEL: 'info',
     };
     ({

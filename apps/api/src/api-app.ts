@@ -1,16 +1,23 @@
 // `emo serve api`: builds the Nest + Fastify application around a FleetClient (Redis only; the
-// API never loads the model), with OpenAPI at /docs and request metrics on every route.
+// API never loads the model), with the tenants of API_KEYS / API_KEYS_FILE (reloaded as the file
+// changes), OpenAPI at /docs (API_DOCS), request metrics on every route and /metrics on PORT or on
+// API_METRICS_PORT.
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient } from '@emo/queue';
 import { ApiModule } from './api.module';
+import { registerApiKeyInQueryRefusal } from './http/api-key-in-query';
+import { setupApiDocs } from './http/api-docs';
 import { fastifyErrorOptions, registerJsonBodyParser } from './http/fastify-errors';
+import { registerRequestIdEcho, requestIdOf } from './logging/http-logging.module';
 import { ApiMetrics } from './metrics/api-metrics';
+import { MetricsServer } from './metrics/metrics-server';
+import { openTenantDirectory, type ClosableTenantDirectory } from './tenancy/open-tenant-directory';
+import { TenantAuthenticator } from './tenancy/tenant-authenticator';
 
 export interface ApiDeps {
   readonly logger?: Logger;
@@ -19,14 +26,19 @@ export interface ApiDeps {
 export interface ApiApp {
   readonly app: NestFastifyApplication;
   readonly fleet: FleetClient;
+  /** The /metrics server of API_METRICS_PORT; absent when /metrics is served on PORT. */
+  readonly metricsServer?: MetricsServer;
   close(): Promise<void>;
 }
 
 export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promise<ApiApp> {
   const logger = deps.logger ?? createLogger({ level: config.runtime.logLevel, name: 'emo-api' });
+  // An invalid keys file stops the start here (CONFIG_INVALID), before anything connects.
+  const tenants: ClosableTenantDirectory = await openTenantDirectory(config, logger);
   // Fail fast while the queue Redis is unreachable: requests answer 503 QUEUE_UNAVAILABLE at once.
   const fleet = new FleetClient(config, { logger, failFast: true });
   let resultCache: ApiResultCache | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     await fleet.ready();
     const fleetClassifier = await fleet.fleetClassifier();
@@ -57,9 +69,25 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
     // cacheChecked, so the worker does not read L2 for them again (docs/cache.md).
     const apiCache = (resultCache = await ApiResultCache.create(config, fleetClassifier, { logger, registry: metrics.registry }));
     const classifier = apiCache ?? fleetClassifier;
-    const adapter = new FastifyAdapter({ bodyLimit: config.api.apiBodyLimitBytes, logger: false, ...fastifyErrorOptions() });
+    const adapter = new FastifyAdapter({
+      bodyLimit: config.api.apiBodyLimitBytes,
+      logger: false,
+      // request.id: the caller's valid X-Request-Id or a new UUID (the access log uses the same).
+      genReqId: requestIdOf,
+      requestIdHeader: false,
+      ...fastifyErrorOptions(),
+    });
     const app = await NestFactory.create<NestFastifyApplication>(
-      ApiModule.register({ config, fleet, classifier, metrics, logger, profiling, cacheStats: apiCache && (() => apiCache.stats()) }),
+      ApiModule.register({
+        config,
+        fleet,
+        classifier,
+        metrics,
+        logger,
+        profiling,
+        tenants,
+        cacheStats: apiCache && (() => apiCache.stats()),
+      }),
       adapter,
       {
         logger: ['error', 'warn'],
@@ -71,26 +99,24 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
     app.useLogger(app.get(PinoNestLogger));
     const fastify = app.getHttpAdapter().getInstance();
     registerJsonBodyParser(fastify, config.api.apiBodyLimitBytes);
+    registerRequestIdEcho(fastify);
+    registerApiKeyInQueryRefusal(fastify);
     fastify.addHook('onResponse', (req, reply, done) => {
       metrics.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
       done();
     });
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('emo-fleet API')
-        .setDescription('Emotion classification (GoEmotions) through a queue-backed fleet: sync classify, async jobs, NDJSON results.')
-        .setVersion('0.1.0')
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+    setupApiDocs(app, config.api.apiDocs, new TenantAuthenticator(tenants));
     await app.init();
     await fastify.ready();
+    if (config.api.apiMetricsPort !== undefined)
+      metricsServer = await MetricsServer.listen(metrics.registry, config.api.apiMetricsPort, config.api.host);
     return {
       app,
       fleet,
+      metricsServer,
       async close() {
+        tenants.close();
+        await metricsServer?.close();
         await app.close();
         await profiling.close();
         await resultCache?.close();
@@ -98,6 +124,8 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
       },
     };
   } catch (e) {
+    tenants.close();
+    await metricsServer?.close();
     await resultCache?.close();
     await fleet.close();
     throw e;
@@ -111,6 +139,7 @@ export async function startApi(config: AppConfig, deps: ApiDeps = {}): Promise<A
   await api.app.listen(config.api.port, config.api.host);
   const address = api.app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
-  logger.info({ port, prefix: config.runtime.queuePrefix, auth: config.api.apiKeys.length > 0 }, 'api listening');
+  const auth = config.api.apiKeys.length > 0 || config.api.apiKeysFile !== undefined;
+  logger.info({ port, metricsPort: api.metricsServer?.port, prefix: config.runtime.queuePrefix, auth }, 'api listening');
   return { ...api, port };
 }

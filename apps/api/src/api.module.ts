@@ -26,7 +26,7 @@ import { ProfileController } from './profile/profile.controller';
 import { ProfileService } from './profile/profile.service';
 import { RateLimitHeadersInterceptor } from './tenancy/rate-limit-headers.interceptor';
 import { TenantAuthGuard } from './tenancy/tenant-auth.guard';
-import { StaticTenantDirectory } from './tenancy/tenant-directory';
+import type { TenantDirectory } from './tenancy/tenant-directory';
 import { TenantQuota } from './tenancy/tenant-quota';
 import { API_METRICS, APP_CONFIG, APP_LOGGER, BACKLOG_GATE, CACHE_STATS, CLASSIFIER, FLEET_CLIENT, PROFILING, TENANTS } from './tokens';
 
@@ -39,6 +39,8 @@ export interface ApiModuleDeps {
   readonly metrics: ApiMetrics;
   readonly logger: Logger;
   readonly profiling: ProfilingRuntime;
+  /** Which key is which tenant (openTenantDirectory: API_KEYS, API_ADMIN_KEYS, API_KEYS_FILE). */
+  readonly tenants: TenantDirectory;
 }
 
 @Module({})
@@ -52,7 +54,8 @@ export class ApiModule {
         JobsController,
         BackfillsController,
         HealthController,
-        MetricsController,
+        // With API_METRICS_PORT, /metrics is served on that port only (metrics-server.ts).
+        ...(deps.config.api.apiMetricsPort === undefined ? [MetricsController] : []),
         CacheStatsController,
         ProfileController,
       ],
@@ -88,7 +91,7 @@ export class ApiModule {
         BackfillsService,
         StreamBodyParsers,
         ProfileService,
-        { provide: TENANTS, useValue: new StaticTenantDirectory(deps.config) },
+        { provide: TENANTS, useValue: deps.tenants },
         {
           provide: TenantQuota,
           useValue: new TenantQuota(new TenantQuotaStore(deps.fleet.redis, deps.fleet.keys), {

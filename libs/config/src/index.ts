@@ -1,3 +1,5 @@
 export * from './config.schema';
 export * from './load-config';
 export * from './precision-device-rules';
+export * from './keys-file/keys-file.schema';
+export * from './keys-file/load-keys-file';

@@ -81,6 +81,26 @@ describe(loadConfig.name, () => {
     expect(sut.batching.batchMaxSize).toBe(8);
   });
 
+  it('gives API_KEYS keys no admin scope unless API_ADMIN_KEYS lists them, and refuses an admin key outside API_KEYS', () => {
+    expect(loadConfig({ API_KEYS: 'key-aaaaaaaa' }).api.apiAdminKeys).toEqual([]);
+    expect(loadConfig({ API_KEYS: 'key-aaaaaaaa,key-bbbbbbbb', API_ADMIN_KEYS: 'key-bbbbbbbb' }).api.apiAdminKeys).toEqual([
+      'key-bbbbbbbb',
+    ]);
+    let error: AppError | undefined;
+    try {
+      loadConfig({ API_KEYS: 'key-aaaaaaaa', API_ADMIN_KEYS: 'key-typo-secret' });
+    } catch (e) {
+      error = e as AppError;
+    }
+    expect(error?.code).toBe('CONFIG_INVALID');
+    expect(error?.message).toContain('API_ADMIN_KEYS: 1 key(s) not in API_KEYS');
+    expect(error?.message).not.toContain('key-typo-secret');
+  });
+
+  it('never repeats the value of an invalid API key in the error', () => {
+    expect(() => loadConfig({ API_KEYS: 'short1' })).toThrow(/^Invalid configuration: API_KEYS: [^"]*$/);
+  });
+
   it('rejects unknown keys in the config file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'emo-config-'));
     const file = join(dir, 'config.json');

@@ -22,8 +22,24 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw configError(parsed.error, flat);
-  return deepFreeze(parsed.data) as AppConfig;
+  const config = parsed.data as AppConfig;
+  const problems = crossSettingProblems(config);
+  if (problems.length > 0) throw problemsError(problems);
+  return deepFreeze(config);
 }
+
+/** Rules between settings that one setting's schema cannot state. */
+function crossSettingProblems(config: AppConfig): { variable: string; problem: string }[] {
+  const keys = new Set(config.api.apiKeys);
+  const strays = config.api.apiAdminKeys.filter((k) => !keys.has(k)).length;
+  // An admin key outside API_KEYS would authenticate nowhere: surely a typo, refused loudly.
+  return strays > 0
+    ? [{ variable: 'API_ADMIN_KEYS', problem: `${strays} key(s) not in API_KEYS (every admin key must also be in API_KEYS)` }]
+    : [];
+}
+
+/** Settings whose values are secrets: a problem with one never repeats the value. */
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['apiKeys', 'apiAdminKeys']);
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -58,11 +74,15 @@ function configError(error: z.ZodError, raw: Record<string, unknown>): AppError 
     const key = String(issue.path[1] ?? issue.path[0]);
     const s = SETTINGS[key] as (typeof SETTINGS)[string] | undefined;
     const name = s?.env ?? key;
-    const got = raw[key] === undefined ? '' : ` (got ${JSON.stringify(raw[key])})`;
+    const got = raw[key] === undefined || SECRET_SETTINGS.has(key) ? '' : ` (got ${JSON.stringify(raw[key])})`;
     const values = 'values' in issue && Array.isArray(issue.values) ? (issue.values as unknown[]) : undefined;
     const problem = values ? `must be one of ${values.join('|')}` : issue.message;
     return { variable: name, problem: `${problem}${got}` };
   });
+  return problemsError(problems);
+}
+
+function problemsError(problems: { variable: string; problem: string }[]): AppError {
   const message = `Invalid configuration: ${problems.map((p) => `${p.variable}: ${p.problem}`).join('; ')}`;
   return new AppError('CONFIG_INVALID', message, { problems });
 }

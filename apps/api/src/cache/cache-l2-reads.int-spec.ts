@@ -56,6 +56,7 @@ describe.skipIf(!inject('redisAvailable'))('API and worker result caches on /v1/
       REDIS_URL: inject('redisUrl'),
       QUEUE_PREFIX: prefix,
       API_KEYS: KEY,
+      API_ADMIN_KEYS: KEY, // GET /v1/cache/stats needs the admin scope
       LOG_LEVEL: 'silent',
       CACHE_L2_TIMEOUT_MS: '2000',
     });

@@ -1,11 +1,15 @@
 // GET /v1/cache/stats: the API's result cache — hits and misses per level, hit rate, L1 size and
 // evictions, L2 state and latency, the cache Redis eviction-policy check (libs/cache CacheStats).
+// Admin only: the counters are every tenant's traffic together, so they would tell one tenant
+// about the others' activity (and whether a text was classified before).
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../tenancy/require-scope.decorator';
 import { CACHE_STATS } from '../tokens';
 
 @ApiTags('cache')
 @ApiBearerAuth()
+@RequireScope('admin')
 @Controller('v1/cache')
 export class CacheStatsController {
   constructor(@Inject(CACHE_STATS) private readonly stats: () => unknown) {}

@@ -37,6 +37,7 @@ describe.skipIf(!inject('redisAvailable'))('API result cache', () => {
       REDIS_URL: inject('redisUrl'),
       QUEUE_PREFIX: prefix,
       API_KEYS: KEY,
+      API_ADMIN_KEYS: KEY, // GET /v1/cache/stats needs the admin scope
       LOG_LEVEL: 'silent',
       CLASSIFY_DEADLINE_MS: '1500',
       CACHE_L2_TIMEOUT_MS: '1000',

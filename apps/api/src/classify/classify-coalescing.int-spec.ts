@@ -26,7 +26,14 @@ describe.skipIf(!inject('redisAvailable'))('POST /v1/classify with shared texts 
 
   async function start(env: Record<string, string>): Promise<ApiApp> {
     const prefix = `test-coalesce-${randomUUID().slice(0, 8)}`;
-    const config = loadConfig({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, API_KEYS: KEY, LOG_LEVEL: 'silent', ...env });
+    const config = loadConfig({
+      REDIS_URL: inject('redisUrl'),
+      QUEUE_PREFIX: prefix,
+      API_KEYS: KEY,
+      API_ADMIN_KEYS: KEY,
+      LOG_LEVEL: 'silent',
+      ...env,
+    });
     // A worker advertised its model once (and is gone now): the API keys texts and coalesces them.
     const redis = createCacheRedis(inject('redisUrl'), 500);
     await redis.connect();

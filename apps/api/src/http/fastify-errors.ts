@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { AppError, decodeUtf8Escaped, type ErrorCode } from '@emo/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { REQUEST_ID_HEADER } from '../logging/http-logging.module';
 
 /** Longest URL path parameter (job ids are UUIDs, backfill ids at most 128 characters). */
 export const MAX_PARAM_LENGTH = 256;
@@ -12,14 +13,14 @@ export const MAX_PARAM_LENGTH = 256;
 export function fastifyErrorOptions(): Pick<FastifyServerOptions, 'routerOptions' | 'frameworkErrors' | 'clientErrorHandler'> {
   return {
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    frameworkErrors(error: Error & { code?: string }, _req: FastifyRequest, reply: FastifyReply) {
+    frameworkErrors(error: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) {
       const err =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? new AppError('URI_TOO_LONG', `A path parameter is over ${MAX_PARAM_LENGTH} characters`)
           : error.code === 'FST_ERR_BAD_URL'
             ? new AppError('REQUEST_MALFORMED', 'The URL is not validly percent-encoded')
             : new AppError('INTERNAL');
-      void reply.code(err.httpStatus).type('application/json').send(err.toBody());
+      void reply.code(err.httpStatus).header(REQUEST_ID_HEADER, req.id).type('application/json').send(err.toBody());
     },
     clientErrorHandler(error: Error & { code?: string }, socket: Socket) {
       if (error.code === 'ECONNRESET' || socket.destroyed) return;

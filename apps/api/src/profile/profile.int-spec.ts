@@ -3,10 +3,10 @@
 // worker leaves them in the trace store) come back with per-stage totals.
 import { RedisProfileStore, type SpanRecord } from '@emo/profiler';
 import { describe, expect, inject, it } from 'vitest';
-import { testAuth, useApiTestHarness } from '../testing/api-test-harness';
+import { testAdminEnv, testAuth, useApiTestHarness } from '../testing/api-test-harness';
 
 describe.skipIf(!inject('redisAvailable'))('GET /v1/profile and /v1/jobs/{id}/trace', () => {
-  const harness = useApiTestHarness('profile', { TRACING_ENABLED: 'true', GPU_POLL_INTERVAL_MS: '0' });
+  const harness = useApiTestHarness('profile', { TRACING_ENABLED: 'true', GPU_POLL_INTERVAL_MS: '0', ...testAdminEnv });
 
   it("reports the fleet's window, this API pod included", async () => {
     await harness.start();

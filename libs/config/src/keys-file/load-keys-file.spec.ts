@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import { AppError } from '@emo/contracts';
 import { describe, expect, it } from 'vitest';
 import { parseKeysFile, readKeysFile } from './load-keys-file';
@@ -131,6 +132,13 @@ describe(parseKeysFile.name, () => {
 });
 
 describe(readKeysFile.name, () => {
+  it('reads the example keys file of the repository (examples/keys.yaml)', () => {
+    const sut = readKeysFile(resolve(import.meta.dirname, '../../../../examples/keys.yaml'));
+    expect(sut.tenants.map((t) => t.id)).toEqual(['team-a', 'team-b', 'ops']);
+    expect(sut.tenants[0]).toMatchObject({ limits: { texts_per_s: 500, max_queued_texts: 200000, weight: 2 } });
+    expect(sut.tenants[0].keys[0].sha256).toBe(sha('team-a-ci-key-0001'));
+  });
+
   it('names the file that cannot be read', () => {
     const read = () => {
       throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });

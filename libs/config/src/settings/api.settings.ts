@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { csv, int, num, setting } from '../setting';
 
 export const apiSettings = {
-  apiKeys: setting('API_KEYS', csv(z.string().min(8)).default([]), 'Comma-separated API keys (Bearer). Empty: authentication off.'),
+  apiKeys: setting(
+    'API_KEYS',
+    csv(z.string().min(8)).default([]),
+    'Comma-separated API keys (Bearer), each its own tenant (key-<12 hex of its sha256>) with the classify, jobs and backfills scopes. Empty, and no API_KEYS_FILE: authentication off (every call is the default tenant, every scope).',
+  ),
   apiKeysFile: setting(
     'API_KEYS_FILE',
     z.string().min(1).optional(),
@@ -13,7 +17,7 @@ export const apiSettings = {
   apiAdminKeys: setting(
     'API_ADMIN_KEYS',
     csv(z.string().min(8)).default([]),
-    'Keys of API_KEYS that also get the admin scope (cache flush, profile, traces, dashboards); every other API_KEYS key has classify, jobs and backfills.',
+    'Keys of API_KEYS that also get the admin scope (GET /v1/profile, job traces, GET /v1/cache/stats, /docs with API_DOCS=admin); a key listed here but not in API_KEYS is refused at start.',
   ),
   apiKeysReloadMs: setting(
     'API_KEYS_RELOAD_MS',
@@ -28,7 +32,7 @@ export const apiSettings = {
   apiMetricsPort: setting(
     'API_METRICS_PORT',
     int(1, 65535).optional(),
-    "Serve the API's /metrics on this port only (for Prometheus inside the cluster) instead of on PORT.",
+    "Serve the API's /metrics on this port only (for Prometheus inside the cluster; PORT then answers 404 for /metrics). Unset: /metrics on PORT.",
   ),
   host: setting('HOST', z.string().default('0.0.0.0'), 'API listen address.'),
   port: setting('PORT', int(0, 65535).default(8080), 'API port.'),

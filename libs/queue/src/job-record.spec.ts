@@ -120,7 +120,10 @@ describe('job record codec', () => {
   });
 
   it('knows every record field the Lua commands read or write', () => {
-    const lua = [...Object.values(FLEET_COMMANDS).map((c) => c.source), ...Object.values(LUA_INCLUDES)].join('\n');
+    // Commands whose KEYS[1] is another hash than a job record (a tenant's token bucket).
+    const notOnRecords = new Set(['tenant-rate']);
+    const onRecords = Object.values(FLEET_COMMANDS).filter((c) => !notOnRecords.has(c.file));
+    const lua = [...onRecords.map((c) => c.source), ...Object.values(LUA_INCLUDES)].join('\n');
     const used = new Set(
       [...lua.matchAll(/redis\.call\('H\w+', (?:KEYS\[1\]|meta), ([^\n]*)\)/g)].flatMap((m) =>
         [...m[1].matchAll(/'([a-z_]+)'/g)].map((f) => f[1]),

@@ -37,5 +37,6 @@ export function setupApiDocs(app: NestFastifyApplication, mode: ApiConfig['apiDo
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  // Both documents under /docs/ (Swagger's defaults, /docs-json and /docs-yaml, would sit outside the admin check).
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
 }

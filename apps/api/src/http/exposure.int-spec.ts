@@ -120,12 +120,14 @@ describe.skipIf(!inject('redisAvailable'))('What the API exposes (issue 15)', ()
   describe('/docs by API_DOCS', () => {
     it('admin: only an admin key reads the docs (401 without a key, 403 SCOPE_MISSING without the scope)', async () => {
       await harness.start({ API_DOCS: 'admin' });
-      for (const url of ['/docs', '/docs/openapi.json']) {
+      for (const url of ['/docs', '/docs/openapi.json', '/docs/openapi.yaml']) {
         expect((await harness.request({ method: 'GET', url })).json().error.code, url).toBe('UNAUTHORIZED');
         const plain = await harness.request({ method: 'GET', url, headers: testAuth });
         expect([plain.statusCode, plain.json().error.code], url).toEqual([403, 'SCOPE_MISSING']);
         expect((await harness.request({ method: 'GET', url, headers: adminAuth })).statusCode, url).toBe(200);
       }
+      // Nothing of the docs outside /docs/ (Swagger's default /docs-json and /docs-yaml).
+      for (const url of ['/docs-json', '/docs-yaml']) expect((await harness.request({ method: 'GET', url })).statusCode, url).toBe(404);
       const spec = await harness.request({ method: 'GET', url: '/docs/openapi.json', headers: adminAuth });
       expect(spec.json().paths).toHaveProperty('/v1/jobs/{id}/results');
     });

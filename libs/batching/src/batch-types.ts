@@ -1,8 +1,8 @@
 // The vocabulary shared by the queue, the controller and the engine glue.
 
-import type { Priority } from '@emo/contracts';
+import type { BulkShare, Priority } from '@emo/contracts';
 
-export type { Priority };
+export type { BulkShare, Priority };
 
 /** One text waiting for a batch: its token length decides its padded cost, the rest its order. */
 export interface PendingItem<T> {
@@ -14,6 +14,8 @@ export interface PendingItem<T> {
   readonly enqueuedAt: number;
   /** Absolute ms since the epoch after which the item is worthless. */
   readonly deadlineAt?: number;
+  /** Bulk: the tenant lane it waits in (none: the default lane). */
+  readonly share?: BulkShare;
   readonly payload: T;
 }
 

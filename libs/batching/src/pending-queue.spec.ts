@@ -77,6 +77,40 @@ describe(PendingQueue.name, () => {
     });
   });
 
+  describe('fair share between tenants', () => {
+    const pushTenant = (sut: PendingQueue<string>, tenant: string, count: number, length = 10, weight = 1) => {
+      for (let i = 0; i < count; i++) sut.push({ length, priority: 'bulk', share: { tenant, weight }, payload: tenant }, 0);
+    };
+    const tenantsOf = (batch: ReturnType<PendingQueue<string>['nextBatch']>) => [...new Set(batch?.items.map((i) => i.payload))];
+
+    it('builds each bulk batch from the texts of the tenant whose turn it is, alternating tenants of equal weight', () => {
+      const sut = new PendingQueue<string>({ bulkAgingMs: 1000 });
+      pushTenant(sut, 'a', 40);
+      pushTenant(sut, 'b', 8);
+      const order = Array.from({ length: 5 }, () => sut.nextBatch(budgets(40, 64), 0)).map(tenantsOf);
+      expect(order).toEqual([['a'], ['b'], ['a'], ['b'], ['a']]);
+    });
+
+    it('serves a tenant whose texts arrive behind a deep backlog in the next batch, not after the backlog', () => {
+      const sut = new PendingQueue<string>({ bulkAgingMs: 1000 });
+      pushTenant(sut, 'a', 1000);
+      expect(tenantsOf(sut.nextBatch(budgets(40, 64), 0))).toEqual(['a']);
+      pushTenant(sut, 'b', 10);
+      // b starts level with a (a tie, which goes to the older text): one batch each, then b again.
+      const next = [0, 1, 2, 3].map(() => tenantsOf(sut.nextBatch(budgets(40, 64), 0)));
+      expect(next).toEqual([['a'], ['b'], ['a'], ['b']]);
+    });
+
+    it('fills what budget the leading tenant leaves with other texts, so no capacity is lost', () => {
+      const sut = new PendingQueue<string>({ bulkAgingMs: 1000 });
+      pushTenant(sut, 'a', 10);
+      pushTenant(sut, 'b', 1);
+      sut.nextBatch(budgets(40, 64), 0); // a's turn
+      const batch = sut.nextBatch(budgets(40, 64), 0);
+      expect(batch?.items.map((i) => i.payload)).toEqual(['b', 'a', 'a', 'a']);
+    });
+  });
+
   describe('restore', () => {
     it('puts taken texts back in their original rank', () => {
       const sut = new PendingQueue<number>({ bulkAgingMs: 1000 });

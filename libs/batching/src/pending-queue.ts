@@ -5,8 +5,11 @@
 // measured from the last bulk-led batch, not from each text's arrival: a deep bulk backlog is
 // normal and must not outrank interactive texts. A batch is built around its leading text; the
 // rest comes from the per-length buckets, picking neighbours that add the least padding, within
-// a token budget (texts × longest) and a maximum size.
-import { paddedCost, type AssembledBatch, type BatchBudgets, type PendingItem, type Priority } from './batch-types';
+// a token budget (texts × longest) and a maximum size. Bulk texts are shared fairly between
+// tenants (tenant-lanes.ts): a bulk-led batch comes from the lane whose turn it is.
+import { paddedCost, type AssembledBatch, type BatchBudgets, type BulkShare, type PendingItem, type Priority } from './batch-types';
+import { BucketCursor, EntryList, type Entry } from './entry-list';
+import { TenantLanes } from './tenant-lanes';
 
 export interface PendingQueueOptions {
   /** Longest time bulk waits without leading a batch while interactive texts go first. */
@@ -19,79 +22,9 @@ export interface EnqueueRequest<T> {
   readonly length: number;
   readonly priority: Priority;
   readonly deadlineAt?: number;
+  /** Bulk: whose texts these are (fair share between tenants); none: the default lane. */
+  readonly share?: BulkShare;
   readonly payload: T;
-}
-
-interface Entry<T> {
-  readonly item: PendingItem<T>;
-  taken: boolean;
-}
-
-/** Entries in arrival order with lazy removal: taken entries are skipped, compacted now and then. */
-class EntryList<T> {
-  entries: Entry<T>[] = [];
-  head = 0;
-  live = 0;
-
-  push(entry: Entry<T>): void {
-    this.entries.push(entry);
-    this.live++;
-  }
-
-  front(): Entry<T> | undefined {
-    while (this.head < this.entries.length && this.entries[this.head].taken) this.head++;
-    return this.entries[this.head];
-  }
-
-  /** Puts an entry back at its arrival position (entries are kept in seq order). */
-  insert(entry: Entry<T>): void {
-    let lo = this.head;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.entries[mid].item.seq < entry.item.seq) lo = mid + 1;
-      else hi = mid;
-    }
-    this.entries.splice(lo, 0, entry);
-    this.live++;
-  }
-
-  compact(): void {
-    this.front();
-    if (this.head > 64 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.head = 0;
-    }
-  }
-}
-
-/** Walks the length buckets from one length up or down, each bucket oldest first, skipping taken entries. */
-class BucketCursor<T> {
-  private index: number;
-
-  constructor(
-    private readonly buckets: (EntryList<T> | undefined)[],
-    private length: number,
-    private readonly step: 1 | -1,
-  ) {
-    this.index = buckets[length]?.head ?? 0;
-  }
-
-  peek(): Entry<T> | undefined {
-    while (this.length >= 1 && this.length < this.buckets.length) {
-      const bucket = this.buckets[this.length];
-      if (bucket && bucket.live > 0) {
-        while (this.index < bucket.entries.length) {
-          const entry = bucket.entries[this.index];
-          if (!entry.taken) return entry;
-          this.index++;
-        }
-      }
-      this.length += this.step;
-      this.index = this.buckets[this.length]?.head ?? 0;
-    }
-    return undefined;
-  }
 }
 
 export class PendingQueue<T> {
@@ -101,6 +34,7 @@ export class PendingQueue<T> {
   private readonly bulk = new EntryList<T>();
   private readonly buckets: (EntryList<T> | undefined)[] = [];
   private withDeadline: Entry<T>[] = [];
+  private readonly lanes = new TenantLanes<T>();
   private lastBulkLedAt = Number.NEGATIVE_INFINITY;
   private readonly urgentScanLimit: number;
 
@@ -121,11 +55,13 @@ export class PendingQueue<T> {
       priority: request.priority,
       enqueuedAt: now,
       deadlineAt: request.deadlineAt,
+      ...(request.share && request.priority === 'bulk' ? { share: request.share } : {}),
       payload: request.payload,
     };
     const entry: Entry<T> = { item, taken: false };
     (item.priority === 'interactive' ? this.interactive : this.bulk).push(entry);
     (this.buckets[length] ??= new EntryList<T>()).push(entry);
+    if (item.priority === 'bulk') this.lanes.push(entry);
     if (item.deadlineAt !== undefined) this.withDeadline.push(entry);
     this.live++;
     return item;
@@ -137,6 +73,7 @@ export class PendingQueue<T> {
       const entry: Entry<T> = { item, taken: false };
       (item.priority === 'interactive' ? this.interactive : this.bulk).insert(entry);
       (this.buckets[item.length] ??= new EntryList<T>()).insert(entry);
+      if (item.priority === 'bulk') this.lanes.restore(entry);
       if (item.deadlineAt !== undefined) this.withDeadline.push(entry);
       this.live++;
     }
@@ -183,6 +120,7 @@ export class PendingQueue<T> {
     let longest = 0;
     const add = (entry: Entry<T>) => {
       this.take(entry);
+      this.lanes.charge(entry);
       items.push(entry.item);
       longest = Math.max(longest, entry.item.length);
     };
@@ -195,9 +133,11 @@ export class PendingQueue<T> {
       }
     } else {
       // Only bulk waits (an interactive text would have been the head): grow a length bucket
-      // around the oldest text, each step taking the neighbour that adds the least padding.
-      const above = new BucketCursor(this.buckets, head.item.length + 1, 1);
-      const below = new BucketCursor(this.buckets, head.item.length, -1);
+      // around the lane's oldest text from that lane, each step taking the neighbour that adds the
+      // least padding.
+      const buckets = head.lane?.buckets ?? this.buckets;
+      const above = new BucketCursor(buckets, head.item.length + 1, 1);
+      const below = new BucketCursor(buckets, head.item.length, -1);
       for (;;) {
         const b = below.peek();
         const a = above.peek();
@@ -226,14 +166,16 @@ export class PendingQueue<T> {
       }
     }
     this.compactAll();
+    this.lanes.clear();
     return all;
   }
 
   private headEntry(now: number): Entry<T> | undefined {
     const i = this.interactive.front();
-    const b = this.bulk.front();
+    // Bulk: the oldest text of the lane whose turn it is (with one tenant, the oldest bulk text).
+    const b = this.lanes.leading()?.list.front();
     if (!i || !b) return i ?? b;
-    return this.bulkStarving(b, now) ? b : i;
+    return this.bulkStarving(this.bulk.front() ?? b, now) ? b : i;
   }
 
   /** Bulk has waited the aging time since it last led a batch (or since its oldest text came). */
@@ -256,11 +198,13 @@ export class PendingQueue<T> {
     this.live--;
     (entry.item.priority === 'interactive' ? this.interactive : this.bulk).live--;
     (this.buckets[entry.item.length] as EntryList<T>).live--;
+    this.lanes.take(entry);
   }
 
   private compactAll(): void {
     this.interactive.compact();
     this.bulk.compact();
     for (const bucket of this.buckets) bucket?.compact();
+    this.lanes.compact();
   }
 }

@@ -29,6 +29,13 @@ export type ClassifyOutcome = ClassificationResult | ItemError;
 
 export type Priority = 'interactive' | 'bulk';
 
+/** Whose bulk texts these are: tenants with bulk texts waiting are served in proportion to their weights (ADR 014). */
+export interface BulkShare {
+  readonly tenant: string;
+  /** Tenant.limits.weight (> 0). */
+  readonly weight: number;
+}
+
 /** Per-call options; every classifier honours what applies to it and ignores the rest. */
 export interface ClassifyOptions {
   /** Include the full score map (default: INCLUDE_SCORES). */
@@ -45,6 +52,8 @@ export interface ClassifyOptions {
    * own L1 before computing, so a text costs one L2 lookup per request path, not two.
    */
   readonly cacheChecked?: boolean;
+  /** Bulk texts only: the tenant and weight the engine shares its bulk capacity by (none: one shared lane, arrival order). */
+  readonly share?: BulkShare;
 }
 
 export interface Classifier {

@@ -127,7 +127,7 @@ export class InferenceEngine implements Classifier {
     profiler?.observe('tokenization', tokenizeMs, { count: valid.length, labels: { priority: opts.priority }, traceId: opts.traceId });
     const scheduledAt = performance.now();
     // Each text's scores, or its own error (DEADLINE_EXCEEDED, OUT_OF_MEMORY), in input order.
-    const rows = await this.scheduler.submit(encoded, { priority: opts.priority, deadlineAt: opts.deadlineAt });
+    const rows = await this.scheduler.submit(encoded, { priority: opts.priority, deadlineAt: opts.deadlineAt, share: opts.share });
     const scores = rows.map((r) =>
       r instanceof AppError ? r : scoresFromLogits(r.out.logits, r.row, r.out.numLabels, this.bundle.problemType),
     );

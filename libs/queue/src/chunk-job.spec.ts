@@ -31,4 +31,12 @@ describe(chunkJob.name, () => {
         .data,
     ).toMatchObject({ includeScores: true, cacheChecked: true });
   });
+
+  it("carries a bulk chunk's tenant weight, and none on interactive chunks", () => {
+    const chunk = (priority: 'bulk' | 'interactive', weight?: number) =>
+      chunkJob({ jobId: 'j', tenant: 't1', chunk: 0, priority, items: [], weight }, policy).data;
+    expect(chunk('bulk', 2)).toMatchObject({ weight: 2 });
+    expect(chunk('bulk')).not.toHaveProperty('weight');
+    expect(chunk('interactive', 2)).not.toHaveProperty('weight');
+  });
 });

@@ -5,7 +5,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { AppError } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
-import { isItemError, type Classifier } from '@emo/contracts';
+import { DEFAULT_TENANT_ID, isItemError, type Classifier } from '@emo/contracts';
 import type { ChunkData } from './fleet-job.types';
 import { cancelledLines, errorLines, outcomeLines } from './result-lines';
 import type { ResultStore } from './result-store';
@@ -45,6 +45,8 @@ export class ChunkProcessor {
           ...(data.includeScores ? { includeScores: true } : {}),
           // The API's cache missed these texts in L2 already: the worker's cache looks only in its L1.
           ...(data.cacheChecked ? { cacheChecked: true } : {}),
+          // Queued with fair share: the engine shares its bulk capacity between tenants by weight.
+          ...(data.weight !== undefined ? { share: { tenant: data.tenant || DEFAULT_TENANT_ID, weight: data.weight } } : {}),
         },
       );
     } catch (e) {

@@ -24,7 +24,7 @@ import { ResultStore } from './result-store';
 export interface FleetClientConfig {
   readonly runtime: Pick<RuntimeConfig, 'redisUrl' | 'queuePrefix'>;
   readonly fleet: Pick<FleetConfig, 'jobChunkSize' | 'jobAttempts' | 'resultTtlSeconds'> &
-    Partial<Pick<FleetConfig, 'classifyResultTtlSeconds'>>;
+    Partial<Pick<FleetConfig, 'classifyResultTtlSeconds' | 'fairShareEnabled'>>;
   readonly api: Pick<ApiConfig, 'classifyDeadlineMs'> &
     Partial<
       Pick<
@@ -73,7 +73,10 @@ export class FleetClient {
       commandTimeoutMs: api.redisCommandTimeoutMs,
     });
     this.availability.watch(this.redis, 'command');
-    this.queues = new FleetQueues(this.redis, runtime.queuePrefix, (e) => this.bullError(e));
+    // Fair share (ADR 014) is on unless the config turns it off.
+    this.queues = new FleetQueues(this.redis, runtime.queuePrefix, (e) => this.bullError(e), {
+      fairShare: fleet.fairShareEnabled ?? true,
+    });
     this.store = new ResultStore(this.redis, this.keys, fleet.resultTtlSeconds);
     const limits =
       api.queueBacklogTextsInteractive !== undefined && api.queueBacklogTextsBulk !== undefined

@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import beginChunk from './commands/begin-chunk.lua';
 import createJob from './commands/create-job.lua';
+import fairStamp from './commands/fair-stamp.lua';
 import createRecord from './commands/includes/create-record.lua';
 import drainClock from './commands/includes/drain-clock.lua';
 import finishJob from './commands/includes/finish-job.lua';
@@ -48,6 +49,8 @@ export interface FleetCommands {
     ...chunkIds: string[]
   ): Promise<number>;
   emoOpenBackfill(meta: string, ...args: Arg[]): Promise<[string, number]>;
+  /** Fair-share priorities of bulk chunks (fair-share/fair-share-stamper.ts). */
+  emoFairStamp(fair: string, prioritized: string, wait: string, delayed: string, active: string, ...args: Arg[]): Promise<number[]>;
   emoSealBackfill(meta: string, ...args: Arg[]): Promise<number>;
   /** A tenant's token bucket (tenant-quota-store.ts): [allowed, remaining, retry-after ms, reset ms]. */
   emoTenantRate(bucket: string, rate: number, capacity: number, cost: number, now: number | ''): Promise<[number, number, number, number]>;
@@ -77,6 +80,7 @@ export const FLEET_COMMANDS: Readonly<Record<keyof FleetCommands, CommandSpec>> 
   emoReserveTexts: { file: 'reserve-texts', source: reserveTexts, numberOfKeys: 3 },
   emoReleaseTexts: { file: 'release-texts', source: releaseTexts, numberOfKeys: 4 },
   emoOpenBackfill: { file: 'open-backfill', source: openBackfill, numberOfKeys: 1 },
+  emoFairStamp: { file: 'fair-stamp', source: fairStamp, numberOfKeys: 5 },
   emoSealBackfill: { file: 'seal-backfill', source: sealBackfill, numberOfKeys: 1 },
   emoTenantRate: { file: 'tenant-rate', source: tenantRate, numberOfKeys: 1 },
 };

@@ -16,6 +16,11 @@ export interface ChunkData {
    * tenants existed lack it: read those as the default tenant.
    */
   readonly tenant: string;
+  /**
+   * Bulk chunks queued with fair share on (ADR 014): the tenant's weight (Tenant.limits.weight), which
+   * the worker's engine shares its bulk capacity by. Absent: the chunk's texts wait in arrival order.
+   */
+  readonly weight?: number;
   readonly chunk: number;
   readonly priority: Priority;
   readonly includeScores?: boolean;

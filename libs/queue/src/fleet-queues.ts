@@ -1,7 +1,10 @@
 // The two BullMQ queues of a fleet (interactive, bulk) under one prefix, with their job counts.
+// With fair share on, bulk chunks are added with fair-share priorities (fair-share/, ADR 014), so
+// tenants' bulk work interleaves by weight; interactive chunks stay first in, first out.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChunkJob } from './chunk-job';
+import { FairShareStamper, withoutShare } from './fair-share/fair-share-stamper';
 import { PRIORITIES, QUEUE_NAMES } from './fleet-keys';
 import type { ChunkData, Priority } from './fleet-job.types';
 
@@ -13,20 +16,28 @@ export type QueueCounts = Record<CountedState, number> & { backlog: number };
 /** Chunk jobs per addBulk. */
 const ADD_SLICE = 1000;
 
+export interface FleetQueuesOptions {
+  /** Bulk work shared fairly between tenants by weight (FAIR_SHARE_ENABLED); default off: one FIFO bulk queue. */
+  readonly fairShare?: boolean;
+}
+
 export class FleetQueues {
   private readonly queues: Record<Priority, Queue<ChunkData>>;
+  private readonly stamper?: FairShareStamper;
 
   /** `onError`: errors BullMQ reports on a queue (without a listener it prints them with console.error). */
   constructor(
     connection: Redis,
     readonly prefix: string,
     onError?: (error: Error) => void,
+    options: FleetQueuesOptions = {},
   ) {
     this.queues = {
       interactive: new Queue<ChunkData>(QUEUE_NAMES.interactive, { connection, prefix }),
       bulk: new Queue<ChunkData>(QUEUE_NAMES.bulk, { connection, prefix }),
     };
     for (const p of PRIORITIES) this.queues[p].on('error', (e: Error) => onError?.(e));
+    if (options.fairShare) this.stamper = new FairShareStamper(connection, this.queues.bulk, fairShareKey(prefix));
   }
 
   queue(priority: Priority): Queue<ChunkData> {
@@ -38,8 +49,16 @@ export class FleetQueues {
     for (const priority of PRIORITIES) {
       const mine = jobs.filter((j) => j.data.priority === priority);
       // addBulk is one MULTI: large jobs go in slices so one request does not block Redis for long.
-      for (let i = 0; i < mine.length; i += ADD_SLICE) await this.queues[priority].addBulk(mine.slice(i, i + ADD_SLICE));
+      for (let i = 0; i < mine.length; i += ADD_SLICE) {
+        const slice = mine.slice(i, i + ADD_SLICE);
+        await this.queues[priority].addBulk(priority === 'bulk' ? await this.share(slice) : slice);
+      }
     }
+  }
+
+  /** Bulk chunks with fair-share priorities, or (fair share off) without a weight: arrival order everywhere. */
+  private async share(jobs: ChunkJob[]): Promise<ChunkJob[]> {
+    return this.stamper ? this.stamper.stamp(jobs) : jobs.map(withoutShare);
   }
 
   async counts(priority: Priority): Promise<QueueCounts> {
@@ -61,4 +80,9 @@ export class FleetQueues {
   async obliterate(): Promise<void> {
     await Promise.all(PRIORITIES.map((p) => this.queues[p].obliterate({ force: true })));
   }
+}
+
+/** Hash of the bulk queue's fair-share clock and per-tenant marks (commands/fair-stamp.lua). */
+export function fairShareKey(prefix: string): string {
+  return `${prefix}:fleet:fair-share:bulk`;
 }

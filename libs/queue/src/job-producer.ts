@@ -31,6 +31,8 @@ export interface SubmitRequest {
   readonly tenant: string;
   /** The tenant's share of the backlog: most of its texts queued on both queues (0 or none: off; TENANT_BACKLOG_FULL past it). */
   readonly tenantMaxQueuedTexts?: number;
+  /** The tenant's share of bulk capacity against other tenants with bulk work (Tenant.limits.weight; default 1; ADR 014). */
+  readonly tenantWeight?: number;
   readonly items: readonly JobItem[];
   readonly priority: Priority;
   /** The tenant's key: the same key and payload give the same job; another payload, IDEMPOTENCY_CONFLICT. */
@@ -150,7 +152,19 @@ export class JobProducer {
     if (chunks.length !== chunkCount(req.items.length, chunkSize)) throw new AppError('INTERNAL', 'chunking mismatch');
     const policy: ChunkJobPolicy = { attempts: this.options.attempts, keepFailedSeconds: req.ttlSeconds ?? this.options.resultTtlSeconds };
     const jobs = chunks.map((items, chunk) =>
-      chunkJob({ jobId, tenant: req.tenant, chunk, priority: req.priority, items, includeScores, cacheChecked: req.cacheChecked }, policy),
+      chunkJob(
+        {
+          jobId,
+          tenant: req.tenant,
+          chunk,
+          priority: req.priority,
+          items,
+          includeScores,
+          cacheChecked: req.cacheChecked,
+          weight: req.tenantWeight,
+        },
+        policy,
+      ),
     );
     const admitted =
       reserved ??

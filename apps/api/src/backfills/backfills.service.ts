@@ -85,7 +85,7 @@ export class BackfillsService {
     const { body, mapping } = upload;
     const records = readRecords(body, mapping.format, mapping, { maxLineBytes: this.backfills.maxLineBytes });
     // A body cut short (client gone) must not seal the backfill, so a resume can finish it.
-    const result = await this.backfills.ingestor.ingest(tenant.id, id, mapping, records, () => body.readableEnded);
+    const result = await this.backfills.ingestor.ingest(tenant.id, id, mapping, records, () => body.readableEnded, tenant.limits.weight);
     return { id, status: await this.status(tenant, id), created: result.created, queued: result.queued, skipped: result.skipped };
   }
 

@@ -151,7 +151,7 @@ describe(JobsService.name, () => {
       expect(status).toMatchObject({ job_id: 'job-1', state: 'queued', priority: 'interactive', total: 3 });
       expect(asked).toEqual(['interactive']);
       expect(submitted).toEqual([
-        { tenant: 'acme', items: items(3), priority: 'interactive', includeScores: true, idempotencyKey: undefined },
+        { tenant: 'acme', tenantWeight: 1, items: items(3), priority: 'interactive', includeScores: true, idempotencyKey: undefined },
       ]);
       expect(stages).toEqual([{ stage: 'enqueue', labels: { priority: 'interactive' }, count: 3 }]);
     });

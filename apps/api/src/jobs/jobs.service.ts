@@ -65,6 +65,7 @@ export class JobsService {
     const { jobId, created } = await this.fleet.producer.submit({
       tenant: tenant.id,
       tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
+      tenantWeight: tenant.limits.weight,
       items: job.items,
       priority: job.priority,
       idempotencyKey: job.idempotencyKey ?? (job.idempotencyKeyHeader || undefined),

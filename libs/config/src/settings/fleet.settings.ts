@@ -1,5 +1,5 @@
 // Fleet settings: how jobs are chunked onto the queues, retried and kept. Units are in the names.
-import { int, setting } from '../setting';
+import { bool, int, setting } from '../setting';
 
 export const fleetSettings = {
   jobChunkSize: setting(
@@ -17,5 +17,10 @@ export const fleetSettings = {
     'CLASSIFY_RESULT_TTL_SECONDS',
     int(5, 86_400).default(60),
     'How long the job record and results of a POST /v1/classify call stay in Redis (from the call, and again from when its results land; at least CLASSIFY_DEADLINE_MS + 5 s). A call answered 504 can fetch its results that long; a call whose chunk waits longer is dropped unclassified.',
+  ),
+  fairShareEnabled: setting(
+    'FAIR_SHARE_ENABLED',
+    bool().default(true),
+    "Bulk work is shared between tenants by weight (ADR 014): where chunks are queued (API), bulk chunks get start-time fair-queueing priorities and carry the tenant's weight, by which workers batch each tenant's texts in turn. false: one first-in-first-out bulk queue, where one tenant's backlog delays every other tenant's bulk work.",
   ),
 } as const;

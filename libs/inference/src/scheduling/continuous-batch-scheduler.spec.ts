@@ -170,6 +170,31 @@ describe(ContinuousBatchScheduler.name, () => {
       expect(time.now()).toBeGreaterThan(startedAt);
     });
 
+    it("shares bulk batches between tenants: a tenant's call behind another's backlog finishes within twice its own batches", async () => {
+      const { time, device, sut } = setup(1, { maxTokens: 40, maxSize: 4 });
+      const a = { tenant: 'a', weight: 1 };
+      // A worker's view: 16 of a's chunks in flight, 256 texts (64 batches of 4).
+      const backlog = Array.from({ length: 16 }, (_, c) =>
+        sut.submit(
+          Array.from({ length: 16 }, (_, i) => text(100 + c * 16 + i, 10)),
+          { share: a },
+        ),
+      );
+      await time.step(3);
+      const submittedAt = device.batches.length;
+      const b = sut.submit(
+        Array.from({ length: 16 }, () => text(7, 10)),
+        { share: { tenant: 'b', weight: 1 } },
+      );
+      await time.runAll();
+      expect(markers(await b)).toEqual(Array.from({ length: 16 }, () => 7));
+      await Promise.all(backlog);
+      const lastOfB = device.batches.findLastIndex((x) => Array.from(x.inputIds).includes(7n));
+      // b's 4 batches alternate with a's (one prepared ahead may go first): not after a's 60 left.
+      expect(lastOfB - submittedAt).toBeLessThanOrEqual(2 * 4 + 1);
+      expect(device.batches.filter((x) => Array.from(x.inputIds).includes(7n))).toHaveLength(4);
+    });
+
     it('gives back a bulk batch prepared ahead when an interactive text arrives', async () => {
       const { time, device, sut } = setup(1, { maxTokens: 40 });
       const bulk = sut.submit(Array.from({ length: 12 }, (_, i) => text(100 + i, 10)));

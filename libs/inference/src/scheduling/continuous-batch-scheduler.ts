@@ -10,6 +10,7 @@ import { AppError } from '@emo/contracts';
 import {
   PendingQueue,
   type AdaptiveBudgetController,
+  type BulkShare,
   type Clock,
   type LearnedBatchParams,
   type PendingItem,
@@ -54,6 +55,8 @@ export interface SubmitOptions {
   readonly priority?: Priority;
   /** Absolute ms since the epoch (same clock as `clock`). */
   readonly deadlineAt?: number;
+  /** Bulk: the tenant and weight its texts are shared by (ADR 014); none: the default lane. */
+  readonly share?: BulkShare;
 }
 
 /** One text's output: its row of the batch's logits. */
@@ -136,7 +139,10 @@ export class ContinuousBatchScheduler {
         if (prepared) this.queue.restore(prepared.items);
       }
       sequences.forEach((ids, index) =>
-        this.queue.push({ length: ids.length, priority, deadlineAt: opts.deadlineAt, payload: { group, index, ids } }, now),
+        this.queue.push(
+          { length: ids.length, priority, deadlineAt: opts.deadlineAt, share: opts.share, payload: { group, index, ids } },
+          now,
+        ),
       );
       this.schedulePump();
     });

@@ -48,6 +48,7 @@ export class BackfillIngestor {
   /**
    * Reads `records` to the end and seals the backfill. `complete()` is asked at the end: an upload
    * cut short (client gone, connection reset) must not seal, so that a resume can finish it.
+   * `weight`: the tenant's share of bulk capacity (Tenant.limits.weight; default 1; ADR 014).
    */
   async ingest(
     tenant: string,
@@ -55,6 +56,7 @@ export class BackfillIngestor {
     mapping: BackfillMapping,
     records: AsyncIterable<RecordOutcome>,
     complete: () => boolean = () => true,
+    weight?: number,
   ): Promise<IngestResult> {
     const { created, chunkSize } = await this.store.open(tenant, backfillId, settingsOf(mapping), this.options.chunkSize);
     const jobId = this.store.jobId(tenant, backfillId);
@@ -64,7 +66,7 @@ export class BackfillIngestor {
     const flush = async () => {
       if (group.length === 0) return;
       await this.waitForRoom();
-      const r = await this.writeGroup(tenant, backfillId, jobId, group, mapping, counts.lines, counts.inputErrors, !created);
+      const r = await this.writeGroup(tenant, backfillId, jobId, group, mapping, counts.lines, counts.inputErrors, !created, weight);
       counts.queued += r.queued;
       counts.skipped += r.skipped;
       group.length = 0;
@@ -97,6 +99,7 @@ export class BackfillIngestor {
     lines: number,
     inputErrors: number,
     resuming: boolean,
+    weight: number | undefined,
   ) {
     const states = await this.store.chunkStates(
       jobId,
@@ -132,6 +135,7 @@ export class BackfillIngestor {
             priority: 'bulk',
             items: chunk.texts.map((text) => ({ text })),
             includeScores: mapping.includeScores,
+            weight,
           },
           policy,
         ),

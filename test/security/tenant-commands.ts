@@ -52,7 +52,7 @@ export type Command =
   | (Base & { op: 'garbage'; method: string; path: string; target: Target; contentType: string; body: string });
 
 /** Names an API might read a key from; each must be refused, never honoured. */
-export const QUERY_KEY_PARAMS = ['api_key', 'apikey', 'key', 'token', 'access_token'] as const;
+export const QUERY_KEY_PARAMS = ['api_key', 'apikey', 'api-key', 'API_KEY', 'key', 'token', 'access_token'] as const;
 
 /** The route templates a garbage command aims at (unknown paths included). */
 export const GARBAGE_PATHS = [

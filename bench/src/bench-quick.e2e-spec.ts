@@ -271,6 +271,45 @@ const SUITES: Record<string, SuiteSpec> = {
       expect(String(f.load_average_1m).split(' → ')).toHaveLength(6);
     },
   },
+  fairness: {
+    redis: true,
+    figures: {
+      suite: { eq: 'fairness' },
+      a_texts: { eq: 20000 },
+      b_texts: { eq: 256 },
+      workers: { eq: 1 },
+      inference_threads_per_worker: { eq: 1 },
+      cache: { eq: 'off' },
+      chunk_size: 'positive',
+      worker_concurrency: 'positive',
+      b_alone_s: 'positive',
+      b_alone_runs_s: 'text',
+      b_with_a_s: 'positive',
+      b_with_a_vs_alone: 'positive',
+      b_overlapped_a: 'yesno',
+      a_done_at_b_submit: 'nonneg',
+      a_texts_per_s_alone: rate,
+      a_texts_per_s_with_b: rate,
+      a_throughput_drop: 'finite',
+      b_alone_s_fifo: 'positive',
+      b_with_a_s_fifo: 'positive',
+      b_with_a_vs_alone_fifo: 'positive',
+      a_texts_per_s_with_b_fifo: rate,
+      load_average_1m: 'text',
+    },
+    also: (f) => {
+      // The ratios come from unrounded times (--quick's are a few ms, so rounding shows): within 5 %.
+      expect(num(f, 'b_with_a_vs_alone') / (num(f, 'b_with_a_s') / num(f, 'b_alone_s'))).toBeCloseTo(1, 1);
+      expect(num(f, 'b_with_a_vs_alone_fifo') / (num(f, 'b_with_a_s_fifo') / num(f, 'b_alone_s_fifo'))).toBeCloseTo(1, 1);
+      expect(num(f, 'a_throughput_drop')).toBeCloseTo(1 - num(f, 'a_texts_per_s_with_b') / num(f, 'a_texts_per_s_alone'), 2);
+      // B was submitted once A was in steady state (a tenth of A classified), or A ended before a status showed it (0).
+      const done = num(f, 'a_done_at_b_submit');
+      expect(done === 0 || done >= 2000, `a_done_at_b_submit = ${done}`).toBe(true);
+      // --quick runs B alone once per variant; one reading before the variants and one after each.
+      expect(String(f.b_alone_runs_s).split(' ')).toHaveLength(1);
+      expect(String(f.load_average_1m).split(' → ')).toHaveLength(3);
+    },
+  },
   // Its own two redis-servers (queue and cache; memory figures of its own), so no test Redis.
   soak: {
     redis: false,

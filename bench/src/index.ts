@@ -5,6 +5,7 @@ export * from './backfill-local.bench';
 export * from './batching.bench';
 export * from './cache.bench';
 export * from './fleet.bench';
+export * from './fairness.bench';
 export * from './profiler.bench';
 export * from './scale.bench';
 export * from './backfill.bench';

@@ -16,6 +16,8 @@ export interface PendingQueueOptions {
   readonly bulkAgingMs: number;
   /** How many urgent texts one assembly looks at (bounds the work per batch). */
   readonly urgentScanLimit?: number;
+  /** Bulk texts a tenant's lane may lead ahead of the others when it becomes busy (tenant-lanes.ts; default 0). */
+  readonly laneCreditTexts?: number;
 }
 
 export interface EnqueueRequest<T> {
@@ -34,12 +36,13 @@ export class PendingQueue<T> {
   private readonly bulk = new EntryList<T>();
   private readonly buckets: (EntryList<T> | undefined)[] = [];
   private withDeadline: Entry<T>[] = [];
-  private readonly lanes = new TenantLanes<T>();
+  private readonly lanes: TenantLanes<T>;
   private lastBulkLedAt = Number.NEGATIVE_INFINITY;
   private readonly urgentScanLimit: number;
 
   constructor(private readonly options: PendingQueueOptions) {
     this.urgentScanLimit = options.urgentScanLimit ?? 1024;
+    this.lanes = new TenantLanes<T>(options.laneCreditTexts ?? 0);
   }
 
   /** Texts waiting. */

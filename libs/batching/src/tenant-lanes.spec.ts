@@ -5,8 +5,12 @@ import { DEFAULT_LANE, TenantLanes } from './tenant-lanes';
 
 /** Texts pushed in arrival order, picks taken one text at a time, as PendingQueue takes them. */
 class Harness {
-  readonly sut = new TenantLanes<string>();
+  readonly sut: TenantLanes<string>;
   private seq = 0;
+
+  constructor(creditTexts = 0) {
+    this.sut = new TenantLanes<string>(creditTexts);
+  }
 
   push(tenant: string | undefined, count: number, weight = 1): void {
     for (let i = 0; i < count; i++) {
@@ -93,6 +97,22 @@ describe(TenantLanes.name, () => {
       h.push('a', 2);
       // Both start equal again: the tie goes to the oldest text (b's).
       expect(h.picks(4)).toEqual(['b', 'a', 'b', 'a']);
+    });
+  });
+
+  describe('credit', () => {
+    it('lets a lane that ran dry a moment ago catch up what it missed, at most the credit; a new or long idle one starts level', () => {
+      const h = new Harness(4);
+      h.push('a', 200);
+      h.picks(20);
+      h.push('b', 4);
+      expect(h.picks(8)).toEqual(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']); // new: level, no credit
+      h.picks(2); // a, a: b ran dry for two of a's texts (the gap before its next chunk) ...
+      h.push('b', 6);
+      expect(h.picks(5)).toEqual(['b', 'b', 'a', 'b', 'a']); // ... and catches up those two
+      h.picks(20); // b's last three, then idle for 17 of a's texts, then back:
+      h.push('b', 20);
+      expect(h.picks(6)).toEqual(['a', 'b', 'a', 'b', 'a', 'b']); // level again, no burst
     });
   });
 

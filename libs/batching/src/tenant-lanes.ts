@@ -6,6 +6,10 @@
 // waits behind every text the worker already holds (concurrency × chunk size, ~16k texts).
 // A lane that becomes busy starts at the least virtual time of the busy lanes (start-time fair
 // queueing): it neither waits behind a long backlog nor gets a burst of credit for its idle time.
+// One exception, bounded: a lane that ran dry only a moment ago (less than `creditTexts` of the
+// others' service) keeps what it was behind, up to `creditTexts` of its texts. A worker gets one
+// tenant's chunks one after another with a gap between them (store, fetch, tokenize): strictly,
+// a tenant with one chunk in the worker at a time would lose its turn at every gap.
 // With nothing waiting, every lane is forgotten. One tenant (or none given) is plain arrival order.
 import type { BulkShare } from './batch-types';
 import { EntryList, type Entry, type LaneLists } from './entry-list';
@@ -30,6 +34,11 @@ export class TenantLane<T> implements LaneLists<T> {
 
 export class TenantLanes<T> {
   private readonly lanes = new Map<string, TenantLane<T>>();
+
+  constructor(
+    /** Texts a lane that becomes busy may lead ahead of the others' virtual time (0: strict start-time fair queueing). */
+    private readonly creditTexts = 0,
+  ) {}
 
   /** Lanes kept: busy ones, and idle ones still ahead of every busy lane. */
   get size(): number {
@@ -87,14 +96,14 @@ export class TenantLanes<T> {
   }
 
   /**
-   * Compacts the lanes' lists and drops idle lanes that are not ahead of every busy lane: a lane
-   * that becomes busy again starts at the busy lanes' least virtual time anyway, so forgetting
-   * them changes nothing (and with no lane busy, every lane is forgotten).
+   * Compacts the lanes' lists and drops idle lanes that fell more than the credit behind the busy
+   * lanes (or, without credit, are not ahead of them): such a lane starts level with the busy lanes
+   * when it comes back (and with no lane busy, every lane is forgotten).
    */
   compact(): void {
     const least = this.leastBusyTime();
     for (const [tenant, lane] of this.lanes) {
-      if (!lane.busy && (least === undefined || lane.virtualTime <= least)) {
+      if (!lane.busy && (least === undefined || lane.virtualTime <= this.floor(least, lane.weight))) {
         this.lanes.delete(tenant);
         continue;
       }
@@ -109,21 +118,30 @@ export class TenantLanes<T> {
 
   private laneFor(share: BulkShare | undefined): TenantLane<T> {
     const tenant = share?.tenant ?? DEFAULT_LANE;
+    const weight = share?.weight !== undefined && Number.isFinite(share.weight) && share.weight > 0 ? share.weight : 1;
     let lane = this.lanes.get(tenant);
     if (!lane?.busy) {
-      // Becoming busy: no credit for the idle time, no wait behind the others' history; when no
-      // lane is busy, nothing waits and all history is forgotten.
+      // Becoming busy: no wait behind the others' history, no more than the credit for its idle
+      // time; when no lane is busy, nothing waits and all history is forgotten.
       const least = this.leastBusyTime();
-      if (least === undefined) this.lanes.clear();
-      if (!lane || least === undefined) {
-        lane = new TenantLane<T>(tenant);
-        this.lanes.set(tenant, lane);
+      if (least === undefined) {
+        this.lanes.clear();
+        lane = undefined;
       }
-      if (least !== undefined) lane.virtualTime = Math.max(lane.virtualTime, least);
+      if (!lane) {
+        // New, or idle long enough to be forgotten: level with the busy lanes.
+        lane = new TenantLane<T>(tenant);
+        lane.virtualTime = least ?? 0;
+        this.lanes.set(tenant, lane);
+      } else if (least !== undefined) lane.virtualTime = Math.max(lane.virtualTime, this.floor(least, weight));
     }
-    const weight = share?.weight;
-    lane.weight = weight !== undefined && Number.isFinite(weight) && weight > 0 ? weight : 1;
+    lane.weight = weight;
     return lane;
+  }
+
+  /** The furthest behind the least busy lane (at `least`) a lane of this weight may come back. */
+  private floor(least: number, weight: number): number {
+    return least - this.creditTexts / weight;
   }
 
   private leastBusyTime(): number | undefined {

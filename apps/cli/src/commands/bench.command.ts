@@ -15,6 +15,7 @@ export interface BenchFlags {
   lines?: string;
   runs?: string;
   texts?: string;
+  bTexts?: string;
   calls?: string;
   messages?: string;
   repeats?: string;
@@ -30,7 +31,19 @@ export interface BenchFlags {
   minutes?: string;
 }
 
-export const SUITES = ['engine', 'backfill-local', 'model', 'batching', 'cache', 'fleet', 'profiler', 'scale', 'backfill', 'soak'] as const;
+export const SUITES = [
+  'engine',
+  'backfill-local',
+  'model',
+  'batching',
+  'cache',
+  'fleet',
+  'profiler',
+  'scale',
+  'backfill',
+  'soak',
+  'fairness',
+] as const;
 
 // Sizes have no commander defaults: an explicit flag wins over --quick's size, and the suite's
 // full-size default applies otherwise (the defaults are in run-bench.ts, shown here in the help).
@@ -55,7 +68,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
     )
     .option('--messages <n>', 'messages in the generated chat-log workload (cache; default 20000)')
     .option('--model <dir>', 'model bundle directory')
-    .option('--texts <n>', 'texts in the bulk job (fleet: 50000; scale: 20000)')
+    .option('--texts <n>', "texts in the bulk job (fleet: 50000; scale: 20000); fairness: lines of tenant A's backfill (200000)")
+    .option('--b-texts <n>', "fairness: texts of tenant B's bulk job (default 5000)")
     .option('--calls <n>', 'single-text /v1/classify calls timed (fleet; default 200)')
     .option(
       '--models <list>',

@@ -30,6 +30,12 @@ export interface SchedulerDeps {
 }
 
 const STORE_TIMEOUT_MS = 2000;
+/**
+ * Fair share in the worker (ADR 014): a tenant whose lane ran dry for a moment (its next chunk is
+ * being stored, fetched and tokenized) may catch up this many texts, one default chunk, instead
+ * of losing its turn at every gap between its chunks; a tenant idle for longer gets no more.
+ */
+const BULK_LANE_CREDIT_TEXTS = 256;
 
 export async function createBatchScheduler(batching: BatchingConfig, deps: SchedulerDeps): Promise<ContinuousBatchScheduler> {
   const { pool } = deps;
@@ -55,6 +61,7 @@ export async function createBatchScheduler(batching: BatchingConfig, deps: Sched
   return new ContinuousBatchScheduler(pool, controller, {
     padId: deps.padId,
     bulkAgingMs: batching.batchBulkAgingMs,
+    bulkLaneCreditTexts: BULK_LANE_CREDIT_TEXTS,
     reservedInteractiveThreads: batching.batchInteractiveReservedThreads,
     clock: systemClock,
     timers: systemTimers,

@@ -92,6 +92,7 @@ function setup(
   over: Partial<BudgetControllerOptions> = {},
   runner?: (time: SimulatedTime) => FakeRunner,
   reservedInteractiveThreads = 0,
+  bulkLaneCreditTexts = 0,
 ) {
   const time = new SimulatedTime();
   const device = runner ? runner(time) : new FakeRunner(time, threads);
@@ -99,6 +100,7 @@ function setup(
     padId: 0,
     bulkAgingMs: 100,
     reservedInteractiveThreads,
+    bulkLaneCreditTexts,
     clock: time,
     timers: time,
   });
@@ -193,6 +195,35 @@ describe(ContinuousBatchScheduler.name, () => {
       // b's 4 batches alternate with a's (one prepared ahead may go first): not after a's 60 left.
       expect(lastOfB - submittedAt).toBeLessThanOrEqual(2 * 4 + 1);
       expect(device.batches.filter((x) => Array.from(x.inputIds).includes(7n))).toHaveLength(4);
+    });
+
+    it('keeps the share of a tenant whose chunks arrive one at a time with a gap between them, by a bounded credit', async () => {
+      const span = async (credit: number) => {
+        const { time, device, sut } = setup(1, { maxTokens: 40, maxSize: 4 }, undefined, 0, credit);
+        const backlog = Array.from({ length: 64 }, (_, c) =>
+          sut.submit(
+            Array.from({ length: 16 }, (_, i) => text(1000 + c * 16 + i, 10)),
+            { share: { tenant: 'a', weight: 1 } },
+          ),
+        );
+        // b has one chunk in the worker at a time: the next comes a little after the last finished.
+        const b = (async () => {
+          for (let c = 0; c < 8; c++) {
+            await sut.submit(
+              Array.from({ length: 16 }, () => text(7, 10)),
+              { share: { tenant: 'b', weight: 1 } },
+            );
+            await new Promise((r) => time.schedule(3, () => r(undefined)));
+          }
+        })();
+        await time.runAll();
+        await Promise.all([b, ...backlog]);
+        return device.batches.findLastIndex((x) => Array.from(x.inputIds).includes(7n)) + 1;
+      };
+      // b's 32 batches within twice as many: it kept half the engine, the gaps made up by the credit
+      // of one chunk (16 texts); strictly without credit it loses its turn at every gap.
+      expect(await span(16)).toBeLessThanOrEqual(2 * 32);
+      expect(await span(0)).toBeGreaterThan(2 * 32 + 16);
     });
 
     it('gives back a bulk batch prepared ahead when an interactive text arrives', async () => {

@@ -29,6 +29,8 @@ export interface BatchRunner {
 export interface SchedulerOptions {
   readonly padId: number;
   readonly bulkAgingMs: number;
+  /** Bulk texts a tenant may lead ahead of the others when its texts arrive after a gap (fair share; default 0). */
+  readonly bulkLaneCreditTexts?: number;
   /** Threads kept free of bulk batches while interactive traffic is around (at most threads − 1). */
   readonly reservedInteractiveThreads?: number;
   readonly clock: Clock;
@@ -103,7 +105,7 @@ export class ContinuousBatchScheduler {
     readonly controller: AdaptiveBudgetController,
     private readonly options: SchedulerOptions,
   ) {
-    this.queue = new PendingQueue<Payload>({ bulkAgingMs: options.bulkAgingMs });
+    this.queue = new PendingQueue<Payload>({ bulkAgingMs: options.bulkAgingMs, laneCreditTexts: options.bulkLaneCreditTexts });
   }
 
   /** Texts waiting (not yet in a running batch). */

@@ -6,8 +6,10 @@
 -- The hash holds `v`, the virtual clock, and `t:<tenant>`, how far the tenant's stamps reach. A
 -- chunk starts at max(v, its tenant's mark), and the mark moves on by its cost: a tenant's
 -- chunks interleave with the others' in proportion to weight, whatever was queued before them.
--- v follows the chunk next in line (the lowest priority waiting), so a tenant that was idle starts
--- level with the rest, neither behind their backlogs nor ahead by credit for its idle time. With
+-- v follows the chunk next in line (the lowest priority waiting): a tenant that was idle starts one
+-- step before it, where the chunk last picked up stood (start-time fair queueing's clock is the
+-- start of the chunk in service), neither behind the others' backlogs nor ahead by credit for its
+-- idle time. With
 -- nothing waiting every stamp was picked up: v moves past every mark and the marks go (all start
 -- level). BullMQ priorities end at 2^21: once v passes the restart value while no bulk chunk
 -- waits, is delayed or runs, v starts again from 0. Returns one priority per chunk, 0 for a chunk
@@ -19,8 +21,8 @@ local jobs = ARGV[3]
 local v = tonumber(redis.call('HGET', fair, 'v') or '0')
 local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 if #head > 0 then
-  -- BullMQ scores a prioritized job priority * 2^32 + a counter.
-  v = math.max(v, (math.floor(tonumber(head[2]) / 4294967296) - 1) * unit)
+  -- BullMQ scores a prioritized job priority * 2^32 + a counter; priority p starts at (p - 1) * unit.
+  v = math.max(v, (math.floor(tonumber(head[2]) / 4294967296) - 2) * unit)
 else
   local marks = redis.call('HGETALL', fair)
   for i = 1, #marks, 2 do

@@ -7,6 +7,7 @@ import {
   benchBatching,
   benchCache,
   benchEngine,
+  benchFairness,
   benchFleet,
   benchProfiler,
   benchScale,
@@ -94,6 +95,15 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
       lines: size(flags.lines, '--lines', 100_000, 300),
       variants: parseList(flags.runs, quick ? ['engine', 'local', '1', 'mixed', '2'] : ['engine', '1', '2'], (s) => s, '--runs'),
       reuseFleet: quick,
+      log,
+    });
+  else if (suite === 'fairness')
+    figures = await benchFairness({
+      config,
+      data,
+      texts: size(flags.texts, '--texts', 200_000, 20_000),
+      bTexts: size(flags.bTexts, '--b-texts', 5000, 256),
+      bAloneRuns: quick ? 1 : 3,
       log,
     });
   else if (suite === 'soak')

@@ -53,7 +53,14 @@ export interface FleetCommands {
   emoFairStamp(fair: string, prioritized: string, wait: string, delayed: string, active: string, ...args: Arg[]): Promise<number[]>;
   emoSealBackfill(meta: string, ...args: Arg[]): Promise<number>;
   /** A tenant's token bucket (tenant-quota-store.ts): [allowed, remaining, retry-after ms, reset ms]. */
-  emoTenantRate(bucket: string, rate: number, capacity: number, cost: number, now: number | ''): Promise<[number, number, number, number]>;
+  emoTenantRate(
+    bucket: string,
+    rate: number,
+    capacity: number,
+    cost: number,
+    now: number | '',
+    mode?: 'refund',
+  ): Promise<[number, number, number, number]>;
 }
 
 export type FleetRedis = Redis & FleetCommands;

@@ -59,6 +59,22 @@ export class TenantQuotaStore {
     return { allowed: allowed === 1, remaining, retryAfterMs, resetMs };
   }
 
+  /**
+   * Gives `cost` texts back to the tenant's bucket, atomically, capped at its capacity: a call that a
+   * later admission step refused (TENANT_BACKLOG_FULL, OVERLOADED) spends none of the tenant's rate.
+   */
+  async refund(tenantId: string, bucket: RateBucket, cost: number, nowMs?: number): Promise<RateDecision> {
+    const [, remaining, , resetMs] = await this.redis.emoTenantRate(
+      this.rateKey(tenantId),
+      bucket.textsPerSecond,
+      bucket.capacity,
+      cost,
+      nowMs ?? '',
+      'refund',
+    );
+    return { allowed: true, remaining, retryAfterMs: 0, resetMs };
+  }
+
   /** The tenant's texts queued on both queues and not yet picked up (what its backlog share counts). */
   async queuedTexts(tenantId: string): Promise<number> {
     const field = tenantQueuedField(tenantId);

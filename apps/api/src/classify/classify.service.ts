@@ -9,7 +9,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@emo/config';
 import { JobDeadlineError, type FleetClassifyOptions } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
-import { ADMIT_ALL, TenantQuota } from '../tenancy/tenant-quota';
+import { ADMIT_ALL, isLaterRefusal, TenantQuota } from '../tenancy/tenant-quota';
 import type { BacklogGate } from '../jobs/backlog-gate';
 import { APP_CONFIG, BACKLOG_GATE, CLASSIFIER } from '../tokens';
 
@@ -26,7 +26,7 @@ export class ClassifyService {
     @Inject(CLASSIFIER) private readonly classifier: Classifier,
     @Inject(BACKLOG_GATE) private readonly gate: Pick<BacklogGate, 'admit'>,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'engine' | 'api'>,
-    @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'admit'> = ADMIT_ALL,
+    @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'admit' | 'refund'> = ADMIT_ALL,
   ) {}
 
   /** One outcome per text, in input order; 504 DEADLINE_EXCEEDED (naming the job) past the deadline. */
@@ -48,6 +48,8 @@ export class ClassifyService {
       return await this.classifier.classify(call.texts, options);
     } catch (e) {
       if (e instanceof JobDeadlineError && e.tenant !== tenant.id) throw new AppError('DEADLINE_EXCEEDED');
+      // Refused after the rate limit took the texts (backlog share, OVERLOADED): give them back.
+      if (isLaterRefusal(e)) await this.quota.refund(tenant, call.texts.length);
       throw e;
     }
   }

@@ -9,7 +9,7 @@ import type { Tenant } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { jobState, type JobItem, type JobProducer, type JobState, type JobStatus, type Priority, type ResultStore } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
-import { ADMIT_ALL, TenantQuota } from '../tenancy/tenant-quota';
+import { ADMIT_ALL, isLaterRefusal, TenantQuota } from '../tenancy/tenant-quota';
 import { APP_CONFIG, BACKLOG_GATE, FLEET_CLIENT, PROFILING } from '../tokens';
 import type { BacklogGate } from './backlog-gate';
 
@@ -50,7 +50,7 @@ export class JobsService {
     @Inject(BACKLOG_GATE) private readonly gate: Pick<BacklogGate, 'admit'>,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'engine'>,
     @Inject(PROFILING) private readonly profiling: { readonly profiler: Pick<StageTimer, 'start'> },
-    @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'admit'> = ADMIT_ALL,
+    @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'admit' | 'refund'> = ADMIT_ALL,
   ) {}
 
   async submit(tenant: Tenant, job: JobSubmission): Promise<SubmittedJob> {
@@ -62,15 +62,21 @@ export class JobsService {
     await this.gate.admit(job.priority);
     await this.quota.admit(tenant, job.items.length);
     const endEnqueue = this.profiling.profiler.start('enqueue', { labels: { priority: job.priority } });
-    const { jobId, created } = await this.fleet.producer.submit({
-      tenant: tenant.id,
-      tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
-      tenantWeight: tenant.limits.weight,
-      items: job.items,
-      priority: job.priority,
-      idempotencyKey: job.idempotencyKey ?? (job.idempotencyKeyHeader || undefined),
-      includeScores: job.includeScores,
-    });
+    const { jobId, created } = await this.fleet.producer
+      .submit({
+        tenant: tenant.id,
+        tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
+        tenantWeight: tenant.limits.weight,
+        items: job.items,
+        priority: job.priority,
+        idempotencyKey: job.idempotencyKey ?? (job.idempotencyKeyHeader || undefined),
+        includeScores: job.includeScores,
+      })
+      .catch(async (e: unknown) => {
+        // Refused after the rate limit took the texts (backlog share, OVERLOADED): give them back.
+        if (isLaterRefusal(e)) await this.quota.refund(tenant, job.items.length);
+        throw e;
+      });
     endEnqueue(job.items.length);
     return { status: await this.fleet.producer.status(jobId, tenant.id), created };
   }

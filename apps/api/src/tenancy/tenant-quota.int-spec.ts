@@ -85,6 +85,22 @@ describe.skipIf(!inject('redisAvailable'))('tenant quotas: the token bucket (Ten
     await sut.admit(a, 50);
   });
 
+  it('gives texts back atomically (refund), capped at the bucket size: take then refund leaves the bucket as it was', async () => {
+    const store = setup();
+    const bucket = { textsPerSecond: 10, capacity: 20 };
+    const now = 7_000_000;
+    await store.take('a', bucket, 5, now);
+    const before = await fleet!.redis.hgetall(store.rateKey('a'));
+    expect(await store.take('a', bucket, 8, now)).toMatchObject({ allowed: true, remaining: 7 });
+    expect(await store.refund('a', bucket, 8, now)).toMatchObject({ remaining: 15 });
+    expect(await fleet!.redis.hgetall(store.rateKey('a'))).toEqual(before);
+    await store.refund('a', bucket, 100, now); // never above the bucket size: full, so the key goes
+    expect(await fleet!.redis.exists(store.rateKey('a'))).toBe(0);
+    expect(await store.take('a', bucket, 21, now)).toMatchObject({ allowed: true, remaining: 0 }); // debt of 1
+    await store.refund('a', bucket, 21, now);
+    expect(await fleet!.redis.exists(store.rateKey('a'))).toBe(0);
+  });
+
   it('keeps a bucket only while it is not full: an idle tenant costs no memory', async () => {
     const store = setup();
     const bucket = { textsPerSecond: 0.01, capacity: 20 };
@@ -224,6 +240,26 @@ describe.skipIf(!inject('redisAvailable'))('tenant quotas over HTTP', () => {
       })
       .toBe('completed');
     expect((await submit(KEY_A, 4, 'a3')).statusCode).toBe(202);
+  });
+
+  it('gives the texts back to the bucket when the backlog share refuses a call after the rate limit took them', async () => {
+    // A bucket of 10 texts refilling one per 100 s; a share of 4 queued texts; no worker.
+    await h.start({
+      TENANT_RATE_LIMIT_TEXTS_PER_S: '0.01',
+      TENANT_RATE_BURST_SECONDS: '1000',
+      TENANT_MAX_QUEUED_TEXTS: '4',
+      JOB_CHUNK_SIZE: '2',
+    });
+    const first = await submit(KEY_A, 4, 'a1');
+    expect(first.statusCode).toBe(202);
+    expect(first.headers['ratelimit']).toMatch(/^"texts";r=6;t=\d+$/);
+    for (const tag of ['a2', 'a3', 'a4']) {
+      const refused = await submit(KEY_A, 3, tag);
+      expect([refused.statusCode, refused.json().error.code]).toEqual([429, 'TENANT_BACKLOG_FULL']);
+      expect(refused.headers['ratelimit']).toMatch(/^"texts";r=6;t=\d+$/); // the old code: r=3, then RATE_LIMITED
+    }
+    const [bucket] = await h.api.fleet.redis.keys(`${h.prefix}:fleet:tenant-rate:*`);
+    expect(Math.floor(Number(await h.api.fleet.redis.hget(bucket, 't')))).toBe(6); // as the first call left it
   });
 
   it('sends no RateLimit headers and takes nothing from Redis for tenants without a rate (0 = off)', async () => {

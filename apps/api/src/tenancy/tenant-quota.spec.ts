@@ -18,6 +18,10 @@ function fakeStore(answer: RateDecision = { allowed: true, remaining: 5, retryAf
       calls.push({ tenantId, bucket, cost, nowMs });
       return answer;
     },
+    async refund(tenantId: string, bucket: RateBucket, cost: number, nowMs?: number): Promise<RateDecision> {
+      calls.push({ tenantId, bucket, cost: -cost, nowMs });
+      return { allowed: true, remaining: 9, retryAfterMs: 0, resetMs: 100 };
+    },
   };
 }
 
@@ -67,10 +71,34 @@ describe(TenantQuota.name, () => {
     });
   });
 
+  describe('refund', () => {
+    it('gives the texts back to the bucket it took them from, and the call then carries the refunded state', async () => {
+      const store = fakeStore();
+      const sut = new TenantQuota(store, { burstSeconds: 2, now: () => 42 });
+      const call = sut.track(async () => {
+        await sut.admit(tenantWith('a', 5), 4);
+        await sut.refund(tenantWith('a', 5), 4);
+      });
+      await call.result;
+      expect(store.calls).toEqual([
+        { tenantId: 'a', bucket: { textsPerSecond: 5, capacity: 10, windowSeconds: 2 }, cost: 4, nowMs: 42 },
+        { tenantId: 'a', bucket: { textsPerSecond: 5, capacity: 10, windowSeconds: 2 }, cost: -4, nowMs: 42 },
+      ]);
+      expect(call.fields()).toEqual({ policy: '"texts";q=10;w=2', rateLimit: '"texts";r=9;t=1' });
+    });
+
+    it('makes no Redis call for a tenant without a rate', async () => {
+      const store = fakeStore();
+      await new TenantQuota(store, { burstSeconds: 2 }).refund(tenantWith('a', 0), 4);
+      expect(store.calls).toEqual([]);
+    });
+  });
+
   describe('track', () => {
     it('gives each call the headers of its own admission, even when calls interleave', async () => {
       const sut = new TenantQuota(
         {
+          refund: fakeStore().refund,
           async take(tenantId: string) {
             await new Promise((r) => setImmediate(r)); // both calls are in flight together
             return { allowed: true, remaining: tenantId === 'a' ? 3 : 8, retryAfterMs: 0, resetMs: tenantId === 'a' ? 1700 : 200 };

@@ -60,7 +60,15 @@ export function fieldsOfDetails(details: unknown): RateLimitFields | undefined {
 }
 
 /** Admits everything: the quota of services built without one (specs that are not about quotas). */
-export const ADMIT_ALL: Pick<TenantQuota, 'admit'> = { admit: async () => undefined };
+export const ADMIT_ALL: Pick<TenantQuota, 'admit' | 'refund'> = { admit: async () => undefined, refund: async () => undefined };
+
+/** The codes of the admission steps after the rate limit: a call they refuse gets its texts back. */
+const LATER_REFUSALS: ReadonlySet<string> = new Set(['TENANT_BACKLOG_FULL', 'OVERLOADED']);
+
+/** Whether `e` is a refusal by an admission step after the rate limit (nothing was queued). */
+export function isLaterRefusal(e: unknown): boolean {
+  return e instanceof AppError && LATER_REFUSALS.has(e.code);
+}
 
 interface CallSlot {
   fields?: RateLimitFields;
@@ -70,7 +78,7 @@ export class TenantQuota {
   private readonly calls = new AsyncLocalStorage<CallSlot>();
 
   constructor(
-    private readonly store: Pick<TenantQuotaStore, 'take'>,
+    private readonly store: Pick<TenantQuotaStore, 'take' | 'refund'>,
     private readonly options: TenantQuotaOptions,
   ) {}
 
@@ -84,6 +92,20 @@ export class TenantQuota {
     const rate = tenant.limits.textsPerSecond;
     if (rate > 0 && texts > 0) await this.take(tenant, rate, texts);
     this.options.onAdmitted?.(tenant.id, texts);
+  }
+
+  /**
+   * Gives back the `texts` an earlier `admit` took, when a later admission step (the tenant's backlog
+   * share, the queue's OVERLOADED) refused the call: a refused call spends none of the tenant's rate.
+   * Atomic in Redis and capped at the bucket size. Not counted as admitted.
+   */
+  async refund(tenant: Tenant, texts: number): Promise<void> {
+    const rate = tenant.limits.textsPerSecond;
+    if (rate <= 0 || texts <= 0) return;
+    const bucket = this.bucketOf(rate);
+    const d = await this.store.refund(tenant.id, bucket, texts, this.options.now?.());
+    const slot = this.calls.getStore();
+    if (slot) slot.fields = rateLimitFields(bucket.capacity, bucket.windowSeconds, d.remaining, Math.ceil(d.resetMs / 1000));
   }
 
   /** Runs `fn` as one call: the headers of what it admits are read with `fieldsOf` afterwards. */

@@ -6,7 +6,9 @@
 -- is full and leaves it in debt (negative), so it can pass at all and the average rate still holds.
 -- Returns {allowed 0/1, remaining texts (floor, >= 0), retry-after ms (0 when allowed: when the
 -- bucket will hold what this request needs), reset ms (until the bucket is full again)}. The key
--- expires when the bucket would be full, so an idle tenant costs no memory.
+-- expires when the bucket would be full, so an idle tenant costs no memory. ARGV[5] = 'refund'
+-- gives `cost` texts back (a call a later admission step refused after its take): the bucket,
+-- refilled to now, gains them, capped at its capacity, so it ends as if the take had not been.
 --- @include "drain-clock"
 local rate = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
@@ -23,7 +25,10 @@ end
 local need = math.min(cost, capacity)
 local allowed = 0
 local retry = 0
-if tokens >= need then
+if ARGV[5] == 'refund' then
+  allowed = 1
+  tokens = math.min(capacity, tokens + cost)
+elseif tokens >= need then
   allowed = 1
   tokens = tokens - cost
 else

@@ -92,13 +92,22 @@ export class TwoLevelCache {
    * `inner` for the rest. What goes on to `inner` after an L2 lookup here is marked `cacheChecked`,
    * so a cache behind it (a worker's, behind the fleet) does not read L2 for it a second time.
    */
-  async classify(inner: Classifier, texts: readonly unknown[], opts?: ClassifyOptions): Promise<ClassifyOutcome[]> {
+  async classify(
+    inner: Classifier,
+    texts: readonly unknown[],
+    opts?: ClassifyOptions,
+    /** Called with the number of this call's texts answered from L1 or L2 (not computed, not joined). */
+    onHits?: (texts: number) => void,
+  ): Promise<ClassifyOutcome[]> {
     const includeScores = opts?.includeScores ?? this.opts.includeScores ?? false;
     const out = new Array<ClassifyOutcome>(texts.length);
     const trace = { labels: { priority: opts?.priority }, traceId: opts?.traceId };
     const endL1 = this.stageTimer?.start('l1', { ...trace, count: texts.length });
     const { positions, toFetch, waits, bypass } = this.fromL1(texts, includeScores, out);
     endL1?.();
+    let hits = 0;
+    // What fromL1 filled is an L1 hit (the keys joined or to fetch are filled later).
+    if (onHits) for (const at of positions.values()) if (out[at[0]] !== undefined) hits += at.length;
     const fill = (key: string, settled: Settled) => {
       const outcome = Buffer.isBuffer(settled)
         ? this.codec.decode(settled, includeScores)
@@ -127,6 +136,7 @@ export class TwoLevelCache {
           const value = values[k];
           if (value && this.codec.decode(value, false)) {
             this.counts.l2Hits++;
+            hits += positions.get(key)?.length ?? 0;
             this.opts.l1?.set(key, value);
             mine[k].resolve(value);
             fill(key, value);
@@ -169,6 +179,7 @@ export class TwoLevelCache {
       }
     }
     await joined;
+    if (hits > 0) onHits?.(hits);
     return out;
   }
 

@@ -5,13 +5,15 @@
 // tenant (same text, same model: same answer) and joins texts another call computes, so a call
 // may wait on another tenant's job: its 504 then names no job (that id is not the caller's).
 import { AppError, type Classifier, type ClassifyOutcome, type Tenant } from '@emo/contracts';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { countCacheHits } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { JobDeadlineError, type FleetClassifyOptions } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
 import { ADMIT_ALL, isLaterRefusal, TenantQuota } from '../tenancy/tenant-quota';
 import type { BacklogGate } from '../jobs/backlog-gate';
-import { APP_CONFIG, BACKLOG_GATE, CLASSIFIER } from '../tokens';
+import type { ApiMetrics } from '../metrics/api-metrics';
+import { API_METRICS, APP_CONFIG, BACKLOG_GATE, CLASSIFIER } from '../tokens';
 
 export interface ClassifyCall {
   readonly texts: readonly string[];
@@ -27,6 +29,7 @@ export class ClassifyService {
     @Inject(BACKLOG_GATE) private readonly gate: Pick<BacklogGate, 'admit'>,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'engine' | 'api'>,
     @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'admit' | 'refund'> = ADMIT_ALL,
+    @Optional() @Inject(API_METRICS) private readonly metrics?: Pick<ApiMetrics, 'tenantCacheHits'>,
   ) {}
 
   /** One outcome per text, in input order; 504 DEADLINE_EXCEEDED (naming the job) past the deadline. */
@@ -45,7 +48,8 @@ export class ClassifyService {
       tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
     };
     try {
-      return await this.classifier.classify(call.texts, options);
+      const onHits = (texts: number) => this.metrics?.tenantCacheHits(tenant.id, texts);
+      return await countCacheHits(onHits, () => this.classifier.classify(call.texts, options));
     } catch (e) {
       if (e instanceof JobDeadlineError && e.tenant !== tenant.id) throw new AppError('DEADLINE_EXCEEDED');
       // Refused after the rate limit took the texts (backlog share, OVERLOADED): give them back.

@@ -3,7 +3,7 @@
 // prioritized + delayed) is the figure autoscaling reads. Figures read from Redis are absent from a
 // scrape while Redis does not answer (never stale, never a failed scrape): process metrics and
 // `emo_queue_redis_up 0` are still there. Per tenant (label bounded by TENANT_METRICS_MAX_TENANTS):
-// texts admitted and 429s by code.
+// texts admitted, texts answered from the API's result cache, and 429s by code.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { COUNTED_STATES, PRIORITIES, type FleetQueues, type Priority } from '@emo/queue';
 import { TenantLabels } from './tenant-labels';
@@ -36,6 +36,12 @@ export class ApiMetrics {
   private readonly tenantTexts = new Counter({
     name: 'emo_tenant_texts_total',
     help: 'Texts of the calls a tenant sent that passed its rate limit (classify, jobs), by tenant (the first TENANT_METRICS_MAX_TENANTS tenants; the rest as "other")',
+    labelNames: ['tenant'],
+    registers: [this.registry],
+  });
+  private readonly tenantCacheHitTexts = new Counter({
+    name: 'emo_tenant_cache_hits_total',
+    help: "Texts of a tenant's /v1/classify calls answered from the API's result cache (L1 or L2) without the fleet, by tenant (bounded like emo_tenant_texts_total)",
     labelNames: ['tenant'],
     registers: [this.registry],
   });
@@ -151,6 +157,11 @@ export class ApiMetrics {
   /** Texts of a call the tenant's rate limit admitted. */
   tenantAdmitted(tenantId: string, texts: number): void {
     this.tenantTexts.inc({ tenant: this.tenants.of(tenantId) }, texts);
+  }
+
+  /** Texts of a call of the tenant answered from the API's result cache. */
+  tenantCacheHits(tenantId: string, texts: number): void {
+    this.tenantCacheHitTexts.inc({ tenant: this.tenants.of(tenantId) }, texts);
   }
 
   /** A call of the tenant answered 429 with `code`. */

@@ -4,6 +4,7 @@
 // model: it keys results by the identity the workers advertise, re-read every refreshMs so a model
 // rollout switches namespaces (a new TwoLevelCache from the one ResultCacheFactory); with none
 // advertised it passes everything to the fleet.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@emo/config';
 import type { Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
@@ -15,6 +16,18 @@ import { ResultCacheFactory } from '../result-cache-factory';
 import { readAdvertisedModel } from './model-advert';
 
 export type ApiCacheStats = CacheStats | { enabled: false; reason: string };
+
+// The cache is shared by every tenant (one key per text and model), so hits are attributed per call:
+// whoever runs a call inside countCacheHits hears how many of its texts L1/L2 answered.
+const hitListeners = new AsyncLocalStorage<(texts: number) => void>();
+
+/**
+ * Runs `call` (a classify through an ApiResultCache) and reports to `onHits` the number of its
+ * texts answered from L1 or L2 (not sent to the fleet, not joined to another call's computation).
+ */
+export function countCacheHits<T>(onHits: (texts: number) => void, call: () => Promise<T>): Promise<T> {
+  return hitListeners.run(onHits, call);
+}
 
 export class ApiResultCache implements Classifier {
   /** The served model's cache in front of the fleet; none until a worker has advertised its model. */
@@ -46,7 +59,9 @@ export class ApiResultCache implements Classifier {
 
   async classify(texts: readonly unknown[], options?: ClassifyOptions): Promise<ClassifyOutcome[]> {
     if (performance.now() - this.checkedAt > this.refreshMs) await this.refresh();
-    return (this.current ?? this.fleet).classify(texts, options);
+    const current = this.current;
+    if (!current) return this.fleet.classify(texts, options);
+    return current.cache.classify(current.inner, texts, options, hitListeners.getStore());
   }
 
   /** What GET /v1/cache/stats returns. */

@@ -75,7 +75,7 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
       // request.id: the caller's valid X-Request-Id or a new UUID (the access log uses the same).
       genReqId: requestIdOf,
       requestIdHeader: false,
-      ...fastifyErrorOptions(),
+      ...fastifyErrorOptions(logger),
     });
     const app = await NestFactory.create<NestFastifyApplication>(
       ApiModule.register({

@@ -1,16 +1,21 @@
 // Fastify's own answers, routed through the one error shape `{"error":{"code","message"}}` with
 // the status of the registry: URLs that do not decode (400), path parameters over maxParamLength
 // (414), and what Node's HTTP parser refuses before any route runs (431 headers too large, 400
-// malformed request, 408 timeout), which is written straight to the socket.
+// malformed request, 408 timeout), which is written straight to the socket. The router's refusals
+// run no hook and no middleware, so the access log never sees them: they get their own line here,
+// in the access log's shape (a key in the query string redacted by its serializer).
 import type { Socket } from 'node:net';
 import { AppError, decodeUtf8Escaped, type ErrorCode } from '@emo/contracts';
+import type { Logger } from '@emo/profiler';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import { REQUEST_ID_HEADER } from '../logging/http-logging.module';
+import { httpErrorSerializer, httpRequestSerializer, REQUEST_ID_HEADER } from '../logging/http-logging.module';
 
 /** Longest URL path parameter (job ids are UUIDs, backfill ids at most 128 characters). */
 export const MAX_PARAM_LENGTH = 256;
 
-export function fastifyErrorOptions(): Pick<FastifyServerOptions, 'routerOptions' | 'frameworkErrors' | 'clientErrorHandler'> {
+export function fastifyErrorOptions(
+  logger?: Pick<Logger, 'warn'>,
+): Pick<FastifyServerOptions, 'routerOptions' | 'frameworkErrors' | 'clientErrorHandler'> {
   return {
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors(error: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) {
@@ -20,6 +25,15 @@ export function fastifyErrorOptions(): Pick<FastifyServerOptions, 'routerOptions
           : error.code === 'FST_ERR_BAD_URL'
             ? new AppError('REQUEST_MALFORMED', 'The URL is not validly percent-encoded')
             : new AppError('INTERNAL');
+      logger?.warn(
+        {
+          requestId: req.id,
+          req: httpRequestSerializer({ id: req.id, method: req.method, url: req.raw.url ?? req.url }),
+          res: { statusCode: err.httpStatus },
+          err: httpErrorSerializer(err),
+        },
+        'request refused by the router',
+      );
       void reply.code(err.httpStatus).header(REQUEST_ID_HEADER, req.id).type('application/json').send(err.toBody());
     },
     clientErrorHandler(error: Error & { code?: string }, socket: Socket) {

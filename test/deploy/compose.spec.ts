@@ -137,7 +137,10 @@ describe('docker-compose.yml', () => {
       scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[];
     };
     const target = (job: string) => prom.scrape_configs.find((c) => c.job_name === job)?.dns_sd_configs[0];
-    expect(target('emo-api')).toMatchObject({ names: ['api'], port: Number(services.api.environment?.PORT) });
+    // The API serves /metrics on API_METRICS_PORT (not published to the host), the clients' PORT answers it 404.
+    expect(services.api.environment?.API_METRICS_PORT).toBeDefined();
+    expect(services.api.ports?.join(' ')).not.toContain(String(services.api.environment?.API_METRICS_PORT));
+    expect(target('emo-api')).toMatchObject({ names: ['api'], port: Number(services.api.environment?.API_METRICS_PORT) });
     expect(target('emo-worker')).toMatchObject({ names: ['worker'], port: Number(services.worker.environment?.METRICS_PORT) });
   });
 });

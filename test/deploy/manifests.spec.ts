@@ -139,6 +139,31 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
     }
   });
 
+  it("scrapes the API's /metrics on its own port (API_METRICS_PORT), which the Service does not expose", () => {
+    const api = find<Workload & { spec: { template: { metadata: { annotations?: Record<string, string> } } } }>(
+      manifests,
+      'Deployment',
+      'emo-api',
+    );
+    const c = container(manifests, 'emo-api');
+    const metricsPort = c.ports?.find((p) => p.name === 'metrics')?.containerPort;
+    const config = loadConfig(envOf(manifests, c, { API_KEYS: 'a-real-key-0123456789' }));
+    expect(config.api.apiMetricsPort).toBeDefined();
+    expect(metricsPort).toBe(config.api.apiMetricsPort);
+    expect(metricsPort).not.toBe(config.api.port);
+    expect(api.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(metricsPort),
+      'prometheus.io/path': '/metrics',
+    });
+    const service = find<Manifest & { spec: { ports: { name?: string; port: number; targetPort?: string | number }[] } }>(
+      manifests,
+      'Service',
+      'emo-api',
+    );
+    expect(service.spec.ports.map((p) => p.targetPort)).toEqual(['http']);
+  });
+
   it('runs every pod as non-root', () => {
     for (const w of manifests.filter((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet') as Workload[]) {
       expect(w.spec.template.spec.securityContext?.runAsNonRoot, w.metadata.name).toBe(true);

@@ -75,6 +75,32 @@ export class TenantQuotaStore {
     return { allowed: true, remaining, retryAfterMs: 0, resetMs };
   }
 
+  /**
+   * Counts bulk chunks (a backfill's) as the tenant's queued texts only, not in the queue's own sum
+   * (RESERVE_TEXTS' tenant-only mode), atomically refused past `maxQueuedTexts` (0: off) unless
+   * nothing of the tenant is queued. Released by RELEASE_TEXTS by chunk id (pick-up, cancel), as
+   * every queued chunk is. A chunk already counted is not counted again.
+   */
+  async reserveOwn(
+    tenantId: string,
+    maxQueuedTexts: number,
+    chunks: readonly { chunkId: string; texts: number }[],
+  ): Promise<{ admitted: boolean; tenantQueued: number }> {
+    const [admitted, , , tenantQueued] = await this.redis.emoReserveTexts(
+      this.keys.queuedTexts('bulk'),
+      this.keys.drain('bulk'),
+      this.keys.queuedTexts('interactive'),
+      -1,
+      0,
+      0,
+      '',
+      tenantId,
+      maxQueuedTexts,
+      ...chunks.flatMap((c) => [c.chunkId, c.texts]),
+    );
+    return { admitted: admitted === 1, tenantQueued };
+  }
+
   /** The tenant's texts queued on both queues and not yet picked up (what its backlog share counts). */
   async queuedTexts(tenantId: string): Promise<number> {
     const field = tenantQueuedField(tenantId);

@@ -142,6 +142,36 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 describe(BackfillsService.name, () => {
   describe('upload', () => {
+    it("hands the ingestor the tenant's quota gate (rate and backlog share pace the upload)", async () => {
+      const fakes = fakePorts();
+      const gate = { beforeChunks: async () => undefined };
+      const passed: unknown[] = [];
+      const ingest = fakes.ports.ingestor.ingest.bind(fakes.ports.ingestor);
+      const ports: BackfillsPorts = {
+        ...fakes.ports,
+        ingestor: {
+          ingest: (...args: Parameters<typeof ingest>) => {
+            passed.push([args[0], args[6]]);
+            return ingest(...args);
+          },
+        },
+      };
+      const asked: string[] = [];
+      const sut = new BackfillsService(
+        ports,
+        { admit: async () => undefined },
+        {
+          backfillGate: (t) => {
+            asked.push(t.id);
+            return gate;
+          },
+        },
+      );
+      await sut.upload(TENANT, { id: 'q1', mapping, body: ndjsonBody([{ id: 'm1', text: 'a' }]) });
+      expect(asked).toEqual([TENANT.id]);
+      expect(passed).toEqual([[TENANT.id, gate]]);
+    });
+
     it('admits on the bulk queue, ingests the records of the body, and answers the status of the sealed backfill', async () => {
       const { sut, asked, ingested } = setup();
       const body = ndjsonBody([

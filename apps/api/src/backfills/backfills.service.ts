@@ -21,6 +21,7 @@ import {
   type OutputLine,
 } from '@emo/queue';
 import type { BacklogGate } from '../jobs/backlog-gate';
+import { TenantQuota } from '../tenancy/tenant-quota';
 import { BACKLOG_GATE } from '../tokens';
 import { BACKFILLS, type Backfills } from './backfills.providers';
 
@@ -77,6 +78,7 @@ export class BackfillsService {
   constructor(
     @Inject(BACKFILLS) private readonly backfills: BackfillsPorts,
     @Inject(BACKLOG_GATE) private readonly gate: Pick<BacklogGate, 'admit'>,
+    @Inject(TenantQuota) private readonly quota?: Pick<TenantQuota, 'backfillGate'>,
   ) {}
 
   async upload(tenant: Tenant, upload: BackfillUpload): Promise<UploadedBackfill> {
@@ -85,7 +87,10 @@ export class BackfillsService {
     const { body, mapping } = upload;
     const records = readRecords(body, mapping.format, mapping, { maxLineBytes: this.backfills.maxLineBytes });
     // A body cut short (client gone) must not seal the backfill, so a resume can finish it.
-    const result = await this.backfills.ingestor.ingest(tenant.id, id, mapping, records, () => body.readableEnded, tenant.limits.weight);
+    // The tenant's rate and backlog share pace the upload chunk by chunk (it waits, never 429s mid-stream).
+    const quotaGate = this.quota?.backfillGate(tenant);
+    const ended = () => body.readableEnded;
+    const result = await this.backfills.ingestor.ingest(tenant.id, id, mapping, records, ended, tenant.limits.weight, quotaGate);
     return { id, status: await this.status(tenant, id), created: result.created, queued: result.queued, skipped: result.skipped };
   }
 

@@ -18,6 +18,9 @@ function fakeStore(answer: RateDecision = { allowed: true, remaining: 5, retryAf
       calls.push({ tenantId, bucket, cost, nowMs });
       return answer;
     },
+    async reserveOwn() {
+      return { admitted: true, tenantQueued: 0 };
+    },
     async refund(tenantId: string, bucket: RateBucket, cost: number, nowMs?: number): Promise<RateDecision> {
       calls.push({ tenantId, bucket, cost: -cost, nowMs });
       return { allowed: true, remaining: 9, retryAfterMs: 0, resetMs: 100 };
@@ -99,6 +102,7 @@ describe(TenantQuota.name, () => {
       const sut = new TenantQuota(
         {
           refund: fakeStore().refund,
+          reserveOwn: fakeStore().reserveOwn,
           async take(tenantId: string) {
             await new Promise((r) => setImmediate(r)); // both calls are in flight together
             return { allowed: true, remaining: tenantId === 'a' ? 3 : 8, retryAfterMs: 0, resetMs: tenantId === 'a' ? 1700 : 200 };

@@ -16,7 +16,7 @@
 // name says what is counted.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AppError, type Tenant } from '@emo/contracts';
-import type { RateBucket, TenantQuotaStore } from '@emo/queue';
+import type { ChunkGate, GatedChunk, RateBucket, TenantQuotaStore } from '@emo/queue';
 
 /** What a refused request's `details` carry (RATE_LIMITED, TENANT_BACKLOG_FULL): the filter's headers come from here. */
 export interface QuotaDetails {
@@ -41,11 +41,18 @@ export interface TenantQuotaOptions {
   readonly burstSeconds: number;
   /** The clock in ms (tests drive it); default: Redis TIME, one clock for every pod. */
   readonly now?: () => number;
+  /** Waits of a backfill's gate (tests count them, and move `now` on); default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Texts of admitted calls per tenant (metrics). */
   readonly onAdmitted?: (tenantId: string, texts: number) => void;
 }
 
 const POLICY = 'texts';
+
+/** How often a backfill waiting on its tenant's full backlog share looks again. */
+const BACKLOG_POLL_MS = 200;
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The two header values for a bucket's state. */
 export function rateLimitFields(limit: number, windowSeconds: number, remaining: number, resetSeconds: number): RateLimitFields {
@@ -78,7 +85,7 @@ export class TenantQuota {
   private readonly calls = new AsyncLocalStorage<CallSlot>();
 
   constructor(
-    private readonly store: Pick<TenantQuotaStore, 'take' | 'refund'>,
+    private readonly store: Pick<TenantQuotaStore, 'take' | 'refund' | 'reserveOwn'>,
     private readonly options: TenantQuotaOptions,
   ) {}
 
@@ -106,6 +113,34 @@ export class TenantQuota {
     const d = await this.store.refund(tenant.id, bucket, texts, this.options.now?.());
     const slot = this.calls.getStore();
     if (slot) slot.fields = rateLimitFields(bucket.capacity, bucket.windowSeconds, d.remaining, Math.ceil(d.resetMs / 1000));
+  }
+
+  /**
+   * The gate of a tenant's backfill upload (BackfillIngestor): before each chunk it takes the
+   * chunk's texts from the tenant's bucket, waiting the bucket's retry-after while it is short (the
+   * upload is paced at the tenant's rate), then counts them as the tenant's queued texts (tenant
+   * only: the queue's own sums are untouched), waiting while that would pass its share. It waits,
+   * never refuses: a streamed upload is not failed half-way (its body is read no faster meanwhile).
+   */
+  backfillGate(tenant: Tenant): ChunkGate {
+    const sleep = this.options.sleep ?? sleepMs;
+    return {
+      beforeChunks: async (chunks: readonly GatedChunk[]) => {
+        const texts = chunks.reduce((n, c) => n + c.texts, 0);
+        const rate = tenant.limits.textsPerSecond;
+        if (rate > 0 && texts > 0) {
+          const bucket = this.bucketOf(rate);
+          for (;;) {
+            const d = await this.store.take(tenant.id, bucket, texts, this.options.now?.());
+            if (d.allowed) break;
+            await sleep(Math.max(1, d.retryAfterMs));
+          }
+        }
+        this.options.onAdmitted?.(tenant.id, texts);
+        const max = tenant.limits.maxQueuedTexts;
+        if (max > 0) while (!(await this.store.reserveOwn(tenant.id, max, chunks)).admitted) await sleep(BACKLOG_POLL_MS);
+      },
+    };
   }
 
   /** Runs `fn` as one call: the headers of what it admits are read with `fieldsOf` afterwards. */

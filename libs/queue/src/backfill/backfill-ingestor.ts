@@ -3,7 +3,9 @@
 // (`<backfill job id>.<chunk>`; the job id carries the tenant, backfillJobId). A chunk already stored by an earlier upload of the same file is skipped;
 // one that is queued or running is queued again under the same id (a no-op for BullMQ). Memory is
 // a few chunks whatever the file size: the record stream is pulled only as fast as Redis takes
-// writes, and while the bulk queue is over its limit the upload waits (TCP backpressure).
+// writes, and while the bulk queue is over its limit the upload waits (TCP backpressure). With a
+// tenant gate (the API's TenantQuota.backfillGate) each chunk is queued only once the gate lets it
+// through: the tenant's rate and backlog share pace the upload the same way, by waiting.
 import { AppError, type RecordOutcome, type TextPolicy } from '@emo/contracts';
 import { chunkJob, type ChunkJob } from '../chunk-job';
 import type { FleetQueues } from '../fleet-queues';
@@ -22,6 +24,21 @@ export interface IngestOptions {
   /** Chunks written per Redis round trip. */
   readonly groupChunks?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** One bulk chunk about to be queued: its BullMQ id and its texts. */
+export interface GatedChunk {
+  readonly chunkId: string;
+  readonly texts: number;
+}
+
+/** The tenant's limits on an upload: asked before each chunk is queued. */
+export interface ChunkGate {
+  /**
+   * Resolves once the tenant may queue these chunks (it waits, never refuses: rate, backlog share),
+   * having counted them as the tenant's queued texts (released by RELEASE_TEXTS at pick-up/cancel).
+   */
+  beforeChunks(chunks: readonly GatedChunk[]): Promise<void>;
 }
 
 export interface IngestResult {
@@ -57,6 +74,7 @@ export class BackfillIngestor {
     records: AsyncIterable<RecordOutcome>,
     complete: () => boolean = () => true,
     weight?: number,
+    gate?: ChunkGate,
   ): Promise<IngestResult> {
     const { created, chunkSize } = await this.store.open(tenant, backfillId, settingsOf(mapping), this.options.chunkSize);
     const jobId = this.store.jobId(tenant, backfillId);
@@ -66,7 +84,7 @@ export class BackfillIngestor {
     const flush = async () => {
       if (group.length === 0) return;
       await this.waitForRoom();
-      const r = await this.writeGroup(tenant, backfillId, jobId, group, mapping, counts.lines, counts.inputErrors, !created, weight);
+      const r = await this.writeGroup(tenant, backfillId, jobId, group, mapping, counts.lines, counts.inputErrors, !created, weight, gate);
       counts.queued += r.queued;
       counts.skipped += r.skipped;
       group.length = 0;
@@ -100,6 +118,7 @@ export class BackfillIngestor {
     inputErrors: number,
     resuming: boolean,
     weight: number | undefined,
+    gate: ChunkGate | undefined,
   ) {
     const states = await this.store.chunkStates(
       jobId,
@@ -145,8 +164,26 @@ export class BackfillIngestor {
     // be a no-op: a resumed upload retries it instead, unless a worker already settled it with
     // CHUNK_FAILED lines (then it is stored, and skipped above).
     if (resuming) await this.retryFailed(jobs.map((j) => j.opts.jobId));
-    await this.queues.add(jobs);
+    if (gate) await this.addGated(jobs, gate, resuming);
+    else await this.queues.add(jobs);
     return { queued: fresh.length, skipped: group.length - fresh.length };
+  }
+
+  /** One chunk at a time through the gate, so the tenant's backlog share holds chunk by chunk. */
+  private async addGated(jobs: readonly ChunkJob[], gate: ChunkGate, resuming: boolean): Promise<void> {
+    const queue = this.queues.queue('bulk');
+    for (const job of jobs) {
+      const chunkId = job.opts.jobId;
+      // A resumed chunk a worker holds or finished is not queued again: counting it would never be released.
+      const state = resuming ? await queue.getJobState(chunkId) : 'unknown';
+      if (state !== 'active' && state !== 'completed') await gate.beforeChunks([{ chunkId, texts: job.data.items.length }]);
+      try {
+        await this.queues.add([job]);
+      } catch (e) {
+        await this.results.releaseTexts([chunkId]).catch(() => undefined); // counted again if a resume queues it
+        throw e;
+      }
+    }
   }
 
   private async retryFailed(ids: readonly string[]): Promise<void> {

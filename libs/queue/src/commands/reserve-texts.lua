@@ -9,11 +9,33 @@
 -- tenant queued, 2} for the tenant's limit (checked first: its own share is what it can act on),
 -- {0, queued, limit, tenant queued, 1} for the queue's; else records the chunks not recorded yet
 -- and returns {1, queued, limit, tenant queued, 0}.
+-- Limit -1 is the tenant-only mode (backfill chunks, which the queue admits by waiting instead): the
+-- chunks count in the tenant's sum only, as `~<id>` → texts (plus `@<id>` → tenant), never in
+-- `#texts`; refused ({0, queued, -1, tenant queued, 2}) only by the tenant's limit; RELEASE_TEXTS
+-- releases them by chunk id like any other.
 --- @include "drain-clock"
 local now = clock(ARGV[4])
 local tenant = ARGV[5]
 local tenantLimit = tonumber(ARGV[6])
 local tenantField = '#t:' .. tenant
+if ARGV[1] == '-1' and tenant ~= '' then
+  local total = tonumber(redis.call('HGET', KEYS[1], '#texts') or '0')
+  local queued = tonumber(redis.call('HGET', KEYS[1], tenantField) or '0') + tonumber(redis.call('HGET', KEYS[3], tenantField) or '0')
+  local add = 0
+  local fresh = {}
+  for i = 7, #ARGV, 2 do
+    if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 and redis.call('HEXISTS', KEYS[1], '~' .. ARGV[i]) == 0 then
+      add = add + tonumber(ARGV[i + 1])
+      fresh[#fresh + 1] = i
+    end
+  end
+  if add > 0 and tenantLimit > 0 and queued > 0 and queued + add > tenantLimit then return {0, total, -1, queued, 2} end
+  for _, i in ipairs(fresh) do
+    redis.call('HSET', KEYS[1], '~' .. ARGV[i], ARGV[i + 1], '@' .. ARGV[i], tenant)
+  end
+  if add > 0 then queued = queued + add; redis.call('HINCRBY', KEYS[1], tenantField, add) end
+  return {1, total, -1, queued, 0}
+end
 local total = tonumber(redis.call('HGET', KEYS[1], '#texts') or '0')
 local add = 0
 local fresh = {}

@@ -76,7 +76,7 @@ describe.skipIf(!inject('redisAvailable'))('backfill uploads under tenant quotas
         await sleep(5);
       },
     });
-    const inner = quota.backfillGate(a);
+    const inner = quota.backfillGate(a)!;
     const observed: number[] = [];
     const bulkTexts: number[] = [];
     const gate: ChunkGate = {

@@ -97,6 +97,14 @@ describe(TenantQuota.name, () => {
     });
   });
 
+  describe('backfillGate', () => {
+    it('is none for a tenant without either limit (its upload queues chunks in groups, with no Redis call for quotas)', () => {
+      const sut = new TenantQuota(fakeStore(), { burstSeconds: 1 });
+      expect(sut.backfillGate(tenantWith('a', 0))).toBeUndefined();
+      expect(sut.backfillGate(tenantWith('a', 5))).toBeDefined();
+    });
+  });
+
   describe('track', () => {
     it('gives each call the headers of its own admission, even when calls interleave', async () => {
       const sut = new TenantQuota(

@@ -121,8 +121,10 @@ export class TenantQuota {
    * upload is paced at the tenant's rate), then counts them as the tenant's queued texts (tenant
    * only: the queue's own sums are untouched), waiting while that would pass its share. It waits,
    * never refuses: a streamed upload is not failed half-way (its body is read no faster meanwhile).
+   * None for a tenant without either limit: the upload then queues its chunks in groups, as before.
    */
-  backfillGate(tenant: Tenant): ChunkGate {
+  backfillGate(tenant: Tenant): ChunkGate | undefined {
+    if (tenant.limits.textsPerSecond <= 0 && tenant.limits.maxQueuedTexts <= 0) return undefined;
     const sleep = this.options.sleep ?? sleepMs;
     return {
       beforeChunks: async (chunks: readonly GatedChunk[]) => {

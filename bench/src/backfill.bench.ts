@@ -6,6 +6,8 @@
 // gets one inference thread with one intra-op thread, and the result cache is off, so the figures
 // compare the paths, not cache hits. Reports texts/s of each, the ratios, and the API's peak RSS
 // (memory must not grow with the file).
+// Over 300 lines on purpose: the runs share one generated log and one figure table, compared
+// side by side in one JSON object.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

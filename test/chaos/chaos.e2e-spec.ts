@@ -14,6 +14,8 @@
 // on their own; no 5xx other than 503/504 with an error code. Needs root, `ip netns` and
 // redis-server (REQUIRE_CHAOS=1 in .ci/run turns a missing one into a failed run). CHAOS_SEED
 // picks another seed (default 14). Bounded: about 2–3 minutes on a 2-core machine.
+// Over 300 lines on purpose: one scenario whose fault phases share one fleet, load and history;
+// the harness pieces live beside it (network-namespace, fleet-process, chaos-load, ...).
 import { randomUUID } from 'node:crypto';
 import { RedisServer } from '@emo/bench';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

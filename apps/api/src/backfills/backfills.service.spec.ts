@@ -1,3 +1,5 @@
+// Spec of BackfillsService on fakes (over 300 lines: one describe per route's rules: upload,
+// status, results, errors, roll-ups, events, cancel, tenants).
 import { Readable } from 'node:stream';
 import { AppError, type Priority, type RecordOutcome, type Tenant } from '@emo/contracts';
 import { checkBackfillId, checkRollupField, type BackfillMapping, type JobRecord, type OutputLine, type RollupRow } from '@emo/queue';

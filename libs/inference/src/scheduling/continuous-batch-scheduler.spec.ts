@@ -1,3 +1,5 @@
+// Spec of ContinuousBatchScheduler (over 300 lines: one describe per behaviour of the one owner of
+// pending texts: dispatch, look-ahead, priorities, deadlines, OOM split, tenant shares).
 import fc from 'fast-check';
 import { AdaptiveBudgetController, type BudgetControllerOptions, type Clock, type TimerScheduler } from '@emo/batching';
 import { AppError } from '@emo/contracts';

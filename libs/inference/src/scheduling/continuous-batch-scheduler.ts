@@ -6,6 +6,8 @@
 // assembled and padded ahead, ready the moment one frees. Deadlines fail texts before they
 // waste the device; an OUT_OF_MEMORY batch is split in two and re-run (the budget is halved and
 // remembered), so no text is lost; any other batch error fails the calls that had texts in it.
+// Over 300 lines on purpose: it is the one owner of pending texts (as TEI's queue.rs), and its
+// dispatch, look-ahead and OOM split share one state machine that reads best in one place.
 import { AppError } from '@emo/contracts';
 import {
   PendingQueue,

@@ -10,7 +10,7 @@ import { countCacheHits } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { JobDeadlineError, type FleetClassifyOptions } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
-import { ADMIT_ALL, isLaterRefusal, TenantQuota } from '../tenancy/tenant-quota';
+import { ADMIT_ALL, spendWithin, TenantQuota } from '../tenancy/tenant-quota';
 import type { BacklogGate } from '../jobs/backlog-gate';
 import type { ApiMetrics } from '../metrics/api-metrics';
 import { API_METRICS, APP_CONFIG, BACKLOG_GATE, CLASSIFIER } from '../tokens';
@@ -36,9 +36,6 @@ export class ClassifyService {
   async classify(tenant: Tenant, call: ClassifyCall): Promise<ClassifyOutcome[]> {
     checkTextLengths(call.texts, this.config);
     await this.gate.admit('interactive');
-    // The tenant's rate counts every text of the call, cached or not (after the gate: a call the
-    // queue refuses spends none of the tenant's rate).
-    await this.quota.admit(tenant, call.texts.length);
     // The tenant travels in the fleet's own options (a cache in front passes them through).
     const options: FleetClassifyOptions = {
       priority: 'interactive',
@@ -47,13 +44,15 @@ export class ClassifyService {
       tenant: tenant.id,
       tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
     };
+    const onHits = (texts: number) => this.metrics?.tenantCacheHits(tenant.id, texts);
+    // The tenant's rate counts every text of the call, cached or not (after the gate: a call the
+    // queue refuses spends none of the tenant's rate).
     try {
-      const onHits = (texts: number) => this.metrics?.tenantCacheHits(tenant.id, texts);
-      return await countCacheHits(onHits, () => this.classifier.classify(call.texts, options));
+      return await spendWithin(this.quota, tenant, call.texts.length, () =>
+        countCacheHits(onHits, () => this.classifier.classify(call.texts, options)),
+      );
     } catch (e) {
       if (e instanceof JobDeadlineError && e.tenant !== tenant.id) throw new AppError('DEADLINE_EXCEEDED');
-      // Refused after the rate limit took the texts (backlog share, OVERLOADED): give them back.
-      if (isLaterRefusal(e)) await this.quota.refund(tenant, call.texts.length);
       throw e;
     }
   }

@@ -9,7 +9,7 @@ import type { Tenant } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { jobState, type JobItem, type JobProducer, type JobState, type JobStatus, type Priority, type ResultStore } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
-import { ADMIT_ALL, isLaterRefusal, TenantQuota } from '../tenancy/tenant-quota';
+import { ADMIT_ALL, spendWithin, TenantQuota } from '../tenancy/tenant-quota';
 import { APP_CONFIG, BACKLOG_GATE, FLEET_CLIENT, PROFILING } from '../tokens';
 import type { BacklogGate } from './backlog-gate';
 
@@ -60,10 +60,10 @@ export class JobsService {
     );
     // The cheap look first (cached counts); a refused request writes nothing.
     await this.gate.admit(job.priority);
-    await this.quota.admit(tenant, job.items.length);
+    // The enqueue stage includes the tenant's rate-limit check (one Redis round trip when it has a rate).
     const endEnqueue = this.profiling.profiler.start('enqueue', { labels: { priority: job.priority } });
-    const { jobId, created } = await this.fleet.producer
-      .submit({
+    const { jobId, created } = await spendWithin(this.quota, tenant, job.items.length, () =>
+      this.fleet.producer.submit({
         tenant: tenant.id,
         tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
         tenantWeight: tenant.limits.weight,
@@ -71,12 +71,8 @@ export class JobsService {
         priority: job.priority,
         idempotencyKey: job.idempotencyKey ?? (job.idempotencyKeyHeader || undefined),
         includeScores: job.includeScores,
-      })
-      .catch(async (e: unknown) => {
-        // Refused after the rate limit took the texts (backlog share, OVERLOADED): give them back.
-        if (isLaterRefusal(e)) await this.quota.refund(tenant, job.items.length);
-        throw e;
-      });
+      }),
+    );
     endEnqueue(job.items.length);
     return { status: await this.fleet.producer.status(jobId, tenant.id), created };
   }

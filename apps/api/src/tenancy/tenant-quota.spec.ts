@@ -1,7 +1,7 @@
 import { AppError, SCOPES, type Tenant } from '@emo/contracts';
 import type { RateBucket, RateDecision } from '@emo/queue';
 import { describe, expect, it } from 'vitest';
-import { fieldsOfDetails, TenantQuota } from './tenant-quota';
+import { fieldsOfDetails, spendWithin, TenantQuota } from './tenant-quota';
 
 const tenantWith = (id: string, textsPerSecond: number): Tenant => ({
   id,
@@ -135,5 +135,37 @@ describe(TenantQuota.name, () => {
       expect(sut.bucketOf(0.25)).toEqual({ textsPerSecond: 0.25, capacity: 1, windowSeconds: 4 });
       expect(sut.bucketOf(100)).toEqual({ textsPerSecond: 100, capacity: 50, windowSeconds: 1 });
     });
+  });
+});
+
+describe('spendWithin', () => {
+  const tenant: Tenant = { id: 'acme', scopes: new Set(), limits: { textsPerSecond: 10, maxQueuedTexts: 0, weight: 1 } };
+
+  it('gives the texts back on a later refusal, and the caller still sees that refusal when the refund fails', async () => {
+    const calls: string[] = [];
+    const quota = {
+      admit: async (_: Tenant, n: number) => void calls.push(`admit ${n}`),
+      refund: async (_: Tenant, n: number) => {
+        calls.push(`refund ${n}`);
+        throw new AppError('QUEUE_UNAVAILABLE');
+      },
+    };
+    await expect(spendWithin(quota, tenant, 3, async () => Promise.reject(new AppError('OVERLOADED')))).rejects.toMatchObject({
+      code: 'OVERLOADED',
+    });
+    expect(calls).toEqual(['admit 3', 'refund 3']);
+  });
+
+  it('keeps the texts spent on success and on errors that are not admission refusals', async () => {
+    const calls: string[] = [];
+    const quota = {
+      admit: async (_: Tenant, n: number) => void calls.push(`admit ${n}`),
+      refund: async (_: Tenant, n: number) => void calls.push(`refund ${n}`),
+    };
+    await expect(spendWithin(quota, tenant, 2, async () => 'queued')).resolves.toBe('queued');
+    await expect(spendWithin(quota, tenant, 2, async () => Promise.reject(new AppError('DEADLINE_EXCEEDED')))).rejects.toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+    });
+    expect(calls).toEqual(['admit 2', 'admit 2']);
   });
 });

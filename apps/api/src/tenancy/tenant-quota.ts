@@ -73,8 +73,29 @@ export const ADMIT_ALL: Pick<TenantQuota, 'admit' | 'refund'> = { admit: async (
 const LATER_REFUSALS: ReadonlySet<string> = new Set(['TENANT_BACKLOG_FULL', 'OVERLOADED']);
 
 /** Whether `e` is a refusal by an admission step after the rate limit (nothing was queued). */
-export function isLaterRefusal(e: unknown): boolean {
+function isLaterRefusal(e: unknown): boolean {
   return e instanceof AppError && LATER_REFUSALS.has(e.code);
+}
+
+/**
+ * Runs `work` (the enqueue) under `tenant`'s rate limit: admits `texts` first (429 RATE_LIMITED),
+ * and gives them back when a later admission step refuses the call (TENANT_BACKLOG_FULL,
+ * OVERLOADED: nothing was queued). The caller always sees the refusal itself, even if giving the
+ * texts back fails (that error is dropped: the bucket then refills at its rate).
+ */
+export async function spendWithin<T>(
+  quota: Pick<TenantQuota, 'admit' | 'refund'>,
+  tenant: Tenant,
+  texts: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  await quota.admit(tenant, texts);
+  try {
+    return await work();
+  } catch (e) {
+    if (isLaterRefusal(e)) await quota.refund(tenant, texts).catch(() => undefined);
+    throw e;
+  }
 }
 
 interface CallSlot {

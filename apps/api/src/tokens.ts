@@ -2,7 +2,7 @@
 // parameter names its token with @Inject.
 export const APP_CONFIG = Symbol('APP_CONFIG');
 export const FLEET_CLIENT = Symbol('FLEET_CLIENT');
-/** The Classifier that answers POST /v1/classify (the fleet; later a cache in front of it). */
+/** The Classifier that answers POST /v1/classify: the API result cache in front of the fleet (the fleet alone when the cache is off). */
 export const CLASSIFIER = Symbol('CLASSIFIER');
 export const API_METRICS = Symbol('API_METRICS');
 export const BACKLOG_GATE = Symbol('BACKLOG_GATE');

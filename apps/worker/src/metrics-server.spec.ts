@@ -1,3 +1,4 @@
+import { AppError } from '@emo/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsServer } from './metrics-server';
 import { WorkerMetrics } from './worker-metrics';
@@ -36,6 +37,27 @@ describe(MetricsServer.name, () => {
       sut!.draining = true;
       expect((await fetch(`${base}/healthz`)).status).toBe(503);
       expect((await fetch(`${base}/nope`)).status).toBe(404);
+    });
+
+    it('names the provider it runs on, and a fallback the operator allowed', async () => {
+      const { base } = await start();
+      sut!.serving = { provider: 'cpu', requestedProviders: ['cuda', 'cpu'], providerFailures: ['cuda: no library'] };
+      const res = await fetch(`${base}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        status: 'ok',
+        provider: 'cpu',
+        requested_providers: ['cuda', 'cpu'],
+        fallback: { allowed_by: 'ALLOW_CPU_FALLBACK', failures: ['cuda: no library'] },
+      });
+    });
+
+    it('answers 503 with the error code and reason when the worker refuses to take work', async () => {
+      const { base } = await start();
+      sut!.notReady = new AppError('PROVIDER_FALLBACK_REFUSED', 'cuda did not load');
+      const res = await fetch(`${base}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'not_ready', error: { code: 'PROVIDER_FALLBACK_REFUSED', message: 'cuda did not load' } });
     });
   });
 });

@@ -1,12 +1,25 @@
-// The worker's small HTTP listener: GET /metrics (Prometheus text) and GET /healthz (200 while
-// taking work, 503 once shutting down).
+// The worker's small HTTP listener: GET /metrics (Prometheus text) and GET /healthz (readiness:
+// 200 while taking work, naming the execution provider it runs on; 503 once shutting down, or
+// with the error code and reason when the worker refuses to take work, e.g. PROVIDER_FALLBACK_REFUSED).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AppError } from '@emo/contracts';
 import type { Registry } from 'prom-client';
+
+/** What /healthz reports about the engine when the worker is taking work. */
+export interface ServingState {
+  readonly provider: string;
+  readonly requestedProviders: readonly string[];
+  /** Providers that failed to load before `provider`, with the reason (a fallback the operator allowed). */
+  readonly providerFailures: readonly string[];
+}
 
 export class MetricsServer {
   private readonly server: Server;
   draining = false;
+  /** Set when the worker will not take work: /healthz answers 503 with this error. */
+  notReady: AppError | undefined;
+  serving: ServingState | undefined;
 
   constructor(private readonly registry: Registry) {
     this.server = createServer((req, res) => {
@@ -17,15 +30,30 @@ export class MetricsServer {
           (e: Error) => res.writeHead(500).end(e.message),
         );
       } else if (req.method === 'GET' && path === '/healthz') {
-        res
-          .writeHead(this.draining ? 503 : 200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ status: this.draining ? 'draining' : 'ok' }));
+        const [status, body] = this.health();
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       } else {
         res
           .writeHead(404, { 'content-type': 'application/json' })
           .end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Resource not found' } }));
       }
     });
+  }
+
+  private health(): [number, Record<string, unknown>] {
+    if (this.draining) return [503, { status: 'draining' }];
+    if (this.notReady) return [503, { status: 'not_ready', ...this.notReady.toBody() }];
+    if (!this.serving) return [200, { status: 'ok' }];
+    const { provider, requestedProviders, providerFailures } = this.serving;
+    return [
+      200,
+      {
+        status: 'ok',
+        provider,
+        requested_providers: requestedProviders,
+        ...(providerFailures.length > 0 ? { fallback: { allowed_by: 'ALLOW_CPU_FALLBACK', failures: providerFailures } } : {}),
+      },
+    ];
   }
 
   listen(port: number, host: string): Promise<number> {

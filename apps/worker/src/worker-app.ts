@@ -1,12 +1,15 @@
 // `emo serve worker`: BullMQ consumers on the interactive and bulk queues feeding the inference
 // engine through the result cache (CachedClassifier), with /metrics and /healthz. On SIGTERM
-// it stops taking chunks, finishes those in flight, and exits 0.
+// it stops taking chunks, finishes those in flight, and exits 0. A worker whose preferred execution
+// provider did not load (GPU image on a node without a usable GPU) takes no chunks and answers
+// /healthz 503 PROVIDER_FALLBACK_REFUSED, unless ALLOW_CPU_FALLBACK=true (provider-readiness.ts).
 import { createWorkerResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { InferenceEngine } from '@emo/inference';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient, RedisBatchParamsStore } from '@emo/queue';
 import { MetricsServer } from './metrics-server';
+import { providerFallbackRefusal } from './provider-readiness';
 import { workerCapacity } from './worker-capacity';
 import { WorkerMetrics } from './worker-metrics';
 import { workerInferenceThreads } from './worker-threads';
@@ -18,6 +21,10 @@ export interface WorkerDeps {
 export interface RunningWorker {
   readonly metricsPort: number;
   readonly modelId: string;
+  /** The execution provider the engine runs on. */
+  readonly provider: string;
+  /** False when the worker refused to take work (e.g. PROVIDER_FALLBACK_REFUSED); /healthz says why. */
+  readonly ready: boolean;
   /** Stops taking chunks, finishes those in flight (up to the shutdown timeout), releases everything. */
   close(): Promise<{ drained: boolean }>;
 }
@@ -51,46 +58,69 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
   profiling.connect({ store: profileStore, traces: profileStore, cacheStats: resultCache && (() => resultCache.cache.stats()) });
   const server = new MetricsServer(metrics.registry);
-  const metricsPort = await server.listen(config.worker.metricsPort, config.api.host);
-  const consumer = fleet.startConsumer(classifier, {
-    concurrency: { interactive: config.worker.workerInteractiveConcurrency, bulk: config.worker.workerConcurrency },
-    lockDurationMs: config.worker.workerLockDurationMs,
-    chunkTimeoutMs: config.worker.workerChunkTimeoutMs,
-    onChunkFailed: (c) =>
-      logger.warn(
-        { job: c.jobId, chunk: c.chunk, items: c.items, reason: c.reason },
-        'chunk failed on every attempt: its items got CHUNK_FAILED lines',
-      ),
-    onChunk: (event) => {
-      metrics.record(event);
-      profiling.observeChunk(event);
-    },
-    stageTimer: profiling.profiler,
-    onError: (e) => {
-      if (!fleet.availability.noteError(e)) logger.error({ err: e }, 'queue worker error');
-    },
+  const refusal = providerFallbackRefusal({
+    requested: config.engine.executionProviders,
+    provider: engine.provider,
+    failures: engine.providerFailures,
+    allowCpuFallback: config.engine.allowCpuFallback,
   });
-  active.chunks = () => consumer.activeChunks;
-  void resultCache?.warm();
-  logger.info(
-    {
-      model: engine.modelId,
-      provider: engine.provider,
-      prefix: config.runtime.queuePrefix,
-      metricsPort,
-      concurrency: config.worker.workerConcurrency,
-      inferenceThreads: workerInferenceThreads(config),
-    },
-    'worker ready',
-  );
+  server.notReady = refusal;
+  server.serving = {
+    provider: engine.provider,
+    requestedProviders: config.engine.executionProviders,
+    providerFailures: engine.providerFailures,
+  };
+  const metricsPort = await server.listen(config.worker.metricsPort, config.api.host);
+  if (refusal) {
+    // Not ready and no consumer: the chunks stay in the queue for workers on the right device.
+    logger.error({ code: refusal.code, model: engine.modelId, provider: engine.provider, metricsPort }, refusal.message);
+  }
+  const consumer = refusal
+    ? undefined
+    : fleet.startConsumer(classifier, {
+        concurrency: { interactive: config.worker.workerInteractiveConcurrency, bulk: config.worker.workerConcurrency },
+        lockDurationMs: config.worker.workerLockDurationMs,
+        chunkTimeoutMs: config.worker.workerChunkTimeoutMs,
+        onChunkFailed: (c) =>
+          logger.warn(
+            { job: c.jobId, chunk: c.chunk, items: c.items, reason: c.reason },
+            'chunk failed on every attempt: its items got CHUNK_FAILED lines',
+          ),
+        onChunk: (event) => {
+          metrics.record(event);
+          profiling.observeChunk(event);
+        },
+        stageTimer: profiling.profiler,
+        onError: (e) => {
+          if (!fleet.availability.noteError(e)) logger.error({ err: e }, 'queue worker error');
+        },
+      });
+  active.chunks = () => consumer?.activeChunks ?? 0;
+  if (consumer) {
+    void resultCache?.warm();
+    logger.info(
+      {
+        model: engine.modelId,
+        provider: engine.provider,
+        fallbackFrom: engine.providerFailures.length > 0 ? engine.providerFailures : undefined,
+        prefix: config.runtime.queuePrefix,
+        metricsPort,
+        concurrency: config.worker.workerConcurrency,
+        inferenceThreads: workerInferenceThreads(config),
+      },
+      'worker ready',
+    );
+  }
   let closing: Promise<{ drained: boolean }> | undefined;
   return {
     metricsPort,
     modelId: engine.modelId,
+    provider: engine.provider,
+    ready: refusal === undefined,
     close() {
       closing ??= (async () => {
         server.draining = true;
-        const drained = await consumer.close(config.worker.workerShutdownTimeoutMs);
+        const drained = consumer ? await consumer.close(config.worker.workerShutdownTimeoutMs) : true;
         logger.info({ drained }, 'worker stopped taking chunks');
         await profiling.close();
         // The engine first: closing it saves the learned batching parameters through the fleet's Redis.

@@ -49,6 +49,10 @@ export const ERROR_CODES = {
   ACCURACY_GATE_FAILED: spec(422, 'The optimized model variant is below the configured accuracy thresholds'),
   // engine
   PROVIDER_UNAVAILABLE: spec(503, 'No execution provider could load the model', true),
+  PROVIDER_FALLBACK_REFUSED: spec(
+    503,
+    'The preferred execution provider (first of EXECUTION_PROVIDERS) did not load and ALLOW_CPU_FALLBACK is off: the worker takes no work',
+  ),
   INFERENCE_FAILED: spec(500, 'Inference failed', true),
   OUT_OF_MEMORY: spec(503, 'Out of memory during inference', true),
   ENGINE_CLOSED: spec(503, 'Engine is shutting down', true),

@@ -95,6 +95,11 @@ export class InferenceEngine implements Classifier {
     return this.pool.provider;
   }
 
+  /** Providers of EXECUTION_PROVIDERS that failed to load before `provider`, each with its reason. */
+  get providerFailures(): readonly string[] {
+    return this.pool.providerFailures;
+  }
+
   get optimizedModelFromCache(): boolean {
     return this.pool.fromCache;
   }

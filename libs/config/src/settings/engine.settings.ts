@@ -16,7 +16,12 @@ export const engineSettings = {
   executionProviders: setting(
     'EXECUTION_PROVIDERS',
     csv(z.enum(['cuda', 'cpu'])).default(['cpu']),
-    'ONNX Runtime execution providers in order of preference, comma-separated (e.g. `cuda,cpu`). A provider that fails to load is skipped with one warning.',
+    'ONNX Runtime execution providers in order of preference, comma-separated (e.g. `cuda,cpu`). A provider that fails to load is skipped with one warning; a queue worker serves on a later one only with ALLOW_CPU_FALLBACK=true.',
+  ),
+  allowCpuFallback: setting(
+    'ALLOW_CPU_FALLBACK',
+    bool().default(false),
+    'Whether a queue worker whose first EXECUTION_PROVIDERS entry (e.g. `cuda`) fails to load may serve on a later one (`cpu`). Off: it reports not ready (`/healthz` 503 `PROVIDER_FALLBACK_REFUSED`, with the reason) and takes no chunks. The CLI always falls back with one warning.',
   ),
   graphOptimizationLevel: setting(
     'GRAPH_OPTIMIZATION_LEVEL',

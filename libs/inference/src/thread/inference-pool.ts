@@ -65,6 +65,11 @@ export class InferencePool {
     return this.ready.fromCache;
   }
 
+  /** Providers that failed to load before `provider` did, each with its reason (empty: the first one loaded). */
+  get providerFailures(): readonly string[] {
+    return this.ready.failures;
+  }
+
   get threads(): number {
     return this.slots.length;
   }

@@ -1,13 +1,18 @@
-// A redis-server of our own on a free loopback port (the soak benchmark and the chaos suite): its
-// memory figures are ours alone, and it can be stopped, restarted (same dir: AOF replays) or
-// frozen without touching the shared Redis. Needs the `redis-server` binary on PATH.
+// A redis-server of our own on a free loopback port: the test Redis of the vitest global setup
+// (tools/testing/test-redis.ts) where no container runtime answers, the soak benchmark and the chaos
+// suite. Its memory figures are ours alone, and it can be stopped, restarted (same dir: AOF replays)
+// or frozen without touching anyone else's Redis. `RedisServer.start({ port?, ... })` resolves once it
+// answers PING, with `url`, `port`, `stop()` (a crash or a clean stop, restartable) and `close()` (stop
+// and delete its dir). It never outlives the process that started it: killed on that process's exit,
+// and by a watchdog shell if that process is SIGKILLed. Needs the `redis-server` binary on PATH; loads
+// nothing but node builtins, @emo/contracts and the RESP helper (the global setup imports it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCacheRedis } from '@emo/cache';
 import { AppError } from '@emo/contracts';
 import { freePort } from './child-processes';
+import { redisAnswersPing, redisCommand } from './redis-command';
 
 export interface RedisServerOptions {
   /** Port to listen on (default: a free one, kept across restarts). */
@@ -20,10 +25,41 @@ export interface RedisServerOptions {
   readonly maxmemoryPolicy?: string;
   /** `maxmemory` in bytes (default 0: no limit). */
   readonly maxmemoryBytes?: number;
+  /** More redis-server arguments, after ours (e.g. `--cluster-enabled yes` for a cluster node). */
+  readonly extraArgs?: readonly string[];
 }
 
 export function redisServerInstalled(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** The installed redis-server's version (e.g. 7.0.15), or undefined when there is none. */
+export function redisServerVersion(): string | undefined {
+  const run = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (run.status !== 0) return undefined;
+  return /v=(\S+)/.exec(run.stdout)?.[1] ?? run.stdout.trim();
+}
+
+/**
+ * Makes sure `child` does not outlive this process: SIGKILL on this process's 'exit' (teardown that
+ * never ran, an uncaught error) and a detached watchdog shell that kills it within a second of this
+ * process vanishing without running any handler (SIGKILL). Both go away with the child.
+ */
+function tieToThisProcess(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  const onExit = () => child.kill('SIGKILL');
+  process.on('exit', onExit);
+  child.once('exit', () => process.off('exit', onExit));
+  const watchdog = spawn(
+    'sh',
+    ['-c', 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -KILL "$2" 2>/dev/null', 'sh'].concat(
+      String(process.pid),
+      String(child.pid),
+    ),
+    { detached: true, stdio: 'ignore' },
+  );
+  watchdog.on('error', () => undefined); // no sh: the 'exit' handler still covers a normal exit
+  watchdog.unref();
 }
 
 export class RedisServer {
@@ -89,10 +125,13 @@ export class RedisServer {
       'no',
       '--loglevel',
       'warning',
+      ...(this.opts.extraArgs ?? []),
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.on('error', (e) => (stderr += e.message)); // shows up below as a server that exited at start
+    tieToThisProcess(child);
     this.child = child;
     this.exited = new Promise((done) => child.once('exit', () => done()));
     const end = Date.now() + timeoutMs;
@@ -118,39 +157,19 @@ export class RedisServer {
   }
 
   async ping(timeoutMs = 1000): Promise<boolean> {
-    const redis = createCacheRedis(this.url, timeoutMs);
-    try {
-      await redis.connect();
-      return (await redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      redis.disconnect();
-    }
+    return redisAnswersPing(this.url, timeoutMs);
   }
 
   /** One field of INFO (e.g. used_memory), as a number. */
   async info(field: string): Promise<number> {
-    const redis = createCacheRedis(this.url, 2000);
-    try {
-      await redis.connect();
-      const text = await redis.info();
-      const m = new RegExp(`^${field}:(\\S+)`, 'm').exec(text);
-      if (!m) throw new AppError('INTERNAL', `INFO has no ${field}`);
-      return Number(m[1]);
-    } finally {
-      redis.disconnect();
-    }
+    const text = String(await redisCommand(this.url, ['INFO'], 2000));
+    const m = new RegExp(`^${field}:(\\S+)`, 'm').exec(text);
+    if (!m) throw new AppError('INTERNAL', `INFO has no ${field}`);
+    return Number(m[1]);
   }
 
   async dbsize(): Promise<number> {
-    const redis = createCacheRedis(this.url, 2000);
-    try {
-      await redis.connect();
-      return await redis.dbsize();
-    } finally {
-      redis.disconnect();
-    }
+    return Number(await redisCommand(this.url, ['DBSIZE'], 2000));
   }
 
   /** Stops it (SIGTERM, SIGCONT first in case it is frozen) and deletes its dir. */

@@ -1,19 +1,29 @@
 // Vitest global setup: builds the bundles that tests spawn (inference worker thread, the
-// `emo` CLI) and finds out what the environment offers: the test Redis, the shared data in
-// ../shared, kubectl. Suites that need one skip on the provided flag (`redisAvailable`,
-// `sharedAvailable`, `kubectlAvailable`); with REQUIRE_REDIS=1, REQUIRE_SHARED=1 or
-// REQUIRE_KUBECTL=1 (all three set by .ci/run) a missing one fails the run instead.
+// `emo` CLI), gets the test Redis (test-redis.ts: TEST_REDIS_URL, else redis:7 through
+// testcontainers where a container runtime answers, else a redis-server of our own on a free
+// loopback port; never the machine's shared one at 6379) and finds out what else the environment
+// offers: the shared data in ../shared, kubectl, what the chaos suite needs. Suites that need one
+// skip on the provided flag (`redisAvailable`, `sharedAvailable`, `kubectlAvailable`,
+// `chaosAvailable`); with REQUIRE_REDIS=1, REQUIRE_SHARED=1, REQUIRE_KUBECTL=1 or REQUIRE_CHAOS=1
+// (all set by .ci/run) a missing one fails the run instead. The returned teardown gives the test
+// Redis back (the last one stops it).
 import { execFileSync } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type {} from 'vitest';
 import { chaosProblem, kubectlKustomizeProblem, sharedDataProblem, sharedDir, unmetRequirements } from './requirements';
+import { acquireTestRedis, NoTestRedis, type TestRedisSource } from './test-redis';
+
+/** What `redisUrl` is when no test Redis could be had (the suites skip): a closed port, failing at once. */
+const NO_REDIS_URL = 'redis://127.0.0.1:1';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The test Redis (noeviction, ours alone unless TEST_REDIS_URL names a shared one). */
     redisUrl: string;
     redisAvailable: boolean;
+    /** Which path gave `redisUrl` (test-redis.ts); 'none' when there is no test Redis. */
+    redisSource: TestRedisSource | 'none';
     /** ../shared (absolute) and whether every file of SHARED_FILES (requirements.ts) is there. */
     sharedDir: string;
     sharedAvailable: boolean;
@@ -24,26 +34,12 @@ declare module 'vitest' {
   }
 }
 
-function ping(url: string, timeoutMs = 1000): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((done) => {
-    const socket = createConnection({ host: u.hostname, port: Number(u.port || 6379) });
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (d) => finish(d.toString().startsWith('+PONG')));
-  });
-}
-
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = resolve(import.meta.dirname, '../..');
   execFileSync(process.execPath, [resolve(root, 'tools/build/build.mjs')], { stdio: 'inherit', cwd: root });
-  const redisUrl = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redisAvailable = await ping(redisUrl);
+  const { redis, first, release } = await acquireTestRedis(process.env.TEST_REDIS_URL || undefined);
+  const redisAvailable = !(redis instanceof NoTestRedis);
+  if (first) console.log(redisAvailable ? `test Redis: ${redis.description}` : `test Redis: none (${redis.problem})`);
   const shared = sharedDir(root);
   const sharedProblem = sharedDataProblem(shared);
   const kubectlProblem = kubectlKustomizeProblem();
@@ -52,17 +48,22 @@ export default async function setup(project: TestProject): Promise<void> {
     {
       name: 'REQUIRE_REDIS',
       required: process.env.REQUIRE_REDIS === '1',
-      problem: redisAvailable ? undefined : `Redis at ${redisUrl} does not answer PING`,
+      problem: redis instanceof NoTestRedis ? `there is no test Redis: ${redis.problem}` : undefined,
     },
     { name: 'REQUIRE_SHARED', required: process.env.REQUIRE_SHARED === '1', problem: sharedProblem },
     { name: 'REQUIRE_KUBECTL', required: process.env.REQUIRE_KUBECTL === '1', problem: kubectlProblem },
     { name: 'REQUIRE_CHAOS', required: process.env.REQUIRE_CHAOS === '1', problem: chaos },
   ]);
-  if (unmet) throw unmet;
-  project.provide('redisUrl', redisUrl);
+  if (unmet) {
+    await release();
+    throw unmet;
+  }
+  project.provide('redisUrl', redis instanceof NoTestRedis ? NO_REDIS_URL : redis.url);
   project.provide('redisAvailable', redisAvailable);
+  project.provide('redisSource', redis instanceof NoTestRedis ? 'none' : redis.source);
   project.provide('sharedDir', shared);
   project.provide('sharedAvailable', sharedProblem === undefined);
   project.provide('kubectlAvailable', kubectlProblem === undefined);
   project.provide('chaosAvailable', chaos === undefined);
+  return release;
 }

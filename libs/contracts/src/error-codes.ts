@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   MODEL_NOT_FOUND: spec(500, 'Model bundle not found'),
   MODEL_CORRUPT: spec(500, 'Model bundle is corrupt'),
   MODEL_MISMATCH: spec(500, 'Model bundle does not match its graph'),
+  MODEL_BENCHMARK_ONLY: spec(500, 'Benchmark-only model bundle (random weights and labels): not served'),
   ACCURACY_GATE_FAILED: spec(422, 'The optimized model variant is below the configured accuracy thresholds'),
   // engine
   PROVIDER_UNAVAILABLE: spec(503, 'No execution provider could load the model', true),

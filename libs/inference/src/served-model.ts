@@ -3,14 +3,18 @@
 // and a started pool of sessions. The engine serves through it; the fixed-plan runner (benchmark
 // baselines) runs the same model the same way, so the two differ only in how batches form.
 import { enforcePrecisionForProviders, type EngineConfig, type OnnxConfig } from '@emo/config';
-import { loadModelBundle, resolveModelDir, type ModelBundle } from '@emo/model';
+import { assertServable, loadModelBundle, resolveModelVariant, type ModelBundle } from '@emo/model';
 import type { PostprocessSpec } from './postprocess/score-postprocessor';
 import { chooseInt8SafeBundle } from './session/int8-kernel-guard';
 import { InferencePool } from './thread/inference-pool';
 import { BundleTokenizer } from './tokenization/bundle-tokenizer';
 
 /** AppConfig's engine section; without `optimizedModelCacheDir` nothing is cached on disk (evaluation runs, specs). */
-export type ServedEngineConfig = Omit<EngineConfig, 'optimizedModelCacheDir'> & { readonly optimizedModelCacheDir?: string };
+export type ServedEngineConfig = Omit<EngineConfig, 'optimizedModelCacheDir' | 'allowBenchmarkModel'> & {
+  readonly optimizedModelCacheDir?: string;
+  /** ALLOW_BENCHMARK_MODEL: serve a benchmark_only bundle (random labels); refused when absent or false. */
+  readonly allowBenchmarkModel?: boolean;
+};
 
 export interface ServedModelConfig {
   readonly engine: ServedEngineConfig;
@@ -31,9 +35,10 @@ export async function startServedModel(
 ): Promise<ServedModel> {
   const { engine, onnx } = config;
   enforcePrecisionForProviders(engine.precision, engine.executionProviders, onnx, onWarning);
-  let dir = resolveModelDir(engine.modelDir, engine.precision);
-  if (engine.precision === 'int8') dir = (await chooseInt8SafeBundle(dir, onnx.int8SaturatingKernel, onWarning)).dir;
-  const bundle = await loadModelBundle(dir);
+  let { dir, precision } = resolveModelVariant(engine.modelDir, engine.precision);
+  if (engine.precision === 'int8') ({ dir, precision } = await chooseInt8SafeBundle(dir, onnx.int8SaturatingKernel, onWarning));
+  const bundle = await loadModelBundle(dir, { precision });
+  assertServable(bundle, engine.allowBenchmarkModel === true);
   const tokenizer = new BundleTokenizer(
     bundle,
     Math.min(engine.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER),

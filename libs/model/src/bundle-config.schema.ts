@@ -8,6 +8,9 @@ export const bundleConfigSchema = z
     max_position_embeddings: z.number().int().positive().optional(),
     _name_or_path: z.string().optional(),
     name: z.string().optional(),
+    model_type: z.string().optional(),
+    /** Random weights in a real model's shape, for speed measurements only (libs/onnx-tools' generator). */
+    benchmark_only: z.boolean().optional(),
   })
   .passthrough();
 export type BundleConfig = z.infer<typeof bundleConfigSchema>;

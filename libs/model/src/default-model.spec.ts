@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { baseOfVariant, packageRoot, resolveModelDir, variantProvenance } from './default-model';
+import { baseOfVariant, packageRoot, resolveModelDir, resolveModelVariant } from './default-model';
+import { variantProvenance } from './model-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'emo-variants-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,11 +17,34 @@ describe(resolveModelDir.name, () => {
     const base = join(dir, 'm');
     mkdirSync(join(base, 'variants', 'int8'), { recursive: true });
     writeFileSync(join(base, 'variants', 'int8', 'quantization.json'), JSON.stringify({ mode: 'int8' }));
+    writeFileSync(join(base, 'variants', 'int8', 'model.onnx'), 'int8 graph');
     expect(resolveModelDir(base, 'fp32')).toBe(base);
     expect(resolveModelDir(base, 'int8')).toBe(join(base, 'variants', 'int8'));
     expect(resolveModelDir(join(base, 'variants', 'int8'), 'int8')).toBe(join(base, 'variants', 'int8'));
     // MODEL_DIR pointing at a variant serves it under the default precision
     expect(resolveModelDir(join(base, 'variants', 'int8'))).toBe(join(base, 'variants', 'int8'));
+  });
+
+  it("serves a Hub-named graph of the precision from the folder itself, after emo's variant folders", () => {
+    const hub = join(dir, 'hub');
+    mkdirSync(join(hub, 'onnx'), { recursive: true });
+    writeFileSync(join(hub, 'onnx', 'model.onnx'), 'fp32 graph');
+    writeFileSync(join(hub, 'onnx', 'model_quantized.onnx'), 'int8 graph');
+    expect(resolveModelVariant(hub, 'int8')).toEqual({
+      precision: 'int8',
+      dir: hub,
+      file: 'onnx/model_quantized.onnx',
+      source: 'hub-file',
+    });
+    expect(resolveModelVariant(hub, 'fp32')).toEqual({ precision: 'fp32', dir: hub, file: 'onnx/model.onnx', source: 'bundle' });
+    mkdirSync(join(hub, 'variants', 'int8'), { recursive: true });
+    writeFileSync(join(hub, 'variants', 'int8', 'quantization.json'), JSON.stringify({ mode: 'int8' }));
+    writeFileSync(join(hub, 'variants', 'int8', 'model.onnx'), 'gated int8 graph');
+    expect(resolveModelVariant(hub, 'int8')).toMatchObject({
+      dir: join(hub, 'variants', 'int8'),
+      file: 'model.onnx',
+      source: 'variant-folder',
+    });
   });
 
   it('says how to create a missing variant', () => {

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '@emo/contracts';
+import { discoverVariants, findModelFile, modelFileCandidates, variantMode, type ModelVariant, type Precision } from './model-files';
 
 export const DEFAULT_MODEL_NAME = 'goemotions-mini';
 
@@ -23,50 +24,32 @@ export function packageRoot(from: string = __dirname): string {
   }
 }
 
-export type Precision = 'fp32' | 'int8' | 'fp16';
-
 /**
  * MODEL_DIR when set, else the shipped default model; for int8/fp16 the variant `emo quantize`
  * wrote beside it (`<dir>/variants/<precision>` or `<dir>-<precision>`), or `<dir>` itself when it
- * already is that variant (its quantization.json says so).
+ * already is that variant (its quantization.json says so) or holds a Hub-named graph of that
+ * precision (`model_quantized.onnx`, `onnx/model_fp16.onnx`, …: see model-files).
  */
 export function resolveModelDir(configured: string | undefined, precision: Precision = 'fp32'): string {
+  return resolveModelVariant(configured, precision).dir;
+}
+
+/** The folder and graph file served for `precision` (resolveModelDir's answer, with the file). */
+export function resolveModelVariant(configured: string | undefined, precision: Precision = 'fp32'): ModelVariant {
   const base = configured ? resolve(configured) : join(packageRoot(), 'models', DEFAULT_MODEL_NAME);
   const own = variantMode(base);
   // A directory that is itself a variant is served as it is unless another precision is asked for.
-  if (precision === (own ?? 'fp32') || (own !== undefined && precision === 'fp32')) return base;
-  const candidates = [join(base, 'variants', precision), `${base}-${precision}`];
-  const found = candidates.find((c) => variantMode(c) === precision);
+  if (precision === (own ?? 'fp32') || (own !== undefined && precision === 'fp32')) {
+    return { precision: own ?? 'fp32', dir: base, file: findModelFile(base, own ?? 'fp32') ?? 'model.onnx', source: 'bundle' };
+  }
+  const found = discoverVariants(base).find((v) => v.precision === precision);
   if (found) return found;
+  const candidates = [join(base, 'variants', precision), `${base}-${precision}`];
+  const files = modelFileCandidates(precision).filter((f) => f !== 'model.onnx');
   throw new AppError(
     'MODEL_NOT_FOUND',
-    `No ${precision} variant of ${base} (looked in ${candidates.join(', ')}); create it with: emo quantize --model ${base} --out ${candidates[0]} --mode ${precision}`,
+    `No ${precision} variant of ${base} (looked in ${candidates.join(', ')} and for ${files.join(', ')}); create it with: emo quantize --model ${base} --out ${candidates[0]} --mode ${precision}`,
   );
-}
-
-/** The precision recorded by `emo quantize` in a bundle's quantization.json, if any. */
-export function variantMode(dir: string): Precision | undefined {
-  return variantProvenance(dir)?.mode;
-}
-
-export interface VariantProvenance {
-  readonly mode?: Precision;
-  /** int8: whether the weights are 7-bit (safe on every x86 int8 kernel); undefined when not recorded. */
-  readonly reduceRange?: boolean;
-}
-
-/** What `emo quantize` recorded in a bundle's quantization.json; undefined without one. */
-export function variantProvenance(dir: string): VariantProvenance | undefined {
-  const file = join(dir, 'quantization.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as { mode?: unknown; options?: { reduceRange?: unknown } };
-    const mode = json.mode === 'int8' || json.mode === 'fp16' || json.mode === 'fp32' ? json.mode : undefined;
-    const reduceRange = typeof json.options?.reduceRange === 'boolean' ? json.options.reduceRange : undefined;
-    return { mode, reduceRange };
-  } catch {
-    return undefined;
-  }
 }
 
 /** The float32 bundle a variant was written beside (`<base>/variants/<p>` or `<base>-<p>`), if it is there. */
@@ -75,6 +58,6 @@ export function baseOfVariant(dir: string, precision: Precision): string | undef
   const candidates = [dirname(dirname(abs)), abs.endsWith(`-${precision}`) ? abs.slice(0, -precision.length - 1) : undefined];
   const viaFolder = basename(dirname(abs)) === 'variants' && basename(abs) === precision ? candidates[0] : undefined;
   return [viaFolder, candidates[1]].find(
-    (c): c is string => c !== undefined && existsSync(join(c, 'model.onnx')) && variantMode(c) === undefined,
+    (c): c is string => c !== undefined && findModelFile(c) !== undefined && variantMode(c) === undefined,
   );
 }

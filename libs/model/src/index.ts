@@ -1,3 +1,5 @@
 export * from './bundle-config.schema';
+export * from './model-files';
 export * from './model-bundle';
 export * from './default-model';
+export * from './serving-guard';

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,9 +51,34 @@ describe(loadModelBundle.name, () => {
     await expect(loadModelBundle(dir)).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
   });
 
+  it('loads the Hub layout (onnx/model.onnx) with the same revision, and a Hub-named graph of a precision', async () => {
+    const flat = await loadModelBundle(TINY);
+    const dir = copyTiny();
+    mkdirSync(join(dir, 'onnx'));
+    renameSync(join(dir, 'model.onnx'), join(dir, 'onnx', 'model.onnx'));
+    const sut = await loadModelBundle(dir);
+    expect(sut.modelFile).toBe('onnx/model.onnx');
+    expect(sut.modelPath).toBe(join(dir, 'onnx', 'model.onnx'));
+    expect(sut.revision).toBe(flat.revision);
+    await expect(loadModelBundle(dir, { precision: 'int8' })).rejects.toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+      message: expect.stringContaining('onnx/model_quantized.onnx'),
+    });
+    cpSync(join(dir, 'onnx', 'model.onnx'), join(dir, 'onnx', 'model_quantized.onnx'));
+    expect((await loadModelBundle(dir, { precision: 'int8' })).modelFile).toBe('onnx/model_quantized.onnx');
+  });
+
+  it('reads benchmark_only and model_type from config.json', async () => {
+    expect((await loadModelBundle(TINY)).benchmarkOnly).toBe(false);
+    const dir = copyTiny();
+    editJson(join(dir, 'config.json'), (c) => Object.assign(c, { benchmark_only: true, model_type: 'roberta' }));
+    expect(await loadModelBundle(dir)).toMatchObject({ benchmarkOnly: true, modelType: 'roberta' });
+  });
+
   it.each([
     ['a missing directory', (d: string) => rmSync(d, { recursive: true }), 'MODEL_NOT_FOUND'],
     ['a missing model.onnx', (d: string) => rmSync(join(d, 'model.onnx')), 'MODEL_NOT_FOUND'],
+    ['model.onnx that is a folder', (d: string) => (rmSync(join(d, 'model.onnx')), mkdirSync(join(d, 'model.onnx'))), 'MODEL_NOT_FOUND'],
     ['a missing tokenizer.json', (d: string) => rmSync(join(d, 'tokenizer.json')), 'MODEL_NOT_FOUND'],
     ['an empty model.onnx', (d: string) => writeFileSync(join(d, 'model.onnx'), ''), 'MODEL_CORRUPT'],
     ['config.json that is not JSON', (d: string) => writeFileSync(join(d, 'config.json'), '{"id2label": '), 'MODEL_CORRUPT'],

@@ -1,6 +1,6 @@
-// A loaded model bundle: a Hugging Face-style folder (model.onnx, tokenizer.json, config.json,
-// optional tokenizer_config.json and thresholds.json) checked for consistency, with a revision
-// hash that changes whenever any file that affects an answer changes.
+// A loaded model bundle: a Hugging Face-style folder (model.onnx or onnx/model.onnx, tokenizer.json,
+// config.json, optional tokenizer_config.json and thresholds.json) checked for consistency, with a
+// revision hash that changes whenever any file that affects an answer changes.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { AppError } from '@emo/contracts';
 import type { z } from 'zod';
 import { bundleConfigSchema, thresholdsFileSchema } from './bundle-config.schema';
+import { findModelFile, modelFileCandidates, type Precision } from './model-files';
 
 export type ProblemType = 'multi_label_classification' | 'single_label_classification';
 
@@ -19,6 +20,8 @@ export interface ModelBundle {
   /** Full sha256 of model.onnx alone (keys the optimized-model cache). */
   readonly modelSha256: string;
   readonly modelPath: string;
+  /** The graph's path relative to `dir` (`model.onnx`, `onnx/model.onnx`, `onnx/model_quantized.onnx`, …). */
+  readonly modelFile: string;
   readonly modelBytes: number;
   readonly labels: readonly string[];
   readonly problemType: ProblemType;
@@ -29,19 +32,34 @@ export interface ModelBundle {
   readonly tokenizerJson: Record<string, unknown>;
   readonly tokenizerConfig: Record<string, unknown>;
   readonly maxPositionEmbeddings?: number;
+  /** config.json's model_type, when it has one. */
+  readonly modelType?: string;
+  /** config.json says `benchmark_only: true`: random weights, meaningless labels (see assertServable). */
+  readonly benchmarkOnly: boolean;
 }
 
-const DEFAULT_MULTI_LABEL_THRESHOLD = 0.5;
+export interface LoadBundleOptions {
+  /** Which graph of the folder: its own (default fp32), or a Hub-named one (`model_quantized.onnx` …). */
+  readonly precision?: Precision;
+}
 
-export async function loadModelBundle(dirInput: string): Promise<ModelBundle> {
+/** The threshold of every label of a multi-label bundle without thresholds.json (single-label: the top label wins). */
+export const DEFAULT_MULTI_LABEL_THRESHOLD = 0.5;
+
+export async function loadModelBundle(dirInput: string, opts: LoadBundleOptions = {}): Promise<ModelBundle> {
   const dir = resolve(dirInput);
   const dirStat = await stat(dir).catch(() => undefined);
   if (!dirStat?.isDirectory()) throw new AppError('MODEL_NOT_FOUND', `Model directory not found: ${dir}`);
 
-  const modelPath = join(dir, 'model.onnx');
-  const modelStat = await stat(modelPath).catch(() => undefined);
-  if (!modelStat?.isFile()) throw new AppError('MODEL_NOT_FOUND', `Missing model.onnx in ${dir}`);
-  if (modelStat.size < 16) throw new AppError('MODEL_CORRUPT', `model.onnx in ${dir} is ${modelStat.size} bytes`);
+  const precision = opts.precision ?? 'fp32';
+  const modelFile = findModelFile(dir, precision);
+  if (!modelFile) {
+    const wanted = precision === 'fp32' ? 'model.onnx' : `a ${precision} graph`;
+    throw new AppError('MODEL_NOT_FOUND', `Missing ${wanted} in ${dir} (looked for ${modelFileCandidates(precision).join(', ')})`);
+  }
+  const modelPath = join(dir, modelFile);
+  const modelStat = await stat(modelPath);
+  if (modelStat.size < 16) throw new AppError('MODEL_CORRUPT', `${modelFile} in ${dir} is ${modelStat.size} bytes`);
 
   const configFile = await readJson(join(dir, 'config.json'), true);
   const configRaw = configFile.value;
@@ -74,6 +92,7 @@ export async function loadModelBundle(dirInput: string): Promise<ModelBundle> {
     revision,
     modelSha256,
     modelPath,
+    modelFile,
     modelBytes: modelStat.size,
     labels: Object.freeze(labels),
     problemType,
@@ -82,6 +101,8 @@ export async function loadModelBundle(dirInput: string): Promise<ModelBundle> {
     tokenizerJson,
     tokenizerConfig,
     maxPositionEmbeddings: config.max_position_embeddings,
+    modelType: config.model_type,
+    benchmarkOnly: config.benchmark_only === true,
   });
 }
 

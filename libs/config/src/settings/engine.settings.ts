@@ -8,6 +8,11 @@ export const engineSettings = {
     z.string().min(1).optional(),
     'Model bundle directory (model.onnx, tokenizer.json, config.json[, thresholds.json]). Default: the shipped models/goemotions-mini.',
   ),
+  allowBenchmarkModel: setting(
+    'ALLOW_BENCHMARK_MODEL',
+    bool().default(false),
+    'Serve a bundle whose config.json says `benchmark_only: true` (random weights: its labels are random). Off: refused with MODEL_BENCHMARK_ONLY (`emo bench` always allows it).',
+  ),
   precision: setting(
     'PRECISION',
     z.enum(['fp32', 'int8', 'fp16']).default('fp32'),

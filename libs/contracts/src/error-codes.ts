@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   REQUEST_INVALID: spec(422, 'Request body does not match the schema'),
   TOO_MANY_TEXTS: spec(422, 'Too many texts in one request'),
   PAYLOAD_TOO_LARGE: spec(413, 'Request body is too large'),
+  UNSUPPORTED_MEDIA_TYPE: spec(415, 'The Content-Type of the body is not one this route accepts'),
   REQUEST_MALFORMED: spec(400, 'Malformed request (URL, headers or body encoding)'),
   URI_TOO_LONG: spec(414, 'A path parameter of the URL is too long'),
   HEADERS_TOO_LARGE: spec(431, 'Request headers are too large'),

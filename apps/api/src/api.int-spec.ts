@@ -78,7 +78,7 @@ describe.skipIf(!inject('redisAvailable'))('API', () => {
       expect([tooLong.statusCode, tooLong.json().error.code]).toEqual([422, 'TEXT_TOO_LONG']);
       const badJson = await post('{"texts": [');
       expect([badJson.statusCode, badJson.json().error.code]).toEqual([422, 'REQUEST_INVALID']);
-      const wrongShape = await post({ texts: [1] });
+      const wrongShape = await post({ texts: 'not a list' }); // a non-string item is its own TEXT_NOT_STRING (http/text-not-string.int-spec.ts)
       expect([wrongShape.statusCode, wrongShape.json().error.code]).toEqual([422, 'REQUEST_INVALID']);
     });
 

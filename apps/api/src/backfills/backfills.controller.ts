@@ -3,19 +3,12 @@
 // as server-sent events, and label roll-ups per value of a field (conversation, user).
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBearerAuth,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiQuery,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AppError, type Tenant } from '@emo/contracts';
 import type { BackfillStatus } from '@emo/queue';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Accepts } from '../http/accepts.decorator';
+import { ApiErrors, AUTH_ERRORS, QUEUE_ERRORS } from '../http/error-body.dto';
 import { sendNdjson } from '../http/ndjson-stream';
 import { parseBody } from '../http/parse-body';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator';
@@ -29,6 +22,9 @@ import {
   uploadQuerySchema,
 } from './backfills.dto';
 import { BackfillsService, type BackfillLines } from './backfills.service';
+
+/** What every read of one backfill may answer. */
+const BACKFILL_READ_ERRORS = [...AUTH_ERRORS, 'BACKFILL_NOT_FOUND', 'BACKFILL_ID_INVALID', 'URI_TOO_LONG', ...QUEUE_ERRORS] as const;
 
 @ApiTags('backfills')
 @ApiBearerAuth()
@@ -45,7 +41,7 @@ export class BackfillsController {
       'Body: NDJSON (`application/x-ndjson`), CSV (`text/csv`) or TSV (`text/tab-separated-values`), read record by record. ' +
       'Answers once the whole body is read and queued. Sending the same file again with the same `id` skips chunks already done.',
   })
-  @ApiConsumes(...Object.keys(STREAMED_TYPES))
+  @Accepts(...Object.keys(STREAMED_TYPES))
   @ApiQuery({ name: 'id', required: false, description: 'Backfill id (letters, digits, - and _); default: a new UUID' })
   @ApiQuery({ name: 'format', required: false, enum: ['ndjson', 'csv', 'tsv'], description: 'Default: from the content type' })
   @ApiQuery({ name: 'text_field', required: false, description: 'Field or column of the text (default "text")' })
@@ -58,6 +54,16 @@ export class BackfillsController {
   @ApiQuery({ name: 'columns', required: false, description: 'Comma-separated column names for CSV/TSV without a header row' })
   @ApiQuery({ name: 'include_scores', required: false, enum: ['true', 'false'] })
   @ApiAcceptedResponse({ type: BackfillCreatedDto })
+  @ApiErrors(
+    ...AUTH_ERRORS,
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'REQUEST_INVALID',
+    'BACKFILL_ID_INVALID',
+    'BACKFILL_CONFLICT',
+    'OVERLOADED',
+    ...QUEUE_ERRORS,
+  )
   async upload(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Query() query: unknown): Promise<BackfillCreatedDto> {
     const q = parseBody(uploadQuerySchema, query);
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -92,6 +98,7 @@ export class BackfillsController {
   @Get(':id')
   @ApiOperation({ summary: 'Progress: lines done/total/failed, rate, ETA' })
   @ApiOkResponse({ type: BackfillStatusDto })
+  @ApiErrors(...BACKFILL_READ_ERRORS)
   status(@CurrentTenant() tenant: Tenant, @Param('id') id: string): Promise<BackfillStatus> {
     return this.backfills.status(tenant, id);
   }
@@ -104,6 +111,7 @@ export class BackfillsController {
   })
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiProduces('application/x-ndjson')
+  @ApiErrors(...BACKFILL_READ_ERRORS, 'REQUEST_INVALID')
   async results(
     @CurrentTenant() tenant: Tenant,
     @Param('id') id: string,
@@ -119,6 +127,7 @@ export class BackfillsController {
     summary: 'Only the lines that failed (bad line, missing field, non-string or empty text, failed chunk), with line numbers',
   })
   @ApiProduces('application/x-ndjson')
+  @ApiErrors(...BACKFILL_READ_ERRORS)
   async errors(@CurrentTenant() tenant: Tenant, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     await sendLines(reply, await this.backfills.errors(tenant, id));
   }
@@ -129,6 +138,7 @@ export class BackfillsController {
   })
   @ApiQuery({ name: 'by', required: true })
   @ApiProduces('application/x-ndjson')
+  @ApiErrors(...BACKFILL_READ_ERRORS, 'REQUEST_INVALID')
   async rollups(
     @CurrentTenant() tenant: Tenant,
     @Param('id') id: string,
@@ -146,6 +156,7 @@ export class BackfillsController {
   @Get(':id/events')
   @ApiOperation({ summary: 'Progress as server-sent events: `progress` (the status) every second, then `done`' })
   @ApiProduces('text/event-stream')
+  @ApiErrors(...BACKFILL_READ_ERRORS)
   async events(
     @CurrentTenant() tenant: Tenant,
     @Param('id') id: string,

@@ -139,7 +139,7 @@ describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
     ]);
   });
 
-  it('streams progress as server-sent events until done, and answers 404 and 422 where it should', async () => {
+  it('streams progress as server-sent events until done, and answers 404, 415 and 422 where they apply', async () => {
     await start();
     await upload('bf4', chatLog(5));
     await waitCompleted('bf4');
@@ -149,7 +149,7 @@ describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
     const missing = await request({ method: 'GET', url: '/v1/backfills/nope', headers: auth });
     expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'BACKFILL_NOT_FOUND']);
     const json = await request({ method: 'POST', url: '/v1/backfills', payload: { items: [] }, headers: auth });
-    expect([json.statusCode, json.json().error.code]).toEqual([422, 'REQUEST_INVALID']);
+    expect([json.statusCode, json.json().error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const badId = await upload('bad%20id', chatLog(1));
     expect([badId.statusCode, badId.json().error.code]).toEqual([422, 'BACKFILL_ID_INVALID']);
   });

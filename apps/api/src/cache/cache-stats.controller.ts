@@ -4,6 +4,7 @@
 // about the others' activity (and whether a text was classified before).
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, AUTH_ERRORS } from '../http/error-body.dto';
 import { RequireScope } from '../tenancy/require-scope.decorator';
 import { CACHE_STATS } from '../tokens';
 
@@ -19,6 +20,7 @@ export class CacheStatsController {
   @ApiOkResponse({
     description: 'CacheStats (docs/cache.md), or { enabled: false, reason } when the cache is off or no worker has advertised its model',
   })
+  @ApiErrors(...AUTH_ERRORS)
   get(): unknown {
     return this.stats();
   }

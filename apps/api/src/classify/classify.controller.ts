@@ -5,8 +5,11 @@ import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
 import type { Tenant } from '@emo/contracts';
-import { checkCount, rawLength } from '../http/text-limits';
+import { Accepts, JSON_MEDIA_TYPE } from '../http/accepts.decorator';
+import { ApiErrors, AUTH_ERRORS, JSON_BODY_ERRORS, QUEUE_ERRORS } from '../http/error-body.dto';
+import { checkCount, checkTextLengths, rawLength } from '../http/text-limits';
 import { parseBody } from '../http/parse-body';
+import { mergeOutcomes, splitTexts } from '../http/text-items';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator';
 import { RequireScope } from '../tenancy/require-scope.decorator';
 import { APP_CONFIG } from '../tokens';
@@ -28,12 +31,31 @@ export class ClassifyController {
   @ApiOperation({ summary: 'Classify a few texts now (at most CLASSIFY_MAX_TEXTS)' })
   @ApiBody({ type: ClassifyRequestDto })
   @ApiOkResponse({ type: ClassifyResponseDto })
+  @Accepts(JSON_MEDIA_TYPE)
+  @ApiErrors(
+    ...AUTH_ERRORS,
+    ...JSON_BODY_ERRORS,
+    'TOO_MANY_TEXTS',
+    'TEXT_TOO_LONG',
+    'OVERLOADED',
+    'RATE_LIMITED',
+    'TENANT_BACKLOG_FULL',
+    ...QUEUE_ERRORS,
+    'DEADLINE_EXCEEDED',
+  )
   async classify(@CurrentTenant() tenant: Tenant, @Body() body: unknown): Promise<ClassifyResponseDto> {
     const receivedAt = Date.now();
     // The count first, on the raw body: an oversize list fails with its own code, not a schema error per text.
     checkCount(rawLength(body, 'texts'), this.config.api.classifyMaxTexts, 'texts');
     const req = parseBody(classifyRequestSchema, body);
-    const results = await this.classification.classify(tenant, { texts: req.texts, includeScores: req.include_scores, receivedAt });
-    return { results: results as ClassifyResponseDto['results'] };
+    // On the whole list, so a TEXT_TOO_LONG names the caller's index (the service checks the strings again).
+    checkTextLengths(req.texts, this.config);
+    // Only strings reach the service; non-strings are their own items' TEXT_NOT_STRING, put back in place.
+    const split = splitTexts(req.texts);
+    const outcomes =
+      split.texts.length === 0
+        ? []
+        : await this.classification.classify(tenant, { texts: split.texts, includeScores: req.include_scores, receivedAt });
+    return { results: mergeOutcomes(split, outcomes) as ClassifyResponseDto['results'] };
   }
 }

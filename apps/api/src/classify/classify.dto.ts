@@ -3,14 +3,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { z } from 'zod';
 
 export const classifyRequestSchema = z.object({
-  texts: z.array(z.string()).min(1),
+  // Any JSON value per item: a non-string is that item's TEXT_NOT_STRING (http/text-items.ts), not a 422.
+  texts: z.array(z.unknown()).min(1),
   include_scores: z.boolean().optional(),
 });
 
 export class ClassifyRequestDto {
   @ApiProperty({
     type: [String],
-    description: 'Texts to classify (at most CLASSIFY_MAX_TEXTS, default 64)',
+    description:
+      'Texts to classify (at most CLASSIFY_MAX_TEXTS, default 64). An item that is not a string (number, null, object, array, boolean) ' +
+      'gets `{"error":{"code":"TEXT_NOT_STRING",…}}` in its place; the others are classified.',
     example: ['I love this!', 'This is so annoying'],
   })
   texts!: string[];

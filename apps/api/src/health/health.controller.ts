@@ -7,6 +7,7 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { AppError } from '@emo/contracts';
 import { redisFailureOf, type FleetClient } from '@emo/queue';
+import { ApiErrors, ANY_ROUTE_ERRORS, QUEUE_ERRORS } from '../http/error-body.dto';
 import { Public } from '../http/public.decorator';
 import { FLEET_CLIENT } from '../tokens';
 
@@ -35,6 +36,7 @@ export class HealthController {
   @Get('healthz')
   @HttpCode(200)
   @ApiOkResponse({ description: 'The API process is up' })
+  @ApiErrors(...ANY_ROUTE_ERRORS)
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -42,6 +44,7 @@ export class HealthController {
   @Public()
   @Get('readyz')
   @ApiOkResponse({ description: 'Redis and the fleet queues are reachable' })
+  @ApiErrors(...ANY_ROUTE_ERRORS, ...QUEUE_ERRORS)
   async readyz(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.redis(), () => this.queues()]);

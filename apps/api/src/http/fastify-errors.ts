@@ -64,6 +64,9 @@ const statusText = (status: number): string =>
  * JSON bodies are decoded with decodeUtf8Escaped instead of a lenient decoder: bytes that are not
  * UTF-8 become lone surrogates, so only the texts that held them fail (TEXT_INVALID_UTF8), and a
  * genuine U+FFFD in a text is classified like any character. Needs NestFactory's bodyParser off.
+ * A body of a media type no parser knows (or without a Content-Type) is left unread and the route
+ * decides: a route that takes a body answers 415 UNSUPPORTED_MEDIA_TYPE with the types it accepts
+ * (@Accepts), after authentication, instead of Fastify's 415 that knows neither.
  */
 export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
   const parse = fastify.getDefaultJsonParser('error', 'error');
@@ -71,4 +74,5 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (req, body, done) => {
     parse(req, decodeUtf8Escaped(body as Buffer), done);
   });
+  if (!fastify.hasContentTypeParser('*')) fastify.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 }

@@ -1,6 +1,7 @@
 // Request-level text limits shared by /v1/classify and /v1/jobs: too many texts → 422
 // TOO_MANY_TEXTS; with LONG_TEXT_POLICY=reject a text over MAX_TEXT_CHARS → 422 TEXT_TOO_LONG
-// (with truncate, the engine truncates and flags the result `truncated`).
+// (with truncate, the engine truncates and flags the result `truncated`). Non-strings are skipped
+// here (they are their own items' TEXT_NOT_STRING, text-items.ts); the index is the item's position.
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 
@@ -14,13 +15,17 @@ export function rawLength(body: unknown, field: string): number {
   return Array.isArray(value) ? value.length : 0;
 }
 
-export function checkTextLengths(texts: readonly string[], config: Pick<AppConfig, 'engine'>): void {
+export function checkTextLengths(texts: readonly unknown[], config: Pick<AppConfig, 'engine'>): void {
   if (config.engine.longTextPolicy !== 'reject') return;
-  const index = texts.findIndex((t) => t.length > config.engine.maxTextChars);
+  const index = texts.findIndex((t) => typeof t === 'string' && t.length > config.engine.maxTextChars);
   if (index >= 0) {
-    throw new AppError('TEXT_TOO_LONG', `Text ${index} has ${texts[index].length} characters; the limit is ${config.engine.maxTextChars}`, {
-      index,
-      limit: config.engine.maxTextChars,
-    });
+    throw new AppError(
+      'TEXT_TOO_LONG',
+      `Text ${index} has ${(texts[index] as string).length} characters; the limit is ${config.engine.maxTextChars}`,
+      {
+        index,
+        limit: config.engine.maxTextChars,
+      },
+    );
   }
 }

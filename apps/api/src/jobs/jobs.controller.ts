@@ -15,8 +15,10 @@ import {
 import type { AppConfig } from '@emo/config';
 import type { Tenant } from '@emo/contracts';
 import type { ProfilingRuntime } from '@emo/profiler';
-import type { JobStatus } from '@emo/queue';
+import type { JobItem, JobStatus } from '@emo/queue';
 import type { FastifyReply } from 'fastify';
+import { Accepts, JSON_MEDIA_TYPE } from '../http/accepts.decorator';
+import { ApiErrors, AUTH_ERRORS, JSON_BODY_ERRORS, QUEUE_ERRORS } from '../http/error-body.dto';
 import { sendNdjson } from '../http/ndjson-stream';
 import { parseBody } from '../http/parse-body';
 import { checkCount, rawLength } from '../http/text-limits';
@@ -43,6 +45,18 @@ export class JobsController {
   @ApiBody({ type: JobRequestDto })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same as idempotency_key in the body' })
   @ApiAcceptedResponse({ type: JobCreatedDto })
+  @Accepts(JSON_MEDIA_TYPE)
+  @ApiErrors(
+    ...AUTH_ERRORS,
+    ...JSON_BODY_ERRORS,
+    'TOO_MANY_TEXTS',
+    'TEXT_TOO_LONG',
+    'IDEMPOTENCY_CONFLICT',
+    'OVERLOADED',
+    'RATE_LIMITED',
+    'TENANT_BACKLOG_FULL',
+    ...QUEUE_ERRORS,
+  )
   async submit(
     @CurrentTenant() tenant: Tenant,
     @Body() body: unknown,
@@ -54,7 +68,9 @@ export class JobsController {
     const req = parseBody(jobRequestSchema, body);
     endValidation(req.items.length);
     const { status, created } = await this.jobs.submit(tenant, {
-      items: req.items,
+      // A non-string text travels as it is: the worker's engine (checkText, the Classifier contract
+      // takes unknown values) answers it with TEXT_NOT_STRING in its place, like any other bad text.
+      items: req.items as JobItem[],
       priority: req.priority,
       includeScores: req.include_scores,
       idempotencyKey: req.idempotency_key,
@@ -66,6 +82,7 @@ export class JobsController {
   @Get(':id')
   @ApiOperation({ summary: 'State, counts and timings of a job' })
   @ApiOkResponse({ type: JobStatusDto })
+  @ApiErrors(...AUTH_ERRORS, 'JOB_NOT_FOUND', 'URI_TOO_LONG', ...QUEUE_ERRORS)
   status(@CurrentTenant() tenant: Tenant, @Param('id') id: string): Promise<JobStatus> {
     return this.jobs.status(tenant, id);
   }
@@ -79,6 +96,7 @@ export class JobsController {
   })
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiProduces('application/x-ndjson')
+  @ApiErrors(...AUTH_ERRORS, 'JOB_NOT_FOUND', 'URI_TOO_LONG', 'REQUEST_INVALID', ...QUEUE_ERRORS)
   async results(
     @CurrentTenant() tenant: Tenant,
     @Param('id') id: string,
@@ -97,6 +115,7 @@ export class JobsController {
   @Delete(':id')
   @ApiOperation({ summary: 'Cancel what has not run yet; chunks already running still finish' })
   @ApiOkResponse({ type: JobStatusDto })
+  @ApiErrors(...AUTH_ERRORS, 'JOB_NOT_FOUND', 'URI_TOO_LONG', ...QUEUE_ERRORS)
   cancel(@CurrentTenant() tenant: Tenant, @Param('id') id: string): Promise<JobStatus> {
     return this.jobs.cancel(tenant, id);
   }

@@ -5,10 +5,13 @@ import { z } from 'zod';
 export const jobRequestSchema = z.object({
   items: z
     .array(
-      z.object({
-        id: z.union([z.string(), z.number()]).transform(String).optional(),
-        text: z.string(),
-      }),
+      z
+        .object({
+          id: z.union([z.string(), z.number()]).transform(String).optional(),
+          // Any JSON value: a non-string is that item's TEXT_NOT_STRING result line, not a 422 of the job.
+          text: z.unknown(),
+        })
+        .refine((item) => item.text !== undefined, { message: 'Required', path: ['text'] }),
     )
     .min(1),
   priority: z.enum(['interactive', 'bulk']).default('bulk'),
@@ -20,7 +23,13 @@ export const resultsQuerySchema = z.object({ offset: z.coerce.number().int().min
 
 export class JobItemDto {
   @ApiPropertyOptional({ type: String, description: 'Your id for the item; echoed in its result line' }) id?: string;
-  @ApiProperty({ type: String, example: 'thanks, that made my day' }) text!: string;
+  @ApiProperty({
+    type: String,
+    example: 'thanks, that made my day',
+    description:
+      'A text that is not a string (number, null, object, array, boolean) gets a TEXT_NOT_STRING line; the other items are classified',
+  })
+  text!: string;
 }
 
 export class JobRequestDto {

@@ -6,6 +6,7 @@ import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Tenant } from '@emo/contracts';
 import type { JobTrace, ProfileReport } from '@emo/profiler';
+import { ApiErrors, AUTH_ERRORS, QUEUE_ERRORS } from '../http/error-body.dto';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator';
 import { RequireScope } from '../tenancy/require-scope.decorator';
 import { ProfileService } from './profile.service';
@@ -22,12 +23,15 @@ export class ProfileController {
     summary: 'Per-stage latency, throughput, cache, device and queue figures of the fleet over the recent window, with recommendations',
   })
   @ApiOkResponse({ description: 'A profile report (docs/observability.md)' })
+  @ApiErrors(...AUTH_ERRORS, ...QUEUE_ERRORS)
   profile(): Promise<ProfileReport> {
     return this.service.report();
   }
 
   @Get('jobs/:id/trace')
   @ApiOperation({ summary: 'Span records of one job (TRACING_ENABLED=true; kept TRACE_RETENTION_SECONDS)' })
+  @ApiOkResponse({ description: 'The spans of the job with per-stage totals (none while TRACING_ENABLED is off)' })
+  @ApiErrors(...AUTH_ERRORS, 'JOB_NOT_FOUND', 'URI_TOO_LONG', ...QUEUE_ERRORS)
   trace(@CurrentTenant() tenant: Tenant, @Param('id') id: string): Promise<JobTrace> {
     return this.service.trace(tenant, id);
   }

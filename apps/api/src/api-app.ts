@@ -10,6 +10,7 @@ import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient } from '@emo/queue';
 import { ApiModule } from './api.module';
+import { registerQueueDashboard } from './admin/queue-dashboard';
 import { registerApiKeyInQueryRefusal } from './http/api-key-in-query';
 import { setupApiDocs } from './http/api-docs';
 import { fastifyErrorOptions, registerJsonBodyParser } from './http/fastify-errors';
@@ -106,6 +107,7 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
       done();
     });
     setupApiDocs(app, config.api.apiDocs, new TenantAuthenticator(tenants));
+    registerQueueDashboard(fastify, { config, fleet, tenants, authenticator: new TenantAuthenticator(tenants) });
     await app.init();
     await fastify.ready();
     if (config.api.apiMetricsPort !== undefined)

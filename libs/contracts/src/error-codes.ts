@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   FORBIDDEN: spec(403, 'Invalid API key'),
   SCOPE_MISSING: spec(403, 'The API key lacks the scope this route needs'),
   API_KEY_IN_QUERY: spec(400, 'API keys are accepted only in the Authorization header, never in the URL'),
+  CROSS_ORIGIN_REFUSED: spec(403, "A change signed in by the admin session cookie must come from the API's own origin"),
+  QUEUE_DASHBOARD_READ_ONLY: spec(403, 'The queue dashboard is read-only (API_QUEUE_DASHBOARD_READ_ONLY)'),
   // resources
   NOT_FOUND: spec(404, 'Resource not found'),
   JOB_NOT_FOUND: spec(404, 'Job not found'),

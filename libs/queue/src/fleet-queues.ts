@@ -19,11 +19,17 @@ const ADD_SLICE = 1000;
 export interface FleetQueuesOptions {
   /** Bulk work shared fairly between tenants by weight (FAIR_SHARE_ENABLED); default off: one FIFO bulk queue. */
   readonly fairShare?: boolean;
+  /**
+   * Completed chunks each queue keeps, newest first, each no longer than it would be kept had it
+   * failed (QUEUE_KEEP_COMPLETED_CHUNKS, for the queue dashboard); default 0: removed on completion.
+   */
+  readonly keepCompleted?: number;
 }
 
 export class FleetQueues {
   private readonly queues: Record<Priority, Queue<ChunkData>>;
   private readonly stamper?: FairShareStamper;
+  private readonly keepCompleted: number;
 
   /** `onError`: errors BullMQ reports on a queue (without a listener it prints them with console.error). */
   constructor(
@@ -37,6 +43,7 @@ export class FleetQueues {
       bulk: new Queue<ChunkData>(QUEUE_NAMES.bulk, { connection, prefix }),
     };
     for (const p of PRIORITIES) this.queues[p].on('error', (e: Error) => onError?.(e));
+    this.keepCompleted = options.keepCompleted ?? 0;
     if (options.fairShare) this.stamper = new FairShareStamper(connection, this.queues.bulk, fairShareKey(prefix));
   }
 
@@ -50,10 +57,18 @@ export class FleetQueues {
       const mine = jobs.filter((j) => j.data.priority === priority);
       // addBulk is one MULTI: large jobs go in slices so one request does not block Redis for long.
       for (let i = 0; i < mine.length; i += ADD_SLICE) {
-        const slice = mine.slice(i, i + ADD_SLICE);
+        const slice = mine.slice(i, i + ADD_SLICE).map((j) => this.retained(j));
         await this.queues[priority].addBulk(priority === 'bulk' ? await this.share(slice) : slice);
       }
     }
+  }
+
+  /** The chunk as kept after completion: removed at once, or among the newest `keepCompleted`. */
+  private retained(job: ChunkJob): ChunkJob {
+    if (this.keepCompleted === 0) return job;
+    const failed = job.opts.removeOnFail;
+    const age = typeof failed === 'object' && 'age' in failed ? failed.age : undefined;
+    return { ...job, opts: { ...job.opts, removeOnComplete: { count: this.keepCompleted, ...(age !== undefined ? { age } : {}) } } };
   }
 
   /** Bulk chunks with fair-share priorities, or (fair share off) without a weight: arrival order everywhere. */

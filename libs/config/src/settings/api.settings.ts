@@ -1,7 +1,7 @@
 // API settings: listen address, API keys, request limits, admission (429) and the Retry-After of
 // refusals, and how long the API waits for the queue Redis.
 import { z } from 'zod';
-import { csv, int, num, setting } from '../setting';
+import { bool, csv, int, num, setting } from '../setting';
 
 export const apiSettings = {
   apiKeys: setting(
@@ -86,5 +86,25 @@ export const apiSettings = {
     'REDIS_COMMAND_TIMEOUT_MS',
     int(100, 600_000).default(5000),
     'The API fails a queue Redis command that gets no answer within this time (503 QUEUE_UNAVAILABLE); with Redis unreachable it fails at once, without waiting for reconnects.',
+  ),
+  apiQueueDashboard: setting(
+    'API_QUEUE_DASHBOARD',
+    bool().default(false),
+    'Serve the Bull Board queue dashboard at /admin/queues, for keys with the admin scope only (docs/fleet.md, Queue dashboard). Refused at start while authentication is off unless API_QUEUE_DASHBOARD_ALLOW_OPEN is true.',
+  ),
+  apiQueueDashboardAllowOpen: setting(
+    'API_QUEUE_DASHBOARD_ALLOW_OPEN',
+    bool().default(false),
+    'Let API_QUEUE_DASHBOARD serve the dashboard with authentication off (no API_KEYS, no API_KEYS_FILE): anyone who reaches the API then sees every queue. For a local fleet only.',
+  ),
+  apiQueueDashboardReadOnly: setting(
+    'API_QUEUE_DASHBOARD_READ_ONLY',
+    bool().default(true),
+    'The queue dashboard only shows: its retry, remove, clean, pause and add actions are hidden and refused (403 QUEUE_DASHBOARD_READ_ONLY). false: admins may act on chunks.',
+  ),
+  apiAdminSessionTtlSeconds: setting(
+    'API_ADMIN_SESSION_TTL_SECONDS',
+    int(0, 43_200).default(900),
+    'Lifetime of an admin browser session (POST /admin/session: an HttpOnly, SameSite=Strict, Secure cookie for /admin, kept in the queue Redis), seconds from sign-in. 0: no sessions, the dashboard takes only the Authorization header.',
   ),
 } as const;

@@ -23,4 +23,9 @@ export const fleetSettings = {
     bool().default(true),
     "Bulk work is shared between tenants by weight (ADR 014): where chunks are queued (API), bulk chunks get start-time fair-queueing priorities and carry the tenant's weight, by which workers batch each tenant's texts in turn. false: one first-in-first-out bulk queue, where one tenant's backlog delays every other tenant's bulk work.",
   ),
+  queueKeepCompletedChunks: setting(
+    'QUEUE_KEEP_COMPLETED_CHUNKS',
+    int(0, 100_000).default(0),
+    "Completed chunks each queue keeps (the newest, each at most its job's result TTL) so the queue dashboard can list them; they keep their texts in the queue Redis meanwhile. 0: a chunk is removed when it completes.",
+  ),
 } as const;

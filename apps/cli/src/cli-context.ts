@@ -25,6 +25,7 @@ export interface CliEngine extends Classifier {
 export class CliContext {
   private cachedConfig?: AppConfig;
   private cachedLogger?: Logger;
+  private cachedFleetLogger?: Logger;
 
   constructor(private readonly env?: Env) {}
 
@@ -34,9 +35,21 @@ export class CliContext {
     return this.cachedConfig;
   }
 
+  /** The CLI commands' logger: `emo: warning: …` lines on stderr, pino JSON only with LOG_FORMAT=json. */
   get logger(): Logger {
-    this.cachedLogger ??= createLogger({ level: this.config().runtime.logLevel, name: 'emo-cli' });
+    this.cachedLogger ??= this.createLogger('plain');
     return this.cachedLogger;
+  }
+
+  /** `emo serve`'s logger (the fleet's processes): pino JSON, plain lines only with LOG_FORMAT=plain. */
+  get fleetLogger(): Logger {
+    this.cachedFleetLogger ??= this.createLogger('json');
+    return this.cachedFleetLogger;
+  }
+
+  private createLogger(auto: 'plain' | 'json'): Logger {
+    const { logLevel, logFormat } = this.config().runtime;
+    return createLogger({ level: logLevel, name: 'emo-cli', format: logFormat === 'auto' ? auto : logFormat });
   }
 
   /** An engine for the model/precision flags (falling back to MODEL_DIR / the default model). */

@@ -65,6 +65,18 @@ describe(runCli.name, () => {
       expect(line).toBe('emo: CLI_USAGE: missing command; allowed: warm, stats, flush (see emo cache --help)');
     });
 
+    it('answers every command group called without a subcommand alike: exit 2, one line naming its subcommands, no help dump', async () => {
+      const groups = buildProgram().commands.filter((c) => c.commands.length > 0);
+      expect(groups.map((g) => g.name())).toContain('cache');
+      for (const group of groups) {
+        const line = expectUsageLine(await runCliCaptured([group.name()]));
+        expect(line).toBe(
+          `emo: CLI_USAGE: missing command; allowed: ${group.commands.map((c) => c.name()).join(', ')} (see emo ${group.name()} --help)`,
+        );
+        expect(line).not.toContain('outputHelp');
+      }
+    });
+
     it('answers help for an unknown command with one line naming the commands', async () => {
       expect(expectUsageLine(await runCliCaptured(['help', 'nope']))).toBe(
         `emo: CLI_USAGE: unknown command 'nope'; allowed: ${COMMANDS.join(', ')} (see emo --help)`,

@@ -43,6 +43,9 @@ function quietErrors(commands: readonly Command[]): void {
   }
 }
 
+/** Errors the user fixes in what they gave (flags, settings, input data): exit 2, not 1. */
+const USAGE_CODES: ReadonlySet<string> = new Set(['CLI_USAGE', 'CONFIG_INVALID', 'EVAL_LABELS_INVALID']);
+
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage or configuration error). */
 export async function runCli(argv: readonly string[], ctx?: CliContext): Promise<number> {
   const program = buildProgram(ctx);
@@ -57,7 +60,7 @@ export async function runCli(argv: readonly string[], ctx?: CliContext): Promise
     }
     const err = AppError.fromPlain(e);
     process.stderr.write(`emo: ${err.code}: ${err.message}\n`);
-    return err.code === 'CLI_USAGE' || err.code === 'CONFIG_INVALID' ? 2 : 1;
+    return USAGE_CODES.has(err.code) ? 2 : 1;
   }
 }
 

@@ -57,7 +57,6 @@ export class FleetClient {
   private listener?: JobFinishedListener;
   private consumer?: ChunkConsumer;
   private consumerRedis?: Redis;
-  private readonly storeRedis: Redis;
   /** Reachability of the queue Redis over every connection of this client (logged once per change). */
   readonly availability: RedisAvailability;
 
@@ -79,16 +78,7 @@ export class FleetClient {
       fairShare: fleet.fairShareEnabled ?? true,
       keepCompleted: fleet.queueKeepCompletedChunks,
     });
-    // The store's commands (records, results, admission: every call of a request's path) on a
-    // connection of their own with auto-pipelining: concurrent requests share writes to Redis.
-    this.storeRedis = createRedis(runtime.redisUrl, {
-      name: `${runtime.queuePrefix}-store`,
-      failFast: deps.failFast,
-      commandTimeoutMs: api.redisCommandTimeoutMs,
-      autoPipelining: true,
-    });
-    this.availability.watch(this.storeRedis, 'command');
-    this.store = new ResultStore(this.storeRedis, this.keys, fleet.resultTtlSeconds);
+    this.store = new ResultStore(this.redis, this.keys, fleet.resultTtlSeconds);
     const limits =
       api.queueBacklogTextsInteractive !== undefined && api.queueBacklogTextsBulk !== undefined
         ? { interactive: api.queueBacklogTextsInteractive, bulk: api.queueBacklogTextsBulk }
@@ -107,7 +97,7 @@ export class FleetClient {
 
   /** Waits until the command connection is ready (QUEUE_UNAVAILABLE after `timeoutMs`). */
   async ready(timeoutMs = 10_000): Promise<void> {
-    await Promise.all([whenReady(this.redis, timeoutMs), whenReady(this.storeRedis, timeoutMs)]);
+    await whenReady(this.redis, timeoutMs);
   }
 
   /** Round trip to Redis; throws when it does not answer. */
@@ -174,7 +164,7 @@ export class FleetClient {
     this.availability.close();
     await this.listener?.close();
     await this.queues.close();
-    await Promise.all([this.redis, this.storeRedis, this.consumerRedis].map((r) => r?.quit().catch(() => undefined)));
+    await Promise.all([this.redis, this.consumerRedis].map((r) => r?.quit().catch(() => undefined)));
   }
 
   /** BullMQ queue errors: connection trouble feeds the availability state; anything else is logged. */

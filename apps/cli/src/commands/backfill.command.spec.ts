@@ -43,6 +43,17 @@ describe('emo backfill', () => {
       expect(sut.stderr).toMatch(/^emo: CLI_USAGE: cannot read .*missing\.ndjson: ENOENT/);
     });
 
+    it('refuses a directory as the input (CLI_USAGE, exit 2), locally and with --fleet, instead of INTERNAL: EISDIR', async () => {
+      for (const extra of [[], ['--fleet', 'http://127.0.0.1:9']]) {
+        const sut = await runCliCaptured(['backfill', dir, '--no-progress', ...extra]);
+        expect(sut).toEqual({
+          code: 2,
+          stdout: '',
+          stderr: `emo: CLI_USAGE: cannot read ${dir}: it is a directory; give a file (or - for stdin)\n`,
+        });
+      }
+    });
+
     it('names an output file that cannot be written instead of crashing', async () => {
       const sut = await runCliCaptured(['backfill', chat, '--out', join(dir, 'no-such-dir', 'out.ndjson'), '--no-progress']);
       expect(sut.code).toBe(2);
@@ -94,6 +105,19 @@ describe('emo backfill', () => {
       const summary = JSON.parse(sut.stdout) as Record<string, unknown>;
       expect(summary).toMatchObject({ texts: 7, ok: 5, errors: 2, error_codes: { LINE_MALFORMED: 1, TEXT_EMPTY: 1 } });
       expect(Object.keys(summary.label_distribution as object).sort()).toEqual(['negative', 'neutral', 'positive']);
+    });
+
+    it('passes an input field id through as id by default (not input_id), and the named --id-field otherwise', async () => {
+      const input = file('ids.ndjson', `${JSON.stringify({ id: 'm1', msg: 'k1', text: 'I love this' })}\n`);
+      const byDefault = await runCliCaptured(['backfill', input, '--no-progress']);
+      expect(byDefault.code).toBe(0);
+      expect(jsonLines(byDefault.stdout)).toEqual([
+        { line: 1, id: 'm1', msg: 'k1', labels: expect.any(Array), model: expect.stringMatching(/^tiny-softmax@/) },
+      ]);
+      const named = await runCliCaptured(['backfill', input, '--id-field', 'msg', '--no-progress']);
+      expect(jsonLines(named.stdout)).toEqual([
+        { line: 1, id: 'k1', input_id: 'm1', labels: expect.any(Array), model: expect.stringMatching(/^tiny-softmax@/) },
+      ]);
     });
 
     it('writes results to stdout and errors plus the readable summary to stderr without --out', async () => {

@@ -2,18 +2,21 @@
 // classifies in ordered windows, writes NDJSON results and a per-line errors file.
 // With `--fleet URL --api-key KEY` the file is streamed to the fleet's POST /v1/backfills instead
 // (resumable by --backfill-id; see docs/backfills.md) and the results are written the same way.
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError, formatFromPath, readRecords, type InputFormat } from '@emo/contracts';
 import { classifyRecordsInOrder } from '@emo/inference';
 import type { CliContext } from '../cli-context';
 import { apiBaseUrl } from '../fleet/api-url';
+import { fleetApiKey } from '../fleet/fleet-auth';
 import { runFleetBackfill } from '../fleet/fleet-backfill';
-import { BackfillSummary } from '../output/backfill-summary';
+import { countLines } from '../input/count-lines';
+import { checkInputFile } from '../input/input-file';
+import { BackfillSummary, hrtimeSeconds } from '../output/backfill-summary';
 import { toOutputLine } from '../output/result-line';
+import { TextProgress } from '../output/text-progress';
 
 interface BackfillFlags {
   out?: string;
@@ -43,7 +46,7 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
     .option('--errors <file>', 'per-line errors as NDJSON (default: <out>.errors.ndjson, or stderr)')
     .option('--format <f>', 'ndjson|csv|tsv (default: from the file extension)')
     .option('--text-field <f>', 'field or column holding the text', 'text')
-    .option('--id-field <f>', 'field or column holding the message id')
+    .option('--id-field <f>', 'field or column holding the message id (default: id)')
     .option('--columns <names>', 'comma-separated column names for CSV/TSV without a header row')
     .option('--scores', 'include every label score')
     .option('--json', 'print the final summary as JSON on stdout (needs --out)')
@@ -52,7 +55,7 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
     .option('--window <n>', 'texts per classification window', '512')
     .option('--no-progress', 'no progress bar on stderr')
     .option('--fleet <url>', 'send the file to a fleet API (e.g. http://localhost:8080) instead of classifying in-process')
-    .option('--api-key <key>', 'API key for --fleet')
+    .option('--api-key <key>', 'API key for --fleet (default: EMO_API_KEY)')
     .option(
       '--backfill-id <id>',
       'fleet backfill id; the same id resumes (default: derived from the file path, size, mtime and the field options)',
@@ -65,10 +68,12 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(windowSize) || windowSize < 1)
         throw new AppError('CLI_USAGE', `--window must be a positive integer, got ${flags.window}`);
       if (flags.json && !flags.out) throw new AppError('CLI_USAGE', '--json needs --out (stdout would mix results and summary)');
-      if (flags.fleet) return backfillThroughFleet(inPath, format, flags);
+      if (flags.fleet) return backfillThroughFleet(ctx, inPath, format, flags);
       if (flags.apiKey || flags.backfillId || flags.passthrough)
         throw new AppError('CLI_USAGE', '--api-key, --backfill-id and --passthrough need --fleet');
-      const totalBytes = inPath === '-' ? 0 : fileSize(inPath);
+      // Timed from here: the rate covers loading the model and reading, not only the last windows.
+      const startedAt = hrtimeSeconds();
+      checkInputFile(inPath);
       const { out, errOut } = await openOutputs(flags);
       let engine: Awaited<ReturnType<CliContext['engine']>>;
       try {
@@ -77,21 +82,21 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
         await Promise.all([endStream(out), endStream(errOut)]);
         throw e;
       }
-      const summary = new BackfillSummary(engine.bundle.labels);
-      const bar =
-        flags.progress && totalBytes > 0
-          ? new SingleBar({
-              format: 'backfill [{bar}] {percentage}% | {texts} texts | {rate} texts/s | ETA {eta}s',
-              stream: process.stderr,
-              noTTYOutput: false,
-            })
-          : undefined;
-      let bytesRead = 0;
+      const summary = new BackfillSummary(engine.bundle.labels, hrtimeSeconds, startedAt);
+      const bar = flags.progress ? new TextProgress() : undefined;
+      let linesDone = 0;
+      const show = () => bar?.update({ done: linesDone, total: totalLines, textsPerSecond: summary.textsPerSecond() });
+      // Lines in the file, counted beside the work: a count of lines done until it is known.
+      let totalLines: number | undefined;
+      if (bar && inPath !== '-')
+        void countLines(inPath)
+          .then((n) => {
+            totalLines = n;
+            show();
+          })
+          .catch(() => undefined);
       const input = inPath === '-' ? process.stdin : createReadStream(inPath, { highWaterMark: 256 * 1024 });
-      input.on('data', (chunk: Buffer | string) => {
-        bytesRead += chunk.length;
-      });
-      bar?.start(totalBytes, 0, { texts: 0, rate: 0 });
+      bar?.start();
       try {
         const mapping = { textField: flags.textField, idField: flags.idField, columns: flags.columns?.split(',').map((c) => c.trim()) };
         const records = readRecords(input as AsyncIterable<Uint8Array>, format, mapping, {
@@ -105,11 +110,14 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
         })) {
           const line = toOutputLine(item, engine.modelId, flags.idField);
           summary.add(line);
+          // Input lines, not records: a CSV header or a quoted newline counts as the file's lines do.
+          linesDone = Math.max(linesDone, line.line);
           const target = 'error' in line ? errOut : out;
           if (!target.write(`${JSON.stringify(line)}\n`)) await once(target, 'drain');
-          if (bar && summary.total % 256 === 0) bar.update(bytesRead, { texts: summary.total, rate: Math.round(summary.textsPerSecond()) });
+          if (summary.total % 256 === 0) show();
         }
-        bar?.update(totalBytes, { texts: summary.total, rate: Math.round(summary.textsPerSecond()) });
+        if (totalLines !== undefined) linesDone = totalLines;
+        show();
       } finally {
         bar?.stop();
         await engine.close();
@@ -121,15 +129,15 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
     });
 }
 
-async function backfillThroughFleet(inPath: string, format: InputFormat, flags: BackfillFlags): Promise<void> {
-  if (inPath !== '-') fileSize(inPath);
+async function backfillThroughFleet(ctx: CliContext, inPath: string, format: InputFormat, flags: BackfillFlags): Promise<void> {
+  checkInputFile(inPath);
   const url = apiBaseUrl(flags.fleet as string, '--fleet');
   const { out, errOut } = await openOutputs(flags);
   let summary: BackfillSummary;
   try {
     summary = await runFleetBackfill({
       url: url.toString(),
-      apiKey: flags.apiKey,
+      apiKey: fleetApiKey(flags.apiKey, ctx.config()),
       backfillId: flags.backfillId,
       inPath,
       query: {
@@ -151,14 +159,6 @@ async function backfillThroughFleet(inPath: string, format: InputFormat, flags: 
   const report = summary.report();
   if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else process.stderr.write(summary.render(report));
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch (e) {
-    throw new AppError('CLI_USAGE', `cannot read ${path}: ${(e as Error).message}`);
-  }
 }
 
 /** Results to --out (default stdout), errors to --errors (default <out>.errors.ndjson, or stderr), both opened before any work. */

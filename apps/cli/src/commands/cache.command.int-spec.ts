@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { createCacheRedis, unlinkMatching } from '@emo/cache';
 import { runCliCaptured, testEnv } from '../testing/run-cli-captured';
 
@@ -96,25 +96,42 @@ describe('emo cache errors', () => {
   });
 
   describe('stats --url (a running API)', () => {
-    let server: Server;
+    let server: Server | undefined;
+    const seen: { url?: string; auth?: string }[] = [];
+    /** Answers like the API: 401 UNAUTHORIZED without a key, 403 FORBIDDEN for another key than api-key-0001. */
     const api = async (status: number, body: unknown) => {
-      server = createServer((req, res) =>
-        res
-          .writeHead(req.url === '/v1/cache/stats' && req.headers.authorization === 'Bearer api-key-0001' ? status : 401, {
-            'content-type': 'application/json',
-          })
-          .end(JSON.stringify(body)),
-      );
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const created = createServer((req, res) => {
+        seen.push({ url: req.url, auth: req.headers.authorization });
+        const auth = req.headers.authorization;
+        const [code, answer] =
+          auth === undefined
+            ? [401, { error: { code: 'UNAUTHORIZED', message: 'Missing API key' } }]
+            : auth !== 'Bearer api-key-0001'
+              ? [403, { error: { code: 'FORBIDDEN', message: 'Invalid API key' } }]
+              : [status, body];
+        res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      });
+      server = created;
+      await new Promise<void>((r) => created.listen(0, '127.0.0.1', r));
+      return `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
     };
-    afterAll(() => new Promise((r) => server.close(r)));
+    afterEach(() => new Promise<void>((r) => (server?.listening ? server.close(() => r()) : r())));
 
     it("prints the API's cache stats, one JSON line with --json", async () => {
       const url = await api(200, { l1: { hits: 4 }, l2: { state: 'up' } });
       const sut = await runCliCaptured(['cache', 'stats', '--url', url, '--api-key', 'api-key-0001', '--json'], unreachable);
       expect(sut).toEqual({ code: 0, stdout: '{"l1":{"hits":4},"l2":{"state":"up"}}\n', stderr: '' });
-      server.close();
+    });
+
+    it.each([
+      ['EMO_API_KEY', { EMO_API_KEY: 'api-key-0001' }],
+      ['API_KEYS (a fleet configured on this machine)', { API_KEYS: 'api-key-0001' }],
+    ])('sends the key of %s in the Authorization header when --api-key is not given, never in the URL', async (_, extra) => {
+      const url = await api(200, { l1: { hits: 1 } });
+      seen.length = 0;
+      const sut = await runCliCaptured(['cache', 'stats', '--url', url, '--json'], { ...unreachable, ...extra });
+      expect(sut).toEqual({ code: 0, stdout: '{"l1":{"hits":1}}\n', stderr: '' });
+      expect(seen).toEqual([{ url: '/v1/cache/stats', auth: 'Bearer api-key-0001' }]);
     });
 
     it('refuses a --url that is not an http(s) URL, and names an API that does not answer', async () => {
@@ -128,10 +145,22 @@ describe('emo cache errors', () => {
       expect(down.stderr).toMatch(/^emo: CACHE_UNAVAILABLE: could not reach the API at http:\/\/127\.0\.0\.1:9 \(.+\)\n$/);
     });
 
-    it('fails with CACHE_UNAVAILABLE naming the status when the API refuses', async () => {
+    it('says UNAUTHORIZED, and how to give a key, when the API wants one (401)', async () => {
+      const url = await api(200, {});
+      const sut = await runCliCaptured(['cache', 'stats', '--url', url], unreachable);
+      expect(sut).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'emo: UNAUTHORIZED: GET /v1/cache/stats answered 401: the API wants a key; pass --api-key or set EMO_API_KEY\n',
+      });
+    });
+
+    it('says FORBIDDEN when the API refuses the key (403), without repeating the key', async () => {
       const url = await api(200, {});
       const sut = await runCliCaptured(['cache', 'stats', '--url', url, '--api-key', 'wrong-key-0000'], unreachable);
-      expect(sut).toEqual({ code: 1, stdout: '', stderr: 'emo: CACHE_UNAVAILABLE: GET /v1/cache/stats answered 401\n' });
+      expect(sut.code).toBe(1);
+      expect(sut.stderr).toMatch(/^emo: FORBIDDEN: GET \/v1\/cache\/stats answered 403: the API key was refused/);
+      expect(sut.stderr).not.toContain('wrong-key-0000');
     });
   });
 });

@@ -17,6 +17,7 @@ import { AppError } from '@emo/contracts';
 import { loadModelBundle, resolveModelDir } from '@emo/model';
 import type { CliContext } from '../cli-context';
 import { apiBaseUrl } from '../fleet/api-url';
+import { authError, authHeaders, fleetApiKey } from '../fleet/fleet-auth';
 
 const WARM_L2_TIMEOUT_MS = 5000;
 
@@ -82,15 +83,10 @@ export function registerCache(program: Command, ctx: CliContext): void {
       .description("L2 keys and bytes of the model's namespace, eviction policy, Redis counters; or a running API's stats with --url"),
   )
     .option('--url <url>', 'API base URL: print its GET /v1/cache/stats instead')
-    .option('--api-key <key>', 'API key for --url')
+    .option('--api-key <key>', 'admin API key for --url (default: EMO_API_KEY, else the first of API_ADMIN_KEYS, then API_KEYS)')
     .action(async (flags: CacheFlags) => {
       if (flags.url) {
-        const url = new URL('/v1/cache/stats', apiBaseUrl(flags.url, '--url'));
-        const res = await fetch(url, { headers: flags.apiKey ? { authorization: `Bearer ${flags.apiKey}` } : {} }).catch((e: Error) => {
-          throw new AppError('CACHE_UNAVAILABLE', `could not reach the API at ${url.origin} (${e.message})`);
-        });
-        if (!res.ok) throw new AppError('CACHE_UNAVAILABLE', `GET /v1/cache/stats answered ${res.status}`);
-        process.stdout.write(`${JSON.stringify(await res.json(), null, flags.json ? undefined : 2)}\n`);
+        await printApiStats(ctx, flags, flags.url);
         return;
       }
       await withRedis(ctx, flags, async (redis, namespace, config) => {
@@ -121,6 +117,23 @@ export function registerCache(program: Command, ctx: CliContext): void {
         print(flags, { model: namespace.modelId, pattern, removed }, (r) => `removed ${r.removed} cached results matching ${r.pattern}`);
       });
     });
+}
+
+/** GET /v1/cache/stats of a running API (admin scope), with the key of fleetApiKey in the Authorization header. */
+async function printApiStats(ctx: CliContext, flags: CacheFlags, base: string): Promise<void> {
+  const url = new URL('/v1/cache/stats', apiBaseUrl(base, '--url'));
+  const key = fleetApiKey(flags.apiKey, ctx.config());
+  const res = await fetch(url, { headers: authHeaders(key) }).catch((e: Error) => {
+    throw new AppError('CACHE_UNAVAILABLE', `could not reach the API at ${url.origin} (${e.message})`);
+  });
+  const body = (await res.json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
+  if (!res.ok)
+    throw (
+      authError(res.status, 'GET /v1/cache/stats', key !== undefined, body?.error?.code) ??
+      new AppError('CACHE_UNAVAILABLE', `GET /v1/cache/stats answered ${res.status}`)
+    );
+  if (body === undefined) throw new AppError('CACHE_UNAVAILABLE', `GET /v1/cache/stats answered ${res.status} without a JSON body`);
+  process.stdout.write(`${JSON.stringify(body, null, flags.json ? undefined : 2)}\n`);
 }
 
 function configFor(ctx: CliContext, flags: CacheFlags): AppConfig {

@@ -29,6 +29,19 @@ describe(classifyTable.name, () => {
   });
 });
 
+describe(`${classifyTable.name} with scores`, () => {
+  it("adds a column of every label's score, highest first (empty for an error)", () => {
+    const outcomes: ClassifyOutcome[] = [
+      { labels: [{ label: 'joy', score: 0.914 }], scores: { anger: 0.01, joy: 0.914, love: 0.3 }, model: 'm' },
+      { error: { code: 'TEXT_EMPTY', message: 'Text is empty' } },
+    ];
+    const sut = classifyTable(['so happy', ''], outcomes, { scores: true }).split('\n');
+    expect(sut[0]).toMatch(/^text +emotions +scores$/);
+    expect(sut[2]).toMatch(/^so happy +joy 0\.91 +joy 0\.91, love 0\.30, anger 0\.01$/);
+    expect(sut[3]).toMatch(/^ +error TEXT_EMPTY: Text is empty$/);
+  });
+});
+
 describe(readTextLines.name, () => {
   it('splits lines across chunks, drops the CR of CRLF, and keeps an empty line in its place', async () => {
     expect(await readTextLines(bytes('first\r\nsec', 'ond\n\nlast'))).toEqual(['first', 'second', '', 'last']);
@@ -56,6 +69,16 @@ describe('emo classify', () => {
     const sut = await runCliCaptured(['classify', '--json', '--scores', 'I love this']);
     expect(sut.code).toBe(0);
     expect(Object.keys(jsonLines(sut.stdout)[0].scores as object).sort()).toEqual(['negative', 'neutral', 'positive']);
+  });
+
+  it('shows every label score in the table with --scores (not only with --json)', async () => {
+    const sut = await runCliCaptured(['classify', '--scores', 'I love this']);
+    expect(sut.code).toBe(0);
+    const lines = sut.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^text +emotions +scores$/);
+    expect(lines[2]).toMatch(
+      / (negative|neutral|positive) \d\.\d\d, (negative|neutral|positive) \d\.\d\d, (negative|neutral|positive) \d\.\d\d$/,
+    );
   });
 
   it('prints a table for people by default', async () => {

@@ -25,23 +25,39 @@ export function registerClassify(program: Command, ctx: CliContext): void {
       const engine = await ctx.engine(flags);
       try {
         const outcomes = await engine.classify(input, { includeScores: flags.scores });
-        process.stdout.write(flags.json ? outcomes.map((o) => `${JSON.stringify(o)}\n`).join('') : `${classifyTable(input, outcomes)}\n`);
+        process.stdout.write(
+          flags.json
+            ? outcomes.map((o) => `${JSON.stringify(o)}\n`).join('')
+            : `${classifyTable(input, outcomes, { scores: flags.scores })}\n`,
+        );
       } finally {
         await engine.close();
       }
     });
 }
 
-/** The readable answer: one row per text (shortened), its labels with two-decimal scores, or its error. */
-export function classifyTable(texts: readonly string[], outcomes: readonly ClassifyOutcome[]): string {
-  const rows = outcomes.map((o, i) => [
-    ellipsis(texts[i], 48),
-    isItemError(o)
-      ? `error ${o.error.code}: ${o.error.message}`
-      : o.labels.map((l) => `${l.label} ${l.score.toFixed(2)}`).join(', ') || '(none above threshold)',
-  ]);
-  return renderTable(['text', 'emotions'], rows);
+/**
+ * The readable answer: one row per text (shortened), its labels with two-decimal scores, or its
+ * error; with `scores`, a column of every label's score, highest first.
+ */
+export function classifyTable(texts: readonly string[], outcomes: readonly ClassifyOutcome[], opts: { scores?: boolean } = {}): string {
+  const rows = outcomes.map((o, i) => {
+    const row = [
+      ellipsis(texts[i], 48),
+      isItemError(o)
+        ? `error ${o.error.code}: ${o.error.message}`
+        : o.labels.map((l) => `${l.label} ${l.score.toFixed(2)}`).join(', ') || '(none above threshold)',
+    ];
+    return opts.scores ? [...row, isItemError(o) ? '' : scoreList(o.scores)] : row;
+  });
+  return renderTable(opts.scores ? ['text', 'emotions', 'scores'] : ['text', 'emotions'], rows);
 }
+
+const scoreList = (scores: Readonly<Record<string, number>> | undefined): string =>
+  Object.entries(scores ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([label, score]) => `${label} ${score.toFixed(2)}`)
+    .join(', ');
 
 /** Lines decoded on their bytes: a line that is not UTF-8 fails as TEXT_INVALID_UTF8, a genuine U+FFFD does not. */
 export async function readTextLines(input: AsyncIterable<Uint8Array>): Promise<string[]> {

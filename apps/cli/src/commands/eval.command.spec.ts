@@ -45,21 +45,51 @@ describe('emo eval', () => {
     expect(report.per_label.positive.support).toBe(2);
   });
 
-  it('refuses a row without label ids, naming the file and line, instead of scoring it as "no emotion"', async () => {
-    const data = tsv('no-labels.tsv', 'I love it\t2\tid1\na line with one column\n');
+  it('refuses a file without labels (e.g. a chat log) as EVAL_LABELS_INVALID, exit 2, instead of scoring 0.0000', async () => {
+    const data = tsv('chat-log.ndjson', `${JSON.stringify({ id: 'm1', text: 'thanks' })}\n${JSON.stringify({ id: 'm2', text: 'ugh' })}\n`);
     const sut = await runCliCaptured(['eval', '--data', data]);
-    expect(sut.code).toBe(1);
-    expect(sut.stderr).toBe(`emo: LINE_MALFORMED: ${data}:2: the second column must be comma-separated label ids, got ""\n`);
+    expect(sut.code).toBe(2);
     expect(sut.stdout).toBe('');
+    expect(sut.stderr).toBe(
+      [
+        `${data}:1: no label ids (the second column must be comma-separated label ids)`,
+        `${data}:2: no label ids (the second column must be comma-separated label ids)`,
+        `emo: EVAL_LABELS_INVALID: ${data}: none of its 2 lines has usable gold label ids; eval needs GoEmotions TSV (text \\t label ids \\t id)`,
+        '',
+      ].join('\n'),
+    );
   });
 
-  it('refuses a label id the model does not have (another label set) instead of ignoring it', async () => {
-    const data = tsv('ekman.tsv', 'I love it\t2\tid1\nso scared\t5\tid2\n');
+  it('names every line with invalid or unknown label ids (99, foo), then refuses the file (exit 2)', async () => {
+    const data = tsv('bad-ids.tsv', 'I love it\t2\tid1\nso scared\t99\tid2\nmeh\tfoo\tid3\nok then\t1,5,7\tid4\n');
     const sut = await runCliCaptured(['eval', '--data', data]);
-    expect(sut.code).toBe(1);
-    expect(sut.stderr).toMatch(
-      new RegExp(`^emo: LINE_MALFORMED: ${data}:2: label id 5 is not one of tiny-softmax@[0-9a-f]{12}'s 3 labels \\(0-2\\)\\n$`),
+    expect(sut.code).toBe(2);
+    expect(sut.stdout).toBe('');
+    const lines = sut.stderr.trimEnd().split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      expect.stringMatching(new RegExp(`^${data}:2: label id 99 is not one of tiny-softmax@[0-9a-f]{12}'s 3 labels \\(0-2\\)$`)),
+      `${data}:3: the second column must be comma-separated label ids, got "foo"`,
+      expect.stringMatching(new RegExp(`^${data}:4: label ids 5,7 are not one of tiny-softmax@[0-9a-f]{12}'s 3 labels`)),
+    ]);
+    expect(lines[3]).toBe(
+      `emo: EVAL_LABELS_INVALID: ${data}: 3 of 4 lines have no usable gold label ids (listed above); fix or drop them to evaluate`,
     );
+    expect(lines).toHaveLength(4);
+  });
+
+  it('refuses an empty file (exit 2)', async () => {
+    const sut = await runCliCaptured(['eval', '--data', tsv('empty.tsv', '')]);
+    expect(sut.code).toBe(2);
+    expect(sut.stderr).toMatch(/^emo: EVAL_LABELS_INVALID: .*empty\.tsv has no rows to evaluate\n$/);
+  });
+
+  it('refuses a directory as --data (exit 2, CLI_USAGE)', async () => {
+    const sut = await runCliCaptured(['eval', '--data', dir]);
+    expect(sut).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `emo: CLI_USAGE: cannot read --data ${dir}: it is a directory; give a file (or - for stdin)\n`,
+    });
   });
 
   it('names a data file that cannot be read (exit 2)', async () => {

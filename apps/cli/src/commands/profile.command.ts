@@ -9,6 +9,7 @@ import { AppError, isErrorCode } from '@emo/contracts';
 import { formatProfileReport, ProfilingRuntime, type ProfileReport } from '@emo/profiler';
 import type { CliContext } from '../cli-context';
 import { apiBaseUrl } from '../fleet/api-url';
+import { fleetApiKey } from '../fleet/fleet-auth';
 
 interface ProfileFlags {
   url?: string;
@@ -27,7 +28,7 @@ export function registerProfile(program: Command, ctx: CliContext): void {
     .command('profile')
     .description('where the time goes: per-stage p50/p95, throughput, cache, device, queue, and what to change')
     .option('--url <url>', 'API base URL of the fleet (default: http://127.0.0.1:PORT)')
-    .option('--api-key <key>', 'API key with the admin scope (default: the first of API_ADMIN_KEYS, else of API_KEYS)')
+    .option('--api-key <key>', 'API key with the admin scope (default: EMO_API_KEY, else the first of API_ADMIN_KEYS, then API_KEYS)')
     .option('--local <file>', 'profile the in-process engine on the lines of this file instead of a fleet')
     .option('--model <dir>', 'model bundle directory (with --local)')
     .option('--timeout <ms>', 'HTTP timeout', '10000')
@@ -45,7 +46,7 @@ async function fetchReport(ctx: CliContext, flags: ProfileFlags, timeoutMs: numb
   const config = ctx.config();
   const base = (flags.url ? apiBaseUrl(flags.url, '--url').toString() : `http://127.0.0.1:${config.api.port}`).replace(/\/+$/, '');
   // GET /v1/profile needs the admin scope: an admin key of API_ADMIN_KEYS first.
-  const key = flags.apiKey ?? config.api.apiAdminKeys[0] ?? config.api.apiKeys[0];
+  const key = fleetApiKey(flags.apiKey, config);
   let res: Response;
   try {
     res = await fetch(`${base}/v1/profile`, {

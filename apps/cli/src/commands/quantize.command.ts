@@ -60,9 +60,7 @@ export function registerQuantize(program: Command, ctx: CliContext): void {
       const mode = oneOf(flags.mode, ['int8', 'fp16'] as const, '--mode') as QuantizeMode;
       const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
       // The variant is meant for the configured providers: int8 suits CPUs, fp16 GPUs.
-      enforcePrecisionForProviders(mode, config.engine.executionProviders, config.onnx, (m) =>
-        process.stderr.write(`emo: warning: ${m}\n`),
-      );
+      enforcePrecisionForProviders(mode, config.engine.executionProviders, config.onnx, (m) => ctx.logger.warn(m));
       const thresholds = {
         minLabelAgreement: config.onnx.quantizeMinLabelAgreement,
         maxMacroF1Drop: config.onnx.quantizeMaxMacroF1Drop,

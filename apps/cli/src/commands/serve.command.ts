@@ -29,7 +29,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ...(flags.port ? { port: flags.port } : {}),
         ...(flags.metricsPort ? { metricsPort: flags.metricsPort } : {}),
       });
-      const logger = ctx.logger;
+      const logger = ctx.fleetLogger;
       const stopped = waitForSignal(logger);
       const closers: (() => Promise<unknown>)[] = [];
       // The API goes first on the way down (no new work), the worker last (drains what is in flight).

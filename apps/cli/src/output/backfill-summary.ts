@@ -1,5 +1,13 @@
 // Running totals of a backfill and its final report (texts, rate, label distribution, peak RSS).
+// The rate is texts over the wall time since the backfill started (the caller's start: before the
+// model loads), on a monotonic clock, never over less than MIN_SECONDS.
 import type { OutputLine } from './result-line';
+
+/** Seconds on a monotonic clock. */
+export type SecondsClock = () => number;
+export const hrtimeSeconds: SecondsClock = () => Number(process.hrtime.bigint()) / 1e9;
+/** The least elapsed time a rate is computed over: a rate is never texts over ~0 seconds. */
+export const MIN_SECONDS = 0.01;
 
 export interface BackfillReport {
   texts: number;
@@ -17,9 +25,15 @@ export class BackfillSummary {
   private ok = 0;
   private readonly errorCodes: Record<string, number> = {};
   private readonly labelCounts: Record<string, number>;
-  private readonly started = performance.now();
-
-  constructor(labels: readonly string[]) {
+  /**
+   * `startedAt`: when the backfill started on `clock` (default: now), e.g. before the engine loaded,
+   * so the rate covers the whole run and not only the texts' last milliseconds.
+   */
+  constructor(
+    labels: readonly string[],
+    private readonly clock: SecondsClock = hrtimeSeconds,
+    private readonly startedAt = clock(),
+  ) {
     this.labelCounts = Object.fromEntries(labels.map((l) => [l, 0]));
   }
 
@@ -35,20 +49,24 @@ export class BackfillSummary {
       this.labelCounts[l.label] = (this.labelCounts[l.label] ?? 0) + 1;
   }
 
+  /** Seconds since the start, at least MIN_SECONDS. */
+  elapsedSeconds(): number {
+    return Math.max(this.clock() - this.startedAt, MIN_SECONDS);
+  }
+
   textsPerSecond(): number {
-    const s = (performance.now() - this.started) / 1000;
-    return s > 0 ? this.total / s : 0;
+    return this.total / this.elapsedSeconds();
   }
 
   report(): BackfillReport {
-    const seconds = (performance.now() - this.started) / 1000;
+    const seconds = this.elapsedSeconds();
     return {
       texts: this.total,
       ok: this.ok,
       errors: this.total - this.ok,
       error_codes: this.errorCodes,
       seconds: Math.round(seconds * 100) / 100,
-      texts_per_s: Math.round(this.total / Math.max(seconds, 1e-9)),
+      texts_per_s: Math.round(this.total / seconds),
       // maxRSS is in kilobytes and covers the inference threads too.
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       label_distribution: this.labelCounts,

@@ -24,6 +24,11 @@ describe(toOutputLine.name, () => {
     expect(sut).not.toHaveProperty('error');
   });
 
+  it('takes the field id as the id by default: not repeated as input_id', () => {
+    const sut = toOutputLine({ record: { line: 1, id: 'm1', text: 'yay', fields: { id: 'm1', user: 'u1' } }, outcome: result }, MODEL);
+    expect(sut).toEqual({ line: 1, id: 'm1', user: 'u1', labels: result.labels, model: MODEL });
+  });
+
   it("reports a line's own error (malformed line) with its line number and id only", () => {
     const error = { code: 'LINE_MALFORMED' as const, message: 'invalid JSON' };
     expect(toOutputLine({ record: { line: 7, id: 'm7', error } }, MODEL)).toEqual({ line: 7, id: 'm7', error });

@@ -1,13 +1,13 @@
 // One output line of a backfill: passthrough fields, then the result (or the error) of the text.
 import type { ClassifiedRecord } from '@emo/inference';
-import { isRecordError, isItemError } from '@emo/contracts';
+import { DEFAULT_ID_FIELD, isRecordError, isItemError } from '@emo/contracts';
 
 const RESERVED = new Set(['line', 'id', 'labels', 'scores', 'model', 'truncated', 'error']);
 
 export type OutputLine = Record<string, unknown> & { line: number };
 
-/** `idField`: the input field already reported as `id`, so not repeated among the passthrough fields. */
-export function toOutputLine(item: ClassifiedRecord, _modelId: string, idField?: string): OutputLine {
+/** `idField`: the input field already reported as `id` (default `id`), so not repeated among the passthrough fields. */
+export function toOutputLine(item: ClassifiedRecord, _modelId: string, idField = DEFAULT_ID_FIELD): OutputLine {
   const { record, outcome } = item;
   if (isRecordError(record)) return { line: record.line, ...(record.id === undefined ? {} : { id: record.id }), error: record.error };
   const passthrough: Record<string, unknown> = {};

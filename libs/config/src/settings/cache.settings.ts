@@ -18,6 +18,11 @@ export const cacheSettings = {
     bool().default(false),
     'Also use the Redis L2 from local CLI commands (classify, backfill, eval). Off: the embedded CLI needs no Redis (L1 only).',
   ),
+  cachePolicyWarning: setting(
+    'CACHE_POLICY_WARNING',
+    bool().default(true),
+    'Warn (once per process, where L2 is used) when the cache Redis eviction policy is not LFU, e.g. when it shares the queue Redis (noeviction). false: silenced.',
+  ),
   cacheL2TtlSeconds: setting(
     'CACHE_L2_TTL_SECONDS',
     int(1, 365 * 86_400).default(7 * 86_400),

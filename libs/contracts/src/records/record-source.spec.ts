@@ -23,6 +23,19 @@ describe('readRecords', () => {
       ]);
     });
 
+    it('reads the id from a field named id when no id field is given, and from the named field otherwise', async () => {
+      const line = '{"text":"hi","id":"m1","msg_id":7}\n';
+      expect(await collect(readRecords(chunks(line), 'ndjson', { textField: 'text' }))).toEqual([
+        { line: 1, text: 'hi', id: 'm1', fields: { id: 'm1', msg_id: 7 } },
+      ]);
+      expect(await collect(readRecords(chunks(line), 'ndjson', { textField: 'text', idField: 'msg_id' }))).toEqual([
+        { line: 1, text: 'hi', id: '7', fields: { id: 'm1', msg_id: 7 } },
+      ]);
+      expect(await collect(readRecords(chunks('{"text":"no id"}\n'), 'ndjson', { textField: 'text' }))).toEqual([
+        { line: 1, text: 'no id', id: undefined, fields: {} },
+      ]);
+    });
+
     it('reports blank, malformed, non-object, missing-field and invalid UTF-8 lines and keeps going', async () => {
       const bad = Buffer.concat([Buffer.from('{"text":"caf'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]);
       const input = chunks('{"text":"ok"}\n\n{oops\n[1,2]\n{"msg":"x"}\n', bad, '{"text":"last"}');

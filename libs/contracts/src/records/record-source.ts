@@ -10,10 +10,17 @@ export type InputFormat = 'ndjson' | 'csv' | 'tsv';
 
 export interface FieldMapping {
   readonly textField: string;
+  /** Field or column holding the message id, reported as `id` (default: `id`, see idFieldOf). */
   readonly idField?: string;
   /** Column names for CSV/TSV files without a header row. */
   readonly columns?: readonly string[];
 }
+
+/** The field an input's message id is read from when none is named: an input field `id` comes back as `id`. */
+export const DEFAULT_ID_FIELD = 'id';
+
+/** The id field of a mapping: the one named, else DEFAULT_ID_FIELD. */
+export const idFieldOf = (mapping: { readonly idField?: string }): string => mapping.idField ?? DEFAULT_ID_FIELD;
 
 export interface InputRecord {
   readonly line: number;
@@ -57,7 +64,7 @@ export function readRecords(
 }
 
 function toRecord(line: number, obj: Record<string, unknown>, mapping: FieldMapping): RecordOutcome {
-  const rawId = mapping.idField === undefined ? undefined : obj[mapping.idField];
+  const rawId = obj[idFieldOf(mapping)];
   const id = rawId === undefined || rawId === null ? undefined : String(rawId);
   if (!(mapping.textField in obj) || obj[mapping.textField] === undefined) {
     return { line, id, error: { code: 'FIELD_MISSING', message: `field "${mapping.textField}" is missing` } };

@@ -1,6 +1,7 @@
-// pino loggers for every app: structured JSON on stderr (stdout belongs to command output),
-// texts and secrets redacted by default.
+// pino loggers for every app: structured JSON on stderr (stdout belongs to command output), or
+// plain `emo: warning: …` lines for the CLI (format 'plain'); texts and secrets redacted by default.
 import pino, { type Logger } from 'pino';
+import { plainLogDestination } from './plain-log-destination';
 
 export type { Logger } from 'pino';
 
@@ -18,7 +19,15 @@ export const REDACT_PATHS = [
   'cacheRedisUrl',
 ];
 
-export function createLogger(options: { level: string; name?: string; redactTexts?: boolean }): Logger {
+export interface LoggerOptions {
+  level: string;
+  name?: string;
+  redactTexts?: boolean;
+  /** json (default): one pino JSON object per line; plain: `emo: warning: message` lines. */
+  format?: 'json' | 'plain';
+}
+
+export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       name: options.name ?? 'emo',
@@ -28,6 +37,6 @@ export function createLogger(options: { level: string; name?: string; redactText
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd: 2, sync: true }),
+    options.format === 'plain' ? plainLogDestination() : pino.destination({ fd: 2, sync: true }),
   );
 }

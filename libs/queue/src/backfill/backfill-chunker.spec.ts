@@ -55,6 +55,13 @@ describe(mergeChunkLines.name, () => {
     ]);
   });
 
+  it('passes an input field id through as id (not input_id) when no id field is named', () => {
+    const sut = new BackfillChunker({ format: 'ndjson', textField: 'text' }, 1, policy);
+    const chunk = sut.add(rec(1, 'hi', { user: 'u1' }));
+    const lines = mergeChunkLines(chunk!.inputs, JSON.stringify({ labels: [], model: 'm@1' })).map((l) => JSON.parse(l.json) as object);
+    expect(lines).toEqual([{ line: 1, id: 'm1', user: 'u1', labels: [], model: 'm@1' }]);
+  });
+
   it('refuses results that do not match the texts one to one', () => {
     const chunk = new BackfillChunker({ format: 'ndjson', textField: 'text' }, 1, policy).add(rec(1, 'hi'));
     expect(() => mergeChunkLines(chunk!.inputs, '')).toThrow();

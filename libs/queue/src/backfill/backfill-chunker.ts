@@ -3,7 +3,7 @@
 // queue, and the compact entries the results are rebuilt from. Bad lines (malformed, missing field,
 // non-string or empty text) become error entries here and never reach a worker. Pure: no Redis.
 import { createHash } from 'node:crypto';
-import { AppError, checkText, isRecordError, type ErrorCode, type RecordOutcome, type TextPolicy } from '@emo/contracts';
+import { AppError, checkText, idFieldOf, isRecordError, type ErrorCode, type RecordOutcome, type TextPolicy } from '@emo/contracts';
 import type { BackfillMapping, ChunkInputs, InputEntry } from './backfill.types';
 
 /** Output fields a passthrough field may not overwrite; such fields come out as `input_<name>`. */
@@ -23,6 +23,7 @@ export class BackfillChunker {
   private errors = 0;
   private next = 0;
   private readonly passthrough?: ReadonlySet<string>;
+  private readonly idField: string;
 
   constructor(
     private readonly mapping: BackfillMapping,
@@ -30,6 +31,7 @@ export class BackfillChunker {
     private readonly policy: TextPolicy,
   ) {
     this.passthrough = mapping.passthrough ? new Set(mapping.passthrough) : undefined;
+    this.idField = idFieldOf(mapping);
   }
 
   /** Adds one record; returns a chunk when this record filled one. */
@@ -67,7 +69,7 @@ export class BackfillChunker {
     const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     let any = false;
     for (const [k, v] of Object.entries(fields)) {
-      if (k === this.mapping.idField || (this.passthrough && !this.passthrough.has(k))) continue;
+      if (k === this.idField || (this.passthrough && !this.passthrough.has(k))) continue;
       out[RESERVED.has(k) ? `input_${k}` : k] = v;
       any = true;
     }

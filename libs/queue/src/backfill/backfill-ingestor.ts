@@ -6,7 +6,7 @@
 // writes, and while the bulk queue is over its limit the upload waits (TCP backpressure). With a
 // tenant gate (the API's TenantQuota.backfillGate) each chunk is queued only once the gate lets it
 // through: the tenant's rate and backlog share pace the upload the same way, by waiting.
-import { AppError, type RecordOutcome, type TextPolicy } from '@emo/contracts';
+import { AppError, idFieldOf, type RecordOutcome, type TextPolicy } from '@emo/contracts';
 import { chunkJob, type ChunkJob } from '../chunk-job';
 import type { FleetQueues } from '../fleet-queues';
 import type { ResultStore } from '../result-store';
@@ -211,7 +211,7 @@ export function settingsOf(mapping: BackfillMapping): string {
   return JSON.stringify([
     mapping.format,
     mapping.textField,
-    mapping.idField ?? null,
+    idFieldOf(mapping),
     mapping.passthrough ?? null,
     mapping.columns ?? null,
     mapping.includeScores ?? false,

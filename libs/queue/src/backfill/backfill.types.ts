@@ -6,7 +6,7 @@ export interface BackfillMapping {
   readonly format: InputFormat;
   /** Field or column holding the text. */
   readonly textField: string;
-  /** Field or column holding the message id (echoed as `id`; not repeated among the passthrough fields). */
+  /** Field or column holding the message id (echoed as `id`; not repeated among the passthrough fields). Default: `id`. */
   readonly idField?: string;
   /** Fields copied to each result line; absent: every field except the text (and id) field. */
   readonly passthrough?: readonly string[];

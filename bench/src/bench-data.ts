@@ -25,3 +25,16 @@ export function percentile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 }
+
+/**
+ * Timed texts and warm-up texts that share none: the first `limit` texts of the pool are timed,
+ * the rest of the pool (minus any equal to a timed one) warms up; a pool with nothing left over
+ * warms up on the timed texts with a suffix. So no timed text has been through a variant (or a
+ * cache) before it is timed.
+ */
+export function splitNeverSeen(pool: readonly string[], limit: number): { texts: string[]; warm: string[] } {
+  const texts = pool.slice(0, limit);
+  const timed = new Set(texts);
+  const warm = pool.slice(limit).filter((t) => !timed.has(t));
+  return { texts, warm: warm.length > 0 ? warm : texts.map((t) => `${t} (warm-up)`) };
+}

@@ -20,6 +20,31 @@ export interface SuiteSpec {
 const num = (f: Figures, key: string) => f[key] as number;
 const rate = 'positive';
 
+/** Batch sizes of the tuned ORT loop in `emo bench engine` (each with spinning on and off). */
+const TUNED_BATCHES = [32, 64, 128];
+
+/** What bench/src/machine-info.ts adds to a suite's figures (engine, batching, fleet). */
+const MACHINE: Record<string, Check> = {
+  machine_cpu: 'text',
+  machine_arch: 'text',
+  machine_cores: 'positive',
+  machine_memory_gib: 'positive',
+  isa_avx2: 'yesno',
+  isa_avx512f: 'yesno',
+  isa_avx512_vnni: 'yesno',
+  isa_avx_vnni: 'yesno',
+  isa_amx: 'yesno',
+  node_version: 'text',
+  onnxruntime_version: 'text',
+  loadavg_start: 'text',
+  loadavg_end: 'text',
+};
+
+function expectMachine(f: Figures): void {
+  expect(f.node_version).toBe(process.version);
+  for (const key of ['loadavg_start', 'loadavg_end']) expect(String(f[key])).toMatch(/^\d+\.\d\d \d+\.\d\d \d+\.\d\d$/);
+}
+
 export const SUITES: Record<string, SuiteSpec> = {
   engine: {
     redis: false,
@@ -28,13 +53,34 @@ export const SUITES: Record<string, SuiteSpec> = {
       model: 'text',
       provider: 'text',
       texts: { eq: 128 },
+      repeats: { eq: 1 },
       inference_threads: 'positive',
       intra_op_threads: 'positive',
+      thread_budget: 'positive',
       engine_texts_per_s: rate,
       naive_texts_per_s: rate,
       engine_vs_naive: 'positive',
+      ...Object.fromEntries(
+        TUNED_BATCHES.flatMap((b) => [`tuned_ort_${b}_texts_per_s`, `tuned_ort_nospin_${b}_texts_per_s`]).map((k) => [k, rate]),
+      ),
+      tuned_ort_batch: 'positive',
+      tuned_ort_spinning: 'yesno',
+      tuned_ort_texts_per_s: rate,
+      engine_vs_tuned_ort: 'positive',
+      ...MACHINE,
     },
-    also: (f) => expect(num(f, 'engine_vs_naive')).toBeCloseTo(num(f, 'engine_texts_per_s') / num(f, 'naive_texts_per_s'), 2),
+    also: (f) => {
+      expect(num(f, 'engine_vs_naive')).toBeCloseTo(num(f, 'engine_texts_per_s') / num(f, 'naive_texts_per_s'), 2);
+      expect(num(f, 'thread_budget')).toBe(num(f, 'inference_threads') * num(f, 'intra_op_threads'));
+      // The baseline is the best cell of the tuned grid, and the ratio is against it.
+      const tuned = TUNED_BATCHES.flatMap((b) => [`tuned_ort_${b}_texts_per_s`, `tuned_ort_nospin_${b}_texts_per_s`]).map((k) => num(f, k));
+      expect(num(f, 'tuned_ort_texts_per_s')).toBe(Math.max(...tuned));
+      expect(TUNED_BATCHES).toContain(num(f, 'tuned_ort_batch'));
+      const spin = f.tuned_ort_spinning === 'yes' ? '' : 'nospin_';
+      expect(num(f, `tuned_ort_${spin}${num(f, 'tuned_ort_batch')}_texts_per_s`)).toBe(num(f, 'tuned_ort_texts_per_s'));
+      expect(num(f, 'engine_vs_tuned_ort')).toBeCloseTo(num(f, 'engine_texts_per_s') / num(f, 'tuned_ort_texts_per_s'), 2);
+      expectMachine(f);
+    },
   },
   'backfill-local': {
     redis: false,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { jsonLines, runCliCaptured } from '../testing/run-cli-captured';
-import { defaultBackfillId, runFleetBackfill } from './fleet-backfill';
+import { defaultBackfillId, fleetProgress, runFleetBackfill } from './fleet-backfill';
 
 const dir = mkdtempSync(join(tmpdir(), 'emo-fleet-backfill-spec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -184,6 +184,30 @@ describe(runFleetBackfill.name, () => {
   it('gives up after the given attempts with the error code of the last one', async () => {
     const fleet = await fakeFleet({ cutUploads: 2 });
     await expect(run(fleet, { attempts: 2 })).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+  });
+});
+
+describe(fleetProgress.name, () => {
+  const status = (done: number, total: number | null) =>
+    ({
+      backfill_id: 'b',
+      state: 'running',
+      upload: { lines: 300, complete: total !== null, attempts: 1 },
+      total,
+      done,
+      failed: 0,
+      rate_texts_per_s: 120,
+      eta_s: null,
+    }) as const;
+
+  it("counts the fleet's finished lines out of the file's lines counted locally while the upload goes on", () => {
+    // The upload has sent 300 of 20 000 lines, 256 are done: 1 %, not a share of an estimate from bytes.
+    expect(fleetProgress(status(256, null), 20_000)).toEqual({ done: 256, total: 20_000, textsPerSecond: 120, state: 'running' });
+  });
+
+  it("takes the fleet's total once the upload is complete, and has no total before either is known (stdin)", () => {
+    expect(fleetProgress(status(300, 20_000), undefined)).toMatchObject({ done: 300, total: 20_000 });
+    expect(fleetProgress(status(300, null), undefined)).toMatchObject({ done: 300, total: undefined });
   });
 });
 

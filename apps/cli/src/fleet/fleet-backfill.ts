@@ -9,10 +9,11 @@ import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { SingleBar } from 'cli-progress';
 import { AppError } from '@emo/contracts';
+import { countLines } from '../input/count-lines';
 import { BackfillSummary } from '../output/backfill-summary';
 import type { OutputLine } from '../output/result-line';
+import { TextProgress, type ProgressFigures } from '../output/text-progress';
 import { BackfillFleetClient, type FleetBackfillStatus, type UploadQuery } from './backfill-fleet-client';
 
 export interface FleetBackfillOptions {
@@ -40,46 +41,50 @@ export function defaultBackfillId(path: string, query: UploadQuery): string {
     .slice(0, 20)}`;
 }
 
+/**
+ * The bar's figures from a status: lines the fleet finished (classified or failed) out of the
+ * lines of the file (the fleet's total once its upload is complete, else the local count).
+ */
+export function fleetProgress(s: FleetBackfillStatus, countedLines?: number): ProgressFigures {
+  return { done: s.done, total: s.total ?? countedLines, textsPerSecond: s.rate_texts_per_s, state: s.state };
+}
+
 export async function runFleetBackfill(opts: FleetBackfillOptions): Promise<BackfillSummary> {
   const client = new BackfillFleetClient(opts.url, opts.apiKey);
   const id = opts.backfillId ?? (opts.inPath === '-' ? `s${Date.now().toString(36)}` : defaultBackfillId(opts.inPath, opts.query));
   // Timed from the start of the upload: the rate covers upload, classification and download.
   const summary = new BackfillSummary([]);
-  const totalBytes = opts.inPath === '-' ? 0 : statSync(opts.inPath).size;
   const attempts = opts.inPath === '-' ? 1 : (opts.attempts ?? 6);
   const pollMs = opts.pollMs ?? 500;
   opts.log(`backfill ${id} → ${opts.url} (the same command, or --backfill-id ${id} resumes it)`);
-  const bar = opts.progress
-    ? new SingleBar({
-        format: 'backfill [{bar}] {percentage}% | {value}/{total} lines | {rate} texts/s | ETA {eta_s}s | {state}',
-        stream: process.stderr,
-        noTTYOutput: false,
-      })
-    : undefined;
-  let bytesSent = 0;
+  const bar = opts.progress ? new TextProgress() : undefined;
+  // Lines in the file, counted here beside the upload; the fleet's total once its upload is complete.
+  let countedLines: number | undefined;
   let last: FleetBackfillStatus | undefined;
   const show = (s: FleetBackfillStatus) => {
     last = s;
-    // Until the upload ends the total is estimated from the share of bytes sent.
-    const estimate = s.total ?? (bytesSent > 0 && totalBytes > 0 ? Math.round((s.upload.lines * totalBytes) / bytesSent) : s.upload.lines);
-    bar?.setTotal(Math.max(estimate, s.done, 1));
-    bar?.update(s.done, { rate: Math.round(s.rate_texts_per_s), eta_s: s.eta_s ?? '?', state: s.state });
+    bar?.update(fleetProgress(s, countedLines));
   };
-  bar?.start(1, 0, { rate: 0, eta_s: '?', state: 'uploading' });
+  if (bar && opts.inPath !== '-')
+    void countLines(opts.inPath)
+      .then((n) => {
+        countedLines = n;
+        if (last) show(last);
+      })
+      .catch(() => undefined);
+  bar?.start();
   let polling = true;
   const poller = (async () => {
     while (polling) {
       await sleep(pollMs);
-      if (polling) show(await client.status(id).catch(() => last as FleetBackfillStatus));
+      const s = polling ? await client.status(id).catch(() => undefined) : undefined;
+      if (s && polling) show(s);
     }
   })();
   try {
     for (let attempt = 1; ; attempt++) {
-      bytesSent = 0;
       try {
-        const s = await client.upload(id, opts.inPath, opts.query, (n) => {
-          bytesSent += n;
-        });
+        const s = await client.upload(id, opts.inPath, opts.query);
         show(s);
         if (!s.created)
           opts.log(`resumed backfill ${id}: ${s.skipped_chunks ?? 0} chunks were already done, ${s.queued_chunks ?? 0} queued`);

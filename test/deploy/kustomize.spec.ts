@@ -107,7 +107,7 @@ describe('kustomize-lite', () => {
 });
 
 describe('deploy/k8s overlays', () => {
-  it.each(OVERLAYS)('%s renders the API, the workers, their autoscalers and Redis', (overlay) => {
+  it.each(OVERLAYS)('%s renders the API, the workers, their autoscalers, Secrets, NetworkPolicies and Redis', (overlay) => {
     const sut = renderKustomization(resolve(k8sDir, 'overlays', overlay));
     const ids = sut.map((m) => `${m.kind}/${m.metadata.name}`).sort();
     expect(ids).toEqual(
@@ -118,10 +118,14 @@ describe('deploy/k8s overlays', () => {
         'Deployment/redis-cache',
         'HorizontalPodAutoscaler/emo-api',
         'Namespace/emo-fleet',
+        'NetworkPolicy/emo-api',
+        'NetworkPolicy/emo-worker',
+        'NetworkPolicy/redis',
         'PodDisruptionBudget/emo-api',
         'PodDisruptionBudget/emo-worker',
         'ScaledObject/emo-worker',
         'Secret/emo-api-keys',
+        'Secret/emo-redis-auth',
         'Service/emo-api',
         'Service/redis-cache',
         'Service/redis-queue',

@@ -1,18 +1,22 @@
 // Every rendered manifest validates against the Kubernetes (1.27 OpenAPI) and KEDA schemas shipped
 // by kubernetes-models / @kubernetes-models/keda, and the fleet's own rules hold: probes on the
 // right ports, requests, non-root, grace period ≥ drain, GPU scheduling, autoscaling on the
-// backlog metric the API really exports, settings the config schema accepts.
+// backlog metric the API really exports, settings the config schema accepts (with the environment
+// the kubelet would build: envFrom, Secrets, $(VAR) expansion), Redis auth from a Secret, and the
+// NetworkPolicies evaluated for the connections that must and must not work.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@emo/config';
 import { renderKustomization, type Manifest } from './support/kustomize-lite';
 import { k8sDir, OVERLAYS, repoRoot } from './support/deploy-paths';
+import { container, envOf, find, REAL_SECRETS, secretsOf, type Container, type Workload } from './support/manifest-query';
 
 type Validator = new (data: never) => { validate(): void };
 const MODELS: Record<string, Validator> = {
@@ -25,46 +29,11 @@ const MODELS: Record<string, Validator> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'keda.sh/v1alpha1/ScaledObject': ScaledObject,
-};
-
-interface Container {
-  name: string;
-  image: string;
-  env?: { name: string; value?: string; valueFrom?: unknown }[];
-  envFrom?: { configMapRef?: { name: string } }[];
-  ports?: { name?: string; containerPort: number }[];
-  readinessProbe?: { httpGet?: { path: string; port: string | number } };
-  livenessProbe?: { httpGet?: { path: string; port: string | number } };
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-}
-interface PodSpec {
-  containers: Container[];
-  terminationGracePeriodSeconds?: number;
-  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
-  nodeSelector?: Record<string, string>;
-  tolerations?: { key?: string; operator?: string; effect?: string }[];
-}
-type Workload = Manifest & {
-  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
 
 const render = (overlay: string) => renderKustomization(resolve(k8sDir, 'overlays', overlay));
-const find = <T extends Manifest>(ms: Manifest[], kind: string, name: string): T => {
-  const m = ms.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!m) throw new Error(`no ${kind}/${name}`);
-  return m as T;
-};
-const container = (ms: Manifest[], name: string): Container => find<Workload>(ms, 'Deployment', name).spec.template.spec.containers[0];
 const configData = (ms: Manifest[]) => find<Manifest & { data: Record<string, string> }>(ms, 'ConfigMap', 'emo-config').data;
-/** The environment a container sees: ConfigMap first, then its own env (which wins). */
-const envOf = (ms: Manifest[], c: Container, secrets: Record<string, string> = {}): Record<string, string> => {
-  const env: Record<string, string> = {};
-  for (const from of c.envFrom ?? [])
-    if (from.configMapRef)
-      Object.assign(env, find<Manifest & { data: Record<string, string> }>(ms, 'ConfigMap', from.configMapRef.name).data);
-  for (const e of c.env ?? []) env[e.name] = e.value ?? secrets[e.name] ?? '';
-  return env;
-};
 
 describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
   const manifests = render(overlay);
@@ -147,7 +116,7 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
     );
     const c = container(manifests, 'emo-api');
     const metricsPort = c.ports?.find((p) => p.name === 'metrics')?.containerPort;
-    const config = loadConfig(envOf(manifests, c, { API_KEYS: 'a-real-key-0123456789' }));
+    const config = loadConfig(envOf(manifests, c));
     expect(config.api.apiMetricsPort).toBeDefined();
     expect(metricsPort).toBe(config.api.apiMetricsPort);
     expect(metricsPort).not.toBe(config.api.port);
@@ -179,15 +148,17 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
   });
 
   it('configures api and worker with settings the config schema accepts (once API_KEYS is set)', () => {
-    const secret = find<Manifest & { stringData: Record<string, string> }>(manifests, 'Secret', 'emo-api-keys').stringData;
     const api = container(manifests, 'emo-api');
     // The shipped key is a deliberately invalid placeholder: the API must refuse to start with it.
-    expect(() => loadConfig(envOf(manifests, api, secret))).toThrow(/API_KEYS/);
-    const apiConfig = loadConfig(envOf(manifests, api, { API_KEYS: 'a-real-key-0123456789' }));
+    expect(() => loadConfig(envOf(manifests, api, secretsOf(manifests)))).toThrow(/API_KEYS/);
+    const apiConfig = loadConfig(envOf(manifests, api));
     expect(apiConfig.api.port).toBe(8080);
-    const workerConfig = loadConfig(envOf(manifests, container(manifests, 'emo-worker')));
-    expect(workerConfig.runtime.redisUrl).toBe('redis://redis-queue:6379');
-    expect(workerConfig.runtime.cacheRedisUrl).toBe('redis://redis-cache:6379');
+    const password = REAL_SECRETS['emo-redis-auth'].REDIS_PASSWORD;
+    for (const name of ['emo-api', 'emo-worker']) {
+      const config = loadConfig(envOf(manifests, container(manifests, name)));
+      expect(config.runtime.redisUrl, name).toBe(`redis://:${password}@redis-queue:6379`);
+      expect(config.runtime.cacheRedisUrl, name).toBe(`redis://:${password}@redis-cache:6379`);
+    }
   });
 
   it('scales workers with KEDA on the backlog gauge the API exports, and the API with an HPA on CPU', () => {

@@ -146,6 +146,7 @@ async function runLocal(config: AppConfig, input: string, dir: string): Promise<
     ...ENGINE_ENV,
     LOG_LEVEL: 'warn',
     ...(config.engine.modelDir ? { MODEL_DIR: config.engine.modelDir } : {}),
+    ...(config.engine.allowBenchmarkModel ? { ALLOW_BENCHMARK_MODEL: 'true' } : {}),
   };
   const started = performance.now();
   const summary = await emo(
@@ -177,6 +178,7 @@ async function startFleet(config: AppConfig, workers: number, log: (m: string) =
     LOG_LEVEL: 'info',
     REDIS_URL: config.runtime.redisUrl,
     ...(config.engine.modelDir ? { MODEL_DIR: config.engine.modelDir } : {}),
+    ...(config.engine.allowBenchmarkModel ? { ALLOW_BENCHMARK_MODEL: 'true' } : {}),
   };
   const children: ChildProcess[] = [];
   try {

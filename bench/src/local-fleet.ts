@@ -60,6 +60,7 @@ export class LocalFleet {
       LOG_LEVEL: 'warn',
       REDIS_URL: opts.redisUrl,
       ...(opts.config.engine.modelDir ? { MODEL_DIR: opts.config.engine.modelDir } : {}),
+      ...(opts.config.engine.allowBenchmarkModel ? { ALLOW_BENCHMARK_MODEL: 'true' } : {}),
       ...opts.env,
     };
     const fleet = new LocalFleet(`http://127.0.0.1:${port}`, serve('api', env), serve('worker', env));

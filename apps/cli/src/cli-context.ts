@@ -27,11 +27,19 @@ export class CliContext {
   private cachedLogger?: Logger;
   private cachedFleetLogger?: Logger;
 
+  /** What global flags set for every command (`--allow-benchmark-model`); a command's own overrides win. */
+  private globalOverrides: ConfigOverrides = {};
+
   constructor(private readonly env?: Env) {}
 
+  setGlobalOverrides(overrides: ConfigOverrides): void {
+    this.globalOverrides = overrides;
+    this.cachedConfig = undefined;
+  }
+
   config(overrides: ConfigOverrides = {}): AppConfig {
-    if (Object.keys(overrides).length > 0) return loadConfig(this.env, overrides);
-    this.cachedConfig ??= loadConfig(this.env);
+    if (Object.keys(overrides).length > 0) return loadConfig(this.env, { ...this.globalOverrides, ...overrides });
+    this.cachedConfig ??= loadConfig(this.env, this.globalOverrides);
     return this.cachedConfig;
   }
 

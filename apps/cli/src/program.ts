@@ -8,6 +8,7 @@ import { registerCache } from './commands/cache.command';
 import { registerClassify } from './commands/classify.command';
 import { registerConfig } from './commands/config.command';
 import { registerEval } from './commands/eval.command';
+import { registerModel } from './commands/model.command';
 import { registerProfile } from './commands/profile.command';
 import { registerQuantize } from './commands/quantize.command';
 import { registerServe } from './commands/serve.command';
@@ -18,7 +19,11 @@ export function buildProgram(ctx = new CliContext()): Command {
     .version('0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput(QUIET_ERRORS);
+    .configureOutput(QUIET_ERRORS)
+    .option('--allow-benchmark-model', 'serve a benchmark_only bundle (random weights: random labels) in classify, backfill, eval, serve')
+    .hook('preAction', (self) => {
+      if (self.opts<{ allowBenchmarkModel?: boolean }>().allowBenchmarkModel) ctx.setGlobalOverrides({ allowBenchmarkModel: true });
+    });
   registerClassify(program, ctx);
   registerBackfill(program, ctx);
   registerEval(program, ctx);
@@ -28,6 +33,7 @@ export function buildProgram(ctx = new CliContext()): Command {
   registerCache(program, ctx);
   registerConfig(program, ctx);
   registerProfile(program, ctx);
+  registerModel(program, ctx);
   quietErrors(program.commands);
   return program;
 }

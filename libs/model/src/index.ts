@@ -3,3 +3,4 @@ export * from './model-files';
 export * from './model-bundle';
 export * from './default-model';
 export * from './serving-guard';
+export * from './inspect-bundle';

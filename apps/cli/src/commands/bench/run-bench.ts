@@ -28,7 +28,8 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
   const tools: OnnxTools = await import('@emo/onnx-tools');
   const { parseList } = tools;
   const log = (m: string) => process.stderr.write(`${m}\n`);
-  const config = ctx.config(flags.model ? { modelDir: flags.model } : {});
+  // Benchmarks may run benchmark_only bundles (random weights): their speed is what is measured.
+  const config = ctx.config({ ...(flags.model ? { modelDir: flags.model } : {}), allowBenchmarkModel: true });
   const quick = flags.quick === true;
   // An explicit flag wins; otherwise the full run's size, or --quick's tiny one.
   const size = (value: string | undefined, flag: string, full: number, small: number): number =>

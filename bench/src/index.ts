@@ -13,3 +13,4 @@ export * from './soak.bench';
 export * from './redis-server';
 export * from './child-processes';
 export * from './bench-prefix';
+export * from './interactive.bench';

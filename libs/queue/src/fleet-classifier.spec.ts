@@ -4,9 +4,11 @@ import { FleetClassifier } from './fleet-classifier';
 import type { SubmitRequest } from './job-producer';
 import type { JobRecord } from './job-record';
 
-/** Counts the finish watches taken and not given back. */
+/** Counts the finish watches taken and not given back; `pushed`: the lines the finish message brings (none: id only). */
 class CountingListener {
   open = 0;
+  readonly inbox = 'emo:fleet:finished:inbox-1';
+  constructor(private readonly pushed?: string) {}
   watch() {
     this.open++;
     let cancelled = false;
@@ -14,7 +16,7 @@ class CountingListener {
       if (!cancelled) this.open--;
       cancelled = true;
     };
-    return { wait: async () => (cancel(), true), cancel };
+    return { wait: async () => (cancel(), this.pushed === undefined ? {} : { lines: this.pushed }), cancel };
   }
 }
 
@@ -59,8 +61,29 @@ describe(FleetClassifier.name, () => {
         chunkSize: 2,
         cacheChecked: true,
         includeScores: true,
+        pushChannel: listener.inbox,
       });
       expect(listener.open).toBe(0);
+    });
+
+    it('answers from the lines the finish message pushed, without reading the store', async () => {
+      const listener = new CountingListener(
+        `${JSON.stringify({ labels: [], model: 'm@2' })}\n${JSON.stringify({ error: { code: 'TEXT_EMPTY' } })}`,
+      );
+      const producer = {
+        async submit(req: SubmitRequest) {
+          req.beforeEnqueue?.('j1');
+          return { jobId: 'j1', created: true };
+        },
+      };
+      const untouched = {
+        requireRecord: () => Promise.reject(new Error('read the record')),
+        readLines: () => {
+          throw new Error('read the lines');
+        },
+      };
+      const sut = new FleetClassifier(producer, untouched, listener, 1000);
+      expect(await sut.classify(['a', ''])).toEqual([{ labels: [], model: 'm@2' }, { error: { code: 'TEXT_EMPTY' } }]);
     });
   });
 });

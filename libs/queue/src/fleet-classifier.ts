@@ -9,6 +9,7 @@ import { JobDeadlineError } from './job-deadline.error';
 import type { JobFinishedListener } from './job-finished-listener';
 import type { JobProducer } from './job-producer';
 import { isFinished } from './job-status';
+import { splitPayload } from './result-lines';
 import type { ResultStore } from './result-store';
 
 type FinishWatch = ReturnType<JobFinishedListener['watch']>;
@@ -25,7 +26,7 @@ export class FleetClassifier implements Classifier {
   constructor(
     private readonly producer: Pick<JobProducer, 'submit'>,
     private readonly store: Pick<ResultStore, 'requireRecord' | 'readLines'>,
-    private readonly listener: Pick<JobFinishedListener, 'watch'>,
+    private readonly listener: Pick<JobFinishedListener, 'watch' | 'inbox'>,
     private readonly defaultDeadlineMs: number,
     /** How long the call's record and results stay (CLASSIFY_RESULT_TTL_SECONDS); default: RESULT_TTL_SECONDS. */
     private readonly ttlSeconds?: number,
@@ -46,14 +47,18 @@ export class FleetClassifier implements Classifier {
         cacheChecked: options.cacheChecked,
         chunkSize: Math.max(1, texts.length),
         ttlSeconds: this.ttlSeconds,
+        // The finish message brings the result lines to this process's inbox (one chunk: one message).
+        pushChannel: this.listener.inbox,
         // Registered before any chunk is queued, so the finish message cannot come first.
         beforeEnqueue: (id) => watches.push(this.listener.watch(id)),
       });
-      const finished = (await watches[0]?.wait(deadlineAt - this.now())) || isFinished(await this.store.requireRecord(jobId, tenant));
-      if (!finished) throw new JobDeadlineError(jobId, tenant);
+      const finished = await watches[0]?.wait(deadlineAt - this.now());
+      // Pushed (the usual case): the lines came with the wake-up, nothing to read from the store.
+      if (finished && finished.lines !== undefined) return splitPayload(finished.lines).map((line) => JSON.parse(line) as ClassifyOutcome);
+      const record = await this.store.requireRecord(jobId, tenant);
+      if (!isFinished(record)) throw new JobDeadlineError(jobId, tenant);
       const outcomes: ClassifyOutcome[] = [];
-      for await (const line of this.store.readLines(await this.store.requireRecord(jobId, tenant)))
-        outcomes.push(JSON.parse(line) as ClassifyOutcome);
+      for await (const line of this.store.readLines(record)) outcomes.push(JSON.parse(line) as ClassifyOutcome);
       return outcomes;
     } finally {
       // Whatever ended the call (submit refused or failed after the watch was taken, the deadline,

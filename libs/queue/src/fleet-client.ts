@@ -57,6 +57,7 @@ export class FleetClient {
   private listener?: JobFinishedListener;
   private consumer?: ChunkConsumer;
   private consumerRedis?: Redis;
+  private readonly storeRedis: Redis;
   /** Reachability of the queue Redis over every connection of this client (logged once per change). */
   readonly availability: RedisAvailability;
 
@@ -78,7 +79,16 @@ export class FleetClient {
       fairShare: fleet.fairShareEnabled ?? true,
       keepCompleted: fleet.queueKeepCompletedChunks,
     });
-    this.store = new ResultStore(this.redis, this.keys, fleet.resultTtlSeconds);
+    // The store's commands (records, results, admission: every call of a request's path) on a
+    // connection of their own with auto-pipelining: concurrent requests share writes to Redis.
+    this.storeRedis = createRedis(runtime.redisUrl, {
+      name: `${runtime.queuePrefix}-store`,
+      failFast: deps.failFast,
+      commandTimeoutMs: api.redisCommandTimeoutMs,
+      autoPipelining: true,
+    });
+    this.availability.watch(this.storeRedis, 'store');
+    this.store = new ResultStore(this.storeRedis, this.keys, fleet.resultTtlSeconds);
     const limits =
       api.queueBacklogTextsInteractive !== undefined && api.queueBacklogTextsBulk !== undefined
         ? { interactive: api.queueBacklogTextsInteractive, bulk: api.queueBacklogTextsBulk }
@@ -97,7 +107,7 @@ export class FleetClient {
 
   /** Waits until the command connection is ready (QUEUE_UNAVAILABLE after `timeoutMs`). */
   async ready(timeoutMs = 10_000): Promise<void> {
-    await whenReady(this.redis, timeoutMs);
+    await Promise.all([whenReady(this.redis, timeoutMs), whenReady(this.storeRedis, timeoutMs)]);
   }
 
   /** Round trip to Redis; throws when it does not answer. */
@@ -164,7 +174,7 @@ export class FleetClient {
     this.availability.close();
     await this.listener?.close();
     await this.queues.close();
-    await Promise.all([this.redis, this.consumerRedis].map((r) => r?.quit().catch(() => undefined)));
+    await Promise.all([this.redis, this.storeRedis, this.consumerRedis].map((r) => r?.quit().catch(() => undefined)));
   }
 
   /** BullMQ queue errors: connection trouble feeds the availability state; anything else is logged. */

@@ -43,6 +43,15 @@ export class FleetKeys {
   get finishedChannel(): string {
     return `${this.prefix}:fleet:finished`;
   }
+
+  /**
+   * Pub/sub channel of one API process (its JobFinishedListener's inbox): a job created with this
+   * channel as its `push` field publishes `<job id>\n<result lines>` here when it finishes, so the
+   * process that waits for a /v1/classify call gets its results without reading the store.
+   */
+  inboxChannel(inbox: string): string {
+    return `${this.prefix}:fleet:finished:${inbox}`;
+  }
 }
 
 /** BullMQ job id of one chunk: deterministic, so re-enqueueing a chunk never duplicates it. */

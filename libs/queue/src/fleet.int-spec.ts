@@ -2,7 +2,7 @@
 // reruns, cancellation, deadlines. The classifier is a recording fake (no ORT here).
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@emo/contracts';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import type { Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import { ChunkProcessor } from './chunk-processor';
 import type { ChunkConsumer } from './chunk-consumer';
@@ -170,6 +170,28 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
         { labels: [{ label: 'happy', score: 1 }], model: 'fake@1' },
         { labels: [{ label: 'sad', score: 1 }], model: 'fake@1' },
       ]);
+    });
+
+    it('answers from the lines the finish message pushes to its inbox: neither the record nor the results are read', async () => {
+      start();
+      const fleet = await sut.fleetClassifier();
+      const reads = [vi.spyOn(sut.store, 'requireRecord'), vi.spyOn(sut.store, 'readLines')];
+      const outcomes = await fleet.classify(['pushed', ' ']);
+      expect(outcomes).toEqual([
+        { labels: [{ label: 'pushed', score: 1 }], model: 'fake@1' },
+        { error: { code: 'TEXT_EMPTY', message: 'empty' } },
+      ]);
+      expect(reads.map((r) => r.mock.calls.length)).toEqual([0, 0]);
+    });
+
+    it('reads the results from the store when they are too big to push (over 256 KiB)', async () => {
+      start();
+      const fleet = await sut.fleetClassifier();
+      const big = 'x'.repeat(300 * 1024);
+      const readLines = vi.spyOn(sut.store, 'readLines');
+      const outcomes = await fleet.classify([big]);
+      expect(outcomes).toEqual([{ labels: [{ label: big, score: 1 }], model: 'fake@1' }]);
+      expect(readLines).toHaveBeenCalledTimes(1);
     });
 
     it('tells the worker classifier that the caller already missed in L2 (cacheChecked), only when it did', async () => {

@@ -46,6 +46,8 @@ export interface SubmitRequest {
   readonly beforeEnqueue?: (jobId: string) => void;
   /** A TTL of the job's own (a /v1/classify call), instead of RESULT_TTL_SECONDS. */
   readonly ttlSeconds?: number;
+  /** The waiting process's inbox channel: a one-chunk job publishes its result lines there when it finishes. */
+  readonly pushChannel?: string;
 }
 
 export interface Submitted {
@@ -90,6 +92,7 @@ export class JobProducer {
         // Only a keyed request is hashed: /v1/classify calls carry no key and pay nothing for it.
         payloadDigest: req.idempotencyKey === undefined ? undefined : payloadDigest(req),
         ttlSeconds: req.ttlSeconds,
+        pushChannel: req.pushChannel,
       });
     } catch (e) {
       await this.release(reserved);
@@ -178,7 +181,9 @@ export class JobProducer {
       await this.release(admitted); // counted again if a resume queues them
       throw e;
     }
-    await this.store.markEnqueued(jobId);
+    // Only a keyed request can be resumed (by the same key), so only its record needs the mark:
+    // a /v1/classify call saves the round trip.
+    if (req.idempotencyKey !== undefined) await this.store.markEnqueued(jobId);
   }
 
   /** Gives back reserved texts of chunks that were not queued (best effort: the gate forgets leftovers). */

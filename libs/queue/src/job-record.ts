@@ -46,6 +46,8 @@ export interface JobRecord {
   readonly inputErrors?: number;
   readonly uploadComplete: boolean;
   readonly sealedAt?: number;
+  /** A /v1/classify call's: the waiting process's inbox channel; the finish message carries the results there. */
+  readonly pushChannel?: string;
 }
 
 type HashValue = string | number;
@@ -89,6 +91,7 @@ export const RECORD_CODEC: { readonly [K in keyof JobRecord]-?: FieldCodec<JobRe
   includeScores: flag('include_scores'),
   ttlSeconds: optionalNumber('ttl'),
   enqueued: flag('enqueued'),
+  pushChannel: text('push'),
   model: text('model'),
   backfillId: text('backfill_id'),
   settings: text('settings'),
@@ -142,6 +145,7 @@ export type NewRecord =
       readonly total: number;
       readonly includeScores?: boolean;
       readonly ttlSeconds?: number;
+      readonly pushChannel?: string;
     })
   | (NewRecordBase & { readonly kind: 'backfill'; readonly backfillId: string; readonly settings: string });
 
@@ -168,6 +172,7 @@ export function newRecordFields(start: NewRecord): string[] {
       chunks: chunkCount(start.total, start.chunkSize),
       includeScores: start.includeScores ?? false,
       ttlSeconds: start.ttlSeconds,
+      pushChannel: start.pushChannel,
     });
   }
   return encodeJobRecord({

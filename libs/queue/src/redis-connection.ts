@@ -11,6 +11,11 @@ export interface RedisConnectionOptions {
   readonly name?: string;
   readonly failFast?: boolean;
   readonly commandTimeoutMs?: number;
+  /**
+   * ioredis auto-pipelining: commands issued in one event-loop turn share one write. Only for our own
+   * connections (the result store): BullMQ's are left as BullMQ expects them.
+   */
+  readonly autoPipelining?: boolean;
 }
 
 export function createRedis(url: string, opts: RedisConnectionOptions = {}): Redis {
@@ -19,6 +24,7 @@ export function createRedis(url: string, opts: RedisConnectionOptions = {}): Red
     enableReadyCheck: true,
     connectionName: opts.name,
     lazyConnect: false,
+    ...(opts.autoPipelining ? { enableAutoPipelining: true } : {}),
     ...(opts.failFast && !opts.blocking ? { enableOfflineQueue: false, commandTimeout: opts.commandTimeoutMs } : {}),
   });
 }

@@ -24,6 +24,8 @@ export interface NewJob {
   readonly payloadDigest?: string;
   /** A TTL of this job's own (a /v1/classify call), kept when its results land; default: the store's. */
   readonly ttlSeconds?: number;
+  /** Inbox channel of the waiting process: a one-chunk job publishes its result lines there when it finishes. */
+  readonly pushChannel?: string;
 }
 
 /** A tenant whose chunks are about to be queued: its queued texts are counted, and limited by its share (0: off). */
@@ -89,6 +91,7 @@ export class ResultStore {
       createdAt: this.now(),
       includeScores: job.includeScores,
       ttlSeconds: job.ttlSeconds,
+      pushChannel: job.pushChannel,
     });
     const keys =
       job.idempotencyKey === undefined

@@ -29,6 +29,7 @@ export interface BenchFlags {
   seq?: string;
   provider?: string;
   minutes?: string;
+  concurrency?: string;
 }
 
 export const SUITES = [
@@ -43,6 +44,7 @@ export const SUITES = [
   'backfill',
   'soak',
   'fairness',
+  'interactive',
 ] as const;
 
 // Sizes have no commander defaults: an explicit flag wins over --quick's size, and the suite's
@@ -70,7 +72,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--model <dir>', 'model bundle directory')
     .option('--texts <n>', "texts in the bulk job (fleet: 50000; scale: 20000); fairness: lines of tenant A's backfill (200000)")
     .option('--b-texts <n>', "fairness: texts of tenant B's bulk job (default 5000)")
-    .option('--calls <n>', 'single-text /v1/classify calls timed (fleet; default 200)')
+    .option('--calls <n>', 'single-text /v1/classify calls timed (fleet: 200; interactive: per concurrency level, 2000)')
     .option(
       '--models <list>',
       'model: comma-separated "default", "roberta-base-shaped" or bundle dirs (default: default,roberta-base-shaped; --quick: default and a tiny RoBERTa-shaped model)',
@@ -81,6 +83,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--threads <list>', 'model: intra-op thread counts (default 1,2)')
     .option('--seq <n>', 'model: tokens per row (default 64)')
     .option('--minutes <n>', 'soak: minutes of load (fractions allowed; default 30, --quick: 0.15)')
+    .option('--concurrency <list>', 'interactive: closed-loop clients per level, comma-separated (default 1,16,64,256)')
     .option('--provider <p>', 'model: cpu|cuda', 'cpu')
     .action(async (suite: string, flags: BenchFlags) => {
       // Before the suites load (ONNX tooling, Nest, BullMQ: seconds), so a typo answers at once.

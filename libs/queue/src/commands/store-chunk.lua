@@ -15,5 +15,5 @@ if ARGV[10] ~= '' then redis.call('HSETNX', KEYS[1], 'model', ARGV[10]) end
 local chunksDone = redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
 redis.call('EXPIRE', KEYS[2], ttl)
 -- A streamed backfill has no chunk count until its upload ends (seal-backfill finishes it then).
-finishIfDone(KEYS[1], chunksDone, ARGV[7], ttl, ARGV[8], ARGV[9])
+finishIfDone(KEYS[1], chunksDone, ARGV[7], ttl, ARGV[8], ARGV[9], KEYS[2])
 return 1

@@ -9,6 +9,7 @@ import {
   benchEngine,
   benchFairness,
   benchFleet,
+  benchInteractive,
   benchProfiler,
   benchScale,
   benchSoak,
@@ -105,6 +106,19 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
       texts: size(flags.texts, '--texts', 200_000, 20_000),
       bTexts: size(flags.bTexts, '--b-texts', 5000, 256),
       bAloneRuns: quick ? 1 : 3,
+      log,
+    });
+  else if (suite === 'interactive')
+    figures = await benchInteractive({
+      config,
+      data,
+      requests: size(flags.calls, '--calls', 2000, 40),
+      concurrency: parseList(
+        flags.concurrency,
+        quick ? [1, 4] : [1, 16, 64, 256],
+        (s) => positive(s, '--concurrency') as number,
+        '--concurrency',
+      ),
       log,
     });
   else if (suite === 'soak')

@@ -1,0 +1,199 @@
+// `emo bench interactive`: closed-loop clients (autocannon, in this process) on POST /v1/classify of
+// a local fleet (one API and one worker process), one never-seen text per request, at each
+// concurrency in turn; then the in-process engine on the same texts, in the same run. Every text is
+// sent once in the whole run and the fleet's Redis namespace (queues and L2 cache) is fresh, so no
+// request is answered from a cache: these are cold latencies.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import type { AppConfig } from '@emo/config';
+import { AppError } from '@emo/contracts';
+import { InferenceEngine } from '@emo/inference';
+import { FleetClient } from '@emo/queue';
+import { benchPrefix } from './bench-prefix';
+import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
+import { LocalFleet } from './local-fleet';
+
+export interface InteractiveBenchOptions {
+  readonly config: AppConfig;
+  /** Closed-loop clients of each level (default 1, 16, 64, 256). */
+  readonly concurrency?: readonly number[];
+  /** Requests per level (one text each; default 2,000, and 500 at concurrency 1). */
+  readonly requests?: number;
+  /** GoEmotions TSV the texts are drawn from (default: the train split, then the dev split). */
+  readonly data?: string;
+  /** More environment for the fleet's processes (e.g. PRECISION=fp32). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly log?: (message: string) => void;
+}
+
+export interface LevelFigures {
+  readonly concurrency: number;
+  readonly requests: number;
+  readonly texts_per_s: number;
+  readonly p50_ms: number;
+  readonly p95_ms: number;
+  readonly p99_ms: number;
+  readonly max_ms: number;
+  /** Responses other than 200, by status ("429": 3), and transport errors/timeouts. */
+  readonly non_200: number;
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly errors: number;
+  readonly api_cpu_s_per_1k_texts: number;
+  readonly worker_cpu_s_per_1k_texts: number;
+}
+
+const KEY = `bench-${randomUUID()}`;
+const WARM_UP_TEXTS = 50;
+
+export async function benchInteractive(opts: InteractiveBenchOptions): Promise<Record<string, unknown>> {
+  const log = opts.log ?? (() => undefined);
+  const levels = opts.concurrency ?? [1, 16, 64, 256];
+  const perLevel = (c: number) => (c === 1 ? Math.min(500, opts.requests ?? 2000) : (opts.requests ?? 2000));
+  const needed = WARM_UP_TEXTS + levels.reduce((n, c) => n + perLevel(c), 0);
+  const pool = uniqueTexts(opts.data, needed);
+  // Warm-up texts come first and are never measured; every measured text is sent exactly once.
+  let next = WARM_UP_TEXTS;
+  const take = (n: number) => pool.slice((next += n) - n, next);
+  const prefix = benchPrefix(opts.config, 'interactive');
+  const figures: LevelFigures[] = [];
+  let fleet: LocalFleet | undefined;
+  try {
+    fleet = await LocalFleet.start({
+      config: opts.config,
+      prefix,
+      redisUrl: opts.config.runtime.redisUrl,
+      apiKey: KEY,
+      env: opts.env,
+      warmUp: (base) => classifyOnce(base, pool[0]),
+    });
+    const running = fleet;
+    for (const text of pool.slice(1, WARM_UP_TEXTS)) await classifyOnce(running.base, text);
+    log(`fleet up on ${running.base} (prefix ${prefix})`);
+    for (const c of levels) {
+      const texts = take(perLevel(c));
+      const before = [cpuSeconds(running.api.pid), cpuSeconds(running.worker.pid)];
+      const level = await closedLoop(running.base, texts, c);
+      const [api, worker] = [cpuSeconds(running.api.pid) - before[0], cpuSeconds(running.worker.pid) - before[1]];
+      const per1k = (s: number) => round((s * 1000) / texts.length, 3);
+      figures.push({ ...level, api_cpu_s_per_1k_texts: per1k(api), worker_cpu_s_per_1k_texts: per1k(worker) });
+      log(`c${c}: ${level.texts_per_s} texts/s, p50 ${level.p50_ms} ms, p99 ${level.p99_ms} ms, non-200 ${level.non_200}`);
+    }
+    if (fleet.exits.length > 0) throw new AppError('INTERNAL', `fleet process exited during the run: ${fleet.exits.join(', ')}`);
+  } finally {
+    await fleet?.stop();
+    await purge(opts.config, prefix);
+  }
+  const measured = pool.slice(WARM_UP_TEXTS, next);
+  const engineRate = await engineTextsPerSecond(opts.config, pool.slice(0, WARM_UP_TEXTS), measured, log);
+  const out: Record<string, unknown> = {
+    suite: 'interactive',
+    texts_per_request: 1,
+    cache: 'cold (every text sent once, fresh namespace)',
+    engine_texts_per_s: round(engineRate),
+    levels: figures,
+  };
+  for (const f of figures) {
+    out[`c${f.concurrency}_texts_per_s`] = f.texts_per_s;
+    out[`c${f.concurrency}_p50_ms`] = f.p50_ms;
+    out[`c${f.concurrency}_p99_ms`] = f.p99_ms;
+    out[`c${f.concurrency}_non_200`] = f.non_200;
+    out[`c${f.concurrency}_vs_engine`] = round(f.texts_per_s / engineRate, 3);
+  }
+  return out;
+}
+
+/** `n` distinct GoEmotions texts (train, then dev); repeats get a suffix so no two are equal. */
+function uniqueTexts(data: string | undefined, n: number): string[] {
+  const raw = data
+    ? loadGoEmotionsTexts(data)
+    : [...loadGoEmotionsTexts(goEmotionsPath('train')), ...loadGoEmotionsTexts(goEmotionsPath('dev'))];
+  const pool = [...new Set(raw)];
+  return Array.from({ length: n }, (_, i) => (i < pool.length ? pool[i] : `${pool[i % pool.length]} (${Math.floor(i / pool.length)})`));
+}
+
+/** `texts.length` requests of one text each from `connections` closed-loop clients. */
+async function closedLoop(
+  base: string,
+  texts: readonly string[],
+  connections: number,
+): Promise<Omit<LevelFigures, `${string}_cpu_s_per_1k_texts`>> {
+  let sent = 0;
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const started = performance.now();
+  // Without a callback autocannon returns its instance (an EventEmitter) made thenable.
+  const instance = autocannon({
+    url: `${base}/v1/classify`,
+    connections,
+    amount: texts.length,
+    timeout: 30,
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ texts: [texts[sent++ % texts.length]] }) }) }],
+  }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    latencies.push(ms);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  });
+  const result = await instance;
+  const seconds = (performance.now() - started) / 1000;
+  const ok = statuses['200'] ?? 0;
+  return {
+    concurrency: connections,
+    requests: latencies.length,
+    texts_per_s: round(ok / seconds),
+    p50_ms: round(percentile(latencies, 0.5)),
+    p95_ms: round(percentile(latencies, 0.95)),
+    p99_ms: round(percentile(latencies, 0.99)),
+    max_ms: round(Math.max(...latencies)),
+    non_200: latencies.length - ok + result.errors + result.timeouts,
+    statuses,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc; every thread of it). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+/** The in-process engine on the measured texts (after a warm-up on the warm-up texts), whole list at once. */
+async function engineTextsPerSecond(
+  config: AppConfig,
+  warm: readonly string[],
+  texts: readonly string[],
+  log: (m: string) => void,
+): Promise<number> {
+  log(`in-process engine on the same ${texts.length} texts`);
+  const engine = await InferenceEngine.create(config); // no result cache: the engine alone
+  try {
+    await engine.classify(warm);
+    const started = performance.now();
+    await engine.classify(texts);
+    return texts.length / ((performance.now() - started) / 1000);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function classifyOnce(base: string, text: string): Promise<void> {
+  const res = await fetch(`${base}/v1/classify`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ texts: [text] }),
+  });
+  if (res.status !== 200) throw new AppError('INTERNAL', `POST /v1/classify answered ${res.status}: ${await res.text()}`);
+}
+
+async function purge(config: AppConfig, prefix: string): Promise<void> {
+  const client = new FleetClient({ ...config, runtime: { ...config.runtime, queuePrefix: prefix } });
+  try {
+    await client.purge();
+  } finally {
+    await client.close();
+  }
+}

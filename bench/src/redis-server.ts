@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '@emo/contracts';
 import { freePort } from './child-processes';
-import { redisAnswersPing, redisCommand } from './redis-command';
+import { redisCommand } from './redis-command';
 
 export interface RedisServerOptions {
   /** Port to listen on (default: a free one, kept across restarts). */
@@ -156,8 +156,12 @@ export class RedisServer {
     if (this.running) this.child!.kill(on ? 'SIGSTOP' : 'SIGCONT');
   }
 
+  /** Whether it answers PING (a NOAUTH refusal, with `--requirepass` in extraArgs, counts as an answer). */
   async ping(timeoutMs = 1000): Promise<boolean> {
-    return redisAnswersPing(this.url, timeoutMs);
+    return redisCommand(this.url, ['PING'], timeoutMs).then(
+      (reply) => reply === 'PONG',
+      (e: Error) => e.message.startsWith('NOAUTH'),
+    );
   }
 
   /** One field of INFO (e.g. used_memory), as a number. */

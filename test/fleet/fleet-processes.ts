@@ -15,16 +15,21 @@ export interface FleetProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Spawns `emo serve <role>` and resolves once it logs `readyMessage`. */
+/**
+ * Spawns `emo serve <role>` and resolves once it logs `readyMessage`. `env.REDIS_URL` (the test Redis,
+ * `inject('redisUrl')`) is required, and CACHE_REDIS_URL is that too unless `env` names another: never
+ * the 6379 default nor a REDIS_URL / CACHE_REDIS_URL of the shell that runs the tests.
+ */
 export async function spawnServe(
   role: 'api' | 'worker',
   env: Record<string, string>,
   readyMessage: string,
   timeoutMs = 30_000,
 ): Promise<FleetProcess> {
+  if (!env.REDIS_URL) throw new Error(`spawnServe(${role}): env.REDIS_URL (the test Redis) is required`);
   const child = spawn(process.execPath, [resolve(ROOT, 'bin/emo.js'), 'serve', role], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, CACHE_REDIS_URL: env.REDIS_URL, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const logs: string[] = [];

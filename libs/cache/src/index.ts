@@ -9,6 +9,7 @@ export * from './l1/l1-result-cache';
 export * from './l2/cache-redis';
 export * from './l2/eviction-policy-check';
 export * from './l2/l2-result-store';
+export * from './l2/policy-warning';
 export * from './l2/namespace-admin';
 export * from './metrics/cache-metrics';
 export * from './metrics/latency-window';

@@ -13,6 +13,7 @@ import { L1ResultCache } from './l1/l1-result-cache';
 import { cacheRedisUrlOf, connectWithin, createCacheRedis } from './l2/cache-redis';
 import { checkEvictionPolicy, type EvictionPolicyCheck } from './l2/eviction-policy-check';
 import { L2ResultStore } from './l2/l2-result-store';
+import { processPolicyWarning } from './l2/policy-warning';
 import { CacheMetrics } from './metrics/cache-metrics';
 import { TwoLevelCache } from './two-level-cache';
 
@@ -66,7 +67,7 @@ export class ResultCacheFactory {
     if (await connectWithin(redis, connectTimeoutMs)) {
       const sharesQueueRedis = config.runtime.cacheRedisUrl === undefined || config.runtime.cacheRedisUrl === config.runtime.redisUrl;
       policy = await checkEvictionPolicy(redis, sharesQueueRedis);
-      if (policy.advice) logger?.warn({ policy: policy.policy, verdict: policy.verdict }, `result cache: ${policy.advice}`);
+      processPolicyWarning.warn(policy, logger, config.cache.cachePolicyWarning);
     } else {
       logger?.warn(
         { timeoutMs: connectTimeoutMs },

@@ -13,7 +13,8 @@ def write_card(bundle):
     m = json.load(open(os.path.join(bundle, "metrics.json")))
     c = json.load(open(os.path.join(bundle, "config.json")))
     th = json.load(open(os.path.join(bundle, "thresholds.json")))
-    sizes = {f: os.path.getsize(os.path.join(bundle, f)) for f in sorted(os.listdir(bundle)) if f != "MODEL_CARD.md"}
+    sizes = {f: os.path.getsize(os.path.join(bundle, f)) for f in sorted(os.listdir(bundle))
+             if f != "MODEL_CARD.md" and os.path.isfile(os.path.join(bundle, f)) and not os.path.islink(os.path.join(bundle, f))}
     hp = m["hyperparameters"]
     v = m["vocab"]
     rows = "\n".join(
@@ -61,6 +62,7 @@ a label is predicted when its score reaches its threshold in `thresholds.json`.
 | file | bytes | what |
 | --- | ---: | --- |
 """ + "\n".join(f"| `{f}` | {n:,} | {DESCR.get(f, '')} |" for f, n in sizes.items()) + f"""
+| `onnx/model.onnx` | link | relative symlink to `../model.onnx`: the Hub layout transformers.js loads (one copy of the graph) |
 
 Total {_mb(sum(sizes.values()))}. Inputs `input_ids`, `attention_mask` (int64 `[batch, sequence]`, right padding
 with `pad_token_id` {c['pad_token_id']}); output `logits` (float32 `[batch, {c['num_labels']}]`). ONNX opset 14, dynamic batch and
@@ -76,6 +78,28 @@ keep the first {c['max_position_embeddings']} ids of `tokenizer.encode(text)` (s
   (no fused/nested-tensor fast path), so the ONNX graph is MatMul-heavy and suits dynamic INT8 quantization.
 - Final LayerNorm, **mean pooling over the attention mask** (the leading `[CLS]` included), linear → {c['num_labels']} logits.
 - {m['parameters']:,} parameters (of which {c['vocab_size'] * c['embedding_size']:,} in the word-embedding table); `model.onnx` {_mb(m['onnx_bytes'])}.
+
+## Loading with Hugging Face tools
+
+`config.json` says `model_type: "{c['model_type']}"` although the graph is this custom encoder (`architectures`:
+`{c['architectures'][0]}`), because that is the standard type whose ONNX contract is the same: transformers.js
+(`@huggingface/transformers` 4.x) runs a `roberta` sequence classifier as one encoder-only graph fed `input_ids` and
+`attention_mask` (`token_type_ids` only if the graph has that input, which this one does not), reads `logits`, and
+applies a sigmoid per label for `problem_type: multi_label_classification`. The tokenizer it loads is this bundle's own
+`tokenizer.json` (not RoBERTa's BPE), with the pad token from `tokenizer_config.json`. It looks for the graph under
+`onnx/`, hence the link. Offline, with the bundle in `models/`:
+
+```js
+import {{ env, pipeline }} from '@huggingface/transformers';
+env.allowRemoteModels = false;
+env.localModelPath = 'models/';
+const classify = await pipeline('text-classification', '{c.get('name', 'goemotions-mini')}', {{ dtype: 'fp32' }});
+await classify('thanks so much, this made my day', {{ top_k: null }}); // 28 sigmoid scores
+```
+
+Its scores agree with emo's within 1e-4 on the parity fixture (`libs/inference/src/interop/transformers-js.spec.ts`).
+It does not apply `thresholds.json`; emo does. There are no PyTorch weights here, so Python `transformers` can read
+the config and tokenizer but has no RoBERTa weights to load; use ONNX Runtime (or optimum's ORTModel) for the graph.
 
 ## Tokenizer (`tokenizer.json`)
 

@@ -28,6 +28,7 @@ from emo_tokenizer import EmoTokenizer  # noqa: E402
 from model import EmoEncoder, export_onnx  # noqa: E402
 from vocab import build_vocab  # noqa: E402
 import export_parity  # noqa: E402
+import hub_layout  # noqa: E402
 
 DATA = os.path.normpath(os.path.join(REPO, "../shared/datasets/goemotions/original"))
 
@@ -242,7 +243,7 @@ def finalize(a, labels, ck):
     cfg = ck["cfg"]
     config = {
         "architectures": ["EmoEncoderForSequenceClassification"],
-        "model_type": "emo-encoder",
+        "model_type": hub_layout.MODEL_TYPE,  # what Hugging Face loaders accept; see hub_layout.py
         "name": "goemotions-mini",
         "problem_type": "multi_label_classification",
         "id2label": {str(i): l for i, l in enumerate(labels)},
@@ -266,9 +267,8 @@ def finalize(a, labels, ck):
         "onnx_inputs": ["input_ids", "attention_mask"],
         "onnx_outputs": ["logits"],
     }
-    with open(os.path.join(a.out, "config.json"), "w") as fh:
-        json.dump(config, fh, indent=1, ensure_ascii=False)
-        fh.write("\n")
+    hub_layout.write_config(a.out, config)
+    hub_layout.link_hub_layout(a.out)
     thr = {l: float(t) for l, t in zip(labels, th)}
     version = "dev-" + hashlib.sha256(json.dumps(thr, sort_keys=True).encode()).hexdigest()[:8]
     with open(os.path.join(a.out, "thresholds.json"), "w") as fh:

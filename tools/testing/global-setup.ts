@@ -4,14 +4,22 @@
 // loopback port; never the machine's shared one at 6379) and finds out what else the environment
 // offers: the shared data in ../shared, kubectl, what the chaos suite needs. Suites that need one
 // skip on the provided flag (`redisAvailable`, `sharedAvailable`, `kubectlAvailable`,
-// `chaosAvailable`); with REQUIRE_REDIS=1, REQUIRE_SHARED=1, REQUIRE_KUBECTL=1 or REQUIRE_CHAOS=1
-// (all set by .ci/run) a missing one fails the run instead. The returned teardown gives the test
-// Redis back (the last one stops it).
+// `chaosAvailable`, `browserAvailable`); with REQUIRE_REDIS=1, REQUIRE_SHARED=1, REQUIRE_KUBECTL=1,
+// REQUIRE_CHAOS=1 or REQUIRE_BROWSER=1 (all set by .ci/run) a missing one fails the run instead.
+// The returned teardown gives the test Redis back (the last one stops it).
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type {} from 'vitest';
-import { chaosProblem, kubectlKustomizeProblem, sharedDataProblem, sharedDir, unmetRequirements } from './requirements';
+import {
+  browserProblem,
+  chaosProblem,
+  CHROMIUM_PATH,
+  kubectlKustomizeProblem,
+  sharedDataProblem,
+  sharedDir,
+  unmetRequirements,
+} from './requirements';
 import { acquireTestRedis, NoTestRedis, type TestRedisSource } from './test-redis';
 
 /** What `redisUrl` is when no test Redis could be had (the suites skip): a closed port, failing at once. */
@@ -31,6 +39,9 @@ declare module 'vitest' {
     kubectlAvailable: boolean;
     /** Root, `ip netns` and redis-server: what the chaos suite (test/chaos) needs. */
     chaosAvailable: boolean;
+    /** Debian's Chromium at `chromiumPath` runs: what the browser suite (test/browser) needs. */
+    browserAvailable: boolean;
+    chromiumPath: string;
   }
 }
 
@@ -44,6 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const sharedProblem = sharedDataProblem(shared);
   const kubectlProblem = kubectlKustomizeProblem();
   const chaos = chaosProblem();
+  const browser = browserProblem();
   const unmet = unmetRequirements([
     {
       name: 'REQUIRE_REDIS',
@@ -53,6 +65,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     { name: 'REQUIRE_SHARED', required: process.env.REQUIRE_SHARED === '1', problem: sharedProblem },
     { name: 'REQUIRE_KUBECTL', required: process.env.REQUIRE_KUBECTL === '1', problem: kubectlProblem },
     { name: 'REQUIRE_CHAOS', required: process.env.REQUIRE_CHAOS === '1', problem: chaos },
+    { name: 'REQUIRE_BROWSER', required: process.env.REQUIRE_BROWSER === '1', problem: browser },
   ]);
   if (unmet) {
     await release();
@@ -65,5 +78,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('sharedAvailable', sharedProblem === undefined);
   project.provide('kubectlAvailable', kubectlProblem === undefined);
   project.provide('chaosAvailable', chaos === undefined);
+  project.provide('browserAvailable', browser === undefined);
+  project.provide('chromiumPath', CHROMIUM_PATH);
   return release;
 }

@@ -77,6 +77,26 @@ export function chaosProblem(): string | undefined {
   return undefined;
 }
 
+/** Debian's Chromium, which the browser suite (test/browser) drives with playwright-core. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * Why the browser suite cannot run here, or undefined when it can: it launches Debian's Chromium
+ * (`apt-get install -y chromium`) headless through playwright-core, so the binary must exist and
+ * answer `--version`.
+ */
+export function browserProblem(path: string = CHROMIUM_PATH): string | undefined {
+  if (!existsSync(path)) return `${path} does not exist (the browser suite drives Debian's Chromium: apt-get install -y chromium)`;
+  const version = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+  if (version.error || version.status !== 0)
+    return `\`${path} --version\` failed: ${
+      String(version.error?.message ?? version.stderr)
+        .trim()
+        .split('\n')[0]
+    }`;
+  return undefined;
+}
+
 /** The error for a REQUIRE_* switch that is set but not met (one message naming everything that is missing). */
 export function unmetRequirements(checks: { name: string; required: boolean; problem: string | undefined }[]): Error | undefined {
   const unmet = checks.filter((c) => c.required && c.problem !== undefined);

@@ -68,7 +68,10 @@ export function registerAdminSessionRoutes(
   });
 }
 
-/** Never cached, never framed. */
+/**
+ * Never cached, never framed; Referer only to this origin (a `no-referrer` policy would make
+ * the browser send `Origin: null` with the sign-in form, which the origin check refuses).
+ */
 function htmlHeaders(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
+  return reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY').header('referrer-policy', 'same-origin');
 }

@@ -75,9 +75,10 @@ export function registerQueueDashboard(fastify: FastifyInstance, deps: QueueDash
           return reply;
         }
       });
-      // Never cached (a shared cache must not keep an admin page), never framed (clickjacking).
+      // Never cached (a shared cache must not keep an admin page), never framed (clickjacking), Referer
+      // only to this origin (with `no-referrer`, forms would send `Origin: null`).
       scope.addHook('onSend', async (_request, reply) => {
-        reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
+        reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY').header('referrer-policy', 'same-origin');
       });
       await scope.register(board.registerPlugin());
     },

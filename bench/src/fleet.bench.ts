@@ -1,6 +1,10 @@
 // `emo bench fleet`: the same texts through a local fleet (API + one worker process, one bulk
 // job over HTTP, results read back) and through the in-process engine, side by side; plus the
-// latency of single-text POST /v1/classify calls on the idle fleet.
+// latency of single-text POST /v1/classify calls on the idle fleet, cold and cached apart.
+// Every text is distinct, and each use draws its own: the warm-up job's texts are never among the
+// timed job's (the fleet's result cache would answer them), cold classify calls send texts nothing
+// has seen, cached ones texts the timed job has just classified (so the cache answers them); the
+// two kinds alternate call by call.
 import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
@@ -9,6 +13,7 @@ import { FleetClient } from '@emo/queue';
 import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
+import { withMachineFigures } from './machine-info';
 
 export interface FleetBenchOptions {
   readonly config: AppConfig;
@@ -23,13 +28,24 @@ export interface FleetBenchOptions {
 
 const KEY = `bench-${randomUUID()}`;
 
-export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string, number | string>> {
+export function benchFleet(opts: FleetBenchOptions): Promise<Record<string, number | string>> {
+  return withMachineFigures(() => run(opts));
+}
+
+async function run(opts: FleetBenchOptions): Promise<Record<string, number | string>> {
   const log = opts.log ?? (() => undefined);
-  const texts = benchTexts(opts.texts ?? 50_000, opts.data);
+  const n = opts.texts ?? 50_000;
+  const calls = opts.classifyCalls ?? 200;
+  const warm = opts.quick ? { texts: 100, calls: 3 } : { texts: 2000, calls: 20 };
+  // Disjoint slices of one list of distinct texts: timed job | warm-up job | cold calls (warm-up, timed).
+  const all = benchTexts(n + warm.texts + warm.calls + calls, opts.data);
+  const texts = all.slice(0, n);
+  const warmTexts = all.slice(n, n + warm.texts);
+  const coldTexts = all.slice(n + warm.texts);
   const prefix = benchPrefix(opts.config, 'fleet');
   let processes: LocalFleet | undefined;
   let fleet: { ms: number; lines: number };
-  let latencies: number[];
+  const latencies = { cold: [] as number[], cached: [] as number[] };
   try {
     // Ready once a tiny job went through: the worker has loaded its model.
     processes = await LocalFleet.start({
@@ -42,14 +58,20 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
     const { base } = processes;
     log(`fleet up on ${base} (prefix ${prefix}); warming up`);
     // Bulk first: interactive calls cap bulk batches for a while (BATCH_INTERACTIVE_WINDOW_MS).
-    const warm = opts.quick ? { texts: 100, calls: 3 } : { texts: 2000, calls: 20 };
-    await runJob(base, texts.slice(0, warm.texts));
+    await runJob(base, warmTexts);
     fleet = await runJob(base, texts);
     log(`fleet: ${texts.length} texts in ${round(fleet.ms)} ms`);
     if (fleet.lines !== texts.length) throw new AppError('INTERNAL', `fleet returned ${fleet.lines} lines for ${texts.length} texts`);
-    latencies = [];
-    for (let i = 0; i < warm.calls; i++) await classifyOne(base, texts[i]);
-    for (let i = 0; i < (opts.classifyCalls ?? 200); i++) latencies.push(await classifyOne(base, texts[(i * 97) % texts.length]));
+    // Untimed warm-up calls: cold ones on texts of their own, cached ones on the timed job's.
+    for (let i = 0; i < warm.calls; i++) {
+      await classifyOne(base, coldTexts[i]);
+      await classifyOne(base, texts[(i * 89) % texts.length]);
+    }
+    for (let i = 0; i < calls; i++) {
+      const cold = () => classifyOne(base, coldTexts[warm.calls + i]).then((ms) => void latencies.cold.push(ms));
+      const cached = () => classifyOne(base, texts[(i * 97) % texts.length]).then((ms) => void latencies.cached.push(ms));
+      for (const call of i % 2 ? [cached, cold] : [cold, cached]) await call();
+    }
   } finally {
     await processes?.stop();
     await cleanup(opts.config, prefix);
@@ -59,7 +81,7 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
   let engineMs: number;
   let chunkedMs: number;
   try {
-    await engine.classify(texts.slice(0, opts.quick ? 100 : 2000));
+    await engine.classify(warmTexts); // the engine has no result cache; its warm-up texts are still others
     const started = performance.now();
     await engine.classify(texts);
     engineMs = performance.now() - started;
@@ -72,11 +94,11 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
   }
   const fleetRate = texts.length / (fleet.ms / 1000);
   const engineRate = texts.length / (engineMs / 1000);
-  latencies.sort((a, b) => a - b);
   return {
     suite: 'fleet',
     model: engine.modelId,
     texts: texts.length,
+    warmup_texts: warmTexts.length,
     chunk_size: opts.config.fleet.jobChunkSize,
     worker_concurrency: opts.config.worker.workerConcurrency,
     inference_threads: opts.config.engine.inferenceThreads,
@@ -84,9 +106,11 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<Record<string
     engine_texts_per_s: round(engineRate),
     fleet_vs_engine: round(fleetRate / engineRate, 3),
     engine_chunked_texts_per_s: round(texts.length / (chunkedMs / 1000)),
-    classify_calls: latencies.length,
-    classify_p50_ms: round(percentile(latencies, 0.5)),
-    classify_p99_ms: round(percentile(latencies, 0.99)),
+    classify_calls: calls,
+    classify_cold_p50_ms: round(percentile(latencies.cold, 0.5)),
+    classify_cold_p99_ms: round(percentile(latencies.cold, 0.99)),
+    classify_cached_p50_ms: round(percentile(latencies.cached, 0.5)),
+    classify_cached_p99_ms: round(percentile(latencies.cached, 0.99)),
   };
 }
 
@@ -102,11 +126,13 @@ async function classifyChunked(engine: InferenceEngine, texts: readonly string[]
   await Promise.all(Array.from({ length: concurrency }, lane));
 }
 
-/** GoEmotions texts (`data`, else train then dev), cycled to `n`; repeats get a suffix so no two texts are equal. */
+/** Distinct GoEmotions texts (`data`, else train then dev), cycled to `n`; repeats get a suffix so no two texts are equal. */
 function benchTexts(n: number, data?: string): string[] {
-  const pool = data
-    ? loadGoEmotionsTexts(data)
-    : [...loadGoEmotionsTexts(goEmotionsPath('train')), ...loadGoEmotionsTexts(goEmotionsPath('dev'))];
+  const pool = [
+    ...new Set(
+      data ? loadGoEmotionsTexts(data) : [...loadGoEmotionsTexts(goEmotionsPath('train')), ...loadGoEmotionsTexts(goEmotionsPath('dev'))],
+    ),
+  ];
   return Array.from({ length: n }, (_, i) => (i < pool.length ? pool[i] : `${pool[i % pool.length]} (${Math.floor(i / pool.length)})`));
 }
 

@@ -199,7 +199,7 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
 });
 
 describe('deploy/k8s GPU and CPU overlays', () => {
-  it('gpu: one nvidia.com/gpu per worker, GPU nodes only, tolerates their taint, CUDA first', () => {
+  it('gpu: one nvidia.com/gpu per worker, GPU nodes only, tolerates their taint, CUDA first and no CPU fallback', () => {
     const ms = render('gpu');
     const worker = find<Workload>(ms, 'Deployment', 'emo-worker').spec.template.spec;
     const c = worker.containers[0];
@@ -209,6 +209,9 @@ describe('deploy/k8s GPU and CPU overlays', () => {
     expect(c.image).toMatch(/^emo-fleet\/worker-gpu:/);
     const config = loadConfig(envOf(ms, c));
     expect(config.engine.executionProviders).toEqual(['cuda', 'cpu']);
+    // Explicit, not the default: a GPU worker whose CUDA provider does not load must not serve on the CPU.
+    expect(c.env).toContainEqual({ name: 'ALLOW_CPU_FALLBACK', value: 'false' });
+    expect(config.engine.allowCpuFallback).toBe(false);
     expect(container(ms, 'emo-api').resources?.limits?.['nvidia.com/gpu']).toBeUndefined();
   });
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
-const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g;
+export const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g;
 
 export function interpolate(text: string, env: Readonly<Record<string, string | undefined>>): string {
   return text.replace(VARIABLE, (_, name: string, op: string | undefined, fallback: string | undefined) => {

@@ -40,6 +40,7 @@ RUN groupadd --gid 1000 emo && useradd --uid 1000 --gid 1000 --no-create-home --
 ENV NODE_ENV=production \
     METRICS_PORT=9464 \
     EXECUTION_PROVIDERS=cuda,cpu \
+    ALLOW_CPU_FALLBACK=false \
     OPTIMIZED_MODEL_CACHE_DIR=/app/.emo-cache/ort \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
 WORKDIR /app

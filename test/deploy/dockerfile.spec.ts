@@ -114,6 +114,10 @@ describe.each(DOCKERFILES)('$file', ({ file, finals, ortInstall }) => {
       expect(
         lineage(stages, finalStages[0] as Stage).some((i) => i.keyword === 'ENV' && i.args.includes('EXECUTION_PROVIDERS=cuda,cpu')),
       ).toBe(true);
+      // Without a usable GPU the worker stays not ready instead of serving on the CPU (docs/deployment.md).
+      expect(lineage(stages, finalStages[0] as Stage).some((i) => i.keyword === 'ENV' && /\bALLOW_CPU_FALLBACK=false\b/.test(i.args))).toBe(
+        true,
+      );
     }
   });
 });

@@ -1,8 +1,9 @@
 // The one OpenAPI schema of every error answer, `{ "error": { code, message, details? } }` (what
 // AppErrorFilter sends), and @ApiErrors(...codes), which documents a route's error responses with
-// it: one response per HTTP status, the status taken from the registry, the codes listed in it.
+// it: one response per HTTP status, the status taken from the registry, the codes listed in it,
+// always as application/json (also on routes whose answer is NDJSON or server-sent events).
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ERROR_CODES, type ErrorCode } from '@emo/contracts';
 
 export class ErrorBodyError {
@@ -38,13 +39,15 @@ export function ApiErrors(...codes: readonly ErrorCode[]): MethodDecorator & Cla
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return applyDecorators(
+    ApiExtraModels(ErrorBody),
     ...[...byStatus]
       .sort(([a], [b]) => a - b)
       .map(([status, list]) =>
         ApiResponse({
           status,
-          type: ErrorBody,
           description: list.map((code) => `\`${code}\`: ${ERROR_CODES[code].message}`).join('; '),
+          // Errors are JSON even where the route's answer is NDJSON or server-sent events (@ApiProduces).
+          content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } },
         }),
       ),
   );

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram, runCli } from './program';
 import { runCliCaptured, testEnv } from './testing/run-cli-captured';
 
-const COMMANDS = ['classify', 'backfill', 'eval', 'quantize', 'bench', 'serve', 'cache', 'config', 'profile'];
+const COMMANDS = ['classify', 'backfill', 'eval', 'quantize', 'bench', 'serve', 'cache', 'config', 'profile', 'model'];
 const CACHE_COMMANDS = ['warm', 'stats', 'flush'];
 
 /** Exit code 2 and exactly one stderr line, nothing on stdout. */
@@ -87,13 +87,15 @@ describe(runCli.name, () => {
     });
 
     it('names the options, --help included, for an unknown top-level option', async () => {
-      expect(expectUsageLine(await runCliCaptured(['-x']))).toBe("emo: CLI_USAGE: unknown option '-x'; allowed: --version, --help");
+      expect(expectUsageLine(await runCliCaptured(['-x']))).toBe(
+        "emo: CLI_USAGE: unknown option '-x'; allowed: --version, --allow-benchmark-model, --help",
+      );
     });
 
     it('names the top-level commands for an unknown command', async () => {
       const line = expectUsageLine(await runCliCaptured(['clasify', 'x']));
       expect(line).toMatch(
-        /^emo: CLI_USAGE: unknown command 'clasify'.*; allowed: classify, backfill, eval, quantize, bench, serve, cache, config, profile$/,
+        /^emo: CLI_USAGE: unknown command 'clasify'.*; allowed: classify, backfill, eval, quantize, bench, serve, cache, config, profile, model$/,
       );
     });
 

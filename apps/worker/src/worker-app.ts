@@ -101,6 +101,8 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
     logger.info(
       {
         model: engine.modelId,
+        precision: engine.precision,
+        precisionChoice: engine.precisionChoice.reason,
         provider: engine.provider,
         fallbackFrom: engine.providerFailures.length > 0 ? engine.providerFailures : undefined,
         prefix: config.runtime.queuePrefix,
@@ -123,8 +125,10 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
         const drained = consumer ? await consumer.close(config.worker.workerShutdownTimeoutMs) : true;
         logger.info({ drained }, 'worker stopped taking chunks');
         await profiling.close();
-        // The engine first: closing it saves the learned batching parameters through the fleet's Redis.
+        // The engine first: closing it saves the learned batching parameters through the fleet's Redis;
+        // that save must land before the fleet's connection closes ("Connection is closed" otherwise).
         await engine.close();
+        await batchParamsStore.flush();
         await fleet.close();
         await resultCache?.close();
         await server.close();

@@ -3,7 +3,7 @@
 // by the admin session cookie (admin-sessions.ts). The header wins when both are sent. Refusals use
 // the registry: 401 UNAUTHORIZED without either, 403 FORBIDDEN for an unknown key, 403
 // SCOPE_MISSING without `admin`, 403 CROSS_ORIGIN_REFUSED for a change (not GET/HEAD) signed in by
-// the cookie that does not come from the API's own origin, 403 QUEUE_DASHBOARD_READ_ONLY for a
+// the cookie that does not come from the API's own origin (or any change naming another origin), 403 QUEUE_DASHBOARD_READ_ONLY for a
 // change while the dashboard is read-only. With authentication off, the default tenant (every scope).
 import { AppError, hasScope, type Tenant } from '@emo/contracts';
 import type { TenantAuthenticator } from '../tenancy/tenant-authenticator';
@@ -32,7 +32,10 @@ export class AdminAccess {
     const tenant = token !== undefined ? await this.sessionTenant(token) : this.headerTenant(request.headers.authorization);
     if (!hasScope(tenant, 'admin')) throw new AppError('SCOPE_MISSING', 'The admin pages need the "admin" scope', { scope: 'admin' });
     if (READS.has(request.method.toUpperCase())) return tenant;
-    if (token !== undefined && !sameOrigin(request.headers.origin, request.headers.host)) throw new AppError('CROSS_ORIGIN_REFUSED');
+    // A cookie-signed change must name this origin; any change that names another origin (a page
+    // elsewhere posting to an open local dashboard, say) is refused too. curl and proxies send no Origin.
+    const { origin, host } = request.headers;
+    if ((token !== undefined || origin !== undefined) && !sameOrigin(origin, host)) throw new AppError('CROSS_ORIGIN_REFUSED');
     if (this.readOnly) throw new AppError('QUEUE_DASHBOARD_READ_ONLY');
     return tenant;
   }

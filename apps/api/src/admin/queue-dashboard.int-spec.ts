@@ -37,8 +37,17 @@ describe.skipIf(!inject('redisAvailable'))('Queue dashboard (issue 17)', () => {
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('API_QUEUE_DASHBOARD_ALLOW_OPEN'),
     });
-    await harness.start({ API_KEYS: '', API_QUEUE_DASHBOARD: 'true', API_QUEUE_DASHBOARD_ALLOW_OPEN: 'true' });
+    await harness.start({
+      API_KEYS: '',
+      API_QUEUE_DASHBOARD: 'true',
+      API_QUEUE_DASHBOARD_ALLOW_OPEN: 'true',
+      API_QUEUE_DASHBOARD_READ_ONLY: 'false',
+    });
     expect(await codeOf('GET', QUEUES)).toBe('200');
+    // Open to anyone who reaches the port, but not to a page of another origin that posts to it.
+    const foreign = { host: 'localhost:8080', origin: 'https://evil.example' };
+    expect(await codeOf('PUT', `${QUEUES}/bulk/pause`, foreign)).toBe('403 CROSS_ORIGIN_REFUSED');
+    expect(await harness.api.fleet.queues.queue('bulk').isPaused()).toBe(false);
     // Open mode has no sessions to sign in to.
     expect(await codeOf('POST', '/admin/session')).toBe('404 NOT_FOUND');
   });

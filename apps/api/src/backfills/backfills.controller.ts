@@ -45,7 +45,7 @@ export class BackfillsController {
   @ApiQuery({ name: 'id', required: false, description: 'Backfill id (letters, digits, - and _); default: a new UUID' })
   @ApiQuery({ name: 'format', required: false, enum: ['ndjson', 'csv', 'tsv'], description: 'Default: from the content type' })
   @ApiQuery({ name: 'text_field', required: false, description: 'Field or column of the text (default "text")' })
-  @ApiQuery({ name: 'id_field', required: false, description: 'Field or column of the message id' })
+  @ApiQuery({ name: 'id_field', required: false, description: 'Field or column of the message id, echoed as id (default: id)' })
   @ApiQuery({
     name: 'passthrough',
     required: false,

@@ -10,7 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, ROOT, startFleet, stopFleet, TINY_MODEL, type FleetProcess } from '../fleet/fleet-processes';
+import { freePort } from '@emo/bench';
+import { ROOT, startBrowserFleet, stopBrowserFleet, TINY_MODEL, type ServeProcess } from './browser-fleet';
 
 const ADMIN_KEY = 'browser-admin-key-0123';
 const USER_KEY = 'browser-user-key-4567';
@@ -24,7 +25,7 @@ type Board = { queues: { name: string; counts: Record<string, number> }[] };
 describe.skipIf(!inject('redisAvailable') || !inject('browserAvailable'))('queue dashboard in Chromium (issue 17)', () => {
   const prefix = `e2e-browser-${randomUUID().slice(0, 8)}`;
   let base = '';
-  let fleet: FleetProcess[] = [];
+  let fleet: ServeProcess[] = [];
   let browser: Browser | undefined;
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const user = { authorization: `Bearer ${USER_KEY}`, 'content-type': 'application/json' };
@@ -32,30 +33,26 @@ describe.skipIf(!inject('redisAvailable') || !inject('browserAvailable'))('queue
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const started = await startFleet(
-      {
-        QUEUE_PREFIX: prefix,
-        REDIS_URL: inject('redisUrl'),
-        MODEL_DIR: TINY_MODEL,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        METRICS_PORT: '0',
-        INFERENCE_THREADS: '1',
-        API_KEYS: `${ADMIN_KEY},${USER_KEY}`,
-        API_ADMIN_KEYS: ADMIN_KEY,
-        API_QUEUE_DASHBOARD: 'true',
-        QUEUE_KEEP_COMPLETED_CHUNKS: '20',
-        LOG_LEVEL: 'info',
-      },
-      1,
-    );
-    fleet = [started.api, ...started.workers];
+    fleet = await startBrowserFleet({
+      QUEUE_PREFIX: prefix,
+      REDIS_URL: inject('redisUrl'),
+      MODEL_DIR: TINY_MODEL,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      INFERENCE_THREADS: '1',
+      API_KEYS: `${ADMIN_KEY},${USER_KEY}`,
+      API_ADMIN_KEYS: ADMIN_KEY,
+      API_QUEUE_DASHBOARD: 'true',
+      QUEUE_KEEP_COMPLETED_CHUNKS: '20',
+      LOG_LEVEL: 'info',
+    });
     browser = await chromium.launch({ executablePath: inject('chromiumPath'), headless: true, args: ['--no-sandbox'], timeout: 60_000 });
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await stopFleet(fleet, inject('redisUrl'), prefix);
+    await stopBrowserFleet(fleet, inject('redisUrl'), prefix);
   }, 60_000);
 
   /** Polls `read` until `done` holds (each try a round trip; a bounded number of tries). */

@@ -49,7 +49,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
   const redis = createCacheRedis(cacheRedisUrlOf(opts.config), 1000);
   await redis.connect();
   const metrics = CacheMetrics.for(new Registry());
-  const model = modelIdentityOf(engine, opts.config.engine.precision);
+  const model = modelIdentityOf(engine, engine.precision);
   const l2Store = () => new L2ResultStore(redis, { ttlSeconds: 600, timeoutMs: 1000, retryMs: 1000, logIntervalMs: 60_000, metrics });
   const newCache = (withL2: boolean, ns = prefix) =>
     new TwoLevelCache({

@@ -87,7 +87,11 @@ export class CliContext {
   }
 
   /** The result cache for an engine's model (undefined when CACHE_ENABLED=false). */
-  async resultCache(engine: Parameters<typeof modelIdentityOf>[0], config: AppConfig, l2: boolean): Promise<ResultCacheHandle | undefined> {
-    return createResultCache({ config, model: modelIdentityOf(engine, config.engine.precision), l2, logger: this.logger });
+  async resultCache(
+    engine: Parameters<typeof modelIdentityOf>[0] & { readonly precision: string },
+    config: AppConfig,
+    l2: boolean,
+  ): Promise<ResultCacheHandle | undefined> {
+    return createResultCache({ config, model: modelIdentityOf(engine, engine.precision), l2, logger: this.logger });
   }
 }

@@ -15,3 +15,4 @@ export * from './streaming/ordered-window-classifier';
 export * from './session/int8-kernel-probe';
 export * from './session/cpu-features';
 export * from './session/int8-kernel-guard';
+export * from './session/precision-choice';

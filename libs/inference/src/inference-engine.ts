@@ -4,13 +4,14 @@
 // way texts reach the pool. The CLI runs it directly; the worker app runs it behind the queue.
 import { AppError, checkText, type ClassifyOptions, type ClassifyOutcome, type Classifier } from '@emo/contracts';
 import type { BatchParamsStore, MemoryProbe } from '@emo/batching';
-import type { BatchingConfig, OnnxConfig } from '@emo/config';
+import type { BatchingConfig, OnnxConfig, Precision } from '@emo/config';
 import type { ModelBundle } from '@emo/model';
 import type { EngineProfiler } from '@emo/profiler';
 import { scoresFromLogits, toResult, type PostprocessSpec } from './postprocess/score-postprocessor';
 import { createBatchScheduler } from './scheduling/batch-scheduler-factory';
 import type { ContinuousBatchScheduler } from './scheduling/continuous-batch-scheduler';
 import { startServedModel, type ServedEngineConfig } from './served-model';
+import type { PrecisionChoice } from './session/precision-choice';
 import type { InferencePool } from './thread/inference-pool';
 import type { BundleTokenizer } from './tokenization/bundle-tokenizer';
 
@@ -60,11 +61,18 @@ export class InferenceEngine implements Classifier {
     readonly scheduler: ContinuousBatchScheduler,
     /** Totals over every batch run (counted where batches finish: the scheduler's onBatch). */
     readonly stats: EngineStats,
+    /** The precision served (PRECISION, or what `auto` chose) and why: part of the cache key. */
+    readonly precisionChoice: PrecisionChoice,
   ) {}
+
+  /** The precision served: fp32, int8 or fp16 (never `auto`). */
+  get precision(): Precision {
+    return this.precisionChoice.precision;
+  }
 
   /** Also applies the precision/device rules (INT8_ON_CUDA, FP16_ON_CPU): warns or refuses. */
   static async create(config: EngineConfigSections, deps: EngineDeps = {}): Promise<InferenceEngine> {
-    const { bundle, tokenizer, spec, pool } = await startServedModel(config, deps.onWarning);
+    const { bundle, tokenizer, spec, pool, precision } = await startServedModel(config, deps.onWarning);
     const stats: EngineStats = { texts: 0, batches: 0, paddedTokens: 0, realTokens: 0, inferMs: 0 };
     const scheduler = await createBatchScheduler(config.batching, {
       pool,
@@ -83,7 +91,7 @@ export class InferenceEngine implements Classifier {
         deps.profiler?.observeScheduledBatch(r, config.batching.batchMaxTokens);
       },
     });
-    return new InferenceEngine(bundle, tokenizer, pool, config, spec, deps.profiler, scheduler, stats);
+    return new InferenceEngine(bundle, tokenizer, pool, config, spec, deps.profiler, scheduler, stats, precision);
   }
 
   /** `<name>@<revision>` as it appears in every result. */

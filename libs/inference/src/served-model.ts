@@ -6,6 +6,7 @@ import { enforcePrecisionForProviders, type EngineConfig, type OnnxConfig } from
 import { assertServable, loadModelBundle, resolveModelVariant, type ModelBundle } from '@emo/model';
 import type { PostprocessSpec } from './postprocess/score-postprocessor';
 import { chooseInt8SafeBundle } from './session/int8-kernel-guard';
+import { choosePrecision, type PrecisionChoice } from './session/precision-choice';
 import { InferencePool } from './thread/inference-pool';
 import { BundleTokenizer } from './tokenization/bundle-tokenizer';
 
@@ -26,6 +27,8 @@ export interface ServedModel {
   readonly tokenizer: BundleTokenizer;
   readonly spec: PostprocessSpec;
   readonly pool: InferencePool;
+  /** The precision served (PRECISION, or what `auto` chose on this device) and why. */
+  readonly precision: PrecisionChoice;
 }
 
 /** Also applies the precision/device rules (INT8_ON_CUDA, FP16_ON_CPU): warns or refuses with CONFIG_INVALID. */
@@ -34,9 +37,14 @@ export async function startServedModel(
   onWarning: (message: string) => void = () => undefined,
 ): Promise<ServedModel> {
   const { engine, onnx } = config;
-  enforcePrecisionForProviders(engine.precision, engine.executionProviders, onnx, onWarning);
-  let { dir, precision } = resolveModelVariant(engine.modelDir, engine.precision);
-  if (engine.precision === 'int8') ({ dir, precision } = await chooseInt8SafeBundle(dir, onnx.int8SaturatingKernel, onWarning));
+  const choice = choosePrecision(engine.precision, engine.modelDir, engine.executionProviders);
+  enforcePrecisionForProviders(choice.precision, engine.executionProviders, onnx, onWarning);
+  let { dir, precision } = resolveModelVariant(engine.modelDir, choice.precision);
+  if (precision === 'int8') ({ dir, precision } = await chooseInt8SafeBundle(dir, onnx.int8SaturatingKernel, onWarning));
+  const served: PrecisionChoice =
+    precision === choice.precision
+      ? choice
+      : { precision, reason: `${choice.reason}; ${precision} served (the int8 kernel guard fell back)` };
   const bundle = await loadModelBundle(dir, { precision });
   assertServable(bundle, engine.allowBenchmarkModel === true);
   const tokenizer = new BundleTokenizer(
@@ -60,7 +68,8 @@ export async function startServedModel(
     labels: bundle.labels,
     problemType: bundle.problemType,
     thresholds: bundle.thresholds,
-    modelId: `${bundle.name}@${bundle.revision}`,
+    // A quantized variant says so in every result's `model`.
+    modelId: `${bundle.name}@${bundle.revision}${precision === 'fp32' ? '' : `+${precision}`}`,
   };
-  return { bundle, tokenizer, spec, pool };
+  return { bundle, tokenizer, spec, pool, precision: served };
 }

@@ -21,6 +21,7 @@ function fakeEngine() {
     calls,
     bundle: { name: 'fake', revision: 'rev1', thresholdsVersion: 'default', labels: ['negative', 'neutral', 'positive'] },
     tokenizer: { maxLength: 128 },
+    precision: 'fp32',
     classify: async (texts: readonly unknown[]): Promise<ClassifyOutcome[]> => {
       calls.push([...texts]);
       return texts.map((t) => ({

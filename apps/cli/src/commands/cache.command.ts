@@ -14,7 +14,8 @@ import {
 } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
-import { loadModelBundle, resolveModelDir } from '@emo/model';
+import { choosePrecision } from '@emo/inference';
+import { loadModelBundle, resolveModelVariant } from '@emo/model';
 import type { CliContext } from '../cli-context';
 import { apiBaseUrl } from '../fleet/api-url';
 import { authError, authHeaders, fleetApiKey } from '../fleet/fleet-auth';
@@ -142,14 +143,16 @@ function configFor(ctx: CliContext, flags: CacheFlags): AppConfig {
 
 /** The model's cache identity from its bundle, without starting inference threads. */
 async function identityOf(config: AppConfig): Promise<CacheModelIdentity> {
-  const bundle = await loadModelBundle(resolveModelDir(config.engine.modelDir));
+  // The variant the engine serves (PRECISION, or what `auto` picks here): its revision and precision key the cache.
+  const { precision } = choosePrecision(config.engine.precision, config.engine.modelDir, config.engine.executionProviders);
+  const bundle = await loadModelBundle(resolveModelVariant(config.engine.modelDir, precision).dir, { precision });
   const maxLength = Math.min(config.engine.maxSequenceLength, bundle.maxPositionEmbeddings ?? Number.MAX_SAFE_INTEGER);
   return {
     name: bundle.name,
     revision: bundle.revision,
     thresholdsVersion: bundle.thresholdsVersion,
     labels: bundle.labels,
-    precision: config.engine.precision,
+    precision,
     maxLength,
   };
 }

@@ -23,7 +23,11 @@ describe.skipIf(!inject('redisAvailable'))('fleet result caches', () => {
   it('lets the API answer what a worker computed, without enqueuing it', async () => {
     const config = loadConfig({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, CACHE_L2_TIMEOUT_MS: '1000' }); // no timeout turns a hit into a miss on a loaded machine
     const { labels, ...identity } = fakeModel();
-    const engine = Object.assign(new FakeClassifier(), { bundle: { ...identity, labels }, tokenizer: { maxLength: identity.maxLength } });
+    const engine = Object.assign(new FakeClassifier(), {
+      bundle: { ...identity, labels },
+      tokenizer: { maxLength: identity.maxLength },
+      precision: identity.precision,
+    });
     const api0 = (await ApiResultCache.create(config, new FakeClassifier(), { registry: new Registry() }))!;
     expect(api0.stats()).toMatchObject({ enabled: false });
     await api0.close();

@@ -12,7 +12,8 @@ import { modelIdentityOf } from '../keys/cache-namespace';
 import type { TwoLevelCache } from '../two-level-cache';
 import { advertiseModel } from './model-advert';
 
-type EngineLike = Classifier & Parameters<typeof modelIdentityOf>[0];
+/** `precision`: the one served (never `auto`): part of the cache key. */
+type EngineLike = Classifier & Parameters<typeof modelIdentityOf>[0] & { readonly precision: string };
 
 export interface WorkerResultCache {
   readonly cache: TwoLevelCache;
@@ -30,7 +31,7 @@ export async function createWorkerResultCache(
 ): Promise<WorkerResultCache | undefined> {
   const handle = await createResultCache({
     config,
-    model: modelIdentityOf(engine, config.engine.precision),
+    model: modelIdentityOf(engine, engine.precision),
     l2: config.cache.cacheL2Enabled,
     registry: deps.registry,
     logger: deps.logger,

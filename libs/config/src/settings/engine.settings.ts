@@ -15,8 +15,8 @@ export const engineSettings = {
   ),
   precision: setting(
     'PRECISION',
-    z.enum(['fp32', 'int8', 'fp16']).default('fp32'),
-    'Precision of the model variant to serve (part of the cache key).',
+    z.enum(['auto', 'fp32', 'int8', 'fp16']).default('auto'),
+    "Precision of the model variant to serve (part of the cache key). `auto`: the int8 variant on CPU and the fp16 one on CUDA when the bundle ships one with a passed gate (quantization.json), else fp32; the choice is logged and shows in every result's `model` (`…+int8`).",
   ),
   executionProviders: setting(
     'EXECUTION_PROVIDERS',

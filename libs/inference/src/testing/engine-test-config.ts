@@ -5,7 +5,9 @@ import { loadConfig, type ConfigOverrides } from '@emo/config';
 import type { EngineConfigSections } from '../inference-engine';
 
 export function engineTestConfig(overrides: ConfigOverrides = {}): EngineConfigSections {
-  const config = loadConfig({}, overrides);
+  // fp32 unless a spec asks: the parity fixtures are float32 scores (PRECISION=auto would serve int8
+  // here; precision-choice.spec tests that choice).
+  const config = loadConfig({}, { precision: 'fp32', ...overrides });
   if (overrides.optimizedModelCacheDir !== undefined) return config;
   return { ...config, engine: { ...config.engine, optimizedModelCacheDir: undefined } };
 }

@@ -2,7 +2,7 @@
 // interactive queue) within CLASSIFY_DEADLINE_MS; past it, 504 DEADLINE_EXCEEDED naming the job
 // whose results will still land. Parses and validates the request, calls ClassifyService.
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
 import type { Tenant } from '@emo/contracts';
 import { Accepts, JSON_MEDIA_TYPE } from '../http/accepts.decorator';
@@ -13,7 +13,7 @@ import { mergeOutcomes, splitTexts } from '../http/text-items';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator';
 import { RequireScope } from '../tenancy/require-scope.decorator';
 import { APP_CONFIG } from '../tokens';
-import { ClassifyRequestDto, ClassifyResponseDto, classifyRequestSchema } from './classify.dto';
+import { ClassifyRequestDto, ClassifyResponseDto, classifyRequestSchema, ResultDto } from './classify.dto';
 import { ClassifyService } from './classify.service';
 
 @ApiTags('classify')
@@ -30,6 +30,7 @@ export class ClassifyController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Classify a few texts now (at most CLASSIFY_MAX_TEXTS)' })
   @ApiBody({ type: ClassifyRequestDto })
+  @ApiExtraModels(ResultDto)
   @ApiOkResponse({ type: ClassifyResponseDto })
   @Accepts(JSON_MEDIA_TYPE)
   @ApiErrors(

@@ -1,6 +1,7 @@
 // POST /v1/classify: request schema (zod, validated) and its OpenAPI description.
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { z } from 'zod';
+import { ErrorBody } from '../http/error-body.dto';
 
 export const classifyRequestSchema = z.object({
   // Any JSON value per item: a non-string is that item's TEXT_NOT_STRING (http/text-items.ts), not a 422.
@@ -38,8 +39,10 @@ export class ResultDto {
 
 export class ClassifyResponseDto {
   @ApiProperty({
-    type: [ResultDto],
+    type: 'array',
+    // A text that cannot be classified has its error in its place, in the shape of every error answer (ErrorBody).
+    items: { oneOf: [{ $ref: getSchemaPath(ResultDto) }, { $ref: getSchemaPath(ErrorBody) }] },
     description: 'One result per text, in input order; a text that cannot be classified has `{error:{code,message}}` in its place',
   })
-  results!: ResultDto[];
+  results!: (ResultDto | ErrorBody)[];
 }

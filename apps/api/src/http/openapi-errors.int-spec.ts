@@ -49,6 +49,10 @@ describe.skipIf(!inject('redisAvailable'))('OpenAPI error responses', () => {
     expect([...(schemas.ErrorBodyError?.properties?.code?.enum ?? [])].sort()).toEqual(Object.keys(ERROR_CODES).sort());
     // One definition: no other schema has the `{ error }` shape.
     expect(Object.keys(schemas).filter((name) => schemas[name].properties?.error)).toEqual(['ErrorBody']);
+    // A text's own error in a POST /v1/classify answer has the same shape, by the same schema.
+    expect(schemas.ClassifyResponseDto?.properties?.results).toMatchObject({
+      items: { oneOf: [{ $ref: '#/components/schemas/ResultDto' }, { $ref: ERROR_BODY_REF }] },
+    });
 
     const ops = operations(doc);
     expect(ops.length).toBeGreaterThanOrEqual(15);

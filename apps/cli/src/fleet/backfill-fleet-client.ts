@@ -6,6 +6,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { AppError, isErrorCode } from '@emo/contracts';
+import { authError } from './fleet-auth';
 
 export interface FleetBackfillStatus {
   readonly backfill_id: string;
@@ -54,17 +55,18 @@ export class BackfillFleetClient {
       { 'content-type': CONTENT_TYPES[q.format] ?? 'application/x-ndjson' },
       body,
     );
-    return (await readJson(res)) as FleetBackfillStatus;
+    return (await readJson(res, 'POST /v1/backfills', this.apiKey !== undefined)) as FleetBackfillStatus;
   }
 
   async status(id: string): Promise<FleetBackfillStatus> {
-    return (await readJson(await this.send('GET', `/v1/backfills/${encodeURIComponent(id)}`))) as FleetBackfillStatus;
+    const path = `/v1/backfills/${encodeURIComponent(id)}`;
+    return (await readJson(await this.send('GET', path), `GET ${path}`, this.apiKey !== undefined)) as FleetBackfillStatus;
   }
 
   /** Result lines from `offset` (as raw JSON strings), in input order. */
   async *results(id: string, offset: number): AsyncGenerator<string> {
     const res = await this.send('GET', `/v1/backfills/${encodeURIComponent(id)}/results?offset=${offset}`);
-    if ((res.statusCode ?? 500) >= 300) await readJson(res);
+    if ((res.statusCode ?? 500) >= 300) await readJson(res, `GET /v1/backfills/${id}/results`, this.apiKey !== undefined);
     let carry = '';
     res.setEncoding('utf8');
     try {
@@ -98,7 +100,8 @@ export class BackfillFleetClient {
   }
 }
 
-async function readJson(res: IncomingMessage): Promise<unknown> {
+/** The JSON body of an answer; an error status throws with the API's code (401/403: what to do about the key). */
+async function readJson(res: IncomingMessage, what: string, keySent: boolean): Promise<unknown> {
   let text = '';
   res.setEncoding('utf8');
   for await (const chunk of res as AsyncIterable<string>) text += chunk;
@@ -114,6 +117,8 @@ async function readJson(res: IncomingMessage): Promise<unknown> {
   }
   if (status >= 300) {
     const err = (body as { error?: { code?: string; message?: string } }).error;
+    const auth = authError(status, what, keySent, err?.code);
+    if (auth) throw auth;
     throw new AppError(isErrorCode(err?.code) ? err.code : 'INTERNAL', `fleet answered ${status}: ${err?.message ?? text.slice(0, 200)}`);
   }
   return body;

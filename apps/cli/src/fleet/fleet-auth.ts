@@ -14,24 +14,26 @@ export function fleetApiKey(flag: string | undefined, config: AppConfig): string
 export const authHeaders = (key: string | undefined): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {});
 
 /**
- * The error for a 401/403 answer of `what` (e.g. "GET /v1/cache/stats"): UNAUTHORIZED when no key
- * was sent or the API wants one, FORBIDDEN for a key it does not know, SCOPE_MISSING for a key
- * without the route's scope; undefined for any other status. `code` is the API's error code, if any.
+ * The error for a 401/403 answer of `what` (e.g. "GET /v1/cache/stats"): UNAUTHORIZED for a 401
+ * (no key sent, or one the API does not take), FORBIDDEN for a key it refuses, SCOPE_MISSING for a
+ * key without the route's scope; undefined for any other answer. `code` is the API's error code, if any.
  */
 export function authError(status: number, what: string, keySent: boolean, code?: unknown): AppError | undefined {
-  if (status !== 401 && status !== 403) return undefined;
-  if (status === 401 || code === 'UNAUTHORIZED')
+  if (status === 401)
     return new AppError(
       'UNAUTHORIZED',
       keySent
-        ? `${what} answered ${status}: the API did not accept the key sent`
-        : `${what} answered ${status}: the API wants a key; pass --api-key or set EMO_API_KEY`,
+        ? `${what} answered 401: the API did not accept the key sent`
+        : `${what} answered 401: the API wants a key; pass --api-key or set EMO_API_KEY`,
     );
+  if (status !== 403) return undefined;
   if (code === 'SCOPE_MISSING')
     return new AppError(
       'SCOPE_MISSING',
       `${what} answered 403: the API key lacks the scope this route needs (admin routes need a key of API_ADMIN_KEYS)`,
     );
+  // Another 403 of the API (its own code) is not about the key: the caller reports it as it is.
+  if (code !== undefined && code !== 'FORBIDDEN') return undefined;
   return new AppError(
     'FORBIDDEN',
     `${what} answered 403: the API key was refused (not one of the API's keys); check --api-key or EMO_API_KEY`,

@@ -187,6 +187,33 @@ describe(runFleetBackfill.name, () => {
   });
 });
 
+describe(`${runFleetBackfill.name} and API keys`, () => {
+  it.each([
+    [undefined, 401, 'UNAUTHORIZED', /answered 401: the API wants a key; pass --api-key or set EMO_API_KEY$/],
+    ['key-wrong-0000', 403, 'FORBIDDEN', /answered 403: the API key was refused/],
+  ])('key %s answered %i: %s, not retried, the key never repeated', async (apiKey, status, code, message) => {
+    const seen: { method?: string; auth?: string }[] = [];
+    const server = createServer((req, res) => {
+      seen.push({ method: req.method, auth: req.headers.authorization });
+      req.resume();
+      req.on('end', () =>
+        res
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message: 'no' } })),
+      );
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const err = await run({ url, uploads: [], resultOffsets: [] }, { apiKey }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code, message: expect.stringMatching(message) });
+    expect(String((err as Error).message)).not.toContain('key-wrong');
+    // One upload (not retried); the status polls beside it carry the same header.
+    expect(seen.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(new Set(seen.map((r) => r.auth))).toEqual(new Set([apiKey === undefined ? undefined : `Bearer ${apiKey}`]));
+  });
+});
+
 describe(fleetProgress.name, () => {
   const status = (done: number, total: number | null) =>
     ({

@@ -46,10 +46,16 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const fleet = new FleetClient(config, { logger });
   // Learned batching parameters are shared per model + device, so a new worker starts warm.
   const batchParamsStore = new RedisBatchParamsStore(fleet.redis, config.runtime.queuePrefix);
+  // A model that cannot be served (missing, corrupt, benchmark_only) fails the start; what was
+  // opened so far is closed, so the process exits with the error instead of idling on Redis.
   const engine = await InferenceEngine.create(
     { ...config, engine: { ...config.engine, inferenceThreads: workerInferenceThreads(config) } },
     { onWarning: (m) => logger.warn(m), batchParamsStore, ...profiling.engineOptions() },
-  );
+  ).catch(async (e: unknown) => {
+    await profiling.close();
+    await fleet.close();
+    throw e;
+  });
   profiling.profiler.setModel(engine.modelId);
   // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
   const resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry });

@@ -10,6 +10,9 @@
 //   helps on a busy machine), are all run: the best of these six in this run is the baseline.
 // Every variant tokenizes, runs and postprocesses (scores → labels) every text. The timed texts are
 // never seen before the run (warm-up uses others); variants alternate within each round; medians.
+// Besides wall-clock texts/s, texts per CPU-second of this process (all its threads, from
+// process.cpuUsage around each variant): on a machine shared with other work the wall clock says
+// how much CPU a variant's threads could grab, the CPU time what each text costs.
 import { checkText, type TextPolicy } from '@emo/contracts';
 import * as ort from 'onnxruntime-node';
 import { FixedPlanRunner, InferenceEngine, padBatch, planFixedBatches, scoresFromLogits, toResult } from '@emo/inference';
@@ -66,12 +69,21 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
     await naiveLoop(naive, warm, engineConfig);
     for (const b of batches) for (const loop of [tuned.spin, tuned.nospin]) await loop.run(warm, b);
     const rates = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+    const cpuRates = new Map<string, number[]>(variants.map(([name]) => [name, []]));
     for (let r = 0; r < repeats; r++) {
-      for (const [name, fn] of r % 2 ? [...variants].reverse() : variants)
-        (rates.get(name) as number[]).push(await timeRate(texts.length, fn));
-      opts.log?.(`round ${r + 1}/${repeats}: ${[...rates].map(([n, v]) => `${n} ${round(v[r])}`).join(', ')} texts/s`);
+      for (const [name, fn] of r % 2 ? [...variants].reverse() : variants) {
+        const timed = await timeRate(texts.length, fn);
+        (rates.get(name) as number[]).push(timed.wall);
+        (cpuRates.get(name) as number[]).push(timed.cpu);
+      }
+      opts.log?.(
+        `round ${r + 1}/${repeats}: ${[...rates].map(([n, v]) => `${n} ${round(v[r])} (${round((cpuRates.get(n) as number[])[r])}/cpu-s)`).join(', ')} texts/s`,
+      );
     }
     const rate = (name: string) => median(rates.get(name) as number[]);
+    const cpuRate = (name: string) => median(cpuRates.get(name) as number[]);
+    const tunedNames = batches.flatMap((b) => [`tuned_ort_${b}`, `tuned_ort_nospin_${b}`]);
+    const bestCpu = tunedNames.reduce((a, b) => (cpuRate(b) > cpuRate(a) ? b : a));
     let best = { name: '', batch: batches[0], rate: 0 };
     for (const b of batches)
       for (const name of [`tuned_ort_${b}`, `tuned_ort_nospin_${b}`])
@@ -97,6 +109,12 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       tuned_ort_spinning: best.name.includes('nospin') ? 'no' : 'yes',
       tuned_ort_texts_per_s: round(best.rate),
       engine_vs_tuned_ort: round(e / best.rate, 3),
+      engine_texts_per_cpu_s: round(cpuRate('engine')),
+      naive_texts_per_cpu_s: round(cpuRate('naive')),
+      ...Object.fromEntries(tunedNames.map((name) => [`${name}_texts_per_cpu_s`, round(cpuRate(name))])),
+      tuned_ort_cpu_best: bestCpu,
+      tuned_ort_texts_per_cpu_s: round(cpuRate(bestCpu)),
+      engine_vs_tuned_ort_cpu: round(cpuRate('engine') / cpuRate(bestCpu), 3),
     };
   } finally {
     await Promise.all([engine.close(), naive.close(), tuned.spin.close(), tuned.nospin.close()]);
@@ -175,8 +193,12 @@ class TunedOrtLoop {
   }
 }
 
-async function timeRate(count: number, fn: () => Promise<unknown>): Promise<number> {
+/** Texts per wall-clock second, and per CPU-second of this process (user + system, every thread). */
+async function timeRate(count: number, fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await fn();
-  return count / ((performance.now() - started) / 1000);
+  const wallS = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { wall: count / wallS, cpu: count / ((used.user + used.system) / 1e6) };
 }

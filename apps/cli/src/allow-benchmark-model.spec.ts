@@ -4,7 +4,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { jsonLines, runCliCaptured, testEnv, TINY_MODEL } from './testing/run-cli-captured';
 
 const dir = mkdtempSync(join(tmpdir(), 'emo-bench-only-'));
@@ -36,4 +36,14 @@ describe('benchmark_only bundles', () => {
   it('leave every other bundle alone', async () => {
     expect((await runCliCaptured(['classify', '--json', '--model', TINY_MODEL, 'so happy today'])).code).toBe(0);
   });
+});
+
+// The engine suite reads its texts from ../shared (GoEmotions dev).
+describe.skipIf(!inject('sharedAvailable'))('benchmark_only bundles in emo bench', () => {
+  it('are benchmarked without any flag or setting', async () => {
+    const sut = await runCliCaptured(['bench', 'engine', '--quick', '--json', '--model', dir]);
+    expect(sut.stderr).not.toContain('MODEL_BENCHMARK_ONLY');
+    expect(sut.code).toBe(0);
+    expect(JSON.parse(sut.stdout.trimEnd().split('\n').at(-1) ?? '')).toMatchObject({ quick: 'yes' });
+  }, 300_000);
 });

@@ -1,9 +1,13 @@
-// A backfill's status from its record (pure): counts over input lines, rate and ETA.
+// A backfill's status from its record (pure): counts over input lines, rate (texts per second of
+// wall time since the first chunk started, over at least MIN_RATE_SECONDS) and ETA.
 import type { JobRecord } from '../job-record';
 import { jobState } from '../job-status';
 import type { BackfillState, BackfillStatus } from './backfill.types';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The least elapsed time the rate is computed over. */
+export const MIN_RATE_SECONDS = 1;
 
 export function backfillState(record: JobRecord): BackfillState {
   const state = jobState(record);
@@ -21,7 +25,10 @@ export function backfillStatusFromRecord(record: JobRecord, now: number = Date.n
   const total = sealed ? (record.total ?? 0) : null;
   const started = record.startedAt;
   const end = record.finishedAt ?? now;
-  const seconds = started === undefined ? 0 : Math.max(0.001, (end - started) / 1000);
+  // Never over less than MIN_RATE_SECONDS: a one-chunk backfill of cached texts ran for ~1 ms
+  // between the worker's start stamp and the finish (42 lines read 42 000 texts/s), and the two
+  // stamps may come from two machines' clocks.
+  const seconds = started === undefined ? 0 : Math.max(MIN_RATE_SECONDS, (end - started) / 1000);
   const rate = seconds > 0 ? texts / seconds : 0;
   const eta = total === null || rate <= 0 ? null : record.finishedAt !== undefined ? 0 : Math.max(0, Math.round((total - done) / rate));
   return {

@@ -30,12 +30,14 @@ describe.skipIf(!inject('sharedAvailable'))('ensureRobertaShapedBundle', () => {
     });
     expect(Object.keys(config.id2label)).toHaveLength(28);
     const bundle = await loadModelBundle(dir);
+    expect(bundle.benchmarkOnly).toBe(true);
     expect(bundle.tokenizerJson).toEqual(JSON.parse(readFileSync(join(sharedDataDir(), 'tokenizers/roberta-base/tokenizer.json'), 'utf8')));
     const engine = await InferenceEngine.create(
       loadConfig(
         {},
         {
           modelDir: dir,
+          allowBenchmarkModel: true, // as emo bench runs it; serving it is refused (MODEL_BENCHMARK_ONLY)
           executionProviders: ['cpu'],
           graphOptimizationLevel: 'all',
           intraOpThreads: 1,

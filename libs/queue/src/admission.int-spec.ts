@@ -39,6 +39,41 @@ describe.skipIf(!inject('redisAvailable'))('admission in texts (ResultStore)', (
     expect(await store.reserveTexts('interactive', chunks('big', 1, 50), 20)).toMatchObject({ admitted: true, queued: 50 });
   });
 
+  it('submitJob: admits and records in one step; a refusal writes no record; a key naming an earlier job reserves nothing', async () => {
+    const { store } = await setup();
+    const job = (jobId: string, key?: string) => ({
+      jobId,
+      tenant: 't1',
+      priority: 'interactive' as const,
+      total: 4,
+      chunkSize: 4,
+      idempotencyKey: key,
+      payloadDigest: key ? 'd1' : undefined,
+    });
+    const admission = (tag: string) => ({ chunks: chunks(tag, 1, 4), limit: 6, tenant: { id: 't1', maxQueuedTexts: 0 } });
+    const first = await store.submitJob(job('j1', 'k1'), admission('j1'));
+    expect(first).toMatchObject({ jobId: 'j1', created: true, reserved: { admitted: true, queued: 4 } });
+    expect((await store.requireRecord('j1', 't1')).total).toBe(4);
+    // Over the limit: refused, and nothing written (no record, no key, no reservation).
+    const refused = await store.submitJob(job('j2', 'k2'), admission('j2'));
+    expect(refused.reserved).toMatchObject({ admitted: false, queued: 4, refusedBy: 'queue' });
+    expect(await store.record('j2')).toBeUndefined();
+    expect(await store.queuedTexts('interactive')).toBe(4);
+    // The same key and payload: the earlier job, admitted under its own id; nothing more reserved.
+    expect(await store.submitJob(job('j3', 'k1'), admission('j3'))).toMatchObject({
+      jobId: 'j1',
+      created: false,
+      reserved: { admitted: true },
+    });
+    expect(await store.queuedTexts('interactive')).toBe(4);
+    expect(await store.record('j3')).toBeUndefined();
+    // The same key, another payload: IDEMPOTENCY_CONFLICT, nothing reserved.
+    await expect(store.submitJob({ ...job('j4', 'k1'), payloadDigest: 'other' }, admission('j4'))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_CONFLICT',
+    });
+    expect(await store.queuedTexts('interactive')).toBe(4);
+  });
+
   it('lowers the interactive limit to what the workers take within the share of the deadline, from busy seconds only', async () => {
     const { store } = await setup();
     const deadline = { ms: 2000, share: 0.5 }; // 1 s of work may wait

@@ -9,11 +9,14 @@ import fairStamp from './commands/fair-stamp.lua';
 import createRecord from './commands/includes/create-record.lua';
 import drainClock from './commands/includes/drain-clock.lua';
 import finishJob from './commands/includes/finish-job.lua';
+import idempotency from './commands/includes/idempotency.lua';
+import reserve from './commands/includes/reserve.lua';
 import openBackfill from './commands/open-backfill.lua';
 import releaseTexts from './commands/release-texts.lua';
 import reserveTexts from './commands/reserve-texts.lua';
 import sealBackfill from './commands/seal-backfill.lua';
 import storeChunk from './commands/store-chunk.lua';
+import submitJob from './commands/submit-job.lua';
 import tenantRate from './commands/tenant-rate.lua';
 import { LuaScriptLoader } from './lua-script-loader';
 
@@ -25,6 +28,12 @@ export type CreateJobOutcome = 'created' | 'existing' | 'conflict';
 export interface FleetCommands {
   /** numKeys: 1 (meta) or 2 (meta, idempotency key). Returns [created | existing | conflict, owner job id]. */
   emoCreateJob(numKeys: number, ...args: Arg[]): Promise<[CreateJobOutcome, string]>;
+  /**
+   * numKeys: 4 (queued, drain, other queued, meta) or 5 (+ idempotency key); args: n, the n
+   * reserve-texts arguments, then create-job's. Returns [outcome, job id, admitted, queued, limit,
+   * tenant queued, refused by].
+   */
+  emoSubmitJob(numKeys: number, ...args: Arg[]): Promise<[CreateJobOutcome | 'refused', string, number, number, number, number, number]>;
   emoBeginChunk(meta: string, results: string, chunk: number, now: number): Promise<[number, number, number]>;
   emoStoreChunk(meta: string, results: string, ...args: Arg[]): Promise<number>;
   emoReserveTexts(
@@ -70,6 +79,8 @@ export const LUA_INCLUDES: Readonly<Record<string, string>> = {
   'create-record': createRecord,
   'drain-clock': drainClock,
   'finish-job': finishJob,
+  idempotency,
+  reserve,
 };
 
 interface CommandSpec {
@@ -82,6 +93,7 @@ interface CommandSpec {
 
 export const FLEET_COMMANDS: Readonly<Record<keyof FleetCommands, CommandSpec>> = {
   emoCreateJob: { file: 'create-job', source: createJob },
+  emoSubmitJob: { file: 'submit-job', source: submitJob },
   emoBeginChunk: { file: 'begin-chunk', source: beginChunk, numberOfKeys: 2 },
   emoStoreChunk: { file: 'store-chunk', source: storeChunk, numberOfKeys: 2 },
   emoReserveTexts: { file: 'reserve-texts', source: reserveTexts, numberOfKeys: 3 },

@@ -9,7 +9,7 @@ import type { FleetQueues } from './fleet-queues';
 import type { JobItem, JobStatus, Priority } from './fleet-job.types';
 import { payloadDigest } from './payload-digest';
 import { cancelledLines } from './result-lines';
-import type { QueuedChunk, ResultStore } from './result-store';
+import type { Admission, NewJob, QueuedChunk, ReservedTexts, ResultStore } from './result-store';
 
 export interface ProducerOptions {
   readonly chunkSize: number;
@@ -71,37 +71,37 @@ export class JobProducer {
     if (req.items.length === 0) throw new AppError('REQUEST_INVALID', 'A job needs at least one item');
     const chunkSize = req.chunkSize ?? this.options.chunkSize;
     const newId = this.newId();
-    // Admission first: a refused request costs one script call and writes nothing.
-    const reserved = await this.admit(
-      req,
-      Array.from({ length: chunkCount(req.items.length, chunkSize) }, (_, chunk) => ({
-        chunkId: chunkJobId(newId, chunk),
-        texts: chunkLength(req.items.length, chunkSize, chunk),
-      })),
-    );
+    const job: NewJob = {
+      jobId: newId,
+      tenant: req.tenant,
+      priority: req.priority,
+      total: req.items.length,
+      chunkSize,
+      includeScores: req.includeScores,
+      idempotencyKey: req.idempotencyKey,
+      // Only a keyed request is hashed: /v1/classify calls carry no key and pay nothing for it.
+      payloadDigest: req.idempotencyKey === undefined ? undefined : payloadDigest(req),
+      ttlSeconds: req.ttlSeconds,
+      pushChannel: req.pushChannel,
+    };
+    const chunks = Array.from({ length: chunkCount(req.items.length, chunkSize) }, (_, chunk) => ({
+      chunkId: chunkJobId(newId, chunk),
+      texts: chunkLength(req.items.length, chunkSize, chunk),
+    }));
+    // Admission and the record in one script (when a limit applies): a refused request costs that
+    // one call and writes nothing; a key naming an earlier job reserves nothing.
+    const admission = this.admission(req, chunks);
     let owner: Submitted;
-    try {
-      owner = await this.store.createJob({
-        jobId: newId,
-        tenant: req.tenant,
-        priority: req.priority,
-        total: req.items.length,
-        chunkSize,
-        includeScores: req.includeScores,
-        idempotencyKey: req.idempotencyKey,
-        // Only a keyed request is hashed: /v1/classify calls carry no key and pay nothing for it.
-        payloadDigest: req.idempotencyKey === undefined ? undefined : payloadDigest(req),
-        ttlSeconds: req.ttlSeconds,
-        pushChannel: req.pushChannel,
-      });
-    } catch (e) {
-      await this.release(reserved);
-      throw e;
-    }
+    let reserved: string[] = [];
+    if (admission) {
+      const submitted = await this.store.submitJob(job, admission);
+      if (!submitted.reserved.admitted) throw this.refusal(req, chunks, admission, submitted.reserved);
+      owner = submitted;
+      if (submitted.created) reserved = chunks.map((c) => c.chunkId);
+    } else owner = await this.store.createJob(job);
     const { jobId, created } = owner;
     req.beforeEnqueue?.(jobId);
     if (!created) {
-      await this.release(reserved); // the key names an earlier job: what it queues is admitted under its id
       // Same tenant (the key is the tenant's) and same payload (create-job compared the digests).
       const record = await this.store.requireRecord(jobId, req.tenant);
       // The first request may have died between creating the record and queueing the chunks:
@@ -198,38 +198,49 @@ export class JobProducer {
    * the chunks count as the tenant's, and past its share: 429 TENANT_BACKLOG_FULL.
    */
   private async admit(req: SubmitRequest, chunks: readonly QueuedChunk[]): Promise<string[]> {
-    const { priority } = req;
+    const admission = this.admission(req, chunks);
+    if (!admission) return [];
+    const r = await this.store.reserveTexts(req.priority, chunks, admission.limit, admission.deadline, undefined, admission.tenant);
+    if (!r.admitted) throw this.refusal(req, chunks, admission, r);
+    return chunks.map((c) => c.chunkId);
+  }
+
+  /** The limits on the request's chunks; undefined when none applies (no queue limit, no tenant share). */
+  private admission(req: SubmitRequest, chunks: readonly QueuedChunk[]): Admission | undefined {
     const tenantLimit = req.tenantMaxQueuedTexts ?? 0;
-    const queueLimit = this.options.queuedTextLimits?.[priority];
-    if (queueLimit === undefined && tenantLimit <= 0) return [];
-    const limit = queueLimit ?? Number.MAX_SAFE_INTEGER;
-    const deadline = priority === 'interactive' && this.options.interactiveDeadline?.share ? this.options.interactiveDeadline : undefined;
-    const r = await this.store.reserveTexts(priority, chunks, limit, deadline, undefined, { id: req.tenant, maxQueuedTexts: tenantLimit });
-    if (!r.admitted) {
-      const retry = this.options.overloadRetryAfterSeconds;
-      const texts = chunks.reduce((n, c) => n + c.texts, 0);
-      if (r.refusedBy === 'tenant') {
-        const queued = r.tenantQueued ?? 0;
-        throw new AppError(
-          'TENANT_BACKLOG_FULL',
-          `Tenant ${req.tenant} has ${queued} texts queued; ${texts} more would pass its share of the backlog (${tenantLimit} texts)`,
-          { retryAfterSeconds: retry ?? 1, limit: tenantLimit, remaining: Math.max(0, tenantLimit - queued) },
-        );
-      }
-      const why =
-        r.limit < limit
-          ? `what the workers take within ${Math.round(deadline!.ms * deadline!.share)} ms at their measured pace`
-          : 'its limit';
-      throw new AppError(
-        'OVERLOADED',
-        `The ${priority} queue holds ${r.queued} texts; ${texts} more would pass ${why} (${r.limit} texts)${retry ? `; retry in ${retry} s` : ''}`,
-        {
-          queued_texts: r.queued,
-          limit_texts: r.limit,
-          ...(retry ? { retry_after_s: retry } : {}),
-        },
+    const queueLimit = this.options.queuedTextLimits?.[req.priority];
+    if (queueLimit === undefined && tenantLimit <= 0) return undefined;
+    const deadline =
+      req.priority === 'interactive' && this.options.interactiveDeadline?.share ? this.options.interactiveDeadline : undefined;
+    return { chunks, limit: queueLimit ?? Number.MAX_SAFE_INTEGER, deadline, tenant: { id: req.tenant, maxQueuedTexts: tenantLimit } };
+  }
+
+  /** The 429 of a refused reservation: TENANT_BACKLOG_FULL (the tenant's share) or OVERLOADED (the queue's limit). */
+  private refusal(req: SubmitRequest, chunks: readonly QueuedChunk[], admission: Admission, r: ReservedTexts): AppError {
+    const retry = this.options.overloadRetryAfterSeconds;
+    const texts = chunks.reduce((n, c) => n + c.texts, 0);
+    const tenantLimit = req.tenantMaxQueuedTexts ?? 0;
+    if (r.refusedBy === 'tenant') {
+      const queued = r.tenantQueued ?? 0;
+      return new AppError(
+        'TENANT_BACKLOG_FULL',
+        `Tenant ${req.tenant} has ${queued} texts queued; ${texts} more would pass its share of the backlog (${tenantLimit} texts)`,
+        { retryAfterSeconds: retry ?? 1, limit: tenantLimit, remaining: Math.max(0, tenantLimit - queued) },
       );
     }
-    return chunks.map((c) => c.chunkId);
+    const { deadline } = admission;
+    const why =
+      r.limit < admission.limit && deadline
+        ? `what the workers take within ${Math.round(deadline.ms * deadline.share)} ms at their measured pace`
+        : 'its limit';
+    return new AppError(
+      'OVERLOADED',
+      `The ${req.priority} queue holds ${r.queued} texts; ${texts} more would pass ${why} (${r.limit} texts)${retry ? `; retry in ${retry} s` : ''}`,
+      {
+        queued_texts: r.queued,
+        limit_texts: r.limit,
+        ...(retry ? { retry_after_s: retry } : {}),
+      },
+    );
   }
 }

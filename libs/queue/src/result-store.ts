@@ -10,6 +10,9 @@ import type { JobStatus, Priority } from './fleet-job.types';
 import { decodeJobRecord, encodeJobRecord, newRecordFields, recordField, type JobRecord } from './job-record';
 import { jobStatusFromRecord } from './job-status';
 import { splitPayload, type ChunkLines } from './result-lines';
+import { reservedOf, type Admission, type QueuedChunk, type ReservedTexts, type TenantBacklog } from './admission-types';
+
+export type { Admission, QueuedChunk, ReservedTexts, TenantBacklog } from './admission-types';
 
 export interface NewJob {
   readonly jobId: string;
@@ -26,30 +29,6 @@ export interface NewJob {
   readonly ttlSeconds?: number;
   /** Inbox channel of the waiting process: a one-chunk job publishes its result lines there when it finishes. */
   readonly pushChannel?: string;
-}
-
-/** A tenant whose chunks are about to be queued: its queued texts are counted, and limited by its share (0: off). */
-export interface TenantBacklog {
-  readonly id: string;
-  readonly maxQueuedTexts: number;
-}
-
-export interface ReservedTexts {
-  readonly admitted: boolean;
-  /** Texts queued on the priority's queue (after this reservation when admitted). */
-  readonly queued: number;
-  /** The queue's limit that applied. */
-  readonly limit: number;
-  /** The tenant's texts queued on both queues (given a tenant). */
-  readonly tenantQueued?: number;
-  /** Which limit refused (given a tenant, when not admitted). */
-  readonly refusedBy?: 'queue' | 'tenant';
-}
-
-/** A chunk about to be queued, for admission in texts. */
-export interface QueuedChunk {
-  readonly chunkId: string;
-  readonly texts: number;
 }
 
 export interface ChunkState {
@@ -81,6 +60,35 @@ export class ResultStore {
    * (which does not name that job). Atomic: two requests racing on one key get one job.
    */
   async createJob(job: NewJob): Promise<{ jobId: string; created: boolean }> {
+    const { meta, idempotency, args } = this.jobArgs(job);
+    const [outcome, owner] = await this.redis.emoCreateJob(idempotency ? 2 : 1, meta, ...(idempotency ? [idempotency] : []), ...args);
+    if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
+    return { jobId: owner, created: outcome === 'created' };
+  }
+
+  /**
+   * Admission (as reserveTexts) and createJob in one round trip: a refused job writes nothing
+   * (`reserved.admitted` false, no job id); a key naming an earlier job reserves nothing (that job's
+   * chunks are admitted under its own id when it is resumed).
+   */
+  async submitJob(job: NewJob, admission: Admission): Promise<{ jobId: string; created: boolean; reserved: ReservedTexts }> {
+    const { meta, idempotency, args } = this.jobArgs(job);
+    const reservation = this.reservationArgs(job.priority, admission);
+    const [outcome, owner, ...r] = await this.redis.emoSubmitJob(
+      idempotency ? 5 : 4,
+      ...reservation.keys,
+      meta,
+      ...(idempotency ? [idempotency] : []),
+      reservation.args.length,
+      ...reservation.args,
+      ...args,
+    );
+    if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
+    const reserved = reservedOf(r as [number, number, number, number, number], admission.tenant);
+    return { jobId: owner, created: outcome === 'created', reserved: outcome === 'existing' ? { ...reserved, admitted: true } : reserved };
+  }
+
+  private jobArgs(job: NewJob): { meta: string; idempotency?: string; args: (string | number)[] } {
     const fields = newRecordFields({
       kind: 'job',
       id: job.jobId,
@@ -93,20 +101,11 @@ export class ResultStore {
       ttlSeconds: job.ttlSeconds,
       pushChannel: job.pushChannel,
     });
-    const keys =
-      job.idempotencyKey === undefined
-        ? [this.keys.meta(job.jobId)]
-        : [this.keys.meta(job.jobId), this.keys.idempotency(job.tenant, job.idempotencyKey)];
-    const [outcome, owner] = await this.redis.emoCreateJob(
-      keys.length,
-      ...keys,
-      job.jobId,
-      job.ttlSeconds ?? this.ttlSeconds,
-      job.payloadDigest ?? '',
-      ...fields,
-    );
-    if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
-    return { jobId: owner, created: outcome === 'created' };
+    return {
+      meta: this.keys.meta(job.jobId),
+      idempotency: job.idempotencyKey === undefined ? undefined : this.keys.idempotency(job.tenant, job.idempotencyKey),
+      args: [job.jobId, job.ttlSeconds ?? this.ttlSeconds, job.payloadDigest ?? '', ...fields],
+    };
   }
 
   async markEnqueued(jobId: string): Promise<void> {
@@ -210,24 +209,31 @@ export class ResultStore {
     nowMs?: number,
     tenant?: TenantBacklog,
   ): Promise<ReservedTexts> {
-    const [admitted, queued, applied, tenantQueued, refusedBy] = await this.redis.emoReserveTexts(
-      this.keys.queuedTexts(priority),
-      this.keys.drain(priority),
-      this.keys.queuedTexts(priority === 'interactive' ? 'bulk' : 'interactive'),
-      limit,
-      deadline?.ms ?? 0,
-      deadline?.share ?? 0,
-      nowMs ?? '',
-      tenant?.id ?? '',
-      tenant?.maxQueuedTexts ?? 0,
-      ...chunks.flatMap((c) => [c.chunkId, c.texts]),
+    const admission = { chunks, limit, deadline, nowMs, tenant };
+    const { keys, args } = this.reservationArgs(priority, admission);
+    const [queued, drain, other] = keys;
+    return reservedOf(
+      await this.redis.emoReserveTexts(queued, drain, other, ...(args as [number, number, number, number | '', string, number])),
+      tenant,
     );
+  }
+
+  private reservationArgs(priority: Priority, a: Admission): { keys: [string, string, string]; args: (string | number)[] } {
     return {
-      admitted: admitted === 1,
-      queued,
-      limit: applied,
-      ...(tenant ? { tenantQueued } : {}),
-      ...(tenant && admitted !== 1 ? { refusedBy: refusedBy === 2 ? 'tenant' : 'queue' } : {}),
+      keys: [
+        this.keys.queuedTexts(priority),
+        this.keys.drain(priority),
+        this.keys.queuedTexts(priority === 'interactive' ? 'bulk' : 'interactive'),
+      ],
+      args: [
+        a.limit,
+        a.deadline?.ms ?? 0,
+        a.deadline?.share ?? 0,
+        a.nowMs ?? '',
+        a.tenant?.id ?? '',
+        a.tenant?.maxQueuedTexts ?? 0,
+        ...a.chunks.flatMap((c) => [c.chunkId, c.texts]),
+      ],
     };
   }
 

@@ -1,4 +1,5 @@
 import { Registry } from 'prom-client';
+import { servedModelId } from '@emo/contracts';
 import { describe, expect, it } from 'vitest';
 import { CacheNamespace } from './keys/cache-namespace';
 import { L1ResultCache } from './l1/l1-result-cache';
@@ -28,6 +29,19 @@ describe(TwoLevelCache.name, () => {
       expect(second[0]).toEqual(first[2]);
       expect(second[2]).toEqual(first[0]);
       expect(second[1]).toEqual((await new FakeClassifier().classify(['new one']))[0]);
+    });
+
+    it("caches the results of a quantized variant: their model (servedModelId, +int8) is the namespace's", async () => {
+      const registry = new Registry();
+      const sut = new TwoLevelCache({
+        namespace: new CacheNamespace('t', { ...fakeModel(), precision: 'int8' }),
+        l1: new L1ResultCache({ maxEntries: 1000, maxBytes: 1 << 20, ttlSeconds: 60 }),
+        metrics: CacheMetrics.for(registry),
+      });
+      const inner = new FakeClassifier(servedModelId('fake', 'rev1', 'int8'));
+      const miss = await sut.classifier(inner).classify(['quantized']);
+      expect(await sut.classifier(inner).classify(['quantized'])).toEqual(miss);
+      expect(inner.textsComputed).toBe(1);
     });
 
     it('gives a hit exactly the answer of the classifier', async () => {

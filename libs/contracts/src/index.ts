@@ -4,3 +4,4 @@ export * from './classification';
 export * from './text-input';
 export * from './records/record-source';
 export * from './tenant';
+export * from './model-id';

@@ -2,6 +2,7 @@
 // this CPU's int8 kernel keeps it exact: int8-kernel-guard), its tokenizer, the postprocess spec,
 // and a started pool of sessions. The engine serves through it; the fixed-plan runner (benchmark
 // baselines) runs the same model the same way, so the two differ only in how batches form.
+import { servedModelId } from '@emo/contracts';
 import { enforcePrecisionForProviders, type EngineConfig, type OnnxConfig } from '@emo/config';
 import { assertServable, loadModelBundle, resolveModelVariant, type ModelBundle } from '@emo/model';
 import type { PostprocessSpec } from './postprocess/score-postprocessor';
@@ -69,7 +70,7 @@ export async function startServedModel(
     problemType: bundle.problemType,
     thresholds: bundle.thresholds,
     // A quantized variant says so in every result's `model`.
-    modelId: `${bundle.name}@${bundle.revision}${precision === 'fp32' ? '' : `+${precision}`}`,
+    modelId: servedModelId(bundle.name, bundle.revision, precision),
   };
   return { bundle, tokenizer, spec, pool, precision: served };
 }

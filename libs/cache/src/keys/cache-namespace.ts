@@ -2,6 +2,7 @@
 // changes an answer (normalized text, model revision, precision, max length, thresholds version),
 // so a new model or threshold set can never be served a stale answer.
 import { hash } from 'node:crypto';
+import { servedModelId } from '@emo/contracts';
 
 export type TextNormalization = 'exact' | 'nfc-trim';
 
@@ -49,7 +50,7 @@ export class CacheNamespace {
     readonly model: CacheModelIdentity,
     readonly normalization: TextNormalization = 'exact',
   ) {
-    this.modelId = `${model.name}@${model.revision}`;
+    this.modelId = servedModelId(model.name, model.revision, model.precision);
     this.prefix = `${cacheRoot(keyPrefix)}${this.modelId}:`;
     this.salt = `${model.revision}\u0000${model.precision}\u0000${model.maxLength}\u0000${model.thresholdsVersion}\u0000${normalization}\u0000`;
   }

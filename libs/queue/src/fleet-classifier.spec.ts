@@ -1,6 +1,7 @@
 import { AppError } from '@emo/contracts';
 import { describe, expect, it } from 'vitest';
 import { FleetClassifier } from './fleet-classifier';
+import type { ClassifyOutcome } from '@emo/contracts';
 import type { SubmitRequest } from './job-producer';
 import type { JobRecord } from './job-record';
 
@@ -84,6 +85,74 @@ describe(FleetClassifier.name, () => {
       };
       const sut = new FleetClassifier(producer, untouched, listener, 1000);
       expect(await sut.classify(['a', ''])).toEqual([{ labels: [], model: 'm@2' }, { error: { code: 'TEXT_EMPTY' } }]);
+    });
+  });
+  describe('coalescing (calls of one event-loop turn share a job)', () => {
+    /** A producer that records submits; the listener's finish message pushes `lines(texts)`. */
+    function fleet(opts: { push?: boolean } = {}) {
+      const requests: SubmitRequest[] = [];
+      let pushed: string | undefined;
+      const listener = {
+        inbox: 'inbox-1',
+        watch: () => ({
+          wait: async (ms: number) =>
+            opts.push === false ? (await new Promise((r) => setTimeout(r, Math.min(ms, 20))), false) : { lines: pushed },
+          cancel: () => undefined,
+        }),
+      };
+      const producer = {
+        async submit(req: SubmitRequest) {
+          requests.push(req);
+          pushed = req.items.map((i) => JSON.stringify({ labels: [{ label: i.text, score: 1 }], model: 'm@1' })).join('\n');
+          req.beforeEnqueue?.(`j${requests.length}`);
+          return { jobId: `j${requests.length}`, created: true };
+        },
+      };
+      const unfinished = { requireRecord: async () => ({ id: 'j1', kind: 'job' }) as JobRecord, readLines: store.readLines };
+      return { requests, sut: new FleetClassifier(producer, unfinished, listener, 1000, { coalesceMaxTexts: 5 }) };
+    }
+    const labelsOf = (outcomes: ClassifyOutcome[]) => outcomes.map((o) => (o as { labels: { label: string }[] }).labels[0].label);
+
+    it('sends the calls of one turn for one tenant as one job, and gives each call its own slice in order', async () => {
+      const { requests, sut } = fleet();
+      const answers = await Promise.all([sut.classify(['a', 'b'], { tenant: 't1' }), sut.classify(['c'], { tenant: 't1' })]);
+      expect(requests.map((r) => r.items.map((i) => i.text))).toEqual([['a', 'b', 'c']]);
+      expect(answers.map(labelsOf)).toEqual([['a', 'b'], ['c']]);
+    });
+
+    it('never mixes tenants or flags, and starts a new job past the most texts', async () => {
+      const { requests, sut } = fleet();
+      await Promise.all([
+        sut.classify(['a'], { tenant: 't1' }),
+        sut.classify(['b'], { tenant: 't2' }),
+        sut.classify(['c'], { tenant: 't1', includeScores: true }),
+        sut.classify(['d', 'e', 'f', 'g', 'h'], { tenant: 't1' }),
+      ]);
+      expect(requests.map((r) => [r.tenant, r.includeScores ?? false, r.items.map((i) => i.text).join('')]).sort()).toEqual([
+        ['t1', false, 'a'],
+        ['t1', false, 'defgh'],
+        ['t1', true, 'c'],
+        ['t2', false, 'b'],
+      ]);
+    });
+
+    it('answers a call alone on the plain path (no company needed)', async () => {
+      const { requests, sut } = fleet();
+      expect(labelsOf(await sut.classify(['solo'], { tenant: 't1' }))).toEqual(['solo']);
+      expect(requests).toHaveLength(1);
+    });
+
+    it('fails each call of a shared job at its own deadline with the job id, its offset and count', async () => {
+      const { sut } = fleet({ push: false });
+      const now = Date.now();
+      const errors = await Promise.all([
+        sut.classify(['a', 'b'], { tenant: 't1', deadlineAt: now + 5 }).catch((e: unknown) => e),
+        sut.classify(['c'], { tenant: 't1', deadlineAt: now + 10 }).catch((e: unknown) => e),
+      ]);
+      expect(errors.map((e) => [(e as AppError).code, (e as AppError).details])).toEqual([
+        ['DEADLINE_EXCEEDED', { job_id: 'j1', offset: 0, count: 2 }],
+        ['DEADLINE_EXCEEDED', { job_id: 'j1', offset: 2, count: 1 }],
+      ]);
     });
   });
 });

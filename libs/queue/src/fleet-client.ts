@@ -24,7 +24,7 @@ import { ResultStore } from './result-store';
 export interface FleetClientConfig {
   readonly runtime: Pick<RuntimeConfig, 'redisUrl' | 'queuePrefix'>;
   readonly fleet: Pick<FleetConfig, 'jobChunkSize' | 'jobAttempts' | 'resultTtlSeconds'> &
-    Partial<Pick<FleetConfig, 'classifyResultTtlSeconds' | 'fairShareEnabled' | 'queueKeepCompletedChunks'>>;
+    Partial<Pick<FleetConfig, 'classifyResultTtlSeconds' | 'classifyCoalesceMaxTexts' | 'fairShareEnabled' | 'queueKeepCompletedChunks'>>;
   readonly api: Pick<ApiConfig, 'classifyDeadlineMs'> &
     Partial<
       Pick<
@@ -142,7 +142,10 @@ export class FleetClient {
     const deadlineMs = this.config.api.classifyDeadlineMs;
     // A call's record must outlive its wait: never shorter than the deadline + 5 s.
     const classifyTtl = ttl === undefined ? undefined : Math.max(ttl, Math.ceil(deadlineMs / 1000) + 5);
-    return new FleetClassifier(this.producer, this.store, this.listener, deadlineMs, classifyTtl);
+    return new FleetClassifier(this.producer, this.store, this.listener, deadlineMs, {
+      ttlSeconds: classifyTtl,
+      coalesceMaxTexts: this.config.fleet.classifyCoalesceMaxTexts,
+    });
   }
 
   /** Starts BullMQ workers on both queues that feed chunks to `classifier`. */

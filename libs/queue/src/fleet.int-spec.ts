@@ -184,6 +184,24 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
       expect(reads.map((r) => r.mock.calls.length)).toEqual([0, 0]);
     });
 
+    it('coalesces calls of one turn into one job on the real queue, each answered with its own texts', async () => {
+      await sut.close();
+      sut = new FleetClient({
+        runtime: { redisUrl: inject('redisUrl'), queuePrefix: prefix },
+        fleet: { jobChunkSize: 64, jobAttempts: 2, resultTtlSeconds: 600, classifyCoalesceMaxTexts: 256 },
+        api: { classifyDeadlineMs: 5000 },
+      });
+      start();
+      const fleet = await sut.fleetClassifier();
+      const [one, two] = await Promise.all([fleet.classify(['first', 'second']), fleet.classify(['third'])]);
+      expect(one).toEqual([
+        { labels: [{ label: 'first', score: 1 }], model: 'fake@1' },
+        { labels: [{ label: 'second', score: 1 }], model: 'fake@1' },
+      ]);
+      expect(two).toEqual([{ labels: [{ label: 'third', score: 1 }], model: 'fake@1' }]);
+      expect(classifier.calls).toEqual([['first', 'second', 'third']]);
+    });
+
     it('reads the results from the store when they are too big to push (over 256 KiB)', async () => {
       start();
       const fleet = await sut.fleetClassifier();

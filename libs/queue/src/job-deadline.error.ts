@@ -10,7 +10,15 @@ export class JobDeadlineError extends AppError {
   constructor(
     readonly jobId: string,
     readonly tenant: string,
+    /** A call that shared its job with others (CallCoalescer): where its lines are in the job's results. */
+    slice?: { readonly offset: number; readonly count: number },
   ) {
-    super('DEADLINE_EXCEEDED', `No answer within the deadline; the results will be at /v1/jobs/${jobId}/results`, { job_id: jobId });
+    super(
+      'DEADLINE_EXCEEDED',
+      slice
+        ? `No answer within the deadline; the results will be at /v1/jobs/${jobId}/results?offset=${slice.offset} (${slice.count} lines from there)`
+        : `No answer within the deadline; the results will be at /v1/jobs/${jobId}/results`,
+      slice ? { job_id: jobId, offset: slice.offset, count: slice.count } : { job_id: jobId },
+    );
   }
 }

@@ -18,6 +18,11 @@ export const fleetSettings = {
     int(5, 86_400).default(60),
     'How long the job record and results of a POST /v1/classify call stay in Redis (from the call, and again from when its results land; at least CLASSIFY_DEADLINE_MS + 5 s). A call answered 504 can fetch its results that long; a call whose chunk waits longer is dropped unclassified.',
   ),
+  classifyCoalesceMaxTexts: setting(
+    'CLASSIFY_COALESCE_MAX_TEXTS',
+    int(0, 4096).default(256),
+    "POST /v1/classify calls of one API process that reach the fleet in the same event-loop turn, for the same tenant and flags, share one job of at most this many texts (a call is never split or held back for company; DEADLINE_EXCEEDED then names the job with the call's `offset` and `count`). 0 or 1: every call is a job of its own.",
+  ),
   fairShareEnabled: setting(
     'FAIR_SHARE_ENABLED',
     bool().default(true),

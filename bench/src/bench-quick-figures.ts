@@ -432,6 +432,41 @@ export const SUITES: Record<string, SuiteSpec> = {
       expect(num(f, 'bulk_texts')).toBe(256 * num(f, 'bulk_jobs'));
     },
   },
+  interactive: {
+    redis: true,
+    figures: {
+      suite: { eq: 'interactive' },
+      model: 'text',
+      coalesce_max_texts: 'nonneg',
+      texts_per_request: { eq: 1 },
+      cache: 'text',
+      engine_texts_per_s: rate,
+      levels: 'rows',
+      c1_texts_per_s: rate,
+      c1_p50_ms: 'positive',
+      c1_p99_ms: 'positive',
+      c1_non_200: { eq: 0 },
+      c1_vs_engine: 'positive',
+      c1_cpu_s_per_1k_texts: 'positive',
+      c4_texts_per_s: rate,
+      c4_p50_ms: 'positive',
+      c4_p99_ms: 'positive',
+      c4_non_200: { eq: 0 },
+      c4_vs_engine: 'positive',
+      c4_cpu_s_per_1k_texts: 'positive',
+      ...MACHINE,
+    },
+    also: (f) => {
+      const levels = f.levels as { concurrency: number; requests: number; p50_ms: number; p95_ms: number; p99_ms: number }[];
+      expect(levels.map((l) => [l.concurrency, l.requests])).toEqual([
+        [1, 40],
+        [4, 40],
+      ]);
+      for (const l of levels) expect(l.p50_ms <= l.p95_ms && l.p95_ms <= l.p99_ms).toBe(true);
+      for (const c of [1, 4]) expect(num(f, `c${c}_vs_engine`)).toBeCloseTo(num(f, `c${c}_texts_per_s`) / num(f, 'engine_texts_per_s'), 2);
+      expectMachine(f);
+    },
+  },
 };
 
 export function expectKind(key: string, value: unknown, check: Check): void {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
@@ -13,6 +14,7 @@ import { FleetClient } from '@emo/queue';
 import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
+import { withMachineFigures } from './machine-info';
 
 export interface InteractiveBenchOptions {
   readonly config: AppConfig;
@@ -41,12 +43,18 @@ export interface LevelFigures {
   readonly errors: number;
   readonly api_cpu_s_per_1k_texts: number;
   readonly worker_cpu_s_per_1k_texts: number;
+  /** Redis's own CPU (INFO cpu), which shares the machine too; includes any other client of that Redis. */
+  readonly redis_cpu_s_per_1k_texts: number;
 }
 
 const KEY = `bench-${randomUUID()}`;
 const WARM_UP_TEXTS = 50;
 
-export async function benchInteractive(opts: InteractiveBenchOptions): Promise<Record<string, unknown>> {
+export function benchInteractive(opts: InteractiveBenchOptions): Promise<Record<string, unknown>> {
+  return withMachineFigures(() => run(opts));
+}
+
+async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknown>> {
   const log = opts.log ?? (() => undefined);
   const levels = opts.concurrency ?? [1, 16, 64, 256];
   const perLevel = (c: number) => (c === 1 ? Math.min(500, opts.requests ?? 2000) : (opts.requests ?? 2000));
@@ -58,6 +66,8 @@ export async function benchInteractive(opts: InteractiveBenchOptions): Promise<R
   const prefix = benchPrefix(opts.config, 'interactive');
   const figures: LevelFigures[] = [];
   let fleet: LocalFleet | undefined;
+  let model = '';
+  const redis = new Redis(opts.config.runtime.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     fleet = await LocalFleet.start({
       config: opts.config,
@@ -65,22 +75,34 @@ export async function benchInteractive(opts: InteractiveBenchOptions): Promise<R
       redisUrl: opts.config.runtime.redisUrl,
       apiKey: KEY,
       env: opts.env,
-      warmUp: (base) => classifyOnce(base, pool[0]),
+      warmUp: async (base) => {
+        model = await classifyOnce(base, pool[0]);
+      },
     });
     const running = fleet;
     for (const text of pool.slice(1, WARM_UP_TEXTS)) await classifyOnce(running.base, text);
     log(`fleet up on ${running.base} (prefix ${prefix})`);
     for (const c of levels) {
       const texts = take(perLevel(c));
-      const before = [cpuSeconds(running.api.pid), cpuSeconds(running.worker.pid)];
+      const before = [cpuSeconds(running.api.pid), cpuSeconds(running.worker.pid), await redisCpuSeconds(redis)];
       const level = await closedLoop(running.base, texts, c);
-      const [api, worker] = [cpuSeconds(running.api.pid) - before[0], cpuSeconds(running.worker.pid) - before[1]];
+      const [api, worker, server] = [
+        cpuSeconds(running.api.pid) - before[0],
+        cpuSeconds(running.worker.pid) - before[1],
+        (await redisCpuSeconds(redis)) - before[2],
+      ];
       const per1k = (s: number) => round((s * 1000) / texts.length, 3);
-      figures.push({ ...level, api_cpu_s_per_1k_texts: per1k(api), worker_cpu_s_per_1k_texts: per1k(worker) });
+      figures.push({
+        ...level,
+        api_cpu_s_per_1k_texts: per1k(api),
+        worker_cpu_s_per_1k_texts: per1k(worker),
+        redis_cpu_s_per_1k_texts: per1k(server),
+      });
       log(`c${c}: ${level.texts_per_s} texts/s, p50 ${level.p50_ms} ms, p99 ${level.p99_ms} ms, non-200 ${level.non_200}`);
     }
     if (fleet.exits.length > 0) throw new AppError('INTERNAL', `fleet process exited during the run: ${fleet.exits.join(', ')}`);
   } finally {
+    redis.disconnect();
     await fleet?.stop();
     await purge(opts.config, prefix);
   }
@@ -88,6 +110,8 @@ export async function benchInteractive(opts: InteractiveBenchOptions): Promise<R
   const engineRate = await engineTextsPerSecond(opts.config, pool.slice(0, WARM_UP_TEXTS), measured, log);
   const out: Record<string, unknown> = {
     suite: 'interactive',
+    model,
+    coalesce_max_texts: opts.config.fleet.classifyCoalesceMaxTexts,
     texts_per_request: 1,
     cache: 'cold (every text sent once, fresh namespace)',
     engine_texts_per_s: round(engineRate),
@@ -98,6 +122,10 @@ export async function benchInteractive(opts: InteractiveBenchOptions): Promise<R
     out[`c${f.concurrency}_p50_ms`] = f.p50_ms;
     out[`c${f.concurrency}_p99_ms`] = f.p99_ms;
     out[`c${f.concurrency}_non_200`] = f.non_200;
+    out[`c${f.concurrency}_cpu_s_per_1k_texts`] = round(
+      f.api_cpu_s_per_1k_texts + f.worker_cpu_s_per_1k_texts + f.redis_cpu_s_per_1k_texts,
+      3,
+    );
     out[`c${f.concurrency}_vs_engine`] = round(f.texts_per_s / engineRate, 3);
   }
   return out;
@@ -180,13 +208,23 @@ async function engineTextsPerSecond(
   }
 }
 
-async function classifyOnce(base: string, text: string): Promise<void> {
+/** used_cpu_user + used_cpu_sys of the Redis server so far. */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+/** One call; returns the `model` of its result. */
+async function classifyOnce(base: string, text: string): Promise<string> {
   const res = await fetch(`${base}/v1/classify`, {
     method: 'POST',
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({ texts: [text] }),
   });
   if (res.status !== 200) throw new AppError('INTERNAL', `POST /v1/classify answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { results: { model?: string }[] };
+  return body.results[0]?.model ?? '';
 }
 
 async function purge(config: AppConfig, prefix: string): Promise<void> {

@@ -63,6 +63,9 @@ export const SUITES: Record<string, SuiteSpec> = {
       engine_texts_per_s: rate,
       naive_texts_per_s: rate,
       engine_vs_naive: 'positive',
+      engine_windowed_texts_per_s: rate,
+      engine_windowed_vs_tuned_ort: 'positive',
+      engine_windowed_texts_per_cpu_s: rate,
       ...Object.fromEntries(
         TUNED_BATCHES.flatMap((b) => [`tuned_ort_${b}_texts_per_s`, `tuned_ort_nospin_${b}_texts_per_s`]).map((k) => [k, rate]),
       ),
@@ -90,6 +93,10 @@ export const SUITES: Record<string, SuiteSpec> = {
       const spin = f.tuned_ort_spinning === 'yes' ? '' : 'nospin_';
       expect(num(f, `tuned_ort_${spin}${num(f, 'tuned_ort_batch')}_texts_per_s`)).toBe(num(f, 'tuned_ort_texts_per_s'));
       expect(num(f, 'engine_vs_tuned_ort')).toBeCloseTo(num(f, 'engine_texts_per_s') / num(f, 'tuned_ort_texts_per_s'), 2);
+      expect(num(f, 'engine_windowed_vs_tuned_ort')).toBeCloseTo(
+        num(f, 'engine_windowed_texts_per_s') / num(f, 'tuned_ort_texts_per_s'),
+        2,
+      );
       // Per CPU-second: the tuned cell that costs least CPU per text is the baseline.
       expect(num(f, 'tuned_ort_texts_per_cpu_s')).toBe(num(f, `${String(f.tuned_ort_cpu_best)}_texts_per_cpu_s`));
       const tunedCpu = TUNED_BATCHES.flatMap((b) => [`tuned_ort_${b}_texts_per_cpu_s`, `tuned_ort_nospin_${b}_texts_per_cpu_s`]).map((k) =>

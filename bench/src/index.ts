@@ -14,3 +14,4 @@ export * from './redis-server';
 export * from './child-processes';
 export * from './bench-prefix';
 export * from './interactive.bench';
+export * from './local-fleet';

@@ -10,8 +10,12 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '@emo/bench';
-import { ROOT, startBrowserFleet, stopBrowserFleet, TINY_MODEL, type ServeProcess } from './browser-fleet';
+import { LocalFleet } from '@emo/bench';
+import { loadConfig } from '@emo/config';
+import { FleetClient } from '@emo/queue';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TINY_MODEL = resolve(ROOT, 'test/fixtures/models/tiny-softmax');
 
 const ADMIN_KEY = 'browser-admin-key-0123';
 const USER_KEY = 'browser-user-key-4567';
@@ -25,34 +29,37 @@ type Board = { queues: { name: string; counts: Record<string, number> }[] };
 describe.skipIf(!inject('redisAvailable') || !inject('browserAvailable'))('queue dashboard in Chromium (issue 17)', () => {
   const prefix = `e2e-browser-${randomUUID().slice(0, 8)}`;
   let base = '';
-  let fleet: ServeProcess[] = [];
+  let fleet: LocalFleet | undefined;
   let browser: Browser | undefined;
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const user = { authorization: `Bearer ${USER_KEY}`, 'content-type': 'application/json' };
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    fleet = await startBrowserFleet({
-      QUEUE_PREFIX: prefix,
-      REDIS_URL: inject('redisUrl'),
-      MODEL_DIR: TINY_MODEL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      METRICS_PORT: '0',
-      INFERENCE_THREADS: '1',
-      API_KEYS: `${ADMIN_KEY},${USER_KEY}`,
-      API_ADMIN_KEYS: ADMIN_KEY,
-      API_QUEUE_DASHBOARD: 'true',
-      QUEUE_KEEP_COMPLETED_CHUNKS: '20',
-      LOG_LEVEL: 'info',
+    // The bench's local fleet: `emo serve api` + `emo serve worker` processes, ready once /readyz answers.
+    fleet = await LocalFleet.start({
+      config: loadConfig({}, { modelDir: TINY_MODEL }),
+      prefix,
+      redisUrl: inject('redisUrl'),
+      apiKey: ADMIN_KEY,
+      env: {
+        CACHE_REDIS_URL: inject('redisUrl'),
+        INFERENCE_THREADS: '1',
+        API_KEYS: `${ADMIN_KEY},${USER_KEY}`,
+        API_ADMIN_KEYS: ADMIN_KEY,
+        API_QUEUE_DASHBOARD: 'true',
+        QUEUE_KEEP_COMPLETED_CHUNKS: '20',
+      },
+      readyTimeoutMs: 90_000,
     });
+    base = fleet.base;
     browser = await chromium.launch({ executablePath: inject('chromiumPath'), headless: true, args: ['--no-sandbox'], timeout: 60_000 });
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await stopBrowserFleet(fleet, inject('redisUrl'), prefix);
+    await fleet?.stop();
+    const client = new FleetClient(loadConfig({ REDIS_URL: inject('redisUrl') }, { queuePrefix: prefix }));
+    await client.purge().finally(() => client.close());
   }, 60_000);
 
   /** Polls `read` until `done` holds (each try a round trip; a bounded number of tries). */

@@ -58,7 +58,10 @@ export class FleetQueues {
       // addBulk is one MULTI: large jobs go in slices so one request does not block Redis for long.
       for (let i = 0; i < mine.length; i += ADD_SLICE) {
         const slice = mine.slice(i, i + ADD_SLICE).map((j) => this.retained(j));
-        await this.queues[priority].addBulk(priority === 'bulk' ? await this.share(slice) : slice);
+        const ready = priority === 'bulk' ? await this.share(slice) : slice;
+        // One chunk (a /v1/classify call): a plain add, without addBulk's MULTI/EXEC around it.
+        if (ready.length === 1) await this.queues[priority].add(ready[0].name, ready[0].data, ready[0].opts);
+        else await this.queues[priority].addBulk(ready);
       }
     }
   }

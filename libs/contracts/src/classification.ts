@@ -3,6 +3,7 @@
 // per-call options, and the one interface every classifier implements (the InferenceEngine, a
 // cache in front of a classifier, the FleetClassifier behind /v1/classify).
 import type { ErrorCode } from './error-codes';
+import type { CoarseTaxonomy, Taxonomy } from './taxonomy/taxonomies';
 
 export interface LabelScore {
   readonly label: string;
@@ -15,6 +16,8 @@ export interface ClassificationResult {
   scores?: Record<string, number>;
   model: string;
   truncated?: boolean;
+  /** Set on a coarse view only (ekman, sentiment): its labels and scores are that taxonomy's groups. */
+  taxonomy?: CoarseTaxonomy;
 }
 
 /** A per-item failure: the item keeps its place in the output, with a stable code from the registry. */
@@ -54,6 +57,11 @@ export interface ClassifyOptions {
   readonly cacheChecked?: boolean;
   /** Bulk texts only: the tenant and weight the engine shares its bulk capacity by (none: one shared lane, arrival order). */
   readonly share?: BulkShare;
+  /**
+   * Which labels to answer in (default goemotions: the model's own). A coarse view is derived from
+   * the fine result (taxonomy-view.ts); a result cache keeps the fine result and derives after it.
+   */
+  readonly taxonomy?: Taxonomy;
 }
 
 export interface Classifier {

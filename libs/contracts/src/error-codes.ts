@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   LINE_TOO_LONG: spec(422, 'Line is longer than BACKFILL_MAX_LINE_BYTES'),
   FIELD_MISSING: spec(422, 'A required field is missing'),
   REQUEST_INVALID: spec(422, 'Request body does not match the schema'),
+  TAXONOMY_UNKNOWN: spec(422, 'Unknown taxonomy: one of goemotions, ekman, sentiment'),
+  TAXONOMY_UNSUPPORTED: spec(422, "The model's labels are not GoEmotions': only the goemotions taxonomy applies"),
   TOO_MANY_TEXTS: spec(422, 'Too many texts in one request'),
   PAYLOAD_TOO_LARGE: spec(413, 'Request body is too large'),
   UNSUPPORTED_MEDIA_TYPE: spec(415, 'The Content-Type of the body is not one this route accepts'),

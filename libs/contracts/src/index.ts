@@ -5,3 +5,4 @@ export * from './text-input';
 export * from './records/record-source';
 export * from './tenant';
 export * from './model-id';
+export * from './taxonomy';

@@ -1,0 +1,2 @@
+export * from './taxonomies';
+export * from './taxonomy-view';

@@ -50,7 +50,7 @@ function quietErrors(commands: readonly Command[]): void {
 }
 
 /** Errors the user fixes in what they gave (flags, settings, input data): exit 2, not 1. */
-const USAGE_CODES: ReadonlySet<string> = new Set(['CLI_USAGE', 'CONFIG_INVALID', 'EVAL_LABELS_INVALID']);
+const USAGE_CODES: ReadonlySet<string> = new Set(['CLI_USAGE', 'CONFIG_INVALID', 'EVAL_LABELS_INVALID', 'TAXONOMY_UNKNOWN']);
 
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage or configuration error). */
 export async function runCli(argv: readonly string[], ctx?: CliContext): Promise<number> {

@@ -5,7 +5,7 @@
 // Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way
 // (with the default float32 encoding that is exactly the classifier's answer).
 import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
-import { hasLoneSurrogate } from '@emo/contracts';
+import { hasLoneSurrogate, viewOutcomes } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { CachedClassifier } from './cached-classifier';
 import { ResultCodec } from './codec/result-codec';
@@ -100,6 +100,13 @@ export class TwoLevelCache {
     onHits?: (texts: number) => void,
   ): Promise<ClassifyOutcome[]> {
     const includeScores = opts?.includeScores ?? this.opts.includeScores ?? false;
+    // A coarse view is derived after the cache (ADR 015): the fine result, with every score, is what
+    // is cached and what `inner` computes, under the same key whatever view a caller asks for.
+    const taxonomy = opts?.taxonomy ?? 'goemotions';
+    if (taxonomy !== 'goemotions') {
+      const fine = await this.classify(inner, texts, { ...opts, taxonomy: undefined, includeScores: true }, onHits);
+      return viewOutcomes(fine, taxonomy, includeScores);
+    }
     const out = new Array<ClassifyOutcome>(texts.length);
     const trace = { labels: { priority: opts?.priority }, traceId: opts?.traceId };
     const endL1 = this.stageTimer?.start('l1', { ...trace, count: texts.length });

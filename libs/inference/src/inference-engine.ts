@@ -2,7 +2,7 @@
 // priorities, deadlines, adaptive size: libs/batching) → thread pool → postprocess, with
 // results in input order. Concurrent classify() calls share batches; the scheduler is the one
 // way texts reach the pool. The CLI runs it directly; the worker app runs it behind the queue.
-import { AppError, checkText, type ClassifyOptions, type ClassifyOutcome, type Classifier } from '@emo/contracts';
+import { AppError, checkText, viewResult, type ClassifyOptions, type ClassifyOutcome, type Classifier } from '@emo/contracts';
 import type { BatchParamsStore, MemoryProbe } from '@emo/batching';
 import type { BatchingConfig, OnnxConfig, Precision } from '@emo/config';
 import type { ModelBundle } from '@emo/model';
@@ -146,6 +146,9 @@ export class InferenceEngine implements Classifier {
     );
     if (opts.traceId) profiler?.span(opts.traceId, 'inference', performance.now() - scheduledAt, valid.length);
     const includeScores = opts.includeScores ?? this.config.engine.includeScores;
+    // A coarse view (ekman, sentiment) is derived from the fine result with every score.
+    const taxonomy = opts.taxonomy ?? 'goemotions';
+    const fineScores = includeScores || taxonomy !== 'goemotions';
     let postprocessMs = 0;
     for (let k = 0; k < valid.length; k++) {
       // Same as tokenizing: a big window's results are built in slices, yielding in between.
@@ -156,9 +159,9 @@ export class InferenceEngine implements Classifier {
       if (score instanceof AppError) {
         outcomes[inputIndex] = { error: { code: score.code, message: score.message } };
       } else {
-        const result = toResult(score, this.spec, includeScores);
+        const result = toResult(score, this.spec, fineScores);
         if (truncated[k]) result.truncated = true;
-        outcomes[inputIndex] = result;
+        outcomes[inputIndex] = viewResult(result, taxonomy, includeScores);
       }
       postprocessMs += performance.now() - started;
     }

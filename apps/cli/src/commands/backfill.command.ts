@@ -6,7 +6,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { AppError, formatFromPath, readRecords, type InputFormat } from '@emo/contracts';
+import { AppError, formatFromPath, groupNames, parseTaxonomy, readRecords, type InputFormat } from '@emo/contracts';
 import { classifyRecordsInOrder } from '@emo/inference';
 import type { CliContext } from '../cli-context';
 import { apiBaseUrl } from '../fleet/api-url';
@@ -35,6 +35,7 @@ interface BackfillFlags {
   apiKey?: string;
   backfillId?: string;
   passthrough?: string;
+  taxonomy?: string;
 }
 
 export function registerBackfill(program: Command, ctx: CliContext): void {
@@ -49,6 +50,10 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
     .option('--id-field <f>', 'field or column holding the message id (default: id)')
     .option('--columns <names>', 'comma-separated column names for CSV/TSV without a header row')
     .option('--scores', 'include every label score')
+    .option(
+      '--taxonomy <t>',
+      "goemotions (the model's 28 labels, default) | ekman (Ekman's six + neutral) | sentiment (positive/negative/ambiguous/neutral)",
+    )
     .option('--json', 'print the final summary as JSON on stdout (needs --out)')
     .option('--model <dir>', 'model bundle directory')
     .option('--precision <p>', 'fp32|int8|fp16 variant of the model')
@@ -68,6 +73,12 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(windowSize) || windowSize < 1)
         throw new AppError('CLI_USAGE', `--window must be a positive integer, got ${flags.window}`);
       if (flags.json && !flags.out) throw new AppError('CLI_USAGE', '--json needs --out (stdout would mix results and summary)');
+      const taxonomy = parseTaxonomy(flags.taxonomy);
+      if (flags.fleet && taxonomy !== 'goemotions')
+        throw new AppError(
+          'CLI_USAGE',
+          '--taxonomy with --fleet is not supported yet: backfill locally, or use POST /v1/jobs with "taxonomy"',
+        );
       if (flags.fleet) return backfillThroughFleet(ctx, inPath, format, flags);
       if (flags.apiKey || flags.backfillId || flags.passthrough)
         throw new AppError('CLI_USAGE', '--api-key, --backfill-id and --passthrough need --fleet');
@@ -82,7 +93,11 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
         await Promise.all([endStream(out), endStream(errOut)]);
         throw e;
       }
-      const summary = new BackfillSummary(engine.bundle.labels, hrtimeSeconds, startedAt);
+      const summary = new BackfillSummary(
+        taxonomy === 'goemotions' ? engine.bundle.labels : groupNames(taxonomy),
+        hrtimeSeconds,
+        startedAt,
+      );
       const bar = flags.progress ? new TextProgress() : undefined;
       let linesDone = 0;
       const show = () => bar?.update({ done: linesDone, total: totalLines, textsPerSecond: summary.textsPerSecond() });
@@ -106,7 +121,7 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
         for await (const item of classifyRecordsInOrder(engine, records, {
           windowSize,
           maxWindowsInFlight: threads + 1,
-          classify: { includeScores: flags.scores, priority: 'bulk' },
+          classify: { includeScores: flags.scores, priority: 'bulk', taxonomy },
         })) {
           const line = toOutputLine(item, engine.modelId, flags.idField);
           summary.add(line);

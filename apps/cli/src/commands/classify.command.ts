@@ -1,6 +1,6 @@
 // `emo classify [TEXT...]`: texts from arguments or stdin lines; a table, or JSON lines with --json.
 import type { Command } from 'commander';
-import { decodeUtf8Escaped, splitLines, isItemError, type ClassifyOutcome } from '@emo/contracts';
+import { decodeUtf8Escaped, splitLines, isItemError, parseTaxonomy, type ClassifyOutcome } from '@emo/contracts';
 import type { CliContext } from '../cli-context';
 import { ellipsis, renderTable } from '../output/table';
 
@@ -9,6 +9,7 @@ interface ClassifyFlags {
   model?: string;
   precision?: string;
   scores?: boolean;
+  taxonomy?: string;
 }
 
 export function registerClassify(program: Command, ctx: CliContext): void {
@@ -20,11 +21,16 @@ export function registerClassify(program: Command, ctx: CliContext): void {
     .option('--model <dir>', 'model bundle directory (default: MODEL_DIR or the shipped model)')
     .option('--precision <p>', 'fp32|int8|fp16 variant of the model')
     .option('--scores', 'include every label score')
+    .option(
+      '--taxonomy <t>',
+      "goemotions (the model's 28 labels, default) | ekman (Ekman's six + neutral) | sentiment (positive/negative/ambiguous/neutral)",
+    )
     .action(async (texts: string[], flags: ClassifyFlags) => {
+      const taxonomy = parseTaxonomy(flags.taxonomy);
       const input = texts.length > 0 ? texts : await readTextLines(process.stdin);
       const engine = await ctx.engine(flags);
       try {
-        const outcomes = await engine.classify(input, { includeScores: flags.scores });
+        const outcomes = await engine.classify(input, { includeScores: flags.scores, taxonomy });
         process.stdout.write(
           flags.json
             ? outcomes.map((o) => `${JSON.stringify(o)}\n`).join('')

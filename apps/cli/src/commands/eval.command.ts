@@ -1,8 +1,20 @@
 // `emo eval --data FILE.tsv`: GoEmotions TSV (text \t label ids \t id) → macro/micro F1 and
-// per-label precision/recall/F1 with the model's own thresholds.
+// per-label precision/recall/F1 with the model's own thresholds. With `--taxonomy ekman|sentiment`
+// the coarse view is scored against data labelled in that taxonomy, whose ids index its group
+// names in alphabetical order (as the Ekman split's labels.txt: anger, disgust, fear, joy, neutral,
+// sadness, surprise).
 import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
-import { AppError, isRecordError, readRecords, type InputRecord, isItemError } from '@emo/contracts';
+import {
+  AppError,
+  groupNames,
+  isRecordError,
+  parseTaxonomy,
+  readRecords,
+  type InputRecord,
+  isItemError,
+  type Taxonomy,
+} from '@emo/contracts';
 import { multilabelMetrics } from '@emo/inference';
 import type { CliContext } from '../cli-context';
 import { checkInputFile } from '../input/input-file';
@@ -13,6 +25,7 @@ interface EvalFlags {
   json?: boolean;
   model?: string;
   precision?: string;
+  taxonomy?: string;
 }
 
 export function registerEval(program: Command, ctx: CliContext): void {
@@ -23,7 +36,12 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as JSON')
     .option('--model <dir>', 'model bundle directory')
     .option('--precision <p>', 'fp32|int8|fp16 variant of the model')
+    .option(
+      '--taxonomy <t>',
+      "goemotions (default) | ekman | sentiment: score that view; a coarse one's label ids index its group names sorted",
+    )
     .action(async (flags: EvalFlags) => {
+      const taxonomy = parseTaxonomy(flags.taxonomy);
       checkInputFile(flags.data, '--data');
       const rows: InputRecord[] = [];
       const gold: (number[] | undefined)[] = [];
@@ -48,7 +66,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
       if (new Set(problems.map((p) => p.line)).size >= lines) refuse(flags.data, problems, lines);
       const engine = await ctx.engine(flags);
       try {
-        const labels = engine.bundle.labels;
+        const labels = evalLabels(taxonomy, engine.bundle.labels);
         // An id the model does not have is another label set (e.g. the Ekman split): refused, not scored as a miss.
         rows.forEach((r, i) => {
           const unknown = gold[i]?.filter((id) => id >= labels.length) ?? [];
@@ -59,10 +77,16 @@ export function registerEval(program: Command, ctx: CliContext): void {
             });
         });
         if (problems.length > 0) refuse(flags.data, problems, lines);
-        const outcomes = await engine.classify(rows.map((r) => r.text));
+        const outcomes = await engine.classify(
+          rows.map((r) => r.text),
+          { taxonomy },
+        );
+        const unsupported = outcomes.find((o) => isItemError(o) && o.error.code === 'TAXONOMY_UNSUPPORTED');
+        if (unsupported && isItemError(unsupported)) throw new AppError('TAXONOMY_UNSUPPORTED', unsupported.error.message);
         const predicted = outcomes.map((o) => new Set(isItemError(o) ? [] : o.labels.map((l) => labels.indexOf(l.label))));
         const report = {
           model: engine.modelId,
+          taxonomy,
           ...multilabelMetrics(
             labels,
             gold.map((ids) => new Set(ids ?? [])),
@@ -84,7 +108,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
           ]),
         );
         process.stdout.write(
-          `${table}\n\nn=${report.n}  macro_f1=${report.macro_f1.toFixed(4)}  micro_f1=${report.micro_f1.toFixed(4)}  model=${report.model}\n`,
+          `${table}\n\nn=${report.n}  macro_f1=${report.macro_f1.toFixed(4)}  micro_f1=${report.micro_f1.toFixed(4)}  model=${report.model}${taxonomy === 'goemotions' ? '' : `  taxonomy=${taxonomy}`}\n`,
         );
       } finally {
         await engine.close();
@@ -128,6 +152,11 @@ function refuse(file: string, problems: readonly LineProblem[], lines: number): 
       ? `${file}: none of its ${lines} lines has usable gold label ids; eval needs GoEmotions TSV (text \\t label ids \\t id)`
       : `${file}: ${bad} of ${lines} lines have no usable gold label ids (listed above); fix or drop them to evaluate`,
   );
+}
+
+/** The labels gold ids index: the model's own, or a coarse taxonomy's group names sorted (the released Ekman split's order). */
+export function evalLabels(taxonomy: Taxonomy, modelLabels: readonly string[]): readonly string[] {
+  return taxonomy === 'goemotions' ? modelLabels : [...groupNames(taxonomy)].sort();
 }
 
 /** The gold label ids of a row: "2" or "3,17"; undefined when the column is missing or not ids. */

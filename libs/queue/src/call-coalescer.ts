@@ -13,11 +13,16 @@ export interface CoalescedCall {
   reject(error: unknown): void;
 }
 
-/** Calls that may share a job: same owner, same queue, same flags the chunk carries. */
-function groupKey(o: FleetClassifyOptions): string {
-  return [o.tenant ?? '', o.tenantMaxQueuedTexts ?? 0, o.priority ?? 'interactive', o.includeScores ? 1 : 0, o.cacheChecked ? 1 : 0].join(
-    '\u0000',
-  );
+/** Calls that may share a job: same owner, same queue, same flags the chunk carries (the taxonomy among them). */
+export function groupKey(o: FleetClassifyOptions): string {
+  return [
+    o.tenant ?? '',
+    o.tenantMaxQueuedTexts ?? 0,
+    o.priority ?? 'interactive',
+    o.includeScores ? 1 : 0,
+    o.cacheChecked ? 1 : 0,
+    o.taxonomy ?? 'goemotions',
+  ].join('\u0000');
 }
 
 export class CallCoalescer {

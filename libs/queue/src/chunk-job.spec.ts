@@ -32,6 +32,15 @@ describe(chunkJob.name, () => {
     ).toMatchObject({ includeScores: true, cacheChecked: true });
   });
 
+  it('carries a coarse taxonomy, and nothing for goemotions (the default)', () => {
+    const chunk = (taxonomy?: 'goemotions' | 'ekman' | 'sentiment') =>
+      chunkJob({ jobId: 'j', tenant: 't1', chunk: 0, priority: 'bulk', items: [], taxonomy }, policy).data;
+    expect(chunk('ekman')).toMatchObject({ taxonomy: 'ekman' });
+    expect(chunk('sentiment')).toMatchObject({ taxonomy: 'sentiment' });
+    expect(chunk('goemotions')).not.toHaveProperty('taxonomy');
+    expect(chunk()).not.toHaveProperty('taxonomy');
+  });
+
   it("carries a bulk chunk's tenant weight, and none on interactive chunks", () => {
     const chunk = (priority: 'bulk' | 'interactive', weight?: number) =>
       chunkJob({ jobId: 'j', tenant: 't1', chunk: 0, priority, items: [], weight }, policy).data;

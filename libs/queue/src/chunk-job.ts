@@ -25,15 +25,16 @@ export interface ChunkJob {
 const RETRY_BACKOFF = { type: 'exponential', delay: 500 } as const;
 
 export function chunkJob(data: ChunkData, policy: ChunkJobPolicy): ChunkJob {
-  // Flags travel only when set: most chunks carry neither. The tenant's weight goes only on bulk
-  // chunks (fair share; FleetQueues drops it again when fair share is off).
-  const { includeScores, cacheChecked, weight, ...rest } = data;
+  // Flags travel only when set: most chunks carry none (taxonomy: only a coarse one). The tenant's
+  // weight goes only on bulk chunks (fair share; FleetQueues drops it again when fair share is off).
+  const { includeScores, cacheChecked, weight, taxonomy, ...rest } = data;
   return {
     name: 'chunk',
     data: {
       ...rest,
       ...(includeScores ? { includeScores: true } : {}),
       ...(cacheChecked ? { cacheChecked: true } : {}),
+      ...(taxonomy && taxonomy !== 'goemotions' ? { taxonomy } : {}),
       ...(weight !== undefined && data.priority === 'bulk' ? { weight } : {}),
     },
     opts: {

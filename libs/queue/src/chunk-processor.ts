@@ -45,6 +45,8 @@ export class ChunkProcessor {
           ...(data.includeScores ? { includeScores: true } : {}),
           // The API's cache missed these texts in L2 already: the worker's cache looks only in its L1.
           ...(data.cacheChecked ? { cacheChecked: true } : {}),
+          // A coarse view: the worker's cache keeps the fine result and derives this view after it.
+          ...(data.taxonomy ? { taxonomy: data.taxonomy } : {}),
           // Queued with fair share: the engine shares its bulk capacity between tenants by weight.
           ...(data.weight !== undefined ? { share: { tenant: data.tenant || DEFAULT_TENANT_ID, weight: data.weight } } : {}),
         },

@@ -136,6 +136,22 @@ describe(FleetClassifier.name, () => {
       ]);
     });
 
+    it('never puts calls of different taxonomies in one job, and carries each job its taxonomy', async () => {
+      const { requests, sut } = fleet();
+      await Promise.all([
+        sut.classify(['a'], { tenant: 't1' }),
+        sut.classify(['b'], { tenant: 't1', taxonomy: 'ekman' }),
+        sut.classify(['c'], { tenant: 't1', taxonomy: 'sentiment' }),
+        sut.classify(['d'], { tenant: 't1', taxonomy: 'goemotions' }),
+        sut.classify(['e'], { tenant: 't1', taxonomy: 'ekman' }),
+      ]);
+      expect(requests.map((r) => [r.taxonomy ?? 'goemotions', r.items.map((i) => i.text).join('')]).sort()).toEqual([
+        ['ekman', 'be'],
+        ['goemotions', 'ad'],
+        ['sentiment', 'c'],
+      ]);
+    });
+
     it('answers a call alone on the plain path (no company needed)', async () => {
       const { requests, sut } = fleet();
       expect(labelsOf(await sut.classify(['solo'], { tenant: 't1' }))).toEqual(['solo']);

@@ -145,6 +145,7 @@ export class FleetClassifier implements Classifier {
       priority: options.priority ?? 'interactive',
       includeScores: options.includeScores,
       cacheChecked: options.cacheChecked,
+      taxonomy: options.taxonomy,
       chunkSize: Math.max(1, texts.length),
       ttlSeconds: this.options.ttlSeconds,
       // The finish message brings the result lines to this process's inbox (one chunk: one message).

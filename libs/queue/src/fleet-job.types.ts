@@ -1,5 +1,5 @@
 // The shapes that travel through the queue and the result store.
-import type { ClassificationResult, ItemError, Priority } from '@emo/contracts';
+import type { ClassificationResult, ItemError, Priority, Taxonomy } from '@emo/contracts';
 
 export type { Priority };
 
@@ -26,6 +26,8 @@ export interface ChunkData {
   readonly includeScores?: boolean;
   /** The caller already looked these texts up in L2 and missed: the worker's cache skips its L2 read. */
   readonly cacheChecked?: boolean;
+  /** The view the worker answers in (absent: goemotions, the model's own labels). */
+  readonly taxonomy?: Taxonomy;
   readonly items: readonly JobItem[];
 }
 

@@ -1,7 +1,7 @@
 // Creating fleet jobs (record + chunks on the queue) and cancelling them. Chunk job ids are
 // deterministic (`<job>.<chunk>`), so enqueueing a job twice never queues a chunk twice.
 import { randomUUID } from 'node:crypto';
-import { AppError } from '@emo/contracts';
+import { AppError, type Taxonomy } from '@emo/contracts';
 import { chunkJob, type ChunkJobPolicy } from './chunk-job';
 import { chunkCount, chunkLength, splitIntoChunks } from './chunking';
 import { chunkJobId } from './fleet-keys';
@@ -38,6 +38,11 @@ export interface SubmitRequest {
   /** The tenant's key: the same key and payload give the same job; another payload, IDEMPOTENCY_CONFLICT. */
   readonly idempotencyKey?: string;
   readonly includeScores?: boolean;
+  /**
+   * The view the workers answer in (default goemotions). Part of the payload digest, so a resumed
+   * submission under the same idempotency key has the first one's.
+   */
+  readonly taxonomy?: Taxonomy;
   /** The caller's cache already missed these texts in L2: the chunks tell the workers not to look again. */
   readonly cacheChecked?: boolean;
   /** Overrides the configured chunk size (the API sends a /v1/classify request as one chunk). */
@@ -164,6 +169,7 @@ export class JobProducer {
           items,
           includeScores,
           cacheChecked: req.cacheChecked,
+          taxonomy: req.taxonomy,
           weight: req.tenantWeight,
         },
         policy,

@@ -20,8 +20,16 @@ describe(payloadDigest.name, () => {
       payloadDigest({ items: items('a', 'b', 'c'), priority: 'bulk' }),
       payloadDigest({ items: items('a', 'b'), priority: 'interactive' }),
       payloadDigest({ items: items('a', 'b'), priority: 'bulk', includeScores: true }),
+      payloadDigest({ items: items('a', 'b'), priority: 'bulk', taxonomy: 'ekman' }),
+      payloadDigest({ items: items('a', 'b'), priority: 'bulk', taxonomy: 'sentiment' }),
     ];
     expect(new Set([base, ...others]).size).toBe(others.length + 1);
+  });
+
+  it('is unchanged by the default taxonomy (keys of jobs from before taxonomies still match)', () => {
+    expect(payloadDigest({ items: items('a'), priority: 'bulk', taxonomy: 'goemotions' })).toBe(
+      payloadDigest({ items: items('a'), priority: 'bulk' }),
+    );
   });
 
   it('keeps texts apart whatever they hold (a separator inside a text does not merge two items)', () => {

@@ -4,7 +4,7 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
-import type { Tenant } from '@emo/contracts';
+import { parseTaxonomy, type Tenant } from '@emo/contracts';
 import { Accepts, JSON_MEDIA_TYPE } from '../http/accepts.decorator';
 import { ApiErrors, AUTH_ERRORS, JSON_BODY_ERRORS, QUEUE_ERRORS } from '../http/error-body.dto';
 import { checkCount, checkTextLengths, rawLength } from '../http/text-limits';
@@ -37,6 +37,7 @@ export class ClassifyController {
     ...AUTH_ERRORS,
     ...JSON_BODY_ERRORS,
     'TOO_MANY_TEXTS',
+    'TAXONOMY_UNKNOWN',
     'TEXT_TOO_LONG',
     'OVERLOADED',
     'RATE_LIMITED',
@@ -49,6 +50,7 @@ export class ClassifyController {
     // The count first, on the raw body: an oversize list fails with its own code, not a schema error per text.
     checkCount(rawLength(body, 'texts'), this.config.api.classifyMaxTexts, 'texts');
     const req = parseBody(classifyRequestSchema, body);
+    const taxonomy = parseTaxonomy(req.taxonomy);
     // On the whole list, so a TEXT_TOO_LONG names the caller's index (the service checks the strings again).
     checkTextLengths(req.texts, this.config);
     // Only strings reach the service; non-strings are their own items' TEXT_NOT_STRING, put back in place.
@@ -56,7 +58,7 @@ export class ClassifyController {
     const outcomes =
       split.texts.length === 0
         ? []
-        : await this.classification.classify(tenant, { texts: split.texts, includeScores: req.include_scores, receivedAt });
+        : await this.classification.classify(tenant, { texts: split.texts, includeScores: req.include_scores, taxonomy, receivedAt });
     return { results: mergeOutcomes(split, outcomes) as ClassifyResponseDto['results'] };
   }
 }

@@ -1,5 +1,6 @@
 // POST /v1/classify: request schema (zod, validated) and its OpenAPI description.
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { DEFAULT_TAXONOMY, TAXONOMIES, type Taxonomy } from '@emo/contracts';
 import { z } from 'zod';
 import { ErrorBody } from '../http/error-body.dto';
 
@@ -7,7 +8,19 @@ export const classifyRequestSchema = z.object({
   // Any JSON value per item: a non-string is that item's TEXT_NOT_STRING (http/text-items.ts), not a 422.
   texts: z.array(z.unknown()).min(1),
   include_scores: z.boolean().optional(),
+  // Checked by parseTaxonomy after the schema, for its own code (TAXONOMY_UNKNOWN).
+  taxonomy: z.unknown().optional(),
 });
+
+/** The OpenAPI description of `taxonomy` (POST /v1/classify and POST /v1/jobs). */
+export const TAXONOMY_PROPERTY = {
+  enum: [...TAXONOMIES],
+  default: DEFAULT_TAXONOMY,
+  description:
+    "Which labels to answer in: `goemotions` (default, the model's 27 emotions + neutral), `ekman` (anger, disgust, fear, joy, sadness, " +
+    "surprise, neutral) or `sentiment` (positive, negative, ambiguous, neutral), the GoEmotions paper's groupings. A group scores the max of " +
+    "its members' scores and is predicted when any member is; neutral also when nothing else is. Another value: 422 TAXONOMY_UNKNOWN.",
+};
 
 export class ClassifyRequestDto {
   @ApiProperty({
@@ -21,6 +34,9 @@ export class ClassifyRequestDto {
 
   @ApiPropertyOptional({ type: Boolean, description: 'Include the full score map of every text' })
   include_scores?: boolean;
+
+  @ApiPropertyOptional(TAXONOMY_PROPERTY)
+  taxonomy?: Taxonomy;
 }
 
 export class LabelScoreDto {
@@ -31,10 +47,16 @@ export class LabelScoreDto {
 export class ResultDto {
   @ApiPropertyOptional({ type: String, description: 'The item id given in the job (jobs only)' }) id?: string;
   @ApiProperty({ type: [LabelScoreDto], description: 'Labels above threshold, by score descending' }) labels!: LabelScoreDto[];
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, description: 'Every label score (include_scores)' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: "Every label score (include_scores); with a coarse taxonomy, every group's score",
+  })
   scores?: Record<string, number>;
   @ApiProperty({ type: String, example: 'goemotions-mini@3f2a1c' }) model!: string;
   @ApiPropertyOptional({ type: Boolean, description: 'The text was cut to the maximum length first' }) truncated?: boolean;
+  @ApiPropertyOptional({ enum: ['ekman', 'sentiment'], description: "Set when the labels are a coarse taxonomy's groups" })
+  taxonomy?: 'ekman' | 'sentiment';
 }
 
 export class ClassifyResponseDto {

@@ -4,7 +4,7 @@
 // The fleet's job for the call belongs to the caller's tenant. The result cache is shared by every
 // tenant (same text, same model: same answer) and joins texts another call computes, so a call
 // may wait on another tenant's job: its 504 then names no job (that id is not the caller's).
-import { AppError, type Classifier, type ClassifyOutcome, type Tenant } from '@emo/contracts';
+import { AppError, type Classifier, type ClassifyOutcome, type Taxonomy, type Tenant } from '@emo/contracts';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { countCacheHits } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
@@ -18,6 +18,8 @@ import { API_METRICS, APP_CONFIG, BACKLOG_GATE, CLASSIFIER } from '../tokens';
 export interface ClassifyCall {
   readonly texts: readonly string[];
   readonly includeScores?: boolean;
+  /** The view to answer in (default goemotions); the API's cache derives it from the cached fine result. */
+  readonly taxonomy?: Taxonomy;
   /** Epoch ms the request arrived; the deadline runs from here. */
   readonly receivedAt: number;
 }
@@ -40,6 +42,7 @@ export class ClassifyService {
     const options: FleetClassifyOptions = {
       priority: 'interactive',
       includeScores: call.includeScores,
+      ...(call.taxonomy && call.taxonomy !== 'goemotions' ? { taxonomy: call.taxonomy } : {}),
       deadlineAt: call.receivedAt + this.config.api.classifyDeadlineMs,
       tenant: tenant.id,
       tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off

@@ -13,7 +13,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
-import type { Tenant } from '@emo/contracts';
+import { parseTaxonomy, type Tenant } from '@emo/contracts';
 import type { ProfilingRuntime } from '@emo/profiler';
 import type { JobItem, JobStatus } from '@emo/queue';
 import type { FastifyReply } from 'fastify';
@@ -50,6 +50,7 @@ export class JobsController {
     ...AUTH_ERRORS,
     ...JSON_BODY_ERRORS,
     'TOO_MANY_TEXTS',
+    'TAXONOMY_UNKNOWN',
     'TEXT_TOO_LONG',
     'IDEMPOTENCY_CONFLICT',
     'OVERLOADED',
@@ -66,6 +67,7 @@ export class JobsController {
     // The count first, on the raw body: an oversize list fails with its own code, not a schema error per item.
     checkCount(rawLength(body, 'items'), this.config.api.jobMaxItems, 'items');
     const req = parseBody(jobRequestSchema, body);
+    const taxonomy = parseTaxonomy(req.taxonomy);
     endValidation(req.items.length);
     const { status, created } = await this.jobs.submit(tenant, {
       // A non-string text travels as it is: the worker's engine (checkText, the Classifier contract
@@ -73,6 +75,7 @@ export class JobsController {
       items: req.items as JobItem[],
       priority: req.priority,
       includeScores: req.include_scores,
+      taxonomy,
       idempotencyKey: req.idempotency_key,
       idempotencyKeyHeader: headerKey,
     });

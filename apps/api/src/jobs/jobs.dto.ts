@@ -1,6 +1,8 @@
 // /v1/jobs: request schema (zod, validated) and the OpenAPI description of requests and answers.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { Taxonomy } from '@emo/contracts';
 import { z } from 'zod';
+import { TAXONOMY_PROPERTY } from '../classify/classify.dto';
 
 export const jobRequestSchema = z.object({
   items: z
@@ -17,6 +19,8 @@ export const jobRequestSchema = z.object({
   priority: z.enum(['interactive', 'bulk']).default('bulk'),
   idempotency_key: z.string().min(1).max(200).optional(),
   include_scores: z.boolean().optional(),
+  // Checked by parseTaxonomy after the schema, for its own code (TAXONOMY_UNKNOWN).
+  taxonomy: z.unknown().optional(),
 });
 
 export const resultsQuerySchema = z.object({ offset: z.coerce.number().int().min(0).default(0) });
@@ -38,6 +42,7 @@ export class JobRequestDto {
   @ApiPropertyOptional({ type: String, description: 'Same key → same job (also accepted as the Idempotency-Key header)' })
   idempotency_key?: string;
   @ApiPropertyOptional({ type: Boolean, description: 'Include the full score map in every result' }) include_scores?: boolean;
+  @ApiPropertyOptional(TAXONOMY_PROPERTY) taxonomy?: Taxonomy;
 }
 
 class ChunkCountsDto {

@@ -5,7 +5,7 @@
 // I/O goes through the fleet client's producer and result store, so the spec runs on fakes.
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@emo/config';
-import type { Tenant } from '@emo/contracts';
+import type { Taxonomy, Tenant } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { jobState, type JobItem, type JobProducer, type JobState, type JobStatus, type Priority, type ResultStore } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
@@ -23,6 +23,8 @@ export interface JobSubmission {
   readonly items: readonly JobItem[];
   readonly priority: Priority;
   readonly includeScores?: boolean;
+  /** The view the workers answer in (default goemotions). */
+  readonly taxonomy?: Taxonomy;
   /** The key given in the body. */
   readonly idempotencyKey?: string;
   /** The Idempotency-Key header; the body's key wins, an empty header is no key. */
@@ -71,6 +73,7 @@ export class JobsService {
         priority: job.priority,
         idempotencyKey: job.idempotencyKey ?? (job.idempotencyKeyHeader || undefined),
         includeScores: job.includeScores,
+        ...(job.taxonomy && job.taxonomy !== 'goemotions' ? { taxonomy: job.taxonomy } : {}),
       }),
     );
     endEnqueue(job.items.length);

@@ -29,6 +29,8 @@ export class OnlineLatencyModel {
   private readonly samples: Sample[] = [];
   private next = 0;
   private fitted?: { coef: LatencyCoefficients; residualStdMs: number };
+  /** Samples observed since the last fit. */
+  private sinceFit = 0;
 
   /**
    * @param windowSize batches kept for the fit
@@ -60,7 +62,10 @@ export class OnlineLatencyModel {
     if (this.samples.length < this.windowSize) this.samples.push(sample);
     else this.samples[this.next] = sample;
     this.next = (this.next + 1) % this.windowSize;
-    this.fitted = undefined;
+    // Refit once a sixteenth of the window is new (every batch while the window is small): a fit is a
+    // few least-squares solves over the whole window, and predictions run for every batch cut, so
+    // refitting per batch cost the worker ≈ 5 % of its CPU on small interactive batches.
+    if (++this.sinceFit >= Math.max(1, Math.floor(this.samples.length / 16))) this.fitted = undefined;
   }
 
   coefficients(): LatencyCoefficients | undefined {
@@ -84,6 +89,7 @@ export class OnlineLatencyModel {
 
   private fit(): { coef: LatencyCoefficients; residualStdMs: number } {
     if (this.fitted) return this.fitted;
+    this.sinceFit = 0;
     // Fewer terms when the data cannot support them or a term comes out negative (collinear
     // tokens and texts, one batch shape only): a simpler non-negative model beats a wild one.
     const attempts: Term[][] = [['a', 'b', 'c', 'd'], ['a', 'b', 'd'], ['a', 'b', 'c'], ['a', 'b'], ['b', 'c'], ['b']];

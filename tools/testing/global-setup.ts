@@ -6,7 +6,8 @@
 // skip on the provided flag (`redisAvailable`, `sharedAvailable`, `kubectlAvailable`,
 // `chaosAvailable`, `browserAvailable`); with REQUIRE_REDIS=1, REQUIRE_SHARED=1, REQUIRE_KUBECTL=1,
 // REQUIRE_CHAOS=1 or REQUIRE_BROWSER=1 (all set by .ci/run) a missing one fails the run instead.
-// The returned teardown gives the test Redis back (the last one stops it).
+// With REQUIRE_REDIS_CLUSTER=1 it also starts a 3-master test Redis Cluster (test-redis-cluster.ts,
+// `redisClusterNodes`). The returned teardown gives both back (the last one stops them).
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -21,6 +22,7 @@ import {
   unmetRequirements,
 } from './requirements';
 import { acquireTestRedis, NoTestRedis, type TestRedisSource } from './test-redis';
+import { acquireTestRedisCluster, NoTestRedisCluster } from './test-redis-cluster';
 
 /** What `redisUrl` is when no test Redis could be had (the suites skip): a closed port, failing at once. */
 const NO_REDIS_URL = 'redis://127.0.0.1:1';
@@ -32,6 +34,11 @@ declare module 'vitest' {
     redisAvailable: boolean;
     /** Which path gave `redisUrl` (test-redis.ts); 'none' when there is no test Redis. */
     redisSource: TestRedisSource | 'none';
+    /**
+     * Seed nodes (`host:port,…`, what REDIS_CLUSTER_NODES takes) of the 3-master test Redis Cluster,
+     * started only with REQUIRE_REDIS_CLUSTER=1 (test-redis-cluster.ts); '' when there is none.
+     */
+    redisClusterNodes: string;
     /** ../shared (absolute) and whether every file of SHARED_FILES (requirements.ts) is there. */
     sharedDir: string;
     sharedAvailable: boolean;
@@ -51,6 +58,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { redis, first, release } = await acquireTestRedis(process.env.TEST_REDIS_URL || undefined);
   const redisAvailable = !(redis instanceof NoTestRedis);
   if (first) console.log(redisAvailable ? `test Redis: ${redis.description}` : `test Redis: none (${redis.problem})`);
+  const clusterWanted = process.env.REQUIRE_REDIS_CLUSTER === '1';
+  const testCluster = await acquireTestRedisCluster(clusterWanted);
+  const { cluster } = testCluster;
+  if (testCluster.first && cluster)
+    console.log(
+      cluster instanceof NoTestRedisCluster
+        ? `test Redis Cluster: none (${cluster.problem})`
+        : `test Redis Cluster: ${cluster.nodes.join(',')}`,
+    );
+  const releaseAll = async () => {
+    await Promise.all([release(), testCluster.release()]);
+  };
   const shared = sharedDir(root);
   const sharedProblem = sharedDataProblem(shared);
   const kubectlProblem = kubectlKustomizeProblem();
@@ -62,17 +81,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
       required: process.env.REQUIRE_REDIS === '1',
       problem: redis instanceof NoTestRedis ? `there is no test Redis: ${redis.problem}` : undefined,
     },
+    {
+      name: 'REQUIRE_REDIS_CLUSTER',
+      required: clusterWanted,
+      problem: cluster instanceof NoTestRedisCluster ? cluster.problem : undefined,
+    },
     { name: 'REQUIRE_SHARED', required: process.env.REQUIRE_SHARED === '1', problem: sharedProblem },
     { name: 'REQUIRE_KUBECTL', required: process.env.REQUIRE_KUBECTL === '1', problem: kubectlProblem },
     { name: 'REQUIRE_CHAOS', required: process.env.REQUIRE_CHAOS === '1', problem: chaos },
     { name: 'REQUIRE_BROWSER', required: process.env.REQUIRE_BROWSER === '1', problem: browser },
   ]);
   if (unmet) {
-    await release();
+    await releaseAll();
     throw unmet;
   }
   project.provide('redisUrl', redis instanceof NoTestRedis ? NO_REDIS_URL : redis.url);
   project.provide('redisAvailable', redisAvailable);
+  project.provide('redisClusterNodes', cluster && !(cluster instanceof NoTestRedisCluster) ? cluster.nodes.join(',') : '');
   project.provide('redisSource', redis instanceof NoTestRedis ? 'none' : redis.source);
   project.provide('sharedDir', shared);
   project.provide('sharedAvailable', sharedProblem === undefined);
@@ -80,5 +105,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('chaosAvailable', chaos === undefined);
   project.provide('browserAvailable', browser === undefined);
   project.provide('chromiumPath', CHROMIUM_PATH);
-  return release;
+  return releaseAll;
 }

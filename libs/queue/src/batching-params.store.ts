@@ -3,7 +3,7 @@
 // latency model and the remembered OOM limit. Kept for 30 days after the last save. Saves are
 // fired without waiting (the batcher's persist hook); flush() lets a closing worker wait for them
 // before it closes the connection.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import { parseLearnedBatchParams, type BatchParamsStore, type LearnedBatchParams } from '@emo/batching';
 
 const TTL_SECONDS = 30 * 24 * 3600;
@@ -14,7 +14,7 @@ export class RedisBatchParamsStore implements BatchParamsStore {
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -6,7 +6,7 @@
 // a chunk that fails for good gets CHUNK_FAILED lines from the FailedChunkReaper (at its `failed`
 // event, and by a sweep of the failed sets at start and every stalled interval).
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis-connection';
 import { AppError } from '@emo/contracts';
 import { FleetKeys, PRIORITIES, QUEUE_NAMES } from './fleet-keys';
 import type { ChunkData, Priority } from './fleet-job.types';
@@ -48,12 +48,16 @@ export class ChunkConsumer {
   private readonly idleWaiters = new Set<() => void>();
   private sweeping?: Promise<void>;
 
+  private readonly keys: FleetKeys;
+
+  /** `options.prefix`: the fleet's QUEUE_PREFIX; keys are laid out for a cluster when `connection` is one. */
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly processor: ChunkProcessor,
     private readonly options: ConsumerOptions,
   ) {
-    this.reaper = new FailedChunkReaper(connection, new FleetKeys(options.prefix), processor.store, { onSettled: options.onChunkFailed });
+    this.keys = new FleetKeys(options.prefix, { cluster: isCluster(connection) });
+    this.reaper = new FailedChunkReaper(connection, this.keys, processor.store, { onSettled: options.onChunkFailed });
   }
 
   get stalledIntervalMs(): number {
@@ -64,7 +68,7 @@ export class ChunkConsumer {
     for (const priority of PRIORITIES) {
       const worker = new Worker<ChunkData, ChunkOutcome>(QUEUE_NAMES[priority], (job) => this.run(priority, job), {
         connection: this.connection,
-        prefix: this.options.prefix,
+        prefix: this.keys.bullPrefix,
         concurrency: this.options.concurrency[priority],
         lockDuration: this.options.lockDurationMs,
         stalledInterval: this.stalledIntervalMs,

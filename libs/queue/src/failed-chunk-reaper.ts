@@ -6,7 +6,7 @@
 // chunk's final failure (at once), and a sweep of the queues' failed sets (startup and every few
 // seconds) for failures nobody settled, e.g. when the process that failed it died right after.
 import { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import { AppError } from '@emo/contracts';
 import type { ChunkData } from './fleet-job.types';
 import type { FleetKeys } from './fleet-keys';
@@ -40,7 +40,7 @@ export class FailedChunkReaper {
   private readonly since = new Map<string, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: FleetKeys,
     private readonly store: ResultStore,
     private readonly options: ReaperOptions = {},
@@ -96,11 +96,22 @@ export class FailedChunkReaper {
   /** Whether each chunk (BullMQ id `<job>.<chunk>`) already has its results, in one round trip. */
   private async storedFlags(ids: readonly string[]): Promise<boolean[]> {
     if (ids.length === 0) return [];
-    const pipe = this.redis.pipeline();
-    for (const id of ids) {
+    const asks = ids.map((id) => {
       const dot = id.lastIndexOf('.');
-      pipe.hexists(this.keys.results(id.slice(0, Math.max(0, dot))), id.slice(dot + 1));
-    }
+      return [this.keys.results(id.slice(0, Math.max(0, dot))), id.slice(dot + 1)] as const;
+    });
+    // On a cluster the chunks' jobs are in different slots (one pipeline holds one slot's keys): one HEXISTS each, concurrently.
+    if (this.keys.cluster)
+      return Promise.all(
+        asks.map(([key, field]) =>
+          this.redis.hexists(key, field).then(
+            (v) => v === 1,
+            () => false,
+          ),
+        ),
+      );
+    const pipe = this.redis.pipeline();
+    for (const [key, field] of asks) pipe.hexists(key, field);
     const replies = (await pipe.exec()) ?? [];
     return replies.map(([err, value]) => !err && value === 1);
   }

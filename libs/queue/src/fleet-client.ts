@@ -1,8 +1,7 @@
 // One fleet's Redis side, wired from config: queues, result store, producer, the finished-job
 // listener and (for workers) the chunk consumer. Apps hold one FleetClient and close it on exit.
-import type { ApiConfig, FleetConfig, RuntimeConfig } from '@emo/config';
+import { queueRedisEndpoint, type ApiConfig, type FleetConfig, type RedisEndpoint, type RuntimeConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
-import type { Redis } from 'ioredis';
 import type { Classifier } from '@emo/contracts';
 import { ChunkConsumer, type ConsumerOptions } from './chunk-consumer';
 import { ChunkProcessor } from './chunk-processor';
@@ -12,7 +11,7 @@ import { FleetQueues } from './fleet-queues';
 import { JobFinishedListener } from './job-finished-listener';
 import { JobProducer } from './job-producer';
 import { RedisAvailability } from './redis-availability';
-import { createRedis, whenReady } from './redis-connection';
+import { createRedis, isCluster, scanTargets, whenReady, type RedisClient } from './redis-connection';
 import { describeRedisError } from './redis-errors';
 import { ResultStore } from './result-store';
 
@@ -22,7 +21,7 @@ import { ResultStore } from './result-store';
  * refused, without a command timeout a command waits for Redis.
  */
 export interface FleetClientConfig {
-  readonly runtime: Pick<RuntimeConfig, 'redisUrl' | 'queuePrefix'>;
+  readonly runtime: Pick<RuntimeConfig, 'redisUrl' | 'queuePrefix'> & Partial<Pick<RuntimeConfig, 'redisClusterNodes'>>;
   readonly fleet: Pick<FleetConfig, 'jobChunkSize' | 'jobAttempts' | 'resultTtlSeconds'> &
     Partial<Pick<FleetConfig, 'classifyResultTtlSeconds' | 'classifyCoalesceMaxTexts' | 'fairShareEnabled' | 'queueKeepCompletedChunks'>>;
   readonly api: Pick<ApiConfig, 'classifyDeadlineMs'> &
@@ -50,14 +49,16 @@ export interface FleetClientDeps {
 
 export class FleetClient {
   readonly keys: FleetKeys;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly queues: FleetQueues;
   readonly store: ResultStore;
   readonly producer: JobProducer;
   private listener?: JobFinishedListener;
   private consumer?: ChunkConsumer;
-  private consumerRedis?: Redis;
-  private readonly storeRedis: Redis;
+  private consumerRedis?: RedisClient;
+  private readonly storeRedis: RedisClient;
+  /** REDIS_CLUSTER_NODES, else REDIS_URL. */
+  private readonly endpoint: RedisEndpoint;
   /** Reachability of the queue Redis over every connection of this client (logged once per change). */
   readonly availability: RedisAvailability;
 
@@ -66,13 +67,14 @@ export class FleetClient {
     private readonly deps: FleetClientDeps = {},
   ) {
     const { runtime, fleet, api } = config;
-    this.keys = new FleetKeys(runtime.queuePrefix);
+    this.endpoint = queueRedisEndpoint(runtime);
     this.availability = new RedisAvailability(deps.logger);
-    this.redis = createRedis(runtime.redisUrl, {
+    this.redis = createRedis(this.endpoint, {
       name: `${runtime.queuePrefix}-fleet`,
       failFast: deps.failFast,
       commandTimeoutMs: api.redisCommandTimeoutMs,
     });
+    this.keys = new FleetKeys(runtime.queuePrefix, { cluster: isCluster(this.redis) });
     this.availability.watch(this.redis, 'command');
     // Fair share (ADR 014) is on unless the config turns it off.
     this.queues = new FleetQueues(this.redis, runtime.queuePrefix, (e) => this.bullError(e), {
@@ -81,7 +83,7 @@ export class FleetClient {
     });
     // The store's commands (records, results, admission: every call of a request's path) on a
     // connection of their own with auto-pipelining: concurrent requests share writes to Redis.
-    this.storeRedis = createRedis(runtime.redisUrl, {
+    this.storeRedis = createRedis(this.endpoint, {
       name: `${runtime.queuePrefix}-store`,
       failFast: deps.failFast,
       commandTimeoutMs: api.redisCommandTimeoutMs,
@@ -151,7 +153,7 @@ export class FleetClient {
   /** Starts BullMQ workers on both queues that feed chunks to `classifier`. */
   startConsumer(classifier: Classifier, options: Omit<ConsumerOptions, 'prefix'>): ChunkConsumer {
     if (!this.consumerRedis) {
-      this.consumerRedis = createRedis(this.config.runtime.redisUrl, { blocking: true, name: `${this.keys.prefix}-worker` });
+      this.consumerRedis = createRedis(this.endpoint, { blocking: true, name: `${this.keys.prefix}-worker` });
       this.availability.watch(this.consumerRedis, 'worker');
     }
     this.consumer = new ChunkConsumer(this.consumerRedis, new ChunkProcessor(classifier, this.store, options.stageTimer), {
@@ -165,12 +167,16 @@ export class FleetClient {
   /** Removes every queue and key of this fleet's prefix (throwaway fleets: tests, benchmarks). */
   async purge(): Promise<void> {
     await this.queues.obliterate();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.keys.prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await this.redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    // A cluster's keys are spread over its masters: each is scanned, and keys are deleted one by one (slots differ).
+    for (const node of scanTargets(this.redis))
+      for (const pattern of this.keys.patterns) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          if (keys.length > 0) await (this.keys.cluster ? Promise.all(keys.map((k) => node.del(k))) : node.del(...keys));
+          cursor = next;
+        } while (cursor !== '0');
+      }
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 // once per process by the LuaScriptLoader and defined on an ioredis client by `withFleetCommands`
 // (ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT). The .lua files are imported as text,
 // so the esbuild bundle in dist/ carries them and no path is looked up at run time.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import beginChunk from './commands/begin-chunk.lua';
 import createJob from './commands/create-job.lua';
 import fairStamp from './commands/fair-stamp.lua';
@@ -72,7 +72,7 @@ export interface FleetCommands {
   ): Promise<[number, number, number, number]>;
 }
 
-export type FleetRedis = Redis & FleetCommands;
+export type FleetRedis = RedisClient & FleetCommands;
 
 /** Fragment name → source: what `--- @include "<name>"` may name. */
 export const LUA_INCLUDES: Readonly<Record<string, string>> = {
@@ -113,10 +113,10 @@ export function fleetCommandScripts(): Readonly<Record<keyof FleetCommands, stri
   return resolved as Readonly<Record<keyof FleetCommands, string>>;
 }
 
-const defined = new WeakSet<Redis>();
+const defined = new WeakSet<RedisClient>();
 
 /** `redis` with the fleet's commands defined on it (once per client, whoever asks first). */
-export function withFleetCommands(redis: Redis): FleetRedis {
+export function withFleetCommands(redis: RedisClient): FleetRedis {
   if (!defined.has(redis)) {
     const scripts = fleetCommandScripts();
     for (const [name, spec] of Object.entries(FLEET_COMMANDS))

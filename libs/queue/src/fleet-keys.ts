@@ -1,21 +1,42 @@
 // Names of every queue, key and channel of one fleet. QUEUE_PREFIX namespaces all of them, so
 // several fleets (or test runs) share one Redis without seeing each other's work.
+// On a Redis Cluster (`cluster: true`) every Lua script and MULTI must touch one slot, so keys carry
+// hash tags (docs/fleet.md, Redis Cluster): BullMQ's queues and the fair-share hash `{<prefix>}`,
+// a job's record, results and backfill inputs `{<job id>}`, the admission counters
+// `{<prefix>:admission}`. On one Redis the names stay as they always were (no tags).
 import type { Priority } from './fleet-job.types';
 
 export const QUEUE_NAMES: Readonly<Record<Priority, string>> = { interactive: 'interactive', bulk: 'bulk' };
 export const PRIORITIES: readonly Priority[] = ['interactive', 'bulk'];
 
-export class FleetKeys {
-  constructor(readonly prefix: string) {}
+export interface FleetKeysOptions {
+  /** Keys hash-tagged for a Redis Cluster (default false: one Redis, untagged names). */
+  readonly cluster?: boolean;
+}
 
-  /** Hash: status, counters and timings of one fleet job. */
+export class FleetKeys {
+  readonly cluster: boolean;
+  /** BullMQ's key prefix: `<prefix>`, or on a cluster `{<prefix>}` (every key of a queue in one slot, as BullMQ needs). */
+  readonly bullPrefix: string;
+  private readonly admission: string;
+
+  constructor(
+    readonly prefix: string,
+    options: FleetKeysOptions = {},
+  ) {
+    this.cluster = options.cluster ?? false;
+    this.bullPrefix = this.cluster ? `{${prefix}}` : prefix;
+    this.admission = this.cluster ? `${prefix}:fleet:{${prefix}:admission}` : `${prefix}:fleet`;
+  }
+
+  /** Hash: status, counters and timings of one fleet job (results and backfill inputs share its slot). */
   meta(jobId: string): string {
-    return `${this.prefix}:fleet:job:${jobId}`;
+    return this.cluster ? `${this.prefix}:fleet:job:{${jobId}}` : `${this.prefix}:fleet:job:${jobId}`;
   }
 
   /** Hash: chunk index → that chunk's NDJSON result lines. One field per chunk makes writes idempotent. */
   results(jobId: string): string {
-    return `${this.prefix}:fleet:job:${jobId}:results`;
+    return `${this.meta(jobId)}:results`;
   }
 
   /**
@@ -31,12 +52,22 @@ export class FleetKeys {
    * and field `#texts` → their sum (admission in texts, see ResultStore.reserveTexts).
    */
   queuedTexts(priority: Priority): string {
-    return `${this.prefix}:fleet:queued-texts:${priority}`;
+    return `${this.admission}:queued-texts:${priority}`;
   }
 
   /** Hash: the texts per second workers take from one priority's queue (current second, capacity estimate). */
   drain(priority: Priority): string {
-    return `${this.prefix}:fleet:drain:${priority}`;
+    return `${this.admission}:drain:${priority}`;
+  }
+
+  /** Hash of the bulk queue's fair-share clock and per-tenant marks (commands/fair-stamp.lua): in the bulk queue's slot. */
+  get fairShare(): string {
+    return `${this.bullPrefix}:fleet:fair-share:bulk`;
+  }
+
+  /** SCAN patterns that cover every key of this fleet (purge). */
+  get patterns(): string[] {
+    return this.cluster ? [`${this.prefix}:*`, `${this.bullPrefix}:*`] : [`${this.prefix}:*`];
   }
 
   /** Pub/sub channel that carries the id of every job that finished (completed or cancelled). */

@@ -2,10 +2,10 @@
 // With fair share on, bulk chunks are added with fair-share priorities (fair-share/, ADR 014), so
 // tenants' bulk work interleaves by weight; interactive chunks stay first in, first out.
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ChunkJob } from './chunk-job';
 import { FairShareStamper, withoutShare } from './fair-share/fair-share-stamper';
-import { PRIORITIES, QUEUE_NAMES } from './fleet-keys';
+import { FleetKeys, PRIORITIES, QUEUE_NAMES } from './fleet-keys';
+import { isCluster, type RedisClient } from './redis-connection';
 import type { ChunkData, Priority } from './fleet-job.types';
 
 /** BullMQ states counted for metrics; the first three are the backlog (not yet picked up). */
@@ -31,20 +31,29 @@ export class FleetQueues {
   private readonly stamper?: FairShareStamper;
   private readonly keepCompleted: number;
 
-  /** `onError`: errors BullMQ reports on a queue (without a listener it prints them with console.error). */
+  /** BullMQ's key prefix of both queues (`{<prefix>}` on a cluster). */
+  readonly bullPrefix: string;
+
+  /**
+   * `onError`: errors BullMQ reports on a queue (without a listener it prints them with console.error).
+   * `prefix`: the fleet's QUEUE_PREFIX; on a cluster connection the queues live under `{<prefix>}`.
+   */
   constructor(
-    connection: Redis,
+    connection: RedisClient,
     readonly prefix: string,
     onError?: (error: Error) => void,
     options: FleetQueuesOptions = {},
   ) {
+    const keys = new FleetKeys(prefix, { cluster: isCluster(connection) });
+    this.bullPrefix = keys.bullPrefix;
+    const bull = { connection, prefix: keys.bullPrefix };
     this.queues = {
-      interactive: new Queue<ChunkData>(QUEUE_NAMES.interactive, { connection, prefix }),
-      bulk: new Queue<ChunkData>(QUEUE_NAMES.bulk, { connection, prefix }),
+      interactive: new Queue<ChunkData>(QUEUE_NAMES.interactive, bull),
+      bulk: new Queue<ChunkData>(QUEUE_NAMES.bulk, bull),
     };
     for (const p of PRIORITIES) this.queues[p].on('error', (e: Error) => onError?.(e));
     this.keepCompleted = options.keepCompleted ?? 0;
-    if (options.fairShare) this.stamper = new FairShareStamper(connection, this.queues.bulk, fairShareKey(prefix));
+    if (options.fairShare) this.stamper = new FairShareStamper(connection, this.queues.bulk, keys.fairShare);
   }
 
   queue(priority: Priority): Queue<ChunkData> {
@@ -100,7 +109,7 @@ export class FleetQueues {
   }
 }
 
-/** Hash of the bulk queue's fair-share clock and per-tenant marks (commands/fair-stamp.lua). */
+/** Hash of the bulk queue's fair-share clock and per-tenant marks on one Redis (FleetKeys.fairShare). */
 export function fairShareKey(prefix: string): string {
-  return `${prefix}:fleet:fair-share:bulk`;
+  return new FleetKeys(prefix).fairShare;
 }

@@ -1,5 +1,7 @@
 // The fleet's Redis side on the real Redis: submit → consume → status/results, idempotency,
-// reruns, cancellation, deadlines. The classifier is a recording fake (no ORT here).
+// reruns, cancellation, deadlines. The classifier is a recording fake (no ORT here). Runs on the
+// one test Redis and, when the global setup started one (REQUIRE_REDIS_CLUSTER=1), on the test
+// Redis Cluster as well (REDIS_CLUSTER_NODES: keys hash-tagged per slot, split-submit.ts).
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@emo/contracts';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
@@ -25,7 +27,16 @@ class RecordingClassifier implements Classifier {
   }
 }
 
-const redisAvailable = inject('redisAvailable');
+const clusterNodes = inject('redisClusterNodes');
+/** Where the fleet's Redis is: the one test Redis, or the test Redis Cluster (skipped without one). */
+const TARGETS = [
+  { name: 'one Redis', available: inject('redisAvailable'), runtime: { redisUrl: inject('redisUrl') } },
+  {
+    name: 'Redis Cluster',
+    available: clusterNodes !== '',
+    runtime: { redisUrl: inject('redisUrl'), redisClusterNodes: clusterNodes.split(',') },
+  },
+];
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, text: `text ${i}` }));
 
 async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -36,7 +47,11 @@ async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise
   }
 }
 
-describe.skipIf(!redisAvailable)(FleetClient.name, () => {
+describe.each(TARGETS)(`${FleetClient.name} on $name`, ({ available, runtime }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   let sut: FleetClient;
   let classifier: RecordingClassifier;
   let consumer: ChunkConsumer | undefined;
@@ -45,7 +60,7 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
   beforeEach(() => {
     prefix = `test-fleet-${randomUUID().slice(0, 8)}`;
     sut = new FleetClient({
-      runtime: { redisUrl: inject('redisUrl'), queuePrefix: prefix },
+      runtime: { ...runtime, queuePrefix: prefix },
       fleet: { jobChunkSize: 64, jobAttempts: 2, resultTtlSeconds: 600 },
       api: { classifyDeadlineMs: 5000 },
     });
@@ -93,6 +108,34 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
       await expect(sut.producer.submit({ tenant: TENANT, items: items(5), priority: 'bulk', idempotencyKey: 'k1' })).rejects.toMatchObject({
         code: 'IDEMPOTENCY_CONFLICT',
       });
+    });
+
+    it('with admission: a keyed job is created once, reserved once, and a request past the limit writes nothing', async () => {
+      await sut.close();
+      sut = new FleetClient({
+        runtime: { ...runtime, queuePrefix: prefix },
+        fleet: { jobChunkSize: 64, jobAttempts: 2, resultTtlSeconds: 600 },
+        api: { classifyDeadlineMs: 5000, queueBacklogTextsInteractive: 1000, queueBacklogTextsBulk: 250 },
+      });
+      const request = { tenant: TENANT, items: items(100), priority: 'bulk' as const, idempotencyKey: 'k2' };
+      // Two requests racing on one key: one job; on a cluster the loser may reserve before it claims the key, and gives its texts back.
+      const [a, b] = await Promise.all([sut.producer.submit(request), sut.producer.submit(request)]);
+      expect(b.jobId).toBe(a.jobId);
+      expect([a.created, b.created].sort()).toEqual([false, true]);
+      expect(await sut.store.queuedTexts('bulk')).toBe(100);
+      expect((await sut.queues.counts('bulk')).backlog).toBe(2);
+      await expect(
+        sut.producer.submit({ tenant: TENANT, items: items(200), priority: 'bulk', idempotencyKey: 'k3' }),
+      ).rejects.toMatchObject({
+        code: 'OVERLOADED',
+      });
+      expect(await sut.store.queuedTexts('bulk')).toBe(100);
+      // The refused key names no job: the same request is a new job once there is room.
+      start();
+      await until(async () => (await sut.producer.status(a.jobId, TENANT)).state === 'completed');
+      const again = await sut.producer.submit({ tenant: TENANT, items: items(200), priority: 'bulk', idempotencyKey: 'k3' });
+      expect(again.created).toBe(true);
+      await until(async () => (await sut.producer.status(again.jobId, TENANT)).state === 'completed');
     });
 
     it('reports item errors in place and counts them as failed', async () => {
@@ -187,7 +230,7 @@ describe.skipIf(!redisAvailable)(FleetClient.name, () => {
     it('coalesces calls of one turn into one job on the real queue, each answered with its own texts', async () => {
       await sut.close();
       sut = new FleetClient({
-        runtime: { redisUrl: inject('redisUrl'), queuePrefix: prefix },
+        runtime: { ...runtime, queuePrefix: prefix },
         fleet: { jobChunkSize: 64, jobAttempts: 2, resultTtlSeconds: 600, classifyCoalesceMaxTexts: 256 },
         api: { classifyDeadlineMs: 5000 },
       });

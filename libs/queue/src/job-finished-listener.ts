@@ -5,7 +5,7 @@
 // the lines with the wake-up and reads nothing from the store. Callers register before
 // enqueueing, and re-check the record on timeout in case a message was missed.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import type { FleetKeys } from './fleet-keys';
 import { whenReady } from './redis-connection';
 
@@ -21,7 +21,7 @@ export class JobFinishedListener {
   readonly inbox: string;
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly keys: FleetKeys,
     inboxId: string = randomUUID(),
   ) {

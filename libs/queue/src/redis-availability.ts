@@ -4,10 +4,13 @@
 // change — `queue Redis unavailable` (warn, with the reason) and `queue Redis available again`
 // (info, with the downtime) — never once per reconnect attempt or failed command.
 import type { Logger } from '@emo/profiler';
-import type { Redis } from 'ioredis';
 import { describeRedisError, redisFailureOf } from './redis-errors';
 
-type Watched = Pick<Redis, 'status' | 'on'>;
+/** A connection (ioredis Redis or Cluster): its state and its events. */
+interface Watched {
+  readonly status: string;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+}
 
 export class RedisAvailability {
   private readonly connections = new Map<Watched, { name: string; wasReady: boolean }>();

@@ -1,7 +1,7 @@
 // The fleet's job records in Redis: the record (meta hash, job-record.ts) and the results hash
 // (one field per chunk). Writes go through Lua (fleet-commands.ts) so a chunk is stored and
 // counted at most once.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import { AppError } from '@emo/contracts';
 import { locateOffset } from './chunking';
 import { withFleetCommands, type FleetRedis } from './fleet-commands';
@@ -10,6 +10,7 @@ import type { JobStatus, Priority } from './fleet-job.types';
 import { decodeJobRecord, encodeJobRecord, newRecordFields, recordField, type JobRecord } from './job-record';
 import { jobStatusFromRecord } from './job-status';
 import { splitPayload, type ChunkLines } from './result-lines';
+import { splitSubmit, type SubmitAnswer } from './split-submit';
 import { reservedOf, type Admission, type QueuedChunk, type ReservedTexts, type TenantBacklog } from './admission-types';
 
 export type { Admission, QueuedChunk, ReservedTexts, TenantBacklog } from './admission-types';
@@ -46,7 +47,7 @@ export class ResultStore {
   private readonly redis: FleetRedis;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: FleetKeys,
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
@@ -61,7 +62,11 @@ export class ResultStore {
    */
   async createJob(job: NewJob): Promise<{ jobId: string; created: boolean }> {
     const { meta, idempotency, args } = this.jobArgs(job);
-    const [outcome, owner] = await this.redis.emoCreateJob(idempotency ? 2 : 1, meta, ...(idempotency ? [idempotency] : []), ...args);
+    // On a cluster the record and the key are in two slots: split-submit.ts.
+    const [outcome, owner] =
+      this.keys.cluster && idempotency
+        ? await splitSubmit(this.redis, { meta, idempotency, jobArgs: args, releaseKeys: this.releaseKeys() })
+        : await this.redis.emoCreateJob(idempotency ? 2 : 1, meta, ...(idempotency ? [idempotency] : []), ...args);
     if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
     return { jobId: owner, created: outcome === 'created' };
   }
@@ -74,15 +79,25 @@ export class ResultStore {
   async submitJob(job: NewJob, admission: Admission): Promise<{ jobId: string; created: boolean; reserved: ReservedTexts }> {
     const { meta, idempotency, args } = this.jobArgs(job);
     const reservation = this.reservationArgs(job.priority, admission);
-    const [outcome, owner, ...r] = await this.redis.emoSubmitJob(
-      idempotency ? 5 : 4,
-      ...reservation.keys,
-      meta,
-      ...(idempotency ? [idempotency] : []),
-      reservation.args.length,
-      ...reservation.args,
-      ...args,
-    );
+    const chunkIds = admission.chunks.map((c) => c.chunkId);
+    // On a cluster the counters, the record and the key are in three slots: split-submit.ts.
+    const [outcome, owner, ...r]: SubmitAnswer = this.keys.cluster
+      ? await splitSubmit(this.redis, {
+          meta,
+          idempotency,
+          jobArgs: args,
+          reservation: { ...reservation, chunkIds },
+          releaseKeys: this.releaseKeys(),
+        })
+      : await this.redis.emoSubmitJob(
+          idempotency ? 5 : 4,
+          ...reservation.keys,
+          meta,
+          ...(idempotency ? [idempotency] : []),
+          reservation.args.length,
+          ...reservation.args,
+          ...args,
+        );
     if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
     const reserved = reservedOf(r as [number, number, number, number, number], admission.tenant);
     return { jobId: owner, created: outcome === 'created', reserved: outcome === 'existing' ? { ...reserved, admitted: true } : reserved };
@@ -243,16 +258,13 @@ export class ResultStore {
    */
   async releaseTexts(chunkIds: readonly string[], opts: { pickup?: boolean; nowMs?: number } = {}): Promise<number> {
     if (chunkIds.length === 0) return 0;
+    return this.redis.emoReleaseTexts(...this.releaseKeys(), opts.nowMs ?? '', opts.pickup ? 1 : 0, ...chunkIds);
+  }
+
+  /** RELEASE_TEXTS' keys: the queued-texts and drain hashes of both priorities. */
+  private releaseKeys(): [string, string, string, string] {
     const k = this.keys;
-    return this.redis.emoReleaseTexts(
-      k.queuedTexts('interactive'),
-      k.drain('interactive'),
-      k.queuedTexts('bulk'),
-      k.drain('bulk'),
-      opts.nowMs ?? '',
-      opts.pickup ? 1 : 0,
-      ...chunkIds,
-    );
+    return [k.queuedTexts('interactive'), k.drain('interactive'), k.queuedTexts('bulk'), k.drain('bulk')];
   }
 
   /** Texts per second the workers took from `priority`'s queue in seconds it stayed busy (moving average); 0: not measured yet. */

@@ -2,7 +2,7 @@
 // second, commands/tenant-rate.lua) and its texts queued and not yet picked up (counted by
 // RESERVE_TEXTS / RELEASE_TEXTS in the queues' queued-texts hashes, field `#t:<tenant>`). State
 // lives in Redis only, so every API pod enforces the same limits.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import { withFleetCommands, type FleetRedis } from './fleet-commands';
 import type { FleetKeys } from './fleet-keys';
 
@@ -33,7 +33,7 @@ export class TenantQuotaStore {
   private readonly redis: FleetRedis;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: FleetKeys,
   ) {
     this.redis = withFleetCommands(redis);

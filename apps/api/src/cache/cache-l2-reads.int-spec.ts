@@ -42,7 +42,7 @@ describe.skipIf(!inject('redisAvailable'))('API and worker result caches on /v1/
   afterEach(async () => {
     await consumer?.close(5000);
     if (api) {
-      await unlinkMatching(api.fleet.redis, `${prefix}:*`);
+      await unlinkMatching(api.fleet.redis as Parameters<typeof unlinkMatching>[0], `${prefix}:*`);
       await api.fleet.purge();
       await api.close();
     }

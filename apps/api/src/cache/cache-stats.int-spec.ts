@@ -25,7 +25,7 @@ describe.skipIf(!inject('redisAvailable'))('API result cache', () => {
 
   afterEach(async () => {
     if (api) {
-      await unlinkMatching(api.fleet.redis, `${prefix}:*`);
+      await unlinkMatching(api.fleet.redis as Parameters<typeof unlinkMatching>[0], `${prefix}:*`);
       await api.close();
       api = undefined;
     }

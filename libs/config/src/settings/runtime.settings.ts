@@ -1,8 +1,10 @@
 // Process-wide settings: logging, the Redis endpoints and the namespace of every key.
 import { z } from 'zod';
-import { setting } from '../setting';
+import { csv, setting } from '../setting';
 
 const redisUrl = z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://');
+/** Seed nodes of a Redis Cluster, `host:port,host:port,…` (any of its masters; the client learns the rest). */
+const clusterNodes = csv(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'must be host:port'));
 
 export const runtimeSettings = {
   logLevel: setting('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.'),
@@ -13,6 +15,16 @@ export const runtimeSettings = {
   ),
   redisUrl: setting('REDIS_URL', redisUrl.default('redis://127.0.0.1:6379'), 'Queue Redis (BullMQ; must be maxmemory-policy noeviction).'),
   cacheRedisUrl: setting('CACHE_REDIS_URL', redisUrl.optional(), 'Cache Redis (L2; should be allkeys-lfu). Default: REDIS_URL.'),
+  redisClusterNodes: setting(
+    'REDIS_CLUSTER_NODES',
+    clusterNodes.optional(),
+    'Queue Redis as a Redis Cluster: seed nodes `host:port,…`; when set it replaces REDIS_URL and keys are hash-tagged per slot (docs/fleet.md, Redis Cluster).',
+  ),
+  cacheRedisClusterNodes: setting(
+    'CACHE_REDIS_CLUSTER_NODES',
+    clusterNodes.optional(),
+    'Cache Redis (L2) as a Redis Cluster: seed nodes `host:port,…`; when set it replaces CACHE_REDIS_URL (L2 reads are split by slot).',
+  ),
   cliApiKey: setting(
     'EMO_API_KEY',
     z.string().min(1).optional(),

@@ -1,6 +1,7 @@
 // Backfill ingestion on the real Redis with a recording fake classifier: an upload cut short is
 // not sealed and resumes with the same id (chunks done before are skipped, every line comes back
 // exactly once, nothing is classified twice); the upload pauses while the bulk queue is full.
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { RecordOutcome } from '@emo/contracts';
 import { Worker } from 'bullmq';
@@ -98,7 +99,7 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
         async () => {
           throw new Error('lost');
         },
-        { connection: fleet.redis.duplicate({ maxRetriesPerRequest: null }), prefix: fleet.keys.prefix },
+        { connection: (fleet.redis as Redis).duplicate({ maxRetriesPerRequest: null }), prefix: fleet.keys.prefix },
       );
       await sut().ingest(TENANT, 'b3', mapping, records(10));
       await until(async () => (await fleet.queues.counts('bulk')).failed === 1);

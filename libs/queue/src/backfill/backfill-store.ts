@@ -4,7 +4,7 @@
 // input entries, and `d<index>` → the digest of its content, so a resumed upload can tell the
 // same file from another one. Backfill ids are the tenant's own: two tenants may each have
 // `support-2023`, and to a tenant another's backfill does not exist.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-connection';
 import { AppError, DEFAULT_TENANT_ID } from '@emo/contracts';
 import { withFleetCommands, type FleetRedis } from '../fleet-commands';
 import type { FleetKeys } from '../fleet-keys';
@@ -44,7 +44,7 @@ export class BackfillStore {
   private readonly redis: FleetRedis;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     readonly keys: FleetKeys,
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,

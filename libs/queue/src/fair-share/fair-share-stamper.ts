@@ -7,7 +7,7 @@
 // (libs/batching tenant-lanes.ts). Nothing is lost on a crash: the stamp is only a number on an
 // ordinary BullMQ job; at worst a tenant is charged for chunks stamped but never added.
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-connection';
 import { DEFAULT_TENANT_ID } from '@emo/contracts';
 import type { ChunkJob } from '../chunk-job';
 import type { ChunkData } from '../fleet-job.types';
@@ -28,7 +28,7 @@ export class FairShareStamper {
   private readonly redis: FleetRedis;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly queue: Queue<ChunkData>,
     /** The fair-share hash of this queue (virtual clock and per-tenant marks). */
     private readonly key: string,

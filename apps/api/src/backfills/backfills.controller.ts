@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AppError, type Tenant } from '@emo/contracts';
+import { AppError, parseTaxonomy, TAXONOMIES, type Tenant } from '@emo/contracts';
 import type { BackfillStatus } from '@emo/queue';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Accepts } from '../http/accepts.decorator';
@@ -53,12 +53,20 @@ export class BackfillsController {
   })
   @ApiQuery({ name: 'columns', required: false, description: 'Comma-separated column names for CSV/TSV without a header row' })
   @ApiQuery({ name: 'include_scores', required: false, enum: ['true', 'false'] })
+  @ApiQuery({
+    name: 'taxonomy',
+    required: false,
+    enum: [...TAXONOMIES],
+    description:
+      "goemotions (default, the model's labels), ekman or sentiment (as in POST /v1/classify); another value: 422 TAXONOMY_UNKNOWN",
+  })
   @ApiAcceptedResponse({ type: BackfillCreatedDto })
   @ApiErrors(
     ...AUTH_ERRORS,
     'PAYLOAD_TOO_LARGE',
     'UNSUPPORTED_MEDIA_TYPE',
     'REQUEST_INVALID',
+    'TAXONOMY_UNKNOWN',
     'BACKFILL_ID_INVALID',
     'BACKFILL_CONFLICT',
     'OVERLOADED',
@@ -66,6 +74,7 @@ export class BackfillsController {
   )
   async upload(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Query() query: unknown): Promise<BackfillCreatedDto> {
     const q = parseBody(uploadQuerySchema, query);
+    const taxonomy = parseTaxonomy(q.taxonomy);
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const body = req.body as Readable | undefined;
     if (!STREAMED_TYPES[type] || !(body instanceof Readable)) {
@@ -81,6 +90,7 @@ export class BackfillsController {
       passthrough: q.passthrough,
       columns: q.columns,
       includeScores: q.include_scores,
+      ...(taxonomy !== 'goemotions' ? { taxonomy } : {}),
     };
     const { id, status, created, queued, skipped } = await this.backfills.upload(tenant, { id: q.id, mapping, body });
     const base = `/v1/backfills/${id}`;

@@ -24,6 +24,8 @@ export const uploadQuerySchema = z.object({
     .enum(['true', 'false', '1', '0'])
     .transform((v) => v === 'true' || v === '1')
     .optional(),
+  // Checked by parseTaxonomy after the schema, for its own code (TAXONOMY_UNKNOWN).
+  taxonomy: z.string().optional(),
 });
 
 export const offsetQuerySchema = z.object({ offset: z.coerce.number().int().min(0).default(0) });

@@ -6,7 +6,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { AppError, formatFromPath, groupNames, parseTaxonomy, readRecords, type InputFormat } from '@emo/contracts';
+import { AppError, formatFromPath, groupNames, parseTaxonomy, readRecords, type InputFormat, type Taxonomy } from '@emo/contracts';
 import { classifyRecordsInOrder } from '@emo/inference';
 import type { CliContext } from '../cli-context';
 import { apiBaseUrl } from '../fleet/api-url';
@@ -74,12 +74,7 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
         throw new AppError('CLI_USAGE', `--window must be a positive integer, got ${flags.window}`);
       if (flags.json && !flags.out) throw new AppError('CLI_USAGE', '--json needs --out (stdout would mix results and summary)');
       const taxonomy = parseTaxonomy(flags.taxonomy);
-      if (flags.fleet && taxonomy !== 'goemotions')
-        throw new AppError(
-          'CLI_USAGE',
-          '--taxonomy with --fleet is not supported yet: backfill locally, or use POST /v1/jobs with "taxonomy"',
-        );
-      if (flags.fleet) return backfillThroughFleet(ctx, inPath, format, flags);
+      if (flags.fleet) return backfillThroughFleet(ctx, inPath, format, flags, taxonomy);
       if (flags.apiKey || flags.backfillId || flags.passthrough)
         throw new AppError('CLI_USAGE', '--api-key, --backfill-id and --passthrough need --fleet');
       // Timed from here: the rate covers loading the model and reading, not only the last windows.
@@ -144,7 +139,13 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
     });
 }
 
-async function backfillThroughFleet(ctx: CliContext, inPath: string, format: InputFormat, flags: BackfillFlags): Promise<void> {
+async function backfillThroughFleet(
+  ctx: CliContext,
+  inPath: string,
+  format: InputFormat,
+  flags: BackfillFlags,
+  taxonomy: Taxonomy,
+): Promise<void> {
   checkInputFile(inPath);
   const url = apiBaseUrl(flags.fleet as string, '--fleet');
   const { out, errOut } = await openOutputs(flags);
@@ -162,6 +163,8 @@ async function backfillThroughFleet(ctx: CliContext, inPath: string, format: Inp
         passthrough: flags.passthrough,
         columns: flags.columns,
         includeScores: flags.scores,
+        // Only a coarse one: the derived backfill id of a goemotions run stays what it was.
+        ...(taxonomy !== 'goemotions' ? { taxonomy } : {}),
       },
       out,
       errOut,

@@ -77,12 +77,6 @@ describe('emo backfill --taxonomy', () => {
     const summary = JSON.parse(sut.stdout.trim()) as { label_distribution: Record<string, number> };
     expect(summary.label_distribution).toEqual({ positive: 1, negative: 2, ambiguous: 0, neutral: 0 });
   });
-
-  it('refuses a coarse taxonomy with --fleet for now (CLI_USAGE)', async () => {
-    const sut = await runCliCaptured(['backfill', join(dir, 'none.ndjson'), '--fleet', 'http://localhost:1', '--taxonomy', 'ekman']);
-    expect(sut.code).toBe(2);
-    expect(sut.stderr).toMatch(/^emo: CLI_USAGE: --taxonomy with --fleet/);
-  });
 });
 
 describe('emo eval --taxonomy', () => {

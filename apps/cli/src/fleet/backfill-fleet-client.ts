@@ -30,6 +30,8 @@ export interface UploadQuery {
   readonly passthrough?: string;
   readonly columns?: string;
   readonly includeScores?: boolean;
+  /** A coarse taxonomy (ekman, sentiment); absent: goemotions. */
+  readonly taxonomy?: string;
 }
 
 const CONTENT_TYPES: Record<string, string> = { ndjson: 'application/x-ndjson', csv: 'text/csv', tsv: 'text/tab-separated-values' };
@@ -47,6 +49,7 @@ export class BackfillFleetClient {
     if (q.passthrough) params.set('passthrough', q.passthrough);
     if (q.columns) params.set('columns', q.columns);
     if (q.includeScores) params.set('include_scores', 'true');
+    if (q.taxonomy) params.set('taxonomy', q.taxonomy);
     const body: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 256 * 1024 });
     if (onBytes) body.on('data', (c: Buffer | string) => onBytes(c.length));
     const res = await this.send(

@@ -152,6 +152,15 @@ describe(runFleetBackfill.name, () => {
     expect(sut.summary.report()).toMatchObject({ texts: 6, ok: 5, errors: 1, error_codes: { LINE_MALFORMED: 1 } });
   });
 
+  it('sends a coarse taxonomy as the taxonomy query parameter, under another derived id than the fine run', async () => {
+    const fleet = await fakeFleet();
+    const query = { format: 'ndjson', textField: 'text', idField: 'id', taxonomy: 'ekman' };
+    await run(fleet, { query });
+    expect(Object.fromEntries(fleet.uploads[0].query)).toMatchObject({ taxonomy: 'ekman' });
+    expect(fleet.uploads[0].id).toBe(defaultBackfillId(input, query));
+    expect(fleet.uploads[0].id).not.toBe(defaultBackfillId(input, { format: 'ndjson', textField: 'text', idField: 'id' }));
+  });
+
   it('sends the file again under the same id when the upload is cut off', async () => {
     const fleet = await fakeFleet({ cutUploads: 1 });
     const sut = await run(fleet, { backfillId: 'support-2023' });
@@ -271,5 +280,27 @@ describe('emo backfill --fleet', () => {
     expect(jsonLines(readFileSync(out, 'utf8')).map((l) => l.line)).toEqual([1, 2, 4, 5, 6]);
     expect(jsonLines(readFileSync(`${out}.errors.ndjson`, 'utf8')).map((l) => l.line)).toEqual([3]);
     expect(JSON.parse(sut.stdout)).toMatchObject({ texts: 6, ok: 5, errors: 1 });
+  });
+
+  it('passes --taxonomy on to the fleet (a coarse one only), and refuses an unknown one before uploading', async () => {
+    const fleet = await fakeFleet();
+    const args = [
+      'backfill',
+      input,
+      '--fleet',
+      fleet.url,
+      '--api-key',
+      'key-12345678',
+      '--out',
+      join(dir, 'tax-out.ndjson'),
+      '--no-progress',
+    ];
+    expect((await runCliCaptured([...args, '--taxonomy', 'sentiment'])).code).toBe(0);
+    expect((await runCliCaptured([...args, '--taxonomy', 'goemotions'])).code).toBe(0);
+    expect(fleet.uploads.map((u) => Object.fromEntries(u.query).taxonomy)).toEqual(['sentiment', undefined]);
+    const bad = await runCliCaptured([...args, '--taxonomy', 'plutchik']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('TAXONOMY_UNKNOWN');
+    expect(fleet.uploads).toHaveLength(2);
   });
 });

@@ -154,6 +154,7 @@ export class BackfillIngestor {
             priority: 'bulk',
             items: chunk.texts.map((text) => ({ text })),
             includeScores: mapping.includeScores,
+            taxonomy: mapping.taxonomy,
             weight,
           },
           policy,
@@ -215,5 +216,7 @@ export function settingsOf(mapping: BackfillMapping): string {
     mapping.passthrough ?? null,
     mapping.columns ?? null,
     mapping.includeScores ?? false,
+    // Only a coarse taxonomy is named, so backfills begun before taxonomies still resume.
+    ...(mapping.taxonomy && mapping.taxonomy !== 'goemotions' ? [mapping.taxonomy] : []),
   ]);
 }

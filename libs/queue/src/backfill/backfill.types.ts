@@ -1,6 +1,6 @@
 // Shapes of a streamed backfill: how input records map onto texts and output fields, the compact
 // per-line input entries the API keeps for each chunk, and the status a client polls.
-import type { ErrorCode, InputFormat } from '@emo/contracts';
+import type { ErrorCode, InputFormat, Taxonomy } from '@emo/contracts';
 
 export interface BackfillMapping {
   readonly format: InputFormat;
@@ -13,6 +13,8 @@ export interface BackfillMapping {
   /** Column names for CSV/TSV without a header row. */
   readonly columns?: readonly string[];
   readonly includeScores?: boolean;
+  /** The view results are in (absent: goemotions, the model's own labels). */
+  readonly taxonomy?: Taxonomy;
 }
 
 export interface ItemErrorBody {

@@ -2,7 +2,6 @@
 // TAXONOMY_UNKNOWN), documented in the OpenAPI, answered in the asked view by the API's cache (which
 // keeps the fine result, ADR 015) or by the workers (the chunk carries it), and a coarse call and a
 // fine call for the same text never get each other's answer.
-import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -58,7 +57,7 @@ describe.skipIf(!inject('redisAvailable'))('taxonomy on the API, through the cac
   afterEach(async () => {
     await consumer?.close(5000);
     if (api) {
-      await unlinkMatching(api.fleet.redis as Redis, `${prefix}:*`);
+      await unlinkMatching(api.fleet.redis as Parameters<typeof unlinkMatching>[0], `${prefix}:*`);
       await api.fleet.purge();
       await api.close();
     }

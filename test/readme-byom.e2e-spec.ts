@@ -22,7 +22,8 @@ describe('README: Bring your own model, worked example', () => {
   it('runs as written: inspect notes the missing thresholds, then the bundle with thresholds.json classifies', () => {
     const run = spawnSync('bash', ['-euo', 'pipefail', '-c', block ?? 'exit 99'], {
       cwd: ROOT,
-      env: { ...process.env, TMPDIR: tmp, LOG_LEVEL: 'warn', OPTIMIZED_MODEL_CACHE_DIR: join(tmp, 'ort') },
+      // As a user's terminal pipe would run it: Nx sets FORCE_COLOR for its tasks, and `node -p` then colours its output.
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', TMPDIR: tmp, LOG_LEVEL: 'warn', OPTIMIZED_MODEL_CACHE_DIR: join(tmp, 'ort') },
       encoding: 'utf8',
       timeout: 600_000,
     });

@@ -21,6 +21,8 @@ export interface AcceptedJob {
   readonly ids?: readonly string[];
   readonly items: number;
   readonly via: 'jobs' | 'classify-504';
+  /** A /v1/classify call that shared its job with other calls (504 details offset/count): its lines in the job. */
+  readonly slice?: { readonly offset: number; readonly count: number };
 }
 
 export interface AcceptedBackfill {

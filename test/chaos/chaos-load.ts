@@ -116,8 +116,12 @@ export class Load {
           this.history.badClassify.push(JSON.stringify(a.body).slice(0, 300));
         else this.history.classifyOk++;
       } else if (a?.status === 504) {
-        const jobId = (a.body as { error?: { details?: { job_id?: string } } }).error?.details?.job_id;
-        if (jobId) this.history.jobs.set(jobId, { jobId, items: texts.length, via: 'classify-504' });
+        const details = (a.body as { error?: { details?: { job_id?: string; offset?: number; count?: number } } }).error?.details;
+        const jobId = details?.job_id;
+        // A call that shared its job (cross-request batching) has its lines at offset..offset+count of it.
+        const slice =
+          details?.offset !== undefined && details.count !== undefined ? { offset: details.offset, count: details.count } : undefined;
+        if (jobId) this.history.jobs.set(`${jobId}@${slice?.offset ?? 0}`, { jobId, items: texts.length, via: 'classify-504', slice });
       }
       await sleep(100);
     }

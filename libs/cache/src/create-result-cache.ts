@@ -1,6 +1,6 @@
 // The result cache of one model for a process that serves one model (the CLI, a worker): the
 // factory's shared parts and the model's TwoLevelCache in one handle, closed together.
-import type { Redis } from 'ioredis';
+import type { CacheRedis } from './l2/cache-redis';
 import type { CacheModelIdentity } from './keys/cache-namespace';
 import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
 import { ResultCacheFactory, type ResultCacheFactorySetup } from './result-cache-factory';
@@ -12,7 +12,7 @@ export interface ResultCacheSetup extends ResultCacheFactorySetup {
 
 export interface ResultCacheHandle {
   readonly cache: TwoLevelCache;
-  readonly redis?: Redis;
+  readonly redis?: CacheRedis;
   readonly policy?: EvictionPolicyCheck;
   close(): Promise<void>;
 }

@@ -4,13 +4,12 @@
 // TwoLevelCache of one model on them: once in the CLI and the worker (createResultCache), again in
 // the API whenever the model the workers advertise changes (ApiResultCache). A cache Redis that is
 // down at start is not fatal: L2 stays marked down and is retried (see L2ResultStore).
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
 import { CacheNamespace, type CacheModelIdentity } from './keys/cache-namespace';
 import { L1ResultCache } from './l1/l1-result-cache';
-import { cacheRedisUrlOf, connectWithin, createCacheRedis } from './l2/cache-redis';
+import { cacheEndpointOf, connectWithin, createCacheRedis, type CacheRedis } from './l2/cache-redis';
 import { checkEvictionPolicy, type EvictionPolicyCheck } from './l2/eviction-policy-check';
 import { L2ResultStore } from './l2/l2-result-store';
 import { processPolicyWarning } from './l2/policy-warning';
@@ -42,7 +41,7 @@ export class ResultCacheFactory {
   private constructor(
     private readonly config: ResultCacheConfig,
     private readonly metrics: CacheMetrics,
-    readonly redis?: Redis,
+    readonly redis?: CacheRedis,
     readonly l2?: L2ResultStore,
     readonly policy?: EvictionPolicyCheck,
   ) {}
@@ -53,7 +52,7 @@ export class ResultCacheFactory {
     if (!config.cache.cacheEnabled) return undefined;
     const metrics = CacheMetrics.for(setup.registry);
     if (!setup.l2) return new ResultCacheFactory(config, metrics);
-    const redis = createCacheRedis(cacheRedisUrlOf(config), config.cache.cacheL2TimeoutMs);
+    const redis = createCacheRedis(cacheEndpointOf(config), config.cache.cacheL2TimeoutMs);
     const l2 = new L2ResultStore(redis, {
       ttlSeconds: config.cache.cacheL2TtlSeconds,
       timeoutMs: config.cache.cacheL2TimeoutMs,

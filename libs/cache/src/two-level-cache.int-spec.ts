@@ -1,47 +1,54 @@
 // Against the real Redis: L2 sharing between processes, TTLs, foreign values, namespace flush,
-// the eviction-policy check, one L2 read per text on the API → fleet → worker path, and the faults
-// (Redis down, Redis paused) through a TCP proxy. Fault verdicts are counts and the order of
-// events (L2 attempts, keys skipped, a command still held by the proxy), never elapsed time.
+// the eviction-policy check, and one L2 read per text on the API → fleet → worker path; on the one
+// test Redis and, when the global setup started one (REQUIRE_REDIS_CLUSTER=1), on the test Redis
+// Cluster too (CACHE_REDIS_CLUSTER_NODES: one MGET per slot). The faults: two-level-cache-faults.int-spec.ts.
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '@emo/config';
 import type { Classifier, ClassifyOptions } from '@emo/contracts';
-import { createResultCache } from './create-result-cache';
-import { CacheNamespace } from './keys/cache-namespace';
-import { L1ResultCache } from './l1/l1-result-cache';
-import { createCacheRedis } from './l2/cache-redis';
+import { createCacheRedis, type CacheRedis } from './l2/cache-redis';
 import { checkEvictionPolicy } from './l2/eviction-policy-check';
-import { L2ResultStore, type L2Options } from './l2/l2-result-store';
+import { keySlot } from './l2/key-slot';
 import { measureNamespace, unlinkMatching } from './l2/namespace-admin';
-import { CacheMetrics } from './metrics/cache-metrics';
-import { FakeClassifier, fakeModel } from './testing/fake-classifier';
-import { FaultProxy } from './testing/fault-proxy';
+import { makeTestCache, type TestCacheOptions } from './testing/l2-test-cache';
 import { TwoLevelCache } from './two-level-cache';
 
-const redisUrl = inject('redisUrl');
-const available = inject('redisAvailable');
-const prefix = `test-cache-${randomUUID().slice(0, 8)}`;
+const clusterNodes = inject('redisClusterNodes');
+/** Where L2 is: the one test Redis, or the test Redis Cluster (skipped without one). */
+const TARGETS = [
+  { name: 'Redis', cluster: false, available: inject('redisAvailable'), target: inject('redisUrl') },
+  {
+    name: 'a Redis Cluster',
+    cluster: true,
+    available: clusterNodes !== '',
+    target: {
+      kind: 'cluster' as const,
+      nodes: clusterNodes
+        .split(',')
+        .filter(Boolean)
+        .map((n) => ({ host: n.split(':')[0], port: Number(n.split(':')[1]) })),
+    },
+  },
+];
 
-class RecordingLogger {
-  readonly lines: { level: string; msg: string }[] = [];
-  warn(_obj: unknown, msg?: string) {
-    this.lines.push({ level: 'warn', msg: msg ?? '' });
+describe.each(TARGETS)(`${TwoLevelCache.name} with $name`, ({ available, cluster, target }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
   }
-  info(_obj: unknown, msg?: string) {
-    this.lines.push({ level: 'info', msg: msg ?? '' });
-  }
-}
-
-describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
-  let redis: Redis;
-  const clients: Redis[] = [];
+  const prefix = `test-cache-${randomUUID().slice(0, 8)}`;
+  let redis: CacheRedis;
+  const clients: CacheRedis[] = [];
+  /** A connected client of the target. */
+  const connect = async () => {
+    const client = createCacheRedis(target, 1000);
+    await client.connect(); // connected before the first test's L2 timeout starts counting
+    return client;
+  };
+  /** Keys that exist among `keys` (one EXISTS each: on a cluster they are in different slots). */
+  const existing = async (keys: readonly string[]) => (await Promise.all(keys.map((k) => redis.exists(k)))).reduce((a, b) => a + b, 0);
 
   beforeAll(async () => {
-    redis = new Redis(redisUrl);
-    await redis.ping(); // connected before the first test's L2 timeout starts counting
+    redis = await connect();
   });
 
   afterAll(async () => {
@@ -50,19 +57,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
     await redis.quit();
   });
 
-  function make(client: Redis, opts: Partial<L2Options> & { revision?: string; writeComputedToL2?: boolean } = {}) {
-    const metrics = CacheMetrics.for(new Registry());
-    // A generous L2 timeout: a loaded machine must not turn a hit into a timeout; the fault tests set their own.
-    const l2 = new L2ResultStore(client, { ttlSeconds: 60, timeoutMs: 1000, retryMs: 100, logIntervalMs: 60_000, metrics, ...opts });
-    const sut = new TwoLevelCache({
-      namespace: new CacheNamespace(prefix, fakeModel(opts.revision)),
-      l1: new L1ResultCache({ maxEntries: 100, maxBytes: 1 << 20, ttlSeconds: 60 }),
-      l2,
-      metrics,
-      writeComputedToL2: opts.writeComputedToL2,
-    });
-    return { sut, l2, inner: new FakeClassifier(`fake@${opts.revision ?? 'rev1'}`) };
-  }
+  const make = (client: CacheRedis, opts: TestCacheOptions = {}) => makeTestCache(prefix, client, opts);
 
   it('shares results between processes through L2, with a TTL on every entry', async () => {
     const a = make(redis);
@@ -83,7 +78,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
     const { sut, inner } = make(redis, { revision: 'api-side', writeComputedToL2: false });
     await sut.classifier(inner).classify(['only in L1']);
     await sut.drain();
-    expect(await redis.exists(sut.namespace.key('only in L1'))).toBe(0);
+    expect(await existing([sut.namespace.key('only in L1')])).toBe(0);
     expect(sut.stats().l1).toMatchObject({ entries: 1 });
   });
 
@@ -128,9 +123,8 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
   describe('one L2 read per text on a request path (API → fleet → worker)', () => {
     /** A client on the test Redis that counts MGETs and the keys they ask for. */
     async function countingRedis() {
-      const client = new Redis(redisUrl);
+      const client = await connect();
       clients.push(client);
-      await client.ping();
       const reads = { mgets: 0, keys: 0 };
       const mgetBuffer = client.mgetBuffer.bind(client) as (...keys: string[]) => Promise<(Buffer | null)[]>;
       Object.assign(client, {
@@ -144,7 +138,7 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
     }
 
     /** The API's cache in front of a fleet whose worker has its own cache; the fleet carries the options as the queue does. */
-    function path(client: Redis, revision: string) {
+    function path(client: CacheRedis, revision: string) {
       const worker = make(client, { revision });
       const sent: (ClassifyOptions | undefined)[] = [];
       const fleet: Classifier = {
@@ -163,16 +157,19 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
       const out = await api.classify(['one', 'two', 'one', 'three']);
       await worker.sut.drain();
       expect(out.every((o) => 'labels' in o)).toBe(true);
-      expect(reads).toEqual({ mgets: 1, keys: 3 });
+      // One MGET (on a cluster one per slot of the three keys) asking for each text once.
+      const slots = (texts: string[]) => new Set(texts.map((t) => keySlot(apiCache.namespace.key(t)))).size;
+      const perRead = cluster ? slots(['one', 'two', 'three']) : 1;
+      expect(reads).toEqual({ mgets: perRead, keys: 3 });
       expect(sent).toEqual([expect.objectContaining({ cacheChecked: true })]);
       expect(worker.inner.calls).toEqual([['one', 'two', 'three']]);
       expect(worker.sut.stats()).toMatchObject({ computed: 3, l1: { entries: 3 }, l2: { hits: 0, misses: 0 } });
-      expect(await redis.exists(...['one', 'two', 'three'].map((t) => apiCache.namespace.key(t)))).toBe(3);
+      expect(await existing(['one', 'two', 'three'].map((t) => apiCache.namespace.key(t)))).toBe(3);
 
       // Another API pod (cold L1) finds all three in L2 with one more read each, and never reaches the fleet.
       const pod2 = make(client, { revision: 'one-read', writeComputedToL2: false });
       expect(await pod2.sut.classifier(fleet).classify(['three', 'one', 'two'])).toEqual([out[3], out[0], out[1]]);
-      expect(reads).toEqual({ mgets: 2, keys: 6 });
+      expect(reads).toEqual({ mgets: 2 * perRead, keys: 6 });
       expect(sent).toHaveLength(1);
     });
 
@@ -196,104 +193,6 @@ describe.skipIf(!available)(`${TwoLevelCache.name} with Redis`, () => {
       expect(sent).toEqual([expect.not.objectContaining({ cacheChecked: true })]);
       expect(reads.keys - before).toBe(1); // the (other) worker's L2 read found it
       expect(worker.inner.calls).toEqual([['known']]);
-    });
-  });
-
-  describe('faults', () => {
-    let proxy: FaultProxy;
-
-    beforeAll(async () => {
-      const u = new URL(redisUrl);
-      proxy = new FaultProxy({ host: u.hostname, port: Number(u.port || 6379) });
-      await proxy.start();
-    });
-
-    afterAll(async () => {
-      await proxy.stop();
-    });
-
-    it('keeps answering while L2 is down, logs once, and recovers by itself', async () => {
-      const client = createCacheRedis(proxy.url, 100);
-      clients.push(client);
-      await client.connect();
-      const logger = new RecordingLogger();
-      const clock = { now: 0 };
-      const { sut, inner, l2 } = make(client, { logger, timeoutMs: 100, retryMs: 50, now: () => clock.now });
-      await sut.classifier(inner).classify(['warm']);
-      await sut.drain();
-
-      await proxy.setMode('down');
-      // Each call comes after retryMs: it tries L2 once, fails, and answers from L1 + inference.
-      for (let i = 0; i < 5; i++) {
-        clock.now += 50;
-        const out = await sut.classifier(inner).classify([`down ${i}`, 'warm']);
-        expect(out[0]).toHaveProperty('labels');
-        expect(out[1]).toHaveProperty('labels');
-      }
-      expect(l2.errors).toBe(5);
-      // Within retryMs no call waits on Redis at all: L2 is not even asked (the keys are skipped).
-      for (let i = 0; i < 5; i++)
-        expect(await sut.classifier(inner).classify([`skipped ${i}`])).toEqual([expect.objectContaining({ model: 'fake@rev1' })]);
-      expect(l2).toMatchObject({ errors: 5, skipped: 5 });
-      expect(sut.stats().l2).toMatchObject({ state: 'down' });
-      expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
-
-      await proxy.setMode('pass');
-      if (client.status !== 'ready') await once(client, 'ready');
-      for (let probe = 0; probe < 20 && l2.state !== 'up'; probe++) {
-        clock.now += 50;
-        await sut.classifier(inner).classify([`probe ${probe}`]);
-      }
-      expect(sut.stats().l2).toMatchObject({ state: 'up' });
-      expect(logger.lines.at(-1)).toEqual({ level: 'info', msg: 'L2 cache recovered' });
-      const fresh = make(client);
-      await sut.classifier(inner).classify(['after recovery']);
-      await sut.drain();
-      await fresh.sut.classifier(fresh.inner).classify(['after recovery']);
-      expect(fresh.inner.calls).toHaveLength(0);
-    });
-
-    it('answers within the L2 timeout while Redis is paused, then uses L2 again', async () => {
-      const client = createCacheRedis(proxy.url, 100);
-      clients.push(client);
-      await client.connect();
-      const clock = { now: 0 };
-      const { sut, inner, l2 } = make(client, { timeoutMs: 80, retryMs: 50, now: () => clock.now });
-      await proxy.setMode('paused');
-      const out = await sut.classifier(inner).classify(['while paused']);
-      // Answered while the proxy still holds the MGET: Redis never saw it, so the answer did not wait for Redis.
-      expect(proxy.heldWrites).toBeGreaterThan(0);
-      expect(out[0]).toHaveProperty('labels');
-      expect(sut.stats().l2).toMatchObject({ state: 'down', errors: 1 });
-      await proxy.setMode('pass');
-      for (let probe = 0; probe < 20 && l2.state !== 'up'; probe++) {
-        clock.now += 50;
-        await sut.classifier(inner).classify([`after pause ${probe}`]);
-      }
-      await sut.drain();
-      expect(sut.stats().l2).toMatchObject({ state: 'up' });
-    });
-
-    it('starts with L2 marked down when the cache Redis does not answer at all', async () => {
-      const config = loadConfig({ QUEUE_PREFIX: prefix, CACHE_REDIS_URL: 'redis://127.0.0.1:1', CACHE_L2_TIMEOUT_MS: '50' });
-      const logger = new RecordingLogger();
-      const handle = (await createResultCache({
-        config,
-        model: fakeModel(),
-        l2: true,
-        registry: new Registry(),
-        logger,
-        connectTimeoutMs: 300,
-      }))!;
-      try {
-        const inner = new FakeClassifier();
-        const out = await handle.cache.classifier(inner).classify(['a', 'b']);
-        expect(out.every((o) => 'labels' in o)).toBe(true);
-        expect(logger.lines[0].msg).toContain('does not answer');
-        expect(handle.cache.stats().l2).toMatchObject({ enabled: true, state: 'down' });
-      } finally {
-        await handle.close();
-      }
     });
   });
 });

@@ -1,16 +1,16 @@
 // Workers advertise the identity of the model they serve in the cache Redis, so the API — which
 // never loads the model — can compute the same cache keys and answer hits without enqueuing.
-import type { Redis } from 'ioredis';
+import type { CacheRedis } from '../l2/cache-redis';
 import { cacheRoot, type CacheModelIdentity } from '../keys/cache-namespace';
 
 export const modelAdvertKey = (prefix: string): string => `${cacheRoot(prefix)}served-model`;
 
-export async function advertiseModel(redis: Redis, prefix: string, model: CacheModelIdentity): Promise<void> {
+export async function advertiseModel(redis: CacheRedis, prefix: string, model: CacheModelIdentity): Promise<void> {
   await redis.set(modelAdvertKey(prefix), JSON.stringify(model));
 }
 
 /** The advertised identity, or undefined when no worker has advertised one (or it is unreadable). */
-export async function readAdvertisedModel(redis: Redis, prefix: string): Promise<CacheModelIdentity | undefined> {
+export async function readAdvertisedModel(redis: CacheRedis, prefix: string): Promise<CacheModelIdentity | undefined> {
   const raw = await redis.get(modelAdvertKey(prefix));
   if (!raw) return undefined;
   try {

@@ -1,6 +1,6 @@
 // What `emo cache stats` reports about the shared L2 from outside any process: the eviction
 // policy check, instance memory and hit counters (INFO), and the keys of one model's namespace.
-import type { Redis } from 'ioredis';
+import type { CacheRedis } from './cache-redis';
 import type { CacheNamespace } from '../keys/cache-namespace';
 import { checkEvictionPolicy, type EvictionPolicyCheck } from './eviction-policy-check';
 import { measureNamespace } from './namespace-admin';
@@ -16,7 +16,7 @@ export interface CacheStoreReport {
   redis: { usedMemoryBytes?: number; maxmemoryBytes?: number; evictedKeys?: number; keyspaceHits?: number; keyspaceMisses?: number };
 }
 
-export async function cacheStoreReport(redis: Redis, namespace: CacheNamespace, sharesQueueRedis: boolean): Promise<CacheStoreReport> {
+export async function cacheStoreReport(redis: CacheRedis, namespace: CacheNamespace, sharesQueueRedis: boolean): Promise<CacheStoreReport> {
   const [policy, mine, all, info] = await Promise.all([
     checkEvictionPolicy(redis, sharesQueueRedis),
     measureNamespace(redis, namespace.pattern()),

@@ -1,7 +1,7 @@
 // Start-up check of the cache Redis: L2 wants an LFU eviction policy (allkeys-lfu, aging via
 // lfu-decay-time), while BullMQ needs noeviction. When the cache shares the queue's Redis the
 // check warns and says how to separate them (CACHE_REDIS_URL).
-import type { Redis } from 'ioredis';
+import type { CacheRedis } from './cache-redis';
 
 export type PolicyVerdict = 'ok' | 'shared-noeviction' | 'not-lfu' | 'unknown';
 
@@ -13,7 +13,7 @@ export interface EvictionPolicyCheck {
   readonly advice?: string;
 }
 
-export async function checkEvictionPolicy(redis: Redis, sharesQueueRedis: boolean): Promise<EvictionPolicyCheck> {
+export async function checkEvictionPolicy(redis: CacheRedis, sharesQueueRedis: boolean): Promise<EvictionPolicyCheck> {
   let policy: string | undefined;
   let maxmemoryBytes: number | undefined;
   try {

@@ -3,7 +3,11 @@
 // miss, L2 is then skipped for retryMs before it is tried again, and outages are logged at most
 // once per logIntervalMs, however often L2 flaps between up and down (a CPU-starved host trips the
 // timeout again and again) — the product keeps answering from L1 + inference and recovers by itself.
-import type { Redis } from 'ioredis';
+// On a Redis Cluster (CACHE_REDIS_CLUSTER_NODES) a multi-key command must stay in one slot: the MGET
+// is split into one per slot and the SETs go one by one, all issued together, so auto-pipelining
+// sends one write per node.
+import type { CacheRedis } from './cache-redis';
+import { groupBySlot } from './key-slot';
 import type { Logger } from '@emo/profiler';
 import type { CacheMetrics } from '../metrics/cache-metrics';
 import { LatencyWindow } from '../metrics/latency-window';
@@ -43,7 +47,7 @@ export class L2ResultStore {
   private readonly now: () => number;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: CacheRedis,
     private readonly opts: L2Options,
   ) {
     this.now = opts.now ?? Date.now;
@@ -63,7 +67,7 @@ export class L2ResultStore {
     }
     const started = performance.now();
     try {
-      const values = await this.withTimeout(this.redis.mgetBuffer(...keys), 'mget');
+      const values = await this.withTimeout(this.read(keys), 'mget');
       this.succeeded('mget', started);
       const out = values.map((v) => v ?? undefined);
       const found = out.filter((v) => v !== undefined).length;
@@ -80,17 +84,35 @@ export class L2ResultStore {
   async setMany(entries: readonly (readonly [string, Buffer])[]): Promise<void> {
     if (entries.length === 0 || !this.shouldTry()) return;
     const ttlMs = this.opts.ttlSeconds * 1000;
-    const pipeline = this.redis.pipeline();
-    for (const [key, value] of entries) pipeline.set(key, value, 'PX', Math.round(ttlMs * (0.9 + 0.2 * Math.random())));
+    const px = () => Math.round(ttlMs * (0.9 + 0.2 * Math.random()));
     const started = performance.now();
     try {
-      const results = await this.withTimeout(pipeline.exec(), 'set');
-      const error = results?.find(([err]) => err)?.[0];
-      if (error) throw error;
+      if (this.redis.isCluster)
+        await this.withTimeout(Promise.all(entries.map(([key, value]) => this.redis.set(key, value, 'PX', px()))), 'set');
+      else {
+        const pipeline = this.redis.pipeline();
+        for (const [key, value] of entries) pipeline.set(key, value, 'PX', px());
+        const results = await this.withTimeout(pipeline.exec(), 'set');
+        const error = results?.find(([err]) => err)?.[0];
+        if (error) throw error;
+      }
       this.succeeded('set', started);
     } catch (e) {
       this.failed('set', e);
     }
+  }
+
+  /** One MGET; on a cluster one per slot, issued together, answers put back in the keys' order. */
+  private async read(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    if (!this.redis.isCluster) return this.redis.mgetBuffer(...keys);
+    const out = new Array<Buffer | null>(keys.length).fill(null);
+    await Promise.all(
+      groupBySlot(keys).map(async (group) => {
+        const values = await this.redis.mgetBuffer(...group.map((i) => keys[i]));
+        group.forEach((i, k) => (out[i] = values[k]));
+      }),
+    );
+    return out;
   }
 
   private shouldTry(): boolean {

@@ -1,18 +1,24 @@
 // Admission in texts on the real Redis, with the clock passed in (the scripts use Redis TIME
 // otherwise): reservation and release are exact and once per chunk, and with the interactive
-// deadline the limit follows the workers' pace measured in seconds their queue stayed busy.
+// deadline the limit follows the workers' pace measured in seconds their queue stayed busy. On the
+// one test Redis and on the test Redis Cluster (where SUBMIT_JOB is split: split-submit.ts).
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FleetClient } from './fleet-client';
+import { redisTargets } from './testing/redis-targets';
 
 const chunks = (tag: string, n: number, texts = 1) => Array.from({ length: n }, (_, i) => ({ chunkId: `${tag}.${i}`, texts }));
 
-describe.skipIf(!inject('redisAvailable'))('admission in texts (ResultStore)', () => {
+describe.each(redisTargets())('admission in texts (ResultStore) on $name', ({ available, runtime }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   let fleet: FleetClient | undefined;
 
   async function setup(): Promise<FleetClient> {
     fleet = new FleetClient({
-      runtime: { redisUrl: inject('redisUrl'), queuePrefix: `test-admission-${randomUUID().slice(0, 8)}` },
+      runtime: { ...runtime, queuePrefix: `test-admission-${randomUUID().slice(0, 8)}` },
       fleet: { jobChunkSize: 8, jobAttempts: 1, resultTtlSeconds: 60 },
       api: { classifyDeadlineMs: 1000 },
     });

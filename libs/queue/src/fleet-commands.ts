@@ -29,6 +29,11 @@ export interface FleetCommands {
   /** numKeys: 1 (meta) or 2 (meta, idempotency key). Returns [created | existing | conflict, owner job id]. */
   emoCreateJob(numKeys: number, ...args: Arg[]): Promise<[CreateJobOutcome, string]>;
   /**
+   * CREATE_JOB of the record alone (key: meta), with its key count fixed: on a cluster ioredis routes
+   * (and auto-pipelines) a command by its first argument, which must then be the key, not a count.
+   */
+  emoCreateJobRecord(meta: string, ...args: Arg[]): Promise<[CreateJobOutcome, string]>;
+  /**
    * numKeys: 4 (queued, drain, other queued, meta) or 5 (+ idempotency key); args: n, the n
    * reserve-texts arguments, then create-job's. Returns [outcome, job id, admitted, queued, limit,
    * tenant queued, refused by].
@@ -93,6 +98,7 @@ interface CommandSpec {
 
 export const FLEET_COMMANDS: Readonly<Record<keyof FleetCommands, CommandSpec>> = {
   emoCreateJob: { file: 'create-job', source: createJob },
+  emoCreateJobRecord: { file: 'create-job', source: createJob, numberOfKeys: 1 },
   emoSubmitJob: { file: 'submit-job', source: submitJob },
   emoBeginChunk: { file: 'begin-chunk', source: beginChunk, numberOfKeys: 2 },
   emoStoreChunk: { file: 'store-chunk', source: storeChunk, numberOfKeys: 2 },

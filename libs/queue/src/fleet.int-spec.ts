@@ -4,11 +4,12 @@
 // Redis Cluster as well (REDIS_CLUSTER_NODES: keys hash-tagged per slot, split-submit.ts).
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@emo/contracts';
-import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import { ChunkProcessor } from './chunk-processor';
 import type { ChunkConsumer } from './chunk-consumer';
 import { FleetClient } from './fleet-client';
+import { redisTargets } from './testing/redis-targets';
 
 /** The tenant that owns this spec's jobs. */
 const TENANT = 'acme';
@@ -27,16 +28,7 @@ class RecordingClassifier implements Classifier {
   }
 }
 
-const clusterNodes = inject('redisClusterNodes');
-/** Where the fleet's Redis is: the one test Redis, or the test Redis Cluster (skipped without one). */
-const TARGETS = [
-  { name: 'one Redis', available: inject('redisAvailable'), runtime: { redisUrl: inject('redisUrl') } },
-  {
-    name: 'Redis Cluster',
-    available: clusterNodes !== '',
-    runtime: { redisUrl: inject('redisUrl'), redisClusterNodes: clusterNodes.split(',') },
-  },
-];
+const TARGETS = redisTargets();
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, text: `text ${i}` }));
 
 async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {

@@ -63,10 +63,11 @@ export class ResultStore {
   async createJob(job: NewJob): Promise<{ jobId: string; created: boolean }> {
     const { meta, idempotency, args } = this.jobArgs(job);
     // On a cluster the record and the key are in two slots: split-submit.ts.
-    const [outcome, owner] =
-      this.keys.cluster && idempotency
+    const [outcome, owner] = !this.keys.cluster
+      ? await this.redis.emoCreateJob(idempotency ? 2 : 1, meta, ...(idempotency ? [idempotency] : []), ...args)
+      : idempotency
         ? await splitSubmit(this.redis, { meta, idempotency, jobArgs: args, releaseKeys: this.releaseKeys() })
-        : await this.redis.emoCreateJob(idempotency ? 2 : 1, meta, ...(idempotency ? [idempotency] : []), ...args);
+        : await this.redis.emoCreateJobRecord(meta, ...args);
     if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
     return { jobId: owner, created: outcome === 'created' };
   }

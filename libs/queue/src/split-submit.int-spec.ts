@@ -1,28 +1,15 @@
 // The cluster's split submit (split-submit.ts), step by step, on the one test Redis and on the test
 // Redis Cluster: what each step answers, and the undo when a racing request claims the key between
-// this request's record and its claim (forced here by a claim inside CREATE_JOB).
+// this request's record and its claim (forced here by a claim inside the record's CREATE_JOB).
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withFleetCommands, type FleetRedis } from './fleet-commands';
 import { FleetKeys } from './fleet-keys';
 import { createRedis, isCluster } from './redis-connection';
 import { splitSubmit, type SplitSubmitArgs } from './split-submit';
+import { redisTargets } from './testing/redis-targets';
 
-const clusterNodes = inject('redisClusterNodes');
-const TARGETS = [
-  { name: 'one Redis', available: inject('redisAvailable'), endpoint: { kind: 'single' as const, url: inject('redisUrl') } },
-  {
-    name: 'Redis Cluster',
-    available: clusterNodes !== '',
-    endpoint: {
-      kind: 'cluster' as const,
-      nodes: clusterNodes
-        .split(',')
-        .filter(Boolean)
-        .map((n) => ({ host: n.split(':')[0], port: Number(n.split(':')[1]) })),
-    },
-  },
-];
+const TARGETS = redisTargets();
 
 describe.each(TARGETS)('splitSubmit on $name', ({ available, endpoint }) => {
   if (!available) {
@@ -82,11 +69,11 @@ describe.each(TARGETS)('splitSubmit on $name', ({ available, endpoint }) => {
 
   it('deletes its record and releases its texts when another request claims the key first, and answers with that job', async () => {
     const idem = `${keys.prefix}:fleet:idem:acme:race`;
-    const createJob = redis.emoCreateJob.bind(redis);
+    const createRecord = redis.emoCreateJobRecord.bind(redis);
     // The racing request claims the key while this one writes its record.
     const racing = Object.assign(Object.create(redis) as FleetRedis, {
-      emoCreateJob: async (...a: Parameters<FleetRedis['emoCreateJob']>) => {
-        const r = await createJob(...a);
+      emoCreateJobRecord: async (...a: Parameters<FleetRedis['emoCreateJobRecord']>) => {
+        const r = await createRecord(...a);
         await redis.set(idem, 'digest-a:winner');
         return r;
       },

@@ -72,7 +72,7 @@ export async function splitSubmit(redis: FleetRedis, a: SplitSubmitArgs): Promis
     if (a.reservation) await redis.emoReleaseTexts(...a.releaseKeys, '', 0, ...a.reservation.chunkIds).catch(() => undefined);
   };
   try {
-    await redis.emoCreateJob(1, a.meta, ...a.jobArgs);
+    await redis.emoCreateJobRecord(a.meta, ...a.jobArgs);
   } catch (e) {
     await undo();
     throw e;

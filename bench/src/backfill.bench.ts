@@ -17,8 +17,7 @@ import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
 import { packageRoot } from '@emo/model';
-import { FleetClient } from '@emo/queue';
-import { benchPrefix } from './bench-prefix';
+import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { writeChatLog } from './chat-log-generator';
 import { stopChild } from './child-processes';
@@ -198,7 +197,7 @@ async function startFleet(config: AppConfig, workers: number, log: (m: string) =
     return fleet;
   } catch (e) {
     await Promise.all(children.map((c) => stopChild(c)));
-    await purge(config, prefix);
+    await purgeBenchPrefix(config, prefix);
     throw e;
   }
 }
@@ -219,12 +218,7 @@ async function resizeFleet(fleet: LocalFleet, workers: number, log: (m: string) 
 
 async function stopFleet(config: AppConfig, fleet: LocalFleet): Promise<void> {
   await Promise.all([fleet.api, ...fleet.workers].map((c) => stopChild(c)));
-  await purge(config, fleet.prefix);
-}
-
-async function purge(config: AppConfig, prefix: string): Promise<void> {
-  const client = new FleetClient({ ...config, runtime: { ...config.runtime, queuePrefix: prefix } });
-  await client.purge().finally(() => client.close());
+  await purgeBenchPrefix(config, fleet.prefix);
 }
 
 /** `emo backfill --fleet` of the input through the fleet (backfill id and output named after the run). */

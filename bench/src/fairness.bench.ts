@@ -15,8 +15,7 @@ import { join } from 'node:path';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { packageRoot } from '@emo/model';
-import { FleetClient } from '@emo/queue';
-import { benchPrefix } from './bench-prefix';
+import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round } from './bench-data';
 import { writeChatLog } from './chat-log-generator';
 import { LocalFleet } from './local-fleet';
@@ -143,7 +142,7 @@ async function runVariant(v: VariantOptions): Promise<Variant> {
     return { bAlone, aAlone, aWithB };
   } finally {
     await fleet.stop();
-    await purge(v.config, prefix);
+    await purgeBenchPrefix(v.config, prefix);
   }
 }
 
@@ -241,11 +240,6 @@ function emo(args: string[]): Promise<{ texts: number; errors: number }> {
       resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as { texts: number; errors: number });
     });
   });
-}
-
-async function purge(config: AppConfig, prefix: string): Promise<void> {
-  const client = new FleetClient({ ...config, runtime: { ...config.runtime, queuePrefix: prefix } });
-  await client.purge().finally(() => client.close());
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
-import { FleetClient } from '@emo/queue';
-import { benchPrefix } from './bench-prefix';
+import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
 import { withMachineFigures } from './machine-info';
@@ -74,7 +73,7 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     }
   } finally {
     await processes?.stop();
-    await cleanup(opts.config, prefix);
+    await purgeBenchPrefix(opts.config, prefix);
   }
   log('in-process engine on the same texts');
   const engine = await InferenceEngine.create(opts.config);
@@ -165,13 +164,4 @@ async function call(base: string, method: string, path: string, body?: unknown):
   });
   if (res.status >= 300) throw new AppError('INTERNAL', `${method} ${path} answered ${res.status}: ${await res.text()}`);
   return res;
-}
-
-async function cleanup(config: AppConfig, prefix: string): Promise<void> {
-  const fleet = new FleetClient({ ...config, runtime: { ...config.runtime, queuePrefix: prefix } });
-  try {
-    await fleet.purge();
-  } finally {
-    await fleet.close();
-  }
 }

@@ -10,8 +10,7 @@ import { Redis } from 'ioredis';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
-import { FleetClient } from '@emo/queue';
-import { benchPrefix } from './bench-prefix';
+import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
 import { withMachineFigures } from './machine-info';
@@ -104,7 +103,7 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
   } finally {
     redis.disconnect();
     await fleet?.stop();
-    await purge(opts.config, prefix);
+    await purgeBenchPrefix(opts.config, prefix);
   }
   const measured = pool.slice(WARM_UP_TEXTS, next);
   const engineRate = await engineTextsPerSecond(opts.config, pool.slice(0, WARM_UP_TEXTS), measured, log);
@@ -229,13 +228,4 @@ async function classifyOnce(base: string, text: string): Promise<string> {
   if (res.status !== 200) throw new AppError('INTERNAL', `POST /v1/classify answered ${res.status}: ${await res.text()}`);
   const body = (await res.json()) as { results: { model?: string }[] };
   return body.results[0]?.model ?? '';
-}
-
-async function purge(config: AppConfig, prefix: string): Promise<void> {
-  const client = new FleetClient({ ...config, runtime: { ...config.runtime, queuePrefix: prefix } });
-  try {
-    await client.purge();
-  } finally {
-    await client.close();
-  }
 }

@@ -2,11 +2,11 @@
 // the last attempt, an attempt that hangs past the chunk timeout, a chunk whose workers keep dying
 // until it stalled more than maxStalledCount, a failure nobody settled) get CHUNK_FAILED lines,
 // exactly one per item, and the job (or backfill) completes with them counted as failed. Real
-// Redis, real BullMQ workers; worker deaths are forced closes with the chunk's lock deleted.
+// Redis, real BullMQ workers; worker deaths are forced closes with the chunk's lock deleted. Runs on
+// the one test Redis and on the test Redis Cluster (testing/redis-targets.ts).
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackfillIngestor } from './backfill/backfill-ingestor';
 import { BackfillReader } from './backfill/backfill-reader';
 import { BackfillStore } from './backfill/backfill-store';
@@ -15,7 +15,9 @@ import { ChunkProcessor } from './chunk-processor';
 import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { FleetClient } from './fleet-client';
 import { chunkJobId, FleetKeys, QUEUE_NAMES } from './fleet-keys';
+import { createRedis, isCluster, type RedisClient } from './redis-connection';
 import { ResultStore, type StoreOutcome } from './result-store';
+import { redisTargets } from './testing/redis-targets';
 
 /** The tenant that owns this spec's jobs. */
 const TENANT = 'acme';
@@ -64,25 +66,28 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000
   }
 }
 
-describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', () => {
-  const url = inject('redisUrl');
+describe.each(redisTargets())('chunks that fail without results, on $name', ({ available, runtime, endpoint }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   let prefix: string;
   let fleet: FleetClient;
-  let redis: Redis;
+  let redis: RedisClient;
   let store: FlakyStore;
   const consumers: ChunkConsumer[] = [];
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const gates: Gate[] = [];
 
   beforeEach(() => {
     prefix = `test-fail-${randomUUID().slice(0, 8)}`;
     fleet = new FleetClient({
-      runtime: { redisUrl: url, queuePrefix: prefix },
+      runtime: { ...runtime, queuePrefix: prefix },
       fleet: { jobChunkSize: 4, jobAttempts: 2, resultTtlSeconds: 600 },
       api: { classifyDeadlineMs: 1000 },
     });
-    redis = new Redis(url, { maxRetriesPerRequest: null });
-    store = new FlakyStore(redis, new FleetKeys(prefix), 600);
+    redis = createRedis(endpoint, { blocking: true });
+    store = new FlakyStore(redis, new FleetKeys(prefix, { cluster: isCluster(redis) }), 600);
   });
 
   afterEach(async () => {
@@ -96,7 +101,7 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
 
   /** A worker process's consumer: its own connection, results through `store`. */
   function consumer(classifier: Classifier, options: Partial<ConsumerOptions> = {}): ChunkConsumer {
-    const connection = new Redis(url, { maxRetriesPerRequest: null });
+    const connection = createRedis(endpoint, { blocking: true });
     connections.push(connection);
     const c = new ChunkConsumer(connection, new ChunkProcessor(classifier, store), {
       prefix,
@@ -160,7 +165,7 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
   it('writes CHUNK_FAILED lines for a chunk whose workers died holding it more than maxStalledCount (3) times', async () => {
     const { jobId } = await fleet.producer.submit({ tenant: TENANT, items: items(3), priority: 'bulk' });
     const poison = gate();
-    const lock = `${prefix}:${QUEUE_NAMES.bulk}:${chunkJobId(jobId, 0)}:lock`;
+    const lock = `${fleet.keys.bullPrefix}:${QUEUE_NAMES.bulk}:${chunkJobId(jobId, 0)}:lock`;
     for (let death = 1; death <= 4; death++) {
       // A worker takes the chunk (the stalled check of this new worker put it back in the queue), then dies with it.
       const c = consumer(poison);
@@ -183,14 +188,14 @@ describe.skipIf(!inject('redisAvailable'))('chunks that fail without results', (
   it('settles a chunk that failed while no consumer listened: the sweep at start finds it in the failed set', async () => {
     const { jobId } = await fleet.producer.submit({ tenant: TENANT, items: items(2), priority: 'bulk' });
     // A worker without the reaper (say, an older version) fails the chunk.
-    const connection = new Redis(url, { maxRetriesPerRequest: null });
+    const connection = createRedis(endpoint, { blocking: true });
     connections.push(connection);
     const bare = new Worker(
       QUEUE_NAMES.bulk,
       async () => {
         throw new UnrecoverableError('crashed before storing anything');
       },
-      { connection, prefix },
+      { connection, prefix: fleet.keys.bullPrefix },
     );
     await until(async () => (await fleet.queues.counts('bulk')).failed === 1);
     await bare.close();

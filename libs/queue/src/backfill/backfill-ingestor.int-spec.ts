@@ -1,14 +1,16 @@
 // Backfill ingestion on the real Redis with a recording fake classifier: an upload cut short is
 // not sealed and resumes with the same id (chunks done before are skipped, every line comes back
 // exactly once, nothing is classified twice); the upload pauses while the bulk queue is full.
-import type { Redis } from 'ioredis';
+// Runs on the one test Redis and on the test Redis Cluster (testing/redis-targets.ts).
 import { randomUUID } from 'node:crypto';
 import type { RecordOutcome } from '@emo/contracts';
 import { Worker } from 'bullmq';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChunkConsumer } from '../chunk-consumer';
 import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { FleetClient } from '../fleet-client';
+import { createRedis } from '../redis-connection';
+import { redisTargets } from '../testing/redis-targets';
 import { BackfillIngestor } from './backfill-ingestor';
 import { BackfillReader } from './backfill-reader';
 import { backfillStatusFromRecord } from './backfill-status';
@@ -35,7 +37,11 @@ async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise
   }
 }
 
-describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
+describe.each(redisTargets())(`${BackfillIngestor.name} on $name`, ({ available, runtime, endpoint }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   let fleet: FleetClient;
   let store: BackfillStore;
   let consumer: ChunkConsumer | undefined;
@@ -60,7 +66,7 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
   beforeEach(() => {
     texts.length = 0;
     fleet = new FleetClient({
-      runtime: { redisUrl: inject('redisUrl'), queuePrefix: `test-bfi-${randomUUID().slice(0, 8)}` },
+      runtime: { ...runtime, queuePrefix: `test-bfi-${randomUUID().slice(0, 8)}` },
       fleet: { jobChunkSize: 10, jobAttempts: 2, resultTtlSeconds: 600 },
       api: { classifyDeadlineMs: 1000 },
     });
@@ -94,16 +100,18 @@ describe.skipIf(!inject('redisAvailable'))(BackfillIngestor.name, () => {
 
     it('retries, on resume, a chunk that BullMQ failed without storing results before any worker settled it', async () => {
       // (A worker settles such a chunk with CHUNK_FAILED lines, failed-chunks.int-spec.ts; a resume then skips it.)
+      const connection = createRedis(endpoint, { blocking: true });
       const failing = new Worker(
         'bulk',
         async () => {
           throw new Error('lost');
         },
-        { connection: (fleet.redis as Redis).duplicate({ maxRetriesPerRequest: null }), prefix: fleet.keys.prefix },
+        { connection, prefix: fleet.keys.bullPrefix },
       );
       await sut().ingest(TENANT, 'b3', mapping, records(10));
       await until(async () => (await fleet.queues.counts('bulk')).failed === 1);
       await failing.close();
+      await connection.quit();
       expect(await sut().ingest(TENANT, 'b3', mapping, records(10))).toMatchObject({ queued: 1, skipped: 0 });
       consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
       await until(async () => (await store.requireRecord(TENANT, 'b3')).finishedAt !== undefined);

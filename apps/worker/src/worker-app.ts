@@ -5,7 +5,7 @@
 // /healthz 503 PROVIDER_FALLBACK_REFUSED, unless ALLOW_CPU_FALLBACK=true (provider-readiness.ts).
 import { createWorkerResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
-import { InferenceEngine } from '@emo/inference';
+import { InferenceEngine, StubEngine } from '@emo/inference';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient, RedisBatchParamsStore } from '@emo/queue';
 import { MetricsServer } from './metrics-server';
@@ -48,9 +48,14 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const batchParamsStore = new RedisBatchParamsStore(fleet.redis, config.runtime.queuePrefix);
   // A model that cannot be served (missing, corrupt, benchmark_only) fails the start; what was
   // opened so far is closed, so the process exits with the error instead of idling on Redis.
-  const engine = await InferenceEngine.create(
-    { ...config, engine: { ...config.engine, inferenceThreads: workerInferenceThreads(config) } },
-    { onWarning: (m) => logger.warn(m), batchParamsStore, ...profiling.engineOptions() },
+  // INFERENCE_BACKEND=stub: a fixed-cost stand-in for benchmarks of the control plane (stub-engine.ts).
+  const engine = await (
+    config.engine.inferenceBackend === 'stub'
+      ? StubEngine.create(config, (m) => logger.warn(m))
+      : InferenceEngine.create(
+          { ...config, engine: { ...config.engine, inferenceThreads: workerInferenceThreads(config) } },
+          { onWarning: (m) => logger.warn(m), batchParamsStore, ...profiling.engineOptions() },
+        )
   ).catch(async (e: unknown) => {
     await profiling.close();
     await fleet.close();

@@ -16,3 +16,4 @@ export * from './session/int8-kernel-probe';
 export * from './session/cpu-features';
 export * from './session/int8-kernel-guard';
 export * from './session/precision-choice';
+export * from './stub/stub-engine';

@@ -1,6 +1,6 @@
 // Engine settings: model bundle, ONNX Runtime session, thread pool, text limits.
 import { z } from 'zod';
-import { bool, csv, int, setting } from '../setting';
+import { bool, csv, int, num, setting } from '../setting';
 
 export const engineSettings = {
   modelDir: setting(
@@ -13,6 +13,13 @@ export const engineSettings = {
     bool().default(false),
     'Serve a bundle whose config.json says `benchmark_only: true` (random weights: its labels are random). Off: refused with MODEL_BENCHMARK_ONLY (`emo bench` always allows it).',
   ),
+  inferenceBackend: setting(
+    'INFERENCE_BACKEND',
+    z.enum(['onnx', 'stub']).default('onnx'),
+    'What a queue worker classifies with: `onnx` (the model) or `stub`, a BENCHMARK TOOL (`emo bench control-plane`) that runs no model and answers made-up labels after STUB_BATCH_MS + STUB_TEXT_MS per text; refused unless ALLOW_BENCHMARK_MODEL=true, and its results carry a `stub-` model id.',
+  ),
+  stubBatchMs: setting('STUB_BATCH_MS', num(0, 60_000).default(2), 'INFERENCE_BACKEND=stub: sleep per classify call (one batch), in ms.'),
+  stubTextMs: setting('STUB_TEXT_MS', num(0, 60_000).default(0.02), 'INFERENCE_BACKEND=stub: added sleep per text, in ms.'),
   precision: setting(
     'PRECISION',
     z.enum(['auto', 'fp32', 'int8', 'fp16']).default('auto'),

@@ -1,8 +1,12 @@
 // A Redis Cluster of our own on free loopback ports: `masters` redis-server children (redis-server.ts,
-// `--cluster-enabled yes`, each with its nodes.conf in its own dir), joined by `redis-cli --cluster
-// create … --cluster-replicas 0 --cluster-yes`, ready once every node reports `cluster_state:ok`.
-// The cluster test Redis of the vitest global setup (REQUIRE_REDIS_CLUSTER=1, tools/testing). No
-// replicas: failover is not what it is for. Needs redis-server and redis-cli on PATH.
+// `--cluster-enabled yes`, each with its nodes.conf in its own dir), `replicas` replicas per master
+// (default 0), joined by `redis-cli --cluster create … --cluster-replicas <replicas> --cluster-yes`,
+// ready once every node reports `cluster_state:ok`. Without replicas: the cluster test Redis of the
+// vitest global setup (REQUIRE_REDIS_CLUSTER=1, tools/testing). With replicas: the failover suite
+// (test/chaos/cluster-failover.e2e-spec.ts), which finds the master of a key, SIGKILLs it or runs
+// `CLUSTER FAILOVER` on its replica, waits for the new master and restarts the killed node (it
+// rejoins as a replica). Needs redis-server and redis-cli on PATH; loads nothing but node builtins,
+// @emo/contracts and the RESP helper (the global setup imports it).
 import { spawnSync } from 'node:child_process';
 import { AppError } from '@emo/contracts';
 import { redisCommand } from './redis-command';
@@ -11,10 +15,47 @@ import { RedisServer } from './redis-server';
 export interface RedisClusterOptions {
   /** Masters (default 3, the fewest `redis-cli --cluster create` accepts). */
   readonly masters?: number;
+  /** Replicas per master (default 0): with 1, six nodes for three masters, and a master can fail over. */
+  readonly replicas?: number;
+  /** `cluster-node-timeout` (default 5000 ms): how long a master is unreachable before its replica takes over. */
+  readonly nodeTimeoutMs?: number;
   /** More redis-server arguments for every node (e.g. `--maxmemory-policy noeviction`). */
   readonly extraArgs?: readonly string[];
   /** How long the cluster may take to report `cluster_state:ok` (default 30 s). */
   readonly readyTimeoutMs?: number;
+}
+
+/** One line of `CLUSTER NODES`. */
+export interface ClusterNodeView {
+  readonly id: string;
+  readonly port: number;
+  readonly flags: readonly string[];
+  /** The master's id, for a replica. */
+  readonly masterId?: string;
+  /** Slot ranges served (masters), inclusive. */
+  readonly slots: readonly (readonly [number, number])[];
+}
+
+/** Parses `CLUSTER NODES` (`<id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slot>…`). */
+export function parseClusterNodes(text: string): ClusterNodeView[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((line) => {
+      const [id, addr, flags, master, , , , , ...slots] = line.trim().split(' ');
+      return {
+        id,
+        port: Number(/:(\d+)@/.exec(addr)?.[1] ?? /:(\d+)$/.exec(addr)?.[1]),
+        flags: flags.split(','),
+        masterId: master === '-' ? undefined : master,
+        slots: slots
+          .filter((s) => !s.startsWith('['))
+          .map((s) => {
+            const [from, to] = s.split('-').map(Number);
+            return [from, to ?? from] as const;
+          }),
+      };
+    });
 }
 
 export class RedisCluster {
@@ -23,6 +64,7 @@ export class RedisCluster {
   /** Starts the nodes, creates the cluster and waits until every node says it is ok. */
   static async start(opts: RedisClusterOptions = {}): Promise<RedisCluster> {
     const masters = opts.masters ?? 3;
+    const replicas = opts.replicas ?? 0;
     if (masters < 3) throw new AppError('INTERNAL', 'a Redis Cluster needs at least 3 masters');
     const args = [
       '--cluster-enabled',
@@ -30,23 +72,28 @@ export class RedisCluster {
       '--cluster-config-file',
       'nodes.conf',
       '--cluster-node-timeout',
-      '5000',
+      String(opts.nodeTimeoutMs ?? 5000),
       ...(opts.extraArgs ?? []),
     ];
     const servers: RedisServer[] = [];
     try {
-      for (let i = 0; i < masters; i++) servers.push(await RedisServer.start({ extraArgs: args }));
+      for (let i = 0; i < masters * (1 + replicas); i++) servers.push(await RedisServer.start({ extraArgs: args }));
       const cluster = new RedisCluster(servers);
-      const create = spawnSync('redis-cli', ['--cluster', 'create', ...cluster.nodes, '--cluster-replicas', '0', '--cluster-yes'], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+      const create = spawnSync(
+        'redis-cli',
+        ['--cluster', 'create', ...cluster.nodes, '--cluster-replicas', String(replicas), '--cluster-yes'],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
       if (create.status !== 0)
         throw new AppError(
           'INTERNAL',
           `redis-cli --cluster create failed (${create.status}): ${(create.stderr || create.stdout || String(create.error)).slice(-2000)}`,
         );
-      await cluster.waitUntilOk(opts.readyTimeoutMs ?? 30_000);
+      // Every node must also see the replicas as replicas (create assigns them by gossip, after ok).
+      const shape = (v: ClusterNodeView[]) =>
+        v.filter((n) => n.flags.includes('master') && n.slots.length > 0).length === masters &&
+        v.filter((n) => n.flags.includes('slave')).length === masters * replicas;
+      await cluster.waitUntilOk(opts.readyTimeoutMs ?? 30_000, (views) => views.every(shape));
       return cluster;
     } catch (e) {
       await Promise.all(servers.map((s) => s.close()));
@@ -59,25 +106,119 @@ export class RedisCluster {
     return this.servers.map((s) => `${s.host}:${s.port}`);
   }
 
-  /** Resolves once every node reports `cluster_state:ok` and knows every other node. */
-  async waitUntilOk(timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once every running node reports `cluster_state:ok` and knows every node (a killed one
+   * stays known), and, with `check`, once `check` holds for the running nodes' `CLUSTER NODES` views.
+   */
+  async waitUntilOk(timeoutMs: number, check?: (views: ClusterNodeView[][]) => boolean, what = 'ok'): Promise<void> {
     const end = Date.now() + timeoutMs;
+    const running = () => this.servers.filter((s) => s.running);
     for (;;) {
+      const live = running();
       const states = await Promise.all(
-        this.servers.map((s) => redisCommand(s.url, ['CLUSTER', 'INFO'], 2000).then(String, (e: Error) => e.message)),
+        live.map((s) => redisCommand(s.url, ['CLUSTER', 'INFO'], 2000).then(String, (e: Error) => e.message)),
       );
-      const ok = states.every(
+      let ok = states.every(
         (info) => /^cluster_state:ok/m.test(info) && Number(/^cluster_known_nodes:(\d+)/m.exec(info)?.[1]) === this.servers.length,
       );
+      if (ok && check) ok = await this.views(live).then(check, () => false);
       if (ok) return;
       if (Date.now() > end)
-        throw new AppError('INTERNAL', `the Redis Cluster was not ok within ${timeoutMs} ms: ${states.join(' | ').slice(0, 2000)}`);
+        throw new AppError('INTERNAL', `the Redis Cluster was not ${what} within ${timeoutMs} ms: ${states.join(' | ').slice(0, 2000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  private views(servers: readonly RedisServer[]): Promise<ClusterNodeView[][]> {
+    return Promise.all(servers.map(async (s) => parseClusterNodes(String(await redisCommand(s.url, ['CLUSTER', 'NODES'], 2000)))));
+  }
+
+  /** `CLUSTER NODES` as one running node sees it. */
+  async view(): Promise<ClusterNodeView[]> {
+    const [views] = await this.views(this.servers.filter((s) => s.running).slice(0, 1));
+    return views;
+  }
+
+  /** The hash slot of a key (`CLUSTER KEYSLOT`: hash tags count). */
+  async slotOf(key: string): Promise<number> {
+    const live = this.servers.find((s) => s.running);
+    if (!live) throw new AppError('INTERNAL', 'no node of the Redis Cluster is running');
+    return Number(await redisCommand(live.url, ['CLUSTER', 'KEYSLOT', key], 2000));
+  }
+
+  /** The node serving `key`'s slot now (a master not marked failed). */
+  async masterOf(key: string): Promise<RedisServer> {
+    const slot = await this.slotOf(key);
+    const master = (await this.view()).find(
+      (n) => n.flags.includes('master') && !n.flags.includes('fail') && n.slots.some(([a, b]) => slot >= a && slot <= b),
+    );
+    const server = this.servers.find((s) => s.port === master?.port);
+    if (!server) throw new AppError('INTERNAL', `no master serves slot ${slot}`);
+    return server;
+  }
+
+  /** The replicas of `master` (running or not). */
+  async replicasOf(master: RedisServer): Promise<RedisServer[]> {
+    const nodes = await this.view();
+    const id = nodes.find((n) => n.port === master.port)?.id;
+    const ports = new Set(nodes.filter((n) => n.masterId === id && n.flags.includes('slave')).map((n) => n.port));
+    return this.servers.filter((s) => ports.has(s.port));
+  }
+
+  /**
+   * `CLUSTER FAILOVER` on a replica (a manual failover: its master stops taking writes until the
+   * replica has caught up, so nothing acknowledged is lost); resolves once it is a master and the
+   * cluster is ok.
+   */
+  async failover(replica: RedisServer, timeoutMs = 30_000): Promise<void> {
+    const before = await this.view();
+    const replicaId = before.find((n) => n.port === replica.port)?.id;
+    const oldMaster = before.find((n) => n.id === before.find((r) => r.port === replica.port)?.masterId);
+    if (!replicaId || !oldMaster) throw new AppError('INTERNAL', `${replica.port} is not a replica`);
+    await redisCommand(replica.url, ['CLUSTER', 'FAILOVER'], 5000);
+    // Done when every node sees the replica as the master and the old master as its replica.
+    await this.waitUntilOk(
+      timeoutMs,
+      (views) => views.every((v) => isMaster(v, replica.port) && v.some((n) => n.id === oldMaster.id && n.masterId === replicaId)),
+      `ok with ${replica.port} as a master`,
+    );
+  }
+
+  /**
+   * SIGKILLs a master (a crash: writes its replica had not received are gone); resolves once one of
+   * its replicas took over its slots and every running node says the cluster is ok.
+   */
+  async killMaster(master: RedisServer, timeoutMs = 60_000): Promise<RedisServer> {
+    const replicas = await this.replicasOf(master);
+    if (replicas.length === 0) throw new AppError('INTERNAL', `${master.port} has no replica to take over`);
+    await master.stop('SIGKILL');
+    const ports = new Set(replicas.map((r) => r.port));
+    await this.waitUntilOk(
+      timeoutMs,
+      (views) => views.every((v) => v.some((n) => ports.has(n.port) && isMaster(v, n.port))),
+      `ok with a replica of ${master.port} as the new master`,
+    );
+    const views = await this.view();
+    return replicas.find((r) => isMaster(views, r.port))!;
+  }
+
+  /** Restarts a killed node (same dir: its nodes.conf); it learns it lost its slots and rejoins as a replica. */
+  async rejoin(node: RedisServer, timeoutMs = 60_000): Promise<void> {
+    await node.restart();
+    await this.waitUntilOk(
+      timeoutMs,
+      (views) => views.every((v) => v.some((n) => n.port === node.port && n.flags.includes('slave') && !n.flags.includes('fail'))),
+      `ok with ${node.port} back as a replica`,
+    );
   }
 
   /** Stops every node and deletes their dirs. */
   async close(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.close()));
   }
+}
+
+/** `port` is a master that serves slots and is not marked failed, in one node's view. */
+function isMaster(view: readonly ClusterNodeView[], port: number): boolean {
+  return view.some((n) => n.port === port && n.flags.includes('master') && !n.flags.includes('fail') && n.slots.length > 0);
 }

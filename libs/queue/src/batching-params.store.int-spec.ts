@@ -1,8 +1,10 @@
+// The learned batching parameters in Redis, on the one test Redis and on the test Redis Cluster (testing/redis-targets.ts).
 import { randomUUID } from 'node:crypto';
 import type { LearnedBatchParams } from '@emo/batching';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RedisBatchParamsStore } from './batching-params.store';
 import { createRedis } from './redis-connection';
+import { redisTargets } from './testing/redis-targets';
 
 const params: LearnedBatchParams = {
   version: 1,
@@ -13,21 +15,25 @@ const params: LearnedBatchParams = {
   updatedAt: 1,
 };
 
-describe.skipIf(!inject('redisAvailable'))(RedisBatchParamsStore.name, () => {
+describe.each(redisTargets())(`${RedisBatchParamsStore.name} on $name`, ({ available, endpoint }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   let redis: ReturnType<typeof createRedis>;
   let prefix: string;
   let sut: RedisBatchParamsStore;
 
   beforeAll(() => {
-    redis = createRedis(inject('redisUrl'));
+    redis = createRedis(endpoint);
   });
   beforeEach(() => {
     prefix = `test-batching-${randomUUID().slice(0, 8)}`;
     sut = new RedisBatchParamsStore(redis, prefix);
   });
   afterEach(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    // One key per model + device (no KEYS: on a cluster it would ask one node only).
+    await Promise.all(['m@r|cpu|host', 'bad', 'garbage'].map((k) => redis.del(sut.key(k))));
   });
   afterAll(async () => {
     await redis.quit();

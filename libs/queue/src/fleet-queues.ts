@@ -108,8 +108,3 @@ export class FleetQueues {
     await Promise.all(PRIORITIES.map((p) => this.queues[p].obliterate({ force: true })));
   }
 }
-
-/** Hash of the bulk queue's fair-share clock and per-tenant marks on one Redis (FleetKeys.fairShare). */
-export function fairShareKey(prefix: string): string {
-  return new FleetKeys(prefix).fairShare;
-}

@@ -3,15 +3,15 @@
 // and the classifier records whose chunk each call is, in order; it holds a chosen call until the
 // test has submitted the next tenant's job, so "after B submits" is an exact point in that order.
 // With FIFO (fair share off) B's first chunk comes after A's whole backlog: these fail on the
-// code before fair share.
+// code before fair share. Runs on the one test Redis and on the test Redis Cluster (testing/redis-targets.ts).
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { BulkShare, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import type { ChunkConsumer } from '../chunk-consumer';
 import { chunkJob } from '../chunk-job';
 import { FleetClient } from '../fleet-client';
 import { chunkJobId } from '../fleet-keys';
-import { fairShareKey } from '../fleet-queues';
+import { redisTargets } from '../testing/redis-targets';
 
 const CHUNK = 64;
 const texts = (tenant: string, chunks: number) => Array.from({ length: chunks * CHUNK }, (_, i) => ({ text: `${tenant} ${i}` }));
@@ -66,8 +66,11 @@ async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise
   }
 }
 
-describe.skipIf(!inject('redisAvailable'))('fair share of the bulk queue', () => {
-  const url = inject('redisUrl');
+describe.each(redisTargets())('fair share of the bulk queue, on $name', ({ available, runtime }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   let fleet: FleetClient | undefined;
   let consumer: ChunkConsumer | undefined;
 
@@ -81,7 +84,7 @@ describe.skipIf(!inject('redisAvailable'))('fair share of the bulk queue', () =>
 
   function start(fairShare: boolean): { fleet: FleetClient; classifier: RecordingClassifier; consume: () => void } {
     fleet = new FleetClient({
-      runtime: { redisUrl: url, queuePrefix: `test-fair-${randomUUID().slice(0, 8)}` },
+      runtime: { ...runtime, queuePrefix: `test-fair-${randomUUID().slice(0, 8)}` },
       fleet: { jobChunkSize: CHUNK, jobAttempts: 1, resultTtlSeconds: 600, fairShareEnabled: fairShare },
       api: { classifyDeadlineMs: 5000 },
     });
@@ -166,7 +169,7 @@ describe.skipIf(!inject('redisAvailable'))('fair share of the bulk queue', () =>
     const { fleet: f } = start(true);
     const { jobId } = await submit(f, 'a', 5);
     await submit(f, 'b', 1);
-    const mark = () => f.redis.hget(fairShareKey(f.keys.prefix), 't:a');
+    const mark = () => f.redis.hget(f.keys.fairShare, 't:a');
     const priority = async () => (await f.queues.queue('bulk').getJob(chunkJobId(jobId, 4)))?.priority;
     const [before, priorityBefore] = [await mark(), await priority()];
     const jobs = [0, 1, 2, 3, 4].map((chunk) =>

@@ -11,6 +11,7 @@ export * from './scale.bench';
 export * from './backfill.bench';
 export * from './soak.bench';
 export * from './redis-server';
+export * from './redis-cluster';
 export * from './child-processes';
 export * from './bench-prefix';
 export * from './interactive.bench';

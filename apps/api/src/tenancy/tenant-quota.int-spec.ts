@@ -3,12 +3,14 @@
 // tenant has a rate in texts per second (a token bucket in Redis, shared by every API pod; 429
 // RATE_LIMITED with Retry-After, RateLimit and RateLimit-Policy) and a share of the backlog
 // (TENANT_BACKLOG_FULL), while other tenants are still admitted. The bucket's clock is passed in
-// (`now`), so verdicts follow from the figures, not from how fast this machine runs.
+// (`now`), so verdicts follow from the figures, not from how fast this machine runs. Runs on the one
+// test Redis and on the test Redis Cluster (testing/redis-targets.ts).
 import { randomUUID } from 'node:crypto';
 import { AppError, SCOPES, type Classifier, type ClassifyOutcome, type Tenant } from '@emo/contracts';
 import { FleetClient, TenantQuotaStore } from '@emo/queue';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useApiTestHarness } from '../testing/api-test-harness';
+import { apiRedisTargets, keysOnEveryMaster } from '../testing/redis-targets';
 import { TenantQuota } from './tenant-quota';
 
 const tenantWith = (id: string, textsPerSecond: number): Tenant => ({
@@ -19,7 +21,13 @@ const tenantWith = (id: string, textsPerSecond: number): Tenant => ({
 
 const refusal = (p: Promise<unknown>) => p.then(() => undefined).catch((e: unknown) => (e instanceof AppError ? e : Promise.reject(e)));
 
-describe.skipIf(!inject('redisAvailable'))('tenant quotas: the token bucket (TenantQuota on TenantQuotaStore)', () => {
+const TARGETS = apiRedisTargets();
+
+describe.each(TARGETS)('tenant quotas: the token bucket (TenantQuota on TenantQuotaStore), on $name', ({ available, runtime }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   let fleet: FleetClient | undefined;
   afterEach(async () => {
     await fleet?.purge();
@@ -28,7 +36,7 @@ describe.skipIf(!inject('redisAvailable'))('tenant quotas: the token bucket (Ten
   });
   const setup = () => {
     fleet = new FleetClient({
-      runtime: { redisUrl: inject('redisUrl'), queuePrefix: `test-tenant-rate-${randomUUID().slice(0, 8)}` },
+      runtime: { ...runtime, queuePrefix: `test-tenant-rate-${randomUUID().slice(0, 8)}` },
       fleet: { jobChunkSize: 8, jobAttempts: 1, resultTtlSeconds: 60 },
       api: { classifyDeadlineMs: 1000 },
     });
@@ -114,7 +122,11 @@ describe.skipIf(!inject('redisAvailable'))('tenant quotas: the token bucket (Ten
   });
 });
 
-describe.skipIf(!inject('redisAvailable'))("tenant quotas: a tenant's queued texts (RESERVE_TEXTS / RELEASE_TEXTS)", () => {
+describe.each(TARGETS)("tenant quotas: a tenant's queued texts (RESERVE_TEXTS / RELEASE_TEXTS), on $name", ({ available, runtime }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   let fleet: FleetClient | undefined;
   afterEach(async () => {
     await fleet?.purge();
@@ -125,7 +137,7 @@ describe.skipIf(!inject('redisAvailable'))("tenant quotas: a tenant's queued tex
 
   it('counts them over both queues, once per chunk, refuses past the share in the same step, and releases them by chunk id', async () => {
     fleet = new FleetClient({
-      runtime: { redisUrl: inject('redisUrl'), queuePrefix: `test-tenant-queued-${randomUUID().slice(0, 8)}` },
+      runtime: { ...runtime, queuePrefix: `test-tenant-queued-${randomUUID().slice(0, 8)}` },
       fleet: { jobChunkSize: 8, jobAttempts: 1, resultTtlSeconds: 60 },
       api: { classifyDeadlineMs: 1000 },
     });
@@ -178,10 +190,14 @@ const fake: Classifier = {
   },
 };
 
-describe.skipIf(!inject('redisAvailable'))('tenant quotas over HTTP', () => {
+describe.each(TARGETS)('tenant quotas over HTTP, on $name', ({ available, env }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   const KEY_A = 'tenant-a-key-0123456789';
   const KEY_B = 'tenant-b-key-0123456789';
-  const h = useApiTestHarness('tenant-quota', { API_KEYS: `${KEY_A},${KEY_B}`, OVERLOAD_RETRY_AFTER_SECONDS: '3' });
+  const h = useApiTestHarness('tenant-quota', { ...env, API_KEYS: `${KEY_A},${KEY_B}`, OVERLOAD_RETRY_AFTER_SECONDS: '3' });
   const as = (key: string) => ({ authorization: `Bearer ${key}` });
   const submit = (key: string, n: number, tag: string) =>
     h.request({
@@ -258,7 +274,7 @@ describe.skipIf(!inject('redisAvailable'))('tenant quotas over HTTP', () => {
       expect([refused.statusCode, refused.json().error.code]).toEqual([429, 'TENANT_BACKLOG_FULL']);
       expect(refused.headers['ratelimit']).toMatch(/^"texts";r=6;t=\d+$/); // the old code: r=3, then RATE_LIMITED
     }
-    const [bucket] = await h.api.fleet.redis.keys(`${h.prefix}:fleet:tenant-rate:*`);
+    const [bucket] = await keysOnEveryMaster(h.api.fleet.redis, `${h.prefix}:fleet:tenant-rate:*`);
     expect(Math.floor(Number(await h.api.fleet.redis.hget(bucket, 't')))).toBe(6); // as the first call left it
   });
 
@@ -268,6 +284,6 @@ describe.skipIf(!inject('redisAvailable'))('tenant quotas over HTTP', () => {
     expect(r.statusCode).toBe(202);
     expect(r.headers['ratelimit']).toBeUndefined();
     expect(r.headers['ratelimit-policy']).toBeUndefined();
-    expect(await h.api.fleet.redis.keys(`${h.prefix}:fleet:tenant-rate:*`)).toEqual([]);
+    expect(await keysOnEveryMaster(h.api.fleet.redis, `${h.prefix}:fleet:tenant-rate:*`)).toEqual([]);
   });
 });

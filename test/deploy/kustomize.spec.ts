@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { renderKustomization, strategicMerge } from './support/kustomize-lite';
-import { k8sDir, kubectlKustomize, OVERLAYS, sortedById } from './support/deploy-paths';
+import { CLUSTER_OVERLAYS, k8sDir, kubectlKustomize, OVERLAYS, sortedById } from './support/deploy-paths';
 
 describe('kustomize-lite', () => {
   describe('strategicMerge', () => {
@@ -67,6 +67,29 @@ describe('kustomize-lite', () => {
     it('deletes a key patched to null', () => {
       expect(strategicMerge({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null } }, true)).toEqual({ a: 1, b: { d: 3 } });
     });
+
+    it('deletes a list item patched with $patch: delete, by its merge key', () => {
+      const target = {
+        env: [
+          { name: 'A', value: '1' },
+          { name: 'B', value: '2' },
+          { name: 'C', value: '3' },
+        ],
+      };
+      const patch = {
+        env: [
+          { name: 'A', $patch: 'delete' },
+          { name: 'D', value: '4' },
+        ],
+      };
+      expect(strategicMerge(target, patch, true)).toEqual({
+        env: [
+          { name: 'D', value: '4' },
+          { name: 'B', value: '2' },
+          { name: 'C', value: '3' },
+        ],
+      });
+    });
   });
 
   describe('renderKustomization', () => {
@@ -95,6 +118,45 @@ describe('kustomize-lite', () => {
         spec: { replicas: 3, template: { spec: { containers: [{ name: 'c', image: 'reg/app-gpu:2' }] } } },
       });
       expect(namespace.metadata.namespace).toBeUndefined();
+    });
+
+    it("applies a component after the resources and before the including kustomization's patches; $patch: delete removes a resource", () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kustomize-lite-'));
+      mkdirSync(join(dir, 'comp'));
+      writeFileSync(
+        join(dir, 'r.yaml'),
+        'apiVersion: v1\nkind: Service\nmetadata: {name: gone}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: "1"}\n',
+      );
+      writeFileSync(
+        join(dir, 'comp/kustomization.yaml'),
+        'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamespace: ns\nresources: [x.yaml]\npatches: [{path: del.yaml}, {path: c.yaml}]\n',
+      );
+      writeFileSync(join(dir, 'comp/x.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
+      writeFileSync(join(dir, 'comp/del.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: {name: gone}\n$patch: delete\n');
+      writeFileSync(join(dir, 'comp/c.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: "2", b: "2"}\n');
+      writeFileSync(join(dir, 'c.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: "3"}\n');
+      writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [r.yaml]\ncomponents: [comp]\npatches: [{path: c.yaml}]\n');
+      const sut = renderKustomization(dir);
+      expect(sut.map((m) => `${m.kind}/${m.metadata.name}/${m.metadata.namespace}`).sort()).toEqual(['ConfigMap/c/ns', 'ConfigMap/x/ns']);
+      expect(sut.find((m) => m.metadata.name === 'c')).toMatchObject({ data: { a: '3', b: '2' } });
+    });
+
+    it('refuses a component listed as a resource, and a $patch: delete among other documents (kubectl 1.32 panics on it)', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kustomize-lite-'));
+      mkdirSync(join(dir, 'comp'));
+      writeFileSync(join(dir, 'comp/kustomization.yaml'), 'kind: Component\nresources: []\n');
+      writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [comp]\n');
+      expect(() => renderKustomization(dir)).toThrow(/expected kind Kustomization, found Component/);
+      writeFileSync(
+        join(dir, 'r.yaml'),
+        'apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n',
+      );
+      writeFileSync(
+        join(dir, 'p.yaml'),
+        'apiVersion: v1\nkind: Service\nmetadata: {name: a}\n$patch: delete\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {}\n',
+      );
+      writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [r.yaml]\npatches: [{path: p.yaml}]\n');
+      expect(() => renderKustomization(dir)).toThrow(/needs a file of its own/);
     });
 
     it('fails on a patch whose target does not exist', () => {
@@ -135,9 +197,26 @@ describe('deploy/k8s overlays', () => {
     expect(sut.filter((m) => m.kind !== 'Namespace').every((m) => m.metadata.namespace === 'emo-fleet')).toBe(true);
   });
 
-  // Skips only where kubectl is missing and REQUIRE_KUBECTL is not set (CI sets it: the run fails there).
-  it.runIf(inject('kubectlAvailable')).each(OVERLAYS)('%s: our rendering equals `kubectl kustomize`', (overlay) => {
-    const dir = resolve(k8sDir, 'overlays', overlay);
-    expect(sortedById(renderKustomization(dir))).toEqual(sortedById(kubectlKustomize(dir) ?? []));
+  it.each(CLUSTER_OVERLAYS)('%s: the same, with the Redis Cluster (its Job, PDB, NetworkPolicy) in place of redis-queue', (overlay) => {
+    const ids = (o: string) =>
+      renderKustomization(resolve(k8sDir, 'overlays', o)).map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`);
+    const base = ids(overlay.replace('-redis-cluster', '')).filter((id) => !/\/redis-queue$/.test(id));
+    const cluster = [
+      'Service/emo-fleet/redis-cluster',
+      'StatefulSet/emo-fleet/redis-cluster',
+      'PodDisruptionBudget/emo-fleet/redis-cluster',
+      'Job/emo-fleet/redis-cluster-init',
+      'NetworkPolicy/emo-fleet/redis-cluster',
+    ];
+    expect(ids(overlay).sort()).toEqual([...base, ...cluster].sort());
   });
+
+  // Skips only where kubectl is missing and REQUIRE_KUBECTL is not set (CI sets it: the run fails there).
+  it.runIf(inject('kubectlAvailable')).each([...OVERLAYS, ...CLUSTER_OVERLAYS])(
+    '%s: our rendering equals `kubectl kustomize`',
+    (overlay) => {
+      const dir = resolve(k8sDir, 'overlays', overlay);
+      expect(sortedById(renderKustomization(dir))).toEqual(sortedById(kubectlKustomize(dir) ?? []));
+    },
+  );
 });

@@ -7,6 +7,8 @@ import type { Manifest } from './kustomize-lite';
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const k8sDir = resolve(repoRoot, 'deploy/k8s');
 export const OVERLAYS = ['cpu', 'gpu'] as const;
+/** The overlays with the queue on a Redis Cluster (components/redis-cluster on top of cpu or gpu). */
+export const CLUSTER_OVERLAYS = ['cpu-redis-cluster', 'gpu-redis-cluster'] as const;
 
 /** `kubectl kustomize DIR` as parsed manifests, or undefined when kubectl is not installed. */
 export function kubectlKustomize(dir: string): Manifest[] | undefined {

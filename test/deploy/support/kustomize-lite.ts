@@ -1,6 +1,6 @@
 // A small kustomize renderer for CI machines without kustomize/kubectl: exactly the features that
-// deploy/k8s uses (resources as files or directories, namespace, images, patches by path as
-// strategic-merge patches). Anything else in a kustomization.yaml is refused, so the manifests
+// deploy/k8s uses (resources as files or directories, components, namespace, images, patches by
+// path as strategic-merge patches, `$patch: delete` of a resource or of a list item). Anything else in a kustomization.yaml is refused, so the manifests
 // cannot silently grow a feature this renderer gets wrong. Where kubectl is installed, the specs
 // compare its output with `kubectl kustomize`.
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -20,7 +20,7 @@ interface ImageRule {
   readonly digest?: string;
 }
 
-const SUPPORTED = new Set(['apiVersion', 'kind', 'namespace', 'resources', 'images', 'patches']);
+const SUPPORTED = new Set(['apiVersion', 'kind', 'namespace', 'resources', 'components', 'images', 'patches']);
 /** Kinds that are not namespaced among those we might render. */
 const CLUSTER_SCOPED = new Set([
   'Namespace',
@@ -53,23 +53,38 @@ const BUILT_IN_GROUPS = new Set([
 ]);
 
 export function renderKustomization(dir: string): Manifest[] {
+  return build(dir, 'Kustomization', []);
+}
+
+/**
+ * One kustomization (or component) on top of `accumulated`: its resources, then its components (each
+ * applied to everything so far), then its patches, images and namespace, as kustomize orders them.
+ */
+function build(dir: string, kind: 'Kustomization' | 'Component', accumulated: readonly Manifest[]): Manifest[] {
   const path = join(dir, 'kustomization.yaml');
   if (!existsSync(path)) throw new Error(`${dir}: no kustomization.yaml`);
   const k = readYamlDocs(path)[0] as Record<string, unknown>;
   const unknown = Object.keys(k).filter((key) => !SUPPORTED.has(key));
   if (unknown.length > 0) throw new Error(`${path}: unsupported kustomize fields ${unknown.join(', ')}`);
-  let out: Manifest[] = [];
+  if ((k.kind ?? 'Kustomization') !== kind) throw new Error(`${path}: expected kind ${kind}, found ${String(k.kind)}`);
+  let out: Manifest[] = [...accumulated];
   for (const entry of (k.resources as string[] | undefined) ?? []) {
     const target = resolve(dir, entry);
-    out.push(...(statSync(target).isDirectory() ? renderKustomization(target) : (readYamlDocs(target) as Manifest[])));
+    out.push(...(statSync(target).isDirectory() ? build(target, 'Kustomization', []) : (readYamlDocs(target) as Manifest[])));
   }
   assertUnique(out, path);
+  for (const entry of (k.components as string[] | undefined) ?? []) out = build(resolve(dir, entry), 'Component', out);
   for (const patch of (k.patches as { path?: string }[] | undefined) ?? []) {
     if (!patch.path || Object.keys(patch).length !== 1) throw new Error(`${path}: only patches with a path are supported`);
-    for (const doc of readYamlDocs(resolve(dir, patch.path)) as Manifest[]) {
+    const docs = readYamlDocs(resolve(dir, patch.path)) as Manifest[];
+    // kubectl 1.32's kustomize panics on a `$patch: delete` document among others in one file.
+    if (docs.length > 1 && docs.some((d) => d.$patch === 'delete'))
+      throw new Error(`${patch.path}: a $patch: delete needs a file of its own`);
+    for (const doc of docs) {
       const i = out.findIndex((m) => m.kind === doc.kind && m.metadata.name === doc.metadata.name);
       if (i < 0) throw new Error(`${patch.path}: no ${doc.kind}/${doc.metadata.name} to patch`);
-      out[i] = strategicMerge(out[i], doc, BUILT_IN_GROUPS.has(out[i].apiVersion)) as Manifest;
+      if (doc.$patch === 'delete') out.splice(i, 1);
+      else out[i] = strategicMerge(out[i], doc, BUILT_IN_GROUPS.has(out[i].apiVersion)) as Manifest;
     }
   }
   if (k.images) out = out.map((m) => setImages(m, k.images as ImageRule[]));
@@ -80,7 +95,10 @@ export function renderKustomization(dir: string): Manifest[] {
   return out;
 }
 
-/** Strategic merge of `patch` into `target`: maps merge, null deletes, lists merge by key (built-in kinds) or are replaced. */
+/**
+ * Strategic merge of `patch` into `target`: maps merge, null deletes, lists merge by key (built-in
+ * kinds; an item `{<key>: x, $patch: delete}` removes x) or are replaced.
+ */
 export function strategicMerge(target: unknown, patch: unknown, builtIn: boolean, field = ''): unknown {
   if (patch === null) return undefined;
   if (Array.isArray(patch)) {
@@ -88,12 +106,16 @@ export function strategicMerge(target: unknown, patch: unknown, builtIn: boolean
     if (!key || !Array.isArray(target)) return structuredClone(patch);
     // Like kustomize: the patch's items first (merged with their originals), then the untouched originals.
     const originals = target as Record<string, unknown>[];
-    const patched = (patch as Record<string, unknown>[]).map((item) => {
-      const original = originals.find((t) => t[key] === item[key]);
-      return original ? (strategicMerge(original, item, builtIn) as Record<string, unknown>) : structuredClone(item);
-    });
+    const items = patch as Record<string, unknown>[];
+    const deleted = new Set(items.filter((item) => item.$patch === 'delete').map((item) => item[key]));
+    const patched = items
+      .filter((item) => item.$patch !== 'delete')
+      .map((item) => {
+        const original = originals.find((t) => t[key] === item[key]);
+        return original ? (strategicMerge(original, item, builtIn) as Record<string, unknown>) : structuredClone(item);
+      });
     const keys = new Set(patched.map((item) => item[key]));
-    return [...patched, ...originals.filter((t) => !keys.has(t[key]))];
+    return [...patched, ...originals.filter((t) => !keys.has(t[key]) && !deleted.has(t[key]))];
   }
   if (isObject(patch)) {
     const out: Record<string, unknown> = isObject(target) ? { ...target } : {};

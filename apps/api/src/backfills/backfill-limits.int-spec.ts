@@ -4,8 +4,9 @@
 // id accepted at creation can be read back; roll-ups only group by own input fields.
 import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { Readable } from 'node:stream';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
+import { apiRedisTargets } from '../testing/redis-targets';
 
 const ndjsonType = { ...auth, 'content-type': 'application/x-ndjson' };
 
@@ -23,8 +24,12 @@ async function* longLineBody(bytes: number): AsyncGenerator<Buffer> {
   yield Buffer.from('"}\n{"id":"m3","text":"after"}\n');
 }
 
-describe.skipIf(!inject('redisAvailable'))('backfill limits', () => {
-  const h = useApiTestHarness('bfl', { JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false' });
+describe.each(apiRedisTargets())('backfill limits, on $name', ({ available, env }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const h = useApiTestHarness('bfl', { ...env, JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false' });
   const start = async (env: Record<string, string> = {}) => {
     const api = await h.start(env);
     h.startConsumer(fake, { interactive: 2, bulk: 2 });

@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SCOPES, type Classifier, type ClassifyOutcome, type RecordOutcome, type Tenant } from '@emo/contracts';
 import { BackfillIngestor, BackfillStore, FleetClient, TenantQuotaStore, type ChunkConsumer, type ChunkGate } from '@emo/queue';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TenantQuota } from '../tenancy/tenant-quota';
+import { apiRedisTargets } from '../testing/redis-targets';
 
 const mapping = { format: 'ndjson' as const, textField: 'text', idField: 'id' };
 
@@ -29,14 +30,18 @@ const classifier: Classifier = {
   },
 };
 
-describe.skipIf(!inject('redisAvailable'))('backfill uploads under tenant quotas (TenantQuota.backfillGate)', () => {
+describe.each(apiRedisTargets())('backfill uploads under tenant quotas (TenantQuota.backfillGate), on $name', ({ available, runtime }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   let fleet: FleetClient;
   let store: BackfillStore;
   let quotaStore: TenantQuotaStore;
   let consumer: ChunkConsumer | undefined;
   beforeEach(() => {
     fleet = new FleetClient({
-      runtime: { redisUrl: inject('redisUrl'), queuePrefix: `test-bfq-${randomUUID().slice(0, 8)}` },
+      runtime: { ...runtime, queuePrefix: `test-bfq-${randomUUID().slice(0, 8)}` },
       fleet: { jobChunkSize: 10, jobAttempts: 2, resultTtlSeconds: 600 },
       api: { classifyDeadlineMs: 1000 },
     });

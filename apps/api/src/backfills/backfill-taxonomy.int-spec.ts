@@ -2,11 +2,16 @@
 // every chunk to the workers, part of what a resumed upload must match.
 import type { ClassifyOptions } from '@emo/contracts';
 import { Readable } from 'node:stream';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
+import { apiRedisTargets } from '../testing/redis-targets';
 
-describe.skipIf(!inject('redisAvailable'))('backfills API and taxonomies', () => {
-  const h = useApiTestHarness('bftax', { JOB_CHUNK_SIZE: '2', CACHE_ENABLED: 'false' });
+describe.each(apiRedisTargets())('backfills API and taxonomies, on $name', ({ available, env }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const h = useApiTestHarness('bftax', { ...env, JOB_CHUNK_SIZE: '2', CACHE_ENABLED: 'false' });
   const seen: ClassifyOptions[] = [];
   const start = async () => {
     await h.start();

@@ -5,8 +5,9 @@
 import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { backfillJobId } from '@emo/queue';
 import { Readable } from 'node:stream';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testAuth as authA, testAuthB as authB, testTwoTenantsEnv, useApiTestHarness } from '../testing/api-test-harness';
+import { apiRedisTargets } from '../testing/redis-targets';
 
 const fake: Classifier = {
   async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
@@ -21,8 +22,12 @@ const linesOfB = [line('b1', 'bob@example.org', 'ok'), line('b2', 'bob@example.o
 
 type Reply = Awaited<ReturnType<ReturnType<typeof useApiTestHarness>['request']>>;
 
-describe.skipIf(!inject('redisAvailable'))('backfills of two tenants', () => {
-  const h = useApiTestHarness('bf-tenants', { JOB_CHUNK_SIZE: '2', CACHE_ENABLED: 'false', ...testTwoTenantsEnv });
+describe.each(apiRedisTargets())('backfills of two tenants, on $name', ({ available, env }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const h = useApiTestHarness('bf-tenants', { ...env, JOB_CHUNK_SIZE: '2', CACHE_ENABLED: 'false', ...testTwoTenantsEnv });
   const request = h.request;
   const get = (auth: Record<string, string>, url: string) => request({ method: 'GET', url, headers: auth });
   const upload = (auth: Record<string, string>, id: string, lines: string[]) =>

@@ -3,8 +3,9 @@
 // fields, ordered results, errors with line numbers, resume with the same id, conflicts, roll-ups, SSE.
 import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { Readable } from 'node:stream';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
+import { apiRedisTargets } from '../testing/redis-targets';
 
 let classified = 0;
 const fake: Classifier = {
@@ -25,8 +26,12 @@ function chatLog(n: number): string[] {
   );
 }
 
-describe.skipIf(!inject('redisAvailable'))('backfills API', () => {
-  const h = useApiTestHarness('bf', { JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false' });
+describe.each(apiRedisTargets())('backfills API, on $name', ({ available, env }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const h = useApiTestHarness('bf', { ...env, JOB_CHUNK_SIZE: '4', CACHE_ENABLED: 'false' });
   const start = async (withWorker = true) => {
     const api = await h.start();
     if (withWorker) h.startConsumer(fake, { interactive: 2, bulk: 4 });

@@ -7,30 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
-import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
-import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@emo/config';
 import { renderKustomization, type Manifest } from './support/kustomize-lite';
 import { k8sDir, OVERLAYS, repoRoot } from './support/deploy-paths';
+import { MODELS } from './support/manifest-models';
 import { container, envOf, find, REAL_SECRETS, secretsOf, type Container, type Workload } from './support/manifest-query';
-
-type Validator = new (data: never) => { validate(): void };
-const MODELS: Record<string, Validator> = {
-  'v1/Namespace': Namespace,
-  'v1/ConfigMap': ConfigMap,
-  'v1/Secret': Secret,
-  'v1/Service': Service,
-  'apps/v1/Deployment': Deployment,
-  'apps/v1/StatefulSet': StatefulSet,
-  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
-  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
-  'keda.sh/v1alpha1/ScaledObject': ScaledObject,
-  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
-};
 
 const render = (overlay: string) => renderKustomization(resolve(k8sDir, 'overlays', overlay));
 const configData = (ms: Manifest[]) => find<Manifest & { data: Record<string, string> }>(ms, 'ConfigMap', 'emo-config').data;

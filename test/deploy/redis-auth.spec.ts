@@ -3,17 +3,14 @@
 // with the shipped placeholder, and the API and workers build REDIS_URL / CACHE_REDIS_URL from
 // the same Secret with $(REDIS_PASSWORD). The start script is run for real against this machine's
 // redis-server (which CI installs): the placeholder is refused, a real password is required.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@emo/config';
 import { k8sDir, OVERLAYS } from './support/deploy-paths';
 import { renderKustomization, type Manifest } from './support/kustomize-lite';
 import { container, envOf, find, REAL_SECRETS, type Container, type Workload } from './support/manifest-query';
+import { freePort, redisServerInstalled, startRedis, untilListening } from './support/redis-processes';
 
 type RedisContainer = Container & {
   command: string[];
@@ -65,63 +62,22 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s: Redis auth', (overlay) => {
   });
 });
 
-const redisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-if (!redisServer) console.warn('redis-auth.spec: redis-server is not installed here: the start-script run is skipped');
-
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-
-/** Resolves once something accepts connections on the port; fails if the process exits first. */
-async function untilListening(port: number, exited: Promise<number | null>): Promise<void> {
-  let done = false;
-  void exited.then(() => (done = true));
-  for (let i = 0; i < 200; i++) {
-    if (done) throw new Error('redis-server exited before it listened');
-    const ok = await new Promise<boolean>((settle) => {
-      const socket = connect(port, '127.0.0.1');
-      const end = (v: boolean) => {
-        socket.destroy();
-        settle(v);
-      };
-      socket.once('connect', () => end(true)).once('error', () => end(false));
-      socket.setTimeout(500, () => end(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
+if (!redisServerInstalled) console.warn('redis-auth.spec: redis-server is not installed here: the start-script run is skipped');
 
 /** Runs redis-queue's container command + args (plus a local port and dir) with REDIS_PASSWORD set. */
 async function startScript(password: string) {
   const c = redisContainer(renderKustomization(resolve(k8sDir, 'overlays', 'cpu')), 'StatefulSet', 'redis-queue');
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'redis-auth-'));
-  const child = spawn(c.command[0], [...c.command.slice(1), ...c.args, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir], {
-    env: { PATH: process.env.PATH, REDIS_PASSWORD: password },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return { port, child, exited, stderr: () => stderr, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return startRedis(c, password, await freePort());
 }
 
-describe.runIf(redisServer || process.env.REQUIRE_REDIS === '1')('the Redis start script (real redis-server)', () => {
+describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the Redis start script (real redis-server)', () => {
   it.each(['unset', 'too-short', 'has space in it 0123456789', 'p@ss/word:0123456789'])('refuses the password %j', async (password) => {
     const run = await startScript(password);
     try {
       expect(await run.exited).toBe(1);
       expect(run.stderr()).toMatch(/REDIS_PASSWORD in Secret emo-redis-auth/);
     } finally {
-      run.cleanup();
+      await run.stop();
     }
   });
 
@@ -147,9 +103,7 @@ describe.runIf(redisServer || process.env.REQUIRE_REDIS === '1')('the Redis star
     } finally {
       anonymous.disconnect();
       authed.disconnect();
-      run.child.kill('SIGTERM');
-      await run.exited;
-      run.cleanup();
+      await run.stop();
     }
   }, 20_000);
 });

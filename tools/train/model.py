@@ -52,6 +52,10 @@ class EmoEncoder(nn.Module):
         nn.init.normal_(self.pos_emb.weight, std=0.02)
 
     def forward(self, input_ids, attention_mask):
+        return self.classifier(self.drop(self.pool(input_ids, attention_mask)))
+
+    def pool(self, input_ids, attention_mask):
+        """Masked mean of the final hidden states (what the classifier reads; training uses it for extra heads)."""
         t = input_ids.shape[1]
         pos = torch.arange(t, device=input_ids.device).unsqueeze(0)
         x = self.proj(self.tok_emb(input_ids)) + self.pos_emb(pos)
@@ -62,8 +66,7 @@ class EmoEncoder(nn.Module):
             x = layer(x, bias)
         x = self.ln_f(x)
         mm = m.unsqueeze(-1)
-        pooled = (x * mm).sum(1) / mm.sum(1).clamp(min=1.0)
-        return self.classifier(self.drop(pooled))
+        return (x * mm).sum(1) / mm.sum(1).clamp(min=1.0)
 
 
 def export_onnx(model, path, opset=14):

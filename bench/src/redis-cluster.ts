@@ -186,12 +186,16 @@ export class RedisCluster {
 
   /**
    * SIGKILLs a master (a crash: writes its replica had not received are gone); resolves once one of
-   * its replicas took over its slots and every running node says the cluster is ok.
+   * its replicas took over its slots and every running node says the cluster is ok. `thaw`: a
+   * replica the caller froze (`freeze(true)`) to make it lag, resumed right after the kill.
    */
-  async killMaster(master: RedisServer, timeoutMs = 60_000): Promise<RedisServer> {
+  async killMaster(master: RedisServer, opts: { timeoutMs?: number; thaw?: RedisServer } = {}): Promise<RedisServer> {
+    const { timeoutMs = 60_000 } = opts;
     const replicas = await this.replicasOf(master);
     if (replicas.length === 0) throw new AppError('INTERNAL', `${master.port} has no replica to take over`);
     await master.stop('SIGKILL');
+    // A replica frozen (SIGSTOP) so that it lags: resumed after the kill, it never gets what it missed.
+    opts.thaw?.freeze(false);
     const ports = new Set(replicas.map((r) => r.port));
     await this.waitUntilOk(
       timeoutMs,

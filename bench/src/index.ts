@@ -16,3 +16,4 @@ export * from './child-processes';
 export * from './bench-prefix';
 export * from './interactive.bench';
 export * from './local-fleet';
+export * from './control-plane.bench';

@@ -69,12 +69,16 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
   profiling.connect({ store: profileStore, traces: profileStore, cacheStats: resultCache && (() => resultCache.cache.stats()) });
   const server = new MetricsServer(metrics.registry);
-  const refusal = providerFallbackRefusal({
-    requested: config.engine.executionProviders,
-    provider: engine.provider,
-    failures: engine.providerFailures,
-    allowCpuFallback: config.engine.allowCpuFallback,
-  });
+  // The stub runs on no provider: there is nothing to fall back from.
+  const refusal =
+    engine instanceof StubEngine
+      ? undefined
+      : providerFallbackRefusal({
+          requested: config.engine.executionProviders,
+          provider: engine.provider,
+          failures: engine.providerFailures,
+          allowCpuFallback: config.engine.allowCpuFallback,
+        });
   server.notReady = refusal;
   server.serving = {
     provider: engine.provider,

@@ -30,6 +30,9 @@ export interface BenchFlags {
   provider?: string;
   minutes?: string;
   concurrency?: string;
+  workers?: string;
+  targets?: string;
+  jobTexts?: string;
 }
 
 export const SUITES = [
@@ -45,6 +48,7 @@ export const SUITES = [
   'soak',
   'fairness',
   'interactive',
+  'control-plane',
 ] as const;
 
 // Sizes have no commander defaults: an explicit flag wins over --quick's size, and the suite's
@@ -70,7 +74,10 @@ export function registerBench(program: Command, ctx: CliContext): void {
     )
     .option('--messages <n>', 'messages in the generated chat-log workload (cache; default 20000)')
     .option('--model <dir>', 'model bundle directory')
-    .option('--texts <n>', "texts in the bulk job (fleet: 50000; scale: 20000); fairness: lines of tenant A's backfill (200000)")
+    .option(
+      '--texts <n>',
+      "texts in the bulk job (fleet: 50000; scale: 20000; control-plane: per configuration, 20000); fairness: lines of tenant A's backfill (200000)",
+    )
     .option('--b-texts <n>', "fairness: texts of tenant B's bulk job (default 5000)")
     .option('--calls <n>', 'single-text /v1/classify calls timed (fleet: 200; interactive: per concurrency level, 2000)')
     .option(
@@ -83,7 +90,13 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--threads <list>', 'model: intra-op thread counts (default 1,2)')
     .option('--seq <n>', 'model: tokens per row (default 64)')
     .option('--minutes <n>', 'soak: minutes of load (fractions allowed; default 30, --quick: 0.15)')
-    .option('--concurrency <list>', 'interactive: closed-loop clients per level, comma-separated (default 1,16,64,256)')
+    .option(
+      '--concurrency <list>',
+      'interactive: closed-loop clients per level, comma-separated (default 1,16,64,256); control-plane: bulk jobs in flight (default 8; --quick: 2)',
+    )
+    .option('--workers <list>', 'control-plane: worker processes per configuration, comma-separated (default 1,4,16; --quick: 1,2)')
+    .option('--targets <list>', 'control-plane: single,cluster (a private redis-server; a private 3-master Redis Cluster; default both)')
+    .option('--job-texts <n>', 'control-plane: texts per bulk job (default 1000; --quick: 100)')
     .option('--provider <p>', 'model: cpu|cuda', 'cpu')
     .action(async (suite: string, flags: BenchFlags) => {
       // Before the suites load (ONNX tooling, Nest, BullMQ: seconds), so a typo answers at once.

@@ -6,6 +6,7 @@ import {
   benchBackfillLocal,
   benchBatching,
   benchCache,
+  benchControlPlane,
   benchEngine,
   benchFairness,
   benchFleet,
@@ -121,6 +122,17 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
       ),
       log,
     });
+  else if (suite === 'control-plane')
+    figures = await benchControlPlane({
+      config,
+      data,
+      targets: parseList(flags.targets, ['single', 'cluster'] as const, oneOf(['single', 'cluster'] as const, '--targets'), '--targets'),
+      workerCounts: parseList(flags.workers, quick ? [1, 2] : [1, 4, 16], (s) => positive(s, '--workers') as number, '--workers'),
+      texts: size(flags.texts, '--texts', 20_000, 600),
+      jobTexts: size(flags.jobTexts, '--job-texts', 1000, 100),
+      clients: size(flags.concurrency, '--concurrency', 8, 2),
+      log,
+    });
   else if (suite === 'soak')
     figures = await benchSoak({
       config,
@@ -139,6 +151,13 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
         .join('\n')}\n`,
     );
 }
+
+const oneOf =
+  <T extends string>(allowed: readonly T[], flag: string) =>
+  (s: string): T => {
+    if (!(allowed as readonly string[]).includes(s)) throw new AppError('CLI_USAGE', `${flag}: "${s}" is not one of ${allowed.join(', ')}`);
+    return s as T;
+  };
 
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -164,13 +183,6 @@ const QUICK_MODEL_BUDGET = { warmupRuns: 1, minRuns: 3, maxRuns: 3, maxSeconds: 
 const QUICK_ROBERTA = { name: 'roberta-tiny-shaped', encoder: { layers: 2, hidden: 64, heads: 2, ffn: 128 } };
 
 function modelGrid(flags: BenchFlags, { DEFAULT_MODEL_GRID, parseList }: OnnxTools, quick: boolean): ModelBenchGrid {
-  const oneOf =
-    <T extends string>(allowed: readonly T[], flag: string) =>
-    (s: string): T => {
-      if (!(allowed as readonly string[]).includes(s))
-        throw new AppError('CLI_USAGE', `${flag}: "${s}" is not one of ${allowed.join(', ')}`);
-      return s as T;
-    };
   const count = (flag: string) => (s: string) => positive(s, flag) as number;
   return {
     models: parseList(flags.models, DEFAULT_MODEL_GRID.models, (s) => s, '--models'),

@@ -1,0 +1,80 @@
+// The Redis under `emo bench control-plane`: a private redis-server, or a private 3-master Redis
+// Cluster, with what the suite reads from it summed over every master (INFO: commands processed,
+// used_memory, CPU seconds) and the environment that points the fleet's processes at it (the L2
+// cache follows the queue Redis, as deployed by default). It is ours alone, so FLUSHALL between
+// configurations touches no one else's keys.
+import { redisCommand } from './redis-command';
+import { RedisCluster } from './redis-cluster';
+import { RedisServer } from './redis-server';
+
+export type ControlPlaneTarget = 'single' | 'cluster';
+
+/** INFO figures summed over the masters at one moment. */
+export interface RedisSample {
+  readonly commands: number;
+  readonly usedMemory: number;
+  readonly cpuSeconds: number;
+  /** INFO commandstats: calls by command name, summed over the masters. */
+  readonly calls: Readonly<Record<string, number>>;
+}
+
+export class ControlPlaneRedis {
+  /** INFO and FLUSHALL commands this helper sent (counted by `total_commands_processed` too). */
+  private ownCommands = 0;
+
+  private constructor(
+    readonly target: ControlPlaneTarget,
+    private readonly servers: readonly RedisServer[],
+    private readonly cluster: RedisCluster | undefined,
+  ) {}
+
+  static async start(target: ControlPlaneTarget): Promise<ControlPlaneRedis> {
+    if (target === 'cluster') {
+      const cluster = await RedisCluster.start({ masters: 3 });
+      return new ControlPlaneRedis(target, cluster.servers, cluster);
+    }
+    return new ControlPlaneRedis(target, [await RedisServer.start()], undefined);
+  }
+
+  get masters(): number {
+    return this.servers.length;
+  }
+
+  /** The queue Redis for `emo serve` (the cache follows it: no CACHE_* of the caller's environment leaks in). */
+  get env(): Record<string, string> {
+    const nodes = this.servers.map((s) => `${s.host}:${s.port}`);
+    return this.target === 'cluster' ? { REDIS_CLUSTER_NODES: nodes.join(',') } : { REDIS_URL: this.servers[0]!.url };
+  }
+
+  /** Commands this helper sent to each master so far (subtracted from the fleet's count). */
+  get ownCommandsPerMaster(): number {
+    return this.ownCommands;
+  }
+
+  async sample(): Promise<RedisSample> {
+    this.ownCommands++;
+    const infos = await Promise.all(this.servers.map((s) => redisCommand(s.url, ['INFO', 'everything'], 5000).then(String)));
+    const calls: Record<string, number> = {};
+    let commands = 0;
+    let usedMemory = 0;
+    let cpuSeconds = 0;
+    for (const info of infos) {
+      const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+      commands += field('total_commands_processed');
+      usedMemory += field('used_memory');
+      cpuSeconds += field('used_cpu_user') + field('used_cpu_sys');
+      for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[m[1]!] = (calls[m[1]!] ?? 0) + Number(m[2]);
+    }
+    return { commands, usedMemory, cpuSeconds, calls };
+  }
+
+  /** Deletes every key on every master (our private servers only). */
+  async flush(): Promise<void> {
+    this.ownCommands++;
+    await Promise.all(this.servers.map((s) => redisCommand(s.url, ['FLUSHALL'], 10_000)));
+  }
+
+  async close(): Promise<void> {
+    await (this.cluster ? this.cluster.close() : Promise.all(this.servers.map((s) => s.close())));
+  }
+}

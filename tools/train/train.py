@@ -55,6 +55,9 @@ def parse_args(argv=None):
     ap.add_argument("--ffn", type=int, default=512)
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--finalize-only", action="store_true")
+    ap.add_argument("--smoke", type=int, default=0, help="train on the first N train rows only (a smoke test)")
+    ap.add_argument("--checkpoint", default="goemotions-mini.pt",
+                    help="--finalize-only: the checkpoint in --work (goemotions-mini.raw.pt: the raw weights of an --ema run)")
     # issue 19 (honest protocol and v2 candidates); every default leaves the shipped recipe unchanged
     ap.add_argument("--holdout", type=float, default=0.0,
                     help="hold out this stratified share of train for epoch selection and thresholds; dev is then "
@@ -185,6 +188,8 @@ def train(a, labels):
     t_start = time.time()
     tr_x, tr_y = load_split(a.data, "train", len(labels))
     dv_x, dv_y = load_split(a.data, "dev", len(labels))
+    if a.smoke:
+        tr_x, tr_y = tr_x[:a.smoke], tr_y[:a.smoke]
     tok, emb, vocab_info = build_vocab(tr_x)
     tr_ids = [tok.encode(t, a.max_len) for t in tr_x]
     dv_ids = [tok.encode(t, a.max_len) for t in dv_x]
@@ -220,7 +225,7 @@ def train(a, labels):
         opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
     rng = np.random.default_rng(a.seed)
     lengths = [len(x) for x in tr_ids]
-    history, best, bad = [], None, 0
+    history, best, bad, best_raw = [], None, 0, None
     for epoch in range(1, a.epochs + 1):
         model.train()
         t0, tot_loss = time.time(), 0.0
@@ -259,22 +264,39 @@ def train(a, labels):
         history.append(h)
         print(f"epoch {epoch}: loss {h['train_loss']:.4f} {sel} macro-F1 {macro:.4f} micro-F1 {micro:.4f} "
               f"(@0.5: {macro5:.4f}/{micro5:.4f}) {h['seconds']:.0f}s", flush=True)
+        if ema is not None:  # the raw weights too, selected on their own: the "+EMA" ablation from the same run
+            pr = predict(model, dv_ids, tok.pad_id)
+            mr = evaluate(pr, dv_y, protocol.shrunk_thresholds(pr, dv_y, a.shrink)[0])[3]
+            h["raw_macro_f1_tuned"] = mr
+            print(f"  raw (no EMA) weights: {sel} macro-F1 {mr:.4f}", flush=True)
+            if best_raw is None or mr > best_raw["macro"] + 1e-6:
+                best_raw = {"macro": mr, "epoch": epoch,
+                            "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
         if best is None or macro > best["macro"] + 1e-6:
             best = {"macro": macro, "epoch": epoch,
                     "state": {k: v.detach().clone() for k, v in (ema.model if ema else model).state_dict().items()}}
             bad = 0
+            if a.holdout > 0:  # a partial run can be finalized (--finalize-only) from its best epoch so far
+                save_ck(a, model, best, history, t_start, n_params, vocab_info, tok)
+            if best_raw is not None:
+                save_ck(a, model, best_raw, history, t_start, n_params, vocab_info, tok, "goemotions-mini.raw.pt")
         else:
             bad += 1
             if bad >= a.patience:
                 print(f"early stop: no {sel} improvement for {a.patience} epochs", flush=True)
                 break
     model.load_state_dict(best["state"])
-    train_seconds = time.time() - t_start
-    ck = {"cfg": model.cfg, "state_dict": best["state"], "best_epoch": best["epoch"], "history": history,
-          "train_seconds": train_seconds, "n_params": n_params, "vocab_info": vocab_info,
+    if best_raw is not None:
+        save_ck(a, model, best_raw, history, t_start, n_params, vocab_info, tok, "goemotions-mini.raw.pt")
+    return save_ck(a, model, best, history, t_start, n_params, vocab_info, tok)
+
+
+def save_ck(a, model, best, history, t_start, n_params, vocab_info, tok, name="goemotions-mini.pt"):
+    ck = {"cfg": model.cfg, "state_dict": best["state"], "best_epoch": best["epoch"], "history": list(history),
+          "train_seconds": time.time() - t_start, "n_params": n_params, "vocab_info": vocab_info,
           "tokenizer": tok.to_hf_json(a.max_len), "args": vars(a)}
     os.makedirs(a.work, exist_ok=True)
-    torch.save(ck, os.path.join(a.work, "goemotions-mini.pt"))
+    torch.save(ck, os.path.join(a.work, name))
     return ck
 
 
@@ -366,7 +388,7 @@ def finalize(a, labels, ck):
         "onnx_bytes": os.path.getsize(onnx_path),
         "vocab": ck["vocab_info"],
         "hyperparameters": {k: v for k, v in ck["args"].items()
-                            if k not in ("out", "data", "work", "fixture", "finalize_only") + (V2_FLAGS if is_v1(ck["args"]) else ())},
+                            if k not in ("out", "data", "work", "fixture", "finalize_only", "checkpoint", "smoke") + (V2_FLAGS if is_v1(ck["args"]) else ())},
         "command": "LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 "
                    "tools/train/train.py --out models/goemotions-mini" + v2_command(ck["args"]),
         "torch": torch.__version__,
@@ -426,7 +448,7 @@ def main(argv=None):
     labels = [l for l in open(os.path.join(a.data, "labels.txt"), encoding="utf-8").read().split("\n") if l]
     assert len(labels) == 28
     if a.finalize_only:
-        ck = torch.load(os.path.join(a.work, "goemotions-mini.pt"))
+        ck = torch.load(os.path.join(a.work, a.checkpoint))
         ck["args"] = {**ck["args"], **{k: v for k, v in vars(a).items() if k in ("out", "fixture")}}
     else:
         ck = train(a, labels)

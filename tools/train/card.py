@@ -20,9 +20,8 @@ def write_card(bundle):
     rows = "\n".join(
         f"| {l} | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {d['f1_at_0.5']:.3f} | {d['threshold']:.2f} | {d['support']} |"
         for l, d in m["per_label"].items())
-    hist = "\n".join(
-        f"| {h['epoch']} | {h['train_loss']:.4f} | {h['dev_macro_f1_tuned']:.4f} | {h['dev_micro_f1_tuned']:.4f} | "
-        f"{h['dev_macro_f1_at_0.5']:.4f} | {h['seconds']:.0f} |" for h in m["history"])
+    import card_honest
+    hist = card_honest.history_rows(m)
     ort = m.get("onnxruntime")
     if ort and "throughput" in ort:
         tp = ort["throughput"]
@@ -199,6 +198,8 @@ Per label (thresholds tuned on dev):
 See `tools/train/README.md`: one command trains and writes this bundle and `test/fixtures/parity/goemotions-mini.json`;
 `tools/train/check_tokenizer.py` + `tools/train/verify_bundle.mjs` check JS tokenizer and ONNX Runtime parity and measure speed.
 """
+    if "honest" in m:
+        text = card_honest.rewrite(text, m, th)
     with open(os.path.join(bundle, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
         f.write(text)
 

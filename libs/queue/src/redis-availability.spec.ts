@@ -78,6 +78,10 @@ describe('redis errors', () => {
     ).toBe('unavailable');
     expect(redisFailureOf(new Error('Command timed out'))).toBe('unavailable');
     expect(redisFailureOf(new Error('LOADING Redis is loading the dataset in memory'))).toBe('unavailable');
+    // A cluster failing over: a pipeline's MOVED replies (ioredis hands them back), a blocking call unblocked.
+    expect(redisFailureOf(new Error('MOVED 3273 127.0.0.1:42911'))).toBe('unavailable');
+    expect(redisFailureOf(new Error('UNBLOCKED force unblock from blocking operation, instance state changed'))).toBe('unavailable');
+    expect(redisFailureOf(new Error('Too many Cluster redirections. Last error: Error: CLUSTERDOWN'))).toBe('unavailable');
     expect(redisFailureOf(new Error("OOM command not allowed when used memory > 'maxmemory'."))).toBe('oom');
     expect(redisFailureOf(new Error('boom', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) }))).toBe('unavailable');
     expect(redisFailureOf(new Error('ERR wrong number of arguments'))).toBeUndefined();

@@ -22,6 +22,14 @@ const UNAVAILABLE_MESSAGES = [
   /^Command timed out/, // commandTimeout: Redis hung or partitioned
   /max retries per request/i, // MaxRetriesPerRequestError
   /^(LOADING|READONLY|MISCONF|MASTERDOWN|CLUSTERDOWN|TRYAGAIN) /, // restarting, replica, persistence failing
+  // A Redis Cluster failing over: ioredis follows MOVED for a single command, but an (auto-)pipeline
+  // whose commands of several slots all met the old master gets the MOVED replies back as errors
+  // (ioredis retries a pipeline only when every error is the same); a retry reaches the new master.
+  /^(MOVED|ASK) \d+ /,
+  /^UNBLOCKED /, // a blocking command on a master that became a replica
+  /^Too many Cluster redirections/,
+  /^Cluster isn't ready/,
+  /^Failed to refresh slots cache/,
 ];
 
 /** 'oom', 'unavailable', or undefined for errors that are not about the Redis connection. */

@@ -23,6 +23,8 @@ export interface RedisClusterOptions {
   readonly extraArgs?: readonly string[];
   /** How long the cluster may take to report `cluster_state:ok` (default 30 s). */
   readonly readyTimeoutMs?: number;
+  /** `--requirepass` and `--masterauth` on every node (what the k8s component runs); clients need REDIS_CLUSTER_PASSWORD. */
+  readonly password?: string;
 }
 
 /** One line of `CLUSTER NODES`. */
@@ -59,7 +61,15 @@ export function parseClusterNodes(text: string): ClusterNodeView[] {
 }
 
 export class RedisCluster {
-  private constructor(readonly servers: readonly RedisServer[]) {}
+  private constructor(
+    readonly servers: readonly RedisServer[],
+    private readonly password?: string,
+  ) {}
+
+  /** A node's URL for our own commands, with the cluster's password when it has one. */
+  private urlOf(s: RedisServer): string {
+    return this.password ? s.url.replace('redis://', `redis://:${encodeURIComponent(this.password)}@`) : s.url;
+  }
 
   /** Starts the nodes, creates the cluster and waits until every node says it is ok. */
   static async start(opts: RedisClusterOptions = {}): Promise<RedisCluster> {
@@ -73,15 +83,17 @@ export class RedisCluster {
       'nodes.conf',
       '--cluster-node-timeout',
       String(opts.nodeTimeoutMs ?? 5000),
+      ...(opts.password ? ['--requirepass', opts.password, '--masterauth', opts.password] : []),
       ...(opts.extraArgs ?? []),
     ];
     const servers: RedisServer[] = [];
     try {
       for (let i = 0; i < masters * (1 + replicas); i++) servers.push(await RedisServer.start({ extraArgs: args }));
-      const cluster = new RedisCluster(servers);
+      const cluster = new RedisCluster(servers, opts.password);
+      const auth = opts.password ? ['-a', opts.password, '--no-auth-warning'] : [];
       const create = spawnSync(
         'redis-cli',
-        ['--cluster', 'create', ...cluster.nodes, '--cluster-replicas', String(replicas), '--cluster-yes'],
+        [...auth, '--cluster', 'create', ...cluster.nodes, '--cluster-replicas', String(replicas), '--cluster-yes'],
         { encoding: 'utf8', timeout: 30_000 },
       );
       if (create.status !== 0)
@@ -116,7 +128,7 @@ export class RedisCluster {
     for (;;) {
       const live = running();
       const states = await Promise.all(
-        live.map((s) => redisCommand(s.url, ['CLUSTER', 'INFO'], 2000).then(String, (e: Error) => e.message)),
+        live.map((s) => redisCommand(this.urlOf(s), ['CLUSTER', 'INFO'], 2000).then(String, (e: Error) => e.message)),
       );
       let ok = states.every(
         (info) => /^cluster_state:ok/m.test(info) && Number(/^cluster_known_nodes:(\d+)/m.exec(info)?.[1]) === this.servers.length,
@@ -130,20 +142,27 @@ export class RedisCluster {
   }
 
   private views(servers: readonly RedisServer[]): Promise<ClusterNodeView[][]> {
-    return Promise.all(servers.map(async (s) => parseClusterNodes(String(await redisCommand(s.url, ['CLUSTER', 'NODES'], 2000)))));
+    return Promise.all(servers.map(async (s) => parseClusterNodes(String(await redisCommand(this.urlOf(s), ['CLUSTER', 'NODES'], 2000)))));
   }
 
-  /** `CLUSTER NODES` as one running node sees it. */
+  /** `CLUSTER NODES` as the first running node that answers sees it (a frozen one does not). */
   async view(): Promise<ClusterNodeView[]> {
-    const [views] = await this.views(this.servers.filter((s) => s.running).slice(0, 1));
-    return views;
+    let last: unknown;
+    for (const s of this.servers.filter((n) => n.running)) {
+      try {
+        return parseClusterNodes(String(await redisCommand(this.urlOf(s), ['CLUSTER', 'NODES'], 1000)));
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw new AppError('INTERNAL', `no node of the Redis Cluster answers CLUSTER NODES: ${String(last)}`);
   }
 
   /** The hash slot of a key (`CLUSTER KEYSLOT`: hash tags count). */
   async slotOf(key: string): Promise<number> {
     const live = this.servers.find((s) => s.running);
     if (!live) throw new AppError('INTERNAL', 'no node of the Redis Cluster is running');
-    return Number(await redisCommand(live.url, ['CLUSTER', 'KEYSLOT', key], 2000));
+    return Number(await redisCommand(this.urlOf(live), ['CLUSTER', 'KEYSLOT', key], 2000));
   }
 
   /** The node serving `key`'s slot now (a master not marked failed). */
@@ -175,7 +194,7 @@ export class RedisCluster {
     const replicaId = before.find((n) => n.port === replica.port)?.id;
     const oldMaster = before.find((n) => n.id === before.find((r) => r.port === replica.port)?.masterId);
     if (!replicaId || !oldMaster) throw new AppError('INTERNAL', `${replica.port} is not a replica`);
-    await redisCommand(replica.url, ['CLUSTER', 'FAILOVER'], 5000);
+    await redisCommand(this.urlOf(replica), ['CLUSTER', 'FAILOVER'], 5000);
     // Done when every node sees the replica as the master and the old master as its replica.
     await this.waitUntilOk(
       timeoutMs,
@@ -186,16 +205,16 @@ export class RedisCluster {
 
   /**
    * SIGKILLs a master (a crash: writes its replica had not received are gone); resolves once one of
-   * its replicas took over its slots and every running node says the cluster is ok. `thaw`: a
-   * replica the caller froze (`freeze(true)`) to make it lag, resumed right after the kill.
+   * its replicas took over its slots and every running node says the cluster is ok. `thaw`: the
+   * replicas detachReplicas froze, resumed right after the kill.
    */
-  async killMaster(master: RedisServer, opts: { timeoutMs?: number; thaw?: RedisServer } = {}): Promise<RedisServer> {
+  async killMaster(master: RedisServer, opts: { timeoutMs?: number; thaw?: readonly RedisServer[] } = {}): Promise<RedisServer> {
     const { timeoutMs = 60_000 } = opts;
     const replicas = await this.replicasOf(master);
     if (replicas.length === 0) throw new AppError('INTERNAL', `${master.port} has no replica to take over`);
     await master.stop('SIGKILL');
-    // A replica frozen (SIGSTOP) so that it lags: resumed after the kill, it never gets what it missed.
-    opts.thaw?.freeze(false);
+    // Replicas detached to lag (detachReplicas): resumed after the kill, they never get what they missed.
+    for (const r of opts.thaw ?? []) r.freeze(false);
     const ports = new Set(replicas.map((r) => r.port));
     await this.waitUntilOk(
       timeoutMs,
@@ -204,6 +223,19 @@ export class RedisCluster {
     );
     const views = await this.view();
     return replicas.find((r) => isMaster(views, r.port))!;
+  }
+
+  /**
+   * Makes `master`'s replicas fall behind, as asynchronous replication can: each is frozen (SIGSTOP)
+   * and the master drops their replication links, so whatever it is written from now on exists on the
+   * master alone until killMaster(master, { thaw }) crashes it and resumes them. (Freezing alone is
+   * not enough on loopback: what the master sent waits in the socket and is read after the thaw.)
+   */
+  async detachReplicas(master: RedisServer): Promise<RedisServer[]> {
+    const replicas = await this.replicasOf(master);
+    for (const r of replicas) r.freeze(true);
+    await redisCommand(master.url, ['CLIENT', 'KILL', 'TYPE', 'replica'], 2000);
+    return replicas;
   }
 
   /** Restarts a killed node (same dir: its nodes.conf); it learns it lost its slots and rejoins as a replica. */

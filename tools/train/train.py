@@ -439,7 +439,8 @@ def honest_report(a, labels, ck, model, tok, probs_dev, dv_y):
     print(f"dev (untouched; thresholds from the train slice, shrink k={args['shrink']:g}): macro-F1 "
           f"{rep['macro_f1']:.4f} [95% CI {lo:.4f}-{hi:.4f}] micro-F1 {rep['micro_f1']:.4f} ECE {rep['ece']:.4f}")
     for row in rep["shrinkage_ablation"]:
-        print(f"  shrink k={row['k']}: slice macro-F1 {row['holdout_macro_f1']:.4f} dev {row['dev_macro_f1']:.4f}")
+        print(f"  shrink k={row['k']}: slice macro-F1 {row['holdout_macro_f1']:.4f} (2-fold cross-fit "
+              f"{row.get('holdout_crossfit_macro_f1', float('nan')):.4f}) dev {row['dev_macro_f1']:.4f}")
     return rep
 
 

@@ -1,8 +1,8 @@
 // The Redis Cluster of deploy/k8s/components/redis-cluster, run for real: seven redis-servers with
 // the StatefulSet's own container command and args, and the init Job's own script pointed at six of
 // them. It forms 3 masters with one replica each (replicas linked with masterauth), does nothing
-// to the formed cluster when run again, and refuses a mixed set (a seventh, empty node) without
-// changing anything. Needs redis-server and redis-cli (CI installs them; REQUIRE_REDIS=1 makes a
+// to the formed cluster when run again, refuses a mixed set (a seventh, empty node) without
+// changing anything, and reconnects the nodes after all of them came back on new addresses. Needs redis-server and redis-cli (CI installs them; REQUIRE_REDIS=1 makes a
 // missing one fail).
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -102,7 +102,7 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
       }
       if (/role:slave/.test(replication)) expect(replication, String(port)).toMatch(/master_link_status:up/);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('changes nothing when run again on the formed cluster', async () => {
     const before = await topology(ports[0]);
@@ -111,7 +111,7 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
     expect(run.output).toMatch(/already formed; met 0 node\(s\) at an address the cluster did not know/);
     expect(run.output).not.toMatch(/forming/);
     expect(await topology(ports[0])).toEqual(before);
-  }, 120_000);
+  }, 240_000);
 
   it('refuses, changing nothing, when some nodes are empty and others members', async () => {
     const before = await topology(ports[0]);
@@ -120,5 +120,27 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
     expect(run.output).toMatch(/1 of 7 nodes are empty and the others are cluster members: changing nothing/);
     expect(await info(spare, 'cluster')).toMatch(/cluster_known_nodes:1\r?\n/);
     expect(await topology(ports[0])).toEqual(before);
-  }, 120_000);
+  }, 240_000);
+
+  it('reconnects the same nodes after every one came back on a new address (a whole cluster restarted with new IPs)', async () => {
+    const ids = (await topology(ports[0])).map((n) => n.split(' ')[0]).sort();
+    const old = servers.splice(0, NODES);
+    for (const c of clients.splice(0)) c.disconnect();
+    for (const s of old) await s.stop({ keepDir: true });
+    // New ports, none a node's old one: no node can reach a peer at the address it remembers.
+    const oldPorts = new Set(old.map((s) => s.port));
+    for (const s of old) servers.push(startRedis(server, PASSWORD, await freeClusterPort(oldPorts), s.dir));
+    const restarted = servers.slice(-NODES);
+    for (const s of restarted) await untilListening(s.port, s.exited);
+    ports = restarted.map((s) => s.port);
+    expect(await info(ports[0], 'cluster')).toMatch(/cluster_state:fail\r?\n/); // its peers' addresses are stale
+    const run = await init(ports);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/already formed; met [1-9]\d* node\(s\) at an address the cluster did not know/);
+    const nodes = await topology(ports[0]);
+    expect(nodes.map((n) => n.split(' ')[0]).sort()).toEqual(ids);
+    const masters = nodes.filter((n) => n.split(' ')[1] === 'master' && n.split(' ').length > 3);
+    expect(masters).toHaveLength(3);
+    for (const port of ports) expect(await info(port, 'cluster'), String(port)).toMatch(/cluster_state:ok\r?\n/);
+  }, 240_000);
 });

@@ -26,11 +26,11 @@ const bindable = (port: number) =>
 
 export const freePort = (): Promise<number> => bindable(0);
 
-/** A free port whose cluster bus port (+10000) is free too. */
-export async function freeClusterPort(): Promise<number> {
+/** A free port whose cluster bus port (+10000) is free too, and not one of `avoid`. */
+export async function freeClusterPort(avoid: ReadonlySet<number> = new Set()): Promise<number> {
   for (;;) {
     const port = await freePort();
-    if (port + 10000 > 65535) continue;
+    if (port + 10000 > 65535 || avoid.has(port)) continue;
     if (
       await bindable(port + 10000).then(
         () => true,
@@ -64,16 +64,22 @@ export async function untilListening(port: number, exited: Promise<number | null
 
 export interface RedisProcess {
   readonly port: number;
+  /** Its working dir (AOF, nodes.conf): pass it to startRedis again to restart the same node. */
+  readonly dir: string;
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
   stderr(): string;
-  /** SIGTERM, wait for the exit, remove the dir. */
-  stop(): Promise<void>;
+  /** SIGTERM, wait for the exit, remove the dir (unless keepDir). */
+  stop(options?: { keepDir?: boolean }): Promise<void>;
 }
 
-/** Runs a container's command + args (plus a local port, bind and dir) with REDIS_PASSWORD set. */
-export function startRedis(c: ScriptContainer, password: string, port: number): RedisProcess {
-  const dir = mkdtempSync(join(tmpdir(), 'deploy-redis-'));
+/** Runs a container's command + args (plus a local port, bind and dir: a new one unless given) with REDIS_PASSWORD set. */
+export function startRedis(
+  c: ScriptContainer,
+  password: string,
+  port: number,
+  dir = mkdtempSync(join(tmpdir(), 'deploy-redis-')),
+): RedisProcess {
   const args = [...c.command.slice(1), ...(c.args ?? []), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir];
   const child = spawn(c.command[0], args, {
     env: { PATH: process.env.PATH, REDIS_PASSWORD: password },
@@ -84,13 +90,14 @@ export function startRedis(c: ScriptContainer, password: string, port: number): 
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   return {
     port,
+    dir,
     child,
     exited,
     stderr: () => stderr,
-    stop: async () => {
+    stop: async (options = {}) => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -50,6 +50,17 @@ describe.each(CLUSTER_OVERLAYS)('deploy/k8s overlay %s: Redis Cluster', (overlay
     }
   });
 
+  it('runs every pod (the init Job included) as non-root without privilege escalation', () => {
+    const pods = ms.filter((m) => ['Deployment', 'StatefulSet', 'Job'].includes(m.kind)) as Workload[];
+    expect(pods.map((w) => w.metadata.name)).toContain('redis-cluster-init');
+    for (const w of pods) {
+      expect(w.spec.template.spec.securityContext?.runAsNonRoot, w.metadata.name).toBe(true);
+      expect(w.spec.template.spec.securityContext?.runAsUser, w.metadata.name).toBeGreaterThan(0);
+      for (const c of w.spec.template.spec.containers as (Container & { securityContext?: { allowPrivilegeEscalation?: boolean } })[])
+        expect(c.securityContext?.allowPrivilegeEscalation, `${w.metadata.name}/${c.name}`).toBe(false);
+    }
+  });
+
   it('replaces redis-queue with the cluster and keeps redis-cache', () => {
     expect(ms.filter((m) => m.metadata.name === 'redis-queue')).toEqual([]);
     expect(find(ms, 'Deployment', 'redis-cache')).toBeDefined();

@@ -234,7 +234,7 @@ export class RedisCluster {
   async detachReplicas(master: RedisServer): Promise<RedisServer[]> {
     const replicas = await this.replicasOf(master);
     for (const r of replicas) r.freeze(true);
-    await redisCommand(master.url, ['CLIENT', 'KILL', 'TYPE', 'replica'], 2000);
+    await redisCommand(this.urlOf(master), ['CLIENT', 'KILL', 'TYPE', 'replica'], 2000);
     return replicas;
   }
 

@@ -39,7 +39,13 @@ function crossSettingProblems(config: AppConfig): { variable: string; problem: s
 }
 
 /** Settings whose values are secrets: a problem with one never repeats the value. */
-const SECRET_SETTINGS: ReadonlySet<string> = new Set(['apiKeys', 'apiAdminKeys', 'cliApiKey']);
+const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+  'apiKeys',
+  'apiAdminKeys',
+  'cliApiKey',
+  'redisClusterPassword',
+  'cacheRedisClusterPassword',
+]);
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {

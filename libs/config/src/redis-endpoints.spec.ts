@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './load-config';
-import { cacheRedisEndpoint, describeEndpoint, queueRedisEndpoint } from './redis-endpoints';
+import { cacheRedisEndpoint, clusterNodeAuth, describeEndpoint, queueRedisEndpoint } from './redis-endpoints';
 
 const runtime = (env: Record<string, string>) => loadConfig(env).runtime;
 
@@ -32,6 +32,25 @@ describe('Redis endpoints', () => {
       { kind: 'single', url: 'redis://q:1' },
       'cluster cache-0:6379',
     ]);
+  });
+
+  it("gives every cluster node REDIS_CLUSTER_USERNAME/PASSWORD; the cache cluster its own, else the queue cluster's", () => {
+    const r = runtime({ REDIS_CLUSTER_NODES: 'q-0:6379', REDIS_CLUSTER_PASSWORD: 'pw-q', CACHE_REDIS_CLUSTER_NODES: 'c-0:6379' });
+    expect(clusterNodeAuth(queueRedisEndpoint(r))).toEqual({ password: 'pw-q' });
+    expect(clusterNodeAuth(cacheRedisEndpoint(r))).toEqual({ password: 'pw-q' });
+    const own = runtime({
+      REDIS_CLUSTER_NODES: 'q-0:6379',
+      REDIS_CLUSTER_USERNAME: 'fleet',
+      REDIS_CLUSTER_PASSWORD: 'pw-q',
+      CACHE_REDIS_CLUSTER_NODES: 'c-0:6379',
+      CACHE_REDIS_CLUSTER_PASSWORD: 'pw-c',
+    });
+    expect(clusterNodeAuth(cacheRedisEndpoint(own))).toEqual({ username: 'fleet', password: 'pw-c' });
+    // No credentials: no auth field at all (the endpoint compares equal to the plain one above).
+    expect(queueRedisEndpoint(runtime({ REDIS_CLUSTER_NODES: 'q-0:6379' }))).not.toHaveProperty('auth');
+    // A single server takes its password in the URL; the cluster settings change nothing there.
+    expect(clusterNodeAuth(queueRedisEndpoint(runtime({ REDIS_URL: 'redis://:pw@q:1', REDIS_CLUSTER_PASSWORD: 'x' })))).toEqual({});
+    expect(describeEndpoint(queueRedisEndpoint(r))).not.toContain('pw-q');
   });
 
   it('refuses a node that is not host:port', () => {

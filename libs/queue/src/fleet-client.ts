@@ -21,7 +21,8 @@ import { ResultStore } from './result-store';
  * refused, without a command timeout a command waits for Redis.
  */
 export interface FleetClientConfig {
-  readonly runtime: Pick<RuntimeConfig, 'redisUrl' | 'queuePrefix'> & Partial<Pick<RuntimeConfig, 'redisClusterNodes'>>;
+  readonly runtime: Pick<RuntimeConfig, 'redisUrl' | 'queuePrefix'> &
+    Partial<Pick<RuntimeConfig, 'redisClusterNodes' | 'redisClusterUsername' | 'redisClusterPassword'>>;
   readonly fleet: Pick<FleetConfig, 'jobChunkSize' | 'jobAttempts' | 'resultTtlSeconds'> &
     Partial<Pick<FleetConfig, 'classifyResultTtlSeconds' | 'classifyCoalesceMaxTexts' | 'fairShareEnabled' | 'queueKeepCompletedChunks'>>;
   readonly api: Pick<ApiConfig, 'classifyDeadlineMs'> &

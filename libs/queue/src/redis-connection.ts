@@ -3,9 +3,10 @@
 // command while Redis is unreachable fails at once instead of waiting on reconnects, commands in
 // flight when the connection drops fail at once, and a command without an answer within
 // `commandTimeoutMs` fails (a hung Redis). The HTTP layer turns those failures into 503.
-// A Redis Cluster endpoint (REDIS_CLUSTER_NODES) gives an ioredis Cluster with the same options per node.
+// A Redis Cluster endpoint (REDIS_CLUSTER_NODES) gives an ioredis Cluster with the same options, and
+// the cluster's AUTH (REDIS_CLUSTER_USERNAME/PASSWORD), per node.
 import { AppError } from '@emo/contracts';
-import type { RedisEndpoint } from '@emo/config';
+import { clusterNodeAuth, type RedisEndpoint } from '@emo/config';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /** A connection to the queue Redis: one server, or a Redis Cluster (the fleet's keys are laid out per slot, fleet-keys.ts). */
@@ -39,7 +40,7 @@ export function createRedis(target: string | RedisEndpoint, opts: RedisConnectio
   return new Cluster(
     endpoint.nodes.map((n) => ({ host: n.host, port: n.port })),
     {
-      redisOptions: perNode,
+      redisOptions: { ...perNode, ...clusterNodeAuth(endpoint) },
       enableReadyCheck: true,
       lazyConnect: false,
       ...(enableAutoPipelining ? { enableAutoPipelining } : {}),

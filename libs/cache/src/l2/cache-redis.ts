@@ -2,7 +2,7 @@
 // Cluster (CACHE_REDIS_CLUSTER_NODES), failing fast while Redis is down (no offline queue) and
 // reconnecting forever in the background.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { cacheRedisEndpoint, type AppConfig, type RedisEndpoint } from '@emo/config';
+import { cacheRedisEndpoint, clusterNodeAuth, type AppConfig, type RedisEndpoint } from '@emo/config';
 
 /** The cache Redis: one server, or a Redis Cluster (L2ResultStore splits its reads by slot). */
 export type CacheRedis = Redis | Cluster;
@@ -34,7 +34,7 @@ export function createCacheRedis(target: string | RedisEndpoint, timeoutMs: numb
       : new Cluster(
           endpoint.nodes.map((n) => ({ host: n.host, port: n.port })),
           {
-            redisOptions: node,
+            redisOptions: { ...node, ...clusterNodeAuth(endpoint) },
             lazyConnect: true,
             enableOfflineQueue: false,
             enableAutoPipelining: true,

@@ -25,6 +25,26 @@ export const runtimeSettings = {
     clusterNodes.optional(),
     'Cache Redis (L2) as a Redis Cluster: seed nodes `host:port,…`; when set it replaces CACHE_REDIS_URL (L2 reads are split by slot).',
   ),
+  redisClusterUsername: setting(
+    'REDIS_CLUSTER_USERNAME',
+    z.string().min(1).optional(),
+    "ACL user for every node of REDIS_CLUSTER_NODES (default: the `default` user). Also the cache cluster's, unless CACHE_REDIS_CLUSTER_USERNAME is set.",
+  ),
+  redisClusterPassword: setting(
+    'REDIS_CLUSTER_PASSWORD',
+    z.string().min(1).optional(),
+    "Password (AUTH) for every node of REDIS_CLUSTER_NODES (a secret; on one Redis the password goes in REDIS_URL). Also the cache cluster's, unless CACHE_REDIS_CLUSTER_PASSWORD is set.",
+  ),
+  cacheRedisClusterUsername: setting(
+    'CACHE_REDIS_CLUSTER_USERNAME',
+    z.string().min(1).optional(),
+    'ACL user for every node of CACHE_REDIS_CLUSTER_NODES. Default: REDIS_CLUSTER_USERNAME.',
+  ),
+  cacheRedisClusterPassword: setting(
+    'CACHE_REDIS_CLUSTER_PASSWORD',
+    z.string().min(1).optional(),
+    'Password (AUTH) for every node of CACHE_REDIS_CLUSTER_NODES (a secret). Default: REDIS_CLUSTER_PASSWORD.',
+  ),
   cliApiKey: setting(
     'EMO_API_KEY',
     z.string().min(1).optional(),

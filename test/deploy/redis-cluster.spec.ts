@@ -81,13 +81,17 @@ describe.each(CLUSTER_OVERLAYS)('deploy/k8s overlay %s: Redis Cluster', (overlay
       expect(env.REDIS_URL, name).toBeUndefined();
       for (const [k, v] of Object.entries(env)) expect(v, `${name} ${k}: every $(VAR) resolved`).not.toMatch(/\$\(/);
       const runtime = loadConfig(env).runtime;
+      // Every node is reached with the password its requirepass has (Secret emo-redis-auth).
+      expect(c.env).toContainEqual({
+        name: 'REDIS_CLUSTER_PASSWORD',
+        valueFrom: { secretKeyRef: { name: 'emo-redis-auth', key: 'REDIS_PASSWORD' } },
+      });
       expect(queueRedisEndpoint(runtime), name).toEqual({
         kind: 'cluster',
         nodes: pods.map((p) => ({ host: p.slice(0, p.lastIndexOf(':')), port: 6379 })),
+        auth: { password: PASSWORD },
       });
       expect(cacheRedisEndpoint(runtime), name).toEqual({ kind: 'single', url: `redis://:${PASSWORD}@redis-cache:6379` });
-      // The cluster's password is in the environment (envFrom Secret emo-redis-auth) for a cluster client to use.
-      expect(env.REDIS_PASSWORD, name).toBe(PASSWORD);
     }
   });
 

@@ -2,14 +2,17 @@
 // the StatefulSet's own container command and args, and the init Job's own script pointed at six of
 // them. It forms 3 masters with one replica each (replicas linked with masterauth), does nothing
 // to the formed cluster when run again, refuses a mixed set (a seventh, empty node) without
-// changing anything, and reconnects the nodes after all of them came back on new addresses. Needs redis-server and redis-cli (CI installs them; REQUIRE_REDIS=1 makes a
+// changing anything, and reconnects the nodes after all of them came back on new addresses. The
+// fleet's own queue client, configured with the environment the manifests give a worker, works on it. Needs redis-server and redis-cli (CI installs them; REQUIRE_REDIS=1 makes a
 // missing one fail).
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '@emo/config';
+import { FleetClient } from '@emo/queue';
 import { k8sDir } from './support/deploy-paths';
 import { renderKustomization } from './support/kustomize-lite';
-import { find, REAL_SECRETS, type Workload } from './support/manifest-query';
+import { container, envOf, find, REAL_SECRETS, type Workload } from './support/manifest-query';
 import {
   freeClusterPort,
   redisServerInstalled,
@@ -112,6 +115,24 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
     expect(run.output).not.toMatch(/forming/);
     expect(await topology(ports[0])).toEqual(before);
   }, 240_000);
+
+  it("lets the fleet's queue client in with the environment the manifests give a worker, and no one without the password", async () => {
+    // The worker's environment as the kubelet builds it (emo-config, Secret emo-redis-auth), the pods' names replaced by these nodes.
+    const env = { ...envOf(ms, container(ms, 'emo-worker')), REDIS_CLUSTER_NODES: nodeList(ports) };
+    const fleet = new FleetClient(loadConfig(env));
+    const { REDIS_CLUSTER_PASSWORD: _password, ...withoutPassword } = env;
+    const stranger = new FleetClient(loadConfig(withoutPassword));
+    try {
+      await fleet.ready();
+      await fleet.ping();
+      await fleet.probeWrite('deploy-checks');
+      expect(fleet.keys.cluster).toBe(true);
+      expect(await fleet.queues.allCounts()).toMatchObject({ interactive: { backlog: 0 }, bulk: { backlog: 0 } });
+      await expect(stranger.ready(3000)).rejects.toThrow();
+    } finally {
+      await Promise.all([fleet.close(), stranger.close()]);
+    }
+  }, 60_000);
 
   it('refuses, changing nothing, when some nodes are empty and others members', async () => {
     const before = await topology(ports[0]);

@@ -9,7 +9,7 @@ import type { AppConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
 import { CacheNamespace, type CacheModelIdentity } from './keys/cache-namespace';
 import { L1ResultCache } from './l1/l1-result-cache';
-import { cacheEndpointOf, connectWithin, createCacheRedis, type CacheRedis } from './l2/cache-redis';
+import { cacheEndpointOf, cacheSharesQueueRedis, connectWithin, createCacheRedis, type CacheRedis } from './l2/cache-redis';
 import { checkEvictionPolicy, type EvictionPolicyCheck } from './l2/eviction-policy-check';
 import { L2ResultStore } from './l2/l2-result-store';
 import { processPolicyWarning } from './l2/policy-warning';
@@ -64,8 +64,7 @@ export class ResultCacheFactory {
     const connectTimeoutMs = setup.connectTimeoutMs ?? 2000;
     let policy: EvictionPolicyCheck | undefined;
     if (await connectWithin(redis, connectTimeoutMs)) {
-      const sharesQueueRedis = config.runtime.cacheRedisUrl === undefined || config.runtime.cacheRedisUrl === config.runtime.redisUrl;
-      policy = await checkEvictionPolicy(redis, sharesQueueRedis);
+      policy = await checkEvictionPolicy(redis, cacheSharesQueueRedis(config));
       processPolicyWarning.warn(policy, logger, config.cache.cachePolicyWarning);
     } else {
       logger?.warn(

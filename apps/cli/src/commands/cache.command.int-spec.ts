@@ -1,11 +1,13 @@
-// `emo cache warm|stats|flush` against the test Redis, in a namespace of its own (QUEUE_PREFIX).
+// `emo cache warm|stats|flush` against the test Redis and the test Redis Cluster (CACHE_REDIS_CLUSTER_NODES;
+// skipped without one, started by the global setup with REQUIRE_REDIS_CLUSTER=1), in a namespace of its own (QUEUE_PREFIX).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
-import { createCacheRedis, unlinkMatching } from '@emo/cache';
+import { createCacheRedis, measureNamespace, unlinkMatching, type CacheRedis } from '@emo/cache';
+import { parseClusterNode, type RedisEndpoint } from '@emo/config';
 import { runCliCaptured, testEnv } from '../testing/run-cli-captured';
 
 const dir = mkdtempSync(join(tmpdir(), 'emo-cache-spec-'));
@@ -13,10 +15,38 @@ const phrases = join(dir, 'phrases.txt');
 writeFileSync(phrases, '# greetings\nthank you so much\n\nthis is awful\r\nI love it\n');
 const prefix = `cli-cache-spec-${process.pid}-${Date.now()}`;
 
-describe.skipIf(!inject('redisAvailable'))('emo cache (Redis)', () => {
+const clusterNodes = inject('redisClusterNodes');
+/** Where the cache is: the one test Redis (the queue's REDIS_URL), or the test cluster named by CACHE_REDIS_CLUSTER_NODES. */
+const TARGETS: { name: string; available: boolean; env: Record<string, string>; endpoint: RedisEndpoint }[] = [
+  { name: 'Redis', available: inject('redisAvailable'), env: {}, endpoint: { kind: 'single', url: inject('redisUrl') } },
+  {
+    name: 'a Redis Cluster',
+    available: clusterNodes !== '',
+    env: { CACHE_REDIS_CLUSTER_NODES: clusterNodes },
+    endpoint: { kind: 'cluster', nodes: clusterNodes.split(',').filter(Boolean).map(parseClusterNode) },
+  },
+];
+
+describe.each(TARGETS)('emo cache ($name)', ({ available, env: targetEnv, endpoint }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const cluster = endpoint.kind === 'cluster';
   let namespaces = 0;
-  /** A namespace of its own per test; LOG_LEVEL=error: the warning that the cache shares the queue Redis is expected here. */
-  const freshEnv = () => testEnv({ REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: `${prefix}-${++namespaces}`, LOG_LEVEL: 'error' });
+  /** A namespace of its own per test; LOG_LEVEL=error: the warning about the eviction policy is expected here. */
+  const freshEnv = () =>
+    testEnv({
+      REDIS_URL: inject('redisUrl'),
+      ...targetEnv,
+      QUEUE_PREFIX: `${prefix}-${cluster ? 'cluster' : 'one'}-${++namespaces}`,
+      LOG_LEVEL: 'error',
+    });
+  const connect = async (target: string | RedisEndpoint): Promise<CacheRedis> => {
+    const redis = createCacheRedis(target, 5000);
+    await redis.connect();
+    return redis;
+  };
   const json = async (args: string[], env: ReturnType<typeof freshEnv>) => {
     const run = await runCliCaptured(['cache', ...args, '--json'], env);
     expect(run.code, run.stderr).toBe(0);
@@ -24,9 +54,7 @@ describe.skipIf(!inject('redisAvailable'))('emo cache (Redis)', () => {
   };
 
   afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    const redis = createCacheRedis(inject('redisUrl'), 5000);
-    await redis.connect();
+    const redis = await connect(endpoint);
     await unlinkMatching(redis, `${prefix}-*`);
     redis.disconnect();
   });
@@ -61,6 +89,19 @@ describe.skipIf(!inject('redisAvailable'))('emo cache (Redis)', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^keys +3 \(~\d+ bytes\); all revisions: 3$/m);
     expect(human.stdout).toMatch(/^eviction policy +\S+ \([\w-]+\)/m);
+    if (cluster) {
+      // Every master was read: the policy check and INFO, and the keys are on the cluster, not on the queue's Redis.
+      expect(report).toMatchObject({ policy: { masters: 3 } });
+      expect(human.stdout).toMatch(/^redis memory .* \(3 cluster masters, summed\)$/m);
+      const [onCluster, onQueueRedis] = [await connect(endpoint), await connect(inject('redisUrl'))];
+      try {
+        expect((await measureNamespace(onCluster, `${env.QUEUE_PREFIX}:cache:*`, 0)).keys).toBe(3);
+        expect((await measureNamespace(onQueueRedis, `${env.QUEUE_PREFIX}:cache:*`, 0)).keys).toBe(0);
+      } finally {
+        onCluster.disconnect();
+        onQueueRedis.disconnect();
+      }
+    }
   });
 
   it("flushes the model revision's keys only, and says how many", async () => {
@@ -78,6 +119,8 @@ describe.skipIf(!inject('redisAvailable'))('emo cache (Redis)', () => {
     expect(human.stdout).toMatch(new RegExp(`^removed 3 cached results matching ${other.QUEUE_PREFIX}:cache:tiny-softmax@`));
   });
 });
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('emo cache errors', () => {
   const unreachable = testEnv({ REDIS_URL: 'redis://cacheuser:sekret-pass@127.0.0.1:9/0', QUEUE_PREFIX: `${prefix}-down` });

@@ -1,10 +1,12 @@
-// `emo cache warm|stats|flush`: the shared L2 result cache on CACHE_REDIS_URL (default REDIS_URL),
-// namespaced per model revision under QUEUE_PREFIX. These commands always use Redis, whatever
+// `emo cache warm|stats|flush`: the shared L2 result cache on CACHE_REDIS_CLUSTER_NODES or
+// CACHE_REDIS_URL (default: the queue's endpoint, REDIS_CLUSTER_NODES or REDIS_URL), namespaced per
+// model revision under QUEUE_PREFIX; on a Redis Cluster, stats and flush visit every master. These commands always use Redis, whatever
 // CACHE_CLI_L2 says: warming or flushing a process-local L1 would do nothing.
 import type { Command } from 'commander';
 import {
   CacheNamespace,
-  cacheRedisUrlOf,
+  cacheEndpointOf,
+  cacheSharesQueueRedis,
   cacheStoreReport,
   createCacheRedis,
   readPhraseFile,
@@ -12,7 +14,7 @@ import {
   warmCache,
   type CacheModelIdentity,
 } from '@emo/cache';
-import type { AppConfig } from '@emo/config';
+import { describeEndpoint, type AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { choosePrecision } from '@emo/inference';
 import { loadModelBundle, resolveModelVariant } from '@emo/model';
@@ -64,7 +66,7 @@ export function registerCache(program: Command, ctx: CliContext): void {
         if (l2.enabled && l2.state === 'down')
           throw new AppError(
             'CACHE_UNAVAILABLE',
-            `the cache Redis did not answer; nothing was stored in L2 (${redact(cacheRedisUrlOf(config))})`,
+            `the cache Redis did not answer; nothing was stored in L2 (${redact(describeEndpoint(cacheEndpointOf(config)))})`,
           );
         print(
           flags,
@@ -91,18 +93,14 @@ export function registerCache(program: Command, ctx: CliContext): void {
         return;
       }
       await withRedis(ctx, flags, async (redis, namespace, config) => {
-        const report = await cacheStoreReport(
-          redis,
-          namespace,
-          config.runtime.cacheRedisUrl === undefined || config.runtime.cacheRedisUrl === config.runtime.redisUrl,
-        );
+        const report = await cacheStoreReport(redis, namespace, cacheSharesQueueRedis(config));
         print(flags, report, (r) =>
           [
             `model             ${r.model}`,
             `namespace         ${r.namespace}`,
             `keys              ${r.keys} (~${r.approxBytes} bytes); all revisions: ${r.keysAllRevisions}`,
             `eviction policy   ${r.policy.policy ?? '?'} (${r.policy.verdict})${r.policy.advice ? `\n  ${r.policy.advice}` : ''}`,
-            `redis memory      ${r.redis.usedMemoryBytes ?? '?'} bytes used, maxmemory ${r.redis.maxmemoryBytes ?? '?'}`,
+            `redis memory      ${r.redis.usedMemoryBytes ?? '?'} bytes used, maxmemory ${r.redis.maxmemoryBytes ?? '?'}${r.policy.masters ? ` (${r.policy.masters} cluster masters, summed)` : ''}`,
             `redis counters    evicted_keys ${r.redis.evictedKeys ?? '?'}, keyspace_hits ${r.redis.keyspaceHits ?? '?'}, keyspace_misses ${r.redis.keyspaceMisses ?? '?'}`,
           ].join('\n'),
         );
@@ -164,11 +162,11 @@ async function withRedis(
 ): Promise<void> {
   const config = configFor(ctx, flags);
   const namespace = new CacheNamespace(config.runtime.queuePrefix, await identityOf(config), config.cache.cacheTextNormalization);
-  const url = cacheRedisUrlOf(config);
-  const redis = createCacheRedis(url, 5000);
+  const endpoint = cacheEndpointOf(config);
+  const redis = createCacheRedis(endpoint, 5000);
   try {
     await redis.connect().catch((e: Error) => {
-      throw new AppError('CACHE_UNAVAILABLE', `cannot reach the cache Redis at ${redact(url)} (${e.message})`);
+      throw new AppError('CACHE_UNAVAILABLE', `cannot reach the cache Redis at ${redact(describeEndpoint(endpoint))} (${e.message})`);
     });
     await fn(redis, namespace, config);
   } finally {

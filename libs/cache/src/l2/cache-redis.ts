@@ -2,13 +2,22 @@
 // Cluster (CACHE_REDIS_CLUSTER_NODES), failing fast while Redis is down (no offline queue) and
 // reconnecting forever in the background.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { cacheRedisEndpoint, clusterNodeAuth, type AppConfig, type RedisEndpoint } from '@emo/config';
+import { cacheRedisEndpoint, clusterNodeAuth, describeEndpoint, queueRedisEndpoint, type AppConfig, type RedisEndpoint } from '@emo/config';
 
 /** The cache Redis: one server, or a Redis Cluster (L2ResultStore splits its reads by slot). */
 export type CacheRedis = Redis | Cluster;
 
 /** CACHE_REDIS_CLUSTER_NODES, else CACHE_REDIS_URL, else the queue's endpoint. */
 export const cacheEndpointOf = (config: Pick<AppConfig, 'runtime'>): RedisEndpoint => cacheRedisEndpoint(config.runtime);
+
+/** Whether L2 is on the queue's Redis (or cluster): the same endpoint, given or by default. */
+export const cacheSharesQueueRedis = (config: Pick<AppConfig, 'runtime'>): boolean =>
+  describeEndpoint(cacheRedisEndpoint(config.runtime)) === describeEndpoint(queueRedisEndpoint(config.runtime));
+
+/** The servers a per-server reading (SCAN, INFO, CONFIG GET) must visit: every master of a cluster, or the one server. */
+export function cacheNodes(redis: CacheRedis): Redis[] {
+  return redis.isCluster ? (redis as Cluster).nodes('master') : [redis as Redis];
+}
 
 /** The cache Redis URL: CACHE_REDIS_URL, else the queue's REDIS_URL. */
 export const cacheRedisUrlOf = (config: Pick<AppConfig, 'runtime'>): string => config.runtime.cacheRedisUrl ?? config.runtime.redisUrl;

@@ -1,6 +1,8 @@
 // What `emo cache stats` reports about the shared L2 from outside any process: the eviction
 // policy check, instance memory and hit counters (INFO), and the keys of one model's namespace.
-import type { CacheRedis } from './cache-redis';
+// On a Redis Cluster every master is read (INFO on the cluster client would ask one node): memory
+// and counters are the masters' sums.
+import { cacheNodes, type CacheRedis } from './cache-redis';
 import type { CacheNamespace } from '../keys/cache-namespace';
 import { checkEvictionPolicy, type EvictionPolicyCheck } from './eviction-policy-check';
 import { measureNamespace } from './namespace-admin';
@@ -21,11 +23,12 @@ export async function cacheStoreReport(redis: CacheRedis, namespace: CacheNamesp
     checkEvictionPolicy(redis, sharesQueueRedis),
     measureNamespace(redis, namespace.pattern()),
     measureNamespace(redis, namespace.pattern(true), 0),
-    redis.info().catch(() => ''),
+    Promise.all(cacheNodes(redis).map((node) => node.info().catch(() => ''))),
   ]);
+  // A field every master reported, summed; undefined when one did not (a reading of part of the cluster is no total).
   const field = (name: string) => {
-    const m = new RegExp(`^${name}:(\\d+)`, 'm').exec(info);
-    return m ? Number(m[1]) : undefined;
+    const values = info.map((text) => new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1]);
+    return values.length > 0 && values.every((v) => v !== undefined) ? values.reduce((sum, v) => sum + Number(v), 0) : undefined;
   };
   return {
     model: namespace.modelId,

@@ -1,17 +1,11 @@
 // Operations on whole cache namespaces: drop one model's keys (SCAN + UNLINK in batches, never
 // FLUSHALL/FLUSHDB, so the queue and other models sharing the Redis are untouched) and count them.
 // On a Redis Cluster every master is scanned, and keys (each in its own slot) are unlinked one by one.
-import type { Cluster, Redis } from 'ioredis';
-import type { CacheRedis } from './cache-redis';
-
-/** The servers whose keys a scan must visit: every master of a cluster, or the one server. */
-function scanTargets(redis: CacheRedis): Redis[] {
-  return redis.isCluster ? (redis as Cluster).nodes('master') : [redis as Redis];
-}
+import { cacheNodes, type CacheRedis } from './cache-redis';
 
 export async function unlinkMatching(redis: CacheRedis, pattern: string, batch = 1000): Promise<number> {
   let removed = 0;
-  for (const node of scanTargets(redis)) {
+  for (const node of cacheNodes(redis)) {
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', batch);
@@ -28,7 +22,7 @@ export async function unlinkMatching(redis: CacheRedis, pattern: string, batch =
 export async function measureNamespace(redis: CacheRedis, pattern: string, sample = 200): Promise<{ keys: number; approxBytes: number }> {
   let keys = 0;
   const sampled: string[] = [];
-  for (const node of scanTargets(redis)) {
+  for (const node of cacheNodes(redis)) {
     let cursor = '0';
     do {
       const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);

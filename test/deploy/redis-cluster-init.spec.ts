@@ -25,6 +25,8 @@ import {
 
 type JobManifest = { spec: { template: { spec: { containers: (ScriptContainer & { env: { name: string; value?: string }[] })[] } } } };
 
+type ScaledObject = { spec: { triggers: { type: string; metadata: Record<string, string> }[] } };
+
 const PASSWORD = REAL_SECRETS['emo-redis-auth'].REDIS_PASSWORD;
 const ms = renderKustomization(resolve(k8sDir, 'overlays', 'cpu-redis-cluster'));
 const server = find<Workload>(ms, 'StatefulSet', 'redis-cluster').spec.template.spec.containers[0] as unknown as ScriptContainer;
@@ -116,7 +118,7 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
     expect(await topology(ports[0])).toEqual(before);
   }, 240_000);
 
-  it("lets the fleet's queue client in with the environment the manifests give a worker, and no one without the password", async () => {
+  it("lets the fleet's queue client in with the manifests' worker environment (no one without the password); its interactive chunks wait where KEDA looks", async () => {
     // The worker's environment as the kubelet builds it (emo-config, Secret emo-redis-auth), the pods' names replaced by these nodes.
     const env = { ...envOf(ms, container(ms, 'emo-worker')), REDIS_CLUSTER_NODES: nodeList(ports) };
     const fleet = new FleetClient(loadConfig(env));
@@ -129,6 +131,19 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
       expect(fleet.keys.cluster).toBe(true);
       expect(await fleet.queues.allCounts()).toMatchObject({ interactive: { backlog: 0 }, bulk: { backlog: 0 } });
       await expect(stranger.ready(3000)).rejects.toThrow();
+      // No worker runs: a submitted interactive chunk waits in the list KEDA's redis-cluster trigger reads, a bulk
+      // chunk (fair share gives it a priority) in BullMQ's prioritized set, which a list scaler cannot count.
+      const trigger = (find(ms, 'ScaledObject', 'emo-worker') as unknown as ScaledObject).spec.triggers.find(
+        (t) => t.type === 'redis-cluster',
+      );
+      const listName = trigger?.metadata.listName ?? '';
+      for (const priority of ['interactive', 'bulk'] as const)
+        await fleet.producer.submit({ tenant: 'deploy-checks', items: [{ text: `a ${priority} text` }], priority });
+      expect(await fleet.redis.llen(listName)).toBe(1);
+      expect(listName).toBe(`${fleet.keys.bullPrefix}:interactive:wait`);
+      expect(await fleet.redis.llen(`${fleet.keys.bullPrefix}:bulk:wait`)).toBe(0);
+      expect(await fleet.redis.zcard(`${fleet.keys.bullPrefix}:bulk:prioritized`)).toBe(1);
+      expect(await fleet.queues.allCounts()).toMatchObject({ interactive: { backlog: 1 }, bulk: { backlog: 1 } });
     } finally {
       await Promise.all([fleet.close(), stranger.close()]);
     }

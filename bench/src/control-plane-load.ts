@@ -64,6 +64,7 @@ export async function closedLoopJobs(opts: LoadOptions): Promise<LoadResult> {
       const { job_id: id } = (await (await call('POST', '/v1/jobs', { items: texts.map((text) => ({ text })) })).json()) as {
         job_id: string;
       };
+      submitted();
       for (;;) {
         const s = (await (await call('GET', `/v1/jobs/${id}`)).json()) as { state: string };
         if (s.state === 'completed') break;
@@ -80,9 +81,15 @@ export async function closedLoopJobs(opts: LoadOptions): Promise<LoadResult> {
       jobs++;
     }
   };
+  // The first sample is taken as soon as a job is submitted (so there is one with texts in flight), then every sampleMs.
+  let submitted: () => void = () => undefined;
+  const first = new Promise<void>((resolve) => (submitted = resolve));
+  let finished: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finished = resolve));
   const sampler = async () => {
+    await Promise.race([first, done]);
     while (running) {
-      await new Promise((r) => setTimeout(r, opts.sampleMs));
+      if (samples.length > 0) await new Promise((r) => setTimeout(r, opts.sampleMs));
       if (!running) break;
       const snapshot = { inFlight, completed };
       samples.push({ redis: await opts.sample(), ...snapshot });
@@ -94,6 +101,7 @@ export async function closedLoopJobs(opts: LoadOptions): Promise<LoadResult> {
     await Promise.all(Array.from({ length: opts.clients }, client));
   } finally {
     running = false;
+    finished();
     await sampling;
   }
   return { seconds: (performance.now() - started) / 1000, completed, jobs, overloaded, samples };

@@ -19,8 +19,8 @@ export interface RedisSample {
 }
 
 export class ControlPlaneRedis {
-  /** INFO and FLUSHALL commands this helper sent (counted by `total_commands_processed` too). */
-  private ownCommands = 0;
+  /** Commands this helper sent, over all masters (INFO, SCAN, …: counted by `total_commands_processed` too). */
+  private sent = 0;
 
   private constructor(
     readonly target: ControlPlaneTarget,
@@ -46,13 +46,13 @@ export class ControlPlaneRedis {
     return this.target === 'cluster' ? { REDIS_CLUSTER_NODES: nodes.join(',') } : { REDIS_URL: this.servers[0]!.url };
   }
 
-  /** Commands this helper sent to each master so far (subtracted from the fleet's count). */
-  get ownCommandsPerMaster(): number {
-    return this.ownCommands;
+  /** Commands this helper sent so far, over all masters (subtracted from the fleet's count). */
+  get ownCommands(): number {
+    return this.sent;
   }
 
   async sample(): Promise<RedisSample> {
-    this.ownCommands++;
+    this.sent += this.servers.length;
     const infos = await Promise.all(this.servers.map((s) => redisCommand(s.url, ['INFO', 'everything'], 5000).then(String)));
     const calls: Record<string, number> = {};
     let commands = 0;
@@ -68,9 +68,42 @@ export class ControlPlaneRedis {
     return { commands, usedMemory, cpuSeconds, calls };
   }
 
+  /**
+   * Bytes at rest by kind of key, over every master: the L2 result cache (`<prefix>:cache:…`) and the
+   * rest (job records, result lists, queue bookkeeping). MEMORY USAGE of up to `sample` keys of each
+   * kind, scaled by how many there are: an estimate (a key's own overhead, not the allocator's).
+   */
+  async bytesByKind(sample = 300): Promise<{ cacheKeys: number; cacheBytes: number; otherKeys: number; otherBytes: number }> {
+    const keys = { cache: [] as [string, string][], other: [] as [string, string][] };
+    for (const s of this.servers) {
+      let cursor = '0';
+      do {
+        this.sent++;
+        const [next, batch] = (await redisCommand(s.url, ['SCAN', cursor, 'COUNT', '1000'], 10_000)) as [string, string[]];
+        cursor = next;
+        for (const key of batch) keys[key.includes(':cache:') ? 'cache' : 'other'].push([s.url, key]);
+      } while (cursor !== '0');
+    }
+    const estimate = async (list: [string, string][]): Promise<number> => {
+      const picked = list.filter((_, i) => i % Math.max(1, Math.ceil(list.length / sample)) === 0);
+      let bytes = 0;
+      for (const [url, key] of picked) {
+        this.sent++;
+        bytes += Number(await redisCommand(url, ['MEMORY', 'USAGE', key, 'SAMPLES', '0'], 5000));
+      }
+      return picked.length > 0 ? (bytes / picked.length) * list.length : 0;
+    };
+    return {
+      cacheKeys: keys.cache.length,
+      cacheBytes: await estimate(keys.cache),
+      otherKeys: keys.other.length,
+      otherBytes: await estimate(keys.other),
+    };
+  }
+
   /** Deletes every key on every master (our private servers only). */
   async flush(): Promise<void> {
-    this.ownCommands++;
+    this.sent += this.servers.length;
     await Promise.all(this.servers.map((s) => redisCommand(s.url, ['FLUSHALL'], 10_000)));
   }
 

@@ -24,7 +24,7 @@ export interface ControlPlaneBenchOptions {
   readonly config: AppConfig;
   readonly targets?: readonly ControlPlaneTarget[];
   readonly workerCounts?: readonly number[];
-  /** Texts per configuration (default 20,000), each sent once. */
+  /** Texts per configuration (default 10,000), each sent once. */
   readonly texts?: number;
   /** Texts per bulk job (default 1,000) and jobs in flight (closed-loop clients; default 8). */
   readonly jobTexts?: number;
@@ -50,6 +50,9 @@ export interface ControlPlaneRun {
   readonly redis_bytes_per_text_in_flight: number;
   readonly redis_bytes_per_text_at_rest: number;
   readonly redis_peak_bytes_over_baseline: number;
+  /** At rest, by kind (MEMORY USAGE estimate): the L2 cache entries, and the rest (job records, results). */
+  readonly l2_cache_bytes_per_text_at_rest: number;
+  readonly results_and_jobs_bytes_per_text_at_rest: number;
   readonly api_cpu_s_per_1k_texts: number;
   readonly worker_cpu_s_per_1k_texts: number;
   readonly redis_cpu_s_per_1k_texts: number;
@@ -70,7 +73,7 @@ async function run(opts: ControlPlaneBenchOptions): Promise<Record<string, unkno
   const log = opts.log ?? (() => undefined);
   const targets = opts.targets ?? ['single', 'cluster'];
   const counts = opts.workerCounts ?? [1, 4, 16];
-  const n = opts.texts ?? 20_000;
+  const n = opts.texts ?? 10_000;
   const jobTexts = opts.jobTexts ?? 1000;
   const clients = opts.clients ?? 8;
   const stub = { batchMs: opts.stubBatchMs ?? 2, textMs: opts.stubTextMs ?? 0.02 };
@@ -139,19 +142,22 @@ async function measure(
   fleet: ControlPlaneFleet,
   load: () => ReturnType<typeof closedLoopJobs>,
 ): Promise<Measured> {
+  const kindsBefore = await redis.bytesByKind();
   const before = await redis.sample();
-  const ownBefore = redis.ownCommandsPerMaster;
+  const ownBefore = redis.ownCommands;
   const cpuBefore = fleet.cpuSeconds();
   const result = await load();
   const loadavg1 = loadavg()[0]!; // after the saturated run: how many cores were busy
   const cpu = fleet.cpuSeconds();
   const after = await redis.sample();
+  // Our INFO calls between the two samples (the first one's is in the delta, the last one's is not: they cancel).
+  const own = redis.ownCommands - ownBefore;
   // At rest: results, job records and L2 entries stay (their TTLs); queue entries are gone.
   await new Promise((r) => setTimeout(r, 1000));
   const rest = await redis.sample();
+  const kinds = await redis.bytesByKind();
   const n = result.completed;
   const total = Math.max(1, n);
-  const own = (redis.ownCommandsPerMaster - ownBefore) * redis.masters;
   const restPerText = (rest.usedMemory - before.usedMemory) / total;
   // In flight: what the texts not yet done hold over what the done ones keep at rest.
   const inFlight = result.samples
@@ -168,6 +174,8 @@ async function measure(
     redis_bytes_per_text_in_flight: inFlight.length > 0 ? round(median(inFlight)) : Number.NaN,
     redis_bytes_per_text_at_rest: round(restPerText),
     redis_peak_bytes_over_baseline: Math.max(0, ...result.samples.map((s) => s.redis.usedMemory - before.usedMemory)),
+    l2_cache_bytes_per_text_at_rest: round((kinds.cacheBytes - kindsBefore.cacheBytes) / total),
+    results_and_jobs_bytes_per_text_at_rest: round((kinds.otherBytes - kindsBefore.otherBytes) / total),
     api_cpu_s_per_1k_texts: per1k(cpu.api - cpuBefore.api),
     worker_cpu_s_per_1k_texts: per1k(cpu.workers - cpuBefore.workers),
     redis_cpu_s_per_1k_texts: per1k(after.cpuSeconds - before.cpuSeconds),

@@ -76,7 +76,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--model <dir>', 'model bundle directory')
     .option(
       '--texts <n>',
-      "texts in the bulk job (fleet: 50000; scale: 20000; control-plane: per configuration, 20000); fairness: lines of tenant A's backfill (200000)",
+      "texts in the bulk job (fleet: 50000; scale: 20000; control-plane: per configuration, 10000); fairness: lines of tenant A's backfill (200000)",
     )
     .option('--b-texts <n>', "fairness: texts of tenant B's bulk job (default 5000)")
     .option('--calls <n>', 'single-text /v1/classify calls timed (fleet: 200; interactive: per concurrency level, 2000)')

@@ -128,7 +128,7 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
       data,
       targets: parseList(flags.targets, ['single', 'cluster'] as const, oneOf(['single', 'cluster'] as const, '--targets'), '--targets'),
       workerCounts: parseList(flags.workers, quick ? [1, 2] : [1, 4, 16], (s) => positive(s, '--workers') as number, '--workers'),
-      texts: size(flags.texts, '--texts', 20_000, 600),
+      texts: size(flags.texts, '--texts', 10_000, 600),
       jobTexts: size(flags.jobTexts, '--job-texts', 1000, 100),
       clients: size(flags.concurrency, '--concurrency', 8, 2),
       log,

@@ -12,8 +12,10 @@ import { JobFinishedListener } from './job-finished-listener';
 import { JobProducer } from './job-producer';
 import { RedisAvailability } from './redis-availability';
 import { createRedis, isCluster, scanTargets, whenReady, type RedisClient } from './redis-connection';
+import { readRedisMemory, type RedisMemory } from './redis-memory';
 import { describeRedisError } from './redis-errors';
 import { ResultStore } from './result-store';
+import { awaitReplicas, type ReplicationWait } from './replication-wait';
 
 /**
  * The config sections a fleet client reads, as @emo/config gives them (an AppConfig fits). Tests
@@ -24,7 +26,17 @@ export interface FleetClientConfig {
   readonly runtime: Pick<RuntimeConfig, 'redisUrl' | 'queuePrefix'> &
     Partial<Pick<RuntimeConfig, 'redisClusterNodes' | 'redisClusterUsername' | 'redisClusterPassword'>>;
   readonly fleet: Pick<FleetConfig, 'jobChunkSize' | 'jobAttempts' | 'resultTtlSeconds'> &
-    Partial<Pick<FleetConfig, 'classifyResultTtlSeconds' | 'classifyCoalesceMaxTexts' | 'fairShareEnabled' | 'queueKeepCompletedChunks'>>;
+    Partial<
+      Pick<
+        FleetConfig,
+        | 'classifyResultTtlSeconds'
+        | 'classifyCoalesceMaxTexts'
+        | 'fairShareEnabled'
+        | 'queueKeepCompletedChunks'
+        | 'redisWaitReplicas'
+        | 'redisWaitTimeoutMs'
+      >
+    >;
   readonly api: Pick<ApiConfig, 'classifyDeadlineMs'> &
     Partial<
       Pick<
@@ -60,6 +72,7 @@ export class FleetClient {
   private readonly storeRedis: RedisClient;
   /** REDIS_CLUSTER_NODES, else REDIS_URL. */
   private readonly endpoint: RedisEndpoint;
+  private readonly replicationWait: ReplicationWait;
   /** Reachability of the queue Redis over every connection of this client (logged once per change). */
   readonly availability: RedisAvailability;
 
@@ -78,9 +91,15 @@ export class FleetClient {
     this.keys = new FleetKeys(runtime.queuePrefix, { cluster: isCluster(this.redis) });
     this.availability.watch(this.redis, 'command');
     // Fair share (ADR 014) is on unless the config turns it off.
+    // REDIS_WAIT_REPLICAS (docs/reliability.md, Redis Cluster failover): writes a client is told about wait for replicas.
+    const replicationWait = (this.replicationWait = {
+      replicas: fleet.redisWaitReplicas ?? 0,
+      timeoutMs: fleet.redisWaitTimeoutMs ?? 1000,
+    });
     this.queues = new FleetQueues(this.redis, runtime.queuePrefix, (e) => this.bullError(e), {
       fairShare: fleet.fairShareEnabled ?? true,
       keepCompleted: fleet.queueKeepCompletedChunks,
+      replicationWait,
     });
     // The store's commands (records, results, admission: every call of a request's path) on a
     // connection of their own with auto-pipelining: concurrent requests share writes to Redis.
@@ -91,7 +110,7 @@ export class FleetClient {
       autoPipelining: true,
     });
     this.availability.watch(this.storeRedis, 'store');
-    this.store = new ResultStore(this.storeRedis, this.keys, fleet.resultTtlSeconds);
+    this.store = new ResultStore(this.storeRedis, this.keys, fleet.resultTtlSeconds, Date.now, replicationWait);
     const limits =
       api.queueBacklogTextsInteractive !== undefined && api.queueBacklogTextsBulk !== undefined
         ? { interactive: api.queueBacklogTextsInteractive, bulk: api.queueBacklogTextsBulk }
@@ -126,11 +145,9 @@ export class FleetClient {
     await this.redis.set(`${this.keys.prefix}:fleet:ready-probe:${member}`, '1', 'PX', 10_000);
   }
 
-  /** used_memory and maxmemory (0: no limit) of the queue Redis, from INFO memory. */
-  async memory(): Promise<{ usedBytes: number; maxBytes: number }> {
-    const info = await this.redis.info('memory');
-    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
-    return { usedBytes: field('used_memory'), maxBytes: field('maxmemory') };
+  /** used_memory and maxmemory (0: no limit) of the queue Redis, from INFO memory; on a cluster, of its fullest master (redis-memory.ts). */
+  memory(): Promise<RedisMemory> {
+    return readRedisMemory(this.redis);
   }
 
   /** A Classifier that answers through the fleet's interactive queue within the deadline. */
@@ -163,6 +180,14 @@ export class FleetClient {
     });
     this.consumer.start();
     return this.consumer;
+  }
+
+  /**
+   * Resolves once REDIS_WAIT_REPLICAS replicas of the master holding `jobId`'s record have what this
+   * client's queue connection wrote there (a backfill upload: its record, inputs and seal).
+   */
+  replicated(jobId: string): Promise<void> {
+    return awaitReplicas(this.redis, this.keys.meta(jobId), this.replicationWait);
   }
 
   /** Removes every queue and key of this fleet's prefix (throwaway fleets: tests, benchmarks). */

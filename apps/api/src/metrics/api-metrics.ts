@@ -129,13 +129,13 @@ export class ApiMetrics {
         }));
     const used = new Gauge({
       name: 'emo_queue_redis_memory_used_bytes',
-      help: 'used_memory of the queue Redis (INFO memory)',
+      help: 'used_memory of the queue Redis (INFO memory; on a Redis Cluster, of its fullest master)',
       registers: [this.registry],
       collect: refreshMemory,
     });
     const max = new Gauge({
       name: 'emo_queue_redis_memory_max_bytes',
-      help: 'maxmemory of the queue Redis (0: no limit; it then grows until the host runs out)',
+      help: 'maxmemory of the queue Redis (0: no limit; it then grows until the host runs out; on a Redis Cluster, of its fullest master)',
       registers: [this.registry],
       collect: refreshMemory,
     });

@@ -3,10 +3,14 @@
 // them. It forms 3 masters with one replica each (replicas linked with masterauth), does nothing
 // to the formed cluster when run again, refuses a mixed set (a seventh, empty node) without
 // changing anything, and reconnects the nodes after all of them came back on new addresses. The
-// fleet's own queue client, configured with the environment the manifests give a worker, works on it. Needs redis-server and redis-cli (CI installs them; REQUIRE_REDIS=1 makes a
+// fleet's own queue client, configured with the environment the manifests give a worker, works on it,
+// and a master's preStop hands its slots to its replica without losing a key. Needs redis-server and redis-cli (CI installs them; REQUIRE_REDIS=1 makes a
 // missing one fail).
-import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@emo/config';
 import { FleetClient } from '@emo/queue';
@@ -33,6 +37,7 @@ const server = find<Workload>(ms, 'StatefulSet', 'redis-cluster').spec.template.
 const job = (find(ms, 'Job', 'redis-cluster-init') as unknown as JobManifest).spec.template.spec.containers[0];
 const replicasPerMaster = job.env.find((e) => e.name === 'CLUSTER_REPLICAS')?.value ?? '';
 const NODES = 6;
+const redisCli = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).stdout.trim();
 
 if (!redisServerInstalled) console.warn('redis-cluster-init.spec: redis-server is not installed here: skipped');
 
@@ -157,6 +162,32 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
     expect(await info(spare, 'cluster')).toMatch(/cluster_known_nodes:1\r?\n/);
     expect(await topology(ports[0])).toEqual(before);
   }, 240_000);
+
+  it("hands a stopping master's slots to its replica (preStop): roles swap, every key written before is still there", async () => {
+    const preStop = (server as ScriptContainer & { lifecycle: { preStop: { exec: { command: string[] } } } }).lifecycle.preStop.exec;
+    const lines = String(await client(ports[0]).call('CLUSTER', 'NODES'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
+    const portOf = (addr: string) => Number(addr.slice(addr.lastIndexOf(':') + 1, addr.indexOf('@')));
+    const master = lines.find((l) => /master/.test(l[2]) && l.length > 8) as string[];
+    const replica = lines.find((l) => /slave/.test(l[2]) && l[3] === master[0]) as string[];
+    const cluster = new Cluster([{ host: '127.0.0.1', port: ports[0] }], { redisOptions: { password: PASSWORD } });
+    try {
+      const keys = Array.from({ length: 300 }, (_, i) => `deploy-checks:${i}`);
+      for (const k of keys) await cluster.set(k, k);
+      // In the pod, redis-cli without -h/-p is this node: here a wrapper points it at the master.
+      const bin = mkdtempSync(join(tmpdir(), 'prestop-'));
+      writeFileSync(join(bin, 'redis-cli'), `#!/bin/sh\nexec ${redisCli} -p ${portOf(master[1])} "$@"\n`, { mode: 0o755 });
+      const run = await runScript(preStop, { PATH: `${bin}:${process.env.PATH}`, REDISCLI_AUTH: PASSWORD });
+      expect(run.code, run.output).toBe(0);
+      expect(await info(portOf(master[1]), 'replication')).toMatch(/role:slave\r?\n/);
+      expect(await info(portOf(replica[1]), 'replication')).toMatch(/role:master\r?\n/);
+      expect(await Promise.all(keys.map((k) => cluster.get(k)))).toEqual(keys);
+    } finally {
+      cluster.disconnect();
+    }
+  }, 120_000);
 
   it('reconnects the same nodes after every one came back on a new address (a whole cluster restarted with new IPs)', async () => {
     const ids = (await topology(ports[0])).map((n) => n.split(' ')[0]).sort();

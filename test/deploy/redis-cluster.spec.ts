@@ -129,6 +129,16 @@ describe.each(CLUSTER_OVERLAYS)('deploy/k8s overlay %s: Redis Cluster', (overlay
     expect(selects(pdb.spec.selector, sts.spec.template.metadata.labels)).toBe(true);
   });
 
+  it('fails a stopping master over to its replica (preStop CLUSTER FAILOVER) within the grace period', () => {
+    const c = sts.spec.template.spec.containers[0] as ScriptContainer & { lifecycle?: { preStop?: { exec?: { command: string[] } } } };
+    const script = c.lifecycle?.preStop?.exec?.command.join(' ') ?? '';
+    expect(script).toMatch(/redis-cli -h "\$1" -p "\$2" cluster failover/);
+    // It waits at most 40 × 0.5 s for the hand-over: the pod must not be killed before.
+    expect(script).toMatch(/-ge 40 \]/);
+    expect(script).toMatch(/sleep 0\.5/);
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds ?? 30).toBeGreaterThan(40 * 0.5);
+  });
+
   it('runs every node with the queue policy, cluster mode, and its cluster state on the volume', () => {
     const c = sts.spec.template.spec.containers[0] as ScriptContainer & { volumeMounts: { name: string; mountPath: string }[] };
     const args = (c.args ?? []).join(' ');

@@ -6,6 +6,7 @@ import type { ChunkJob } from './chunk-job';
 import { FairShareStamper, withoutShare } from './fair-share/fair-share-stamper';
 import { FleetKeys, PRIORITIES, QUEUE_NAMES } from './fleet-keys';
 import { isCluster, type RedisClient } from './redis-connection';
+import { awaitReplicas, type ReplicationWait } from './replication-wait';
 import type { ChunkData, Priority } from './fleet-job.types';
 
 /** BullMQ states counted for metrics; the first three are the backlog (not yet picked up). */
@@ -24,6 +25,8 @@ export interface FleetQueuesOptions {
    * failed (QUEUE_KEEP_COMPLETED_CHUNKS, for the queue dashboard); default 0: removed on completion.
    */
   readonly keepCompleted?: number;
+  /** REDIS_WAIT_REPLICAS: add() resolves once the queue master's replicas have the chunks (replication-wait.ts). */
+  readonly replicationWait?: ReplicationWait;
 }
 
 export class FleetQueues {
@@ -39,10 +42,10 @@ export class FleetQueues {
    * `prefix`: the fleet's QUEUE_PREFIX; on a cluster connection the queues live under `{<prefix>}`.
    */
   constructor(
-    connection: RedisClient,
+    private readonly connection: RedisClient,
     readonly prefix: string,
     onError?: (error: Error) => void,
-    options: FleetQueuesOptions = {},
+    private readonly options: FleetQueuesOptions = {},
   ) {
     const keys = new FleetKeys(prefix, { cluster: isCluster(connection) });
     this.bullPrefix = keys.bullPrefix;
@@ -73,6 +76,8 @@ export class FleetQueues {
         else await this.queues[priority].addBulk(ready);
       }
     }
+    // BullMQ writes over this connection (shared with its Queue objects), so WAIT covers the adds.
+    if (jobs.length > 0) await awaitReplicas(this.connection, this.bullPrefix, this.options.replicationWait);
   }
 
   /** The chunk as kept after completion: removed at once, or among the newest `keepCompleted`. */

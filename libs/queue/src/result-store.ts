@@ -11,6 +11,7 @@ import { decodeJobRecord, encodeJobRecord, newRecordFields, recordField, type Jo
 import { jobStatusFromRecord } from './job-status';
 import { splitPayload, type ChunkLines } from './result-lines';
 import { splitSubmit, type SubmitAnswer } from './split-submit';
+import { awaitReplicas, type ReplicationWait } from './replication-wait';
 import { reservedOf, type Admission, type QueuedChunk, type ReservedTexts, type TenantBacklog } from './admission-types';
 
 export type { Admission, QueuedChunk, ReservedTexts, TenantBacklog } from './admission-types';
@@ -51,6 +52,8 @@ export class ResultStore {
     private readonly keys: FleetKeys,
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
+    /** REDIS_WAIT_REPLICAS: a new job's record and a chunk's results count once replicated (replication-wait.ts). */
+    private readonly replicationWait?: ReplicationWait,
   ) {
     this.redis = withFleetCommands(redis);
   }
@@ -69,6 +72,7 @@ export class ResultStore {
         ? await splitSubmit(this.redis, { meta, idempotency, jobArgs: args, releaseKeys: this.releaseKeys() })
         : await this.redis.emoCreateJobRecord(meta, ...args);
     if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
+    await this.replicated(owner);
     return { jobId: owner, created: outcome === 'created' };
   }
 
@@ -100,6 +104,7 @@ export class ResultStore {
           ...args,
         );
     if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
+    if (outcome !== 'refused') await this.replicated(owner);
     const reserved = reservedOf(r as [number, number, number, number, number], admission.tenant);
     return { jobId: owner, created: outcome === 'created', reserved: outcome === 'existing' ? { ...reserved, admitted: true } : reserved };
   }
@@ -163,6 +168,8 @@ export class ResultStore {
       this.redis.emoBeginChunk(this.keys.meta(jobId), this.keys.results(jobId), chunk, this.now()),
       this.releaseTexts([chunkJobId(jobId, chunk)], { pickup: true }),
     ]);
+    // Stored already (a rerun): the chunk completes as a duplicate, so that store must be replicated too.
+    if (stored === 1) await this.replicated(jobId);
     return { exists: exists === 1, cancelled: cancelled === 1, stored: stored === 1 };
   }
 
@@ -186,7 +193,14 @@ export class ResultStore {
       jobId,
       modelId,
     );
+    // A duplicate too: the first store may have been acknowledged by a master that has not replicated it yet.
+    if (r === 1 || r === 0) await this.replicated(jobId);
     return r === 1 ? 'stored' : r === 0 ? 'duplicate' : 'expired';
+  }
+
+  /** Resolves once REDIS_WAIT_REPLICAS replicas of the job's master have this connection's writes to it. */
+  private replicated(jobId: string): Promise<void> {
+    return awaitReplicas(this.redis, this.keys.meta(jobId), this.replicationWait);
   }
 
   /**

@@ -11,6 +11,8 @@ export interface Backfills {
   readonly ingestor: BackfillIngestor;
   /** BACKFILL_MAX_LINE_BYTES: longer lines get LINE_TOO_LONG (dropped while streaming). */
   readonly maxLineBytes: number;
+  /** Resolves once the backfill's writes are on REDIS_WAIT_REPLICAS replicas (FleetClient.replicated). */
+  readonly replicated: (jobId: string) => Promise<void>;
 }
 
 export function createBackfills(fleet: FleetClient, config: AppConfig): Backfills {
@@ -26,5 +28,6 @@ export function createBackfills(fleet: FleetClient, config: AppConfig): Backfill
       policy: { maxTextChars: config.engine.maxTextChars, longTextPolicy: config.engine.longTextPolicy },
     }),
     maxLineBytes: config.backfill.backfillMaxLineBytes,
+    replicated: (jobId) => fleet.replicated(jobId),
   };
 }

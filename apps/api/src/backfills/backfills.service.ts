@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { readRecords, type Tenant } from '@emo/contracts';
 import {
+  backfillJobId,
   backfillState,
   backfillStatusFromRecord,
   checkBackfillId,
@@ -33,6 +34,7 @@ export interface BackfillsPorts {
   readonly store: Pick<Backfills['store'], 'record' | 'requireRecord'>;
   readonly reader: Pick<Backfills['reader'], 'lines' | 'errors' | 'rollup'>;
   readonly ingestor: Pick<Backfills['ingestor'], 'ingest'>;
+  readonly replicated?: Backfills['replicated'];
   readonly maxLineBytes: number;
 }
 
@@ -91,6 +93,8 @@ export class BackfillsService {
     const quotaGate = this.quota?.backfillGate(tenant);
     const ended = () => body.readableEnded;
     const result = await this.backfills.ingestor.ingest(tenant.id, id, mapping, records, ended, tenant.limits.weight, quotaGate);
+    // 202 only once the upload's writes are on the replicas (REDIS_WAIT_REPLICAS; the chunks were waited for as queued).
+    await this.backfills.replicated?.(backfillJobId(tenant.id, id));
     return { id, status: await this.status(tenant, id), created: result.created, queued: result.queued, skipped: result.skipped };
   }
 

@@ -33,4 +33,14 @@ export const fleetSettings = {
     int(0, 100_000).default(0),
     "Completed chunks each queue keeps (the newest, each at most its job's result TTL) so the queue dashboard can list them; they keep their texts in the queue Redis meanwhile. 0: a chunk is removed when it completes.",
   ),
+  redisWaitReplicas: setting(
+    'REDIS_WAIT_REPLICAS',
+    int(0, 5).default(0),
+    "Replicas of the queue Redis master that must have a job's record and chunks before the API answers 202, and a chunk's results before its queue job completes (`WAIT`; docs/reliability.md, Redis Cluster failover). Fewer within REDIS_WAIT_TIMEOUT_MS: 503 QUEUE_UNAVAILABLE / the chunk is retried. 0: off (acknowledged writes can be lost when a master fails over). Set 1 on a Redis Cluster with replicas; never more than each master has.",
+  ),
+  redisWaitTimeoutMs: setting(
+    'REDIS_WAIT_TIMEOUT_MS',
+    int(10, 60_000).default(1000),
+    'How long REDIS_WAIT_REPLICAS waits for the replicas to acknowledge a write.',
+  ),
 } as const;

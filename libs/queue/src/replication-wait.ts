@@ -1,0 +1,54 @@
+// Acknowledged only once replicated (REDIS_WAIT_REPLICAS, docs/reliability.md "Redis Cluster
+// failover"): Redis replicates asynchronously, so a master that crashes right after a write may
+// fail over to a replica that never got it. After the writes a client is told about (a job's record
+// and its queued chunks before 202, a chunk's results before its queue job completes) the fleet
+// sends `WAIT <replicas> <timeoutMs>` to the master that took them, over the connection that wrote
+// them (WAIT counts that connection's writes). Fewer replicas acknowledging within the timeout is
+// QUEUE_UNAVAILABLE (retryable): the API answers 503 and the client retries (same idempotency key or
+// backfill id), a worker's chunk attempt fails and BullMQ runs it again (its stored results are kept
+// once: STORE_CHUNK). 0 replicas: off, nothing is sent.
+import { AppError } from '@emo/contracts';
+import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis-connection';
+
+export interface ReplicationWait {
+  /** Replicas that must have a write before it counts as done (0: off). */
+  readonly replicas: number;
+  /** How long WAIT may block. */
+  readonly timeoutMs: number;
+}
+
+/** Waits until `wait.replicas` replicas of the master holding `key` have this connection's writes to it. */
+export async function awaitReplicas(redis: RedisClient, key: string, wait: ReplicationWait | undefined): Promise<void> {
+  if (!wait || wait.replicas <= 0) return;
+  const node = isCluster(redis) ? masterOf(redis, key) : redis;
+  const acked = Number(await node.call('WAIT', wait.replicas, wait.timeoutMs));
+  if (acked < wait.replicas)
+    throw new AppError(
+      'QUEUE_UNAVAILABLE',
+      `${acked} of ${wait.replicas} Redis replicas acknowledged the write within ${wait.timeoutMs} ms; retry later`,
+      { reason: 'redis_replication' },
+    );
+}
+
+function masterOf(cluster: import('ioredis').Cluster, key: string): Redis {
+  const nodeKey = cluster.slots[keySlot(key)]?.[0];
+  const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === nodeKey);
+  if (!node)
+    throw new AppError('QUEUE_UNAVAILABLE', `No known master serves the slot of ${key} (the cluster is failing over); retry later`);
+  return node;
+}
+
+/** The Redis Cluster hash slot of a key: CRC16 (XMODEM) of its hash tag (or the whole key) mod 16384. */
+export function keySlot(key: string): number {
+  const bytes = Buffer.from(key);
+  const open = bytes.indexOf('{');
+  const close = open >= 0 ? bytes.indexOf('}', open + 1) : -1;
+  const tagged = close > open + 1 ? bytes.subarray(open + 1, close) : bytes;
+  let crc = 0;
+  for (const b of tagged) {
+    crc ^= b << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}

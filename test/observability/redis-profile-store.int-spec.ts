@@ -1,22 +1,39 @@
 // RedisProfileStore against the real Redis: windows of several processes published and read back
 // (the fleet-wide profile), expiry of a process that stopped publishing, and job spans with their
-// retention.
+// retention. On the one test Redis and on the test Redis Cluster (skipped without one; the snapshot
+// keys share a hash tag there, so the one MGET of `recent` is one slot).
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { analyzeProfile, Profiler, RedisProfileStore, type SpanRecord } from '@emo/profiler';
 
-describe.skipIf(!inject('redisAvailable'))(`${RedisProfileStore.name} with Redis`, () => {
+const clusterNodes = inject('redisClusterNodes');
+const TARGETS = [
+  { name: 'Redis', available: inject('redisAvailable'), connect: () => new Redis(inject('redisUrl')) },
+  {
+    name: 'a Redis Cluster',
+    available: clusterNodes !== '',
+    connect: () => new Cluster(clusterNodes.split(',').map((n) => ({ host: n.split(':')[0], port: Number(n.split(':')[1]) }))),
+  },
+];
+
+describe.each(TARGETS)(`${RedisProfileStore.name} with $name`, ({ available, connect }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
   const prefix = `test-profile-${randomUUID().slice(0, 8)}`;
-  let redis: Redis;
+  let redis: Redis | Cluster;
 
   beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
+    redis = connect();
   });
 
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    // Every master of a cluster (KEYS on the cluster client asks one node); keys deleted one by one (slots differ).
+    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    const keys = (await Promise.all(nodes.map((n) => n.keys(`${prefix}:*`)))).flat();
+    await Promise.all(keys.map((k) => redis.del(k)));
     await redis.quit();
   });
 

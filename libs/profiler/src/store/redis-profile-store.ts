@@ -4,12 +4,16 @@
 //   <prefix>:profile:snap:<source>   one JSON snapshot per process, PX = publish TTL
 //   <prefix>:profile:sources         sorted set source → expiry (ms), pruned on read
 //   <prefix>:trace:<jobId>           list of JSON spans, EXPIRE = TRACE_RETENTION_SECONDS, capped
+// On a Redis Cluster the snapshots and the sources set are `<prefix>:profile:{<prefix>:profile}:…`:
+// one hash tag, so reading every process's snapshot stays one MGET (keys of one slot).
 import type { SpanRecord, TraceStore } from '../tracing/span-record';
 import type { ProfileSnapshot } from '../window/profile-snapshot';
 import type { ProfileStore } from './profile-store';
 
 /** The Redis commands used (an ioredis client satisfies it). */
 export interface ProfileRedis {
+  /** true on an ioredis Cluster (keys then carry a hash tag). */
+  readonly isCluster?: boolean;
   set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
   mget(...keys: string[]): Promise<(string | null)[]>;
   zadd(key: string, score: number, member: string): Promise<unknown>;
@@ -24,11 +28,16 @@ export interface ProfileRedis {
 const MAX_SPANS_PER_TRACE = 10_000;
 
 export class RedisProfileStore implements ProfileStore, TraceStore {
+  /** Where the snapshots and the sources set live: `<prefix>:profile`, hash-tagged on a cluster. */
+  private readonly profileRoot: string;
+
   constructor(
     private readonly redis: ProfileRedis,
     private readonly prefix: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.profileRoot = redis.isCluster ? `${prefix}:profile:{${prefix}:profile}` : `${prefix}:profile`;
+  }
 
   async publish(snapshot: ProfileSnapshot, ttlMs: number): Promise<void> {
     const expiresAt = this.now() + ttlMs;
@@ -64,10 +73,10 @@ export class RedisProfileStore implements ProfileStore, TraceStore {
   }
 
   snapKey(source: string): string {
-    return `${this.prefix}:profile:snap:${source}`;
+    return `${this.profileRoot}:snap:${source}`;
   }
 
   get sourcesKey(): string {
-    return `${this.prefix}:profile:sources`;
+    return `${this.profileRoot}:sources`;
   }
 }

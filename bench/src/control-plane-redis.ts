@@ -16,6 +16,8 @@ export interface RedisSample {
   readonly cpuSeconds: number;
   /** INFO commandstats: calls by command name, summed over the masters. */
   readonly calls: Readonly<Record<string, number>>;
+  /** Per master, in the same order every time: commands processed and CPU seconds (the busiest one bounds a cluster). */
+  readonly perMaster: readonly { readonly commands: number; readonly cpuSeconds: number }[];
 }
 
 export class ControlPlaneRedis {
@@ -58,14 +60,17 @@ export class ControlPlaneRedis {
     let commands = 0;
     let usedMemory = 0;
     let cpuSeconds = 0;
+    const perMaster: { commands: number; cpuSeconds: number }[] = [];
     for (const info of infos) {
       const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
-      commands += field('total_commands_processed');
+      const master = { commands: field('total_commands_processed'), cpuSeconds: field('used_cpu_user') + field('used_cpu_sys') };
+      perMaster.push(master);
+      commands += master.commands;
       usedMemory += field('used_memory');
-      cpuSeconds += field('used_cpu_user') + field('used_cpu_sys');
+      cpuSeconds += master.cpuSeconds;
       for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[m[1]!] = (calls[m[1]!] ?? 0) + Number(m[2]);
     }
-    return { commands, usedMemory, cpuSeconds, calls };
+    return { commands, usedMemory, cpuSeconds, calls, perMaster };
   }
 
   /**

@@ -56,6 +56,9 @@ export interface ControlPlaneRun {
   readonly api_cpu_s_per_1k_texts: number;
   readonly worker_cpu_s_per_1k_texts: number;
   readonly redis_cpu_s_per_1k_texts: number;
+  /** The master that worked most (one Redis: the only one): its CPU and commands per text bound a cluster's texts/s. */
+  readonly busiest_master_cpu_s_per_1k_texts: number;
+  readonly busiest_master_cmds_per_text: number;
   /** The commands sent most, per text (INFO commandstats). */
   readonly top_cmds_per_text: Readonly<Record<string, number>>;
   readonly load1: number;
@@ -179,8 +182,22 @@ async function measure(
     api_cpu_s_per_1k_texts: per1k(cpu.api - cpuBefore.api),
     worker_cpu_s_per_1k_texts: per1k(cpu.workers - cpuBefore.workers),
     redis_cpu_s_per_1k_texts: per1k(after.cpuSeconds - before.cpuSeconds),
+    ...busiestMaster(before, after, total),
     top_cmds_per_text: topCommands(before, after, total),
     load1: round(loadavg1, 2),
+  };
+}
+
+/** The master with the most CPU over the run (our own INFO calls, a few per master, are left in its count). */
+function busiestMaster(before: RedisSample, after: RedisSample, texts: number) {
+  const deltas = after.perMaster.map((m, i) => ({
+    cpu: m.cpuSeconds - before.perMaster[i]!.cpuSeconds,
+    commands: m.commands - before.perMaster[i]!.commands,
+  }));
+  const top = deltas.reduce((a, b) => (b.cpu > a.cpu ? b : a));
+  return {
+    busiest_master_cpu_s_per_1k_texts: round((top.cpu * 1000) / texts, 3),
+    busiest_master_cmds_per_text: round(top.commands / texts, 2),
   };
 }
 
@@ -219,6 +236,7 @@ function figures(
     'api_cpu_s_per_1k_texts',
     'worker_cpu_s_per_1k_texts',
     'redis_cpu_s_per_1k_texts',
+    'busiest_master_cpu_s_per_1k_texts',
     'load1',
   ] as const;
   for (const r of runs) for (const k of flat) out[`${r.target}_${r.workers}w_${k}`] = r[k];
@@ -231,6 +249,7 @@ function figures(
     out[`${target}_redis_bytes_per_text_at_rest`] = best.redis_bytes_per_text_at_rest;
     out[`${target}_redis_cpu_s_per_1k_texts`] = best.redis_cpu_s_per_1k_texts;
     out[`${target}_api_cpu_s_per_1k_texts`] = best.api_cpu_s_per_1k_texts;
+    out[`${target}_busiest_master_cpu_s_per_1k_texts`] = best.busiest_master_cpu_s_per_1k_texts;
   }
   out.runs = runs;
   return out;

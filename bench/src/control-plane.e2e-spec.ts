@@ -23,6 +23,7 @@ const PER_RUN = [
   'api_cpu_s_per_1k_texts',
   'worker_cpu_s_per_1k_texts',
   'redis_cpu_s_per_1k_texts',
+  'busiest_master_cpu_s_per_1k_texts',
   'load1',
 ];
 

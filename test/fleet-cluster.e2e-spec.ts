@@ -1,8 +1,8 @@
 // The fleet's apps on a Redis Cluster (issue 18): a real `emo serve api` and `emo serve worker`
 // (tiny model) with REDIS_CLUSTER_NODES and CACHE_REDIS_CLUSTER_NODES naming the 3-master test
 // cluster (started by the global setup with REQUIRE_REDIS_CLUSTER=1, as .ci/run does; skipped
-// without it). A bulk job, /v1/classify calls (texts a worker classified: from the L2 cache), an NDJSON backfill
-// and readiness go through the cluster; the job's and the backfill's keys are found on the
+// without it). A bulk job, /v1/classify calls (texts a worker classified: from the L2 cache), an NDJSON backfill,
+// the fleet-wide profile and readiness go through the cluster; the job's and the backfill's keys are found on the
 // cluster under their hash tags, and none of the fleet's keys on the one test Redis (REDIS_URL,
 // which spawnServe requires, is set but unused).
 import { randomUUID } from 'node:crypto';
@@ -52,6 +52,8 @@ describe.skipIf(NODES === '')('the fleet on a Redis Cluster (emo serve api + wor
       INFERENCE_THREADS: '1',
       JOB_CHUNK_SIZE: '16',
       API_KEYS: KEY,
+      API_ADMIN_KEYS: KEY, // GET /v1/profile
+      PROFILER_PUBLISH_INTERVAL_MS: '250',
       LOG_LEVEL: 'info',
       // L2 reads and writes give up after 50 ms by default: on a loaded test machine that would turn
       // the cache checks below into misses; here L2 must answer, however slowly.
@@ -159,6 +161,15 @@ describe.skipIf(NODES === '')('the fleet on a Redis Cluster (emo serve api + wor
     const tagged = await clusterKeys(`${prefix}:fleet:job:{bf-*}*`);
     expect(tagged.length).toBeGreaterThanOrEqual(3); // record, results, inputs
     expect(new Set(tagged.map((k) => /\{[^}]*\}/.exec(k)?.[0])).size).toBe(1);
+  }, 60_000);
+
+  it("reports the fleet-wide profile: the API's and the worker's windows, read in one MGET on the cluster", async () => {
+    const sources = await poll(
+      async () => ((await (await fetch(`${base}/v1/profile`, { headers })).json()) as { sources?: unknown }).sources,
+      (s) => JSON.stringify(s) === JSON.stringify({ workers: 1, apis: 1, cli: 0 }),
+      'profile of both processes',
+    );
+    expect(sources).toEqual({ workers: 1, apis: 1, cli: 0 });
   }, 60_000);
 
   it('is ready on the cluster, and left nothing on the one test Redis', async () => {

@@ -83,6 +83,9 @@ export class RedisCluster {
       'nodes.conf',
       '--cluster-node-timeout',
       String(opts.nodeTimeoutMs ?? 5000),
+      // A replica's full sync starts at once, not after the default 5 s wait for more replicas.
+      '--repl-diskless-sync-delay',
+      '0',
       ...(opts.password ? ['--requirepass', opts.password, '--masterauth', opts.password] : []),
       ...(opts.extraArgs ?? []),
     ];
@@ -106,6 +109,7 @@ export class RedisCluster {
         v.filter((n) => n.flags.includes('master') && n.slots.length > 0).length === masters &&
         v.filter((n) => n.flags.includes('slave')).length === masters * replicas;
       await cluster.waitUntilOk(opts.readyTimeoutMs ?? 30_000, (views) => views.every(shape));
+      await cluster.waitForReplication(opts.readyTimeoutMs ?? 30_000);
       return cluster;
     } catch (e) {
       await Promise.all(servers.map((s) => s.close()));
@@ -143,6 +147,30 @@ export class RedisCluster {
 
   private views(servers: readonly RedisServer[]): Promise<ClusterNodeView[][]> {
     return Promise.all(servers.map(async (s) => parseClusterNodes(String(await redisCommand(this.urlOf(s), ['CLUSTER', 'NODES'], 2000)))));
+  }
+
+  /**
+   * Resolves once every running replica has its link to its master up and no sync in progress (a
+   * replica that is still syncing acknowledges nothing: `WAIT` would time out).
+   */
+  async waitForReplication(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const infos = await Promise.all(
+        this.servers
+          .filter((s) => s.running)
+          .map((s) => redisCommand(this.urlOf(s), ['INFO', 'replication'], 2000).then(String, (e: Error) => e.message)),
+      );
+      const synced = (info: string) =>
+        /^role:master/m.test(info) || (/^master_link_status:up/m.test(info) && /^master_sync_in_progress:0/m.test(info));
+      if (infos.every(synced)) return;
+      if (Date.now() > end)
+        throw new AppError(
+          'INTERNAL',
+          `the Redis Cluster's replicas were not in sync within ${timeoutMs} ms: ${infos.join(' | ').slice(0, 2000)}`,
+        );
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /** `CLUSTER NODES` as the first running node that answers sees it (a frozen one does not). */
@@ -201,6 +229,7 @@ export class RedisCluster {
       (views) => views.every((v) => isMaster(v, replica.port) && v.some((n) => n.id === oldMaster.id && n.masterId === replicaId)),
       `ok with ${replica.port} as a master`,
     );
+    await this.waitForReplication(timeoutMs);
   }
 
   /**
@@ -246,6 +275,7 @@ export class RedisCluster {
       (views) => views.every((v) => v.some((n) => n.port === node.port && n.flags.includes('slave') && !n.flags.includes('fail'))),
       `ok with ${node.port} back as a replica`,
     );
+    await this.waitForReplication(timeoutMs);
   }
 
   /** Stops every node and deletes their dirs. */

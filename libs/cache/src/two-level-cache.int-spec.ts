@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Classifier, ClassifyOptions } from '@emo/contracts';
 import { createCacheRedis, type CacheRedis } from './l2/cache-redis';
 import { checkEvictionPolicy } from './l2/eviction-policy-check';
-import { keySlot } from './l2/key-slot';
+import { keySlot } from '@emo/config';
 import { measureNamespace, unlinkMatching } from './l2/namespace-admin';
 import { makeTestCache, type TestCacheOptions } from './testing/l2-test-cache';
 import { TwoLevelCache } from './two-level-cache';

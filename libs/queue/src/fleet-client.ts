@@ -13,6 +13,7 @@ import { JobProducer } from './job-producer';
 import { RedisAvailability } from './redis-availability';
 import { createRedis, isCluster, scanTargets, whenReady, type RedisClient } from './redis-connection';
 import { readRedisMemory, type RedisMemory } from './redis-memory';
+import { writeReadyProbe } from './ready-probe';
 import { describeRedisError } from './redis-errors';
 import { ResultStore } from './result-store';
 import { awaitReplicas, type ReplicationWait } from './replication-wait';
@@ -140,9 +141,10 @@ export class FleetClient {
   /**
    * A small write with a short expiry (readiness): throws what Redis answers, e.g. OOM when it is
    * at maxmemory with noeviction, where reads and PING still succeed but no work can be accepted.
+   * On a cluster one key per master (ready-probe.ts).
    */
   async probeWrite(member: string): Promise<void> {
-    await this.redis.set(`${this.keys.prefix}:fleet:ready-probe:${member}`, '1', 'PX', 10_000);
+    await writeReadyProbe(this.redis, `${this.keys.prefix}:fleet:ready-probe:${member}`);
   }
 
   /** used_memory and maxmemory (0: no limit) of the queue Redis, from INFO memory; on a cluster, of its fullest master (redis-memory.ts). */

@@ -7,7 +7,7 @@
 // is split into one per slot and the SETs go one by one, all issued together, so auto-pipelining
 // sends one write per node.
 import type { CacheRedis } from './cache-redis';
-import { groupBySlot } from './key-slot';
+import { groupBySlot } from '@emo/config';
 import type { Logger } from '@emo/profiler';
 import type { CacheMetrics } from '../metrics/cache-metrics';
 import { LatencyWindow } from '../metrics/latency-window';

@@ -1,5 +1,6 @@
 // Redis Cluster's hash slot of a key (CRC16-XMODEM of the key, or of its hash tag `{…}` when it has
-// a non-empty one, modulo 16384): how L2 splits one MGET into one per slot on a cluster.
+// a non-empty one, modulo 16384): how L2 splits one MGET into one per slot on a cluster, and how the
+// queue's readiness probe finds a key on each master.
 
 const TABLE = (() => {
   const t = new Uint16Array(256);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupBySlot, keySlot } from './key-slot';
+import { groupBySlot, keySlot } from './redis-key-slot';
 
 describe(keySlot.name, () => {
   it('answers what CLUSTER KEYSLOT answers (Redis documentation examples, CRC16-XMODEM check value)', () => {

@@ -142,6 +142,8 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
         (t) => t.type === 'redis-cluster',
       );
       const listName = trigger?.metadata.listName ?? '';
+      // REDIS_WAIT_REPLICAS from the manifests: each submit returns only once a replica acknowledged it.
+      expect(fleet.config.fleet.redisWaitReplicas).toBe(1);
       for (const priority of ['interactive', 'bulk'] as const)
         await fleet.producer.submit({ tenant: 'deploy-checks', items: [{ text: `a ${priority} text` }], priority });
       expect(await fleet.redis.llen(listName)).toBe(1);
@@ -200,7 +202,15 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
     const restarted = servers.slice(-NODES);
     for (const s of restarted) await untilListening(s.port, s.exited);
     ports = restarted.map((s) => s.port);
-    expect(await info(ports[0], 'cluster')).toMatch(/cluster_state:fail\r?\n/); // its peers' addresses are stale
+    // No node knows where its peers are now: each remembers their old addresses.
+    const knows = async (port: number) => String(await client(port).call('CLUSTER', 'NODES'));
+    for (const port of ports) {
+      const seen = await knows(port);
+      expect(
+        ports.filter((p) => seen.includes(`:${p}@`)),
+        String(port),
+      ).toEqual([port]);
+    }
     const run = await init(ports);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/already formed; met [1-9]\d* node\(s\) at an address the cluster did not know/);
@@ -208,6 +218,13 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
     expect(nodes.map((n) => n.split(' ')[0]).sort()).toEqual(ids);
     const masters = nodes.filter((n) => n.split(' ')[1] === 'master' && n.split(' ').length > 3);
     expect(masters).toHaveLength(3);
-    for (const port of ports) expect(await info(port, 'cluster'), String(port)).toMatch(/cluster_state:ok\r?\n/);
+    for (const port of ports) {
+      expect(await info(port, 'cluster'), String(port)).toMatch(/cluster_state:ok\r?\n/);
+      const seen = await knows(port);
+      expect(
+        ports.filter((p) => seen.includes(`:${p}@`)),
+        String(port),
+      ).toEqual(ports);
+    }
   }, 240_000);
 });

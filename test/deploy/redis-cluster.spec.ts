@@ -92,6 +92,10 @@ describe.each(CLUSTER_OVERLAYS)('deploy/k8s overlay %s: Redis Cluster', (overlay
         auth: { password: PASSWORD },
       });
       expect(cacheRedisEndpoint(runtime), name).toEqual({ kind: 'single', url: `redis://:${PASSWORD}@redis-cache:6379` });
+      // Acknowledged writes wait for a replica, and never for more replicas than a master has.
+      const waitReplicas = loadConfig(env).fleet.redisWaitReplicas;
+      expect(waitReplicas, name).toBeGreaterThanOrEqual(1);
+      expect(waitReplicas, name).toBeLessThanOrEqual(replicasPerMaster);
     }
   });
 

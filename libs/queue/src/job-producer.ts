@@ -72,7 +72,7 @@ export class JobProducer {
     private readonly newId: () => string = randomUUID,
   ) {}
 
-  async submit(req: SubmitRequest): Promise<Submitted> {
+  async submit(req: SubmitRequest, keyFreed = false): Promise<Submitted> {
     if (req.items.length === 0) throw new AppError('REQUEST_INVALID', 'A job needs at least one item');
     const chunkSize = req.chunkSize ?? this.options.chunkSize;
     const newId = this.newId();
@@ -108,7 +108,17 @@ export class JobProducer {
     req.beforeEnqueue?.(jobId);
     if (!created) {
       // Same tenant (the key is the tenant's) and same payload (create-job compared the digests).
-      const record = await this.store.requireRecord(jobId, req.tenant);
+      const found = await this.store.record(jobId, req.tenant);
+      // The key names a job whose record is gone: lost when its master failed over before replicating
+      // it (docs/reliability.md, Redis Cluster failover). The key is freed and the job made afresh, once.
+      if (
+        !found &&
+        !keyFreed &&
+        req.idempotencyKey !== undefined &&
+        (await this.store.freeIdempotencyKey(req.tenant, req.idempotencyKey, jobId))
+      )
+        return this.submit(req, true);
+      const record = found ?? (await this.store.requireRecord(jobId, req.tenant));
       // The first request may have died between creating the record and queueing the chunks:
       // queueing again is safe (same chunk ids; a chunk already stored is skipped by the worker).
       if (!record.enqueued) await this.enqueue(jobId, req, record.chunkSize, record.includeScores);

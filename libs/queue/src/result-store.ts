@@ -129,6 +129,18 @@ export class ResultStore {
     };
   }
 
+  /** Deletes the tenant's idempotency key if it still names `jobId` (whose record is gone); true when it did. */
+  async freeIdempotencyKey(tenant: string, key: string, jobId: string): Promise<boolean> {
+    const suffix = `:${jobId}`;
+    const freed = await this.redis.eval(
+      "local v = redis.call('GET', KEYS[1]) if v and string.sub(v, -#ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+      1,
+      this.keys.idempotency(tenant, key),
+      suffix,
+    );
+    return freed === 1;
+  }
+
   async markEnqueued(jobId: string): Promise<void> {
     await this.redis.hset(this.keys.meta(jobId), ...encodeJobRecord({ enqueued: true }));
   }

@@ -4,8 +4,9 @@
 // path of the board, static files and odd spellings of its prefix included; both fleet queues
 // listed by the board's API; chunk data shown without texts or item ids; read-only by default.
 import type { Classifier, ClassifyOutcome } from '@emo/contracts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TEST_API_KEY, TEST_API_KEY_B, testAuth, testAuthB, testTwoTenantsEnv, useApiTestHarness } from '../testing/api-test-harness';
+import { apiRedisTargets } from '../testing/redis-targets';
 
 const ON = { ...testTwoTenantsEnv, API_ADMIN_KEYS: TEST_API_KEY, API_QUEUE_DASHBOARD: 'true' };
 const QUEUES = '/admin/queues/api/queues';
@@ -16,8 +17,12 @@ const fake: Classifier = {
   },
 };
 
-describe.skipIf(!inject('redisAvailable'))('Queue dashboard (issue 17)', () => {
-  const harness = useApiTestHarness('dashboard');
+describe.each(apiRedisTargets())('Queue dashboard (issue 17), on $name', ({ available, env }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const harness = useApiTestHarness('dashboard', env);
   const send = (method: string, url: string, headers: Record<string, string> = {}) =>
     harness.request({ method: method as 'GET', url, headers });
   const codeOf = async (method: string, url: string, headers: Record<string, string> = {}) => {

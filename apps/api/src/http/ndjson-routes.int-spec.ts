@@ -3,10 +3,11 @@
 // newline each, in input order, from any offset.
 import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { Readable } from 'node:stream';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BACKFILLS, type Backfills } from '../backfills/backfills.providers';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 import { NDJSON_BATCH_LINES } from './ndjson-stream';
+import { apiRedisTargets } from '../testing/redis-targets';
 
 const fake: Classifier = {
   async classify(texts: readonly unknown[]): Promise<ClassifyOutcome[]> {
@@ -26,8 +27,12 @@ async function joined(lines: AsyncIterable<string>): Promise<string> {
   return out;
 }
 
-describe.skipIf(!inject('redisAvailable'))('NDJSON result routes', () => {
-  const h = useApiTestHarness('ndjson', { JOB_CHUNK_SIZE: '64', CACHE_ENABLED: 'false' });
+describe.each(apiRedisTargets())('NDJSON result routes, on $name', ({ available, env }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const h = useApiTestHarness('ndjson', { ...env, JOB_CHUNK_SIZE: '64', CACHE_ENABLED: 'false' });
   const request = h.request;
 
   it('streams job results as the stored lines, byte for byte, whole and from an offset', async () => {

@@ -2,8 +2,9 @@
 // one chunk whatever its size, so the chunk limit never refused calls and overload ended in 504s;
 // and every call left its record and results for RESULT_TTL_SECONDS (24 h) in a noeviction Redis.
 import type { Classifier, ClassifyOutcome } from '@emo/contracts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
+import { apiRedisTargets, keysOnEveryMaster } from '../testing/redis-targets';
 
 const texts = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag} text ${i}`);
 
@@ -13,24 +14,19 @@ const fake: Classifier = {
   },
 };
 
-describe.skipIf(!inject('redisAvailable'))('admission in texts', () => {
-  const h = useApiTestHarness('admit', { OVERLOAD_RETRY_AFTER_SECONDS: '3' });
+describe.each(apiRedisTargets())('admission in texts, on $name', ({ available, env }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const h = useApiTestHarness('admit', { ...env, OVERLOAD_RETRY_AFTER_SECONDS: '3' });
   const start = (env: Record<string, string>) => h.start(env);
   const request = h.request;
   const classify = (t: string[]) => request({ method: 'POST', url: '/v1/classify', payload: { texts: t }, headers: auth });
   const submit = (n: number, tag: string) =>
     request({ method: 'POST', url: '/v1/jobs', payload: { items: texts(n, tag).map((text) => ({ text })) }, headers: auth });
   const backlog = async (priority: 'interactive' | 'bulk') => (await h.api.fleet.queues.counts(priority)).backlog;
-  const jobKeys = async () => {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await h.api.fleet.redis.scan(cursor, 'MATCH', `${h.prefix}:fleet:job:*`, 'COUNT', 1000);
-      found.push(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    return found;
-  };
+  const jobKeys = () => keysOnEveryMaster(h.api.fleet.redis, `${h.prefix}:fleet:job:*`);
 
   it('refuses /v1/classify with 429 once the texts queued would pass the limit, and admits again as workers take them', async () => {
     await start({ QUEUE_BACKLOG_TEXTS_INTERACTIVE: '10', CLASSIFY_DEADLINE_MS: '4000', CLASSIFY_RESULT_TTL_SECONDS: '30' });

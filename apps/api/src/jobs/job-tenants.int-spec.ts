@@ -4,8 +4,9 @@
 // 422 naming it). Another tenant's job must answer exactly as a missing one.
 import { randomUUID } from 'node:crypto';
 import type { Classifier, ClassifyOutcome } from '@emo/contracts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testAuth as authA, testAuthB as authB, testTwoTenantsEnv, useApiTestHarness } from '../testing/api-test-harness';
+import { apiRedisTargets } from '../testing/redis-targets';
 
 const fake: Classifier = {
   async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
@@ -17,8 +18,12 @@ const items = (...texts: string[]) => texts.map((text, i) => ({ id: `m${i}`, tex
 
 type Reply = Awaited<ReturnType<ReturnType<typeof useApiTestHarness>['request']>>;
 
-describe.skipIf(!inject('redisAvailable'))('jobs of two tenants', () => {
-  const h = useApiTestHarness('job-tenants', { JOB_CHUNK_SIZE: '2', CACHE_ENABLED: 'false', ...testTwoTenantsEnv });
+describe.each(apiRedisTargets())('jobs of two tenants, on $name', ({ available, env }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const h = useApiTestHarness('job-tenants', { ...env, JOB_CHUNK_SIZE: '2', CACHE_ENABLED: 'false', ...testTwoTenantsEnv });
   const request = h.request;
   const submit = (auth: Record<string, string>, payload: object) => request({ method: 'POST', url: '/v1/jobs', payload, headers: auth });
   const get = (auth: Record<string, string>, url: string) => request({ method: 'GET', url, headers: auth });

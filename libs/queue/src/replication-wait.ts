@@ -22,13 +22,36 @@ export interface ReplicationWait {
 export async function awaitReplicas(redis: RedisClient, key: string, wait: ReplicationWait | undefined): Promise<void> {
   if (!wait || wait.replicas <= 0) return;
   const node = isCluster(redis) ? masterOf(redis, key) : redis;
-  const acked = Number(await node.call('WAIT', wait.replicas, wait.timeoutMs));
+  const acked = await sharedWait(node, wait);
   if (acked < wait.replicas)
     throw new AppError(
       'QUEUE_UNAVAILABLE',
       `${acked} of ${wait.replicas} Redis replicas acknowledged the write within ${wait.timeoutMs} ms; retry later`,
       { reason: 'redis_replication' },
     );
+}
+
+/** WAITs about to be sent, per connection: callers of one event-loop turn share one. */
+const batches = new WeakMap<Redis, Promise<number>>();
+
+/**
+ * One WAIT per connection for the callers of one event-loop turn: WAIT covers every write the
+ * connection made before it (each caller's write was answered before it asked), and Redis runs a
+ * connection's commands in order, so a WAIT blocks everything behind it on that connection (up to the
+ * timeout when a replica is gone): many concurrent WAITs would queue up one after another.
+ */
+function sharedWait(node: Redis, wait: ReplicationWait): Promise<number> {
+  let batch = batches.get(node);
+  if (!batch) {
+    batch = new Promise<number>((resolve, reject) =>
+      setImmediate(() => {
+        batches.delete(node);
+        node.call('WAIT', wait.replicas, wait.timeoutMs).then((n) => resolve(Number(n)), reject);
+      }),
+    );
+    batches.set(node, batch);
+  }
+  return batch;
 }
 
 function masterOf(cluster: import('ioredis').Cluster, key: string): Redis {

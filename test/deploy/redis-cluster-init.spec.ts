@@ -125,7 +125,7 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
 
   it("lets the fleet's queue client in with the manifests' worker environment (no one without the password); its interactive chunks wait where KEDA looks", async () => {
     // The worker's environment as the kubelet builds it (emo-config, Secret emo-redis-auth), the pods' names replaced by these nodes.
-    const env = { ...envOf(ms, container(ms, 'emo-worker')), REDIS_CLUSTER_NODES: nodeList(ports) };
+    const env: Record<string, string> = { ...envOf(ms, container(ms, 'emo-worker')), REDIS_CLUSTER_NODES: nodeList(ports) };
     const fleet = new FleetClient(loadConfig(env));
     const { REDIS_CLUSTER_PASSWORD: _password, ...withoutPassword } = env;
     const stranger = new FleetClient(loadConfig(withoutPassword));

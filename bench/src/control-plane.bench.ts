@@ -7,7 +7,8 @@
 // (control-plane-load.ts) until the texts run out. Per configuration: texts/s at saturation, Redis
 // commands per text (INFO total_commands_processed, summed over the masters, our own INFO calls
 // taken out), Redis bytes per text in flight and at rest (used_memory over the empty baseline), and
-// CPU seconds per 1,000 texts of the API, the workers and Redis. On a small shared machine every
+// CPU seconds per 1,000 texts of the API, the workers and Redis; before the run, what the fleet costs at
+// rest (Redis commands and CPU per second: polls, heartbeats, probes). On a small shared machine every
 // process shares the same cores: the load average is recorded, and the CPU figures per text are
 // what to carry to other machines, not the texts/s.
 import { randomUUID } from 'node:crypto';
@@ -32,6 +33,8 @@ export interface ControlPlaneBenchOptions {
   /** The stub's cost: ms per classify call (one batch) and per text (default 2 and 0.02). */
   readonly stubBatchMs?: number;
   readonly stubTextMs?: number;
+  /** Seconds the started fleet is watched at rest before the run (default 3). */
+  readonly idleSeconds?: number;
   /** GoEmotions TSV the texts are drawn from (default: train). */
   readonly data?: string;
   readonly log?: (message: string) => void;
@@ -59,6 +62,10 @@ export interface ControlPlaneRun {
   /** The master that worked most (one Redis: the only one): its CPU and commands per text bound a cluster's texts/s. */
   readonly busiest_master_cpu_s_per_1k_texts: number;
   readonly busiest_master_cmds_per_text: number;
+  /** The fleet at rest (API + workers, no work) before the run: what it costs Redis and the processes per second. */
+  readonly idle_redis_cmds_per_s: number;
+  readonly idle_redis_cpu_s_per_s: number;
+  readonly idle_fleet_cpu_s_per_s: number;
   /** The commands sent most, per text (INFO commandstats). */
   readonly top_cmds_per_text: Readonly<Record<string, number>>;
   readonly load1: number;
@@ -124,9 +131,10 @@ async function run(opts: ControlPlaneBenchOptions): Promise<Record<string, unkno
           };
           await closedLoopJobs({ ...load, texts: warmUp, clients: 1 });
           await new Promise((r) => setTimeout(r, 500));
+          const idle = await measureIdle(redis, fleet, opts.idleSeconds ?? 3);
           const r = await measure(redis, fleet, () => closedLoopJobs({ ...load, texts }));
           if (fleet.exits.length > 0) throw new AppError('INTERNAL', `fleet process exited during the run: ${fleet.exits.join(', ')}`);
-          runs.push({ target, masters: redis.masters, workers, ...r });
+          runs.push({ target, masters: redis.masters, workers, ...r, ...idle });
           log(
             `${target}, ${workers} worker(s): ${r.texts_per_s} texts/s, ${r.redis_cmds_per_text} cmds/text, ` +
               `${r.redis_bytes_per_text_in_flight} B/text in flight, ${r.redis_bytes_per_text_at_rest} B/text at rest (load ${r.load1})`,
@@ -142,7 +150,25 @@ async function run(opts: ControlPlaneBenchOptions): Promise<Record<string, unkno
   return figures(runs, { n, jobTexts, clients, stub });
 }
 
-type Measured = Omit<ControlPlaneRun, 'target' | 'masters' | 'workers'>;
+type Idle = Pick<ControlPlaneRun, 'idle_redis_cmds_per_s' | 'idle_redis_cpu_s_per_s' | 'idle_fleet_cpu_s_per_s'>;
+type Measured = Omit<ControlPlaneRun, 'target' | 'masters' | 'workers' | keyof Idle>;
+
+/** Redis commands and CPU, and the processes' CPU, per second while the fleet has nothing to do (polls, heartbeats, probes). */
+async function measureIdle(redis: ControlPlaneRedis, fleet: ControlPlaneFleet, seconds: number): Promise<Idle> {
+  const cpuBefore = fleet.cpuSeconds();
+  const before = await redis.sample();
+  const ownBefore = redis.ownCommands;
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const after = await redis.sample();
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = fleet.cpuSeconds();
+  return {
+    idle_redis_cmds_per_s: round((after.commands - before.commands - (redis.ownCommands - ownBefore)) / elapsed, 1),
+    idle_redis_cpu_s_per_s: round((after.cpuSeconds - before.cpuSeconds) / elapsed, 4),
+    idle_fleet_cpu_s_per_s: round((cpu.api + cpu.workers - cpuBefore.api - cpuBefore.workers) / elapsed, 3),
+  };
+}
 
 async function measure(
   redis: ControlPlaneRedis,
@@ -242,6 +268,7 @@ function figures(
     'worker_cpu_s_per_1k_texts',
     'redis_cpu_s_per_1k_texts',
     'busiest_master_cpu_s_per_1k_texts',
+    'idle_redis_cmds_per_s',
     'load1',
   ] as const;
   for (const r of runs) for (const k of flat) out[`${r.target}_${r.workers}w_${k}`] = r[k];

@@ -24,6 +24,7 @@ const PER_RUN = [
   'worker_cpu_s_per_1k_texts',
   'redis_cpu_s_per_1k_texts',
   'busiest_master_cpu_s_per_1k_texts',
+  'idle_redis_cmds_per_s',
   'load1',
 ];
 

@@ -131,6 +131,7 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
       texts: size(flags.texts, '--texts', 10_000, 600),
       jobTexts: size(flags.jobTexts, '--job-texts', 1000, 100),
       clients: size(flags.concurrency, '--concurrency', 8, 2),
+      idleSeconds: quick ? 1 : 3,
       log,
     });
   else if (suite === 'soak')

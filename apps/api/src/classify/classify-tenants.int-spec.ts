@@ -3,8 +3,9 @@
 // joins a text another tenant's call computes) without showing that call's job to the joiner.
 import { randomUUID } from 'node:crypto';
 import { advertiseModel, createCacheRedis } from '@emo/cache';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testAuth as authA, testAuthB as authB, testTwoTenantsEnv, useApiTestHarness } from '../testing/api-test-harness';
+import { apiRedisTargets } from '../testing/redis-targets';
 
 const model = {
   name: 'fake',
@@ -15,8 +16,12 @@ const model = {
   maxLength: 128,
 };
 
-describe.skipIf(!inject('redisAvailable'))('POST /v1/classify of two tenants', () => {
-  const h = useApiTestHarness('classify-tenants', testTwoTenantsEnv);
+describe.each(apiRedisTargets())('POST /v1/classify of two tenants, on $name', ({ available, env, endpoint }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const h = useApiTestHarness('classify-tenants', { ...env, ...testTwoTenantsEnv });
   const classify = (auth: Record<string, string>, texts: string[]) =>
     h.request({ method: 'POST', url: '/v1/classify', payload: { texts }, headers: auth });
 
@@ -33,7 +38,7 @@ describe.skipIf(!inject('redisAvailable'))('POST /v1/classify of two tenants', (
   it("shares the cache across tenants, but B's 504 while joining A's text names no job of A", async () => {
     // A worker advertised its model once (and is gone now): the API keys texts and coalesces them.
     const prefix = `test-classify-tenants-${randomUUID().slice(0, 8)}`;
-    const redis = createCacheRedis(inject('redisUrl'), 500);
+    const redis = createCacheRedis(endpoint, 500);
     await redis.connect();
     await advertiseModel(redis, prefix, model);
     await redis.quit();

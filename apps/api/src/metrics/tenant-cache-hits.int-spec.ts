@@ -2,7 +2,7 @@
 // the texts of a tenant's /v1/classify calls that the API's result cache answered. The cache is
 // shared by every tenant (one key per text), so a hit is the caller's, whoever computed the text.
 import { randomUUID } from 'node:crypto';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { advertiseModel, createCacheRedis } from '@emo/cache';
 import type { ClassifyOutcome } from '@emo/contracts';
 import {
@@ -13,6 +13,7 @@ import {
   testTwoTenantsEnv,
   useApiTestHarness,
 } from '../testing/api-test-harness';
+import { apiRedisTargets } from '../testing/redis-targets';
 
 const model = {
   name: 'fake',
@@ -39,8 +40,12 @@ function fakeFleetModel() {
   };
 }
 
-describe.skipIf(!inject('redisAvailable'))('emo_tenant_cache_hits_total', () => {
-  const h = useApiTestHarness('tenant-cache-hits', testTwoTenantsEnv);
+describe.each(apiRedisTargets())('emo_tenant_cache_hits_total, on $name', ({ available, env, endpoint }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  const h = useApiTestHarness('tenant-cache-hits', { ...env, ...testTwoTenantsEnv });
   const classify = (auth: Record<string, string>, texts: string[]) =>
     h.request({ method: 'POST', url: '/v1/classify', payload: { texts }, headers: auth });
   const hitsOf = async (tenant: string): Promise<number | undefined> => {
@@ -51,7 +56,7 @@ describe.skipIf(!inject('redisAvailable'))('emo_tenant_cache_hits_total', () => 
 
   it("counts the cached texts of each tenant's calls under that tenant, with the cache shared", async () => {
     const prefix = `test-tenant-cache-hits-${randomUUID().slice(0, 8)}`;
-    const redis = createCacheRedis(inject('redisUrl'), 500);
+    const redis = createCacheRedis(endpoint, 500);
     await redis.connect();
     await advertiseModel(redis, prefix, model);
     await redis.quit();

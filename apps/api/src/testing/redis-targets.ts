@@ -2,6 +2,7 @@
 // global setup started one (REQUIRE_REDIS_CLUSTER=1; `redisClusterNodes` is '' otherwise and the
 // cluster runs are skipped). As libs/queue's testing/redis-targets.ts, with the settings an API app
 // takes as env (`env`, for useApiTestHarness) besides those a FleetClient takes (`runtime`).
+import { parseClusterNode, type RedisEndpoint } from '@emo/config';
 import { inject } from 'vitest';
 
 export interface ApiRedisTarget {
@@ -10,18 +11,21 @@ export interface ApiRedisTarget {
   /** Env for loadConfig / useApiTestHarness: empty for one Redis (REDIS_URL is the harness's), REDIS_CLUSTER_NODES for the cluster. */
   readonly env: Readonly<Record<string, string>>;
   readonly runtime: { readonly redisUrl: string; readonly redisClusterNodes?: string[] };
+  /** The endpoint itself (what createCacheRedis takes: the cache follows the queue's endpoint by default). */
+  readonly endpoint: RedisEndpoint;
 }
 
 export function apiRedisTargets(): ApiRedisTarget[] {
   const redisUrl = inject('redisUrl');
   const nodes = inject('redisClusterNodes');
   return [
-    { name: 'one Redis', available: inject('redisAvailable'), env: {}, runtime: { redisUrl } },
+    { name: 'one Redis', available: inject('redisAvailable'), env: {}, runtime: { redisUrl }, endpoint: { kind: 'single', url: redisUrl } },
     {
       name: 'Redis Cluster',
       available: nodes !== '',
       env: { REDIS_CLUSTER_NODES: nodes },
       runtime: { redisUrl, redisClusterNodes: nodes.split(',') },
+      endpoint: { kind: 'cluster', nodes: nodes.split(',').filter(Boolean).map(parseClusterNode) },
     },
   ];
 }

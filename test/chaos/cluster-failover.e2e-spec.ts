@@ -6,16 +6,19 @@
 // and after (conditions, never clocks):
 //   1. `CLUSTER FAILOVER` on a replica of the master holding the running backfill's record;
 //   2. `CLUSTER FAILOVER` on a replica of the master holding the BullMQ queues (`{prefix}`);
-//   3. SIGKILL of the master holding the running backfill's record (its replica takes over; the
-//      killed node is restarted and rejoins as a replica);
-//   4. SIGKILL of the master holding the queues, likewise.
-// The fleet must reconnect by itself (no process restarted, none exits), and the chaos suite's
-// history checker (chaos-check.ts) must hold: every accepted item ends with exactly one result or
-// one error line, status done = total, everything terminal within TERMINAL_BOUND_MS of the load's end.
+//   3. SIGKILL of the master holding the running backfill's record, after its replica was cut off
+//      while the fleet wrote there (detachReplicas: those writes exist on the master alone, so the
+//      crash really loses acknowledged-by-the-master writes); the replica takes over, the killed
+//      node restarts and rejoins as a replica;
+//   4. the same on the master holding the queues.
+// The fleet runs with REDIS_WAIT_REPLICAS=1 (FAILOVER_WAIT_REPLICAS=0 shows what is lost without).
+// It must reconnect by itself (no process restarted, none exits), and the chaos suite's history
+// checker (chaos-check.ts) must hold: every accepted item ends with exactly one result or one error
+// line, status done = total, everything terminal within TERMINAL_BOUND_MS of the load's end.
 // Runs where the global setup started the cluster test Redis (REQUIRE_REDIS_CLUSTER=1, set by
 // .ci/run: redis-server and redis-cli are there, and a missing one fails the run). FAILOVER_SEED
-// picks another seed (default 18). What is and is not guaranteed: docs/reliability.md, "Redis
-// Cluster failover".
+// picks another seed (default 18). About 25–40 s of faults, 1–3 min in all on the shared 2-core VM.
+// What is and is not guaranteed: docs/reliability.md, "Redis Cluster failover"; ADR 017.
 import { randomUUID } from 'node:crypto';
 import { RedisCluster } from '@emo/bench';
 import { DEFAULT_TENANT_ID } from '@emo/contracts';

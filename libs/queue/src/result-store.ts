@@ -12,6 +12,7 @@ import { jobStatusFromRecord } from './job-status';
 import { splitPayload, type ChunkLines } from './result-lines';
 import { splitSubmit, type SubmitAnswer } from './split-submit';
 import { awaitReplicas, type ReplicationWait } from './replication-wait';
+import { freeKeyNaming } from './idempotency-keys';
 import { reservedOf, type Admission, type QueuedChunk, type ReservedTexts, type TenantBacklog } from './admission-types';
 
 export type { Admission, QueuedChunk, ReservedTexts, TenantBacklog } from './admission-types';
@@ -52,8 +53,7 @@ export class ResultStore {
     private readonly keys: FleetKeys,
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
-    /** REDIS_WAIT_REPLICAS: a new job's record and a chunk's results count once replicated (replication-wait.ts). */
-    private readonly replicationWait?: ReplicationWait,
+    private readonly replicationWait?: ReplicationWait, // REDIS_WAIT_REPLICAS: writes to a job wait for replicas
   ) {
     this.redis = withFleetCommands(redis);
   }
@@ -72,7 +72,7 @@ export class ResultStore {
         ? await splitSubmit(this.redis, { meta, idempotency, jobArgs: args, releaseKeys: this.releaseKeys() })
         : await this.redis.emoCreateJobRecord(meta, ...args);
     if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
-    await this.replicated(owner);
+    await awaitReplicas(this.redis, this.keys.meta(owner), this.replicationWait);
     return { jobId: owner, created: outcome === 'created' };
   }
 
@@ -104,7 +104,7 @@ export class ResultStore {
           ...args,
         );
     if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
-    if (outcome !== 'refused') await this.replicated(owner);
+    if (outcome !== 'refused') await awaitReplicas(this.redis, this.keys.meta(owner), this.replicationWait);
     const reserved = reservedOf(r as [number, number, number, number, number], admission.tenant);
     return { jobId: owner, created: outcome === 'created', reserved: outcome === 'existing' ? { ...reserved, admitted: true } : reserved };
   }
@@ -129,16 +129,9 @@ export class ResultStore {
     };
   }
 
-  /** Deletes the tenant's idempotency key if it still names `jobId` (whose record is gone); true when it did. */
-  async freeIdempotencyKey(tenant: string, key: string, jobId: string): Promise<boolean> {
-    const suffix = `:${jobId}`;
-    const freed = await this.redis.eval(
-      "local v = redis.call('GET', KEYS[1]) if v and string.sub(v, -#ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-      1,
-      this.keys.idempotency(tenant, key),
-      suffix,
-    );
-    return freed === 1;
+  /** Deletes the tenant's idempotency key if it still names `jobId` (a lost record: idempotency-keys.ts). */
+  freeIdempotencyKey(tenant: string, key: string, jobId: string): Promise<boolean> {
+    return freeKeyNaming(this.redis, this.keys.idempotency(tenant, key), jobId);
   }
 
   async markEnqueued(jobId: string): Promise<void> {
@@ -180,8 +173,7 @@ export class ResultStore {
       this.redis.emoBeginChunk(this.keys.meta(jobId), this.keys.results(jobId), chunk, this.now()),
       this.releaseTexts([chunkJobId(jobId, chunk)], { pickup: true }),
     ]);
-    // Stored already (a rerun): the chunk completes as a duplicate, so that store must be replicated too.
-    if (stored === 1) await this.replicated(jobId);
+    if (stored === 1) await awaitReplicas(this.redis, this.keys.meta(jobId), this.replicationWait); // a rerun's duplicate too
     return { exists: exists === 1, cancelled: cancelled === 1, stored: stored === 1 };
   }
 
@@ -205,14 +197,8 @@ export class ResultStore {
       jobId,
       modelId,
     );
-    // A duplicate too: the first store may have been acknowledged by a master that has not replicated it yet.
-    if (r === 1 || r === 0) await this.replicated(jobId);
+    if (r === 1 || r === 0) await awaitReplicas(this.redis, this.keys.meta(jobId), this.replicationWait); // a duplicate too
     return r === 1 ? 'stored' : r === 0 ? 'duplicate' : 'expired';
-  }
-
-  /** Resolves once REDIS_WAIT_REPLICAS replicas of the job's master have this connection's writes to it. */
-  private replicated(jobId: string): Promise<void> {
-    return awaitReplicas(this.redis, this.keys.meta(jobId), this.replicationWait);
   }
 
   /**

@@ -2,7 +2,8 @@
 // cluster client asks one node, whichever ioredis picks): with one master set to volatile-lfu for
 // the test (maxmemory stays 0, so nothing is ever evicted) and the others on noeviction, the
 // verdict is the worst master's and names how many masters it is about. Skipped without the
-// cluster (REQUIRE_REDIS_CLUSTER=1 starts it).
+// cluster (REQUIRE_REDIS_CLUSTER=1 starts it). The cluster is shared with specs running meanwhile:
+// one master only is changed (so others still see noeviction on two), and it is put back after.
 import type { Redis } from 'ioredis';
 import { parseClusterNode } from '@emo/config';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -7,6 +7,7 @@
 // QUEUE_UNAVAILABLE (retryable): the API answers 503 and the client retries (same idempotency key or
 // backfill id), a worker's chunk attempt fails and BullMQ runs it again (its stored results are kept
 // once: STORE_CHUNK). 0 replicas: off, nothing is sent.
+import { keySlot } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import type { Redis } from 'ioredis';
 import { isCluster, type RedisClient } from './redis-connection';
@@ -60,18 +61,4 @@ function masterOf(cluster: import('ioredis').Cluster, key: string): Redis {
   if (!node)
     throw new AppError('QUEUE_UNAVAILABLE', `No known master serves the slot of ${key} (the cluster is failing over); retry later`);
   return node;
-}
-
-/** The Redis Cluster hash slot of a key: CRC16 (XMODEM) of its hash tag (or the whole key) mod 16384. */
-export function keySlot(key: string): number {
-  const bytes = Buffer.from(key);
-  const open = bytes.indexOf('{');
-  const close = open >= 0 ? bytes.indexOf('}', open + 1) : -1;
-  const tagged = close > open + 1 ? bytes.subarray(open + 1, close) : bytes;
-  let crc = 0;
-  for (const b of tagged) {
-    crc ^= b << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16384;
 }

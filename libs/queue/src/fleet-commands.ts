@@ -6,6 +6,7 @@ import type { RedisClient } from './redis-connection';
 import beginChunk from './commands/begin-chunk.lua';
 import createJob from './commands/create-job.lua';
 import fairStamp from './commands/fair-stamp.lua';
+import freeIdempotencyKey from './commands/free-idempotency-key.lua';
 import createRecord from './commands/includes/create-record.lua';
 import drainClock from './commands/includes/drain-clock.lua';
 import finishJob from './commands/includes/finish-job.lua';
@@ -66,6 +67,8 @@ export interface FleetCommands {
   /** Fair-share priorities of bulk chunks (fair-share/fair-share-stamper.ts). */
   emoFairStamp(fair: string, prioritized: string, wait: string, delayed: string, active: string, ...args: Arg[]): Promise<number[]>;
   emoSealBackfill(meta: string, ...args: Arg[]): Promise<number>;
+  /** Deletes an idempotency key if it still names the job (`:<job id>`): 1 when it did. */
+  emoFreeIdempotencyKey(key: string, jobSuffix: string): Promise<number>;
   /** A tenant's token bucket (tenant-quota-store.ts): [allowed, remaining, retry-after ms, reset ms]. */
   emoTenantRate(
     bucket: string,
@@ -107,6 +110,7 @@ export const FLEET_COMMANDS: Readonly<Record<keyof FleetCommands, CommandSpec>> 
   emoOpenBackfill: { file: 'open-backfill', source: openBackfill, numberOfKeys: 1 },
   emoFairStamp: { file: 'fair-stamp', source: fairStamp, numberOfKeys: 5 },
   emoSealBackfill: { file: 'seal-backfill', source: sealBackfill, numberOfKeys: 1 },
+  emoFreeIdempotencyKey: { file: 'free-idempotency-key', source: freeIdempotencyKey, numberOfKeys: 1 },
   emoTenantRate: { file: 'tenant-rate', source: tenantRate, numberOfKeys: 1 },
 };
 

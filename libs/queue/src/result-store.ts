@@ -12,7 +12,6 @@ import { jobStatusFromRecord } from './job-status';
 import { splitPayload, type ChunkLines } from './result-lines';
 import { splitSubmit, type SubmitAnswer } from './split-submit';
 import { awaitReplicas, type ReplicationWait } from './replication-wait';
-import { freeKeyNaming } from './idempotency-keys';
 import { reservedOf, type Admission, type QueuedChunk, type ReservedTexts, type TenantBacklog } from './admission-types';
 
 export type { Admission, QueuedChunk, ReservedTexts, TenantBacklog } from './admission-types';
@@ -129,9 +128,9 @@ export class ResultStore {
     };
   }
 
-  /** Deletes the tenant's idempotency key if it still names `jobId` (a lost record: idempotency-keys.ts). */
-  freeIdempotencyKey(tenant: string, key: string, jobId: string): Promise<boolean> {
-    return freeKeyNaming(this.redis, this.keys.idempotency(tenant, key), jobId);
+  /** Deletes the tenant's idempotency key if it still names `jobId` (a lost record: free-idempotency-key.lua). */
+  async freeIdempotencyKey(tenant: string, key: string, jobId: string): Promise<boolean> {
+    return (await this.redis.emoFreeIdempotencyKey(this.keys.idempotency(tenant, key), `:${jobId}`)) === 1;
   }
 
   async markEnqueued(jobId: string): Promise<void> {

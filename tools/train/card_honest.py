@@ -21,7 +21,7 @@ def _swap(text, old, new):
 def rewrite(text, m, th):
     h = m["honest"]
     hp = m["hyperparameters"]
-    k = hp.get("shrink", 50)
+    k = h.get("shrink_k", hp.get("shrink", 50))
     frac = hp.get("holdout", 0.1)
     text = _swap(text, "dev split (5,426) for early stopping and\n  threshold tuning.",
                  f"a seeded, stratified {frac:.0%} slice of train held out (not trained on) for epoch selection and\n"

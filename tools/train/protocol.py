@@ -131,8 +131,24 @@ def crossfit_macro_f1(probs, y, k, seed=13):
                           for f, t in ((a, b), (b, a))]))
 
 
-def report(probs_hold, y_hold, probs_dev, y_dev, labels, k, ks=(0, 10, 25, 50, 100, 200)):
-    """Thresholds from the held-out slice (shrinkage k), applied to dev once; plus the shrinkage ablation on dev."""
+KS = (0, 10, 25, 50, 100, 200)
+
+
+def resolve_k(probs, y, k):
+    """A number, or "auto": the k (of KS, or 1e9 = global only) with the best 2-fold cross-fit macro-F1 on these rows."""
+    if str(k) != "auto":
+        return float(k)
+    best_k, best_m = 0.0, -1.0
+    for kk in KS + (1e9,):
+        m = crossfit_macro_f1(probs, y, kk)
+        if m > best_m + 1e-12:
+            best_k, best_m = float(kk), m
+    return best_k
+
+
+def report(probs_hold, y_hold, probs_dev, y_dev, labels, k, ks=KS):
+    """Thresholds from the held-out slice (shrinkage k, or "auto"), applied to dev once; plus the shrinkage ablation."""
+    k = resolve_k(probs_hold, y_hold, k)
     th, t_lab, t_glob = shrunk_thresholds(probs_hold, y_hold, k)
     p, r, f, macro, micro = prf(y_dev, (probs_dev >= th[None, :]).astype(np.float32))
     _, _, f5, macro5, micro5 = prf(y_dev, (probs_dev >= 0.5).astype(np.float32))
@@ -147,7 +163,7 @@ def report(probs_hold, y_hold, probs_dev, y_dev, labels, k, ks=(0, 10, 25, 50, 1
                    "holdout_crossfit_macro_f1": crossfit_macro_f1(probs_hold, y_hold, 1e9),
                    "dev_macro_f1": macro_f1(probs_dev, y_dev, np.full(len(labels), t_glob))})
     return {
-        "thresholds": th, "global_threshold": t_glob, "per_label_unshrunk": t_lab,
+        "thresholds": th, "global_threshold": t_glob, "shrink_k": k, "per_label_unshrunk": t_lab,
         "macro_f1": macro, "micro_f1": micro, "macro_f1_ci95": [lo, hi],
         "at_0.5": {"macro_f1": macro5, "micro_f1": micro5},
         "ece": ece(probs_dev, y_dev), "holdout_support": y_hold.sum(0).astype(int).tolist(),

@@ -63,8 +63,9 @@ def parse_args(argv=None):
                     help="hold out this stratified share of train for epoch selection and thresholds; dev is then "
                          "only scored once, at the end (0 = the v1 recipe: selection and thresholds on dev)")
     ap.add_argument("--holdout-seed", type=int, default=13)
-    ap.add_argument("--shrink", type=float, default=50.0,
-                    help="with --holdout: per-label thresholds shrunk toward the global one, (n*t+k*t_glob)/(n+k)")
+    ap.add_argument("--shrink", default="auto",
+                    help="with --holdout: per-label thresholds shrunk toward the global one, (n*t+k*t_glob)/(n+k); "
+                         "a number, or auto: the k of 0..200 (or global only) with the best 2-fold cross-fit on the slice")
     ap.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights evaluated/exported (0 = off)")
     ap.add_argument("--aux-weight", type=float, default=0.0,
                     help="weight of an auxiliary Ekman(6)+sentiment(3) BCE head on the pooled features (0 = off)")
@@ -253,7 +254,8 @@ def train(a, labels):
                 print(f"  epoch {epoch} step {bi + 1}/{steps_per_epoch} loss {tot_loss / (bi + 1):.4f} "
                       f"({time.time() - t0:.0f}s)", flush=True)
         probs = predict(ema.model if ema else model, dv_ids, tok.pad_id)
-        th = tune_thresholds(probs, dv_y) if a.holdout <= 0 else protocol.shrunk_thresholds(probs, dv_y, a.shrink)[0]
+        th = tune_thresholds(probs, dv_y) if a.holdout <= 0 else protocol.shrunk_thresholds(
+            probs, dv_y, protocol.resolve_k(probs, dv_y, a.shrink))[0]
         _, _, _, macro, micro = evaluate(probs, dv_y, th)
         _, _, _, macro5, micro5 = evaluate(probs, dv_y, np.full(len(labels), 0.5))
         sel = "dev" if a.holdout <= 0 else "train-slice"
@@ -266,7 +268,7 @@ def train(a, labels):
               f"(@0.5: {macro5:.4f}/{micro5:.4f}) {h['seconds']:.0f}s", flush=True)
         if ema is not None:  # the raw weights too, selected on their own: the "+EMA" ablation from the same run
             pr = predict(model, dv_ids, tok.pad_id)
-            mr = evaluate(pr, dv_y, protocol.shrunk_thresholds(pr, dv_y, a.shrink)[0])[3]
+            mr = evaluate(pr, dv_y, protocol.shrunk_thresholds(pr, dv_y, protocol.resolve_k(pr, dv_y, a.shrink))[0])[3]
             h["raw_macro_f1_tuned"] = mr
             print(f"  raw (no EMA) weights: {sel} macro-F1 {mr:.4f}", flush=True)
             if best_raw is None or mr > best_raw["macro"] + 1e-6:
@@ -361,7 +363,8 @@ def finalize(a, labels, ck):
     tuned_on = "GoEmotions dev (per-label F1-optimal on a 0.01 grid)" if v1 else (
         f"a held-out {ck['args']['holdout']:.0%} stratified slice of GoEmotions train (seed "
         f"{ck['args']['holdout_seed']}, not trained on): per-label F1-optimal on a 0.01 grid, shrunk toward the "
-        f"best single threshold by support, (n*t + {ck['args']['shrink']:g}*t_global)/(n + {ck['args']['shrink']:g})")
+        f"best single threshold by support, (n*t + {honest['shrink_k']:g}*t_global)/(n + {honest['shrink_k']:g})"
+        + (", k chosen by 2-fold cross-fit on the slice" if str(ck['args']['shrink']) == "auto" else ""))
     with open(os.path.join(a.out, "thresholds.json"), "w") as fh:
         json.dump({"version": version, "tuned_on": tuned_on, "thresholds": thr}, fh, indent=1)
         fh.write("\n")
@@ -421,9 +424,12 @@ def finalize(a, labels, ck):
 
 
 def v2_command(args):
-    d = parse_args([])
-    return "".join(f" --{k.replace('_', '-')} {args[k]:g}" for k in V2_FLAGS
-                   if args.get(k, getattr(d, k)) != getattr(d, k))
+    """The flags of a run that differ from the defaults (none for the v1 recipe)."""
+    d = vars(parse_args([]))
+    skip = ("out", "data", "work", "fixture", "finalize_only", "checkpoint", "smoke")
+    flags = [k for k in d if k not in skip and args.get(k, d[k]) != d[k]]
+    return "".join(f" --{k.replace('_', '-')} " + (f"{args[k]:g}" if isinstance(args[k], float) else f"{args[k]}")
+                   for k in flags)
 
 
 def honest_report(a, labels, ck, model, tok, probs_dev, dv_y):
@@ -436,7 +442,7 @@ def honest_report(a, labels, ck, model, tok, probs_dev, dv_y):
     np.savez(os.path.join(a.work, "probs.npz"), dev=probs_dev, dev_y=dv_y, hold=probs_hold, hold_y=tr_y[hold])
     rep = protocol.report(probs_hold, tr_y[hold], probs_dev, dv_y, labels, args["shrink"])
     lo, hi = rep["macro_f1_ci95"]
-    print(f"dev (untouched; thresholds from the train slice, shrink k={args['shrink']:g}): macro-F1 "
+    print(f"dev (untouched; thresholds from the train slice, shrink k={rep['shrink_k']:g} ({args['shrink']})): macro-F1 "
           f"{rep['macro_f1']:.4f} [95% CI {lo:.4f}-{hi:.4f}] micro-F1 {rep['micro_f1']:.4f} ECE {rep['ece']:.4f}")
     for row in rep["shrinkage_ablation"]:
         print(f"  shrink k={row['k']}: slice macro-F1 {row['holdout_macro_f1']:.4f} (2-fold cross-fit "
@@ -450,7 +456,9 @@ def main(argv=None):
     assert len(labels) == 28
     if a.finalize_only:
         ck = torch.load(os.path.join(a.work, a.checkpoint))
-        ck["args"] = {**ck["args"], **{k: v for k, v in vars(a).items() if k in ("out", "fixture")}}
+        given = [x.split("=")[0] for x in (argv if argv is not None else sys.argv[1:])]
+        keep = ("out", "fixture") + (("shrink",) if "--shrink" in given else ())  # re-tune thresholds, same weights
+        ck["args"] = {**ck["args"], **{k: v for k, v in vars(a).items() if k in keep}}
     else:
         ck = train(a, labels)
     finalize(a, labels, ck)

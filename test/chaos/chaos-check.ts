@@ -2,8 +2,8 @@
 // (the Redis Cluster failover suite): every accepted job and backfill terminal within the bound,
 // with exactly one result or one error line per accepted item, ids in input order, status
 // done = total; no bare 5xx; no 200 /v1/classify answer with wrong results. Returns the problems
-// (empty: the history holds) and the backfill lines' error codes. (chaos.e2e-spec.ts has the same
-// checks inline.)
+// (empty: the history holds) and the backfill lines' error codes; `historySummary` is the one-line
+// summary both suites print (chaos.e2e-spec.ts, cluster-failover.e2e-spec.ts).
 import type { AcceptedJob, History } from './chaos-history';
 import type { Client } from './chaos-client';
 import { waitFor } from './chaos-timing';
@@ -99,4 +99,26 @@ export async function checkHistory(client: Client, history: History, deadline: n
   for (const e of history.badServerErrors()) problems.push(`bare 5xx: ${e.what} → ${e.status} ${e.code ?? '(no error code)'}`);
   for (const c of history.badClassify) problems.push(`classify 200 with wrong results: ${c}`);
   return { problems, backfillErrorCodes };
+}
+
+/** The summary line's figures: the run, its phases and what the load sent and got. */
+export function historySummary(
+  history: History,
+  run: { seed: number; suiteStarted: number; loadEnded: number; phases: unknown; verdict: HistoryVerdict },
+): Record<string, unknown> {
+  const jobs = [...history.jobs.values()];
+  return {
+    seed: run.seed,
+    wall_s: Math.round((Date.now() - run.suiteStarted) / 1000),
+    drain_s: Math.round((Date.now() - run.loadEnded) / 1000),
+    phases: run.phases,
+    jobs: jobs.filter((j) => j.via === 'jobs').length,
+    job_items: jobs.filter((j) => j.via === 'jobs').reduce((a, j) => a + j.items, 0),
+    classify_ok: history.classifyOk,
+    classify_504_followed: jobs.filter((j) => j.via === 'classify-504').length,
+    backfills: history.backfills.size,
+    backfill_error_codes: run.verdict.backfillErrorCodes,
+    answers: history.counts(),
+    problems: run.verdict.problems.length,
+  };
 }

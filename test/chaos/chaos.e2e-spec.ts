@@ -14,14 +14,15 @@
 // on their own; no 5xx other than 503/504 with an error code. Needs root, `ip netns` and
 // redis-server (REQUIRE_CHAOS=1 in .ci/run turns a missing one into a failed run). CHAOS_SEED
 // picks another seed (default 14). Bounded: about 2–3 minutes on a 2-core machine.
-// Over 300 lines on purpose: one scenario whose fault phases share one fleet, load and history;
-// the harness pieces live beside it (network-namespace, fleet-process, chaos-load, ...).
+// One scenario whose fault phases share one fleet, load and history; the harness pieces live beside
+// it (network-namespace, fleet-process, chaos-load, chaos-check: the history checker, ...).
 import { randomUUID } from 'node:crypto';
 import { RedisServer } from '@emo/bench';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, TINY_MODEL } from '../fleet/fleet-processes';
 import { Client } from './chaos-client';
-import { History, type AcceptedJob } from './chaos-history';
+import { checkHistory, historySummary } from './chaos-check';
+import { History } from './chaos-history';
 import { backfillFile, Load } from './chaos-load';
 import { seededRandom, sleep, waitFor } from './chaos-timing';
 import { FleetProc } from './fleet-process';
@@ -33,7 +34,6 @@ const LOCK_MS = 2000;
 /** How long after the load stops (every fault healed) an accepted job or backfill may stay non-terminal. */
 const TERMINAL_BOUND_MS = 120_000;
 const SUITE_TIMEOUT_MS = 290_000;
-const TERMINAL = new Set(['completed', 'cancelled', 'failed']);
 
 describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
   const tag = randomUUID().slice(0, 4);
@@ -247,107 +247,14 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
       await load.stop();
       const loadEnded = Date.now();
 
-      // --- the history checker -------------------------------------------------------------
-      const problems: string[] = [];
-      // Every accepted job terminal within the bound, with exactly one line per item.
+      // --- the history checker (chaos-check.ts) ---------------------------------------------
+      const verdict = await checkHistory(client, history, loadEnded + TERMINAL_BOUND_MS);
+      const { problems } = verdict;
       const jobs = [...history.jobs.values()];
-      const deadline = loadEnded + TERMINAL_BOUND_MS;
-      const checkJob = async (job: AcceptedJob) => {
-        const status = await waitFor(
-          `job ${job.jobId} (${job.via}) to be terminal`,
-          async () => {
-            const s = await client.call('GET', `/v1/jobs/${job.jobId}`);
-            const body = s?.body as { state?: string; total?: number; done?: number } | undefined;
-            return body?.state && TERMINAL.has(body.state) ? body : undefined;
-          },
-          Math.max(1000, deadline - Date.now()),
-          250,
-        ).catch((e: Error) => e);
-        if (status instanceof Error) return void problems.push(status.message);
-        // A shared job (cross-request batching) holds other calls' items too: this call's are its slice.
-        const total = job.slice ? job.slice.offset + job.slice.count : job.items;
-        const whole = job.slice
-          ? (status.total ?? 0) >= total && status.done === status.total
-          : status.total === total && status.done === total;
-        if (!whole || (job.slice && job.slice.count !== job.items))
-          problems.push(`job ${job.jobId}: total ${status.total} done ${status.done}, ${job.items} items accepted`);
-        const from = job.slice ? `?offset=${job.slice.offset}` : '';
-        const r = await waitFor(`results of ${job.jobId}`, () => client.call('GET', `/v1/jobs/${job.jobId}/results${from}`), 30_000);
-        const lines = String(r.body)
-          .split('\n')
-          .filter(Boolean)
-          .slice(0, job.slice ? job.slice.count : undefined)
-          .map((l) => JSON.parse(l) as { id?: string; labels?: unknown; error?: unknown });
-        if (lines.length !== job.items)
-          return void problems.push(`job ${job.jobId} (${job.via}): ${lines.length} result lines for ${job.items} items`);
-        lines.forEach((l, i) => {
-          if (Array.isArray(l.labels) === (l.error !== undefined))
-            problems.push(`job ${job.jobId} line ${i + 1}: neither one result nor one error: ${JSON.stringify(l)}`);
-          if (job.ids && l.id !== job.ids[i]) problems.push(`job ${job.jobId} line ${i + 1}: id ${l.id}, expected ${job.ids[i]}`);
-        });
-      };
-      for (let i = 0; i < jobs.length; i += 16) await Promise.all(jobs.slice(i, i + 16).map(checkJob));
-
-      const errorCodes: Record<string, number> = {};
-      for (const bf of history.backfills.values()) {
-        const done = await waitFor(
-          `backfill ${bf.id} to complete`,
-          async () => {
-            const s = await client.call('GET', `/v1/backfills/${bf.id}`);
-            const body = s?.body as { state?: string; total?: number; done?: number } | undefined;
-            return body?.state === 'completed' ? body : undefined;
-          },
-          Math.max(1000, deadline - Date.now()),
-          250,
-        ).catch((e: Error) => e);
-        if (done instanceof Error) {
-          problems.push(done.message);
-          continue;
-        }
-        if (done.total !== bf.lines || done.done !== bf.lines)
-          problems.push(`backfill ${bf.id}: total ${done.total} done ${done.done} for ${bf.lines} lines`);
-        const r = await waitFor(
-          `results of ${bf.id}`,
-          () => client.call('GET', `/v1/backfills/${bf.id}/results`, { timeoutMs: 60_000 }),
-          30_000,
-        );
-        const lines = String(r.body)
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as { line: number; id?: string; labels?: unknown; error?: { code: string } });
-        const numbers = lines.map((l) => l.line);
-        if (lines.length !== bf.lines || numbers.some((n, i) => n !== i + 1))
-          problems.push(
-            `backfill ${bf.id}: ${lines.length} result lines for ${bf.lines} input lines (lines not exactly 1..${bf.lines} in order)`,
-          );
-        for (const l of lines) {
-          if (Array.isArray(l.labels) === (l.error !== undefined))
-            problems.push(`backfill ${bf.id} line ${l.line}: neither one result nor one error`);
-          if (l.error) errorCodes[l.error.code] = (errorCodes[l.error.code] ?? 0) + 1;
-          const id = bf.validIds.get(l.line);
-          if (id !== undefined && l.id !== id) problems.push(`backfill ${bf.id} line ${l.line}: id ${l.id}, expected ${id}`);
-        }
-      }
-
-      for (const e of history.badServerErrors()) problems.push(`bare 5xx: ${e.what} → ${e.status} ${e.code ?? '(no error code)'}`);
-      for (const c of history.badClassify) problems.push(`classify 200 with wrong results: ${c}`);
       problems.push(...unexpectedExits);
       for (const name of new Set(procs.map((p) => p.name))) if (!proc(name).alive) problems.push(`${name} is not running at the end`);
 
-      const summary = {
-        seed: SEED,
-        wall_s: Math.round((Date.now() - suiteStarted) / 1000),
-        drain_s: Math.round((Date.now() - loadEnded) / 1000),
-        phases,
-        jobs: jobs.filter((j) => j.via === 'jobs').length,
-        job_items: jobs.filter((j) => j.via === 'jobs').reduce((a, j) => a + j.items, 0),
-        classify_ok: history.classifyOk,
-        classify_504_followed: jobs.filter((j) => j.via === 'classify-504').length,
-        backfills: history.backfills.size,
-        backfill_error_codes: errorCodes,
-        answers: history.counts(),
-        problems: problems.length,
-      };
+      const summary = historySummary(history, { seed: SEED, suiteStarted, loadEnded, phases, verdict });
       process.stderr.write(`chaos summary: ${JSON.stringify(summary)}\n`);
       expect(problems.slice(0, 40), JSON.stringify(summary)).toEqual([]);
       expect(history.backfills.size, 'backfills accepted').toBeGreaterThanOrEqual(2);

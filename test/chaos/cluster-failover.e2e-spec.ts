@@ -25,7 +25,7 @@ import { DEFAULT_TENANT_ID } from '@emo/contracts';
 import { backfillJobId, FleetKeys } from '@emo/queue';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { freePort, TINY_MODEL } from '../fleet/fleet-processes';
-import { checkHistory } from './chaos-check';
+import { checkHistory, historySummary } from './chaos-check';
 import { Client } from './chaos-client';
 import { History } from './chaos-history';
 import { Load } from './chaos-load';
@@ -173,24 +173,12 @@ describe.skipIf(!inject('redisClusterNodes'))('Redis Cluster failover under load
 
     await load.stop();
     const loadEnded = Date.now();
-    const { problems, backfillErrorCodes } = await checkHistory(client, history, loadEnded + TERMINAL_BOUND_MS);
+    const verdict = await checkHistory(client, history, loadEnded + TERMINAL_BOUND_MS);
+    const { problems } = verdict;
     problems.push(...unexpectedExits);
     for (const p of procs) if (!p.alive) problems.push(`${p.name} is not running at the end`);
     const jobs = [...history.jobs.values()];
-    const summary = {
-      seed: SEED,
-      wall_s: Math.round((Date.now() - suiteStarted) / 1000),
-      drain_s: Math.round((Date.now() - loadEnded) / 1000),
-      phases,
-      jobs: jobs.filter((j) => j.via === 'jobs').length,
-      job_items: jobs.filter((j) => j.via === 'jobs').reduce((a, j) => a + j.items, 0),
-      classify_ok: history.classifyOk,
-      classify_504_followed: jobs.filter((j) => j.via === 'classify-504').length,
-      backfills: history.backfills.size,
-      backfill_error_codes: backfillErrorCodes,
-      answers: history.counts(),
-      problems: problems.length,
-    };
+    const summary = historySummary(history, { seed: SEED, suiteStarted, loadEnded, phases, verdict });
     process.stderr.write(`failover summary: ${JSON.stringify(summary)}\n`);
     expect(problems.slice(0, 40), JSON.stringify(summary)).toEqual([]);
     expect(history.backfills.size, 'backfills accepted').toBeGreaterThanOrEqual(2);

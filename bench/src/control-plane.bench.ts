@@ -76,6 +76,20 @@ const POLL_MS = 100;
 const SAMPLE_MS = 500;
 const L2_TIMEOUT_MS = 1000;
 
+/** The figures of each run that the JSON also gives flat, as `<target>_<workers>w_<figure>`. */
+export const CONTROL_PLANE_FIGURES = [
+  'texts_per_s',
+  'redis_cmds_per_text',
+  'redis_bytes_per_text_in_flight',
+  'redis_bytes_per_text_at_rest',
+  'api_cpu_s_per_1k_texts',
+  'worker_cpu_s_per_1k_texts',
+  'redis_cpu_s_per_1k_texts',
+  'busiest_master_cpu_s_per_1k_texts',
+  'idle_redis_cmds_per_s',
+  'load1',
+] as const;
+
 export function benchControlPlane(opts: ControlPlaneBenchOptions): Promise<Record<string, unknown>> {
   return withMachineFigures(() => run(opts));
 }
@@ -259,19 +273,7 @@ function figures(
     cache_l2_timeout_ms: L2_TIMEOUT_MS,
     cache: 'L1 + L2 on, every text never seen (each configuration: empty Redis, fresh processes)',
   };
-  const flat = [
-    'texts_per_s',
-    'redis_cmds_per_text',
-    'redis_bytes_per_text_in_flight',
-    'redis_bytes_per_text_at_rest',
-    'api_cpu_s_per_1k_texts',
-    'worker_cpu_s_per_1k_texts',
-    'redis_cpu_s_per_1k_texts',
-    'busiest_master_cpu_s_per_1k_texts',
-    'idle_redis_cmds_per_s',
-    'load1',
-  ] as const;
-  for (const r of runs) for (const k of flat) out[`${r.target}_${r.workers}w_${k}`] = r[k];
+  for (const r of runs) for (const k of CONTROL_PLANE_FIGURES) out[`${r.target}_${r.workers}w_${k}`] = r[k];
   for (const target of new Set(runs.map((r) => r.target))) {
     const best = runs.filter((r) => r.target === target).reduce((a, b) => (b.texts_per_s > a.texts_per_s ? b : a));
     out[`${target}_workers_at_best`] = best.workers;

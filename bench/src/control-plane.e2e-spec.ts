@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { CONTROL_PLANE_FIGURES } from './control-plane.bench';
 import { MACHINE_FIGURE_KEYS } from './machine-info';
 import { redisServerInstalled } from './redis-server';
 
@@ -15,18 +16,7 @@ const ROOT = resolve(__dirname, '../..');
 const TINY_MODEL = resolve(ROOT, 'test/fixtures/models/tiny-softmax');
 const TIMEOUT_MS = 300_000;
 const ARGS = ['--quick', '--json', '--workers', '1', '--texts', '200', '--job-texts', '100', '--concurrency', '2'];
-const PER_RUN = [
-  'texts_per_s',
-  'redis_cmds_per_text',
-  'redis_bytes_per_text_in_flight',
-  'redis_bytes_per_text_at_rest',
-  'api_cpu_s_per_1k_texts',
-  'worker_cpu_s_per_1k_texts',
-  'redis_cpu_s_per_1k_texts',
-  'busiest_master_cpu_s_per_1k_texts',
-  'idle_redis_cmds_per_s',
-  'load1',
-];
+const PER_RUN = CONTROL_PLANE_FIGURES;
 
 function runBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {

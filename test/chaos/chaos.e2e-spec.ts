@@ -25,7 +25,7 @@ import { checkHistory, historySummary } from './chaos-check';
 import { History } from './chaos-history';
 import { backfillFile, Load } from './chaos-load';
 import { seededRandom, sleep, waitFor } from './chaos-timing';
-import { FleetProc } from './fleet-process';
+import { faultSuiteEnv, FleetProc } from './fleet-process';
 import { Netns } from './network-namespace';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 14);
@@ -67,26 +67,9 @@ describe.skipIf(!inject('chaosAvailable'))('chaos: faults under load', () => {
     cache = await RedisServer.start({ bind: ['127.0.0.1', netns.rootAddr], maxmemoryPolicy: 'allkeys-lru' });
     const port = await freePort();
     env = {
-      QUEUE_PREFIX: `chaos-${tag}`,
+      ...faultSuiteEnv({ prefix: `chaos-${tag}`, port, lockMs: LOCK_MS, apiKey: KEY, model: TINY_MODEL }),
       REDIS_URL: queue.url,
       CACHE_REDIS_URL: cache.url,
-      MODEL_DIR: TINY_MODEL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      METRICS_PORT: '0',
-      INFERENCE_THREADS: '1',
-      JOB_CHUNK_SIZE: '32',
-      WORKER_CONCURRENCY: '8',
-      WORKER_INTERACTIVE_CONCURRENCY: '8',
-      WORKER_LOCK_DURATION_MS: String(LOCK_MS),
-      WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
-      JOB_ATTEMPTS: '3',
-      CLASSIFY_DEADLINE_MS: '3000',
-      CLASSIFY_RESULT_TTL_SECONDS: '900',
-      REDIS_COMMAND_TIMEOUT_MS: '1000',
-      CACHE_L2_TIMEOUT_MS: '200',
-      API_KEYS: KEY,
-      LOG_LEVEL: 'info',
     };
     client = new Client(`http://127.0.0.1:${port}`, KEY, history);
     load = new Load(client, history, { seed: SEED, jobItems: [20, 80], backfillLines: 1500 });

@@ -30,7 +30,7 @@ import { Client } from './chaos-client';
 import { History } from './chaos-history';
 import { Load } from './chaos-load';
 import { waitFor } from './chaos-timing';
-import { FleetProc } from './fleet-process';
+import { faultSuiteEnv, FleetProc } from './fleet-process';
 
 const SEED = Number(process.env.FAILOVER_SEED ?? 18);
 const KEY = 'failover-key-0123456789';
@@ -57,25 +57,8 @@ describe.skipIf(!inject('redisClusterNodes'))('Redis Cluster failover under load
     });
     const port = await freePort();
     const env = {
-      QUEUE_PREFIX: prefix,
+      ...faultSuiteEnv({ prefix, port, lockMs: LOCK_MS, apiKey: KEY, model: TINY_MODEL }),
       REDIS_CLUSTER_NODES: cluster.nodes.join(','),
-      MODEL_DIR: TINY_MODEL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      METRICS_PORT: '0',
-      INFERENCE_THREADS: '1',
-      JOB_CHUNK_SIZE: '32',
-      WORKER_CONCURRENCY: '8',
-      WORKER_INTERACTIVE_CONCURRENCY: '8',
-      WORKER_LOCK_DURATION_MS: String(LOCK_MS),
-      WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
-      JOB_ATTEMPTS: '3',
-      CLASSIFY_DEADLINE_MS: '3000',
-      CLASSIFY_RESULT_TTL_SECONDS: '900',
-      REDIS_COMMAND_TIMEOUT_MS: '1000',
-      CACHE_L2_TIMEOUT_MS: '200',
-      API_KEYS: KEY,
-      LOG_LEVEL: 'info',
       // Acknowledged only once on a replica (docs/reliability.md, Redis Cluster failover).
       REDIS_WAIT_REPLICAS: process.env.FAILOVER_WAIT_REPLICAS ?? '1',
       REDIS_WAIT_TIMEOUT_MS: '1000',
@@ -110,6 +93,25 @@ describe.skipIf(!inject('redisClusterNodes'))('Redis Cluster failover under load
       100,
     );
     phases.push(`  progress (${what}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  };
+
+  /**
+   * Resolves once `master` took writes its cut-off replicas do not have: its replication offset
+   * moved on by `bytes` since the cut (`master_repl_offset` grows with every write, replicas or
+   * not). Not backfill progress: with REDIS_WAIT_REPLICAS=1 a master whose replica is cut off
+   * acknowledges nothing (503, chunks retried), so the fleet may rightly stand still; its writes
+   * (BullMQ adds and moves, records) still reach the master alone, and the crash then loses them.
+   */
+  const wroteAlone = async (master: Awaited<ReturnType<typeof queueMaster>>, what: string, bytes = 4096) => {
+    const started = Date.now();
+    const from = await master.info('master_repl_offset');
+    await waitFor(
+      `writes on the master alone (${what})`,
+      async () => ((await master.info('master_repl_offset')) - from >= bytes ? true : undefined),
+      90_000,
+      100,
+    );
+    phases.push(`  writes on the master alone (${what}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   };
 
   const phase = async (name: string, run: () => Promise<void>) => {
@@ -162,7 +164,7 @@ describe.skipIf(!inject('redisClusterNodes'))('Redis Cluster failover under load
         // Replication is asynchronous: its replica is cut off while the fleet writes there, so the
         // crash loses acknowledged writes for sure (on loopback the lag is otherwise microseconds).
         const lagging = await cluster.detachReplicas(killed);
-        await moved(`while the ${name}' replica lags`);
+        await wroteAlone(killed, `while the ${name}' replica lags`);
         await cluster.killMaster(killed, { thaw: lagging });
         // Back as a replica of the new master first: with REDIS_WAIT_REPLICAS=1 a master without a
         // replica refuses to acknowledge (503, chunks retried) until it has one again.

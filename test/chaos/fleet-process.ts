@@ -93,3 +93,31 @@ export class FleetProc {
     clearTimeout(timer);
   }
 }
+
+/**
+ * The fleet settings both fault suites run with (chaos.e2e-spec, cluster-failover.e2e-spec): tiny
+ * model, small chunks, a short lock (`lockMs`) and short deadlines so faults resolve in seconds;
+ * the caller adds where Redis is.
+ */
+export function faultSuiteEnv(o: { prefix: string; port: number; lockMs: number; apiKey: string; model: string }): Record<string, string> {
+  return {
+    QUEUE_PREFIX: o.prefix,
+    MODEL_DIR: o.model,
+    PORT: String(o.port),
+    HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    INFERENCE_THREADS: '1',
+    JOB_CHUNK_SIZE: '32',
+    WORKER_CONCURRENCY: '8',
+    WORKER_INTERACTIVE_CONCURRENCY: '8',
+    WORKER_LOCK_DURATION_MS: String(o.lockMs),
+    WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
+    JOB_ATTEMPTS: '3',
+    CLASSIFY_DEADLINE_MS: '3000',
+    CLASSIFY_RESULT_TTL_SECONDS: '900',
+    REDIS_COMMAND_TIMEOUT_MS: '1000',
+    CACHE_L2_TIMEOUT_MS: '200',
+    API_KEYS: o.apiKey,
+    LOG_LEVEL: 'info',
+  };
+}

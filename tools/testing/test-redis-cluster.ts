@@ -4,17 +4,12 @@
 // (noeviction, nothing saved), and stopped by the last teardown. Suites that run over it too
 // (fleet.int-spec, two-level-cache.int-spec) read `inject('redisClusterNodes')`: '' when none.
 import { RedisCluster } from '../../bench/src/redis-cluster';
+import { acquireShared } from './shared-resource';
 import { TEST_REDIS_ARGS } from './test-redis';
 
 export class NoTestRedisCluster {
   constructor(readonly problem: string) {}
 }
-
-interface Shared {
-  cluster: Promise<RedisCluster | NoTestRedisCluster>;
-  users: number;
-}
-const SHARED = Symbol.for('emo.testing.testRedisCluster');
 
 async function startCluster(): Promise<RedisCluster | NoTestRedisCluster> {
   try {
@@ -26,24 +21,18 @@ async function startCluster(): Promise<RedisCluster | NoTestRedisCluster> {
 
 /**
  * One cluster per vitest process, shared by the root's and every project's global setup as the test
- * Redis is (test-redis.ts, acquireTestRedis); `wanted` false: none, nothing started.
+ * Redis is (shared-resource.ts); `wanted` false: none, nothing started.
  */
 export async function acquireTestRedisCluster(
   wanted: boolean,
 ): Promise<{ cluster: RedisCluster | NoTestRedisCluster | undefined; first: boolean; release: () => Promise<void> }> {
   if (!wanted) return { cluster: undefined, first: false, release: async () => undefined };
-  const holder = globalThis as { [SHARED]?: Shared };
-  const first = holder[SHARED] === undefined;
-  const shared = (holder[SHARED] ??= { cluster: startCluster(), users: 0 });
-  shared.users++;
-  const cluster = await shared.cluster;
-  let released = false;
-  const release = async () => {
-    if (released) return;
-    released = true;
-    if (--shared.users > 0) return;
-    if (holder[SHARED] === shared) delete holder[SHARED];
-    if (cluster instanceof RedisCluster) await cluster.close();
-  };
+  const {
+    value: cluster,
+    first,
+    release,
+  } = await acquireShared(Symbol.for('emo.testing.testRedisCluster'), startCluster, async (started) => {
+    if (started instanceof RedisCluster) await started.close();
+  });
   return { cluster, first, release };
 }

@@ -9,6 +9,7 @@
 // unless TEST_REDIS_URL names it (testRedisPortProblem).
 import { RedisServer, redisServerVersion } from '../../bench/src/redis-server';
 import { redisAnswersPing } from '../../bench/src/redis-command';
+import { acquireShared } from './shared-resource';
 
 /** The Redis arguments of the test Redis, whichever way it is started. */
 export const TEST_REDIS_ARGS = ['--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'] as const;
@@ -129,32 +130,23 @@ export async function startTestRedis(testRedisUrl: string | undefined): Promise<
 }
 
 /**
- * One test Redis per vitest process: vitest runs the root config's global setup once for the root
- * and once per selected project, in the same process, each on a fresh module instance, so the
- * share lives on globalThis. Each setup takes it with `acquire` and gives it back with the returned
+ * One test Redis per vitest process, shared by the root's and every project's global setup
+ * (shared-resource.ts): each setup takes it with `acquire` and gives it back with the returned
  * release; the last release stops it.
  */
-interface Shared {
-  redis: Promise<TestRedis | NoTestRedis>;
-  users: number;
-}
-const SHARED = Symbol.for('emo.testing.testRedis');
-
 export async function acquireTestRedis(
   testRedisUrl: string | undefined,
 ): Promise<{ redis: TestRedis | NoTestRedis; first: boolean; release: () => Promise<void> }> {
-  const holder = globalThis as { [SHARED]?: Shared };
-  const first = holder[SHARED] === undefined;
-  const shared = (holder[SHARED] ??= { redis: startTestRedis(testRedisUrl), users: 0 });
-  shared.users++;
-  const redis = await shared.redis;
-  let released = false;
-  const release = async () => {
-    if (released) return;
-    released = true;
-    if (--shared.users > 0) return;
-    if (holder[SHARED] === shared) delete holder[SHARED];
-    if (!(redis instanceof NoTestRedis)) await redis.stop();
-  };
+  const {
+    value: redis,
+    first,
+    release,
+  } = await acquireShared(
+    Symbol.for('emo.testing.testRedis'),
+    () => startTestRedis(testRedisUrl),
+    async (started) => {
+      if (!(started instanceof NoTestRedis)) await started.stop();
+    },
+  );
   return { redis, first, release };
 }

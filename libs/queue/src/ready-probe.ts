@@ -3,7 +3,7 @@
 // master runs out of memory on its own, so one key is written into a slot of each master (a hash
 // tag that the client's slot table gives to that master): any full master fails the probe. On one
 // Redis it is the one key, as before.
-import { keySlot } from '@emo/config';
+import { masterOfSlot } from './cluster-slot-master';
 import { isCluster, type RedisClient } from './redis-connection';
 
 /** How long a probe key lives. */
@@ -14,11 +14,11 @@ const MAX_TAGS = 100_000;
 /** The keys a probe writes: `base` on one Redis; on a cluster `base:{<tag>}`, one per master the slot table knows. */
 export function readyProbeKeys(redis: RedisClient, base: string): string[] {
   if (!isCluster(redis)) return [base];
-  const masters = new Set(redis.nodes('master').map((n) => `${n.options.host}:${n.options.port}`));
+  const masters = new Set(redis.nodes('master'));
   const keys: string[] = [];
   for (let i = 0; masters.size > 0 && i < MAX_TAGS; i++) {
     const tag = `p${i}`;
-    const owner = redis.slots[keySlot(tag)]?.[0];
+    const owner = masterOfSlot(redis, tag);
     if (owner !== undefined && masters.delete(owner)) keys.push(`${base}:{${tag}}`);
   }
   // No slot table yet (not connected): one key, routed by the client as any command.

@@ -7,9 +7,9 @@
 // QUEUE_UNAVAILABLE (retryable): the API answers 503 and the client retries (same idempotency key or
 // backfill id), a worker's chunk attempt fails and BullMQ runs it again (its stored results are kept
 // once: STORE_CHUNK). 0 replicas: off, nothing is sent.
-import { keySlot } from '@emo/config';
 import { AppError } from '@emo/contracts';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { masterOfSlot } from './cluster-slot-master';
 import { isCluster, type RedisClient } from './redis-connection';
 
 export interface ReplicationWait {
@@ -55,9 +55,8 @@ function sharedWait(node: Redis, wait: ReplicationWait): Promise<number> {
   return batch;
 }
 
-function masterOf(cluster: import('ioredis').Cluster, key: string): Redis {
-  const nodeKey = cluster.slots[keySlot(key)]?.[0];
-  const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === nodeKey);
+function masterOf(cluster: Cluster, key: string): Redis {
+  const node = masterOfSlot(cluster, key);
   if (!node)
     throw new AppError('QUEUE_UNAVAILABLE', `No known master serves the slot of ${key} (the cluster is failing over); retry later`);
   return node;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, ROOT, spawnServe, startFleet, stopFleet, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
+import { fleetEnv, freePort, ROOT, spawnServe, startFleet, stopFleet, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
 
 const KEY = 'e2e-backfill-key-0123';
 const WORDS = ['love', 'hate', 'so', 'happy', 'sad', 'this', 'is', 'great', 'awful', 'thanks', 'why', 'not', 'wow', 'ok', 'meh', 'fine'];
@@ -56,19 +56,11 @@ describe.skipIf(!inject('redisAvailable'))('backfill e2e', () => {
     base = `http://127.0.0.1:${port}`;
     // Short locks so the chunks of a killed worker are picked up again within seconds.
     env = {
-      QUEUE_PREFIX: prefix,
-      REDIS_URL: inject('redisUrl'),
-      MODEL_DIR: TINY_MODEL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      METRICS_PORT: '0',
-      INFERENCE_THREADS: '1',
+      ...fleetEnv({ prefix, redisUrl: inject('redisUrl'), port, model: TINY_MODEL, apiKey: KEY }),
       JOB_CHUNK_SIZE: '64',
       WORKER_CONCURRENCY: '16',
       WORKER_LOCK_DURATION_MS: '2000',
       CACHE_ENABLED: 'false',
-      API_KEYS: KEY,
-      LOG_LEVEL: 'info',
     };
     const started = await startFleet(env, 2);
     api = started.api;

@@ -5,7 +5,7 @@
 // a body without a JSON Content-Type is 415 UNSUPPORTED_MEDIA_TYPE.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, startFleet, stopFleet, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
+import { fleetEnv, freePort, startFleet, stopFleet, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
 
 const KEY = 'e2e-bad-input-key-0123';
 const NON_STRINGS = [5, null, { text: 'so happy' }, ['so happy'], false];
@@ -23,16 +23,8 @@ describe.skipIf(!inject('redisAvailable'))('bad input on a real fleet', () => {
     base = `http://127.0.0.1:${port}`;
     const started = await startFleet(
       {
-        QUEUE_PREFIX: prefix,
-        REDIS_URL: inject('redisUrl'),
-        MODEL_DIR: TINY_MODEL,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        METRICS_PORT: '0',
-        INFERENCE_THREADS: '1',
+        ...fleetEnv({ prefix, redisUrl: inject('redisUrl'), port, model: TINY_MODEL, apiKey: KEY }),
         JOB_CHUNK_SIZE: '4',
-        API_KEYS: KEY,
-        LOG_LEVEL: 'info',
       },
       1,
     );

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, spawnServe, stopAll, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
+import { fleetEnv, freePort, spawnServe, stopAll, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
 import { loadConfig } from '@emo/config';
 import { FleetClient } from '@emo/queue';
 import { CacheNamespace, readAdvertisedModel } from '@emo/cache';
@@ -41,20 +41,12 @@ describe.skipIf(NODES === '')('the fleet on a Redis Cluster (emo serve api + wor
     // The worker first: it advertises its model in the cache Redis before it is ready, and the API
     // keys its cache to that model at start (it would look again only after 10 s).
     const env = {
-      QUEUE_PREFIX: prefix,
-      REDIS_URL: inject('redisUrl'),
+      ...fleetEnv({ prefix, redisUrl: inject('redisUrl'), port, model: TINY_MODEL, apiKey: KEY }),
       REDIS_CLUSTER_NODES: NODES,
       CACHE_REDIS_CLUSTER_NODES: NODES,
-      MODEL_DIR: TINY_MODEL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      METRICS_PORT: '0',
-      INFERENCE_THREADS: '1',
       JOB_CHUNK_SIZE: '16',
-      API_KEYS: KEY,
       API_ADMIN_KEYS: KEY, // GET /v1/profile
       PROFILER_PUBLISH_INTERVAL_MS: '250',
-      LOG_LEVEL: 'info',
       // L2 reads and writes give up after 50 ms by default: on a loaded test machine that would turn
       // the cache checks below into misses; here L2 must answer, however slowly.
       CACHE_L2_TIMEOUT_MS: '10000',

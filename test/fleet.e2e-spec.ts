@@ -4,7 +4,7 @@
 // completes with every result exactly once.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, startFleet, stopFleet, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
+import { fleetEnv, freePort, startFleet, stopFleet, TINY_MODEL, type FleetProcess } from './fleet/fleet-processes';
 
 const KEY = 'e2e-fleet-key-0123';
 const WORDS = ['love', 'hate', 'so', 'happy', 'sad', 'this', 'is', 'great', 'awful', 'thanks', 'why', 'not', 'wow', 'ok', 'meh', 'fine'];
@@ -27,16 +27,8 @@ describe.skipIf(!inject('redisAvailable'))('fleet e2e', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const env = {
-      QUEUE_PREFIX: prefix,
-      REDIS_URL: inject('redisUrl'),
-      MODEL_DIR: TINY_MODEL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      METRICS_PORT: '0',
-      INFERENCE_THREADS: '1',
+      ...fleetEnv({ prefix, redisUrl: inject('redisUrl'), port, model: TINY_MODEL, apiKey: KEY }),
       JOB_CHUNK_SIZE: '64',
-      API_KEYS: KEY,
-      LOG_LEVEL: 'info',
     };
     const started = await startFleet(env, 2);
     api = started.api;

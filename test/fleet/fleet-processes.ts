@@ -16,6 +16,26 @@ export interface FleetProcess {
 }
 
 /**
+ * The settings every local-fleet spec gives its `emo serve api|worker` children: its own queue prefix
+ * on the test Redis, the API on 127.0.0.1:`port`, metrics on a free port, one inference thread, one
+ * API key, and info logs (spawnServe waits for info lines). A spec spreads it and adds its own
+ * (chunk size, worker and profiler settings, cluster nodes).
+ */
+export function fleetEnv(o: { prefix: string; redisUrl: string; port: number; model: string; apiKey: string }): Record<string, string> {
+  return {
+    QUEUE_PREFIX: o.prefix,
+    REDIS_URL: o.redisUrl,
+    MODEL_DIR: o.model,
+    PORT: String(o.port),
+    HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    INFERENCE_THREADS: '1',
+    API_KEYS: o.apiKey,
+    LOG_LEVEL: 'info',
+  };
+}
+
+/**
  * Spawns `emo serve <role>` and resolves once it logs `readyMessage`. `env.REDIS_URL` (the test Redis,
  * `inject('redisUrl')`) is required, and CACHE_REDIS_URL is that too unless `env` names another: never
  * the 6379 default nor a REDIS_URL / CACHE_REDIS_URL of the shell that runs the tests.

@@ -30,7 +30,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { THRESHOLDS } from '@emo/profiler';
-import { freePort, startFleet, stopFleet, type FleetProcess } from '../fleet/fleet-processes';
+import { fleetEnv, freePort, startFleet, stopFleet, type FleetProcess } from '../fleet/fleet-processes';
 import { DEFAULT_MODEL } from '../support/run-emo';
 import { keepJobsOpen, readStagedReport, sleep, windowSettleMs, type OpenJobs } from './profile-staging';
 
@@ -52,13 +52,7 @@ describe.skipIf(!inject('redisAvailable'))('emo profile on a local fleet with a 
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const env = {
-      QUEUE_PREFIX: prefix,
-      REDIS_URL: inject('redisUrl'),
-      MODEL_DIR: DEFAULT_MODEL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      METRICS_PORT: '0',
-      INFERENCE_THREADS: '1',
+      ...fleetEnv({ prefix, redisUrl: inject('redisUrl'), port, model: DEFAULT_MODEL, apiKey: KEY }),
       BATCH_ADAPTIVE: 'false',
       BATCH_MAX_TOKENS: '2048',
       JOB_CHUNK_SIZE: String(CHUNK), // short synchronous stretches on the worker's main thread (tokenizing a chunk)
@@ -69,9 +63,7 @@ describe.skipIf(!inject('redisAvailable'))('emo profile on a local fleet with a 
       PROFILER_WINDOW_SECONDS: String(WINDOW_SECONDS),
       PROFILER_PUBLISH_INTERVAL_MS: String(PUBLISH_MS),
       PROFILER_P95_TARGET_MS: '200',
-      API_KEYS: KEY,
       API_ADMIN_KEYS: KEY, // GET /v1/profile and traces need the admin scope
-      LOG_LEVEL: 'info',
     };
     const fleet = await startFleet(env, 1);
     processes = [fleet.api, ...fleet.workers];

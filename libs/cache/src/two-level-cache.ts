@@ -141,12 +141,13 @@ export class TwoLevelCache {
         const missDeferreds: Deferred[] = [];
         toFetch.forEach((key, k) => {
           const value = values[k];
-          if (value && this.codec.decode(value, false)) {
+          const hit = value && this.codec.decode(value, includeScores); // decoded once: the check and the answer
+          if (value && hit) {
             this.counts.l2Hits++;
             hits += positions.get(key)?.length ?? 0;
             this.opts.l1?.set(key, value);
             mine[k].resolve(value);
-            fill(key, value);
+            fill(key, hit);
             return;
           }
           if (value) this.countCorrupt('l2');
@@ -170,7 +171,9 @@ export class TwoLevelCache {
             }
             const settled: Settled = value ?? outcome;
             missDeferreds[k].resolve(settled);
-            fill(key, settled);
+            // The call that computed a text answers from the outcome in hand when the codec is exact
+            // (what a later hit decodes is the same result), not by decoding what it just encoded.
+            fill(key, this.codec.exact ? outcome : settled);
           });
           bypass.forEach((i, k) => {
             const outcome = computed[missKeys.length + k];

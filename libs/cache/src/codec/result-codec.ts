@@ -43,6 +43,11 @@ export class ResultCodec {
     this.q16 = opts.scoreEncoding === 'uint16';
   }
 
+  /** Whether decode(encode(r)) equals r (float32 scores hold the engine's 6-decimal scores exactly; uint16 does not). */
+  get exact(): boolean {
+    return !this.q16;
+  }
+
   /** Encodes a result that carries the full score map; undefined when it cannot be encoded losslessly enough. */
   encode(result: ClassificationResult): Buffer | undefined {
     const { labels } = this.opts;

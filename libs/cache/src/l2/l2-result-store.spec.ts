@@ -8,6 +8,7 @@ import { L2ResultStore } from './l2-result-store';
 function setup(opts: { retryMs?: number; logIntervalMs?: number } = {}) {
   const redis = { up: true, mgets: 0 };
   const fake = {
+    defineCommand: () => undefined,
     mgetBuffer: (...keys: string[]) => {
       redis.mgets++;
       return redis.up ? Promise.resolve(keys.map(() => null)) : Promise.reject(new Error('connection refused'));

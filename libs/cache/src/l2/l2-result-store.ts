@@ -1,12 +1,15 @@
 // L2: encoded results in the shared cache Redis, read with one MGET and written with one
-// pipeline of SET … PX per batch. It never throws: a failed or slow call (over timeoutMs) is a
+// SET_MANY command per batch (set-many.lua: SET … PX for each entry; at most SET_MANY_MAX entries a
+// command, so no write holds Redis for long). It never throws: a failed or slow call (over timeoutMs) is a
 // miss, L2 is then skipped for retryMs before it is tried again, and outages are logged at most
 // once per logIntervalMs, however often L2 flaps between up and down (a CPU-starved host trips the
 // timeout again and again) — the product keeps answering from L1 + inference and recovers by itself.
 // On a Redis Cluster (CACHE_REDIS_CLUSTER_NODES) a multi-key command must stay in one slot: the MGET
 // is split into one per slot and the SETs go one by one, all issued together, so auto-pipelining
 // sends one write per node.
+import type { Redis } from 'ioredis';
 import type { CacheRedis } from './cache-redis';
+import setManyLua from './set-many.lua';
 import { groupBySlot } from '@emo/config';
 import type { Logger } from '@emo/profiler';
 import type { CacheMetrics } from '../metrics/cache-metrics';
@@ -24,6 +27,11 @@ export interface L2Options {
 }
 
 export type L2State = 'up' | 'down';
+
+/** Entries per SET_MANY command: one command runs alone on Redis, so a big batch goes as several. */
+export const SET_MANY_MAX = 512;
+
+type SetMany = (numKeys: number, ...args: (string | Buffer | number)[]) => Promise<number>;
 
 class L2Timeout extends Error {
   constructor(op: string, ms: number) {
@@ -51,6 +59,8 @@ export class L2ResultStore {
     private readonly opts: L2Options,
   ) {
     this.now = opts.now ?? Date.now;
+    // One definition per client (several stores may share one); ioredis sends EVALSHA, EVAL on NOSCRIPT.
+    if (!redis.isCluster && !('emoL2SetMany' in redis)) (redis as Redis).defineCommand('emoL2SetMany', { lua: setManyLua });
   }
 
   get state(): L2State {
@@ -90,11 +100,13 @@ export class L2ResultStore {
       if (this.redis.isCluster)
         await this.withTimeout(Promise.all(entries.map(([key, value]) => this.redis.set(key, value, 'PX', px()))), 'set');
       else {
-        const pipeline = this.redis.pipeline();
-        for (const [key, value] of entries) pipeline.set(key, value, 'PX', px());
-        const results = await this.withTimeout(pipeline.exec(), 'set');
-        const error = results?.find(([err]) => err)?.[0];
-        if (error) throw error;
+        const setMany = (this.redis as unknown as { emoL2SetMany: SetMany }).emoL2SetMany.bind(this.redis);
+        const writes: Promise<number>[] = [];
+        for (let start = 0; start < entries.length; start += SET_MANY_MAX) {
+          const slice = entries.slice(start, start + SET_MANY_MAX);
+          writes.push(setMany(slice.length, ...slice.map(([key]) => key), ...slice.flatMap(([, value]) => [value, px()])));
+        }
+        await this.withTimeout(Promise.all(writes), 'set');
       }
       this.succeeded('set', started);
     } catch (e) {

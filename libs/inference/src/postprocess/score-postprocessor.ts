@@ -44,6 +44,11 @@ export function toResult(scores: Float32Array, spec: PostprocessSpec, includeSco
     if (scores[best] >= spec.thresholds[best]) labels.push({ label: spec.labels[best], score: round(scores[best]) });
   }
   const result: ClassificationResult = { labels, model: spec.modelId };
-  if (includeScores) result.scores = Object.fromEntries(spec.labels.map((l, j) => [l, round(scores[j])]));
+  if (includeScores) {
+    // Filled in label order, so every result's map shares one hidden class (no per-label entry arrays).
+    const map: Record<string, number> = {};
+    for (let j = 0; j < spec.labels.length; j++) map[spec.labels[j]] = round(scores[j]);
+    result.scores = map;
+  }
   return result;
 }

@@ -6,10 +6,8 @@
 // gets one inference thread with one intra-op thread, and the result cache is off, so the figures
 // compare the paths, not cache hits. Reports texts/s of each, the ratios, and the API's peak RSS
 // (memory must not grow with the file).
-// Over 300 lines on purpose: the runs share one generated log and one figure table, compared
-// side by side in one JSON object.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+// The fleet runs' processes: backfill-fleet.ts.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +15,18 @@ import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
 import { packageRoot } from '@emo/model';
-import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
+import {
+  BACKFILL_API_KEY,
+  ENGINE_ENV,
+  interactiveProbe,
+  peakRssMb,
+  resizeFleet,
+  startFleet,
+  stopFleet,
+  type BackfillFleet,
+} from './backfill-fleet';
 import { writeChatLog } from './chat-log-generator';
-import { stopChild } from './child-processes';
 
 export interface BackfillBenchOptions {
   readonly config: AppConfig;
@@ -37,9 +43,6 @@ export interface BackfillBenchOptions {
   readonly reuseFleet?: boolean;
   readonly log?: (message: string) => void;
 }
-
-const KEY = `bench-${randomUUID()}`;
-const ENGINE_ENV = { INFERENCE_THREADS: '1', WORKER_INFERENCE_THREADS: '1', INTRA_OP_THREADS: '1', CACHE_ENABLED: 'false' };
 
 interface Run {
   readonly texts: number;
@@ -59,7 +62,7 @@ export async function benchBackfill(opts: BackfillBenchOptions): Promise<Record<
     await writeChatLog(input, { messages: opts.lines, texts: loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train')) });
     log(`generated ${opts.lines} messages in ${input}`);
     const runs: Record<string, Run> = {};
-    let shared: LocalFleet | undefined;
+    let shared: BackfillFleet | undefined;
     try {
       for (const v of variants) {
         if (v === 'engine') runs[v] = await runEngine(opts.config, input);
@@ -155,74 +158,8 @@ async function runLocal(config: AppConfig, input: string, dir: string): Promise<
   return { texts: summary.texts, seconds: (performance.now() - started) / 1000 };
 }
 
-/** A local fleet on its own QUEUE_PREFIX: one API and worker processes (one inference thread each, cache off). */
-interface LocalFleet {
-  readonly prefix: string;
-  readonly env: Record<string, string>;
-  readonly base: string;
-  readonly api: ChildProcess;
-  readonly workers: ChildProcess[];
-}
-
-async function startFleet(config: AppConfig, workers: number, log: (m: string) => void): Promise<LocalFleet> {
-  const prefix = benchPrefix(config, 'backfill');
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    ...ENGINE_ENV,
-    QUEUE_PREFIX: prefix,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    METRICS_PORT: '0',
-    API_KEYS: KEY,
-    LOG_LEVEL: 'info',
-    REDIS_URL: config.runtime.redisUrl,
-    ...(config.engine.modelDir ? { MODEL_DIR: config.engine.modelDir } : {}),
-    ...(config.engine.allowBenchmarkModel ? { ALLOW_BENCHMARK_MODEL: 'true' } : {}),
-  };
-  const children: ChildProcess[] = [];
-  try {
-    // API and workers start side by side (the clock starts once all are ready).
-    const [api] = await Promise.all([
-      serve('api', env, 'api listening', children),
-      ...Array.from({ length: workers }, () => serve('worker', env, 'worker ready', children)),
-    ]);
-    const fleet: LocalFleet = {
-      prefix,
-      env,
-      base: `http://127.0.0.1:${api.port}`,
-      api: api.child,
-      workers: children.filter((c) => c !== api.child),
-    };
-    log(`fleet up on ${fleet.base} (prefix ${prefix}, ${workers} worker(s))`);
-    return fleet;
-  } catch (e) {
-    await Promise.all(children.map((c) => stopChild(c)));
-    await purgeBenchPrefix(config, prefix);
-    throw e;
-  }
-}
-
-/** Starts or stops workers until the fleet has `workers` of them. */
-async function resizeFleet(fleet: LocalFleet, workers: number, log: (m: string) => void): Promise<LocalFleet> {
-  if (fleet.workers.length === workers) return fleet;
-  while (fleet.workers.length > workers) await stopChild(fleet.workers.pop() as ChildProcess);
-  const started: ChildProcess[] = [];
-  try {
-    await Promise.all(Array.from({ length: workers - fleet.workers.length }, () => serve('worker', fleet.env, 'worker ready', started)));
-  } finally {
-    fleet.workers.push(...started); // stopped with the fleet, ready or not
-  }
-  log(`fleet on ${fleet.base} now has ${workers} worker(s)`);
-  return fleet;
-}
-
-async function stopFleet(config: AppConfig, fleet: LocalFleet): Promise<void> {
-  await Promise.all([fleet.api, ...fleet.workers].map((c) => stopChild(c)));
-  await purgeBenchPrefix(config, fleet.prefix);
-}
-
 /** `emo backfill --fleet` of the input through the fleet (backfill id and output named after the run). */
-async function runFleet(fleet: LocalFleet, input: string, dir: string, name: string, withInteractive: boolean): Promise<Run> {
+async function runFleet(fleet: BackfillFleet, input: string, dir: string, name: string, withInteractive: boolean): Promise<Run> {
   const started = performance.now();
   const probe = withInteractive ? interactiveProbe(fleet.base) : undefined;
   try {
@@ -233,7 +170,7 @@ async function runFleet(fleet: LocalFleet, input: string, dir: string, name: str
         '--fleet',
         fleet.base,
         '--api-key',
-        KEY,
+        BACKFILL_API_KEY,
         '--backfill-id',
         `bench-${name}`,
         '--id-field',
@@ -252,40 +189,6 @@ async function runFleet(fleet: LocalFleet, input: string, dir: string, name: str
   }
 }
 
-/** Interactive traffic beside the backfill: one single-text /v1/classify call every 100 ms. */
-function interactiveProbe(base: string): { stop(): Promise<number[]> } {
-  const latencies: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    for (let i = 0; running; i++) {
-      const started = performance.now();
-      const res = await fetch(`${base}/v1/classify`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ texts: [`that was so kind of you, thanks ${i}`] }),
-      }).catch(() => undefined);
-      if (res?.ok) {
-        await res.arrayBuffer();
-        latencies.push(performance.now() - started);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return latencies.sort((a, b) => a - b);
-    },
-  };
-}
-
-/** Peak resident set (VmHWM) of a live process, in MB (Linux). */
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
-}
-
 function emo(args: string[], env: Record<string, string>): Promise<{ texts: number; errors: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -295,35 +198,5 @@ function emo(args: string[], env: Record<string, string>): Promise<{ texts: numb
       if (code !== 0) return reject(new AppError('INTERNAL', `emo ${args[0]} exited with ${code}`));
       resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as { texts: number; errors: number });
     });
-  });
-}
-
-function serve(
-  role: 'api' | 'worker',
-  env: Record<string, string>,
-  ready: string,
-  children: ChildProcess[],
-): Promise<{ child: ChildProcess; port?: number }> {
-  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), 'serve', role], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new AppError('INTERNAL', `${role} not ready in 120 s`)), 120_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.includes('"level":50') || line.includes('"level":60')) process.stderr.write(`${role}: ${line}\n`);
-        if (line.includes(`"msg":"${ready}"`)) {
-          clearTimeout(timer);
-          resolve({ child, port: (JSON.parse(line) as { port?: number }).port });
-        }
-      }
-    });
-    child.once('exit', (code) => reject(new AppError('INTERNAL', `${role} exited with ${code} before ready`)));
   });
 }

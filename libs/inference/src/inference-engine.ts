@@ -9,6 +9,7 @@ import type { ModelBundle } from '@emo/model';
 import type { EngineProfiler } from '@emo/profiler';
 import { scoresFromLogits, toResult, type PostprocessSpec } from './postprocess/score-postprocessor';
 import { createBatchScheduler } from './scheduling/batch-scheduler-factory';
+import { CpuSlicer } from './scheduling/cpu-slicer';
 import type { ContinuousBatchScheduler } from './scheduling/continuous-batch-scheduler';
 import { startServedModel, type ServedEngineConfig } from './served-model';
 import type { PrecisionChoice } from './session/precision-choice';
@@ -46,10 +47,10 @@ export interface EngineStats {
   inferMs: number;
 }
 
-const TOKENIZE_SLICE = 32;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 export class InferenceEngine implements Classifier {
+  /** Tokenizing and result building of every call, a few milliseconds per event-loop turn, interactive first. */
+  private readonly slicer = new CpuSlicer();
+
   private constructor(
     readonly bundle: ModelBundle,
     readonly tokenizer: BundleTokenizer,
@@ -120,23 +121,27 @@ export class InferenceEngine implements Classifier {
     const truncated: boolean[] = [];
     const profiler = this.profiler;
     let tokenizeMs = 0;
-    for (let i = 0; i < texts.length; i++) {
-      // Tokenizing a big window blocks the event loop for milliseconds: yield now and then so
-      // finished batches are collected and interactive texts dispatched in between.
-      if (i > 0 && i % TOKENIZE_SLICE === 0) await yieldToEventLoop();
-      const started = performance.now();
-      try {
-        const checked = checkText(texts[i], this.config.engine);
-        const enc = this.tokenizer.encode(checked.text);
-        tokenizeMs += performance.now() - started;
-        valid.push(i);
-        encoded.push(enc.ids);
-        truncated.push(checked.truncated || enc.truncated);
-      } catch (e) {
-        const err = AppError.fromPlain(e);
-        outcomes[i] = { error: { code: err.code, message: err.message } };
-      }
-    }
+    const slice = opts.priority === 'interactive' ? 'interactive' : 'bulk';
+    // Tokenizing blocks the event loop: every call's texts go through the engine's one CpuSlicer, so
+    // one event-loop turn tokenizes a few milliseconds' worth whatever the number of calls in flight.
+    await this.slicer.run(
+      texts.length,
+      (i) => {
+        const started = performance.now();
+        try {
+          const checked = checkText(texts[i], this.config.engine);
+          const enc = this.tokenizer.encode(checked.text);
+          tokenizeMs += performance.now() - started;
+          valid.push(i);
+          encoded.push(enc.ids);
+          truncated.push(checked.truncated || enc.truncated);
+        } catch (e) {
+          const err = AppError.fromPlain(e);
+          outcomes[i] = { error: { code: err.code, message: err.message } };
+        }
+      },
+      slice,
+    );
     profiler?.observe('tokenization', tokenizeMs, { count: valid.length, labels: { priority: opts.priority }, traceId: opts.traceId });
     const scheduledAt = performance.now();
     // Each text's scores, or its own error (DEADLINE_EXCEEDED, OUT_OF_MEMORY), in input order.
@@ -150,21 +155,24 @@ export class InferenceEngine implements Classifier {
     const taxonomy = opts.taxonomy ?? 'goemotions';
     const fineScores = includeScores || taxonomy !== 'goemotions';
     let postprocessMs = 0;
-    for (let k = 0; k < valid.length; k++) {
-      // Same as tokenizing: a big window's results are built in slices, yielding in between.
-      if (k > 0 && k % TOKENIZE_SLICE === 0) await yieldToEventLoop();
-      const started = performance.now();
-      const inputIndex = valid[k];
-      const score = scores[k];
-      if (score instanceof AppError) {
-        outcomes[inputIndex] = { error: { code: score.code, message: score.message } };
-      } else {
-        const result = toResult(score, this.spec, fineScores);
-        if (truncated[k]) result.truncated = true;
-        outcomes[inputIndex] = viewResult(result, taxonomy, includeScores);
-      }
-      postprocessMs += performance.now() - started;
-    }
+    // Same as tokenizing: results are built through the slicer.
+    await this.slicer.run(
+      valid.length,
+      (k) => {
+        const started = performance.now();
+        const inputIndex = valid[k];
+        const score = scores[k];
+        if (score instanceof AppError) {
+          outcomes[inputIndex] = { error: { code: score.code, message: score.message } };
+        } else {
+          const result = toResult(score, this.spec, fineScores);
+          if (truncated[k]) result.truncated = true;
+          outcomes[inputIndex] = viewResult(result, taxonomy, includeScores);
+        }
+        postprocessMs += performance.now() - started;
+      },
+      slice,
+    );
     profiler?.observe('postprocess', postprocessMs, { count: valid.length, labels: { priority: opts.priority }, traceId: opts.traceId });
     return outcomes;
   }

@@ -131,13 +131,28 @@ export class L2ResultStore {
     return this.downSince === undefined || this.now() >= this.retryAt;
   }
 
+  /**
+   * The timeout counts time Redis had to answer, not this process's own event-loop lag: the clock
+   * starts when the current turn ends (the auto-pipelined command is written then), and at the end the
+   * verdict waits one more turn, so a reply already in the socket is read (poll phase) and wins. Before
+   * this, a third of a big job's L2 reads "timed out" while 64 chunks' keys were hashed in one turn,
+   * each marking L2 down for CACHE_L2_RETRY_MS and logging an outage that was not one.
+   */
   private withTimeout<T>(promise: Promise<T>, op: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new L2Timeout(op, this.opts.timeoutMs)), this.opts.timeoutMs);
+      const fail = () => setImmediate(() => reject(new L2Timeout(op, this.opts.timeoutMs)));
+      setImmediate(() => {
+        if (!settled) timer = setTimeout(fail, this.opts.timeoutMs);
+      });
     });
+    timeout.catch(() => undefined); // it only matters while the race is on
     promise.catch(() => undefined); // a late rejection after the timeout is expected, not unhandled
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([promise, timeout]).finally(() => {
+      settled = true;
+      clearTimeout(timer);
+    });
   }
 
   private succeeded(op: string, started: number): void {

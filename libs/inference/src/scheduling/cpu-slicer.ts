@@ -1,0 +1,104 @@
+// The engine's main-thread work (tokenizing texts, building results) in one queue, run in slices of
+// at most `budgetMs` per event-loop turn, whatever the number of calls. Each classify() used to
+// yield every 32 texts on its own: with 64 chunks in flight one turn ran 64 × 32 texts (≈ 50 ms
+// here), long enough for the worker's 50 ms L2 reads to time out (a third of them during a 50k-text
+// job, each marking L2 down for a second) and for an interactive text to wait behind a bulk backlog.
+// One queue bounds the turn, and serves interactive work first: bulk tasks take turns in order of
+// arrival, a few steps each (`stepsPerTurn`), so a small chunk is not stuck behind a big one.
+
+export type SlicePriority = 'interactive' | 'bulk';
+
+interface Task {
+  readonly count: number;
+  readonly step: (index: number) => void;
+  next: number;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+export interface CpuSlicerOptions {
+  /** Most milliseconds of steps in one event-loop turn (at least one step always runs). */
+  readonly budgetMs?: number;
+  /** Steps a task runs before the next task of its priority gets a turn. */
+  readonly stepsPerTurn?: number;
+  readonly now?: () => number;
+  /** Runs `fn` on a later event-loop turn (default setImmediate); tests give their own. */
+  readonly defer?: (fn: () => void) => void;
+}
+
+export class CpuSlicer {
+  private readonly queues: Record<SlicePriority, Task[]> = { interactive: [], bulk: [] };
+  private scheduled = false;
+  private readonly budgetMs: number;
+  private readonly stepsPerTurn: number;
+  private readonly now: () => number;
+  private readonly defer: (fn: () => void) => void;
+
+  constructor(opts: CpuSlicerOptions = {}) {
+    this.budgetMs = opts.budgetMs ?? 4;
+    this.stepsPerTurn = Math.max(1, opts.stepsPerTurn ?? 32);
+    this.now = opts.now ?? (() => performance.now());
+    this.defer = opts.defer ?? ((fn) => setImmediate(fn));
+  }
+
+  /** Tasks not finished yet. */
+  get pending(): number {
+    return this.queues.interactive.length + this.queues.bulk.length;
+  }
+
+  /**
+   * Calls `step(0)` … `step(count − 1)` in order, sharing each event-loop turn's budget with every other
+   * task; resolves after the last step. A step that throws rejects this task only. A task of at most
+   * `stepsPerTurn` steps while nothing else waits runs at once (a lone interactive text waits for no turn).
+   */
+  run(count: number, step: (index: number) => void, priority: SlicePriority = 'bulk'): Promise<void> {
+    if (count <= 0) return Promise.resolve();
+    if (this.pending === 0 && count <= this.stepsPerTurn) {
+      try {
+        for (let i = 0; i < count; i++) step(i);
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      this.queues[priority].push({ count, step, next: 0, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.defer(() => {
+      this.scheduled = false;
+      this.turn();
+    });
+  }
+
+  private turn(): void {
+    const started = this.now();
+    let steps = 0;
+    while (steps === 0 || this.now() - started < this.budgetMs) {
+      const queue = this.queues.interactive.length > 0 ? this.queues.interactive : this.queues.bulk;
+      const task = queue[0];
+      if (!task) break;
+      queue.shift();
+      let ran = 0;
+      try {
+        while (task.next < task.count && ran < this.stepsPerTurn) {
+          task.step(task.next++);
+          ran++;
+        }
+      } catch (e) {
+        task.reject(e);
+        steps += Math.max(1, ran);
+        continue;
+      }
+      steps += ran;
+      if (task.next < task.count) queue.push(task);
+      else task.resolve();
+    }
+    if (this.pending > 0) this.schedule();
+  }
+}

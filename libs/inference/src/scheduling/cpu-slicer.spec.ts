@@ -30,6 +30,17 @@ describe(CpuSlicer.name, () => {
     expect(deferred).toHaveLength(0);
   });
 
+  it('runs a small interactive task at once even while bulk work waits; a bigger one goes first in the next turn', async () => {
+    const { sut, log, step, turn } = setup({ budgetMs: 3, stepsPerTurn: 4 });
+    const bulk = sut.run(40, step('b'), 'bulk');
+    await sut.run(4, step('i'), 'interactive');
+    expect(log).toEqual(['i0', 'i1', 'i2', 'i3']);
+    const big = sut.run(6, step('I'), 'interactive');
+    expect((await turn()).slice(0, 4)).toEqual(['I0', 'I1', 'I2', 'I3']);
+    while (sut.pending > 0) await turn();
+    await Promise.all([bulk, big]);
+  });
+
   it('bounds one turn by the budget however many tasks wait, and runs every step of every task once, in order', async () => {
     const { sut, log, step, turn } = setup({ budgetMs: 5, stepsPerTurn: 2 });
     const done = Array.from({ length: 8 }, (_, t) => sut.run(10, step(`t${t}:`), 'bulk'));

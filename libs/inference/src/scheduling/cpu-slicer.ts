@@ -49,11 +49,12 @@ export class CpuSlicer {
   /**
    * Calls `step(0)` … `step(count − 1)` in order, sharing each event-loop turn's budget with every other
    * task; resolves after the last step. A step that throws rejects this task only. A task of at most
-   * `stepsPerTurn` steps while nothing else waits runs at once (a lone interactive text waits for no turn).
+   * `stepsPerTurn` steps runs at once when it is interactive or nothing else waits: an interactive call
+   * waits for no turn (it did not before this queue either), and the turn grows by one slice at most.
    */
   run(count: number, step: (index: number) => void, priority: SlicePriority = 'bulk'): Promise<void> {
     if (count <= 0) return Promise.resolve();
-    if (this.pending === 0 && count <= this.stepsPerTurn) {
+    if (count <= this.stepsPerTurn && (priority === 'interactive' || this.pending === 0)) {
       try {
         for (let i = 0; i < count; i++) step(i);
         return Promise.resolve();

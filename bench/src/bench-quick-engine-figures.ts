@@ -10,17 +10,24 @@ const TUNED_BATCHES = [32, 64, 128];
 /** Fixed batch sizes `emo bench batching` runs with length bucketing. */
 const SORTED_FIXED = [8, 16, 32, 64, 128];
 
+/** What every in-process run of 128 texts, one repeat, reports about itself (engine, batching). */
+function inProcessRun(suite: string): SuiteSpec['figures'] {
+  return {
+    suite: { eq: suite },
+    model: 'text',
+    provider: 'text',
+    texts: { eq: 128 },
+    repeats: { eq: 1 },
+    inference_threads: 'positive',
+    intra_op_threads: 'positive',
+  };
+}
+
 export const ENGINE_SUITES = {
   engine: {
     redis: false,
     figures: {
-      suite: { eq: 'engine' },
-      model: 'text',
-      provider: 'text',
-      texts: { eq: 128 },
-      repeats: { eq: 1 },
-      inference_threads: 'positive',
-      intra_op_threads: 'positive',
+      ...inProcessRun('engine'),
       thread_budget: 'positive',
       engine_texts_per_s: rate,
       naive_texts_per_s: rate,
@@ -114,13 +121,7 @@ export const ENGINE_SUITES = {
   batching: {
     redis: false,
     figures: {
-      suite: { eq: 'batching' },
-      model: 'text',
-      provider: 'text',
-      texts: { eq: 128 },
-      repeats: { eq: 1 },
-      inference_threads: 'positive',
-      intra_op_threads: 'positive',
+      ...inProcessRun('batching'),
       batch_max_tokens: 'positive',
       batch_max_size: 'positive',
       bucket_span: { eq: 2048 },

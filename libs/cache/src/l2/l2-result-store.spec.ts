@@ -79,6 +79,36 @@ describe(L2ResultStore.name, () => {
       expect(lines).toHaveLength(4);
     });
 
+    it("does not count this process's own event-loop lag as a slow Redis: a reply that arrived while the loop was blocked wins", async () => {
+      // By construction, not by the clock: Redis answers 30 ms after the command (a timer standing in
+      // for the socket read), while this process's loop is blocked for 60 ms. After the block, timers
+      // fire in due order: a 20 ms timeout started when the command was issued would fire before the
+      // reply and call an answered read a timeout. The store's clock starts only when the blocked turn
+      // ends, so the reply, already due, wins.
+      const replies = { sent: 0 };
+      const fake = {
+        defineCommand: () => undefined,
+        mgetBuffer: (...keys: string[]) => {
+          replies.sent++;
+          return new Promise<(Buffer | null)[]>((resolve) => setTimeout(() => resolve(keys.map(() => Buffer.from('v'))), 30));
+        },
+      };
+      const sut = new L2ResultStore(fake as unknown as Redis, {
+        ttlSeconds: 60,
+        timeoutMs: 20,
+        retryMs: 10_000,
+        logIntervalMs: 60_000,
+        metrics: CacheMetrics.for(new Registry()),
+      });
+      const read = sut.mget(['a', 'b']);
+      const blockedUntil = performance.now() + 60;
+      while (performance.now() < blockedUntil); // 64 chunks' keys hashed in one turn, say
+      expect(await read).toEqual([Buffer.from('v'), Buffer.from('v')]);
+      expect(sut.errors).toBe(0);
+      expect(sut.state).toBe('up');
+      expect(replies.sent).toBe(1);
+    });
+
     it('skips L2 for retryMs after a failure, without asking Redis', async () => {
       const { sut, redis, clock } = setup({ retryMs: 100 });
       redis.up = false;

@@ -142,9 +142,18 @@ export class L2ResultStore {
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
     const timeout = new Promise<never>((_, reject) => {
-      const fail = () => setImmediate(() => reject(new L2Timeout(op, this.opts.timeoutMs)));
+      const ms = this.opts.timeoutMs;
       setImmediate(() => {
-        if (!settled) timer = setTimeout(fail, this.opts.timeoutMs);
+        if (settled) return;
+        // Measured on the real clock: a timer armed right after a long turn is due from the loop's
+        // cached time, so it can fire early; it is armed again for what is left.
+        const started = performance.now();
+        const check = () => {
+          const left = ms - (performance.now() - started);
+          if (left > 0) timer = setTimeout(check, left);
+          else setImmediate(() => reject(new L2Timeout(op, ms)));
+        };
+        timer = setTimeout(check, ms);
       });
     });
     timeout.catch(() => undefined); // it only matters while the race is on

@@ -29,7 +29,7 @@ export interface L2Options {
 export type L2State = 'up' | 'down';
 
 /** Entries per SET_MANY command: one command runs alone on Redis, so a big batch goes as several. */
-export const SET_MANY_MAX = 512;
+const SET_MANY_MAX = 512;
 
 type SetMany = (numKeys: number, ...args: (string | Buffer | number)[]) => Promise<number>;
 

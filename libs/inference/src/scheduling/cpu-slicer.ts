@@ -79,27 +79,20 @@ export class CpuSlicer {
 
   private turn(): void {
     const started = this.now();
-    let steps = 0;
-    while (steps === 0 || this.now() - started < this.budgetMs) {
+    // At least one slice, then more while the turn's budget lasts.
+    do {
       const queue = this.queues.interactive.length > 0 ? this.queues.interactive : this.queues.bulk;
-      const task = queue[0];
+      const task = queue.shift();
       if (!task) break;
-      queue.shift();
-      let ran = 0;
       try {
-        while (task.next < task.count && ran < this.stepsPerTurn) {
-          task.step(task.next++);
-          ran++;
-        }
+        for (let ran = 0; task.next < task.count && ran < this.stepsPerTurn; ran++) task.step(task.next++);
       } catch (e) {
         task.reject(e);
-        steps += Math.max(1, ran);
         continue;
       }
-      steps += ran;
       if (task.next < task.count) queue.push(task);
       else task.resolve();
-    }
+    } while (this.now() - started < this.budgetMs);
     if (this.pending > 0) this.schedule();
   }
 }

@@ -73,7 +73,8 @@ export class FleetClient {
   private readonly storeRedis: RedisClient;
   /** REDIS_CLUSTER_NODES, else REDIS_URL. */
   private readonly endpoint: RedisEndpoint;
-  private readonly replicationWait: ReplicationWait;
+  /** REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS: what every acknowledged write waits for. */
+  readonly replicationWait: ReplicationWait;
   /** Reachability of the queue Redis over every connection of this client (logged once per change). */
   readonly availability: RedisAvailability;
 

@@ -98,6 +98,24 @@ describe.each(redisTargets())(`${BackfillIngestor.name} on $name`, ({ available,
       expect(new Set(texts).size).toBe(95);
     });
 
+    it('writes again, on resume, the inputs of a stored chunk that a failover lost, so its lines are read back', async () => {
+      // What a master crash can leave (cluster-failover.e2e-spec.ts, seed 18): the upload's inputs of
+      // chunk 1 lost with the old master, its results stored (and replicated) after the failover, and
+      // the upload answered 503 and sent again. Before: the resume skipped the stored chunk, its inputs
+      // stayed missing, and the reader stopped there (10 of 30 lines from a completed backfill).
+      consumer = fleet.startConsumer(classifier, { concurrency: { interactive: 1, bulk: 4 }, lockDurationMs: 5000 });
+      await sut().ingest(TENANT, 'b4', mapping, records(30));
+      await until(async () => (await store.requireRecord(TENANT, 'b4')).finishedAt !== undefined);
+      const jobId = store.jobId(TENANT, 'b4');
+      await fleet.redis.hdel(store.inputsKey(jobId), '1', 'd1');
+      expect(await sut().ingest(TENANT, 'b4', mapping, records(30))).toMatchObject({ queued: 0, skipped: 3 });
+      const lines = [];
+      for await (const l of new BackfillReader(store).lines(await store.requireRecord(TENANT, 'b4')))
+        lines.push(JSON.parse(l.json) as { line: number });
+      expect(lines.map((l) => l.line)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(texts).toHaveLength(30);
+    });
+
     it('retries, on resume, a chunk that BullMQ failed without storing results before any worker settled it', async () => {
       // (A worker settles such a chunk with CHUNK_FAILED lines, failed-chunks.int-spec.ts; a resume then skips it.)
       const connection = createRedis(endpoint, { blocking: true });

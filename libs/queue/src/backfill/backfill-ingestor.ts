@@ -125,6 +125,10 @@ export class BackfillIngestor {
       group.map((c) => c.index),
     );
     const fresh: BackfillChunk[] = [];
+    // Inputs are (re)written for every chunk not stored, and for a stored one whose inputs are gone:
+    // a failover can lose inputs the upload wrote (acknowledged only by its final 202) while the
+    // chunk's results, stored later and replicated, survive; the results are read against them.
+    const inputs: BackfillChunk[] = [];
     group.forEach((chunk, k) => {
       const { digest, stored } = states[k];
       if (digest !== null && digest !== chunk.inputs.digest) {
@@ -135,8 +139,9 @@ export class BackfillIngestor {
         );
       }
       if (!stored) fresh.push(chunk);
+      if (!stored || digest === null) inputs.push(chunk);
     });
-    await this.store.writeInputs(jobId, fresh, lines, inputErrors);
+    await this.store.writeInputs(jobId, inputs, lines, inputErrors);
     const policy = { attempts: this.options.attempts, keepFailedSeconds: this.options.resultTtlSeconds };
     const jobs: ChunkJob[] = [];
     for (const chunk of fresh) {

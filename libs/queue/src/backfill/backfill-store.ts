@@ -9,6 +9,7 @@ import { AppError, DEFAULT_TENANT_ID } from '@emo/contracts';
 import { withFleetCommands, type FleetRedis } from '../fleet-commands';
 import type { FleetKeys } from '../fleet-keys';
 import { decodeJobRecord, encodeJobRecord, newRecordFields, type JobRecord } from '../job-record';
+import { awaitReplicas, type ReplicationWait } from '../replication-wait';
 import type { ChunkInputs, InputEntry } from './backfill.types';
 
 export interface StoredChunkPair {
@@ -48,6 +49,7 @@ export class BackfillStore {
     readonly keys: FleetKeys,
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
+    private readonly replicationWait?: ReplicationWait, // REDIS_WAIT_REPLICAS: inputs are replicated before their chunks are queued
   ) {
     this.redis = withFleetCommands(redis);
   }
@@ -83,7 +85,11 @@ export class BackfillStore {
     return indices.map((_, k) => ({ digest: digests[k], stored: replies[k + 1][1] === 1 }));
   }
 
-  /** Writes chunks' inputs (before their texts are queued: results are read against them). */
+  /**
+   * Writes chunks' inputs before their texts are queued (results are read against them), and with
+   * REDIS_WAIT_REPLICAS waits until replicas have them: a failover must not lose the inputs of a
+   * chunk whose results it keeps (that backfill would read back only up to the chunk).
+   */
   async writeInputs(
     jobId: string,
     chunks: readonly { index: number; inputs: ChunkInputs }[],
@@ -100,6 +106,7 @@ export class BackfillStore {
     pipe.hset(this.keys.meta(jobId), ...encodeJobRecord({ uploadedLines, ingestErrors }));
     const replies = (await pipe.exec()) ?? [];
     for (const [err] of replies) if (err) throw err;
+    if (chunks.length > 0) await awaitReplicas(this.redis, this.keys.meta(jobId), this.replicationWait);
   }
 
   /** The upload went through the whole file: fixes the counts; finishes the backfill if every chunk is stored. */

@@ -47,6 +47,10 @@ export const ERROR_CODES = {
   BACKFILL_NOT_FOUND: spec(404, 'Backfill not found'),
   JOB_CANCELLED: spec(409, 'Job was cancelled before this item ran'),
   BACKFILL_CONFLICT: spec(409, 'The backfill id already names a backfill with other input or settings'),
+  BACKFILL_RESULTS_MISSING: spec(
+    500,
+    "A completed backfill lacks a chunk's stored inputs or results (lost with a Redis node): upload the same file again under the same id to repair it",
+  ),
   IDEMPOTENCY_CONFLICT: spec(409, 'The idempotency key was already used with a different payload'),
   // model bundle
   MODEL_NOT_FOUND: spec(500, 'Model bundle not found'),

@@ -121,7 +121,7 @@ export class BackfillsController {
   })
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiProduces('application/x-ndjson')
-  @ApiErrors(...BACKFILL_READ_ERRORS, 'REQUEST_INVALID')
+  @ApiErrors(...BACKFILL_READ_ERRORS, 'REQUEST_INVALID', 'BACKFILL_RESULTS_MISSING')
   async results(
     @CurrentTenant() tenant: Tenant,
     @Param('id') id: string,
@@ -137,7 +137,7 @@ export class BackfillsController {
     summary: 'Only the lines that failed (bad line, missing field, non-string or empty text, failed chunk), with line numbers',
   })
   @ApiProduces('application/x-ndjson')
-  @ApiErrors(...BACKFILL_READ_ERRORS)
+  @ApiErrors(...BACKFILL_READ_ERRORS, 'BACKFILL_RESULTS_MISSING')
   async errors(@CurrentTenant() tenant: Tenant, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     await sendLines(reply, await this.backfills.errors(tenant, id));
   }
@@ -148,7 +148,7 @@ export class BackfillsController {
   })
   @ApiQuery({ name: 'by', required: true })
   @ApiProduces('application/x-ndjson')
-  @ApiErrors(...BACKFILL_READ_ERRORS, 'REQUEST_INVALID')
+  @ApiErrors(...BACKFILL_READ_ERRORS, 'REQUEST_INVALID', 'BACKFILL_RESULTS_MISSING')
   async rollups(
     @CurrentTenant() tenant: Tenant,
     @Param('id') id: string,

@@ -108,6 +108,13 @@ describe.each(redisTargets())(`${BackfillIngestor.name} on $name`, ({ available,
       await until(async () => (await store.requireRecord(TENANT, 'b4')).finishedAt !== undefined);
       const jobId = store.jobId(TENANT, 'b4');
       await fleet.redis.hdel(store.inputsKey(jobId), '1', 'd1');
+      // Read before the repair: a completed backfill missing a chunk fails loudly, after the lines before it.
+      const before: number[] = [];
+      const read = async () => {
+        for await (const l of new BackfillReader(store).lines(await store.requireRecord(TENANT, 'b4'))) before.push(l.entry[0]);
+      };
+      await expect(read()).rejects.toMatchObject({ code: 'BACKFILL_RESULTS_MISSING' });
+      expect(before).toHaveLength(10);
       expect(await sut().ingest(TENANT, 'b4', mapping, records(30))).toMatchObject({ queued: 0, skipped: 3 });
       const lines = [];
       for await (const l of new BackfillReader(store).lines(await store.requireRecord(TENANT, 'b4')))

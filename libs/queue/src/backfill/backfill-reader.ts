@@ -6,6 +6,7 @@ import { AppError } from '@emo/contracts';
 import type { JobRecord } from '../job-record';
 import { locateOffset } from '../chunking';
 import { mergeChunkLines, type OutputLine } from './backfill-lines';
+import { backfillState } from './backfill-status';
 import type { BackfillStore } from './backfill-store';
 
 /** Chunks read per round trip. */
@@ -41,15 +42,24 @@ export interface RollupRow {
 export class BackfillReader {
   constructor(private readonly store: BackfillStore) {}
 
-  /** Output lines from input line `offset` (0-based count of lines to skip). */
+  /**
+   * Output lines from input line `offset` (0-based count of lines to skip). A running backfill's
+   * lines end at its first chunk not stored; a completed one missing a chunk fails
+   * (BACKFILL_RESULTS_MISSING): its reader must never take a short read for the whole.
+   */
   async *lines(record: JobRecord, offset = 0): AsyncGenerator<OutputLine> {
     let { chunk, skip } = locateOffset(offset, record.chunkSize);
     // Sealed: the chunk count is known; before that, read until the first chunk not stored.
     const last = record.chunks ?? Number.MAX_SAFE_INTEGER;
+    const completed = backfillState(record) === 'completed';
     while (chunk < last) {
       const pairs = await this.store.readChunks(record.id, chunk, Math.min(PAGE_CHUNKS, last - chunk));
       for (const pair of pairs) {
-        if (pair.inputs === null || pair.results === null) return;
+        if (pair.inputs === null || pair.results === null) {
+          if (!completed) return;
+          const missing = pair.inputs === null ? 'inputs' : 'results';
+          throw new AppError('BACKFILL_RESULTS_MISSING', `Chunk ${pair.index} of backfill ${record.backfillId} has no stored ${missing}`);
+        }
         const lines = mergeChunkLines(pair.inputs, pair.results);
         for (let i = skip; i < lines.length; i++) yield lines[i];
         skip = 0;

@@ -2,7 +2,7 @@
 // classifier, metrics, logger), so tests and `emo serve all` can wire it their way.
 import type { Classifier } from '@emo/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { AppConfig } from '@emo/config';
 import type { Logger, ProfilingRuntime } from '@emo/profiler';
@@ -24,7 +24,6 @@ import { MetricsController } from './metrics/metrics.controller';
 import { httpLoggingModule } from './logging/http-logging.module';
 import { ProfileController } from './profile/profile.controller';
 import { ProfileService } from './profile/profile.service';
-import { RateLimitHeadersInterceptor } from './tenancy/rate-limit-headers.interceptor';
 import { TenantAuthGuard } from './tenancy/tenant-auth.guard';
 import type { TenantDirectory } from './tenancy/tenant-directory';
 import { TenantQuota } from './tenancy/tenant-quota';
@@ -99,7 +98,6 @@ export class ApiModule {
             onAdmitted: (tenant, texts) => deps.metrics.tenantAdmitted(tenant, texts),
           }),
         },
-        { provide: APP_INTERCEPTOR, useClass: RateLimitHeadersInterceptor },
         { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },
       ],

@@ -1,17 +1,20 @@
 // POST /v1/classify: a few texts answered synchronously through the Classifier (the fleet's
 // interactive queue) within CLASSIFY_DEADLINE_MS; past it, 504 DEADLINE_EXCEEDED naming the job
 // whose results will still land. Parses and validates the request, calls ClassifyService.
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AppConfig } from '@emo/config';
 import { parseTaxonomy, type Tenant } from '@emo/contracts';
+import type { FastifyReply } from 'fastify';
 import { Accepts, JSON_MEDIA_TYPE } from '../http/accepts.decorator';
 import { ApiErrors, AUTH_ERRORS, JSON_BODY_ERRORS, QUEUE_ERRORS } from '../http/error-body.dto';
 import { checkCount, checkTextLengths, rawLength } from '../http/text-limits';
 import { parseBody } from '../http/parse-body';
 import { mergeOutcomes, splitTexts } from '../http/text-items';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator';
+import { withRateLimitHeaders } from '../tenancy/rate-limit-headers';
 import { RequireScope } from '../tenancy/require-scope.decorator';
+import { TenantQuota } from '../tenancy/tenant-quota';
 import { APP_CONFIG } from '../tokens';
 import { ClassifyRequestDto, ClassifyResponseDto, classifyRequestSchema, ResultDto } from './classify.dto';
 import { ClassifyService } from './classify.service';
@@ -24,6 +27,7 @@ export class ClassifyController {
   constructor(
     @Inject(ClassifyService) private readonly classification: ClassifyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'track'>,
   ) {}
 
   @Post('classify')
@@ -45,7 +49,15 @@ export class ClassifyController {
     ...QUEUE_ERRORS,
     'DEADLINE_EXCEEDED',
   )
-  async classify(@CurrentTenant() tenant: Tenant, @Body() body: unknown): Promise<ClassifyResponseDto> {
+  classify(
+    @CurrentTenant() tenant: Tenant,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ClassifyResponseDto> {
+    return withRateLimitHeaders(this.quota, reply, () => this.answer(tenant, body));
+  }
+
+  private async answer(tenant: Tenant, body: unknown): Promise<ClassifyResponseDto> {
     const receivedAt = Date.now();
     // The count first, on the raw body: an oversize list fails with its own code, not a schema error per text.
     checkCount(rawLength(body, 'texts'), this.config.api.classifyMaxTexts, 'texts');

@@ -8,7 +8,7 @@ import type { AppConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
 import type { FastifyReply } from 'fastify';
 import type { ApiMetrics } from '../metrics/api-metrics';
-import { setRateLimitHeaders } from '../tenancy/rate-limit-headers.interceptor';
+import { setRateLimitHeaders } from '../tenancy/rate-limit-headers';
 import type { TenantRequest } from '../tenancy/tenant-auth.guard';
 import { fieldsOfDetails } from '../tenancy/tenant-quota';
 import { API_METRICS, APP_CONFIG, APP_LOGGER } from '../tokens';

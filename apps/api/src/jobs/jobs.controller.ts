@@ -23,7 +23,9 @@ import { sendNdjson } from '../http/ndjson-stream';
 import { parseBody } from '../http/parse-body';
 import { checkCount, rawLength } from '../http/text-limits';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator';
+import { withRateLimitHeaders } from '../tenancy/rate-limit-headers';
 import { RequireScope } from '../tenancy/require-scope.decorator';
+import { TenantQuota } from '../tenancy/tenant-quota';
 import { APP_CONFIG, PROFILING } from '../tokens';
 import { JobCreatedDto, JobRequestDto, JobStatusDto, jobRequestSchema, resultsQuerySchema } from './jobs.dto';
 import { JobsService } from './jobs.service';
@@ -37,6 +39,7 @@ export class JobsController {
     @Inject(JobsService) private readonly jobs: JobsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROFILING) private readonly profiling: ProfilingRuntime,
+    @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'track'>,
   ) {}
 
   @Post()
@@ -58,11 +61,16 @@ export class JobsController {
     'TENANT_BACKLOG_FULL',
     ...QUEUE_ERRORS,
   )
-  async submit(
+  submit(
     @CurrentTenant() tenant: Tenant,
     @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Headers('idempotency-key') headerKey?: string,
   ): Promise<JobCreatedDto> {
+    return withRateLimitHeaders(this.quota, reply, () => this.create(tenant, body, headerKey));
+  }
+
+  private async create(tenant: Tenant, body: unknown, headerKey: string | undefined): Promise<JobCreatedDto> {
     const endValidation = this.profiling.profiler.start('validation');
     // The count first, on the raw body: an oversize list fails with its own code, not a schema error per item.
     checkCount(rawLength(body, 'items'), this.config.api.jobMaxItems, 'items');

@@ -3,8 +3,8 @@
 // atomic script), so every API pod draws from the same bucket. Over it: 429 RATE_LIMITED with
 // what the headers need in `details`. The tenant's backlog share (TENANT_BACKLOG_FULL) is checked
 // later, in the same atomic step as the queue's admission (RESERVE_TEXTS), where a burst cannot
-// pass one reading. The state of an admitted call is kept for the RateLimitHeadersInterceptor,
-// which puts the headers on the successful response; services stay free of HTTP.
+// pass one reading. The state of an admitted call is kept for withRateLimitHeaders (the routes
+// that admit), which puts the headers on the response; services stay free of HTTP.
 //
 // Headers follow draft-ietf-httpapi-ratelimit-headers (-08 to -10: two Structured Fields,
 // https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/):

@@ -31,7 +31,16 @@ export type L2State = 'up' | 'down';
 /** Entries per SET_MANY command: one command runs alone on Redis, so a big batch goes as several. */
 const SET_MANY_MAX = 512;
 
-type SetMany = (numKeys: number, ...args: (string | Buffer | number)[]) => Promise<number>;
+/** SET_MANY (set-many.lua) as an ioredis method: numKeys keys, then value and PX per key; returns numKeys. */
+interface L2Commands {
+  emoL2SetMany(numKeys: number, ...args: (string | Buffer | number)[]): Promise<number>;
+}
+
+/** `redis` with SET_MANY defined (once per client: several stores may share one; ioredis sends EVALSHA, EVAL on NOSCRIPT). */
+function withSetMany(redis: Redis): Redis & L2Commands {
+  if (!('emoL2SetMany' in redis)) redis.defineCommand('emoL2SetMany', { lua: setManyLua });
+  return redis as Redis & L2Commands;
+}
 
 class L2Timeout extends Error {
   constructor(op: string, ms: number) {
@@ -53,14 +62,15 @@ export class L2ResultStore {
   /** The current outage was logged: its recovery is logged too (an unlogged one recovers silently). */
   private outageLogged = false;
   private readonly now: () => number;
+  /** The one server with SET_MANY; undefined on a cluster (a batch's keys span slots: per-key SETs). */
+  private readonly single?: Redis & L2Commands;
 
   constructor(
     readonly redis: CacheRedis,
     private readonly opts: L2Options,
   ) {
     this.now = opts.now ?? Date.now;
-    // One definition per client (several stores may share one); ioredis sends EVALSHA, EVAL on NOSCRIPT.
-    if (!redis.isCluster && !('emoL2SetMany' in redis)) (redis as Redis).defineCommand('emoL2SetMany', { lua: setManyLua });
+    if (!redis.isCluster) this.single = withSetMany(redis as Redis);
   }
 
   get state(): L2State {
@@ -97,14 +107,13 @@ export class L2ResultStore {
     const px = () => Math.round(ttlMs * (0.9 + 0.2 * Math.random()));
     const started = performance.now();
     try {
-      if (this.redis.isCluster)
-        await this.withTimeout(Promise.all(entries.map(([key, value]) => this.redis.set(key, value, 'PX', px()))), 'set');
+      const single = this.single;
+      if (!single) await this.withTimeout(Promise.all(entries.map(([key, value]) => this.redis.set(key, value, 'PX', px()))), 'set');
       else {
-        const setMany = (this.redis as unknown as { emoL2SetMany: SetMany }).emoL2SetMany.bind(this.redis);
         const writes: Promise<number>[] = [];
         for (let start = 0; start < entries.length; start += SET_MANY_MAX) {
           const slice = entries.slice(start, start + SET_MANY_MAX);
-          writes.push(setMany(slice.length, ...slice.map(([key]) => key), ...slice.flatMap(([, value]) => [value, px()])));
+          writes.push(single.emoL2SetMany(slice.length, ...slice.map(([key]) => key), ...slice.flatMap(([, value]) => [value, px()])));
         }
         await this.withTimeout(Promise.all(writes), 'set');
       }

@@ -132,55 +132,10 @@ export class TwoLevelCache {
     if (toFetch.length > 0 || bypass.length > 0) {
       const mine = this.inFlight.claim(toFetch);
       try {
-        // The caller already missed these texts in L2 (cacheChecked): one L2 lookup per text and request path.
-        const l2 = opts?.cacheChecked ? undefined : this.opts.l2;
-        const endL2 = l2 && toFetch.length > 0 ? this.stageTimer?.start('l2', { ...trace, count: toFetch.length }) : undefined;
-        const values = await (l2?.mget(toFetch) ?? Promise.resolve([]));
-        endL2?.();
-        const missKeys: string[] = [];
-        const missDeferreds: Deferred[] = [];
-        toFetch.forEach((key, k) => {
-          const value = values[k];
-          const hit = value && this.codec.decode(value, includeScores); // decoded once: the check and the answer
-          if (value && hit) {
-            this.counts.l2Hits++;
-            hits += positions.get(key)?.length ?? 0;
-            this.opts.l1?.set(key, value);
-            mine[k].resolve(value);
-            fill(key, hit);
-            return;
-          }
-          if (value) this.countCorrupt('l2');
-          if (l2) this.counts.l2Misses++;
-          missKeys.push(key);
-          missDeferreds.push(mine[k]);
-        });
-        if (missKeys.length > 0 || bypass.length > 0) {
-          // L2 answered (state up after the MGET): what goes on was looked up and missed, say so.
-          const checked = opts?.cacheChecked === true || (l2 !== undefined && missKeys.length > 0 && l2.state === 'up');
-          const inputs = [...missKeys.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
-          const computed = await inner.classify(inputs, { ...opts, includeScores: true, ...(checked ? { cacheChecked: true } : {}) });
-          this.counts.computed += missKeys.length;
-          const writes: [string, Buffer][] = [];
-          missKeys.forEach((key, k) => {
-            const outcome = computed[k];
-            const value = 'error' in outcome ? undefined : this.encodeOwn(outcome);
-            if (value) {
-              this.opts.l1?.set(key, value);
-              writes.push([key, value]);
-            }
-            const settled: Settled = value ?? outcome;
-            missDeferreds[k].resolve(settled);
-            // The call that computed a text answers from the outcome in hand when the codec is exact
-            // (what a later hit decodes is the same result), not by decoding what it just encoded.
-            fill(key, this.codec.exact ? outcome : settled);
-          });
-          bypass.forEach((i, k) => {
-            const outcome = computed[missKeys.length + k];
-            out[i] = 'error' in outcome ? outcome : stripScores(outcome, includeScores);
-          });
-          if (this.opts.writeComputedToL2 !== false) this.track(this.opts.l2?.setMany(writes));
-        }
+        const call: OwnCall = { inner, texts, opts, includeScores, trace, positions, out, fill };
+        const l2 = await this.fromL2(call, toFetch, mine);
+        hits += l2.hits;
+        if (l2.missKeys.length > 0 || bypass.length > 0) await this.compute(call, l2, bypass);
       } catch (e) {
         for (const d of mine) d.reject(e);
         throw e;
@@ -191,6 +146,67 @@ export class TwoLevelCache {
     await joined;
     if (hits > 0) onHits?.(hits);
     return out;
+  }
+
+  /**
+   * One L2 MGET for the keys this call computes (none when the caller already missed them in L2,
+   * `cacheChecked`): hits are filled in and settle their in-flight entries; the rest is returned.
+   */
+  private async fromL2(call: OwnCall, toFetch: readonly string[], mine: readonly Deferred[]): Promise<L2Misses & { hits: number }> {
+    const l2 = call.opts?.cacheChecked ? undefined : this.opts.l2;
+    const endL2 = l2 && toFetch.length > 0 ? this.stageTimer?.start('l2', { ...call.trace, count: toFetch.length }) : undefined;
+    const values = await (l2?.mget(toFetch) ?? Promise.resolve([]));
+    endL2?.();
+    let hits = 0;
+    const missKeys: string[] = [];
+    const missDeferreds: Deferred[] = [];
+    toFetch.forEach((key, k) => {
+      const value = values[k];
+      const hit = value && this.codec.decode(value, call.includeScores); // decoded once: the check and the answer
+      if (value && hit) {
+        this.counts.l2Hits++;
+        hits += call.positions.get(key)?.length ?? 0;
+        this.opts.l1?.set(key, value);
+        mine[k].resolve(value);
+        call.fill(key, hit);
+        return;
+      }
+      if (value) this.countCorrupt('l2');
+      if (l2) this.counts.l2Misses++;
+      missKeys.push(key);
+      missDeferreds.push(mine[k]);
+    });
+    // L2 answered (state up after the MGET): what goes on was looked up and missed, say so.
+    const checked = call.opts?.cacheChecked === true || (l2 !== undefined && missKeys.length > 0 && l2.state === 'up');
+    return { hits, missKeys, missDeferreds, checked };
+  }
+
+  /** `inner` for the misses and the texts that bypass the cache; what it computed goes to L1 (and L2). */
+  private async compute(call: OwnCall, misses: L2Misses, bypass: readonly number[]): Promise<void> {
+    const { inner, texts, opts, positions, out, includeScores } = call;
+    const { missKeys, missDeferreds } = misses;
+    const inputs = [...missKeys.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
+    const computed = await inner.classify(inputs, { ...opts, includeScores: true, ...(misses.checked ? { cacheChecked: true } : {}) });
+    this.counts.computed += missKeys.length;
+    const writes: [string, Buffer][] = [];
+    missKeys.forEach((key, k) => {
+      const outcome = computed[k];
+      const value = 'error' in outcome ? undefined : this.encodeOwn(outcome);
+      if (value) {
+        this.opts.l1?.set(key, value);
+        writes.push([key, value]);
+      }
+      const settled: Settled = value ?? outcome;
+      missDeferreds[k].resolve(settled);
+      // The call that computed a text answers from the outcome in hand when the codec is exact
+      // (what a later hit decodes is the same result), not by decoding what it just encoded.
+      call.fill(key, this.codec.exact ? outcome : settled);
+    });
+    bypass.forEach((i, k) => {
+      const outcome = computed[missKeys.length + k];
+      out[i] = 'error' in outcome ? outcome : stripScores(outcome, includeScores);
+    });
+    if (this.opts.writeComputedToL2 !== false) this.track(this.opts.l2?.setMany(writes));
   }
 
   /** Waits for L2 writes started by earlier calls (tests, shutdown). */
@@ -278,6 +294,27 @@ export class TwoLevelCache {
     const done = () => void this.pendingWrites.delete(write);
     write.then(done, done); // setMany never throws; if it did, this handles it (no unhandled rejection)
   }
+}
+
+/** One call's texts, as the steps after L1 need them. */
+interface OwnCall {
+  readonly inner: Classifier;
+  readonly texts: readonly unknown[];
+  readonly opts?: ClassifyOptions;
+  readonly includeScores: boolean;
+  readonly trace: { readonly labels: { readonly priority?: string }; readonly traceId?: string };
+  /** Input positions of each key. */
+  readonly positions: ReadonlyMap<string, readonly number[]>;
+  readonly out: ClassifyOutcome[];
+  /** Puts a key's answer at each of its positions. */
+  readonly fill: (key: string, settled: Settled) => void;
+}
+
+/** What L2 did not answer: keys to compute, their in-flight entries, and whether L2 was asked and missed. */
+interface L2Misses {
+  readonly missKeys: readonly string[];
+  readonly missDeferreds: readonly Deferred[];
+  readonly checked: boolean;
 }
 
 function stripScores(result: ClassificationResult, includeScores: boolean): ClassificationResult {

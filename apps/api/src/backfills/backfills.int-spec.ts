@@ -3,6 +3,7 @@
 // fields, ordered results, errors with line numbers, resume with the same id, conflicts, roll-ups, SSE.
 import type { Classifier, ClassifyOutcome } from '@emo/contracts';
 import { Readable } from 'node:stream';
+import { backfillJobId } from '@emo/queue';
 import { describe, expect, it } from 'vitest';
 import { testAuth as auth, useApiTestHarness } from '../testing/api-test-harness';
 import { apiRedisTargets } from '../testing/redis-targets';
@@ -127,6 +128,24 @@ describe.each(apiRedisTargets())('backfills API, on $name', ({ available, env })
     expect([other.statusCode, other.json().error.code]).toEqual([409, 'BACKFILL_CONFLICT']);
     const otherSettings = await upload('bf2', lines, '&passthrough=user');
     expect([otherSettings.statusCode, otherSettings.json().error.code]).toEqual([409, 'BACKFILL_CONFLICT']);
+  });
+
+  it('answers 500 BACKFILL_RESULTS_MISSING, never a short 200, for a completed backfill that lost a chunk, and the same file again repairs it', async () => {
+    const api = await start();
+    const lines = chatLog(12);
+    expect((await upload('bf5', lines)).statusCode).toBe(202);
+    await waitCompleted('bf5');
+    // What a failover can lose (docs/reliability.md): chunk 1's inputs, while its results stay.
+    await api.fleet.redis.hdel(`${api.fleet.keys.meta(backfillJobId(h.tenantId(), 'bf5'))}:inputs`, '1', 'd1');
+    for (const route of ['results', 'errors']) {
+      const res = await request({ method: 'GET', url: `/v1/backfills/bf5/${route}`, headers: auth });
+      expect([res.statusCode, res.json().error.code]).toEqual([500, 'BACKFILL_RESULTS_MISSING']);
+    }
+    const before = classified;
+    expect((await upload('bf5', lines)).json()).toMatchObject({ queued_chunks: 0, skipped_chunks: 3 });
+    expect(classified).toBe(before);
+    const repaired = ndjson((await request({ method: 'GET', url: '/v1/backfills/bf5/results', headers: auth })).body);
+    expect(repaired.map((l) => l.id)).toEqual(lines.map((_, i) => `m${i}`));
   });
 
   it('reads CSV with a chosen passthrough field and rolls labels up per conversation', async () => {

@@ -56,14 +56,18 @@ describe.skipIf(!inject('sharedAvailable'))('emo bench control-plane --quick --j
       for (const target of ['single', 'cluster']) {
         for (const k of PER_RUN)
           expect(Number.isFinite(f[`${target}_1w_${k}`]), `${target}_1w_${k} = ${String(f[`${target}_1w_${k}`])}`).toBe(true);
-        for (const k of ['texts_per_s', 'redis_cmds_per_text', 'redis_bytes_per_text_at_rest'])
-          expect(f[`${target}_${k}`] as number, `${target}_${k}`).toBeGreaterThan(0);
-        expect(Number.isFinite(f[`${target}_redis_bytes_per_text`]), `${target}_redis_bytes_per_text`).toBe(true);
+        for (const k of ['texts_per_s', 'redis_cmds_per_text']) expect(f[`${target}_${k}`] as number, `${target}_${k}`).toBeGreaterThan(0);
+        // used_memory deltas: at --quick scale (200 texts, a few tens of KB at rest) they are inside what
+        // the servers' client buffers move by between two samples, so their sign is not determined here
+        // (a CI run saw -277 B/text on the cluster); what the texts' keys hold is asserted per run below.
+        for (const k of ['redis_bytes_per_text', 'redis_bytes_per_text_at_rest'])
+          expect(Number.isFinite(f[`${target}_${k}`]), `${target}_${k}`).toBe(true);
         // The per-target headline is its fastest configuration (here the only one).
         expect(f[`${target}_workers_at_best`]).toBe(1);
         expect(f[`${target}_texts_per_s`]).toBe(f[`${target}_1w_texts_per_s`]);
       }
       for (const r of runs) {
+        // MEMORY USAGE of the job records and results the run left: positive by construction.
         expect(r.results_and_jobs_bytes_per_text_at_rest as number).toBeGreaterThan(0);
         expect(r.overloaded_429).toBe(0);
         expect(Object.keys(r.top_cmds_per_text as object).length).toBeGreaterThan(0);

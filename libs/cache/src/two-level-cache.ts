@@ -16,6 +16,7 @@ import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
 import type { L2ResultStore } from './l2/l2-result-store';
 import { emptyCounts, type CacheCounts, type CacheMetrics } from './metrics/cache-metrics';
 import { buildCacheStats, type CacheStats } from './cache-stats';
+import { stripScores, type L2Misses, type OwnCall } from './two-level-cache-call';
 
 export interface TwoLevelCacheOptions {
   readonly namespace: CacheNamespace;
@@ -294,31 +295,4 @@ export class TwoLevelCache {
     const done = () => void this.pendingWrites.delete(write);
     write.then(done, done); // setMany never throws; if it did, this handles it (no unhandled rejection)
   }
-}
-
-/** One call's texts, as the steps after L1 need them. */
-interface OwnCall {
-  readonly inner: Classifier;
-  readonly texts: readonly unknown[];
-  readonly opts?: ClassifyOptions;
-  readonly includeScores: boolean;
-  readonly trace: { readonly labels: { readonly priority?: string }; readonly traceId?: string };
-  /** Input positions of each key. */
-  readonly positions: ReadonlyMap<string, readonly number[]>;
-  readonly out: ClassifyOutcome[];
-  /** Puts a key's answer at each of its positions. */
-  readonly fill: (key: string, settled: Settled) => void;
-}
-
-/** What L2 did not answer: keys to compute, their in-flight entries, and whether L2 was asked and missed. */
-interface L2Misses {
-  readonly missKeys: readonly string[];
-  readonly missDeferreds: readonly Deferred[];
-  readonly checked: boolean;
-}
-
-function stripScores(result: ClassificationResult, includeScores: boolean): ClassificationResult {
-  if (includeScores || result.scores === undefined) return result;
-  const { scores: _scores, ...rest } = result;
-  return rest;
 }

@@ -138,7 +138,7 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
       await expect(stranger.ready(3000)).rejects.toThrow();
       // No worker runs: a submitted interactive chunk waits in the list KEDA's redis-cluster trigger reads, a bulk
       // chunk (fair share gives it a priority) in BullMQ's prioritized set, which a list scaler cannot count.
-      const trigger = (find(ms, 'ScaledObject', 'emo-worker') as unknown as ScaledObject).spec.triggers.find(
+      const [trigger, laneTrigger] = (find(ms, 'ScaledObject', 'emo-worker') as unknown as ScaledObject).spec.triggers.filter(
         (t) => t.type === 'redis-cluster',
       );
       const listName = trigger?.metadata.listName ?? '';
@@ -151,6 +151,11 @@ describe.runIf(redisServerInstalled || process.env.REQUIRE_REDIS === '1')('the R
       expect(await fleet.redis.llen(`${fleet.keys.bullPrefix}:bulk:wait`)).toBe(0);
       expect(await fleet.redis.zcard(`${fleet.keys.bullPrefix}:bulk:prioritized`)).toBe(1);
       expect(await fleet.queues.allCounts()).toMatchObject({ interactive: { backlog: 1 }, bulk: { backlog: 1 } });
+      // A POST /v1/classify call (it waits on a push channel) waits in the interactive lane, the second list trigger's.
+      await fleet.producer.submit({ tenant: 'deploy-checks', items: [{ text: 'a call' }], priority: 'interactive', pushChannel: 'inbox' });
+      expect(laneTrigger?.metadata.listName).toBe(fleet.keys.laneWait);
+      expect(await fleet.redis.llen(fleet.keys.laneWait)).toBe(1);
+      expect(await fleet.queues.allCounts()).toMatchObject({ interactive: { backlog: 2 }, bulk: { backlog: 1 } });
     } finally {
       await Promise.all([fleet.close(), stranger.close()]);
     }

@@ -179,7 +179,7 @@ describe.each(CLUSTER_OVERLAYS)('deploy/k8s overlay %s: Redis Cluster', (overlay
   it('scales workers on the backlog (Prometheus, as without the cluster) and on the interactive wait list of the cluster layout', () => {
     const triggers = triggersOf(ms);
     const plain = triggersOf(render(overlay.replace('-redis-cluster', '')));
-    expect(triggers.map((t) => t.type)).toEqual(['prometheus', 'redis-cluster']);
+    expect(triggers.map((t) => t.type)).toEqual(['prometheus', 'redis-cluster', 'redis-cluster']);
     expect(triggers[0]).toEqual(plain.find((t) => t.type === 'prometheus'));
     const redis = triggers[1];
     // BullMQ's own key for the interactive queue's wait list under the fleet's cluster prefix ({emo}).
@@ -187,6 +187,11 @@ describe.each(CLUSTER_OVERLAYS)('deploy/k8s overlay %s: Redis Cluster', (overlay
     expect(keys.bullPrefix).toBe(`{${config.QUEUE_PREFIX}}`);
     expect(redis.metadata.listName).toBe(new QueueKeys(keys.bullPrefix).toKey(QUEUE_NAMES.interactive, 'wait'));
     expect(redis.metadata.listName).toBe('{emo}:interactive:wait');
+    // The interactive lane (ADR 020), where POST /v1/classify calls wait: the same scaler, the same per-worker length.
+    const lane = triggers[2];
+    expect(lane.metadata.listName).toBe(keys.laneWait);
+    expect(lane.metadata.listName).toBe('{emo}:lane:interactive');
+    expect({ ...lane.metadata, listName: '' }).toEqual({ ...redis.metadata, listName: '' });
     expect(redis.metadata.addresses).toBe(config.REDIS_CLUSTER_NODES);
     expect(redis.metricType).toBe('AverageValue');
     expect(Number(redis.metadata.listLength)).toBeGreaterThan(0);

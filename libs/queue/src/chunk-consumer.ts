@@ -5,12 +5,16 @@
 // chunkTimeoutMs fails (and is retried), a worker that dies is found by BullMQ's stalled check, and
 // a chunk that fails for good gets CHUNK_FAILED lines from the FailedChunkReaper (at its `failed`
 // event, and by a sweep of the failed sets at start and every stalled interval).
-import { Worker, type Job } from 'bullmq';
+// POST /v1/classify chunks come on the interactive lane instead (lane/, ADR 020), which every
+// worker drains beside the queues, with the same processor, timeout and metrics.
+import { Worker } from 'bullmq';
 import { isCluster, type RedisClient } from './redis-connection';
 import { AppError } from '@emo/contracts';
 import { FleetKeys, PRIORITIES, QUEUE_NAMES } from './fleet-keys';
 import type { ChunkData, Priority } from './fleet-job.types';
-import type { ChunkOutcome, ChunkProcessor } from './chunk-processor';
+import type { Attempt, ChunkOutcome, ChunkProcessor } from './chunk-processor';
+import { withFleetCommands } from './fleet-commands';
+import { LaneConsumer } from './lane/lane-consumer';
 import { FailedChunkReaper, type SettledChunk } from './failed-chunk-reaper';
 import type { StageTimer } from '@emo/profiler';
 
@@ -42,6 +46,7 @@ export interface ChunkEvent {
 
 export class ChunkConsumer {
   private readonly workers: Worker<ChunkData, ChunkOutcome>[] = [];
+  private readonly lane: LaneConsumer;
   private inFlight = 0;
   private readonly reaper: FailedChunkReaper;
   private sweeper?: NodeJS.Timeout;
@@ -58,6 +63,19 @@ export class ChunkConsumer {
   ) {
     this.keys = new FleetKeys(options.prefix, { cluster: isCluster(connection) });
     this.reaper = new FailedChunkReaper(connection, this.keys, processor.store, { onSettled: options.onChunkFailed });
+    this.lane = new LaneConsumer(
+      withFleetCommands(connection),
+      () => connection.duplicate(),
+      this.keys,
+      (data, attempt, queuedAt) => this.run('interactive', data, attempt, queuedAt),
+      (chunk) => this.reaper.settle(chunk),
+      {
+        concurrency: options.concurrency.interactive,
+        leaseMs: options.lockDurationMs,
+        maxStalledCount: options.maxStalledCount ?? 3,
+        onError: (e) => options.onError?.(e),
+      },
+    );
   }
 
   get stalledIntervalMs(): number {
@@ -66,14 +84,18 @@ export class ChunkConsumer {
 
   start(): void {
     for (const priority of PRIORITIES) {
-      const worker = new Worker<ChunkData, ChunkOutcome>(QUEUE_NAMES[priority], (job) => this.run(priority, job), {
-        connection: this.connection,
-        prefix: this.keys.bullPrefix,
-        concurrency: this.options.concurrency[priority],
-        lockDuration: this.options.lockDurationMs,
-        stalledInterval: this.stalledIntervalMs,
-        maxStalledCount: this.options.maxStalledCount ?? 3,
-      });
+      const worker = new Worker<ChunkData, ChunkOutcome>(
+        QUEUE_NAMES[priority],
+        (job) => this.run(priority, job.data, { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 }, job.timestamp),
+        {
+          connection: this.connection,
+          prefix: this.keys.bullPrefix,
+          concurrency: this.options.concurrency[priority],
+          lockDuration: this.options.lockDurationMs,
+          stalledInterval: this.stalledIntervalMs,
+          maxStalledCount: this.options.maxStalledCount ?? 3,
+        },
+      );
       worker.on('error', (e) => this.options.onError?.(e));
       // A chunk's final failure (attempts used up, stalled too often, results not stored): CHUNK_FAILED lines.
       worker.on('failed', (job) => {
@@ -82,6 +104,7 @@ export class ChunkConsumer {
       });
       this.workers.push(worker);
     }
+    this.lane.start();
     void this.sweep();
     this.sweeper = setInterval(() => void this.sweep(), this.stalledIntervalMs);
     this.sweeper.unref();
@@ -101,6 +124,7 @@ export class ChunkConsumer {
     } catch (e) {
       this.options.onError?.(e as Error);
     }
+    await this.lane.sweep().catch((e: Error) => this.options.onError?.(e));
   }
 
   get activeChunks(): number {
@@ -115,9 +139,11 @@ export class ChunkConsumer {
    */
   async close(timeoutMs: number): Promise<boolean> {
     clearInterval(this.sweeper);
-    await Promise.all(this.workers.map((w) => w.pause(true)));
+    await Promise.all([...this.workers.map((w) => w.pause(true)), this.lane.stop()]);
     const finished = await this.idle(timeoutMs);
     await this.sweeping;
+    // Lane chunks still running (past the timeout) go back to the lane at once, for another worker.
+    await this.lane.leave();
     await Promise.all(this.workers.map((w) => w.close(!finished)));
     return finished;
   }
@@ -138,18 +164,19 @@ export class ChunkConsumer {
     });
   }
 
-  private async run(priority: Priority, job: Job<ChunkData, ChunkOutcome>): Promise<ChunkOutcome> {
+  /** One attempt at a chunk from a queue or the lane; `queuedAt`: when it was queued (ms, the producer's clock). */
+  private async run(priority: Priority, data: ChunkData, attempt: Attempt, queuedAt: number): Promise<ChunkOutcome> {
     const started = performance.now();
-    this.options.stageTimer?.observe('queue_wait', Math.max(0, Date.now() - job.timestamp), {
-      count: job.data.items.length,
+    this.options.stageTimer?.observe('queue_wait', Math.max(0, Date.now() - queuedAt), {
+      count: data.items.length,
       labels: { priority },
-      traceId: job.data.jobId,
+      traceId: data.jobId,
     });
     this.inFlight++;
     let outcome: ChunkOutcome | 'error' = 'error';
     let timer: NodeJS.Timeout | undefined;
     try {
-      const work = this.processor.process(job.data, { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 });
+      const work = this.processor.process(data, attempt);
       const limit = this.options.chunkTimeoutMs;
       if (!limit) {
         outcome = await work;
@@ -172,7 +199,7 @@ export class ChunkConsumer {
         for (const wake of this.idleWaiters) wake();
         this.idleWaiters.clear();
       }
-      this.options.onChunk?.({ queue: priority, outcome, texts: job.data.items.length, durationMs: performance.now() - started });
+      this.options.onChunk?.({ queue: priority, outcome, texts: data.items.length, durationMs: performance.now() - started });
     }
   }
 }

@@ -32,6 +32,7 @@ export interface FleetClientConfig {
         FleetConfig,
         | 'classifyResultTtlSeconds'
         | 'classifyCoalesceMaxTexts'
+        | 'classifyLaneEnabled'
         | 'fairShareEnabled'
         | 'queueKeepCompletedChunks'
         | 'redisWaitReplicas'
@@ -123,6 +124,7 @@ export class FleetClient {
       resultTtlSeconds: fleet.resultTtlSeconds,
       queuedTextLimits: limits,
       overloadRetryAfterSeconds: api.overloadRetryAfterSeconds,
+      classifyLane: fleet.classifyLaneEnabled ?? true,
       interactiveDeadline: api.queueAdmissionDeadlineShare
         ? { ms: api.classifyDeadlineMs, share: api.queueAdmissionDeadlineShare }
         : undefined,

@@ -12,6 +12,10 @@ import drainClock from './commands/includes/drain-clock.lua';
 import finishJob from './commands/includes/finish-job.lua';
 import idempotency from './commands/includes/idempotency.lua';
 import reserve from './commands/includes/reserve.lua';
+import laneBeat from './commands/lane-beat.lua';
+import laneReap from './commands/lane-reap.lua';
+import laneSettle from './commands/lane-settle.lua';
+import laneTake from './commands/lane-take.lua';
 import openBackfill from './commands/open-backfill.lua';
 import releaseTexts from './commands/release-texts.lua';
 import reserveTexts from './commands/reserve-texts.lua';
@@ -78,6 +82,14 @@ export interface FleetCommands {
     now: number | '',
     mode?: 'refund',
   ): Promise<[number, number, number, number]>;
+  /** The interactive lane (lane/, ADR 020): up to `max` more entries from the wait list into a worker's taken list. */
+  emoLaneTake(wait: string, taken: string, max: number): Promise<string[]>;
+  /** A taken entry back to the wait list ('retry') or to the dead list ('dead'): 1 when it was still taken. */
+  emoLaneSettle(taken: string, wait: string, dead: string, mode: 'retry' | 'dead', entry: string, again: string): Promise<number>;
+  /** A worker's lease, renewed: returns when it lapses (Redis clock, ms). */
+  emoLaneBeat(workers: string, worker: string, leaseMs: number): Promise<number>;
+  /** Requeues what workers with lapsed leases held: [requeued, dead]. */
+  emoLaneReap(workers: string, wait: string, dead: string, takenPrefix: string, maxStalls: number): Promise<[number, number]>;
 }
 
 export type FleetRedis = RedisClient & FleetCommands;
@@ -112,6 +124,10 @@ export const FLEET_COMMANDS: Readonly<Record<keyof FleetCommands, CommandSpec>> 
   emoSealBackfill: { file: 'seal-backfill', source: sealBackfill, numberOfKeys: 1 },
   emoFreeIdempotencyKey: { file: 'free-idempotency-key', source: freeIdempotencyKey, numberOfKeys: 1 },
   emoTenantRate: { file: 'tenant-rate', source: tenantRate, numberOfKeys: 1 },
+  emoLaneTake: { file: 'lane-take', source: laneTake, numberOfKeys: 2 },
+  emoLaneSettle: { file: 'lane-settle', source: laneSettle, numberOfKeys: 3 },
+  emoLaneBeat: { file: 'lane-beat', source: laneBeat, numberOfKeys: 1 },
+  emoLaneReap: { file: 'lane-reap', source: laneReap, numberOfKeys: 3 },
 };
 
 let resolved: Readonly<Record<string, string>> | undefined;

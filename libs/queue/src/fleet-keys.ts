@@ -65,6 +65,34 @@ export class FleetKeys {
     return `${this.bullPrefix}:fleet:fair-share:bulk`;
   }
 
+  /**
+   * List of POST /v1/classify chunks waiting for a worker: the interactive lane (lane/, ADR 020),
+   * beside BullMQ's queues and in their slot on a cluster. KEDA's interactive trigger reads its length.
+   */
+  get laneWait(): string {
+    return `${this.bullPrefix}:lane:interactive`;
+  }
+
+  /** Sorted set of the workers taking from the lane: worker id → when its lease lapses (Redis clock, ms). */
+  get laneWorkers(): string {
+    return `${this.laneWait}:workers`;
+  }
+
+  /** The key prefix of the workers' taken lists (a worker id follows). */
+  get laneTakenPrefix(): string {
+    return `${this.laneWait}:taken:`;
+  }
+
+  /** List of the entries one worker took from the lane and has not settled. */
+  laneTaken(worker: string): string {
+    return `${this.laneTakenPrefix}${worker}`;
+  }
+
+  /** List of lane entries out of attempts or stalls, waiting for their CHUNK_FAILED lines. */
+  get laneDead(): string {
+    return `${this.laneWait}:dead`;
+  }
+
   /** SCAN patterns that cover every key of this fleet (purge). */
   get patterns(): string[] {
     return this.cluster ? [`${this.prefix}:*`, `${this.bullPrefix}:*`] : [`${this.prefix}:*`];

@@ -1,12 +1,15 @@
 // The two BullMQ queues of a fleet (interactive, bulk) under one prefix, with their job counts.
 // With fair share on, bulk chunks are added with fair-share priorities (fair-share/, ADR 014), so
 // tenants' bulk work interleaves by weight; interactive chunks stay first in, first out.
+// POST /v1/classify chunks go on the interactive lane (lane/, ADR 020); the interactive counts
+// include it.
 import { Queue } from 'bullmq';
 import type { ChunkJob } from './chunk-job';
 import { FairShareStamper, withoutShare } from './fair-share/fair-share-stamper';
 import { FleetKeys, PRIORITIES, QUEUE_NAMES } from './fleet-keys';
 import { isCluster, type RedisClient } from './redis-connection';
 import { awaitReplicas, type ReplicationWait } from './replication-wait';
+import { InteractiveLane } from './lane/interactive-lane';
 import type { ChunkData, Priority } from './fleet-job.types';
 
 /** BullMQ states counted for metrics; the first three are the backlog (not yet picked up). */
@@ -33,6 +36,7 @@ export class FleetQueues {
   private readonly queues: Record<Priority, Queue<ChunkData>>;
   private readonly stamper?: FairShareStamper;
   private readonly keepCompleted: number;
+  private readonly lane: InteractiveLane;
 
   /** BullMQ's key prefix of both queues (`{<prefix>}` on a cluster). */
   readonly bullPrefix: string;
@@ -56,6 +60,7 @@ export class FleetQueues {
     };
     for (const p of PRIORITIES) this.queues[p].on('error', (e: Error) => onError?.(e));
     this.keepCompleted = options.keepCompleted ?? 0;
+    this.lane = new InteractiveLane(connection, keys);
     if (options.fairShare) this.stamper = new FairShareStamper(connection, this.queues.bulk, keys.fairShare);
   }
 
@@ -63,8 +68,16 @@ export class FleetQueues {
     return this.queues[priority];
   }
 
-  /** Queues chunk jobs (chunk-job.ts) on the queue of their priority. */
-  async add(jobs: readonly ChunkJob[]): Promise<void> {
+  /**
+   * Queues chunk jobs (chunk-job.ts) on the queue of their priority. `lane`: a one-chunk interactive
+   * job (a POST /v1/classify call) goes on the interactive lane instead.
+   */
+  async add(jobs: readonly ChunkJob[], opts: { lane?: boolean } = {}): Promise<void> {
+    if (opts.lane && jobs.length === 1 && jobs[0].data.priority === 'interactive') {
+      await this.lane.push(jobs[0]);
+      await awaitReplicas(this.connection, this.bullPrefix, this.options.replicationWait);
+      return;
+    }
     for (const priority of PRIORITIES) {
       const mine = jobs.filter((j) => j.data.priority === priority);
       // addBulk is one MULTI: large jobs go in slices so one request does not block Redis for long.
@@ -93,9 +106,18 @@ export class FleetQueues {
     return this.stamper ? this.stamper.stamp(jobs) : jobs.map(withoutShare);
   }
 
+  /** BullMQ's counts of the priority's queue; interactive ones add the lane's (waiting, active, failed). */
   async counts(priority: Priority): Promise<QueueCounts> {
-    const c = await this.queues[priority].getJobCounts(...COUNTED_STATES);
+    const [c, lane] = await Promise.all([
+      this.queues[priority].getJobCounts(...COUNTED_STATES),
+      priority === 'interactive' ? this.lane.counts() : undefined,
+    ]);
     const counts = Object.fromEntries(COUNTED_STATES.map((s) => [s, c[s] ?? 0])) as Record<CountedState, number>;
+    if (lane) {
+      counts.waiting += lane.waiting;
+      counts.active += lane.active;
+      counts.failed += lane.failed;
+    }
     return { ...counts, backlog: BACKLOG_STATES.reduce((n, s) => n + counts[s], 0) };
   }
 

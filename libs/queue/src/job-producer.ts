@@ -24,6 +24,8 @@ export interface ProducerOptions {
    * measured pace (CLASSIFY_DEADLINE_MS × QUEUE_ADMISSION_DEADLINE_SHARE); share 0: limit only.
    */
   readonly interactiveDeadline?: { readonly ms: number; readonly share: number };
+  /** CLASSIFY_LANE_ENABLED: a call's one chunk (a request with a push channel) goes on the interactive lane (ADR 020). */
+  readonly classifyLane?: boolean;
 }
 
 export interface SubmitRequest {
@@ -192,7 +194,8 @@ export class JobProducer {
         jobs.map((j) => ({ chunkId: j.opts.jobId, texts: j.data.items.length })),
       ));
     try {
-      await this.queues.add(jobs);
+      // A /v1/classify call (it waits on its push channel) rides the interactive lane.
+      await this.queues.add(jobs, { lane: this.options.classifyLane === true && req.pushChannel !== undefined });
     } catch (e) {
       await this.release(admitted); // counted again if a resume queues them
       throw e;

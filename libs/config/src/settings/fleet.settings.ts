@@ -23,6 +23,11 @@ export const fleetSettings = {
     int(0, 4096).default(256),
     "POST /v1/classify calls of one API process that reach the fleet in the same event-loop turn, for the same tenant and flags, share one job of at most this many texts (a call is never split or held back for company; DEADLINE_EXCEEDED then names the job with the call's `offset` and `count`). 0 or 1: every call is a job of its own.",
   ),
+  classifyLaneEnabled: setting(
+    'CLASSIFY_LANE_ENABLED',
+    bool().default(true),
+    "POST /v1/classify calls' chunks go on the interactive lane, a Redis list that workers take from under a lease (ADR 020): one LPUSH to queue, and a waiting worker has the chunk in the same round trip. false: they go on BullMQ's interactive queue like async jobs. Workers drain both either way, so update workers before APIs.",
+  ),
   fairShareEnabled: setting(
     'FAIR_SHARE_ENABLED',
     bool().default(true),

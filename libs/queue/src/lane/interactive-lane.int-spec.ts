@@ -1,0 +1,245 @@
+// The interactive lane (ADR 020) on real Redis, one server and the test cluster: a POST /v1/classify
+// chunk (a request with a push channel) is one list entry, not a BullMQ job; workers store its
+// results, retry a failed attempt, give a chunk whose worker died to another worker when the lease
+// lapses, give back at once what a closing worker could not finish, and write CHUNK_FAILED lines for
+// a chunk out of attempts or stalls: every call's job ends, with one line per item.
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError, type Classifier, type ClassifyOutcome } from '@emo/contracts';
+import { ChunkConsumer, type ConsumerOptions } from '../chunk-consumer';
+import { ChunkProcessor } from '../chunk-processor';
+import { FleetClient } from '../fleet-client';
+import { withFleetCommands } from '../fleet-commands';
+import { createRedis, type RedisClient } from '../redis-connection';
+import { redisTargets } from '../testing/redis-targets';
+import { LaneConsumer } from './lane-consumer';
+
+const TENANT = 'acme';
+const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, text: `text ${i}` }));
+const labelled = (texts: readonly unknown[]): ClassifyOutcome[] =>
+  texts.map((t) => ({ labels: [{ label: String(t), score: 1 }], model: 'fake@1' }));
+
+/** Hangs every call until opened. */
+class Gate implements Classifier {
+  calls = 0;
+  private release!: () => void;
+  private readonly opened = new Promise<void>((r) => (this.release = r));
+  async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
+    this.calls++;
+    await this.opened;
+    return labelled(texts);
+  }
+  open(): void {
+    this.release();
+  }
+}
+
+/** Fails its first `failures` calls with a retryable error, then answers. */
+class Flaky implements Classifier {
+  calls = 0;
+  constructor(private failures: number) {}
+  async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
+    this.calls++;
+    if (this.failures-- > 0) throw new AppError('INFERENCE_FAILED', 'the inference thread died');
+    return labelled(texts);
+  }
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each(redisTargets())('the interactive lane, on $name', ({ available, runtime, endpoint }) => {
+  if (!available) {
+    it.skip('needs its Redis');
+    return;
+  }
+  let prefix: string;
+  let fleet: FleetClient;
+  const consumers: ChunkConsumer[] = [];
+  const connections: RedisClient[] = [];
+  const gates: Gate[] = [];
+
+  beforeEach(() => {
+    prefix = `test-lane-${randomUUID().slice(0, 8)}`;
+    fleet = new FleetClient({
+      runtime: { ...runtime, queuePrefix: prefix },
+      fleet: { jobChunkSize: 64, jobAttempts: 2, resultTtlSeconds: 600 },
+      api: { classifyDeadlineMs: 1000 },
+    });
+  });
+
+  afterEach(async () => {
+    for (const g of gates.splice(0)) g.open();
+    await Promise.all(consumers.splice(0).map((c) => c.close(1000)));
+    await Promise.all(connections.splice(0).map((c) => c.quit().catch(() => undefined)));
+    await fleet.purge();
+    await fleet.close();
+  });
+
+  function connection(): RedisClient {
+    const c = createRedis(endpoint, { blocking: true });
+    connections.push(c);
+    return c;
+  }
+
+  /** One worker process's consumer (its own connection). */
+  function consumer(classifier: Classifier, options: Partial<ConsumerOptions> = {}): ChunkConsumer {
+    const c = new ChunkConsumer(connection(), new ChunkProcessor(classifier, fleet.store), {
+      prefix,
+      concurrency: { interactive: 4, bulk: 2 },
+      lockDurationMs: 1000,
+      ...options,
+    });
+    consumers.push(c);
+    c.start();
+    return c;
+  }
+
+  const gate = () => {
+    const g = new Gate();
+    gates.push(g);
+    return g;
+  };
+
+  /** A POST /v1/classify call's job: one chunk, waited for on a push channel. */
+  const call = (n = 3) =>
+    fleet.producer.submit({ tenant: TENANT, items: items(n), priority: 'interactive', pushChannel: `${prefix}-inbox` });
+
+  async function lines(jobId: string): Promise<{ id: string; labels?: unknown; error?: { code: string; message: string } }[]> {
+    const out = [];
+    for await (const line of fleet.store.readLines(await fleet.store.requireRecord(jobId))) out.push(JSON.parse(line));
+    return out;
+  }
+  const completed = (jobId: string) => until(async () => (await fleet.producer.status(jobId, TENANT)).state === 'completed');
+  const laneKeys = async () => {
+    const redis = fleet.redis;
+    const workers = await redis.zrange(fleet.keys.laneWorkers, 0, -1);
+    const taken = await Promise.all(workers.map((w) => redis.llen(fleet.keys.laneTaken(w))));
+    return {
+      waiting: await redis.llen(fleet.keys.laneWait),
+      taken: taken.reduce((a, b) => a + b, 0),
+      dead: await redis.llen(fleet.keys.laneDead),
+    };
+  };
+
+  it('queues a call as one lane entry (no BullMQ job), counted as waiting; a worker stores it and nothing stays behind', async () => {
+    const { jobId } = await call();
+    expect(await laneKeys()).toEqual({ waiting: 1, taken: 0, dead: 0 });
+    expect(await fleet.queues.queue('interactive').getJobCounts('waiting')).toEqual({ waiting: 0 });
+    expect((await fleet.queues.counts('interactive')).backlog).toBe(1);
+    consumer({ classify: async (t) => labelled(t) });
+    await completed(jobId);
+    expect((await lines(jobId)).map((l) => l.id)).toEqual(['id-0', 'id-1', 'id-2']);
+    await until(async () => (await laneKeys()).taken === 0);
+    expect(await laneKeys()).toEqual({ waiting: 0, taken: 0, dead: 0 });
+    // Picked up: its texts no longer count against admission.
+    expect(await fleet.store.queuedTexts('interactive')).toBe(0);
+  });
+
+  it('retries a failed attempt, then stores the results', async () => {
+    const flaky = new Flaky(1);
+    const { jobId } = await call();
+    consumer(flaky);
+    await completed(jobId);
+    expect(flaky.calls).toBe(2);
+    expect((await fleet.producer.status(jobId, TENANT)).succeeded).toBe(3);
+  });
+
+  it('writes CHUNK_FAILED lines once for a chunk whose every attempt timed out, even when the hung runs finish', async () => {
+    const hung = gate();
+    const { jobId } = await call();
+    consumer(hung, { chunkTimeoutMs: 200 });
+    await completed(jobId);
+    expect(hung.calls).toBe(2); // JOB_ATTEMPTS 2
+    const failed = await lines(jobId);
+    expect(failed.map((l) => l.error?.code)).toEqual(['CHUNK_FAILED', 'CHUNK_FAILED', 'CHUNK_FAILED']);
+    expect(failed[0].error?.message).toMatch(/after 2 attempts: .*WORKER_CHUNK_TIMEOUT_MS/);
+    hung.open();
+    await until(async () => (await laneKeys()).taken === 0);
+    expect(await fleet.producer.status(jobId, TENANT)).toMatchObject({ done: 3, failed: 3, chunks: { done: 1 } });
+    expect(await laneKeys()).toEqual({ waiting: 0, taken: 0, dead: 0 });
+  });
+
+  it('gives a chunk whose worker died to another worker once the dead one’s lease lapses', async () => {
+    const hung = gate();
+    const doomed = connection();
+    const dying = new ChunkConsumer(doomed, new ChunkProcessor(hung, fleet.store), {
+      prefix,
+      concurrency: { interactive: 4, bulk: 2 },
+      lockDurationMs: 1000,
+    });
+    dying.start();
+    const { jobId } = await call();
+    await until(() => hung.calls === 1);
+    // The process dies: its connections drop, its lease is no longer renewed.
+    doomed.disconnect();
+    const started = Date.now();
+    consumer({ classify: async (t) => labelled(t) });
+    await completed(jobId);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300); // not before the lease could lapse
+    expect((await lines(jobId)).every((l) => l.labels !== undefined)).toBe(true);
+    expect(await laneKeys()).toMatchObject({ waiting: 0, dead: 0 });
+    await dying.close(0);
+  });
+
+  it('gives back at once what a closing worker could not finish, for another worker', async () => {
+    const hung = gate();
+    const closing = consumer(hung);
+    const { jobId } = await call();
+    await until(() => hung.calls === 1);
+    expect(await closing.close(50)).toBe(false);
+    expect(await laneKeys()).toEqual({ waiting: 1, taken: 0, dead: 0 });
+    consumer({ classify: async (t) => labelled(t) });
+    await completed(jobId);
+    expect((await fleet.producer.status(jobId, TENANT)).succeeded).toBe(3);
+  });
+
+  it('writes CHUNK_FAILED lines for a chunk whose workers died holding it more than maxStalledCount (3) times', async () => {
+    const { jobId } = await call(2);
+    const redis = fleet.redis;
+    // Three earlier deaths: a lapsed worker holds the entry with 3 stalls counted.
+    const raw = (await redis.rpop(fleet.keys.laneWait)) as string;
+    await redis.lpush(fleet.keys.laneTaken('ghost'), raw.replace(/^0 0 /, '0 3 '));
+    await redis.zadd(fleet.keys.laneWorkers, 0, 'ghost');
+    const survivor = gate();
+    consumer(survivor);
+    await completed(jobId);
+    expect(survivor.calls).toBe(0);
+    const failed = await lines(jobId);
+    expect(failed.map((l) => l.error?.code)).toEqual(['CHUNK_FAILED', 'CHUNK_FAILED']);
+    expect(failed[0].error?.message).toMatch(/stopped 4 times/);
+    expect(await laneKeys()).toEqual({ waiting: 0, taken: 0, dead: 0 });
+  });
+
+  it('gives back an entry of its own taken list that no run holds (its reply was lost), at the second sweep', async () => {
+    const runs: string[] = [];
+    const lane = new LaneConsumer(
+      withFleetCommands(connection()),
+      connection,
+      fleet.keys,
+      async (data) => {
+        runs.push(data.jobId);
+        return 'stored';
+      },
+      async () => undefined,
+      { concurrency: 2, leaseMs: 60_000, maxStalledCount: 3, blockSeconds: 0.1 },
+    );
+    const { jobId } = await call(1);
+    const raw = (await fleet.redis.rpop(fleet.keys.laneWait)) as string;
+    await fleet.redis.lpush(fleet.keys.laneTaken(lane.id), raw);
+    lane.start();
+    await lane.sweep();
+    expect(runs).toEqual([]); // one sweep: it may be a reply still on its way
+    await lane.sweep();
+    await until(() => runs.length === 1);
+    expect(runs).toEqual([jobId]);
+    await lane.stop();
+    await lane.leave();
+    expect(await laneKeys()).toEqual({ waiting: 0, taken: 0, dead: 0 });
+  });
+});

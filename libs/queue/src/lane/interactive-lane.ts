@@ -1,0 +1,41 @@
+// The interactive lane (ADR 020): POST /v1/classify chunks on a plain Redis list instead of BullMQ's
+// interactive queue. One LPUSH queues a chunk and a worker blocked in BLMOVE has it in the same
+// round trip, where BullMQ's add, marker wake-up and moveToActive took four. Workers hold what they
+// took under a lease (lane-consumer.ts); what a lapsed lease held goes back to the list. Async jobs
+// and backfills stay on BullMQ. This side queues and counts.
+import type { ChunkJob } from '../chunk-job';
+import type { FleetKeys } from '../fleet-keys';
+import type { RedisClient } from '../redis-connection';
+import { encodeLaneEntry } from './lane-entry';
+
+export interface LaneCounts {
+  /** Chunks waiting for a worker. */
+  readonly waiting: number;
+  /** Chunks workers took and have not settled. */
+  readonly active: number;
+  /** Chunks out of attempts, waiting for their CHUNK_FAILED lines. */
+  readonly failed: number;
+}
+
+export class InteractiveLane {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: FleetKeys,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Queues one chunk (first in, first out). */
+  async push(job: ChunkJob): Promise<void> {
+    await this.redis.lpush(this.keys.laneWait, encodeLaneEntry(job, this.now()));
+  }
+
+  async counts(): Promise<LaneCounts> {
+    const [waiting, workers, failed] = await Promise.all([
+      this.redis.llen(this.keys.laneWait),
+      this.redis.zrange(this.keys.laneWorkers, 0, -1),
+      this.redis.llen(this.keys.laneDead),
+    ]);
+    const taken = await Promise.all(workers.map((w) => this.redis.llen(this.keys.laneTaken(w))));
+    return { waiting, active: taken.reduce((n, c) => n + c, 0), failed };
+  }
+}

@@ -39,9 +39,9 @@ export interface FleetCommands {
    */
   emoCreateJobRecord(meta: string, ...args: Arg[]): Promise<[CreateJobOutcome, string]>;
   /**
-   * numKeys: 4 (queued, drain, other queued, meta) or 5 (+ idempotency key); args: n, the n
-   * reserve-texts arguments, then create-job's. Returns [outcome, job id, admitted, queued, limit,
-   * tenant queued, refused by].
+   * numKeys: 5 (queued, drain, other queued, meta, lane) or 6 (+ idempotency key); args: n, the n
+   * reserve-texts arguments, a lane entry or '', then create-job's. Returns [outcome, job id,
+   * admitted, queued, limit, tenant queued, refused by].
    */
   emoSubmitJob(numKeys: number, ...args: Arg[]): Promise<[CreateJobOutcome | 'refused', string, number, number, number, number, number]>;
   emoBeginChunk(meta: string, results: string, chunk: number, now: number): Promise<[number, number, number]>;

@@ -40,6 +40,8 @@ export class FleetQueues {
 
   /** BullMQ's key prefix of both queues (`{<prefix>}` on a cluster). */
   readonly bullPrefix: string;
+  /** Whether the connection is a Redis Cluster (keys in hash-tagged slots). */
+  readonly cluster: boolean;
 
   /**
    * `onError`: errors BullMQ reports on a queue (without a listener it prints them with console.error).
@@ -53,6 +55,7 @@ export class FleetQueues {
   ) {
     const keys = new FleetKeys(prefix, { cluster: isCluster(connection) });
     this.bullPrefix = keys.bullPrefix;
+    this.cluster = keys.cluster;
     const bull = { connection, prefix: keys.bullPrefix };
     this.queues = {
       interactive: new Queue<ChunkData>(QUEUE_NAMES.interactive, bull),
@@ -91,6 +94,11 @@ export class FleetQueues {
     }
     // BullMQ writes over this connection (shared with its Queue objects), so WAIT covers the adds.
     if (jobs.length > 0) await awaitReplicas(this.connection, this.bullPrefix, this.options.replicationWait);
+  }
+
+  /** A one-chunk interactive job as an entry of the interactive lane, for a script that queues it itself (SUBMIT_JOB). */
+  laneEntry(job: ChunkJob): string {
+    return this.lane.entry(job);
   }
 
   /** The chunk as kept after completion: removed at once, or among the newest `keepCompleted`. */

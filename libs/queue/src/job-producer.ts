@@ -2,7 +2,7 @@
 // deterministic (`<job>.<chunk>`), so enqueueing a job twice never queues a chunk twice.
 import { randomUUID } from 'node:crypto';
 import { AppError, type Taxonomy } from '@emo/contracts';
-import { chunkJob, type ChunkJobPolicy } from './chunk-job';
+import { chunkJob, type ChunkJob, type ChunkJobPolicy } from './chunk-job';
 import { chunkCount, chunkLength, splitIntoChunks } from './chunking';
 import { chunkJobId } from './fleet-keys';
 import type { FleetQueues } from './fleet-queues';
@@ -101,8 +101,16 @@ export class JobProducer {
     let owner: Submitted;
     let reserved: string[] = [];
     if (admission) {
-      const submitted = await this.store.submitJob(job, admission);
+      // A /v1/classify call on one Redis: its chunk goes on the interactive lane in the same script.
+      // It may finish before the script's reply is read, so the caller watches for its end first.
+      const entry =
+        this.onLane(req, chunks.length) && !this.queues.cluster && req.idempotencyKey === undefined
+          ? this.queues.laneEntry(this.chunkJobs(newId, req, chunkSize)[0])
+          : undefined;
+      if (entry !== undefined) req.beforeEnqueue?.(newId);
+      const submitted = await this.store.submitJob(job, admission, entry);
       if (!submitted.reserved.admitted) throw this.refusal(req, chunks, admission, submitted.reserved);
+      if (submitted.queued) return { jobId: newId, created: true };
       owner = submitted;
       if (submitted.created) reserved = chunks.map((c) => c.chunkId);
     } else owner = await this.store.createJob(job);
@@ -166,12 +174,37 @@ export class JobProducer {
     return this.store.status(jobId);
   }
 
+  /** A POST /v1/classify call (it waits on its push channel, in one chunk) rides the interactive lane (ADR 020). */
+  private onLane(req: SubmitRequest, chunks: number): boolean {
+    return this.options.classifyLane === true && req.pushChannel !== undefined && req.priority === 'interactive' && chunks === 1;
+  }
+
   /** Queues the job's chunks; `reserved`: admission already done for them (else it is done here). */
   private async enqueue(jobId: string, req: SubmitRequest, chunkSize: number, includeScores: boolean, reserved?: string[]): Promise<void> {
+    const jobs = this.chunkJobs(jobId, req, chunkSize, includeScores);
+    const admitted =
+      reserved ??
+      (await this.admit(
+        req,
+        jobs.map((j) => ({ chunkId: j.opts.jobId, texts: j.data.items.length })),
+      ));
+    try {
+      await this.queues.add(jobs, { lane: this.onLane(req, jobs.length) });
+    } catch (e) {
+      await this.release(admitted); // counted again if a resume queues them
+      throw e;
+    }
+    // Only a keyed request can be resumed (by the same key), so only its record needs the mark:
+    // a /v1/classify call saves the round trip.
+    if (req.idempotencyKey !== undefined) await this.store.markEnqueued(jobId);
+  }
+
+  /** The job's chunks as queue jobs (chunk-job.ts). */
+  private chunkJobs(jobId: string, req: SubmitRequest, chunkSize: number, includeScores = req.includeScores ?? false): ChunkJob[] {
     const chunks = splitIntoChunks(req.items, chunkSize);
     if (chunks.length !== chunkCount(req.items.length, chunkSize)) throw new AppError('INTERNAL', 'chunking mismatch');
     const policy: ChunkJobPolicy = { attempts: this.options.attempts, keepFailedSeconds: req.ttlSeconds ?? this.options.resultTtlSeconds };
-    const jobs = chunks.map((items, chunk) =>
+    return chunks.map((items, chunk) =>
       chunkJob(
         {
           jobId,
@@ -187,22 +220,6 @@ export class JobProducer {
         policy,
       ),
     );
-    const admitted =
-      reserved ??
-      (await this.admit(
-        req,
-        jobs.map((j) => ({ chunkId: j.opts.jobId, texts: j.data.items.length })),
-      ));
-    try {
-      // A /v1/classify call (it waits on its push channel) rides the interactive lane.
-      await this.queues.add(jobs, { lane: this.options.classifyLane === true && req.pushChannel !== undefined });
-    } catch (e) {
-      await this.release(admitted); // counted again if a resume queues them
-      throw e;
-    }
-    // Only a keyed request can be resumed (by the same key), so only its record needs the mark:
-    // a /v1/classify call saves the round trip.
-    if (req.idempotencyKey !== undefined) await this.store.markEnqueued(jobId);
   }
 
   /** Gives back reserved texts of chunks that were not queued (best effort: the gate forgets leftovers). */

@@ -78,9 +78,14 @@ export class ResultStore {
   /**
    * Admission (as reserveTexts) and createJob in one round trip: a refused job writes nothing
    * (`reserved.admitted` false, no job id); a key naming an earlier job reserves nothing (that job's
-   * chunks are admitted under its own id when it is resumed).
+   * chunks are admitted under its own id when it is resumed). `laneEntry`: on one Redis the job's
+   * one chunk goes on the interactive lane in the same script, after the record (`queued`: it did).
    */
-  async submitJob(job: NewJob, admission: Admission): Promise<{ jobId: string; created: boolean; reserved: ReservedTexts }> {
+  async submitJob(
+    job: NewJob,
+    admission: Admission,
+    laneEntry?: string,
+  ): Promise<{ jobId: string; created: boolean; reserved: ReservedTexts; queued: boolean }> {
     const { meta, idempotency, args } = this.jobArgs(job);
     const reservation = this.reservationArgs(job.priority, admission);
     const chunkIds = admission.chunks.map((c) => c.chunkId);
@@ -94,18 +99,25 @@ export class ResultStore {
           releaseKeys: this.releaseKeys(),
         })
       : await this.redis.emoSubmitJob(
-          idempotency ? 5 : 4,
+          idempotency ? 6 : 5,
           ...reservation.keys,
           meta,
+          this.keys.laneWait,
           ...(idempotency ? [idempotency] : []),
           reservation.args.length,
           ...reservation.args,
+          laneEntry ?? '',
           ...args,
         );
     if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
     if (outcome !== 'refused') await awaitReplicas(this.redis, this.keys.meta(owner), this.replicationWait);
     const reserved = reservedOf(r as [number, number, number, number, number], admission.tenant);
-    return { jobId: owner, created: outcome === 'created', reserved: outcome === 'existing' ? { ...reserved, admitted: true } : reserved };
+    return {
+      jobId: owner,
+      created: outcome === 'created',
+      reserved: outcome === 'existing' ? { ...reserved, admitted: true } : reserved,
+      queued: outcome === 'created' && laneEntry !== undefined && !this.keys.cluster,
+    };
   }
 
   private jobArgs(job: NewJob): { meta: string; idempotency?: string; args: (string | number)[] } {

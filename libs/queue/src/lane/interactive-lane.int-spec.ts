@@ -141,6 +141,36 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     expect(await fleet.store.queuedTexts('interactive')).toBe(0);
   });
 
+  it('with admission on, queues an admitted call with its record (on one Redis, in the same script) and nothing for a refused one', async () => {
+    const limited = new FleetClient({
+      runtime: { ...runtime, queuePrefix: prefix },
+      fleet: { jobChunkSize: 64, jobAttempts: 2, resultTtlSeconds: 600 },
+      api: { classifyDeadlineMs: 1000, queueBacklogTextsInteractive: 4, queueBacklogTextsBulk: 100 },
+    });
+    try {
+      const watched: string[] = [];
+      const submit = (n: number) =>
+        limited.producer.submit({
+          tenant: TENANT,
+          items: items(n),
+          priority: 'interactive',
+          pushChannel: `${prefix}-inbox`,
+          beforeEnqueue: (id) => watched.push(id),
+        });
+      const { jobId } = await submit(3);
+      expect(watched).toEqual([jobId]); // watched once, before the chunk could finish
+      expect(await laneKeys()).toEqual({ waiting: 1, taken: 0, dead: 0 });
+      await expect(submit(2)).rejects.toMatchObject({ code: 'OVERLOADED' }); // 3 + 2 > 4 texts
+      expect(await laneKeys()).toEqual({ waiting: 1, taken: 0, dead: 0 });
+      consumer({ classify: async (t) => labelled(t) });
+      await completed(jobId);
+      expect((await lines(jobId)).map((l) => l.id)).toEqual(['id-0', 'id-1', 'id-2']);
+      expect(await fleet.store.queuedTexts('interactive')).toBe(0);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('retries a failed attempt, then stores the results', async () => {
     const flaky = new Flaky(1);
     const { jobId } = await call();
@@ -166,25 +196,35 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
   });
 
   it('gives a chunk whose worker died to another worker once the dead one’s lease lapses', async () => {
-    const hung = gate();
+    // The dying worker's lane side, on connections of its own that the test can cut.
     const doomed = connection();
-    const dying = new ChunkConsumer(doomed, new ChunkProcessor(hung, fleet.store), {
-      prefix,
-      concurrency: { interactive: 4, bulk: 2 },
-      lockDurationMs: 1000,
-    });
+    const doomedBlocker = connection();
+    const taken: string[] = [];
+    const dying = new LaneConsumer(
+      withFleetCommands(doomed),
+      () => doomedBlocker,
+      fleet.keys,
+      (data) => {
+        taken.push(data.jobId);
+        return new Promise<never>(() => undefined); // hangs until the process dies
+      },
+      async () => undefined,
+      { concurrency: 2, leaseMs: 1000, maxStalledCount: 3, blockSeconds: 0.1 },
+    );
     dying.start();
     const { jobId } = await call();
-    await until(() => hung.calls === 1);
+    await until(() => taken.length === 1);
     // The process dies: its connections drop, its lease is no longer renewed.
     doomed.disconnect();
+    doomedBlocker.disconnect();
+    await dying.stop();
     const started = Date.now();
     consumer({ classify: async (t) => labelled(t) });
     await completed(jobId);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300); // not before the lease could lapse
     expect((await lines(jobId)).every((l) => l.labels !== undefined)).toBe(true);
     expect(await laneKeys()).toMatchObject({ waiting: 0, dead: 0 });
-    await dying.close(0);
+    await dying.leave(); // its timer; its commands fail on the closed connection
   });
 
   it('gives back at once what a closing worker could not finish, for another worker', async () => {

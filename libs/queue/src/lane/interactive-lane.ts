@@ -26,7 +26,12 @@ export class InteractiveLane {
 
   /** Queues one chunk (first in, first out). */
   async push(job: ChunkJob): Promise<void> {
-    await this.redis.lpush(this.keys.laneWait, encodeLaneEntry(job, this.now()));
+    await this.redis.lpush(this.keys.laneWait, this.entry(job));
+  }
+
+  /** The chunk as a lane entry, queued now. */
+  entry(job: ChunkJob): string {
+    return encodeLaneEntry(job, this.now());
   }
 
   async counts(): Promise<LaneCounts> {

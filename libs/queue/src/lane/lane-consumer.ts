@@ -81,15 +81,27 @@ export class LaneConsumer {
     await this.loop;
   }
 
-  /** After stop() and the wait for runs in flight: gives back everything still taken (a stall counted) and drops the lease. */
+  /**
+   * After stop() and the wait for runs in flight: gives back everything still taken (a stall counted)
+   * and drops the lease. Bounded by the lease: past it (Redis unreachable, commands queued for a
+   * reconnect) the lease lapses anyway and another worker's sweep requeues the entries.
+   */
   async leave(): Promise<void> {
     clearInterval(this.beat);
-    try {
+    let timer: NodeJS.Timeout | undefined;
+    const lapse = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.leaseMs)));
+    const give = (async () => {
       await this.redis.zadd(this.keys.laneWorkers, 0, this.id);
       await this.reap();
       await this.redis.zrem(this.keys.laneWorkers, this.id);
+    })();
+    try {
+      await Promise.race([give, lapse]);
     } catch (e) {
-      this.options.onError?.(e as Error); // the lease lapses and another worker's sweep requeues them
+      this.options.onError?.(e as Error);
+    } finally {
+      clearTimeout(timer);
+      give.catch(() => undefined);
     }
   }
 

@@ -16,7 +16,7 @@ export interface Backfills {
 }
 
 export function createBackfills(fleet: FleetClient, config: AppConfig): Backfills {
-  const store = new BackfillStore(fleet.redis, fleet.keys, config.fleet.resultTtlSeconds, Date.now, fleet.replicationWait);
+  const store = new BackfillStore(fleet.redis, fleet.keys, config.fleet.resultTtlSeconds, { replicationWait: fleet.replicationWait });
   return {
     store,
     reader: new BackfillReader(store),

@@ -62,7 +62,10 @@ export class L2ResultStore {
   /** The current outage was logged: its recovery is logged too (an unlogged one recovers silently). */
   private outageLogged = false;
   private readonly now: () => number;
-  /** The one server with SET_MANY; undefined on a cluster (a batch's keys span slots: per-key SETs). */
+  /**
+   * The one server, with SET_MANY defined; undefined on a cluster, where a batch's keys span slots
+   * (per-key SETs, per-slot MGETs). Every single-or-cluster branch of this store asks this field.
+   */
   private readonly single?: Redis & L2Commands;
 
   constructor(
@@ -125,7 +128,7 @@ export class L2ResultStore {
 
   /** One MGET; on a cluster one per slot, issued together, answers put back in the keys' order. */
   private async read(keys: readonly string[]): Promise<(Buffer | null)[]> {
-    if (!this.redis.isCluster) return this.redis.mgetBuffer(...keys);
+    if (this.single) return this.single.mgetBuffer(...keys);
     const out = new Array<Buffer | null>(keys.length).fill(null);
     await Promise.all(
       groupBySlot(keys).map(async (group) => {

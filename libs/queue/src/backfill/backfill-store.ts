@@ -41,17 +41,29 @@ export function backfillJobId(tenant: string, backfillId: string): string {
   return tenant === DEFAULT_TENANT_ID ? `bf-${backfillId}` : `bf-${tenant}~${backfillId}`;
 }
 
+export interface BackfillStoreOptions {
+  /** The clock of records and inputs (tests); default Date.now. */
+  readonly now?: () => number;
+  /** REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS: what writes of inputs wait for (FleetClient.replicationWait). */
+  readonly replicationWait?: ReplicationWait;
+}
+
 export class BackfillStore {
   private readonly redis: FleetRedis;
+
+  private readonly now: () => number;
+  /** REDIS_WAIT_REPLICAS: inputs are replicated before their chunks are queued. */
+  private readonly replicationWait?: ReplicationWait;
 
   constructor(
     redis: RedisClient,
     readonly keys: FleetKeys,
     private readonly ttlSeconds: number,
-    private readonly now: () => number = Date.now,
-    private readonly replicationWait?: ReplicationWait, // REDIS_WAIT_REPLICAS: inputs are replicated before their chunks are queued
+    options: BackfillStoreOptions = {},
   ) {
     this.redis = withFleetCommands(redis);
+    this.now = options.now ?? Date.now;
+    this.replicationWait = options.replicationWait;
   }
 
   /** The fleet job id of the tenant's backfill (backfillJobId). */

@@ -96,6 +96,11 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
         concurrency: { interactive: config.worker.workerInteractiveConcurrency, bulk: config.worker.workerConcurrency },
         lockDurationMs: config.worker.workerLockDurationMs,
         chunkTimeoutMs: config.worker.workerChunkTimeoutMs,
+        onLaneReaped: (r) =>
+          logger.warn(
+            { requeued: r.requeued, dead: r.dead },
+            'gave back interactive-lane chunks held by workers whose lease lapsed (a worker died or lost Redis)',
+          ),
         onChunkFailed: (c) =>
           logger.warn(
             { job: c.jobId, chunk: c.chunk, items: c.items, reason: c.reason },

@@ -30,6 +30,8 @@ export interface ConsumerOptions {
   readonly chunkTimeoutMs?: number;
   /** Called when a chunk that failed for good got CHUNK_FAILED lines (for a log line). */
   readonly onChunkFailed?: (chunk: SettledChunk) => void;
+  /** Called when a sweep gave back interactive-lane chunks whose worker's lease lapsed (for a log line). */
+  readonly onLaneReaped?: (reaped: { requeued: number; dead: number }) => void;
   /** Called after every chunk, for metrics. */
   readonly onChunk?: (event: ChunkEvent) => void;
   /** Stage timers of libs/profiler: queue_wait here, result_write in the processor. */
@@ -74,6 +76,7 @@ export class ChunkConsumer {
         leaseMs: options.lockDurationMs,
         maxStalledCount: options.maxStalledCount ?? 3,
         onError: (e) => options.onError?.(e),
+        onReaped: options.onLaneReaped,
       },
     );
   }

@@ -219,9 +219,11 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     doomedBlocker.disconnect();
     await dying.stop();
     const started = Date.now();
-    consumer({ classify: async (t) => labelled(t) });
+    const reaped: { requeued: number; dead: number }[] = [];
+    consumer({ classify: async (t) => labelled(t) }, { onLaneReaped: (r) => reaped.push(r) });
     await completed(jobId);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300); // not before the lease could lapse
+    expect(reaped).toEqual([{ requeued: 1, dead: 0 }]);
     expect((await lines(jobId)).every((l) => l.labels !== undefined)).toBe(true);
     expect(await laneKeys()).toMatchObject({ waiting: 0, dead: 0 });
     await dying.leave(); // its timer; its commands fail on the closed connection
@@ -247,9 +249,11 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     await redis.lpush(fleet.keys.laneTaken('ghost'), raw.replace(/^0 0 /, '0 3 '));
     await redis.zadd(fleet.keys.laneWorkers, 0, 'ghost');
     const survivor = gate();
-    consumer(survivor);
+    const reaped: { requeued: number; dead: number }[] = [];
+    consumer(survivor, { onLaneReaped: (r) => reaped.push(r) });
     await completed(jobId);
     expect(survivor.calls).toBe(0);
+    expect(reaped).toEqual([{ requeued: 0, dead: 1 }]);
     const failed = await lines(jobId);
     expect(failed.map((l) => l.error?.code)).toEqual(['CHUNK_FAILED', 'CHUNK_FAILED']);
     expect(failed[0].error?.message).toMatch(/stopped 4 times/);

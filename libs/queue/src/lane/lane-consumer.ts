@@ -32,6 +32,8 @@ export interface LaneConsumerOptions {
   /** Seconds one BLMOVE blocks before it asks again (default 1). */
   readonly blockSeconds?: number;
   readonly onError?: (error: Error) => void;
+  /** Called when a sweep gave back what lapsed workers held (for a log line): entries requeued and sent to the dead list. */
+  readonly onReaped?: (reaped: { requeued: number; dead: number }) => void;
 }
 
 /** Entries of the dead list settled per sweep. */
@@ -92,7 +94,7 @@ export class LaneConsumer {
     const lapse = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.leaseMs)));
     const give = (async () => {
       await this.redis.zadd(this.keys.laneWorkers, 0, this.id);
-      await this.reap();
+      await this.reap(false);
       await this.redis.zrem(this.keys.laneWorkers, this.id);
     })();
     try {
@@ -112,9 +114,17 @@ export class LaneConsumer {
     await this.adoptOrphans();
   }
 
-  private async reap(): Promise<void> {
+  /** `report`: tell onReaped (not for this worker's own give-back on close). */
+  private async reap(report = true): Promise<void> {
     const k = this.keys;
-    await this.redis.emoLaneReap(k.laneWorkers, k.laneWait, k.laneDead, k.laneTakenPrefix, this.options.maxStalledCount);
+    const [requeued, dead] = await this.redis.emoLaneReap(
+      k.laneWorkers,
+      k.laneWait,
+      k.laneDead,
+      k.laneTakenPrefix,
+      this.options.maxStalledCount,
+    );
+    if (report && requeued + dead > 0) this.options.onReaped?.({ requeued, dead });
   }
 
   private async renew(): Promise<void> {

@@ -218,11 +218,10 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     doomed.disconnect();
     doomedBlocker.disconnect();
     await dying.stop();
-    const started = Date.now();
     const reaped: { requeued: number; dead: number }[] = [];
     consumer({ classify: async (t) => labelled(t) }, { onLaneReaped: (r) => reaped.push(r) });
     await completed(jobId);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300); // not before the lease could lapse
+    // It came back through the sweep, which takes only workers whose lease (by Redis's clock) has lapsed.
     expect(reaped).toEqual([{ requeued: 1, dead: 0 }]);
     expect((await lines(jobId)).every((l) => l.labels !== undefined)).toBe(true);
     expect(await laneKeys()).toMatchObject({ waiting: 0, dead: 0 });

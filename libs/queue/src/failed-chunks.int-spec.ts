@@ -10,38 +10,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackfillIngestor } from './backfill/backfill-ingestor';
 import { BackfillReader } from './backfill/backfill-reader';
 import { BackfillStore } from './backfill/backfill-store';
-import { ChunkConsumer, type ConsumerOptions } from './chunk-consumer';
-import { ChunkProcessor } from './chunk-processor';
-import type { Classifier, ClassifyOutcome } from '@emo/contracts';
+import type { ConsumerOptions } from './chunk-consumer';
+import type { Classifier } from '@emo/contracts';
 import { FleetClient } from './fleet-client';
 import { chunkJobId, FleetKeys, QUEUE_NAMES } from './fleet-keys';
 import { createRedis, isCluster, type RedisClient } from './redis-connection';
 import { ResultStore, type StoreOutcome } from './result-store';
+import { answering, until, WorkerHarness } from './testing/chunk-classifiers';
 import { redisTargets } from './testing/redis-targets';
 
 /** The tenant that owns this spec's jobs. */
 const TENANT = 'acme';
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, text: `text ${i}` }));
-const labelled = (texts: readonly unknown[]): ClassifyOutcome[] =>
-  texts.map((t) => ({ labels: [{ label: String(t), score: 1 }], model: 'fake@1' }));
-
-/** Answers only once opened: until then every call hangs. */
-class Gate implements Classifier {
-  calls = 0;
-  private release!: () => void;
-  private readonly opened = new Promise<void>((r) => (this.release = r));
-  async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
-    this.calls++;
-    await this.opened;
-    return labelled(texts);
-  }
-  open(): void {
-    this.release();
-  }
-}
-
-const answering: Classifier = { classify: async (texts) => labelled(texts) };
 
 /** A store whose first `failures` writes fail (e.g. Redis refusing writes for a while); records outcomes. */
 class FlakyStore extends ResultStore {
@@ -58,14 +39,6 @@ class FlakyStore extends ResultStore {
   }
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe.each(redisTargets())('chunks that fail without results, on $name', ({ available, runtime, endpoint }) => {
   if (!available) {
     it.skip('needs its Redis');
@@ -75,9 +48,10 @@ describe.each(redisTargets())('chunks that fail without results, on $name', ({ a
   let fleet: FleetClient;
   let redis: RedisClient;
   let store: FlakyStore;
-  const consumers: ChunkConsumer[] = [];
-  const connections: RedisClient[] = [];
-  const gates: Gate[] = [];
+  const workers = new WorkerHarness(endpoint, () => prefix);
+  const gate = () => workers.gate();
+  /** A worker process's consumer: its own connection, results through `store`. */
+  const consumer = (classifier: Classifier, options: Partial<ConsumerOptions> = {}) => workers.consumer(classifier, store, options);
 
   beforeEach(() => {
     prefix = `test-fail-${randomUUID().slice(0, 8)}`;
@@ -91,34 +65,11 @@ describe.each(redisTargets())('chunks that fail without results, on $name', ({ a
   });
 
   afterEach(async () => {
-    for (const g of gates.splice(0)) g.open();
-    await Promise.all(consumers.splice(0).map((c) => c.close(1000)));
-    await Promise.all(connections.splice(0).map((c) => c.quit()));
+    await workers.close();
     await fleet.purge();
     await fleet.close();
     await redis.quit();
   });
-
-  /** A worker process's consumer: its own connection, results through `store`. */
-  function consumer(classifier: Classifier, options: Partial<ConsumerOptions> = {}): ChunkConsumer {
-    const connection = createRedis(endpoint, { blocking: true });
-    connections.push(connection);
-    const c = new ChunkConsumer(connection, new ChunkProcessor(classifier, store), {
-      prefix,
-      concurrency: { interactive: 2, bulk: 2 },
-      lockDurationMs: 1000,
-      ...options,
-    });
-    consumers.push(c);
-    c.start();
-    return c;
-  }
-
-  const gate = () => {
-    const g = new Gate();
-    gates.push(g);
-    return g;
-  };
 
   async function resultLines(jobId: string): Promise<{ id: string; error?: { code: string; message: string } }[]> {
     const out = [];
@@ -188,8 +139,7 @@ describe.each(redisTargets())('chunks that fail without results, on $name', ({ a
   it('settles a chunk that failed while no consumer listened: the sweep at start finds it in the failed set', async () => {
     const { jobId } = await fleet.producer.submit({ tenant: TENANT, items: items(2), priority: 'bulk' });
     // A worker without the reaper (say, an older version) fails the chunk.
-    const connection = createRedis(endpoint, { blocking: true });
-    connections.push(connection);
+    const connection = workers.connection();
     const bare = new Worker(
       QUEUE_NAMES.bulk,
       async () => {

@@ -22,7 +22,7 @@ import { replyWithAppError } from './reply-with-app-error';
 export const DASHBOARD_PATH = '/admin/queues';
 
 const DESCRIPTIONS = {
-  interactive: 'POST /v1/classify and interactive jobs: first in, first out',
+  interactive: 'interactive jobs, first in, first out (POST /v1/classify calls wait on the interactive lane, not shown here; ADR 020)',
   bulk: 'bulk jobs and backfills: fair share between tenants',
 } as const;
 

@@ -6,33 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError, type Classifier, type ClassifyOutcome } from '@emo/contracts';
-import { ChunkConsumer, type ConsumerOptions } from '../chunk-consumer';
-import { ChunkProcessor } from '../chunk-processor';
+import type { ConsumerOptions } from '../chunk-consumer';
 import { FleetClient } from '../fleet-client';
 import { withFleetCommands } from '../fleet-commands';
-import { createRedis, type RedisClient } from '../redis-connection';
+import { labelled, until, WorkerHarness } from '../testing/chunk-classifiers';
 import { redisTargets } from '../testing/redis-targets';
 import { LaneConsumer } from './lane-consumer';
 
 const TENANT = 'acme';
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, text: `text ${i}` }));
-const labelled = (texts: readonly unknown[]): ClassifyOutcome[] =>
-  texts.map((t) => ({ labels: [{ label: String(t), score: 1 }], model: 'fake@1' }));
-
-/** Hangs every call until opened. */
-class Gate implements Classifier {
-  calls = 0;
-  private release!: () => void;
-  private readonly opened = new Promise<void>((r) => (this.release = r));
-  async classify(texts: readonly string[]): Promise<ClassifyOutcome[]> {
-    this.calls++;
-    await this.opened;
-    return labelled(texts);
-  }
-  open(): void {
-    this.release();
-  }
-}
 
 /** Fails its first `failures` calls with a retryable error, then answers. */
 class Flaky implements Classifier {
@@ -45,14 +27,6 @@ class Flaky implements Classifier {
   }
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe.each(redisTargets())('the interactive lane, on $name', ({ available, runtime, endpoint }) => {
   if (!available) {
     it.skip('needs its Redis');
@@ -60,9 +34,12 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
   }
   let prefix: string;
   let fleet: FleetClient;
-  const consumers: ChunkConsumer[] = [];
-  const connections: RedisClient[] = [];
-  const gates: Gate[] = [];
+  const workers = new WorkerHarness(endpoint, () => prefix);
+  const connection = () => workers.connection();
+  const gate = () => workers.gate();
+  /** One worker process's consumer (its own connection). */
+  const consumer = (classifier: Classifier, options: Partial<ConsumerOptions> = {}) =>
+    workers.consumer(classifier, fleet.store, { concurrency: { interactive: 4, bulk: 2 }, ...options });
 
   beforeEach(() => {
     prefix = `test-lane-${randomUUID().slice(0, 8)}`;
@@ -74,37 +51,10 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
   });
 
   afterEach(async () => {
-    for (const g of gates.splice(0)) g.open();
-    await Promise.all(consumers.splice(0).map((c) => c.close(1000)));
-    await Promise.all(connections.splice(0).map((c) => c.quit().catch(() => undefined)));
+    await workers.close();
     await fleet.purge();
     await fleet.close();
   });
-
-  function connection(): RedisClient {
-    const c = createRedis(endpoint, { blocking: true });
-    connections.push(c);
-    return c;
-  }
-
-  /** One worker process's consumer (its own connection). */
-  function consumer(classifier: Classifier, options: Partial<ConsumerOptions> = {}): ChunkConsumer {
-    const c = new ChunkConsumer(connection(), new ChunkProcessor(classifier, fleet.store), {
-      prefix,
-      concurrency: { interactive: 4, bulk: 2 },
-      lockDurationMs: 1000,
-      ...options,
-    });
-    consumers.push(c);
-    c.start();
-    return c;
-  }
-
-  const gate = () => {
-    const g = new Gate();
-    gates.push(g);
-    return g;
-  };
 
   /** A POST /v1/classify call's job: one chunk, waited for on a push channel. */
   const call = (n = 3) =>

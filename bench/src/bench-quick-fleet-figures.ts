@@ -220,6 +220,7 @@ export const FLEET_SUITES = {
       suite: { eq: 'interactive' },
       model: 'text',
       coalesce_max_texts: 'nonneg',
+      classify_lane: 'yesno',
       texts_per_request: { eq: 1 },
       cache: 'text',
       engine_texts_per_s: rate,

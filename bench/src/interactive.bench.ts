@@ -111,6 +111,8 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     suite: 'interactive',
     model,
     coalesce_max_texts: opts.config.fleet.classifyCoalesceMaxTexts,
+    // Which path the calls took: the interactive lane (ADR 020) or BullMQ's interactive queue.
+    classify_lane: opts.config.fleet.classifyLaneEnabled ? 'yes' : 'no',
     texts_per_request: 1,
     cache: 'cold (every text sent once, fresh namespace)',
     engine_texts_per_s: round(engineRate),

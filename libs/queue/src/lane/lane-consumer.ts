@@ -36,6 +36,8 @@ export interface LaneConsumerOptions {
   readonly onReaped?: (reaped: { requeued: number; dead: number }) => void;
 }
 
+/** How long stop() waits for the take loop to see its blocked command cut. */
+const STOP_WAIT_MS = 2000;
 /** Entries of the dead list settled per sweep. */
 const DEAD_PAGE = 100;
 
@@ -75,12 +77,18 @@ export class LaneConsumer {
     this.loop = this.take();
   }
 
-  /** Stops taking: the blocked BLMOVE is cut (what it moved meanwhile stays in the taken list for `leave`). */
+  /**
+   * Stops taking: the blocked BLMOVE is cut (what it moved meanwhile stays in the taken list for
+   * `leave`). Bounded: a client that never fails the cut command does not hold the shutdown.
+   */
   async stop(): Promise<void> {
     this.closing = true;
     this.slotFreed?.();
     this.blocker?.disconnect();
-    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)));
+    await Promise.race([this.loop, cut]);
+    clearTimeout(timer);
   }
 
   /**

@@ -13,6 +13,7 @@ import finishJob from './commands/includes/finish-job.lua';
 import idempotency from './commands/includes/idempotency.lua';
 import reserve from './commands/includes/reserve.lua';
 import laneBeat from './commands/lane-beat.lua';
+import laneCounts from './commands/lane-counts.lua';
 import laneReap from './commands/lane-reap.lua';
 import laneSettle from './commands/lane-settle.lua';
 import laneTake from './commands/lane-take.lua';
@@ -88,6 +89,8 @@ export interface FleetCommands {
   emoLaneSettle(taken: string, wait: string, dead: string, mode: 'retry' | 'dead', entry: string, again: string): Promise<number>;
   /** A worker's lease, renewed: returns when it lapses (Redis clock, ms). */
   emoLaneBeat(workers: string, worker: string, leaseMs: number): Promise<number>;
+  /** The lane's [waiting, taken, dead] entries. */
+  emoLaneCounts(wait: string, workers: string, dead: string, takenPrefix: string): Promise<[number, number, number]>;
   /** Requeues what workers with lapsed leases held: [requeued, dead]. */
   emoLaneReap(workers: string, wait: string, dead: string, takenPrefix: string, maxStalls: number): Promise<[number, number]>;
 }
@@ -128,6 +131,7 @@ export const FLEET_COMMANDS: Readonly<Record<keyof FleetCommands, CommandSpec>> 
   emoLaneSettle: { file: 'lane-settle', source: laneSettle, numberOfKeys: 3 },
   emoLaneBeat: { file: 'lane-beat', source: laneBeat, numberOfKeys: 1 },
   emoLaneReap: { file: 'lane-reap', source: laneReap, numberOfKeys: 3 },
+  emoLaneCounts: { file: 'lane-counts', source: laneCounts, numberOfKeys: 3 },
 };
 
 let resolved: Readonly<Record<string, string>> | undefined;

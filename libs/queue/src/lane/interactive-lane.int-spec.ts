@@ -183,7 +183,9 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     const closing = consumer(hung);
     const { jobId } = await call();
     await until(() => hung.calls === 1);
+    expect(await fleet.queues.counts('interactive')).toMatchObject({ waiting: 0, active: 1, backlog: 0 });
     expect(await closing.close(50)).toBe(false);
+    expect(await fleet.queues.counts('interactive')).toMatchObject({ waiting: 1, active: 0, backlog: 1 });
     expect(await laneKeys()).toEqual({ waiting: 1, taken: 0, dead: 0 });
     consumer({ classify: async (t) => labelled(t) });
     await completed(jobId);
@@ -197,6 +199,7 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     const raw = (await redis.rpop(fleet.keys.laneWait)) as string;
     await redis.lpush(fleet.keys.laneTaken('ghost'), raw.replace(/^0 0 /, '0 3 '));
     await redis.zadd(fleet.keys.laneWorkers, 0, 'ghost');
+    expect(await fleet.queues.counts('interactive')).toMatchObject({ waiting: 0, active: 1 });
     const survivor = gate();
     const reaped: { requeued: number; dead: number }[] = [];
     consumer(survivor, { onLaneReaped: (r) => reaped.push(r) });

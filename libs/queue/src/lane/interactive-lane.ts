@@ -4,6 +4,7 @@
 // took under a lease (lane-consumer.ts); what a lapsed lease held goes back to the list. Async jobs
 // and backfills stay on BullMQ. This side queues and counts.
 import type { ChunkJob } from '../chunk-job';
+import { withFleetCommands } from '../fleet-commands';
 import type { FleetKeys } from '../fleet-keys';
 import type { RedisClient } from '../redis-connection';
 import { encodeLaneEntry } from './lane-entry';
@@ -34,13 +35,15 @@ export class InteractiveLane {
     return encodeLaneEntry(job, this.now());
   }
 
+  /** One round trip however many workers there are (LANE_COUNTS). */
   async counts(): Promise<LaneCounts> {
-    const [waiting, workers, failed] = await Promise.all([
-      this.redis.llen(this.keys.laneWait),
-      this.redis.zrange(this.keys.laneWorkers, 0, -1),
-      this.redis.llen(this.keys.laneDead),
-    ]);
-    const taken = await Promise.all(workers.map((w) => this.redis.llen(this.keys.laneTaken(w))));
-    return { waiting, active: taken.reduce((n, c) => n + c, 0), failed };
+    const k = this.keys;
+    const [waiting, active, failed] = await withFleetCommands(this.redis).emoLaneCounts(
+      k.laneWait,
+      k.laneWorkers,
+      k.laneDead,
+      k.laneTakenPrefix,
+    );
+    return { waiting, active, failed };
   }
 }

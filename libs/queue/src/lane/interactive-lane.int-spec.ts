@@ -238,4 +238,42 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     await lane.leave();
     expect(await laneKeys()).toEqual({ waiting: 0, taken: 0, dead: 0 });
   });
+
+  it('takes nothing before its lease reached Redis (a taken list no one could reap)', async () => {
+    const events: string[] = [];
+    const real = withFleetCommands(connection());
+    let failures = 2;
+    const redis = new Proxy(real, {
+      get(target, key) {
+        if (key === 'emoLaneBeat')
+          return async (...args: Parameters<typeof real.emoLaneBeat>) => {
+            if (failures-- > 0) {
+              events.push('beat failed');
+              throw new Error('Connection is closed.');
+            }
+            events.push('beat');
+            return target.emoLaneBeat(...args);
+          };
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const lane = new LaneConsumer(
+      redis,
+      connection,
+      fleet.keys,
+      async () => {
+        events.push('run');
+        return 'stored';
+      },
+      async () => undefined,
+      { concurrency: 2, leaseMs: 60_000, maxStalledCount: 3, blockSeconds: 0.1 },
+    );
+    await call(1);
+    lane.start();
+    await until(() => events.includes('run'));
+    expect(events.slice(0, 4)).toEqual(['beat failed', 'beat failed', 'beat', 'run']);
+    await lane.stop();
+    await lane.leave();
+  });
 });

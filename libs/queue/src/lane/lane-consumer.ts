@@ -52,6 +52,8 @@ export class LaneConsumer {
   private loop?: Promise<void>;
   private beat?: NodeJS.Timeout;
   private blocker?: RedisClient;
+  /** A beat reached Redis: this worker is in the workers set, so what it takes can be reaped. */
+  private leased = false;
 
   /** `redis`: commands (the fleet's commands defined on it); `connectBlocker`: a connection of its own for BLMOVE, opened by start(). */
   constructor(
@@ -71,7 +73,6 @@ export class LaneConsumer {
 
   start(): void {
     this.blocker ??= this.connectBlocker();
-    void this.renew();
     this.beat = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.options.leaseMs / 3)));
     this.beat.unref();
     this.loop = this.take();
@@ -138,6 +139,7 @@ export class LaneConsumer {
   private async renew(): Promise<void> {
     try {
       await this.redis.emoLaneBeat(this.keys.laneWorkers, this.id, this.options.leaseMs);
+      this.leased = true;
     } catch (e) {
       this.options.onError?.(e as Error);
     }
@@ -146,6 +148,12 @@ export class LaneConsumer {
   private async take(): Promise<void> {
     const block = this.options.blockSeconds ?? 1;
     const blocker = this.blocker as RedisClient;
+    // Nothing is taken before the lease exists: a taken list whose worker is not in the workers set
+    // would be reaped by no one.
+    while (!this.closing && !this.leased) {
+      await this.renew();
+      if (!this.leased) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     while (!this.closing) {
       if (this.running.size >= this.options.concurrency) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));

@@ -92,7 +92,14 @@ export interface FleetCommands {
   /** The lane's [waiting, taken, dead] entries. */
   emoLaneCounts(wait: string, workers: string, dead: string, takenPrefix: string): Promise<[number, number, number]>;
   /** Requeues what workers with lapsed leases held: [requeued, dead]. */
-  emoLaneReap(workers: string, wait: string, dead: string, takenPrefix: string, maxStalls: number): Promise<[number, number]>;
+  emoLaneReap(
+    workers: string,
+    wait: string,
+    dead: string,
+    takenPrefix: string,
+    maxStalls: number,
+    tombstoneMs: number,
+  ): Promise<[number, number]>;
 }
 
 export type FleetRedis = RedisClient & FleetCommands;

@@ -276,4 +276,32 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     await lane.stop();
     await lane.leave();
   });
+
+  it('gives back what a reaped worker took before its next beat, if it then died (its tombstone is swept again)', async () => {
+    const redis = fleet.redis;
+    const reaped: { requeued: number; dead: number }[] = [];
+    // Only its sweep is used (never started: it takes nothing itself).
+    const sweeper = new LaneConsumer(
+      withFleetCommands(connection()),
+      connection,
+      fleet.keys,
+      async () => 'stored',
+      async () => undefined,
+      { concurrency: 2, leaseMs: 60_000, maxStalledCount: 3, onReaped: (r) => reaped.push(r) },
+    );
+    // A worker paused past its lease: a sweep reaps it and leaves a tombstone.
+    await redis.zadd(fleet.keys.laneWorkers, 0, 'paused');
+    await sweeper.sweep();
+    expect(Number(await redis.zscore(fleet.keys.laneWorkers, 'paused'))).toBeLessThan(0);
+    // Before a beat turns the tombstone back into a lease, it wakes, takes an entry, and dies.
+    await call(1);
+    await redis.lpush(fleet.keys.laneTaken('paused'), (await redis.rpop(fleet.keys.laneWait)) as string);
+    await sweeper.sweep();
+    expect(await redis.llen(fleet.keys.laneTaken('paused'))).toBe(0);
+    expect(await redis.llen(fleet.keys.laneWait)).toBe(1);
+    expect(reaped).toEqual([{ requeued: 1, dead: 0 }]);
+    // A beat turns the tombstone back into a lease.
+    await withFleetCommands(redis).emoLaneBeat(fleet.keys.laneWorkers, 'paused', 60_000);
+    expect(Number(await redis.zscore(fleet.keys.laneWorkers, 'paused'))).toBeGreaterThan(0);
+  });
 });

@@ -36,6 +36,11 @@ export interface LaneConsumerOptions {
   readonly onReaped?: (reaped: { requeued: number; dead: number }) => void;
 }
 
+/**
+ * How long a reaped worker stays in the workers set as a tombstone whose taken list every sweep
+ * empties again (lane-reap.lua): far longer than any pause after which a worker could still take.
+ */
+const TOMBSTONE_MS = 3_600_000;
 /** How long stop() waits for the take loop to see its blocked command cut. */
 const STOP_WAIT_MS = 2000;
 /** Entries of the dead list settled per sweep. */
@@ -132,6 +137,7 @@ export class LaneConsumer {
       k.laneDead,
       k.laneTakenPrefix,
       this.options.maxStalledCount,
+      TOMBSTONE_MS,
     );
     if (report && requeued + dead > 0) this.options.onReaped?.({ requeued, dead });
   }

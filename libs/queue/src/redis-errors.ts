@@ -27,6 +27,9 @@ const UNAVAILABLE_MESSAGES = [
   // (ioredis retries a pipeline only when every error is the same); a retry reaches the new master.
   /^(MOVED|ASK) \d+ /,
   /^UNBLOCKED /, // a blocking command on a master that became a replica
+  // WAIT (REDIS_WAIT_REPLICAS) sent by a slot map that still names the old master, now a replica: a
+  // single write before it followed MOVED to the new master (the interactive lane's LPUSH does).
+  /^ERR WAIT cannot be used with replica/,
   /^Too many Cluster redirections/,
   /^Cluster isn't ready/,
   /^Failed to refresh slots cache/,

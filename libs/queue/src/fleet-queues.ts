@@ -71,16 +71,8 @@ export class FleetQueues {
     return this.queues[priority];
   }
 
-  /**
-   * Queues chunk jobs (chunk-job.ts) on the queue of their priority. `lane`: a one-chunk interactive
-   * job (a POST /v1/classify call) goes on the interactive lane instead.
-   */
-  async add(jobs: readonly ChunkJob[], opts: { lane?: boolean } = {}): Promise<void> {
-    if (opts.lane && jobs.length === 1 && jobs[0].data.priority === 'interactive') {
-      await this.lane.push(jobs[0]);
-      await awaitReplicas(this.connection, this.bullPrefix, this.options.replicationWait);
-      return;
-    }
+  /** Queues chunk jobs (chunk-job.ts) on the queue of their priority. */
+  async add(jobs: readonly ChunkJob[]): Promise<void> {
     for (const priority of PRIORITIES) {
       const mine = jobs.filter((j) => j.data.priority === priority);
       // addBulk is one MULTI: large jobs go in slices so one request does not block Redis for long.
@@ -94,6 +86,12 @@ export class FleetQueues {
     }
     // BullMQ writes over this connection (shared with its Queue objects), so WAIT covers the adds.
     if (jobs.length > 0) await awaitReplicas(this.connection, this.bullPrefix, this.options.replicationWait);
+  }
+
+  /** Queues a POST /v1/classify call's one chunk on the interactive lane (ADR 020) instead of a queue. */
+  async pushLane(job: ChunkJob): Promise<void> {
+    await this.lane.push(job);
+    await awaitReplicas(this.connection, this.bullPrefix, this.options.replicationWait);
   }
 
   /** A one-chunk interactive job as an entry of the interactive lane, for a script that queues it itself (SUBMIT_JOB). */

@@ -189,7 +189,7 @@ export class JobProducer {
         jobs.map((j) => ({ chunkId: j.opts.jobId, texts: j.data.items.length })),
       ));
     try {
-      await this.queues.add(jobs, { lane: this.onLane(req, jobs.length) });
+      await (this.onLane(req, jobs.length) ? this.queues.pushLane(jobs[0]) : this.queues.add(jobs));
     } catch (e) {
       await this.release(admitted); // counted again if a resume queues them
       throw e;

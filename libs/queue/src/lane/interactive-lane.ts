@@ -4,7 +4,7 @@
 // took under a lease (lane-consumer.ts); what a lapsed lease held goes back to the list. Async jobs
 // and backfills stay on BullMQ. This side queues and counts.
 import type { ChunkJob } from '../chunk-job';
-import { withFleetCommands } from '../fleet-commands';
+import { withFleetCommands, type FleetRedis } from '../fleet-commands';
 import type { FleetKeys } from '../fleet-keys';
 import type { RedisClient } from '../redis-connection';
 import { encodeLaneEntry } from './lane-entry';
@@ -19,11 +19,15 @@ export interface LaneCounts {
 }
 
 export class InteractiveLane {
+  private readonly redis: FleetRedis;
+
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keys: FleetKeys,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.redis = withFleetCommands(redis);
+  }
 
   /** Queues one chunk (first in, first out). */
   async push(job: ChunkJob): Promise<void> {
@@ -38,12 +42,7 @@ export class InteractiveLane {
   /** One round trip however many workers there are (LANE_COUNTS). */
   async counts(): Promise<LaneCounts> {
     const k = this.keys;
-    const [waiting, active, failed] = await withFleetCommands(this.redis).emoLaneCounts(
-      k.laneWait,
-      k.laneWorkers,
-      k.laneDead,
-      k.laneTakenPrefix,
-    );
+    const [waiting, active, failed] = await this.redis.emoLaneCounts(k.laneWait, k.laneWorkers, k.laneDead, k.laneTakenPrefix);
     return { waiting, active, failed };
   }
 }

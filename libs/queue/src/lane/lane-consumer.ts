@@ -91,10 +91,7 @@ export class LaneConsumer {
     this.closing = true;
     this.slotFreed?.();
     this.blocker?.disconnect();
-    let timer: NodeJS.Timeout | undefined;
-    const cut = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)));
-    await Promise.race([this.loop, cut]);
-    clearTimeout(timer);
+    await settledWithin(this.loop ?? Promise.resolve(), STOP_WAIT_MS);
   }
 
   /**
@@ -104,21 +101,15 @@ export class LaneConsumer {
    */
   async leave(): Promise<void> {
     clearInterval(this.beat);
-    let timer: NodeJS.Timeout | undefined;
-    const lapse = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.leaseMs)));
     const give = (async () => {
       await this.redis.zadd(this.keys.laneWorkers, 0, this.id);
       await this.reap(false);
       await this.redis.zrem(this.keys.laneWorkers, this.id);
     })();
-    try {
-      await Promise.race([give, lapse]);
-    } catch (e) {
-      this.options.onError?.(e as Error);
-    } finally {
-      clearTimeout(timer);
-      give.catch(() => undefined);
-    }
+    await settledWithin(
+      give.catch((e: Error) => this.options.onError?.(e)),
+      this.options.leaseMs,
+    );
   }
 
   /** Requeues lapsed workers' entries, settles the dead list and gives back this worker's orphaned entries. */
@@ -251,4 +242,11 @@ export class LaneConsumer {
       await this.redis.emoLaneSettle(this.taken, this.keys.laneWait, this.keys.laneDead, 'retry', raw, raw);
     }
   }
+}
+
+/** Resolves when `work` settles (it must not reject) or after `ms`, whichever comes first. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

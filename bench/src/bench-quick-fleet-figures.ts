@@ -56,6 +56,11 @@ export const FLEET_SUITES = {
       engine_texts_per_s: rate,
       fleet_vs_engine: 'positive',
       engine_chunked_texts_per_s: rate,
+      api_cpu_s_per_1k_texts: 'nonneg',
+      worker_cpu_s_per_1k_texts: 'nonneg',
+      redis_cpu_s_per_1k_texts: 'nonneg',
+      fleet_cpu_s_per_1k_texts: 'positive',
+      engine_cpu_s_per_1k_texts: 'positive',
       classify_calls: { eq: 10 },
       classify_cold_p50_ms: 'positive',
       classify_cold_p99_ms: 'positive',
@@ -65,6 +70,8 @@ export const FLEET_SUITES = {
     },
     also: (f) => {
       expect(num(f, 'fleet_vs_engine')).toBeCloseTo(num(f, 'fleet_texts_per_s') / num(f, 'engine_texts_per_s'), 2);
+      const parts = ['api', 'worker', 'redis'].map((p) => num(f, `${p}_cpu_s_per_1k_texts`));
+      expect(num(f, 'fleet_cpu_s_per_1k_texts')).toBeCloseTo(parts[0] + parts[1] + parts[2], 2);
       for (const kind of ['cold', 'cached'])
         expect(num(f, `classify_${kind}_p50_ms`)).toBeLessThanOrEqual(num(f, `classify_${kind}_p99_ms`));
       expectMachine(f);

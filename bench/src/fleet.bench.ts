@@ -6,6 +6,7 @@
 // has seen, cached ones texts the timed job has just classified (so the cache answers them); the
 // two kinds alternate call by call.
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
@@ -13,6 +14,7 @@ import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
 import { withMachineFigures } from './machine-info';
+import { cpuSeconds, ownCpuSeconds, redisCpuSeconds } from './process-cpu';
 
 export interface FleetBenchOptions {
   readonly config: AppConfig;
@@ -44,6 +46,9 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
   const prefix = benchPrefix(opts.config, 'fleet');
   let processes: LocalFleet | undefined;
   let fleet: { ms: number; lines: number };
+  // CPU seconds spent during the timed job: API, worker, Redis (where the fleet's CPU beyond the engine's goes).
+  let fleetCpu = { api: Number.NaN, worker: Number.NaN, redis: Number.NaN };
+  const redis = new Redis(opts.config.runtime.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const latencies = { cold: [] as number[], cached: [] as number[] };
   try {
     // Ready once a tiny job went through: the worker has loaded its model.
@@ -58,7 +63,11 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     log(`fleet up on ${base} (prefix ${prefix}); warming up`);
     // Bulk first: interactive calls cap bulk batches for a while (BATCH_INTERACTIVE_WINDOW_MS).
     await runJob(base, warmTexts);
+    const pids = [processes.api.pid, processes.worker.pid];
+    const before = [...pids.map(cpuSeconds), await redisCpuSeconds(redis)];
     fleet = await runJob(base, texts);
+    const after = [...pids.map(cpuSeconds), await redisCpuSeconds(redis)];
+    fleetCpu = { api: after[0] - before[0], worker: after[1] - before[1], redis: after[2] - before[2] };
     log(`fleet: ${texts.length} texts in ${round(fleet.ms)} ms`);
     if (fleet.lines !== texts.length) throw new AppError('INTERNAL', `fleet returned ${fleet.lines} lines for ${texts.length} texts`);
     // Untimed warm-up calls: cold ones on texts of their own, cached ones on the timed job's.
@@ -72,18 +81,21 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
       for (const call of i % 2 ? [cached, cold] : [cold, cached]) await call();
     }
   } finally {
+    redis.disconnect();
     await processes?.stop();
     await purgeBenchPrefix(opts.config, prefix);
   }
   log('in-process engine on the same texts');
   const engine = await InferenceEngine.create(opts.config);
   let engineMs: number;
+  let engineCpu: number;
   let chunkedMs: number;
   try {
     await engine.classify(warmTexts); // the engine has no result cache; its warm-up texts are still others
-    const started = performance.now();
+    const [started, cpuBefore] = [performance.now(), ownCpuSeconds()];
     await engine.classify(texts);
     engineMs = performance.now() - started;
+    engineCpu = ownCpuSeconds() - cpuBefore;
     // The worker's access pattern without the queue: chunks in flight up to the worker's concurrency.
     const chunkedStarted = performance.now();
     await classifyChunked(engine, texts, opts.config.fleet.jobChunkSize, opts.config.worker.workerConcurrency);
@@ -93,6 +105,7 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
   }
   const fleetRate = texts.length / (fleet.ms / 1000);
   const engineRate = texts.length / (engineMs / 1000);
+  const per1k = (seconds: number) => round((seconds * 1000) / texts.length, 3);
   return {
     suite: 'fleet',
     model: engine.modelId,
@@ -105,6 +118,12 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     engine_texts_per_s: round(engineRate),
     fleet_vs_engine: round(fleetRate / engineRate, 3),
     engine_chunked_texts_per_s: round(texts.length / (chunkedMs / 1000)),
+    // CPU seconds per 1,000 texts: the timed job's, per fleet process, and the in-process engine's.
+    api_cpu_s_per_1k_texts: per1k(fleetCpu.api),
+    worker_cpu_s_per_1k_texts: per1k(fleetCpu.worker),
+    redis_cpu_s_per_1k_texts: per1k(fleetCpu.redis),
+    fleet_cpu_s_per_1k_texts: per1k(fleetCpu.api + fleetCpu.worker + fleetCpu.redis),
+    engine_cpu_s_per_1k_texts: per1k(engineCpu),
     classify_calls: calls,
     classify_cold_p50_ms: round(percentile(latencies.cold, 0.5)),
     classify_cold_p99_ms: round(percentile(latencies.cold, 0.99)),

@@ -4,7 +4,6 @@
 // sent once in the whole run and the fleet's Redis namespace (queues and L2 cache) is fresh, so no
 // request is answered from a cache: these are cold latencies.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '@emo/config';
@@ -14,6 +13,7 @@ import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
 import { withMachineFigures } from './machine-info';
+import { cpuSeconds, redisCpuSeconds } from './process-cpu';
 
 export interface InteractiveBenchOptions {
   readonly config: AppConfig;
@@ -186,14 +186,6 @@ async function closedLoop(
   };
 }
 
-/** User + system CPU seconds of a process so far (Linux /proc; every thread of it). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-}
-
 /** The in-process engine on the measured texts (after a warm-up on the warm-up texts), whole list at once. */
 async function engineTextsPerSecond(
   config: AppConfig,
@@ -211,13 +203,6 @@ async function engineTextsPerSecond(
   } finally {
     await engine.close();
   }
-}
-
-/** used_cpu_user + used_cpu_sys of the Redis server so far. */
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
-  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 /** One call; returns the `model` of its result. */

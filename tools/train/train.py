@@ -70,14 +70,21 @@ def parse_args(argv=None):
     ap.add_argument("--aux-weight", type=float, default=0.0,
                     help="weight of an auxiliary Ekman(6)+sentiment(3) BCE head on the pooled features (0 = off)")
     ap.add_argument("--msd", type=int, default=1, help="multi-sample dropout: classifier dropout samples averaged")
+    ap.add_argument("--teacher-seeds", default="",
+                    help="distillation: comma-separated seeds of teachers trained with this run's other flags (in "
+                         "--work/teacher-<seed>, reused when there); their mean scores on the training texts become "
+                         "soft targets (empty = off)")
+    ap.add_argument("--distill-weight", type=float, default=0.5,
+                    help="with --teacher-seeds: target = w * teachers' mean score + (1 - w) * the label")
     return ap.parse_args(argv)
 
 
-V2_FLAGS = ("holdout", "holdout_seed", "shrink", "ema", "aux_weight", "msd")
+V2_FLAGS = ("holdout", "holdout_seed", "shrink", "ema", "aux_weight", "msd", "teacher_seeds", "distill_weight")
 
 
 def is_v1(args):
-    return not args.get("holdout") and not args.get("ema") and not args.get("aux_weight") and args.get("msd", 1) == 1
+    return (not args.get("holdout") and not args.get("ema") and not args.get("aux_weight") and args.get("msd", 1) == 1
+            and not args.get("teacher_seeds"))
 
 
 def load_split(data_dir, split, n_labels):
@@ -198,6 +205,12 @@ def train(a, labels):
         keep, hold = protocol.holdout_split(tr_y, a.holdout, a.holdout_seed)
         dv_ids, dv_y = [tr_ids[i] for i in hold], tr_y[hold]
         tr_ids, tr_y = [tr_ids[i] for i in keep], tr_y[keep]
+    soft = teacher_scores(a, labels, tok, tr_ids) if a.teacher_seeds else None
+    if soft is not None:  # distillation: the label softened toward what the teachers say of the same text
+        tr_y = (a.distill_weight * soft + (1.0 - a.distill_weight) * tr_y).astype(np.float32)
+        torch.manual_seed(a.seed)  # the student starts the same whether its teachers were trained here or reused
+        random.seed(a.seed)
+        np.random.seed(a.seed)
     print(f"data: train {len(tr_ids)} selection ({'train slice' if a.holdout > 0 else 'dev'}) {len(dv_ids)}; "
           f"vocab {vocab_info}", flush=True)
 
@@ -291,6 +304,33 @@ def train(a, labels):
     if best_raw is not None:
         save_ck(a, model, best_raw, history, t_start, n_params, vocab_info, tok, "goemotions-mini.raw.pt")
     return save_ck(a, model, best, history, t_start, n_params, vocab_info, tok)
+
+
+def teacher_scores(a, labels, tok, tr_ids):
+    """Mean sigmoid scores of the teachers (trained first if their checkpoint is not in --work/teacher-<seed>)."""
+    if a.holdout <= 0:
+        sys.exit("--teacher-seeds needs --holdout: the teachers must not have seen the selection slice")
+    scores = []
+    for seed in [int(x) for x in str(a.teacher_seeds).split(",") if x]:
+        work = os.path.join(a.work, f"teacher-{seed}")
+        path = os.path.join(work, "goemotions-mini.pt")
+        targs = argparse.Namespace(**{**vars(a), "seed": seed, "teacher_seeds": "", "work": work,
+                                      "out": os.path.join(work, "bundle"), "fixture": os.path.join(work, "fixture.json")})
+        if not os.path.exists(path):
+            print(f"teacher {seed}: training in {work}", flush=True)
+            train(targs, labels)
+        ck = torch.load(path)
+        skip = ("out", "work", "fixture", "data", "teacher_seeds", "distill_weight")
+        mine = {k: v for k, v in vars(targs).items() if k not in skip}
+        theirs = {k: v for k, v in ck["args"].items() if k not in skip}
+        if mine != theirs or ck["tokenizer"] != tok.to_hf_json(a.max_len):
+            sys.exit(f"teacher {seed} in {work} was trained with other flags or another vocabulary: "
+                     f"{sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))}")
+        model = EmoEncoder(**ck["cfg"])
+        model.load_state_dict(ck["state_dict"])
+        scores.append(predict(model, tr_ids, tok.pad_id))
+        print(f"teacher {seed}: epoch {ck['best_epoch']}, scored {len(tr_ids)} training texts", flush=True)
+    return np.mean(scores, axis=0)
 
 
 def save_ck(a, model, best, history, t_start, n_params, vocab_info, tok, name="goemotions-mini.pt"):

@@ -74,6 +74,26 @@ describe.each(TARGETS)(`${TwoLevelCache.name} with $name`, ({ available, cluster
     expect(ttl).toBeLessThanOrEqual(66_000);
   });
 
+  it('writes a batch past one SET_MANY command byte for byte, each entry with its own TTL', async () => {
+    const a = make(redis, { revision: 'set-many' });
+    // 1,100 distinct texts: three SET_MANY commands on one Redis (512 a command), SETs on a cluster.
+    const texts = Array.from({ length: 1100 }, (_, i) => `batch text ${i} ${'x'.repeat(i % 7)}`);
+    const results = await a.sut.classifier(a.inner).classify(texts, { includeScores: true });
+    await a.sut.drain();
+    const keys = texts.map((t) => a.sut.namespace.key(t));
+    const at = [0, 1, 511, 512, 513, 1023, 1024, 1099];
+    const picked = at.map((i) => keys[i]);
+    const stored = await Promise.all(picked.map((k) => redis.getBuffer(k)));
+    // Each stored value decodes (version, length and CRC intact) to exactly the result of its own text.
+    at.forEach((i, n) => expect(a.sut.codec.decode(stored[n]!, true), texts[i]).toEqual(results[i]));
+    const ttls = await Promise.all(picked.map((k) => redis.pttl(k)));
+    for (const ttl of ttls) {
+      expect(ttl).toBeGreaterThan(50_000);
+      expect(ttl).toBeLessThanOrEqual(66_000);
+    }
+    expect(await existing(keys)).toBe(texts.length);
+  });
+
   it('leaves L2 to the computing side when writeComputedToL2 is off (the API in front of the fleet)', async () => {
     const { sut, inner } = make(redis, { revision: 'api-side', writeComputedToL2: false });
     await sut.classifier(inner).classify(['only in L1']);

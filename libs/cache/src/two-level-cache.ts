@@ -122,8 +122,14 @@ export class TwoLevelCache {
         : 'error' in settled
           ? settled
           : stripScores(settled, includeScores);
-      for (const i of positions.get(key) ?? [])
-        out[i] = outcome ? { ...outcome } : { error: { code: 'INTERNAL', message: 'cached value failed to decode' } };
+      const at = positions.get(key) ?? [];
+      // The first position takes the answer itself (decoded, stripped or computed for this call alone), the rest copies.
+      for (let n = 0; n < at.length; n++)
+        out[at[n]] = !outcome
+          ? { error: { code: 'INTERNAL', message: 'cached value failed to decode' } }
+          : n === 0
+            ? outcome
+            : { ...outcome };
     };
     // Texts this call joined (another call computes them). The handlers are attached now, not at the
     // await below: the other call may fail (its deadline) while this one still computes its own texts,

@@ -5,6 +5,7 @@
 //   or quantized to u16 (score × 65535: half the bytes, within 8e-6) · trailer: CRC-32 (u32).
 // Anything that does not parse exactly (other version, other label count, bad CRC, bad length,
 // index out of range) decodes to undefined: a corrupt or foreign value is a miss, never an answer.
+import { endianness } from 'node:os';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ClassificationResult, LabelScore } from '@emo/contracts';
 import { crc32 } from './crc32';
@@ -29,14 +30,21 @@ export interface CodecOptions {
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+/** float32 scores are gathered in a typed array and copied in one go where its bytes are the wire's (little-endian). */
+const NATIVE_LE = endianness() === 'LE';
 
 export class ResultCodec {
   private readonly labelIndex: Map<string, number>;
   private readonly compression: Compression;
   private readonly compressMinBytes: number;
   private readonly q16: boolean;
+  /** Scratch for one value's float32 scores (NATIVE_LE) and its bytes. */
+  private readonly f32: Float32Array;
+  private readonly f32Bytes: Uint8Array;
 
   constructor(private readonly opts: CodecOptions) {
+    this.f32 = new Float32Array(opts.labels.length);
+    this.f32Bytes = new Uint8Array(this.f32.buffer);
     this.labelIndex = new Map(opts.labels.map((l, i) => [l, i]));
     this.compression = opts.compression ?? 'none';
     this.compressMinBytes = opts.compressMinBytes ?? 256;
@@ -54,38 +62,56 @@ export class ResultCodec {
     const scores = result.scores;
     if (!scores || labels.length > 0xffff || result.labels.length > 0xffff) return undefined;
     const scoreBytes = this.q16 ? 2 : 4;
-    const body = Buffer.allocUnsafe(2 + 2 * result.labels.length + scoreBytes * labels.length);
-    body.writeUInt16LE(result.labels.length, 0);
-    let o = 2;
+    const bodyLength = 2 + 2 * result.labels.length + scoreBytes * labels.length;
+    const deflate = this.compression === 'deflate' && bodyLength >= this.compressMinBytes;
+    // Uncompressed (the default), the body is written in place: one buffer per value.
+    const out = Buffer.allocUnsafe(deflate ? bodyLength : HEADER + bodyLength + TRAILER);
+    const at = deflate ? 0 : HEADER;
+    out.writeUInt16LE(result.labels.length, at);
+    let o = at + 2;
     for (const l of result.labels) {
       const j = this.labelIndex.get(l.label);
       if (j === undefined) return undefined;
-      body.writeUInt16LE(j, o);
+      out.writeUInt16LE(j, o);
       o += 2;
     }
-    for (const label of labels) {
-      const s = scores[label];
-      if (typeof s !== 'number' || Number.isNaN(s)) return undefined;
-      if (this.q16) body.writeUInt16LE(Math.round(Math.min(1, Math.max(0, s)) * Q), o);
-      else body.writeFloatLE(s, o);
-      o += scoreBytes;
-    }
-    let flags = (result.truncated ? FLAG_TRUNCATED : 0) | (this.q16 ? FLAG_Q16 : 0);
-    let payload = body;
-    if (this.compression === 'deflate' && body.length >= this.compressMinBytes) {
-      const packed = deflateRawSync(body);
-      if (packed.length < body.length) {
-        payload = packed;
-        flags |= FLAG_DEFLATED;
+    if (!this.q16 && NATIVE_LE) {
+      const f32 = this.f32;
+      for (let j = 0; j < labels.length; j++) {
+        const s = scores[labels[j]];
+        if (typeof s !== 'number' || Number.isNaN(s)) return undefined;
+        f32[j] = s;
       }
-    }
-    const out = Buffer.allocUnsafe(HEADER + payload.length + TRAILER);
+      out.set(this.f32Bytes, o);
+    } else
+      for (const label of labels) {
+        const s = scores[label];
+        if (typeof s !== 'number' || Number.isNaN(s)) return undefined;
+        if (this.q16) out.writeUInt16LE(Math.round(Math.min(1, Math.max(0, s)) * Q), o);
+        else out.writeFloatLE(s, o);
+        o += scoreBytes;
+      }
+    const flags = (result.truncated ? FLAG_TRUNCATED : 0) | (this.q16 ? FLAG_Q16 : 0);
+    return deflate ? this.framed(out, flags) : this.seal(out, flags);
+  }
+
+  /** Header and CRC around a body written at HEADER. */
+  private seal(out: Buffer, flags: number): Buffer {
     out[0] = CODEC_VERSION;
     out[1] = flags;
-    out.writeUInt16LE(labels.length, 2);
-    payload.copy(out, HEADER);
+    out.writeUInt16LE(this.opts.labels.length, 2);
     out.writeUInt32LE(crc32(out, 0, out.length - TRAILER), out.length - TRAILER);
     return out;
+  }
+
+  /** A body deflated when that makes it smaller, then framed. */
+  private framed(body: Buffer, flags: number): Buffer {
+    const packed = deflateRawSync(body);
+    const deflated = packed.length < body.length;
+    const payload = deflated ? packed : body;
+    const out = Buffer.allocUnsafe(HEADER + payload.length + TRAILER);
+    payload.copy(out, HEADER);
+    return this.seal(out, flags | (deflated ? FLAG_DEFLATED : 0));
   }
 
   /** The result for a cached value, or undefined when the value is not a valid entry of this model. */

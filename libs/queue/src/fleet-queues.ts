@@ -40,8 +40,6 @@ export class FleetQueues {
 
   /** BullMQ's key prefix of both queues (`{<prefix>}` on a cluster). */
   readonly bullPrefix: string;
-  /** Whether the connection is a Redis Cluster (keys in hash-tagged slots). */
-  readonly cluster: boolean;
 
   /**
    * `onError`: errors BullMQ reports on a queue (without a listener it prints them with console.error).
@@ -55,7 +53,6 @@ export class FleetQueues {
   ) {
     const keys = new FleetKeys(prefix, { cluster: isCluster(connection) });
     this.bullPrefix = keys.bullPrefix;
-    this.cluster = keys.cluster;
     const bull = { connection, prefix: keys.bullPrefix };
     this.queues = {
       interactive: new Queue<ChunkData>(QUEUE_NAMES.interactive, bull),

@@ -104,7 +104,7 @@ export class JobProducer {
       // A /v1/classify call on one Redis: its chunk goes on the interactive lane in the same script.
       // It may finish before the script's reply is read, so the caller watches for its end first.
       const entry =
-        this.onLane(req, chunks.length) && !this.queues.cluster && req.idempotencyKey === undefined
+        this.onLane(req, chunks.length) && this.store.submitPushesLane && req.idempotencyKey === undefined
           ? this.queues.laneEntry(this.chunkJobs(newId, req, chunkSize)[0])
           : undefined;
       if (entry !== undefined) req.beforeEnqueue?.(newId);

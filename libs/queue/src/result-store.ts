@@ -81,6 +81,11 @@ export class ResultStore {
    * chunks are admitted under its own id when it is resumed). `laneEntry`: on one Redis the job's
    * one chunk goes on the interactive lane in the same script, after the record (`queued`: it did).
    */
+  /** Whether submitJob queues a lane entry it is given (one Redis); on a cluster the lane is another slot. */
+  get submitPushesLane(): boolean {
+    return !this.keys.cluster;
+  }
+
   async submitJob(
     job: NewJob,
     admission: Admission,
@@ -116,7 +121,7 @@ export class ResultStore {
       jobId: owner,
       created: outcome === 'created',
       reserved: outcome === 'existing' ? { ...reserved, admitted: true } : reserved,
-      queued: outcome === 'created' && laneEntry !== undefined && !this.keys.cluster,
+      queued: outcome === 'created' && laneEntry !== undefined && this.submitPushesLane,
     };
   }
 

@@ -70,6 +70,11 @@ def parse_args(argv=None):
     ap.add_argument("--aux-weight", type=float, default=0.0,
                     help="weight of an auxiliary Ekman(6)+sentiment(3) BCE head on the pooled features (0 = off)")
     ap.add_argument("--msd", type=int, default=1, help="multi-sample dropout: classifier dropout samples averaged")
+    ap.add_argument("--emb-lr-scale", type=float, default=1.0,
+                    help="learning rate of the word embeddings relative to --lr (0 = the GloVe-initialised table frozen)")
+    ap.add_argument("--pos-weight-power", type=float, default=0.0,
+                    help="BCE weight of a label's positives: (negatives/positives)^P in the training texts, at most 30 "
+                         "(0 = unweighted)")
     ap.add_argument("--teacher-seeds", default="",
                     help="distillation: comma-separated seeds of teachers trained with this run's other flags (in "
                          "--work/teacher-<seed>, reused when there); their mean scores on the training texts become "
@@ -79,12 +84,14 @@ def parse_args(argv=None):
     return ap.parse_args(argv)
 
 
-V2_FLAGS = ("holdout", "holdout_seed", "shrink", "ema", "aux_weight", "msd", "teacher_seeds", "distill_weight")
+V2_FLAGS = ("holdout", "holdout_seed", "shrink", "ema", "aux_weight", "msd", "teacher_seeds", "distill_weight",
+            "emb_lr_scale", "pos_weight_power")
 
 
 def is_v1(args):
     return (not args.get("holdout") and not args.get("ema") and not args.get("aux_weight") and args.get("msd", 1) == 1
-            and not args.get("teacher_seeds"))
+            and not args.get("teacher_seeds") and args.get("emb_lr_scale", 1.0) == 1.0
+            and not args.get("pos_weight_power"))
 
 
 def load_split(data_dir, split, n_labels):
@@ -228,10 +235,20 @@ def train(a, labels):
     ema = EMA(model, a.ema) if a.ema > 0 else None
 
     named = list(model.named_parameters()) + (list(aux_head.named_parameters()) if aux_head else [])
+    word_emb = [] if a.emb_lr_scale == 1.0 else [p for n, p in named if n == "tok_emb.weight"]
+    if a.emb_lr_scale == 0.0:
+        model.tok_emb.weight.requires_grad_(False)
+    named = [(n, p) for n, p in named if not any(p is w for w in word_emb)]
     decay = [p for n, p in named if p.dim() >= 2 and "emb" not in n]
     no_decay = [p for n, p in named if not (p.dim() >= 2 and "emb" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
+    groups = [{"params": decay, "weight_decay": a.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    if word_emb and a.emb_lr_scale > 0:
+        groups.append({"params": word_emb, "weight_decay": 0.0, "lr": a.lr * a.emb_lr_scale})
+    opt = torch.optim.AdamW(groups, lr=a.lr)
+    pos_weight = None
+    if a.pos_weight_power > 0:  # rare labels' positives weigh more (computed from the training labels only)
+        pos = np.maximum((tr_y > 0.5).sum(0), 1.0)
+        pos_weight = torch.from_numpy(np.minimum(((len(tr_y) - pos) / pos) ** a.pos_weight_power, 30.0).astype(np.float32))
     steps_per_epoch = -(-len(tr_ids) // a.batch_size)
     total = steps_per_epoch * a.epochs
     warm = max(1, int(a.warmup * total))
@@ -247,11 +264,13 @@ def train(a, labels):
             ids, mask = collate(tr_ids, rows, tok.pad_id)
             y = torch.from_numpy(tr_y[rows])
             if aux_head is None and a.msd == 1:
-                loss = F.binary_cross_entropy_with_logits(model(ids, mask), y)
+                loss = (F.binary_cross_entropy_with_logits(model(ids, mask), y) if pos_weight is None else
+                        F.binary_cross_entropy_with_logits(model(ids, mask), y, pos_weight=pos_weight))
             else:
                 pooled = model.pool(ids, mask)
                 logits = sum(model.classifier(model.drop(pooled)) for _ in range(a.msd)) / a.msd
-                loss = F.binary_cross_entropy_with_logits(logits, y)
+                loss = (F.binary_cross_entropy_with_logits(logits, y) if pos_weight is None else
+                        F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight))
                 if aux_head is not None:
                     ya = torch.from_numpy(np.minimum(tr_y[rows] @ aux_m, 1.0))
                     loss = loss + a.aux_weight * F.binary_cross_entropy_with_logits(aux_head(model.drop(pooled)), ya)

@@ -76,9 +76,9 @@ def parse_args(argv=None):
                     help="BCE weight of a label's positives: (negatives/positives)^P in the training texts, at most 30 "
                          "(0 = unweighted)")
     ap.add_argument("--teacher-seeds", default="",
-                    help="distillation: comma-separated seeds of teachers trained with this run's other flags (in "
-                         "--work/teacher-<seed>, reused when there); their mean scores on the training texts become "
-                         "soft targets (empty = off)")
+                    help="distillation: comma-separated teachers, each a seed (this run's other flags) or SEED/flag=value/... "
+                         "(other flags too); trained in --work/teacher-<seed>[-<flag><value>…] or reused from there; "
+                         "their mean scores on the training texts become soft targets (empty = off)")
     ap.add_argument("--distill-weight", type=float, default=0.5,
                     help="with --teacher-seeds: target = w * teachers' mean score + (1 - w) * the label")
     return ap.parse_args(argv)
@@ -325,30 +325,50 @@ def train(a, labels):
     return save_ck(a, model, best, history, t_start, n_params, vocab_info, tok)
 
 
+def teacher_specs(a):
+    """(name, args) of each teacher: `SEED` is this run's flags with that seed; `SEED/flag=value/…` overrides flags too
+    (teachers of another recipe, e.g. `13/pos_weight_power=0`)."""
+    defaults = vars(parse_args([]))
+    specs = []
+    for entry in [x for x in str(a.teacher_seeds).split(",") if x]:
+        seed, *overrides = entry.split("/")
+        flags = {"seed": int(seed)}
+        for o in overrides:
+            k, v = o.split("=", 1)
+            if k not in defaults or k in ("teacher_seeds", "work", "out", "fixture", "data"):
+                sys.exit(f"--teacher-seeds: {k} is not a flag a teacher can override")
+            flags[k] = type(defaults[k])(v) if defaults[k] is not None else v
+        name = "teacher-" + "-".join([seed] + [o.replace("=", "") for o in overrides])
+        work = os.path.join(a.work, name)
+        specs.append((name, argparse.Namespace(**{**vars(a), **flags, "teacher_seeds": "", "work": work,
+                                                  "out": os.path.join(work, "bundle"),
+                                                  "fixture": os.path.join(work, "fixture.json")})))
+    return specs
+
+
 def teacher_scores(a, labels, tok, tr_ids):
-    """Mean sigmoid scores of the teachers (trained first if their checkpoint is not in --work/teacher-<seed>)."""
+    """Mean sigmoid scores of the teachers (trained first if their checkpoint is not in --work/teacher-…)."""
     if a.holdout <= 0:
         sys.exit("--teacher-seeds needs --holdout: the teachers must not have seen the selection slice")
     scores = []
-    for seed in [int(x) for x in str(a.teacher_seeds).split(",") if x]:
-        work = os.path.join(a.work, f"teacher-{seed}")
-        path = os.path.join(work, "goemotions-mini.pt")
-        targs = argparse.Namespace(**{**vars(a), "seed": seed, "teacher_seeds": "", "work": work,
-                                      "out": os.path.join(work, "bundle"), "fixture": os.path.join(work, "fixture.json")})
+    defaults = vars(parse_args([]))
+    skip = ("out", "work", "fixture", "data", "teacher_seeds", "distill_weight")
+    for name, targs in teacher_specs(a):
+        path = os.path.join(targs.work, "goemotions-mini.pt")
         if not os.path.exists(path):
-            print(f"teacher {seed}: training in {work}", flush=True)
+            print(f"{name}: training in {targs.work}", flush=True)
             train(targs, labels)
         ck = torch.load(path)
-        skip = ("out", "work", "fixture", "data", "teacher_seeds", "distill_weight")
         mine = {k: v for k, v in vars(targs).items() if k not in skip}
-        theirs = {k: v for k, v in ck["args"].items() if k not in skip}
+        # a flag the teacher's recipe did not have yet was at its default
+        theirs = {k: v for k, v in {**defaults, **ck["args"]}.items() if k not in skip}
         if mine != theirs or ck["tokenizer"] != tok.to_hf_json(a.max_len):
-            sys.exit(f"teacher {seed} in {work} was trained with other flags or another vocabulary: "
+            sys.exit(f"{name} in {targs.work} was trained with other flags or another vocabulary: "
                      f"{sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))}")
         model = EmoEncoder(**ck["cfg"])
         model.load_state_dict(ck["state_dict"])
         scores.append(predict(model, tr_ids, tok.pad_id))
-        print(f"teacher {seed}: epoch {ck['best_epoch']}, scored {len(tr_ids)} training texts", flush=True)
+        print(f"{name}: epoch {ck['best_epoch']}, scored {len(tr_ids)} training texts", flush=True)
     return np.mean(scores, axis=0)
 
 

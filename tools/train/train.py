@@ -27,6 +27,7 @@ sys.path.insert(0, HERE)
 from emo_tokenizer import EmoTokenizer  # noqa: E402
 from model import EmoEncoder, export_onnx  # noqa: E402
 from vocab import build_vocab  # noqa: E402
+import distill  # noqa: E402
 import export_parity  # noqa: E402
 import hub_layout  # noqa: E402
 import protocol  # noqa: E402
@@ -212,7 +213,7 @@ def train(a, labels):
         keep, hold = protocol.holdout_split(tr_y, a.holdout, a.holdout_seed)
         dv_ids, dv_y = [tr_ids[i] for i in hold], tr_y[hold]
         tr_ids, tr_y = [tr_ids[i] for i in keep], tr_y[keep]
-    soft = teacher_scores(a, labels, tok, tr_ids) if a.teacher_seeds else None
+    soft = distill.teacher_scores(a, labels, tok, tr_ids, train, predict, vars(parse_args([]))) if a.teacher_seeds else None
     if soft is not None:  # distillation: the label softened toward what the teachers say of the same text
         tr_y = (a.distill_weight * soft + (1.0 - a.distill_weight) * tr_y).astype(np.float32)
         torch.manual_seed(a.seed)  # the student starts the same whether its teachers were trained here or reused
@@ -323,53 +324,6 @@ def train(a, labels):
     if best_raw is not None:
         save_ck(a, model, best_raw, history, t_start, n_params, vocab_info, tok, "goemotions-mini.raw.pt")
     return save_ck(a, model, best, history, t_start, n_params, vocab_info, tok)
-
-
-def teacher_specs(a):
-    """(name, args) of each teacher: `SEED` is this run's flags with that seed; `SEED/flag=value/…` overrides flags too
-    (teachers of another recipe, e.g. `13/pos_weight_power=0`)."""
-    defaults = vars(parse_args([]))
-    specs = []
-    for entry in [x for x in str(a.teacher_seeds).split(",") if x]:
-        seed, *overrides = entry.split("/")
-        flags = {"seed": int(seed)}
-        for o in overrides:
-            k, v = o.split("=", 1)
-            if k not in defaults or k in ("teacher_seeds", "work", "out", "fixture", "data"):
-                sys.exit(f"--teacher-seeds: {k} is not a flag a teacher can override")
-            flags[k] = type(defaults[k])(v) if defaults[k] is not None else v
-        name = "teacher-" + "-".join([seed] + [o.replace("=", "") for o in overrides])
-        work = os.path.join(a.work, name)
-        specs.append((name, argparse.Namespace(**{**vars(a), **flags, "teacher_seeds": "", "work": work,
-                                                  "out": os.path.join(work, "bundle"),
-                                                  "fixture": os.path.join(work, "fixture.json")})))
-    return specs
-
-
-def teacher_scores(a, labels, tok, tr_ids):
-    """Mean sigmoid scores of the teachers (trained first if their checkpoint is not in --work/teacher-…)."""
-    if a.holdout <= 0:
-        sys.exit("--teacher-seeds needs --holdout: the teachers must not have seen the selection slice")
-    scores = []
-    defaults = vars(parse_args([]))
-    skip = ("out", "work", "fixture", "data", "teacher_seeds", "distill_weight")
-    for name, targs in teacher_specs(a):
-        path = os.path.join(targs.work, "goemotions-mini.pt")
-        if not os.path.exists(path):
-            print(f"{name}: training in {targs.work}", flush=True)
-            train(targs, labels)
-        ck = torch.load(path)
-        mine = {k: v for k, v in vars(targs).items() if k not in skip}
-        # a flag the teacher's recipe did not have yet was at its default
-        theirs = {k: v for k, v in {**defaults, **ck["args"]}.items() if k not in skip}
-        if mine != theirs or ck["tokenizer"] != tok.to_hf_json(a.max_len):
-            sys.exit(f"{name} in {targs.work} was trained with other flags or another vocabulary: "
-                     f"{sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))}")
-        model = EmoEncoder(**ck["cfg"])
-        model.load_state_dict(ck["state_dict"])
-        scores.append(predict(model, tr_ids, tok.pad_id))
-        print(f"{name}: epoch {ck['best_epoch']}, scored {len(tr_ids)} training texts", flush=True)
-    return np.mean(scores, axis=0)
 
 
 def save_ck(a, model, best, history, t_start, n_params, vocab_info, tok, name="goemotions-mini.pt"):

@@ -35,6 +35,11 @@ export const ENGINE_SUITES = {
       engine_windowed_texts_per_s: rate,
       engine_windowed_vs_tuned_ort: 'positive',
       engine_windowed_texts_per_cpu_s: rate,
+      engine_calls_c64_texts_per_s: rate,
+      engine_calls_c64_split_off_texts_per_s: rate,
+      split_vs_off_calls_c64: 'positive',
+      engine_calls_c64_texts_per_cpu_s: rate,
+      engine_calls_c64_split_off_texts_per_cpu_s: rate,
       ...Object.fromEntries(
         TUNED_BATCHES.flatMap((b) => [`tuned_ort_${b}_texts_per_s`, `tuned_ort_nospin_${b}_texts_per_s`]).map((k) => [k, rate]),
       ),
@@ -55,6 +60,10 @@ export const ENGINE_SUITES = {
     also: (f) => {
       expect(num(f, 'engine_vs_naive')).toBeCloseTo(num(f, 'engine_texts_per_s') / num(f, 'naive_texts_per_s'), 2);
       expect(num(f, 'thread_budget')).toBe(num(f, 'inference_threads') * num(f, 'intra_op_threads'));
+      expect(num(f, 'split_vs_off_calls_c64')).toBeCloseTo(
+        num(f, 'engine_calls_c64_texts_per_s') / num(f, 'engine_calls_c64_split_off_texts_per_s'),
+        2,
+      );
       // The baseline is the best cell of the tuned grid, and the ratio is against it.
       const tuned = TUNED_BATCHES.flatMap((b) => [`tuned_ort_${b}_texts_per_s`, `tuned_ort_nospin_${b}_texts_per_s`]).map((k) => num(f, k));
       expect(num(f, 'tuned_ort_texts_per_s')).toBe(Math.max(...tuned));

@@ -10,6 +10,10 @@
 //   many intra-op threads on the main thread. Batches of 32, 64 and 128, each with ORT's default
 //   (spinning) intra-op threads and with spinning off (`session.intra_op.allow_spinning=0`, which
 //   helps on a busy machine), are all run: the best of these six in this run is the baseline.
+// - interactive-shaped calls (`engine_calls_c64`): 64 closed-loop callers in this process, one
+//   text per interactive classify() call, so batches form in arrival order; on the engine (its
+//   batches cut into length-sorted runs, BATCH_SPLIT_RUN_TOKENS=auto) and on a second engine with
+//   BATCH_SPLIT_RUN_TOKENS=off (each batch one padded run): `split_vs_off_calls_c64` (ADR 021).
 // Every variant tokenizes, runs and postprocesses (scores → labels) every text. The timed texts are
 // never seen before the run (warm-up uses others); variants alternate within each round; medians.
 // Besides wall-clock texts/s, texts per CPU-second of this process (all its threads, from
@@ -34,6 +38,8 @@ export interface EngineBenchOptions {
 
 const WARM_TEXTS = 256;
 const NAIVE_BATCH = 32;
+/** Closed-loop callers of the interactive-shaped variants (the fleet bench's c64). */
+const CALLERS = 64;
 
 export function benchEngine(opts: EngineBenchOptions): Promise<Record<string, number | string>> {
   return withMachineFigures(() => run(opts));
@@ -58,10 +64,13 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       engineConfig,
     );
   const tuned = { spin: await start(true), nospin: await start(false) };
+  const splitOff = await InferenceEngine.create({ ...opts.config, batching: { ...opts.config.batching, batchSplitRunTokens: 'off' } });
   try {
     const variants: [string, () => Promise<unknown>][] = [
       ['engine', () => engine.classify(texts)],
       ['engine_windowed', () => windowed(engine, texts)],
+      ['engine_calls_c64', () => closedLoop(engine, texts, CALLERS)],
+      ['engine_calls_c64_split_off', () => closedLoop(splitOff, texts, CALLERS)],
       ['naive', () => naiveLoop(naive, texts, engineConfig)],
       ...batches.flatMap((b): [string, () => Promise<unknown>][] => [
         [`tuned_ort_${b}`, () => tuned.spin.run(texts, b)],
@@ -69,6 +78,8 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       ]),
     ];
     await engine.classify(warm);
+    await closedLoop(engine, warm, CALLERS);
+    await closedLoop(splitOff, warm, CALLERS);
     await naiveLoop(naive, warm, engineConfig);
     for (const b of batches) for (const loop of [tuned.spin, tuned.nospin]) await loop.run(warm, b);
     const rates = new Map<string, number[]>(variants.map(([name]) => [name, []]));
@@ -106,6 +117,11 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       naive_texts_per_s: round(n),
       engine_vs_naive: round(e / n, 3),
       engine_windowed_texts_per_s: round(rate('engine_windowed')),
+      engine_calls_c64_texts_per_s: round(rate('engine_calls_c64')),
+      engine_calls_c64_split_off_texts_per_s: round(rate('engine_calls_c64_split_off')),
+      split_vs_off_calls_c64: round(rate('engine_calls_c64') / rate('engine_calls_c64_split_off'), 3),
+      engine_calls_c64_texts_per_cpu_s: round(cpuRate('engine_calls_c64')),
+      engine_calls_c64_split_off_texts_per_cpu_s: round(cpuRate('engine_calls_c64_split_off')),
       ...Object.fromEntries(
         batches.flatMap((b) => [`tuned_ort_${b}`, `tuned_ort_nospin_${b}`]).map((name) => [`${name}_texts_per_s`, round(rate(name))]),
       ),
@@ -123,8 +139,17 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       engine_vs_tuned_ort_cpu: round(cpuRate('engine') / cpuRate(bestCpu), 3),
     };
   } finally {
-    await Promise.all([engine.close(), naive.close(), tuned.spin.close(), tuned.nospin.close()]);
+    await Promise.all([engine.close(), splitOff.close(), naive.close(), tuned.spin.close(), tuned.nospin.close()]);
   }
+}
+
+/** `callers` closed-loop callers, each sending one text per interactive call until the texts run out. */
+async function closedLoop(engine: InferenceEngine, texts: readonly string[], callers: number): Promise<void> {
+  let next = 0;
+  const caller = async () => {
+    while (next < texts.length) await engine.classify([texts[next++]], { priority: 'interactive' });
+  };
+  await Promise.all(Array.from({ length: callers }, caller));
 }
 
 /** The engine as the local backfill calls it: windows of 512 texts, 4 calls in flight. */

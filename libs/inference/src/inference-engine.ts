@@ -42,6 +42,8 @@ export interface EngineDeps {
 export interface EngineStats {
   texts: number;
   batches: number;
+  /** Session runs (a batch split by length is several). */
+  runs: number;
   paddedTokens: number;
   realTokens: number;
   inferMs: number;
@@ -74,7 +76,7 @@ export class InferenceEngine implements Classifier {
   /** Also applies the precision/device rules (INT8_ON_CUDA, FP16_ON_CPU): warns or refuses. */
   static async create(config: EngineConfigSections, deps: EngineDeps = {}): Promise<InferenceEngine> {
     const { bundle, tokenizer, spec, pool, precision } = await startServedModel(config, deps.onWarning);
-    const stats: EngineStats = { texts: 0, batches: 0, paddedTokens: 0, realTokens: 0, inferMs: 0 };
+    const stats: EngineStats = { texts: 0, batches: 0, runs: 0, paddedTokens: 0, realTokens: 0, inferMs: 0 };
     const scheduler = await createBatchScheduler(config.batching, {
       pool,
       padId: tokenizer.padId,
@@ -85,6 +87,7 @@ export class InferenceEngine implements Classifier {
       onWarning: deps.onWarning,
       onBatch: (r) => {
         stats.batches++;
+        stats.runs += r.runs;
         stats.texts += r.texts;
         stats.paddedTokens += r.paddedTokens;
         stats.realTokens += r.realTokens;

@@ -23,7 +23,14 @@ const bundles = [
   { fixture: 'test/fixtures/parity/goemotions-mini.json', modelDir: 'models/goemotions-mini' },
 ]; // both ship with the repository: a missing one fails its suite, never drops out of the list
 
-describe.each(bundles)('parity with torch: $modelDir', ({ fixture, modelDir }) => {
+// A ragged batch runs as one padded run (split off) and as length-sorted runs (a run costs nothing:
+// a cut at every length), so both layouts are held to the recipe's scores.
+const layouts = bundles.flatMap((b) => [
+  { ...b, split: 'off' as const },
+  { ...b, split: 0 },
+]);
+
+describe.each(layouts)('parity with torch: $modelDir, BATCH_SPLIT_RUN_TOKENS=$split', ({ fixture, modelDir, split }) => {
   const data = JSON.parse(readFileSync(resolve(ROOT, fixture), 'utf8')) as ParityFixture;
   let sut: InferenceEngine;
 
@@ -42,6 +49,7 @@ describe.each(bundles)('parity with torch: $modelDir', ({ fixture, modelDir }) =
         includeScores: true,
         maxTextChars: 1_000_000,
         longTextPolicy: 'truncate',
+        batchSplitRunTokens: split,
       }),
     );
   });
@@ -58,11 +66,14 @@ describe.each(bundles)('parity with torch: $modelDir', ({ fixture, modelDir }) =
   it('matches torch scores within tolerance, alone and in one padded ragged batch', async () => {
     const encoded = data.cases.map((c) => Int32Array.from(c.input_ids));
     const before = sut.stats.batches;
+    const runsBefore = sut.stats.runs;
     const alone: Float32Array[] = [];
     for (const e of encoded) alone.push((await scoresOf(sut, [e]))[0]); // one at a time: a batch each
     expect(sut.stats.batches - before).toBe(encoded.length);
     const together = await scoresOf(sut, encoded);
     expect(sut.stats.batches - before).toBe(encoded.length + 1);
+    const lengths = new Set(encoded.map((e) => e.length)).size;
+    expect(sut.stats.runs - runsBefore).toBe(encoded.length + (split === 'off' ? 1 : lengths));
     let worst = 0;
     data.cases.forEach((c, i) => {
       c.scores.forEach((expected, j) => {

@@ -1,5 +1,6 @@
 // Batching settings: the dynamic batch optimizer (libs/batching) — budgets, priorities,
 // the latency target it keeps, its learning window and its memory limits.
+import { z } from 'zod';
 import { bool, int, num, setting } from '../setting';
 
 export const batchingSettings = {
@@ -48,6 +49,11 @@ export const batchingSettings = {
     'BATCH_INTERACTIVE_RESERVED_THREADS',
     int(0, 64).default(1),
     'Inference threads kept free of bulk batches while interactive traffic is around (never all of them), so interactive texts do not wait behind bulk.',
+  ),
+  batchSplitRunTokens: setting(
+    'BATCH_SPLIT_RUN_TOKENS',
+    z.union([z.enum(['auto', 'off']), int(0, 1_000_000)]).default('auto'),
+    'A batch is sorted by length and cut into session runs where one more run costs less than the padding it saves: the cost of a run, in padded tokens. auto: 16 on CPU (measured, ADR 021), off on other providers (one run per batch).',
   ),
   batchMemoryBudgetMb: setting(
     'BATCH_MEMORY_BUDGET_MB',

@@ -66,10 +66,24 @@ export async function createBatchScheduler(batching: BatchingConfig, deps: Sched
     clock: systemClock,
     timers: systemTimers,
     onBatch: deps.onBatch,
+    splitRunCostTokens: splitRunCost(batching.batchSplitRunTokens, pool.provider),
     persist: store
       ? (params) => void store.save(key, params).catch((e: Error) => warn(`could not save learned batching parameters: ${e.message}`))
       : undefined,
   });
+}
+
+/**
+ * One more ONNX Runtime run on CPU costs about what 10-30 padded tokens of this model do (ADR 021:
+ * random batches of 8-64 GoEmotions texts, int8, one intra-op thread); a GPU run's launch cost is
+ * far larger against its per-token cost and is not measured here, so batches stay one run there.
+ */
+const CPU_RUN_COST_TOKENS = 16;
+
+export function splitRunCost(setting: 'auto' | 'off' | number, provider: string): number {
+  if (setting === 'off') return Number.POSITIVE_INFINITY;
+  if (setting === 'auto') return provider === 'cpu' ? CPU_RUN_COST_TOKENS : Number.POSITIVE_INFINITY;
+  return setting;
 }
 
 async function loadLearned(store: BatchParamsStore, key: string, warn: (m: string) => void): Promise<LearnedBatchParams | undefined> {

@@ -68,12 +68,20 @@ class FakeRunner implements BatchRunner {
         this.running--;
         const error = this.fail?.(batch);
         if (error) return reject(error);
-        const logits = new Float32Array(batch.batch);
-        for (let r = 0; r < batch.batch; r++) logits[r] = Number(batch.inputIds[r * batch.seq]);
-        resolve({ logits, numLabels: 1, inferMs: 0 });
+        resolve({ logits: Float32Array.from(firstTokens(batch)), numLabels: 1, inferMs: 0 });
       });
     });
   }
+}
+
+/** Each row's first token, walking the batch's runs (rows of a run are padded to its own length). */
+function firstTokens(batch: PaddedBatch): number[] {
+  const out: number[] = [];
+  let offset = 0;
+  for (const { rows, seq } of batch.runs) {
+    for (let r = 0; r < rows; r++, offset += seq) out.push(Number(batch.inputIds[offset]));
+  }
+  return out;
 }
 
 const controllerOptions = (over: Partial<BudgetControllerOptions> = {}): BudgetControllerOptions => ({
@@ -95,6 +103,7 @@ function setup(
   runner?: (time: SimulatedTime) => FakeRunner,
   reservedInteractiveThreads = 0,
   bulkLaneCreditTexts = 0,
+  splitRunCostTokens?: number,
 ) {
   const time = new SimulatedTime();
   const device = runner ? runner(time) : new FakeRunner(time, threads);
@@ -103,6 +112,7 @@ function setup(
     bulkAgingMs: 100,
     reservedInteractiveThreads,
     bulkLaneCreditTexts,
+    splitRunCostTokens,
     clock: time,
     timers: time,
   });
@@ -123,6 +133,22 @@ describe(ContinuousBatchScheduler.name, () => {
       expect(markers(await a)).toEqual([1, 2]);
       expect(markers(await b)).toEqual([3]);
       expect(device.batches).toHaveLength(1);
+    });
+
+    it('runs a batch of mixed lengths as length-sorted runs and still answers each text with its own row', async () => {
+      const { time, device, sut } = setup(1, {}, undefined, 0, 0, 4);
+      const a = sut.submit([text(1, 30), text(2, 2)], { priority: 'interactive' });
+      const b = sut.submit([text(3, 29), text(4, 3)], { priority: 'interactive' });
+      await time.runAll();
+      expect(markers(await a)).toEqual([1, 2]);
+      expect(markers(await b)).toEqual([3, 4]);
+      expect(device.batches).toHaveLength(1);
+      // One run would pad 4 × 30 = 120 tokens; two cost 2 × 3 + 2 × 30 = 66 (+ 2 × 4 for the runs).
+      expect(device.batches[0].runs).toEqual([
+        { rows: 2, seq: 3 },
+        { rows: 2, seq: 30 },
+      ]);
+      expect(device.batches[0].paddedTokens).toBe(66);
     });
 
     it('keeps at most one batch per thread running and has the next one ready', async () => {
@@ -308,8 +334,9 @@ describe(ContinuousBatchScheduler.name, () => {
           ),
           fc.integer({ min: 1, max: 4 }),
           fc.integer({ min: 60, max: 600 }),
-          async (calls, threads, maxTokens) => {
-            const { time, device, sut } = setup(threads, { maxTokens, maxSize: 32 });
+          fc.constantFrom(undefined, 0, 4, 12, 64),
+          async (calls, threads, maxTokens, splitRunCost) => {
+            const { time, device, sut } = setup(threads, { maxTokens, maxSize: 32 }, undefined, 0, 0, splitRunCost);
             let marker = 1;
             const expected: number[][] = [];
             const results: Promise<(OutputRow | AppError)[]>[] = [];
@@ -332,7 +359,7 @@ describe(ContinuousBatchScheduler.name, () => {
               const answer = answers.find((a) => markers(a)[0] === ids[0] || (ids.length === 0 && a.length === 0));
               expect(answer && markers(answer)).toEqual(ids);
             }
-            const ran = device.batches.flatMap((b) => Array.from({ length: b.batch }, (_, r) => Number(b.inputIds[r * b.seq])));
+            const ran = device.batches.flatMap(firstTokens);
             expect(ran.sort((x, y) => x - y)).toEqual(expected.flat().sort((x, y) => x - y));
             for (const b of device.batches) if (b.batch > 1) expect(b.batch * b.seq).toBeLessThanOrEqual(maxTokens);
             expect(device.maxRunning).toBeLessThanOrEqual(threads);

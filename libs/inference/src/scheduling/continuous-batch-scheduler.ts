@@ -19,7 +19,7 @@ import {
   type Priority,
   type TimerScheduler,
 } from '@emo/batching';
-import { padBatch, type PaddedBatch } from '../batching/padded-batch';
+import { padBatch, padSortedBatch, type PaddedBatch } from '../batching/padded-batch';
 import type { BatchOutput } from '../thread/inference-pool';
 
 /** What runs padded batches: the InferencePool, or a fake in tests. */
@@ -42,11 +42,19 @@ export interface SchedulerOptions {
   /** Called with what the controller learned every `persistEveryBatches` batches and on close. */
   readonly persist?: (params: LearnedBatchParams) => void;
   readonly persistEveryBatches?: number;
+  /**
+   * What one more session run costs, in padded tokens: a batch is sorted by length and cut into
+   * runs where a run costs less than the padding it saves (ADR 021). Default: one run per batch.
+   */
+  readonly splitRunCostTokens?: number;
 }
 
 export interface BatchReport {
   readonly texts: number;
+  /** Tokens the device computed (Σ rows × longest over the batch's runs). */
   readonly paddedTokens: number;
+  /** Session runs the batch was cut into (1 unless split by length). */
+  readonly runs: number;
   readonly realTokens: number;
   readonly latencyMs: number;
   readonly inferMs: number;
@@ -217,12 +225,26 @@ export class ContinuousBatchScheduler {
   }
 
   private ready(items: Item[], urgent: boolean): ReadyBatch {
+    const runCost = this.options.splitRunCostTokens ?? Number.POSITIVE_INFINITY;
+    if (!(runCost < Number.POSITIVE_INFINITY) || items.length < 2) {
+      return {
+        items,
+        urgent,
+        padded: padBatch(
+          items.map((i) => i.payload.ids),
+          this.options.padId,
+        ),
+      };
+    }
+    // Rows in length order: a row's outcome is settled by its index in `items`.
+    const sorted = [...items].sort((x, y) => x.length - y.length);
     return {
-      items,
+      items: sorted,
       urgent,
-      padded: padBatch(
-        items.map((i) => i.payload.ids),
+      padded: padSortedBatch(
+        sorted.map((i) => i.payload.ids),
         this.options.padId,
+        runCost,
       ),
     };
   }
@@ -264,6 +286,8 @@ export class ContinuousBatchScheduler {
     const now = this.options.clock.now();
     const { batch: texts, seq } = batch.padded;
     const latencyMs = now - startedAt;
+    // The model maps a batch's single-run cost (texts × longest: what budgets count) to its
+    // latency, split or not, so its predictions answer the question budgets ask.
     this.controller.observeBatch(texts * seq, texts, latencyMs);
     let realTokens = 0;
     let waitedMs = 0;
@@ -275,7 +299,8 @@ export class ContinuousBatchScheduler {
     });
     this.options.onBatch?.({
       texts,
-      paddedTokens: texts * seq,
+      paddedTokens: batch.padded.paddedTokens,
+      runs: batch.padded.runs.length,
       realTokens,
       latencyMs,
       inferMs: out.inferMs,

@@ -105,8 +105,7 @@ export class InferencePool {
       slot.worker.postMessage({
         type: 'run',
         id: task.id,
-        batch: batch.batch,
-        seq: batch.seq,
+        runs: batch.runs,
         inputIds: batch.inputIds,
         attentionMask: batch.attentionMask,
       });

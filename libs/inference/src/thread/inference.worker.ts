@@ -52,13 +52,38 @@ async function init(message: InitMessage): Promise<void> {
 async function run(message: RunMessage): Promise<void> {
   try {
     const started = performance.now();
-    const out = await infer(message.batch, message.seq, message.inputIds, message.attentionMask);
+    const out = await inferRuns(message);
     send({ type: 'result', id: message.id, logits: out.logits, numLabels: out.numLabels, inferMs: performance.now() - started }, [
       out.logits.buffer as ArrayBuffer,
     ]);
   } catch (e) {
     send({ type: 'error', id: message.id, error: toPlainError(e, 'INFERENCE_FAILED') });
   }
+}
+
+/** The batch's runs one after another; their logits concatenated in row order. */
+async function inferRuns(message: RunMessage): Promise<{ logits: Float32Array; numLabels: number }> {
+  if (message.runs.length === 1) {
+    const { rows, seq } = message.runs[0];
+    return infer(rows, seq, message.inputIds, message.attentionMask);
+  }
+  const parts: Float32Array[] = [];
+  let numLabels = 0;
+  let offset = 0;
+  for (const { rows, seq } of message.runs) {
+    const end = offset + rows * seq;
+    const out = await infer(rows, seq, message.inputIds.subarray(offset, end), message.attentionMask.subarray(offset, end));
+    parts.push(out.logits);
+    numLabels = out.numLabels;
+    offset = end;
+  }
+  const logits = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    logits.set(p, at);
+    at += p.length;
+  }
+  return { logits, numLabels };
 }
 
 async function infer(batch: number, seq: number, ids: BigInt64Array, mask: BigInt64Array) {

@@ -1,5 +1,6 @@
 // Messages between the inference pool (main thread) and its worker threads.
 import type { ErrorCode } from '@emo/contracts';
+import type { PaddedRun } from '../batching/padded-batch';
 import type { SessionRequest } from '../session/ort-session-factory';
 
 export interface InitMessage {
@@ -11,8 +12,8 @@ export interface InitMessage {
 export interface RunMessage {
   readonly type: 'run';
   readonly id: number;
-  readonly batch: number;
-  readonly seq: number;
+  /** Session runs, back to back in the tensors (rows × seq each). */
+  readonly runs: readonly PaddedRun[];
   readonly inputIds: BigInt64Array;
   readonly attentionMask: BigInt64Array;
 }

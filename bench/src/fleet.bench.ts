@@ -14,7 +14,7 @@ import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
 import { withMachineFigures } from './machine-info';
-import { cpuSeconds, ownCpuSeconds, redisCpuSeconds } from './process-cpu';
+import { measureFleetCpu, ownCpuSeconds, type FleetCpu } from './process-cpu';
 
 export interface FleetBenchOptions {
   readonly config: AppConfig;
@@ -47,7 +47,7 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
   let processes: LocalFleet | undefined;
   let fleet: { ms: number; lines: number };
   // CPU seconds spent during the timed job: API, worker, Redis (where the fleet's CPU beyond the engine's goes).
-  let fleetCpu = { api: Number.NaN, worker: Number.NaN, redis: Number.NaN };
+  let fleetCpu: FleetCpu = { api: Number.NaN, worker: Number.NaN, redis: Number.NaN };
   const redis = new Redis(opts.config.runtime.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const latencies = { cold: [] as number[], cached: [] as number[] };
   try {
@@ -63,11 +63,9 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     log(`fleet up on ${base} (prefix ${prefix}); warming up`);
     // Bulk first: interactive calls cap bulk batches for a while (BATCH_INTERACTIVE_WINDOW_MS).
     await runJob(base, warmTexts);
-    const pids = [processes.api.pid, processes.worker.pid];
-    const before = [...pids.map(cpuSeconds), await redisCpuSeconds(redis)];
-    fleet = await runJob(base, texts);
-    const after = [...pids.map(cpuSeconds), await redisCpuSeconds(redis)];
-    fleetCpu = { api: after[0] - before[0], worker: after[1] - before[1], redis: after[2] - before[2] };
+    const timed = await measureFleetCpu({ api: processes.api.pid, worker: processes.worker.pid }, redis, () => runJob(base, texts));
+    fleet = timed.result;
+    fleetCpu = timed.cpu;
     log(`fleet: ${texts.length} texts in ${round(fleet.ms)} ms`);
     if (fleet.lines !== texts.length) throw new AppError('INTERNAL', `fleet returned ${fleet.lines} lines for ${texts.length} texts`);
     // Untimed warm-up calls: cold ones on texts of their own, cached ones on the timed job's.

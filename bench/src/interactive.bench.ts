@@ -13,7 +13,7 @@ import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
 import { withMachineFigures } from './machine-info';
-import { cpuSeconds, redisCpuSeconds } from './process-cpu';
+import { measureFleetCpu } from './process-cpu';
 
 export interface InteractiveBenchOptions {
   readonly config: AppConfig;
@@ -83,19 +83,15 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     log(`fleet up on ${running.base} (prefix ${prefix})`);
     for (const c of levels) {
       const texts = take(perLevel(c));
-      const before = [cpuSeconds(running.api.pid), cpuSeconds(running.worker.pid), await redisCpuSeconds(redis)];
-      const level = await closedLoop(running.base, texts, c);
-      const [api, worker, server] = [
-        cpuSeconds(running.api.pid) - before[0],
-        cpuSeconds(running.worker.pid) - before[1],
-        (await redisCpuSeconds(redis)) - before[2],
-      ];
+      const { result: level, cpu } = await measureFleetCpu({ api: running.api.pid, worker: running.worker.pid }, redis, () =>
+        closedLoop(running.base, texts, c),
+      );
       const per1k = (s: number) => round((s * 1000) / texts.length, 3);
       figures.push({
         ...level,
-        api_cpu_s_per_1k_texts: per1k(api),
-        worker_cpu_s_per_1k_texts: per1k(worker),
-        redis_cpu_s_per_1k_texts: per1k(server),
+        api_cpu_s_per_1k_texts: per1k(cpu.api),
+        worker_cpu_s_per_1k_texts: per1k(cpu.worker),
+        redis_cpu_s_per_1k_texts: per1k(cpu.redis),
       });
       log(`c${c}: ${level.texts_per_s} texts/s, p50 ${level.p50_ms} ms, p99 ${level.p99_ms} ms, non-200 ${level.non_200}`);
     }

@@ -23,3 +23,26 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
   const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
   return field('used_cpu_user') + field('used_cpu_sys');
 }
+
+/** CPU seconds of the fleet's processes over one measured span. */
+export interface FleetCpu {
+  readonly api: number;
+  readonly worker: number;
+  readonly redis: number;
+}
+
+/** Runs `fn` and says what CPU the fleet's API and worker processes and the Redis server spent meanwhile. */
+export async function measureFleetCpu<T>(
+  pids: { readonly api: number | undefined; readonly worker: number | undefined },
+  redis: Redis,
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpu: FleetCpu }> {
+  const before = { api: cpuSeconds(pids.api), worker: cpuSeconds(pids.worker), redis: await redisCpuSeconds(redis) };
+  const result = await fn();
+  const cpu = {
+    api: cpuSeconds(pids.api) - before.api,
+    worker: cpuSeconds(pids.worker) - before.worker,
+    redis: (await redisCpuSeconds(redis)) - before.redis,
+  };
+  return { result, cpu };
+}

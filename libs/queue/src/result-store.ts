@@ -7,31 +7,16 @@ import { locateOffset } from './chunking';
 import { withFleetCommands, type FleetRedis } from './fleet-commands';
 import { chunkJobId, type FleetKeys } from './fleet-keys';
 import type { JobStatus, Priority } from './fleet-job.types';
-import { decodeJobRecord, encodeJobRecord, newRecordFields, recordField, type JobRecord } from './job-record';
+import { decodeJobRecord, encodeJobRecord, recordField, type JobRecord } from './job-record';
 import { jobStatusFromRecord } from './job-status';
 import { splitPayload, type ChunkLines } from './result-lines';
 import { splitSubmit, type SubmitAnswer } from './split-submit';
 import { awaitReplicas, type ReplicationWait } from './replication-wait';
 import { reservedOf, type Admission, type QueuedChunk, type ReservedTexts, type TenantBacklog } from './admission-types';
+import { jobArgs, releaseKeys, reservationArgs, type NewJob } from './result-store-args';
 
 export type { Admission, QueuedChunk, ReservedTexts, TenantBacklog } from './admission-types';
-
-export interface NewJob {
-  readonly jobId: string;
-  /** The tenant that owns the job (and its idempotency key). */
-  readonly tenant: string;
-  readonly priority: Priority;
-  readonly total: number;
-  readonly chunkSize: number;
-  readonly includeScores?: boolean;
-  readonly idempotencyKey?: string;
-  /** Digest of what the job classifies (payloadDigest): the same key with another payload is a conflict. */
-  readonly payloadDigest?: string;
-  /** A TTL of this job's own (a /v1/classify call), kept when its results land; default: the store's. */
-  readonly ttlSeconds?: number;
-  /** Inbox channel of the waiting process: a one-chunk job publishes its result lines there when it finishes. */
-  readonly pushChannel?: string;
-}
+export type { NewJob } from './result-store-args';
 
 export interface ChunkState {
   readonly exists: boolean;
@@ -63,16 +48,21 @@ export class ResultStore {
    * (which does not name that job). Atomic: two requests racing on one key get one job.
    */
   async createJob(job: NewJob): Promise<{ jobId: string; created: boolean }> {
-    const { meta, idempotency, args } = this.jobArgs(job);
+    const { meta, idempotency, args } = jobArgs(this.keys, job, this.ttlSeconds, this.now());
     // On a cluster the record and the key are in two slots: split-submit.ts.
     const [outcome, owner] = !this.keys.cluster
       ? await this.redis.emoCreateJob(idempotency ? 2 : 1, meta, ...(idempotency ? [idempotency] : []), ...args)
       : idempotency
-        ? await splitSubmit(this.redis, { meta, idempotency, jobArgs: args, releaseKeys: this.releaseKeys() })
+        ? await splitSubmit(this.redis, { meta, idempotency, jobArgs: args, releaseKeys: releaseKeys(this.keys) })
         : await this.redis.emoCreateJobRecord(meta, ...args);
     if (outcome === 'conflict') throw new AppError('IDEMPOTENCY_CONFLICT');
     await awaitReplicas(this.redis, this.keys.meta(owner), this.replicationWait);
     return { jobId: owner, created: outcome === 'created' };
+  }
+
+  /** Whether submitJob queues a lane entry it is given (one Redis); on a cluster the lane is another slot. */
+  get submitPushesLane(): boolean {
+    return !this.keys.cluster;
   }
 
   /**
@@ -81,18 +71,14 @@ export class ResultStore {
    * chunks are admitted under its own id when it is resumed). `laneEntry`: on one Redis the job's
    * one chunk goes on the interactive lane in the same script, after the record (`queued`: it did).
    */
-  /** Whether submitJob queues a lane entry it is given (one Redis); on a cluster the lane is another slot. */
-  get submitPushesLane(): boolean {
-    return !this.keys.cluster;
-  }
 
   async submitJob(
     job: NewJob,
     admission: Admission,
     laneEntry?: string,
   ): Promise<{ jobId: string; created: boolean; reserved: ReservedTexts; queued: boolean }> {
-    const { meta, idempotency, args } = this.jobArgs(job);
-    const reservation = this.reservationArgs(job.priority, admission);
+    const { meta, idempotency, args } = jobArgs(this.keys, job, this.ttlSeconds, this.now());
+    const reservation = reservationArgs(this.keys, job.priority, admission);
     const chunkIds = admission.chunks.map((c) => c.chunkId);
     // On a cluster the counters, the record and the key are in three slots: split-submit.ts.
     const [outcome, owner, ...r]: SubmitAnswer = this.keys.cluster
@@ -101,7 +87,7 @@ export class ResultStore {
           idempotency,
           jobArgs: args,
           reservation: { ...reservation, chunkIds },
-          releaseKeys: this.releaseKeys(),
+          releaseKeys: releaseKeys(this.keys),
         })
       : await this.redis.emoSubmitJob(
           idempotency ? 6 : 5,
@@ -122,26 +108,6 @@ export class ResultStore {
       created: outcome === 'created',
       reserved: outcome === 'existing' ? { ...reserved, admitted: true } : reserved,
       queued: outcome === 'created' && laneEntry !== undefined && this.submitPushesLane,
-    };
-  }
-
-  private jobArgs(job: NewJob): { meta: string; idempotency?: string; args: (string | number)[] } {
-    const fields = newRecordFields({
-      kind: 'job',
-      id: job.jobId,
-      tenant: job.tenant,
-      priority: job.priority,
-      total: job.total,
-      chunkSize: job.chunkSize,
-      createdAt: this.now(),
-      includeScores: job.includeScores,
-      ttlSeconds: job.ttlSeconds,
-      pushChannel: job.pushChannel,
-    });
-    return {
-      meta: this.keys.meta(job.jobId),
-      idempotency: job.idempotencyKey === undefined ? undefined : this.keys.idempotency(job.tenant, job.idempotencyKey),
-      args: [job.jobId, job.ttlSeconds ?? this.ttlSeconds, job.payloadDigest ?? '', ...fields],
     };
   }
 
@@ -254,31 +220,12 @@ export class ResultStore {
     tenant?: TenantBacklog,
   ): Promise<ReservedTexts> {
     const admission = { chunks, limit, deadline, nowMs, tenant };
-    const { keys, args } = this.reservationArgs(priority, admission);
+    const { keys, args } = reservationArgs(this.keys, priority, admission);
     const [queued, drain, other] = keys;
     return reservedOf(
       await this.redis.emoReserveTexts(queued, drain, other, ...(args as [number, number, number, number | '', string, number])),
       tenant,
     );
-  }
-
-  private reservationArgs(priority: Priority, a: Admission): { keys: [string, string, string]; args: (string | number)[] } {
-    return {
-      keys: [
-        this.keys.queuedTexts(priority),
-        this.keys.drain(priority),
-        this.keys.queuedTexts(priority === 'interactive' ? 'bulk' : 'interactive'),
-      ],
-      args: [
-        a.limit,
-        a.deadline?.ms ?? 0,
-        a.deadline?.share ?? 0,
-        a.nowMs ?? '',
-        a.tenant?.id ?? '',
-        a.tenant?.maxQueuedTexts ?? 0,
-        ...a.chunks.flatMap((c) => [c.chunkId, c.texts]),
-      ],
-    };
   }
 
   /**
@@ -287,13 +234,7 @@ export class ResultStore {
    */
   async releaseTexts(chunkIds: readonly string[], opts: { pickup?: boolean; nowMs?: number } = {}): Promise<number> {
     if (chunkIds.length === 0) return 0;
-    return this.redis.emoReleaseTexts(...this.releaseKeys(), opts.nowMs ?? '', opts.pickup ? 1 : 0, ...chunkIds);
-  }
-
-  /** RELEASE_TEXTS' keys: the queued-texts and drain hashes of both priorities. */
-  private releaseKeys(): [string, string, string, string] {
-    const k = this.keys;
-    return [k.queuedTexts('interactive'), k.drain('interactive'), k.queuedTexts('bulk'), k.drain('bulk')];
+    return this.redis.emoReleaseTexts(...releaseKeys(this.keys), opts.nowMs ?? '', opts.pickup ? 1 : 0, ...chunkIds);
   }
 
   /** Texts per second the workers took from `priority`'s queue in seconds it stayed busy (moving average); 0: not measured yet. */

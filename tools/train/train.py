@@ -9,8 +9,6 @@ model card into --out and writes the parity fixture. Intermediate files go to --
 `--finalize-only` rebuilds the bundle from the saved checkpoint without training.
 """
 import argparse
-import hashlib
-import json
 import os
 import random
 import sys
@@ -24,12 +22,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "../.."))
 sys.dont_write_bytecode = True  # no __pycache__ inside the repo
 sys.path.insert(0, HERE)
-from emo_tokenizer import EmoTokenizer  # noqa: E402
-from model import EmoEncoder, export_onnx  # noqa: E402
+from model import EmoEncoder  # noqa: E402
 from vocab import build_vocab  # noqa: E402
 import distill  # noqa: E402
-import export_parity  # noqa: E402
-import hub_layout  # noqa: E402
+import finalize  # noqa: E402
+from data import collate, evaluate, load_split, make_batches, predict, tune_thresholds  # noqa: E402
 import protocol  # noqa: E402
 
 DATA = os.path.normpath(os.path.join(REPO, "../shared/datasets/goemotions/original"))
@@ -83,100 +80,6 @@ def parse_args(argv=None):
     ap.add_argument("--distill-weight", type=float, default=0.5,
                     help="with --teacher-seeds: target = w * teachers' mean score + (1 - w) * the label")
     return ap.parse_args(argv)
-
-
-V2_FLAGS = ("holdout", "holdout_seed", "shrink", "ema", "aux_weight", "msd", "teacher_seeds", "distill_weight",
-            "emb_lr_scale", "pos_weight_power")
-
-
-def is_v1(args):
-    return (not args.get("holdout") and not args.get("ema") and not args.get("aux_weight") and args.get("msd", 1) == 1
-            and not args.get("teacher_seeds") and args.get("emb_lr_scale", 1.0) == 1.0
-            and not args.get("pos_weight_power"))
-
-
-def load_split(data_dir, split, n_labels):
-    texts, ys = [], []
-    for line in open(os.path.join(data_dir, f"{split}.tsv"), encoding="utf-8").read().split("\n"):
-        if not line:
-            continue
-        text, lab, _cid = line.split("\t")
-        y = np.zeros(n_labels, dtype=np.float32)
-        y[[int(i) for i in lab.split(",")]] = 1.0
-        texts.append(text)
-        ys.append(y)
-    return texts, np.stack(ys)
-
-
-def make_batches(lengths, batch_size, rng, shuffle=True, chunk=50):
-    """Deterministic length-bucketed batches: shuffle, sort inside chunks of `chunk` batches, shuffle batches."""
-    idx = np.arange(len(lengths))
-    if shuffle:
-        rng.shuffle(idx)
-    batches = []
-    span = batch_size * chunk
-    for s in range(0, len(idx), span):
-        part = idx[s:s + span]
-        part = part[np.argsort([lengths[i] for i in part], kind="stable")]
-        batches += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
-    if shuffle:
-        order = rng.permutation(len(batches))
-        batches = [batches[i] for i in order]
-    return batches
-
-
-def collate(id_lists, rows, pad_id):
-    t = max(len(id_lists[i]) for i in rows)
-    ids = np.full((len(rows), t), pad_id, dtype=np.int64)
-    mask = np.zeros((len(rows), t), dtype=np.int64)
-    for r, i in enumerate(rows):
-        n = len(id_lists[i])
-        ids[r, :n] = id_lists[i]
-        mask[r, :n] = 1
-    return torch.from_numpy(ids), torch.from_numpy(mask)
-
-
-def predict(model, id_lists, pad_id, batch_size=128):
-    model.eval()
-    out = np.zeros((len(id_lists), model.cfg["num_labels"]), dtype=np.float32)
-    order = np.argsort([len(x) for x in id_lists], kind="stable")
-    with torch.no_grad():
-        for s in range(0, len(order), batch_size):
-            rows = order[s:s + batch_size]
-            ids, mask = collate(id_lists, rows, pad_id)
-            out[rows] = torch.sigmoid(model(ids, mask)).numpy()
-    return out
-
-
-def prf(y, pred):
-    tp = (pred * y).sum(0)
-    fp = (pred * (1 - y)).sum(0)
-    fn = ((1 - pred) * y).sum(0)
-    p = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), 0.0)
-    r = np.where(tp + fn > 0, tp / np.maximum(tp + fn, 1), 0.0)
-    f = np.where(p + r > 0, 2 * p * r / np.maximum(p + r, 1e-12), 0.0)
-    mtp, mfp, mfn = tp.sum(), fp.sum(), fn.sum()
-    micro = 2 * mtp / max(2 * mtp + mfp + mfn, 1)
-    return p, r, f, float(f.mean()), float(micro)
-
-
-GRID = np.round(np.arange(0.01, 0.96, 0.01), 2)
-
-
-def tune_thresholds(probs, y):
-    """Per label, the grid threshold with the best F1 on these rows (ties: the lowest threshold)."""
-    best_t = np.full(y.shape[1], 0.5)
-    best_f = np.full(y.shape[1], -1.0)
-    for t in GRID:
-        _, _, f, _, _ = prf(y, (probs >= t).astype(np.float32))
-        better = f > best_f + 1e-12
-        best_f[better], best_t[better] = f[better], t
-    return best_t
-
-
-def evaluate(probs, y, thresholds):
-    p, r, f, macro, micro = prf(y, (probs >= thresholds[None, :]).astype(np.float32))
-    return p, r, f, macro, micro
 
 
 class EMA:
@@ -335,154 +238,6 @@ def save_ck(a, model, best, history, t_start, n_params, vocab_info, tok, name="g
     return ck
 
 
-def finalize(a, labels, ck):
-    torch.set_num_threads(a.threads)
-    os.makedirs(a.out, exist_ok=True)
-    tok = EmoTokenizer.from_hf_json(ck["tokenizer"])
-    model = EmoEncoder(**ck["cfg"])
-    model.load_state_dict(ck["state_dict"])
-    model.eval()
-    dv_x, dv_y = load_split(a.data, "dev", len(labels))
-    probs = predict(model, [tok.encode(t, a.max_len) for t in dv_x], tok.pad_id)
-    v1 = not ck["args"].get("holdout")  # thresholds and figures on dev, as the v1 recipe did
-    if v1:
-        th = tune_thresholds(probs, dv_y)
-        p, r, f, macro, micro = evaluate(probs, dv_y, th)
-        _, _, f5, macro5, micro5 = evaluate(probs, dv_y, np.full(len(labels), 0.5))
-    else:
-        honest = honest_report(a, labels, ck, model, tok, probs, dv_y)
-        th, p, r, f, f5 = honest["thresholds"], honest["p"], honest["r"], honest["f"], honest["f5"]
-        macro, micro = honest["macro_f1"], honest["micro_f1"]
-        macro5, micro5 = honest["at_0.5"]["macro_f1"], honest["at_0.5"]["micro_f1"]
-
-    with open(os.path.join(a.out, "tokenizer.json"), "w", encoding="utf-8") as fh:
-        json.dump(ck["tokenizer"], fh, ensure_ascii=False)
-    with open(os.path.join(a.out, "tokenizer_config.json"), "w", encoding="utf-8") as fh:
-        json.dump(EmoTokenizer.tokenizer_config(a.max_len), fh, indent=1)
-        fh.write("\n")
-    onnx_path = os.path.join(a.out, "model.onnx")
-    export_onnx(model, onnx_path)
-    cfg = ck["cfg"]
-    config = {
-        "architectures": ["EmoEncoderForSequenceClassification"],
-        "model_type": hub_layout.MODEL_TYPE,  # what Hugging Face loaders accept; see hub_layout.py
-        "name": "goemotions-mini",
-        "problem_type": "multi_label_classification",
-        "id2label": {str(i): l for i, l in enumerate(labels)},
-        "label2id": {l: i for i, l in enumerate(labels)},
-        "num_labels": len(labels),
-        "vocab_size": cfg["vocab_size"],
-        "embedding_size": cfg["emb_dim"],
-        "hidden_size": cfg["d_model"],
-        "num_hidden_layers": cfg["layers"],
-        "num_attention_heads": cfg["heads"],
-        "intermediate_size": cfg["ffn"],
-        "hidden_act": "gelu",
-        "max_position_embeddings": cfg["max_len"],
-        "pooling": "mean",
-        "pad_token_id": tok.pad_id,
-        "cls_token_id": tok.cls_id,
-        "unk_token_id": tok.unk_id,
-        "layer_norm_eps": 1e-5,
-        "torch_dtype": "float32",
-        "onnx_opset": 14,
-        "onnx_inputs": ["input_ids", "attention_mask"],
-        "onnx_outputs": ["logits"],
-    }
-    hub_layout.write_config(a.out, config)
-    hub_layout.link_hub_layout(a.out)
-    thr = {l: float(t) for l, t in zip(labels, th)}
-    version = ("dev-" if v1 else "slice-") + hashlib.sha256(json.dumps(thr, sort_keys=True).encode()).hexdigest()[:8]
-    tuned_on = "GoEmotions dev (per-label F1-optimal on a 0.01 grid)" if v1 else (
-        f"a held-out {ck['args']['holdout']:.0%} stratified slice of GoEmotions train (seed "
-        f"{ck['args']['holdout_seed']}, not trained on): per-label F1-optimal on a 0.01 grid, shrunk toward the "
-        f"best single threshold by support, (n*t + {honest['shrink_k']:g}*t_global)/(n + {honest['shrink_k']:g})"
-        + (", k chosen by 2-fold cross-fit on the slice" if str(ck['args']['shrink']) == "auto" else ""))
-    with open(os.path.join(a.out, "thresholds.json"), "w") as fh:
-        json.dump({"version": version, "tuned_on": tuned_on, "thresholds": thr}, fh, indent=1)
-        fh.write("\n")
-    counts = dv_y.sum(0)
-    metrics_path = os.path.join(a.out, "metrics.json")
-    old = json.load(open(metrics_path)) if os.path.exists(metrics_path) else {}
-    metrics = {
-        "model": "goemotions-mini",
-        "split": "dev",
-        "n": int(len(dv_x)),
-        "macro_f1": macro,
-        "micro_f1": micro,
-        "thresholds_version": version,
-        "note": "thresholds were tuned on this same dev split: these F1 figures are optimistic" if v1 else
-                "thresholds and the epoch were chosen on a held-out slice of train; dev was scored once, untouched",
-        "untuned_at_0.5": {"macro_f1": macro5, "micro_f1": micro5},
-        "per_label": {l: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
-                          "f1_at_0.5": float(f5[i]), "threshold": float(th[i]), "support": int(counts[i])}
-                      for i, l in enumerate(labels)},
-        "best_epoch": ck["best_epoch"],
-        "history": ck["history"],
-        "train_seconds": round(ck["train_seconds"], 1),
-        "parameters": ck["n_params"],
-        "onnx_bytes": os.path.getsize(onnx_path),
-        "vocab": ck["vocab_info"],
-        "hyperparameters": {k: v for k, v in ck["args"].items()
-                            if k not in ("out", "data", "work", "fixture", "finalize_only", "checkpoint", "smoke") + (V2_FLAGS if is_v1(ck["args"]) else ())},
-        "command": "LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 "
-                   "tools/train/train.py --out models/goemotions-mini" + v2_command(ck["args"]),
-        "torch": torch.__version__,
-    }
-    if not v1:
-        metrics["honest"] = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in honest.items()
-                             if k not in ("thresholds", "p", "r", "f", "f5", "per_label_unshrunk")}
-        metrics["honest"]["per_label_unshrunk_thresholds"] = dict(zip(labels, honest["per_label_unshrunk"].tolist()))
-        metrics["honest"]["dev_macro_f1_ci95_method"] = "percentile bootstrap, 1,000 resamples of the dev texts, seed 13"
-        metrics["honest"]["ece_method"] = "15 equal-width bins over all (text, label) sigmoid scores"
-        if "v1" in old:
-            metrics["v1"] = old["v1"]
-    if "onnxruntime" in old:  # figures measured by tools/train/bench_ort.mjs survive a re-finalize
-        metrics["onnxruntime"] = old["onnxruntime"]
-    with open(metrics_path, "w") as fh:
-        json.dump(metrics, fh, indent=1)
-        fh.write("\n")
-    dv_texts = dv_x
-    export_parity.write_fixture(model, tok, labels, "multi_label_classification", a.max_len,
-                                export_parity.pick_texts(dv_texts), a.fixture, "goemotions-mini")
-    print(f"dev ({'thresholds tuned on dev' if v1 else 'untouched'}): macro-F1 {macro:.4f} micro-F1 {micro:.4f}; "
-          f"at 0.5: macro-F1 {macro5:.4f} micro-F1 {micro5:.4f}")
-    print(f"wrote {a.out} (model.onnx {os.path.getsize(onnx_path) / 1e6:.1f} MB) and {a.fixture}")
-    try:
-        import card
-        card.write_card(a.out)
-    except Exception as e:  # the card can be regenerated with tools/train/card.py
-        print("model card not written:", e)
-    return metrics
-
-
-def v2_command(args):
-    """The flags of a run that differ from the defaults (none for the v1 recipe)."""
-    d = vars(parse_args([]))
-    skip = ("out", "data", "work", "fixture", "finalize_only", "checkpoint", "smoke")
-    flags = [k for k in d if k not in skip and args.get(k, d[k]) != d[k]]
-    return "".join(f" --{k.replace('_', '-')} " + (f"{args[k]:g}" if isinstance(args[k], float) else f"{args[k]}")
-                   for k in flags)
-
-
-def honest_report(a, labels, ck, model, tok, probs_dev, dv_y):
-    """Re-derives the held-out slice, scores it, tunes (shrunk) thresholds on it and applies them to dev once."""
-    args = ck["args"]
-    tr_x, tr_y = load_split(a.data, "train", len(labels))
-    _, hold = protocol.holdout_split(tr_y, args["holdout"], args["holdout_seed"])
-    probs_hold = predict(model, [tok.encode(tr_x[i], a.max_len) for i in hold], tok.pad_id)
-    os.makedirs(a.work, exist_ok=True)
-    np.savez(os.path.join(a.work, "probs.npz"), dev=probs_dev, dev_y=dv_y, hold=probs_hold, hold_y=tr_y[hold])
-    rep = protocol.report(probs_hold, tr_y[hold], probs_dev, dv_y, labels, args["shrink"])
-    lo, hi = rep["macro_f1_ci95"]
-    print(f"dev (untouched; thresholds from the train slice, shrink k={rep['shrink_k']:g} ({args['shrink']})): macro-F1 "
-          f"{rep['macro_f1']:.4f} [95% CI {lo:.4f}-{hi:.4f}] micro-F1 {rep['micro_f1']:.4f} ECE {rep['ece']:.4f}")
-    for row in rep["shrinkage_ablation"]:
-        print(f"  shrink k={row['k']}: slice macro-F1 {row['holdout_macro_f1']:.4f} (2-fold cross-fit "
-              f"{row.get('holdout_crossfit_macro_f1', float('nan')):.4f}) dev {row['dev_macro_f1']:.4f}")
-    return rep
-
-
 def main(argv=None):
     a = parse_args(argv)
     labels = [l for l in open(os.path.join(a.data, "labels.txt"), encoding="utf-8").read().split("\n") if l]
@@ -494,7 +249,7 @@ def main(argv=None):
         ck["args"] = {**ck["args"], **{k: v for k, v in vars(a).items() if k in keep}}
     else:
         ck = train(a, labels)
-    finalize(a, labels, ck)
+    finalize.finalize(a, labels, ck, vars(parse_args([])))
 
 
 if __name__ == "__main__":

@@ -108,6 +108,23 @@ describe(Profiler.name, () => {
       expect(text).toContain('emo_batch_tokens_total{model="tiny@abc",kind="padded"} 4800');
       expect(text).toContain('emo_inference_busy_seconds_total{model="tiny@abc"} 0.06');
     });
+
+    it('counts a batch run as length-sorted runs at the maximum by what budgets count, and its padding by what ran', () => {
+      const sut = new Profiler(options());
+      sut.setCapacity({ slots: 1, maxBudgetTokens: 4096 });
+      // 64 texts × 60 tokens = 3,840 under the budget (over 0.75 of it); the runs computed 2,000.
+      sut.observeScheduledBatch({
+        texts: 64,
+        paddedTokens: 2000,
+        budgetCostTokens: 3840,
+        realTokens: 1900,
+        latencyMs: 5,
+        inferMs: 4,
+        urgent: false,
+      });
+      sut.observeScheduledBatch({ texts: 64, paddedTokens: 2000, realTokens: 1900, latencyMs: 5, inferMs: 4, urgent: false });
+      expect(sut.snapshot().batches).toMatchObject({ count: 2, paddedTokens: 4000, realTokens: 3800, atMaxBudget: 1 });
+    });
   });
 
   describe('disabled', () => {

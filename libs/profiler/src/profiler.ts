@@ -30,7 +30,10 @@ export interface ProfilerOptions {
 /** What the engine's scheduler reports after each batch (libs/inference BatchReport). */
 export interface ScheduledBatchReport {
   readonly texts: number;
+  /** Tokens computed (Σ rows × longest over the batch's session runs). */
   readonly paddedTokens: number;
+  /** Texts × longest, what batch budgets count (a batch split into length-sorted runs computes less); default paddedTokens. */
+  readonly budgetCostTokens?: number;
   readonly realTokens: number;
   /** Dispatch to result, ms: what the batch's texts spent in inference. */
   readonly latencyMs: number;
@@ -140,7 +143,14 @@ export class Profiler implements StageTimer {
     const labels = { priority: r.urgent ? 'interactive' : 'bulk' };
     if (r.waitMs !== undefined) this.observe('batch_wait', r.waitMs, { count: r.texts, labels });
     this.observe('inference', r.latencyMs, { count: r.texts, labels });
-    this.observeBatch({ texts: r.texts, paddedTokens: r.paddedTokens, realTokens: r.realTokens, inferMs: r.inferMs, maxBudgetTokens });
+    this.observeBatch({
+      texts: r.texts,
+      paddedTokens: r.paddedTokens,
+      budgetCostTokens: r.budgetCostTokens,
+      realTokens: r.realTokens,
+      inferMs: r.inferMs,
+      maxBudgetTokens,
+    });
   }
 
   /** Texts finished (throughput); `errors` of them ended in a per-item error. */

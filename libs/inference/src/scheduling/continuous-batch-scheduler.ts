@@ -55,6 +55,8 @@ export interface BatchReport {
   readonly paddedTokens: number;
   /** Session runs the batch was cut into (1 unless split by length). */
   readonly runs: number;
+  /** Texts × longest: what the budgets count the batch as. */
+  readonly budgetCostTokens: number;
   readonly realTokens: number;
   readonly latencyMs: number;
   readonly inferMs: number;
@@ -301,6 +303,7 @@ export class ContinuousBatchScheduler {
       texts,
       paddedTokens: batch.padded.paddedTokens,
       runs: batch.padded.runs.length,
+      budgetCostTokens: texts * seq,
       realTokens,
       latencyMs,
       inferMs: out.inferMs,

@@ -45,6 +45,8 @@ export interface WindowOptions {
 export interface BatchObservation {
   readonly texts: number;
   readonly paddedTokens: number;
+  /** Texts × longest (what budgets count) when it differs from paddedTokens (a batch run as length-sorted runs). */
+  readonly budgetCostTokens?: number;
   readonly realTokens: number;
   readonly inferMs: number;
   readonly budgetTokens?: number;
@@ -113,7 +115,7 @@ export class ProfileWindow {
     const max = b.maxBudgetTokens ?? this.maxBudgetTokens;
     slot.budgetTokens += b.budgetTokens ?? max;
     // Without the budget in force, a batch that filled most of the maximum counts as at the maximum.
-    const atMax = b.budgetTokens !== undefined ? b.budgetTokens >= max : b.paddedTokens >= AT_MAX_FILL * max;
+    const atMax = b.budgetTokens !== undefined ? b.budgetTokens >= max : (b.budgetCostTokens ?? b.paddedTokens) >= AT_MAX_FILL * max;
     if (max > 0 && atMax) slot.atMaxBudget++;
   }
 

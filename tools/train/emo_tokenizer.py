@@ -6,8 +6,11 @@ Pipeline (identical to what the JS library does with the tokenizer.json we write
   2. every other section is normalized: Replace(ZWJ, skin-tone modifiers -> "") , NFD,
      StripAccents (drop every \\p{M} char), Lowercase;
   3. BertPreTokenizer: trim, then runs of [^\\s punct] or one punctuation char (\\p{P} + ASCII punct);
-  4. WordPiece over a vocabulary without "##" pieces == whole-word lookup (WordLevel), else [UNK]
-     (also [UNK] for words longer than 100 characters);
+  4. WordPiece: the whole word when it is in the vocabulary; else, when the vocabulary has "##"
+     continuation pieces (`--subword-pieces`), greedy longest-match-first pieces (the longest prefix in
+     the vocabulary, then the longest "##" piece from there, …), [UNK] for the whole word when no cut
+     covers it; without "##" pieces that is whole-word lookup (WordLevel). [UNK] for words longer
+     than 100 characters (code points, as the JS library counts them);
   5. TemplateProcessing: "[CLS] $A".
 Truncation (done by the serving engine, and here by `encode(text, max_length)`): keep the first
 `max_length` ids of the post-processed sequence.
@@ -72,7 +75,6 @@ class EmoTokenizer:
         self.id_to_token = list(vocab_tokens)
         self.vocab = {t: i for i, t in enumerate(vocab_tokens)}
         assert len(self.vocab) == len(vocab_tokens), "duplicate vocab entries"
-        assert not any(t.startswith("##") for t in vocab_tokens)
         self.added = list(added_tokens)
         self.max_chars = max_input_chars_per_word
         self.trie = {}
@@ -117,11 +119,29 @@ class EmoTokenizer:
             if not sec:
                 continue
             for w in pre_tokenize(sec):
-                if len(w) > self.max_chars or w not in self.vocab:
-                    toks.append(UNK)
-                else:
-                    toks.append(w)
+                toks.extend(self.wordpiece(w))
         return toks
+
+    def wordpiece(self, word):
+        """@huggingface/tokenizers' WordPiece.encode of one word (lookups in the whole vocabulary, added tokens included)."""
+        if len(word) > self.max_chars:
+            return [UNK]
+        if word in self.vocab:
+            return [word]
+        pieces, start = [], 0
+        while start < len(word):
+            end, piece = len(word), None
+            while start < end:
+                sub = word[start:end] if start == 0 else "##" + word[start:end]
+                if sub in self.vocab:
+                    piece = sub
+                    break
+                end -= 1
+            if piece is None:
+                return [UNK]
+            pieces.append(piece)
+            start = end
+        return pieces
 
     def encode(self, text, max_length=None):
         ids = [self.cls_id] + [self.vocab[t] for t in self.tokenize(text)]

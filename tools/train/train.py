@@ -73,6 +73,11 @@ def parse_args(argv=None):
     ap.add_argument("--pos-weight-power", type=float, default=0.0,
                     help="BCE weight of a label's positives: (negatives/positives)^P in the training texts, at most 30 "
                          "(0 = unweighted)")
+    ap.add_argument("--min-oov", type=int, default=10,
+                    help="train words outside GloVe seen at least this often get their own embedding row")
+    ap.add_argument("--subword-pieces", type=int, default=0,
+                    help="add '##' continuation pieces (all characters + this many substrings) so that words still "
+                         "outside the vocabulary become WordPiece pieces instead of [UNK] (0 = off)")
     ap.add_argument("--teacher-seeds", default="",
                     help="distillation: comma-separated teachers, each a seed (this run's other flags) or SEED/flag=value/... "
                          "(other flags too); trained in --work/teacher-<seed>[-<flag><value>…] or reused from there; "
@@ -109,7 +114,7 @@ def train(a, labels):
     dv_x, dv_y = load_split(a.data, "dev", len(labels))
     if a.smoke:
         tr_x, tr_y = tr_x[:a.smoke], tr_y[:a.smoke]
-    tok, emb, vocab_info = build_vocab(tr_x)
+    tok, emb, vocab_info = build_vocab(tr_x, min_oov=a.min_oov, subword_pieces=a.subword_pieces)
     tr_ids = [tok.encode(t, a.max_len) for t in tr_x]
     dv_ids = [tok.encode(t, a.max_len) for t in dv_x]
     if a.holdout > 0:  # honest protocol: select and tune on a slice of train; dev is not looked at here

@@ -1,4 +1,4 @@
-"""Builds the vocabulary (GloVe rows + placeholders + frequent emoji + frequent train OOV words)."""
+"""Builds the vocabulary (GloVe rows + placeholders + frequent emoji + frequent train OOV words [+ "##" pieces])."""
 import collections
 import unicodedata
 
@@ -23,7 +23,21 @@ def is_emoji_like(ch):
     return unicodedata.category(ch) == "So" and ch not in "°©®"
 
 
-def build_vocab(train_texts, min_emoji=3, min_oov=10, max_oov=3000):
+def continuation_pieces(unk_words, k):
+    """'##' pieces for train words that are still [UNK]: every character seen after a word's first, then the k
+    substrings of 2-6 characters (not at a word's start) that cover the most characters, by train count."""
+    chars, subs = collections.Counter(), collections.Counter()
+    for w, c in unk_words.items():
+        for i in range(1, len(w)):
+            chars[w[i]] += c
+            for j in range(i + 2, min(len(w), i + 6) + 1):
+                subs[w[i:j]] += c
+    singles = sorted(chars, key=lambda s: (-chars[s], s))
+    multi = sorted(subs, key=lambda s: (-subs[s] * (len(s) - 1), s))[:k]
+    return ["##" + s for s in singles + multi]
+
+
+def build_vocab(train_texts, min_emoji=3, min_oov=10, max_oov=3000, subword_pieces=0):
     words, vecs = load_glove()
     emo = collections.Counter(ch for t in train_texts for ch in t if is_emoji_like(ch))
     emoji = sorted([e for e, c in emo.items() if c >= min_emoji], key=lambda e: (-emo[e], e))
@@ -40,7 +54,12 @@ def build_vocab(train_texts, min_emoji=3, min_oov=10, max_oov=3000):
                 if w not in glove_set and len(w) <= 100:
                     cnt[w] += 1
     oov = sorted([w for w, c in cnt.items() if c >= min_oov], key=lambda w: (-cnt[w], w))[:max_oov]
-    tokens = added + words + oov
+    # with --subword-pieces, words still [UNK] become WordPiece pieces (emo_tokenizer.wordpiece)
+    oov_set = set(oov)
+    pieces = continuation_pieces({w: c for w, c in cnt.items() if w not in oov_set}, subword_pieces) if subword_pieces else []
+    taken = set(added) | glove_set | oov_set
+    pieces = [p for p in pieces if p not in taken]
+    tokens = added + words + oov + pieces
     tok = EmoTokenizer(tokens, added)
     # embedding init (100-d): GloVe rows; placeholders = mean of related words; others random at GloVe scale
     rng = np.random.default_rng(1234)
@@ -55,4 +74,6 @@ def build_vocab(train_texts, min_emoji=3, min_oov=10, max_oov=3000):
     emb[tok.vocab["[RELIGION]"]] = mean_of(["christian", "muslim", "jewish", "catholic", "hindu", "buddhist", "islam", "christianity"])
     info = {"glove_words": len(words), "emoji_added": len(emoji), "oov_words_added": len(oov),
             "added_tokens": len(added), "vocab_size": len(tokens)}
+    if pieces:
+        info["subword_pieces"] = len(pieces)
     return tok, emb, info

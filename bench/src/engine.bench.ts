@@ -11,9 +11,11 @@
 //   (spinning) intra-op threads and with spinning off (`session.intra_op.allow_spinning=0`, which
 //   helps on a busy machine), are all run: the best of these six in this run is the baseline.
 // - interactive-shaped calls (`engine_calls_c64`): 64 closed-loop callers in this process, one
-//   text per interactive classify() call, so batches form in arrival order; on the engine (its
-//   batches cut into length-sorted runs, BATCH_SPLIT_RUN_TOKENS=auto) and on a second engine with
-//   BATCH_SPLIT_RUN_TOKENS=off (each batch one padded run): `split_vs_off_calls_c64` (ADR 021).
+//   text per interactive classify() call, so batches form in arrival order; on an engine of the
+//   same config (its batches cut into length-sorted runs, BATCH_SPLIT_RUN_TOKENS=auto) and on one
+//   with BATCH_SPLIT_RUN_TOKENS=off (each batch one padded run): `split_vs_off_calls_c64` (ADR 021).
+//   Both are engines of their own: interactive calls cap an engine's bulk batches and keep a thread
+//   from bulk for BATCH_INTERACTIVE_WINDOW_MS, which would slow the bulk variants that follow.
 // Every variant tokenizes, runs and postprocesses (scores → labels) every text. The timed texts are
 // never seen before the run (warm-up uses others); variants alternate within each round; medians.
 // Besides wall-clock texts/s, texts per CPU-second of this process (all its threads, from
@@ -64,13 +66,16 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       engineConfig,
     );
   const tuned = { spin: await start(true), nospin: await start(false) };
-  const splitOff = await InferenceEngine.create({ ...opts.config, batching: { ...opts.config.batching, batchSplitRunTokens: 'off' } });
+  const calls = {
+    split: await InferenceEngine.create(opts.config),
+    off: await InferenceEngine.create({ ...opts.config, batching: { ...opts.config.batching, batchSplitRunTokens: 'off' } }),
+  };
   try {
     const variants: [string, () => Promise<unknown>][] = [
       ['engine', () => engine.classify(texts)],
       ['engine_windowed', () => windowed(engine, texts)],
-      ['engine_calls_c64', () => closedLoop(engine, texts, CALLERS)],
-      ['engine_calls_c64_split_off', () => closedLoop(splitOff, texts, CALLERS)],
+      ['engine_calls_c64', () => closedLoop(calls.split, texts, CALLERS)],
+      ['engine_calls_c64_split_off', () => closedLoop(calls.off, texts, CALLERS)],
       ['naive', () => naiveLoop(naive, texts, engineConfig)],
       ...batches.flatMap((b): [string, () => Promise<unknown>][] => [
         [`tuned_ort_${b}`, () => tuned.spin.run(texts, b)],
@@ -78,8 +83,8 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       ]),
     ];
     await engine.classify(warm);
-    await closedLoop(engine, warm, CALLERS);
-    await closedLoop(splitOff, warm, CALLERS);
+    await closedLoop(calls.split, warm, CALLERS);
+    await closedLoop(calls.off, warm, CALLERS);
     await naiveLoop(naive, warm, engineConfig);
     for (const b of batches) for (const loop of [tuned.spin, tuned.nospin]) await loop.run(warm, b);
     const rates = new Map<string, number[]>(variants.map(([name]) => [name, []]));
@@ -139,7 +144,7 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       engine_vs_tuned_ort_cpu: round(cpuRate('engine') / cpuRate(bestCpu), 3),
     };
   } finally {
-    await Promise.all([engine.close(), splitOff.close(), naive.close(), tuned.spin.close(), tuned.nospin.close()]);
+    await Promise.all([engine.close(), calls.split.close(), calls.off.close(), naive.close(), tuned.spin.close(), tuned.nospin.close()]);
   }
 }
 

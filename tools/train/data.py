@@ -5,6 +5,8 @@ import os
 import numpy as np
 import torch
 
+from protocol import prf
+
 
 def load_split(data_dir, split, n_labels):
     texts, ys = [], []
@@ -57,18 +59,6 @@ def predict(model, id_lists, pad_id, batch_size=128):
             ids, mask = collate(id_lists, rows, pad_id)
             out[rows] = torch.sigmoid(model(ids, mask)).numpy()
     return out
-
-
-def prf(y, pred):
-    tp = (pred * y).sum(0)
-    fp = (pred * (1 - y)).sum(0)
-    fn = ((1 - pred) * y).sum(0)
-    p = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), 0.0)
-    r = np.where(tp + fn > 0, tp / np.maximum(tp + fn, 1), 0.0)
-    f = np.where(p + r > 0, 2 * p * r / np.maximum(p + r, 1e-12), 0.0)
-    mtp, mfp, mfn = tp.sum(), fp.sum(), fn.sum()
-    micro = 2 * mtp / max(2 * mtp + mfp + mfn, 1)
-    return p, r, f, float(f.mean()), float(micro)
 
 
 GRID = np.round(np.arange(0.01, 0.96, 0.01), 2)

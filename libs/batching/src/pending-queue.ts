@@ -82,6 +82,11 @@ export class PendingQueue<T> {
     }
   }
 
+  /** Interactive texts waiting. */
+  get urgentWaiting(): number {
+    return this.interactive.live;
+  }
+
   /** True when an interactive text waits: it must go before anything prepared ahead. */
   hasUrgent(): boolean {
     return this.interactive.live > 0;

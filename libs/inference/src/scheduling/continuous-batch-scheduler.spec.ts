@@ -151,6 +151,21 @@ describe(ContinuousBatchScheduler.name, () => {
       expect(device.batches[0].paddedTokens).toBe(66);
     });
 
+    it('spreads interactive texts that wait together over the free threads instead of one batch on one thread', async () => {
+      const { time, device, sut } = setup(2);
+      const calls = Array.from({ length: 7 }, (_, i) => sut.submit([text(i + 1, 5)], { priority: 'interactive' }));
+      await time.runAll();
+      expect((await Promise.all(calls)).map(markers)).toEqual([[1], [2], [3], [4], [5], [6], [7]]);
+      expect(device.batches.map((b) => b.batch)).toEqual([4, 3]);
+      expect(device.maxRunning).toBe(2);
+      // One thread: the same texts in one batch.
+      const single = setup(1);
+      const alone = Array.from({ length: 7 }, (_, i) => single.sut.submit([text(i + 1, 5)], { priority: 'interactive' }));
+      await single.time.runAll();
+      await Promise.all(alone);
+      expect(single.device.batches.map((b) => b.batch)).toEqual([7]);
+    });
+
     it('keeps at most one batch per thread running and has the next one ready', async () => {
       const { time, device, sut } = setup(2, { maxTokens: 40 });
       const all = sut.submit(Array.from({ length: 50 }, (_, i) => text(i + 1, 10)));

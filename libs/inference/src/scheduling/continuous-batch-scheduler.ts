@@ -222,7 +222,18 @@ export class ContinuousBatchScheduler {
 
   private assemble(): ReadyBatch | undefined {
     const now = this.options.clock.now();
-    const batch = this.queue.nextBatch(this.controller.budgets(now, Math.max(1, this.runner.threads)), now);
+    const threads = Math.max(1, this.runner.threads);
+    const budgets = this.controller.budgets(now, threads);
+    // Interactive texts waiting while several threads are free go out on all of them, not in one
+    // batch on one thread: closed-loop callers otherwise fall into step (all of them wait for one
+    // batch, resubmit together, and the other threads idle: ADR 021).
+    const free = threads - this.inFlight;
+    const waiting = this.queue.urgentWaiting;
+    const spread =
+      free > 1 && waiting > 1
+        ? { ...budgets, urgent: { ...budgets.urgent, maxSize: Math.min(budgets.urgent.maxSize, Math.ceil(waiting / free)) } }
+        : budgets;
+    const batch = this.queue.nextBatch(spread, now);
     return batch && this.ready(batch.items, batch.urgent);
   }
 

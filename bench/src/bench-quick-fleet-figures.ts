@@ -238,12 +238,16 @@ export const FLEET_SUITES = {
       c1_non_200: { eq: 0 },
       c1_vs_engine: 'positive',
       c1_cpu_s_per_1k_texts: 'positive',
+      engine_calls_c1_texts_per_s: rate,
+      c1_vs_engine_calls: 'positive',
       c4_texts_per_s: rate,
       c4_p50_ms: 'positive',
       c4_p99_ms: 'positive',
       c4_non_200: { eq: 0 },
       c4_vs_engine: 'positive',
       c4_cpu_s_per_1k_texts: 'positive',
+      engine_calls_c4_texts_per_s: rate,
+      c4_vs_engine_calls: 'positive',
       ...MACHINE,
     },
     also: (f) => {
@@ -253,7 +257,10 @@ export const FLEET_SUITES = {
         [4, 40],
       ]);
       for (const l of levels) expect(l.p50_ms <= l.p95_ms && l.p95_ms <= l.p99_ms).toBe(true);
-      for (const c of [1, 4]) expect(num(f, `c${c}_vs_engine`)).toBeCloseTo(num(f, `c${c}_texts_per_s`) / num(f, 'engine_texts_per_s'), 2);
+      for (const c of [1, 4]) {
+        expect(num(f, `c${c}_vs_engine`)).toBeCloseTo(num(f, `c${c}_texts_per_s`) / num(f, 'engine_texts_per_s'), 2);
+        expect(num(f, `c${c}_vs_engine_calls`)).toBeCloseTo(num(f, `c${c}_texts_per_s`) / num(f, `engine_calls_c${c}_texts_per_s`), 2);
+      }
       expectMachine(f);
     },
   },

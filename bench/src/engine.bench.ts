@@ -26,6 +26,7 @@ import * as ort from 'onnxruntime-node';
 import { FixedPlanRunner, InferenceEngine, padBatch, planFixedBatches, scoresFromLogits, toResult } from '@emo/inference';
 import type { AppConfig } from '@emo/config';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round, splitNeverSeen } from './bench-data';
+import { closedLoopCalls } from './closed-loop';
 import { withMachineFigures } from './machine-info';
 
 export interface EngineBenchOptions {
@@ -74,8 +75,8 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
     const variants: [string, () => Promise<unknown>][] = [
       ['engine', () => engine.classify(texts)],
       ['engine_windowed', () => windowed(engine, texts)],
-      ['engine_calls_c64', () => closedLoop(calls.split, texts, CALLERS)],
-      ['engine_calls_c64_split_off', () => closedLoop(calls.off, texts, CALLERS)],
+      ['engine_calls_c64', () => closedLoopCalls(calls.split, texts, CALLERS)],
+      ['engine_calls_c64_split_off', () => closedLoopCalls(calls.off, texts, CALLERS)],
       ['naive', () => naiveLoop(naive, texts, engineConfig)],
       ...batches.flatMap((b): [string, () => Promise<unknown>][] => [
         [`tuned_ort_${b}`, () => tuned.spin.run(texts, b)],
@@ -83,8 +84,8 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       ]),
     ];
     await engine.classify(warm);
-    await closedLoop(calls.split, warm, CALLERS);
-    await closedLoop(calls.off, warm, CALLERS);
+    await closedLoopCalls(calls.split, warm, CALLERS);
+    await closedLoopCalls(calls.off, warm, CALLERS);
     await naiveLoop(naive, warm, engineConfig);
     for (const b of batches) for (const loop of [tuned.spin, tuned.nospin]) await loop.run(warm, b);
     const rates = new Map<string, number[]>(variants.map(([name]) => [name, []]));
@@ -146,15 +147,6 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
   } finally {
     await Promise.all([engine.close(), calls.split.close(), calls.off.close(), naive.close(), tuned.spin.close(), tuned.nospin.close()]);
   }
-}
-
-/** `callers` closed-loop callers, each sending one text per interactive call until the texts run out. */
-async function closedLoop(engine: InferenceEngine, texts: readonly string[], callers: number): Promise<void> {
-  let next = 0;
-  const caller = async () => {
-    while (next < texts.length) await engine.classify([texts[next++]], { priority: 'interactive' });
-  };
-  await Promise.all(Array.from({ length: callers }, caller));
 }
 
 /** The engine as the local backfill calls it: windows of 512 texts, 4 calls in flight. */

@@ -1,6 +1,7 @@
 // `emo bench interactive`: closed-loop clients (autocannon, in this process) on POST /v1/classify of
 // a local fleet (one API and one worker process), one never-seen text per request, at each
-// concurrency in turn; then the in-process engine on the same texts, in the same run. Every text is
+// concurrency in turn; then the in-process engine on the same texts, in the same run (all at once, and
+// from as many closed-loop one-text callers as each level had: `cN_vs_engine_calls`). Every text is
 // sent once in the whole run and the fleet's Redis namespace (queues and L2 cache) is fresh, so no
 // request is answered from a cache: these are cold latencies.
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,7 @@ import { InferenceEngine } from '@emo/inference';
 import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
+import { closedLoopCalls } from './closed-loop';
 import { withMachineFigures } from './machine-info';
 import { measureFleetCpu } from './process-cpu';
 
@@ -62,6 +64,7 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
   // Warm-up texts come first and are never measured; every measured text is sent exactly once.
   let next = WARM_UP_TEXTS;
   const take = (n: number) => pool.slice((next += n) - n, next);
+  const levelTexts: string[][] = [];
   const prefix = benchPrefix(opts.config, 'interactive');
   const figures: LevelFigures[] = [];
   let fleet: LocalFleet | undefined;
@@ -83,6 +86,7 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     log(`fleet up on ${running.base} (prefix ${prefix})`);
     for (const c of levels) {
       const texts = take(perLevel(c));
+      levelTexts.push(texts);
       const { result: level, cpu } = await measureFleetCpu({ api: running.api.pid, worker: running.worker.pid }, redis, () =>
         closedLoop(running.base, texts, c),
       );
@@ -102,7 +106,8 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     await purgeBenchPrefix(opts.config, prefix);
   }
   const measured = pool.slice(WARM_UP_TEXTS, next);
-  const engineRate = await engineTextsPerSecond(opts.config, pool.slice(0, WARM_UP_TEXTS), measured, log);
+  const engine = await engineRates(opts.config, pool.slice(0, WARM_UP_TEXTS), measured, levels, levelTexts, log);
+  const engineRate = engine.bulk;
   const out: Record<string, unknown> = {
     suite: 'interactive',
     model,
@@ -124,6 +129,9 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
       3,
     );
     out[`c${f.concurrency}_vs_engine`] = round(f.texts_per_s / engineRate, 3);
+    const calls = engine.calls.get(f.concurrency) as number;
+    out[`engine_calls_c${f.concurrency}_texts_per_s`] = round(calls);
+    out[`c${f.concurrency}_vs_engine_calls`] = round(f.texts_per_s / calls, 3);
   }
   return out;
 }
@@ -182,20 +190,34 @@ async function closedLoop(
   };
 }
 
-/** The in-process engine on the measured texts (after a warm-up on the warm-up texts), whole list at once. */
-async function engineTextsPerSecond(
+/**
+ * The in-process engine on the measured texts (after a warm-up on the warm-up texts): all of them in one
+ * call (`bulk`, what `cN_vs_engine` compares with), then each level's texts from that many closed-loop
+ * one-text callers (`calls`, what `cN_vs_engine_calls` compares with: the same call shape without HTTP,
+ * queue or Redis). Bulk goes first: interactive calls cap an engine's bulk batches for a while.
+ */
+async function engineRates(
   config: AppConfig,
   warm: readonly string[],
   texts: readonly string[],
+  levels: readonly number[],
+  levelTexts: readonly (readonly string[])[],
   log: (m: string) => void,
-): Promise<number> {
+): Promise<{ bulk: number; calls: Map<number, number> }> {
   log(`in-process engine on the same ${texts.length} texts`);
   const engine = await InferenceEngine.create(config); // no result cache: the engine alone
   try {
     await engine.classify(warm);
-    const started = performance.now();
+    let started = performance.now();
     await engine.classify(texts);
-    return texts.length / ((performance.now() - started) / 1000);
+    const bulk = texts.length / ((performance.now() - started) / 1000);
+    const calls = new Map<number, number>();
+    for (const [i, c] of levels.entries()) {
+      started = performance.now();
+      await closedLoopCalls(engine, levelTexts[i], c);
+      calls.set(c, levelTexts[i].length / ((performance.now() - started) / 1000));
+    }
+    return { bulk, calls };
   } finally {
     await engine.close();
   }

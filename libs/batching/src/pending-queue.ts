@@ -89,7 +89,7 @@ export class PendingQueue<T> {
 
   /** True when an interactive text waits: it must go before anything prepared ahead. */
   hasUrgent(): boolean {
-    return this.interactive.live > 0;
+    return this.urgentWaiting > 0;
   }
 
   /** Removes and returns the texts that can no longer meet their deadline (`minLatencyMs`: the fastest a text of that length could finish). */

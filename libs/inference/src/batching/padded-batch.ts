@@ -29,7 +29,7 @@ export function padBatch(sequences: readonly Int32Array[], padId: number): Padde
 
 /**
  * Sequences sorted by length (ascending), cut into runs where one more run (`runCostTokens`, in
- * padded tokens) costs less than the padding it saves; Infinity: one run.
+ * padded tokens) costs less than the padding it saves. Infinity: one run, as padBatch (then in any order).
  */
 export function padSortedBatch(sorted: readonly Int32Array[], padId: number, runCostTokens: number): PaddedBatch {
   return pack(

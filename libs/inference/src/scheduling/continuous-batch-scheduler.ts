@@ -19,7 +19,7 @@ import {
   type Priority,
   type TimerScheduler,
 } from '@emo/batching';
-import { padBatch, padSortedBatch, type PaddedBatch } from '../batching/padded-batch';
+import { padSortedBatch, type PaddedBatch } from '../batching/padded-batch';
 import type { BatchOutput } from '../thread/inference-pool';
 
 /** What runs padded batches: the InferencePool, or a fake in tests. */
@@ -239,27 +239,10 @@ export class ContinuousBatchScheduler {
 
   private ready(items: Item[], urgent: boolean): ReadyBatch {
     const runCost = this.options.splitRunCostTokens ?? Number.POSITIVE_INFINITY;
-    if (!(runCost < Number.POSITIVE_INFINITY) || items.length < 2) {
-      return {
-        items,
-        urgent,
-        padded: padBatch(
-          items.map((i) => i.payload.ids),
-          this.options.padId,
-        ),
-      };
-    }
-    // Rows in length order: a row's outcome is settled by its index in `items`.
-    const sorted = [...items].sort((x, y) => x.length - y.length);
-    return {
-      items: sorted,
-      urgent,
-      padded: padSortedBatch(
-        sorted.map((i) => i.payload.ids),
-        this.options.padId,
-        runCost,
-      ),
-    };
+    // Rows in length order when the batch may be cut into runs: a row's outcome is settled by its index in `items`.
+    const rows = runCost < Number.POSITIVE_INFINITY ? [...items].sort((x, y) => x.length - y.length) : items;
+    const ids = rows.map((i) => i.payload.ids);
+    return { items: rows, urgent, padded: padSortedBatch(ids, this.options.padId, runCost) };
   }
 
   private launch(batch: ReadyBatch): void {

@@ -17,11 +17,11 @@ import hub_layout
 import protocol
 
 V2_FLAGS = ("holdout", "holdout_seed", "shrink", "ema", "aux_weight", "msd", "teacher_seeds", "distill_weight",
-            "emb_lr_scale", "pos_weight_power", "min_oov", "subword_pieces")
+            "emb_lr_scale", "pos_weight_power", "min_oov", "subword_pieces", "folds", "fold_jobs")
 
 
 def is_v1(args):
-    return (not args.get("holdout") and not args.get("ema") and not args.get("aux_weight") and args.get("msd", 1) == 1
+    return (not args.get("holdout") and not args.get("folds") and not args.get("ema") and not args.get("aux_weight") and args.get("msd", 1) == 1
             and not args.get("teacher_seeds") and args.get("emb_lr_scale", 1.0) == 1.0
             and not args.get("pos_weight_power") and args.get("min_oov", 10) == 10 and not args.get("subword_pieces"))
 
@@ -35,7 +35,7 @@ def finalize(a, labels, ck, defaults):
     model.eval()
     dv_x, dv_y = load_split(a.data, "dev", len(labels))
     probs = predict(model, [tok.encode(t, a.max_len) for t in dv_x], tok.pad_id)
-    v1 = not ck["args"].get("holdout")  # thresholds and figures on dev, as the v1 recipe did
+    v1 = not ck["args"].get("holdout") and not ck["args"].get("folds")  # thresholds and figures on dev, as the v1 recipe did
     if v1:
         th = tune_thresholds(probs, dv_y)
         p, r, f, macro, micro = evaluate(probs, dv_y, th)
@@ -83,12 +83,14 @@ def finalize(a, labels, ck, defaults):
     hub_layout.write_config(a.out, config)
     hub_layout.link_hub_layout(a.out)
     thr = {l: float(t) for l, t in zip(labels, th)}
-    version = ("dev-" if v1 else "slice-") + hashlib.sha256(json.dumps(thr, sort_keys=True).encode()).hexdigest()[:8]
+    version = ("dev-" if v1 else "oof-" if ck["args"].get("folds") else "slice-") + hashlib.sha256(json.dumps(thr, sort_keys=True).encode()).hexdigest()[:8]
     tuned_on = "GoEmotions dev (per-label F1-optimal on a 0.01 grid)" if v1 else (
-        f"a held-out {ck['args']['holdout']:.0%} stratified slice of GoEmotions train (seed "
-        f"{ck['args']['holdout_seed']}, not trained on): per-label F1-optimal on a 0.01 grid, shrunk toward the "
+        (f"the out-of-fold scores of {ck['args']['folds']} models over all of GoEmotions train (stratified folds, seed "
+         f"{ck['args']['holdout_seed']}; each text scored by the model that did not train on it)" if ck['args'].get('folds')
+         else f"a held-out {ck['args']['holdout']:.0%} stratified slice of GoEmotions train (seed "
+         f"{ck['args']['holdout_seed']}, not trained on)") + ": per-label F1-optimal on a 0.01 grid, shrunk toward the "
         f"best single threshold by support, (n*t + {honest['shrink_k']:g}*t_global)/(n + {honest['shrink_k']:g})"
-        + (", k chosen by 2-fold cross-fit on the slice" if str(ck['args']['shrink']) == "auto" else ""))
+        + (", k chosen by 2-fold cross-fit on those scores" if str(ck['args']['shrink']) == "auto" else ""))
     with open(os.path.join(a.out, "thresholds.json"), "w") as fh:
         json.dump({"version": version, "tuned_on": tuned_on, "thresholds": thr}, fh, indent=1)
         fh.write("\n")
@@ -103,7 +105,9 @@ def finalize(a, labels, ck, defaults):
         "micro_f1": micro,
         "thresholds_version": version,
         "note": "thresholds were tuned on this same dev split: these F1 figures are optimistic" if v1 else
-                "thresholds and the epoch were chosen on a held-out slice of train; dev was scored once, untouched",
+                ("thresholds and the epoch count were chosen on out-of-fold scores over train; the model was trained on "
+                 "all of train; dev was scored once, untouched" if ck["args"].get("folds") else
+                 "thresholds and the epoch were chosen on a held-out slice of train; dev was scored once, untouched"),
         "untuned_at_0.5": {"macro_f1": macro5, "micro_f1": micro5},
         "per_label": {l: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
                           "f1_at_0.5": float(f5[i]), "threshold": float(th[i]), "support": int(counts[i])}
@@ -115,7 +119,8 @@ def finalize(a, labels, ck, defaults):
         "onnx_bytes": os.path.getsize(onnx_path),
         "vocab": ck["vocab_info"],
         "hyperparameters": {k: v for k, v in ck["args"].items()
-                            if k not in ("out", "data", "work", "fixture", "finalize_only", "checkpoint", "smoke") + (V2_FLAGS if is_v1(ck["args"]) else ())},
+                            if k not in ("out", "data", "work", "fixture", "finalize_only", "checkpoint", "smoke", "fold",
+                                         "fold_jobs") + (V2_FLAGS if is_v1(ck["args"]) else ())},
         "command": "LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 "
                    "tools/train/train.py --out models/goemotions-mini" + v2_command(ck["args"], defaults),
         "torch": torch.__version__,
@@ -150,7 +155,7 @@ def finalize(a, labels, ck, defaults):
 def v2_command(args, defaults):
     """The flags of a run that differ from the defaults (none for the v1 recipe)."""
     d = defaults
-    skip = ("out", "data", "work", "fixture", "finalize_only", "checkpoint", "smoke")
+    skip = ("out", "data", "work", "fixture", "finalize_only", "checkpoint", "smoke", "fold", "fold_jobs")
     flags = [k for k in d if k not in skip and args.get(k, d[k]) != d[k]]
     return "".join(f" --{k.replace('_', '-')} " + (f"{args[k]:g}" if isinstance(args[k], float) else f"{args[k]}")
                    for k in flags)
@@ -159,14 +164,19 @@ def v2_command(args, defaults):
 def honest_report(a, labels, ck, model, tok, probs_dev, dv_y):
     """Re-derives the held-out slice, scores it, tunes (shrunk) thresholds on it and applies them to dev once."""
     args = ck["args"]
-    tr_x, tr_y = load_split(a.data, "train", len(labels))
-    _, hold = protocol.holdout_split(tr_y, args["holdout"], args["holdout_seed"])
-    probs_hold = predict(model, [tok.encode(tr_x[i], a.max_len) for i in hold], tok.pad_id)
+    if args.get("folds"):  # the pooled out-of-fold scores over all of train (kfold.py)
+        oof = np.load(os.path.join(a.work, "oof.npz"))
+        probs_hold, y_hold = oof["probs"], oof["y"]
+    else:
+        tr_x, tr_y = load_split(a.data, "train", len(labels))
+        _, hold = protocol.holdout_split(tr_y, args["holdout"], args["holdout_seed"])
+        probs_hold = predict(model, [tok.encode(tr_x[i], a.max_len) for i in hold], tok.pad_id)
+        y_hold = tr_y[hold]
     os.makedirs(a.work, exist_ok=True)
-    np.savez(os.path.join(a.work, "probs.npz"), dev=probs_dev, dev_y=dv_y, hold=probs_hold, hold_y=tr_y[hold])
-    rep = protocol.report(probs_hold, tr_y[hold], probs_dev, dv_y, labels, args["shrink"])
+    np.savez(os.path.join(a.work, "probs.npz"), dev=probs_dev, dev_y=dv_y, hold=probs_hold, hold_y=y_hold)
+    rep = protocol.report(probs_hold, y_hold, probs_dev, dv_y, labels, args["shrink"])
     lo, hi = rep["macro_f1_ci95"]
-    print(f"dev (untouched; thresholds from the train slice, shrink k={rep['shrink_k']:g} ({args['shrink']})): macro-F1 "
+    print(f"dev (untouched; thresholds from {'out-of-fold scores' if args.get('folds') else 'the train slice'}, shrink k={rep['shrink_k']:g} ({args['shrink']})): macro-F1 "
           f"{rep['macro_f1']:.4f} [95% CI {lo:.4f}-{hi:.4f}] micro-F1 {rep['micro_f1']:.4f} ECE {rep['ece']:.4f}")
     for row in rep["shrinkage_ablation"]:
         print(f"  shrink k={row['k']}: slice macro-F1 {row['holdout_macro_f1']:.4f} (2-fold cross-fit "

@@ -55,6 +55,27 @@ def holdout_split(y, frac, seed):
     return keep, hold
 
 
+def kfold_split(y, k, seed, fold):
+    """Indices (train_rows, fold_rows) of fold `fold` of a seeded, stratified k-way partition of train (same strata as
+    holdout_split: every text is in exactly one fold, and each label's examples spread evenly over the folds)."""
+    folds = kfold_assign(y, k, seed)
+    return np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
+
+
+def kfold_assign(y, k, seed):
+    """The fold (0..k-1) of every row: per stratum (the example's rarest label), seeded order, dealt round-robin."""
+    freq = y.sum(0)
+    rarest = np.array([np.flatnonzero(r)[np.argmin(freq[np.flatnonzero(r)])] for r in y])
+    rng = np.random.RandomState(seed)
+    folds, start = np.zeros(len(y), dtype=np.int64), 0
+    for lab in range(y.shape[1]):
+        rows = np.flatnonzero(rarest == lab)
+        rows = rows[rng.permutation(len(rows))]
+        folds[rows] = (start + np.arange(len(rows))) % k
+        start += len(rows)
+    return folds
+
+
 def prf(y, pred):
     tp = (pred * y).sum(0)
     fp = (pred * (1 - y)).sum(0)

@@ -26,6 +26,7 @@ from model import EmoEncoder  # noqa: E402
 from vocab import build_vocab  # noqa: E402
 import distill  # noqa: E402
 import finalize  # noqa: E402
+import kfold  # noqa: E402
 from data import collate, evaluate, load_split, make_batches, predict, tune_thresholds  # noqa: E402
 import protocol  # noqa: E402
 
@@ -78,6 +79,13 @@ def parse_args(argv=None):
     ap.add_argument("--subword-pieces", type=int, default=0,
                     help="add '##' continuation pieces (all characters + this many substrings) so that words still "
                          "outside the vocabulary become WordPiece pieces instead of [UNK] (0 = off)")
+    ap.add_argument("--folds", type=int, default=0,
+                    help="k-fold protocol: train k models, each with one fold of train held out; their out-of-fold "
+                         "scores over all of train choose the thresholds (shrunk as --shrink says) and the epoch count; "
+                         "the shipped model is then trained on all of train for that many epochs (0 = off)")
+    ap.add_argument("--fold", default="", help=argparse.SUPPRESS)  # internal: one fold's run ("0".."k-1", or "final")
+    ap.add_argument("--fold-jobs", type=int, default=2,
+                    help="with --folds: training processes run at once (one --threads each; the result is the same)")
     ap.add_argument("--teacher-seeds", default="",
                     help="distillation: comma-separated teachers, each a seed (this run's other flags) or SEED/flag=value/... "
                          "(other flags too); trained in --work/teacher-<seed>[-<flag><value>…] or reused from there; "
@@ -117,17 +125,22 @@ def train(a, labels):
     tok, emb, vocab_info = build_vocab(tr_x, min_oov=a.min_oov, subword_pieces=a.subword_pieces)
     tr_ids = [tok.encode(t, a.max_len) for t in tr_x]
     dv_ids = [tok.encode(t, a.max_len) for t in dv_x]
-    if a.holdout > 0:  # honest protocol: select and tune on a slice of train; dev is not looked at here
-        keep, hold = protocol.holdout_split(tr_y, a.holdout, a.holdout_seed)
+    honest, final = a.holdout > 0 or a.folds > 0, a.fold == "final"
+    hold = None
+    if honest and not final:  # honest protocol: select and tune on a slice of train; dev is not looked at here
+        keep, hold = (protocol.kfold_split(tr_y, a.folds, a.holdout_seed, int(a.fold)) if a.folds > 0 else
+                      protocol.holdout_split(tr_y, a.holdout, a.holdout_seed))
         dv_ids, dv_y = [tr_ids[i] for i in hold], tr_y[hold]
         tr_ids, tr_y = [tr_ids[i] for i in keep], tr_y[keep]
+    elif final:  # k-fold's shipped model: all of train, the folds' epoch count, nothing to select on
+        dv_ids, dv_y = [], None
     soft = distill.teacher_scores(a, labels, tok, tr_ids, train, predict, vars(parse_args([]))) if a.teacher_seeds else None
     if soft is not None:  # distillation: the label softened toward what the teachers say of the same text
         tr_y = (a.distill_weight * soft + (1.0 - a.distill_weight) * tr_y).astype(np.float32)
         torch.manual_seed(a.seed)  # the student starts the same whether its teachers were trained here or reused
         random.seed(a.seed)
         np.random.seed(a.seed)
-    print(f"data: train {len(tr_ids)} selection ({'train slice' if a.holdout > 0 else 'dev'}) {len(dv_ids)}; "
+    print(f"data: train {len(tr_ids)} selection ({'train slice' if honest else 'dev'}) {len(dv_ids)}; "
           f"vocab {vocab_info}", flush=True)
 
     model = EmoEncoder(len(tok.id_to_token), len(labels), emb_dim=emb.shape[1], d_model=a.d_model,
@@ -194,13 +207,22 @@ def train(a, labels):
             if (bi + 1) % 200 == 0:
                 print(f"  epoch {epoch} step {bi + 1}/{steps_per_epoch} loss {tot_loss / (bi + 1):.4f} "
                       f"({time.time() - t0:.0f}s)", flush=True)
+        if final:  # the last epoch is the one shipped
+            history.append({"epoch": epoch, "train_loss": tot_loss / steps_per_epoch, "seconds": time.time() - t0})
+            print(f"epoch {epoch}: loss {history[-1]['train_loss']:.4f} {history[-1]['seconds']:.0f}s", flush=True)
+            best = {"macro": None, "epoch": epoch,
+                    "state": {k: v.detach().clone() for k, v in (ema.model if ema else model).state_dict().items()}}
+            save_ck(a, model, best, history, t_start, n_params, vocab_info, tok, f"goemotions-mini.epoch{epoch}.pt")
+            continue
         probs = predict(ema.model if ema else model, dv_ids, tok.pad_id)
-        th = tune_thresholds(probs, dv_y) if a.holdout <= 0 else protocol.shrunk_thresholds(
+        if a.fold != "":  # a k-fold member: its out-of-fold scores at every epoch, for kfold.py to pool
+            np.savez(os.path.join(a.work, f"oof-epoch{epoch}.npz"), rows=hold, probs=probs)
+        th = tune_thresholds(probs, dv_y) if not honest else protocol.shrunk_thresholds(
             probs, dv_y, protocol.resolve_k(probs, dv_y, a.shrink))[0]
         _, _, _, macro, micro = evaluate(probs, dv_y, th)
         _, _, _, macro5, micro5 = evaluate(probs, dv_y, np.full(len(labels), 0.5))
-        sel = "dev" if a.holdout <= 0 else "train-slice"
-        pre = "dev" if a.holdout <= 0 else "slice"
+        sel = "dev" if not honest else "train-slice"
+        pre = "dev" if not honest else "slice"
         h = {"epoch": epoch, "train_loss": tot_loss / steps_per_epoch, f"{pre}_macro_f1_tuned": macro,
              f"{pre}_micro_f1_tuned": micro, f"{pre}_macro_f1_at_0.5": macro5, f"{pre}_micro_f1_at_0.5": micro5,
              "seconds": time.time() - t0}
@@ -219,13 +241,13 @@ def train(a, labels):
             best = {"macro": macro, "epoch": epoch,
                     "state": {k: v.detach().clone() for k, v in (ema.model if ema else model).state_dict().items()}}
             bad = 0
-            if a.holdout > 0:  # a partial run can be finalized (--finalize-only) from its best epoch so far
+            if honest:  # a partial run can be finalized (--finalize-only) from its best epoch so far
                 save_ck(a, model, best, history, t_start, n_params, vocab_info, tok)
             if best_raw is not None:
                 save_ck(a, model, best_raw, history, t_start, n_params, vocab_info, tok, "goemotions-mini.raw.pt")
         else:
             bad += 1
-            if bad >= a.patience:
+            if bad >= a.patience and a.fold == "":  # k-fold members run every epoch: the pool picks the count
                 print(f"early stop: no {sel} improvement for {a.patience} epochs", flush=True)
                 break
     model.load_state_dict(best["state"])
@@ -247,7 +269,13 @@ def main(argv=None):
     a = parse_args(argv)
     labels = [l for l in open(os.path.join(a.data, "labels.txt"), encoding="utf-8").read().split("\n") if l]
     assert len(labels) == 28
-    if a.finalize_only:
+    if a.fold != "":  # one member of a k-fold run (kfold.py started it): train only
+        os.makedirs(a.work, exist_ok=True)
+        train(a, labels)
+        return
+    if a.folds > 0 and not a.finalize_only:
+        ck = kfold.run(a, argv if argv is not None else sys.argv[1:], labels)
+    elif a.finalize_only:
         ck = torch.load(os.path.join(a.work, a.checkpoint))
         given = [x.split("=")[0] for x in (argv if argv is not None else sys.argv[1:])]
         keep = ("out", "fixture") + (("shrink",) if "--shrink" in given else ())  # re-tune thresholds, same weights

@@ -35,6 +35,10 @@ export const ENGINE_SUITES = {
       engine_windowed_texts_per_s: rate,
       engine_windowed_vs_tuned_ort: 'positive',
       engine_windowed_texts_per_cpu_s: rate,
+      engine_queue_off_texts_per_s: rate,
+      engine_windowed_queue_off_texts_per_s: rate,
+      queue_vs_off: 'positive',
+      queue_vs_off_windowed: 'positive',
       engine_calls_c64_texts_per_s: rate,
       engine_calls_c64_split_off_texts_per_s: rate,
       split_vs_off_calls_c64: 'positive',
@@ -60,6 +64,11 @@ export const ENGINE_SUITES = {
     also: (f) => {
       expect(num(f, 'engine_vs_naive')).toBeCloseTo(num(f, 'engine_texts_per_s') / num(f, 'naive_texts_per_s'), 2);
       expect(num(f, 'thread_budget')).toBe(num(f, 'inference_threads') * num(f, 'intra_op_threads'));
+      expect(num(f, 'queue_vs_off')).toBeCloseTo(num(f, 'engine_texts_per_s') / num(f, 'engine_queue_off_texts_per_s'), 2);
+      expect(num(f, 'queue_vs_off_windowed')).toBeCloseTo(
+        num(f, 'engine_windowed_texts_per_s') / num(f, 'engine_windowed_queue_off_texts_per_s'),
+        2,
+      );
       expect(num(f, 'split_vs_off_calls_c64')).toBeCloseTo(
         num(f, 'engine_calls_c64_texts_per_s') / num(f, 'engine_calls_c64_split_off_texts_per_s'),
         2,

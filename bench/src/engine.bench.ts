@@ -16,6 +16,9 @@
 //   with BATCH_SPLIT_RUN_TOKENS=off (each batch one padded run): `split_vs_off_calls_c64` (ADR 021).
 //   Both are engines of their own: interactive calls cap an engine's bulk batches and keep a thread
 //   from bulk for BATCH_INTERACTIVE_WINDOW_MS, which would slow the bulk variants that follow.
+// - queue off (`engine_queue_off`, `engine_windowed_queue_off`): the engine's two bulk shapes on an
+//   engine of the same config but BATCH_QUEUE_BEHIND_RUNNING=false, so a thread gets its next batch
+//   only after this thread's event loop has read its last answer: `queue_vs_off` (ADR 022).
 // Every variant tokenizes, runs and postprocesses (scores → labels) every text. The timed texts are
 // never seen before the run (warm-up uses others); variants alternate within each round; medians.
 // Besides wall-clock texts/s, texts per CPU-second of this process (all its threads, from
@@ -71,10 +74,13 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
     split: await InferenceEngine.create(opts.config),
     off: await InferenceEngine.create({ ...opts.config, batching: { ...opts.config.batching, batchSplitRunTokens: 'off' } }),
   };
+  const queueOff = await InferenceEngine.create({ ...opts.config, batching: { ...opts.config.batching, batchQueueBehindRunning: false } });
   try {
     const variants: [string, () => Promise<unknown>][] = [
       ['engine', () => engine.classify(texts)],
       ['engine_windowed', () => windowed(engine, texts)],
+      ['engine_queue_off', () => queueOff.classify(texts)],
+      ['engine_windowed_queue_off', () => windowed(queueOff, texts)],
       ['engine_calls_c64', () => closedLoopCalls(calls.split, texts, CALLERS)],
       ['engine_calls_c64_split_off', () => closedLoopCalls(calls.off, texts, CALLERS)],
       ['naive', () => naiveLoop(naive, texts, engineConfig)],
@@ -84,6 +90,7 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       ]),
     ];
     await engine.classify(warm);
+    await queueOff.classify(warm);
     await closedLoopCalls(calls.split, warm, CALLERS);
     await closedLoopCalls(calls.off, warm, CALLERS);
     await naiveLoop(naive, warm, engineConfig);
@@ -123,6 +130,10 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       naive_texts_per_s: round(n),
       engine_vs_naive: round(e / n, 3),
       engine_windowed_texts_per_s: round(rate('engine_windowed')),
+      engine_queue_off_texts_per_s: round(rate('engine_queue_off')),
+      engine_windowed_queue_off_texts_per_s: round(rate('engine_windowed_queue_off')),
+      queue_vs_off: round(e / rate('engine_queue_off'), 3),
+      queue_vs_off_windowed: round(rate('engine_windowed') / rate('engine_windowed_queue_off'), 3),
       engine_calls_c64_texts_per_s: round(rate('engine_calls_c64')),
       engine_calls_c64_split_off_texts_per_s: round(rate('engine_calls_c64_split_off')),
       split_vs_off_calls_c64: round(rate('engine_calls_c64') / rate('engine_calls_c64_split_off'), 3),
@@ -145,7 +156,15 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       engine_vs_tuned_ort_cpu: round(cpuRate('engine') / cpuRate(bestCpu), 3),
     };
   } finally {
-    await Promise.all([engine.close(), calls.split.close(), calls.off.close(), naive.close(), tuned.spin.close(), tuned.nospin.close()]);
+    await Promise.all([
+      engine.close(),
+      queueOff.close(),
+      calls.split.close(),
+      calls.off.close(),
+      naive.close(),
+      tuned.spin.close(),
+      tuned.nospin.close(),
+    ]);
   }
 }
 

@@ -55,6 +55,11 @@ export const batchingSettings = {
     z.union([z.enum(['auto', 'off']), int(0, 1_000_000)]).default('auto'),
     'A batch is sorted by length and cut into session runs where one more run costs less than the padding it saves: the cost of a run, in padded tokens. auto: 16 on CPU (measured, ADR 021), off on other providers (one run per batch).',
   ),
+  batchQueueBehindRunning: setting(
+    'BATCH_QUEUE_BEHIND_RUNNING',
+    bool().default(true),
+    'While no interactive traffic is around, each inference thread also holds the next bulk batch behind its running one, so it never idles while the event loop is busy (ADR 022); an interactive text takes the queued ones back unrun.',
+  ),
   batchMemoryBudgetMb: setting(
     'BATCH_MEMORY_BUDGET_MB',
     int(0, 10_000_000).default(0),

@@ -67,6 +67,7 @@ export async function createBatchScheduler(batching: BatchingConfig, deps: Sched
     timers: systemTimers,
     onBatch: deps.onBatch,
     splitRunCostTokens: splitRunCost(batching.batchSplitRunTokens, pool.provider),
+    queueBehindRunning: batching.batchQueueBehindRunning,
     persist: store
       ? (params) => void store.save(key, params).catch((e: Error) => warn(`could not save learned batching parameters: ${e.message}`))
       : undefined,

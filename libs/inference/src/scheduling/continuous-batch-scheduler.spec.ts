@@ -1,101 +1,12 @@
 // Spec of ContinuousBatchScheduler (over 300 lines: one describe per behaviour of the one owner of
 // pending texts: dispatch, look-ahead, priorities, deadlines, OOM split, tenant shares).
 import fc from 'fast-check';
-import { AdaptiveBudgetController, type BudgetControllerOptions, type Clock, type TimerScheduler } from '@emo/batching';
+import { AdaptiveBudgetController, type BudgetControllerOptions } from '@emo/batching';
 import { AppError } from '@emo/contracts';
 import { describe, expect, it } from 'vitest';
 import type { PaddedBatch } from '../batching/padded-batch';
-import type { BatchOutput } from '../thread/inference-pool';
-import { ContinuousBatchScheduler, type BatchRunner, type OutputRow } from './continuous-batch-scheduler';
-
-/** Simulated time: timers fire only when the test advances the clock. */
-class SimulatedTime implements Clock, TimerScheduler {
-  private t = 1_000_000;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private nextId = 0;
-
-  now(): number {
-    return this.t;
-  }
-
-  schedule(delayMs: number, fn: () => void): () => void {
-    const id = this.nextId++;
-    this.timers.push({ at: this.t + Math.max(0, delayMs), fn, id });
-    return () => (this.timers = this.timers.filter((x) => x.id !== id));
-  }
-
-  /** Runs timers in time order (letting promise callbacks run between them) until none are left. */
-  async runAll(): Promise<void> {
-    if (!(await this.step(100_000))) throw new Error('simulation did not settle');
-  }
-
-  /** Runs at most `count` timers; true when none are left. */
-  async step(count: number): Promise<boolean> {
-    for (let i = 0; i < count; i++) {
-      await flush();
-      if (this.timers.length === 0) return true;
-      this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
-      const next = this.timers.shift() as { at: number; fn: () => void };
-      this.t = Math.max(this.t, next.at);
-      next.fn();
-    }
-    await flush();
-    return this.timers.length === 0;
-  }
-}
-
-const flush = () => new Promise<void>((r) => setImmediate(r));
-
-/** A fake device: latency = a + b·padded tokens; logits row = the row's first token id (so rows can be traced). */
-class FakeRunner implements BatchRunner {
-  readonly batches: PaddedBatch[] = [];
-  running = 0;
-  maxRunning = 0;
-
-  constructor(
-    private readonly time: SimulatedTime,
-    readonly threads: number,
-    private readonly cost: (b: PaddedBatch) => number = (b) => 1 + 0.01 * b.batch * b.seq,
-    private readonly fail?: (b: PaddedBatch) => AppError | undefined,
-  ) {}
-
-  run(batch: PaddedBatch): Promise<BatchOutput> {
-    this.batches.push(batch);
-    this.running++;
-    this.maxRunning = Math.max(this.maxRunning, this.running);
-    return new Promise((resolve, reject) => {
-      this.time.schedule(this.cost(batch), () => {
-        this.running--;
-        const error = this.fail?.(batch);
-        if (error) return reject(error);
-        resolve({ logits: Float32Array.from(firstTokens(batch)), numLabels: 1, inferMs: 0 });
-      });
-    });
-  }
-}
-
-/** Each row's first token, walking the batch's runs (rows of a run are padded to its own length). */
-function firstTokens(batch: PaddedBatch): number[] {
-  const out: number[] = [];
-  let offset = 0;
-  for (const { rows, seq } of batch.runs) {
-    for (let r = 0; r < rows; r++, offset += seq) out.push(Number(batch.inputIds[offset]));
-  }
-  return out;
-}
-
-const controllerOptions = (over: Partial<BudgetControllerOptions> = {}): BudgetControllerOptions => ({
-  adaptive: false,
-  maxTokens: 256,
-  maxSize: 16,
-  minSize: 1,
-  interactiveP95TargetMs: 50,
-  windowSize: 50,
-  explorationRate: 0,
-  interactiveWindowMs: 1000,
-  random: () => 0.5,
-  ...over,
-});
+import { controllerOptions, FakeRunner, firstTokens, flush, markers, SimulatedTime, text } from '../testing/scheduler-sim';
+import { ContinuousBatchScheduler, type OutputRow } from './continuous-batch-scheduler';
 
 function setup(
   threads = 2,
@@ -118,10 +29,6 @@ function setup(
   });
   return { time, device, sut };
 }
-
-/** A text whose every token is `marker` (the fake device echoes it back). */
-const text = (marker: number, length: number) => new Int32Array(length).fill(marker);
-const markers = (rows: (OutputRow | AppError)[]) => rows.map((r) => (r instanceof AppError ? r.code : r.out.logits[r.row]));
 
 describe(ContinuousBatchScheduler.name, () => {
   describe('submit', () => {

@@ -2,12 +2,15 @@
 // puts its texts into ONE pending queue (the only owner of waiting texts); whenever a pool
 // thread is free the next batch is taken under the controller's budgets, so concurrent calls
 // share batches and at most `threads` batches run at once (none wait inside the pool, where an
-// interactive text could not overtake them). While every thread is busy the next bulk batch is
-// assembled and padded ahead, ready the moment one frees. Deadlines fail texts before they
+// interactive text could not overtake them). While no interactive traffic is around, each thread
+// also holds one bulk batch behind its running one (ADR 022), taken back unrun the moment an
+// interactive text arrives. While every thread is busy the next bulk batch is assembled and
+// padded ahead, ready the moment one frees. Deadlines fail texts before they
 // waste the device; an OUT_OF_MEMORY batch is split in two and re-run (the budget is halved and
 // remembered), so no text is lost; any other batch error fails the calls that had texts in it.
 // Over 300 lines on purpose: it is the one owner of pending texts (as TEI's queue.rs), and its
-// dispatch, look-ahead and OOM split share one state machine that reads best in one place.
+// dispatch, look-ahead, queued batches and OOM split share one state machine that reads best in
+// one place; assembling a batch is batch-builder.ts.
 import { AppError } from '@emo/contracts';
 import {
   PendingQueue,
@@ -19,13 +22,19 @@ import {
   type Priority,
   type TimerScheduler,
 } from '@emo/batching';
-import { padSortedBatch, type PaddedBatch } from '../batching/padded-batch';
+import type { PaddedBatch } from '../batching/padded-batch';
 import type { BatchOutput } from '../thread/inference-pool';
+import { BatchBuilder, type ReadyBatch as Ready } from './batch-builder';
 
 /** What runs padded batches: the InferencePool, or a fake in tests. */
 export interface BatchRunner {
   readonly threads: number;
   run(batch: PaddedBatch): Promise<BatchOutput>;
+  /**
+   * Hands a batch to a thread that may still be running one, to start right after it; undefined:
+   * it never ran (`signal` aborted before it started). Without it, a thread gets a batch only once free.
+   */
+  runQueued?(batch: PaddedBatch, signal: AbortSignal): Promise<BatchOutput | undefined>;
 }
 
 export interface SchedulerOptions {
@@ -47,6 +56,8 @@ export interface SchedulerOptions {
    * runs where a run costs less than the padding it saves (ADR 021). Default: one run per batch.
    */
   readonly splitRunCostTokens?: number;
+  /** Each thread holds one bulk batch behind its running one while no interactive traffic is around (default true; needs runQueued). */
+  readonly queueBehindRunning?: boolean;
 }
 
 export interface BatchReport {
@@ -94,16 +105,14 @@ interface Payload {
 }
 
 type Item = PendingItem<Payload>;
-
-interface ReadyBatch {
-  readonly items: Item[];
-  readonly padded: PaddedBatch;
-  readonly urgent: boolean;
-}
+type ReadyBatch = Ready<Payload>;
 
 export class ContinuousBatchScheduler {
   private readonly queue: PendingQueue<Payload>;
+  private readonly builder: BatchBuilder<Payload>;
   private readonly retry: ReadyBatch[] = [];
+  /** Batches handed to threads behind a running one: aborted (taken back if not started) when interactive texts arrive. */
+  private readonly queued = new Set<AbortController>();
   private prepared?: ReadyBatch;
   private inFlight = 0;
   private bulkInFlight = 0;
@@ -118,6 +127,10 @@ export class ContinuousBatchScheduler {
     private readonly options: SchedulerOptions,
   ) {
     this.queue = new PendingQueue<Payload>({ bulkAgingMs: options.bulkAgingMs, laneCreditTexts: options.bulkLaneCreditTexts });
+    this.builder = new BatchBuilder(this.queue, controller, {
+      padId: options.padId,
+      splitRunCostTokens: options.splitRunCostTokens ?? Number.POSITIVE_INFINITY,
+    });
   }
 
   /** Texts waiting (not yet in a running batch). */
@@ -148,9 +161,11 @@ export class ContinuousBatchScheduler {
       const priority = opts.priority ?? 'bulk';
       if (priority === 'interactive') {
         this.controller.noteInteractive(now);
-        // A bulk batch padded ahead under the uncapped budget would make this text wait behind it.
+        // A bulk batch padded ahead under the uncapped budget, or queued behind a running one,
+        // would make this text wait behind it.
         const prepared = this.takePrepared();
         if (prepared) this.queue.restore(prepared.items);
+        this.retractQueued();
       }
       sequences.forEach((ids, index) =>
         this.queue.push(
@@ -167,6 +182,7 @@ export class ContinuousBatchScheduler {
     if (this.closed) return;
     this.closed = true;
     this.deadlineTimer?.cancel();
+    this.retractQueued(); // they come back unrun and fail with ENGINE_CLOSED
     const learned = this.controller.snapshot(this.options.clock.now());
     if (learned) this.options.persist?.(learned);
     const waiting = [...this.queue.drain(), ...(this.prepared?.items ?? []), ...this.retry.flatMap((b) => b.items)];
@@ -191,17 +207,19 @@ export class ContinuousBatchScheduler {
     const threads = Math.max(1, this.runner.threads);
     // While interactive texts are around, bulk leaves a thread free for them: they then never
     // wait for a running bulk batch, only for their own.
-    const reserved = this.controller.interactiveActive(this.options.clock.now())
-      ? Math.min(this.options.reservedInteractiveThreads ?? 0, threads - 1)
-      : 0;
-    while (this.inFlight < threads) {
+    const interactive = this.controller.interactiveActive(this.options.clock.now());
+    const reserved = interactive ? Math.min(this.options.reservedInteractiveThreads ?? 0, threads - 1) : 0;
+    // Bulk alone: a thread also holds the next batch, so it never idles through this thread's turn.
+    const urgentWaiting = this.queue.hasUrgent() || this.retry.some((b) => b.urgent);
+    const depth = !interactive && !urgentWaiting && this.canQueue() ? 2 : 1;
+    while (this.inFlight < threads * depth) {
       const bulkOnly = !this.queue.hasUrgent() && !this.retry.some((b) => b.urgent);
-      if (bulkOnly && this.bulkInFlight >= threads - reserved) break;
+      if (bulkOnly && this.bulkInFlight >= (threads - reserved) * depth) break;
       const batch = this.nextToRun();
       if (!batch) break;
-      this.launch(batch);
+      this.launch(batch, depth > 1);
     }
-    const busy = this.inFlight >= threads || this.bulkInFlight >= threads - reserved;
+    const busy = this.inFlight >= threads * depth || this.bulkInFlight >= (threads - reserved) * depth;
     if (busy && !this.prepared && this.queue.size > 0 && !this.queue.hasUrgent()) this.prepared = this.assemble();
     this.armDeadlineTimer();
   }
@@ -221,31 +239,25 @@ export class ContinuousBatchScheduler {
   }
 
   private assemble(): ReadyBatch | undefined {
-    const now = this.options.clock.now();
     const threads = Math.max(1, this.runner.threads);
-    const budgets = this.controller.budgets(now, threads);
-    // Interactive texts waiting while several threads are free go out on all of them, not in one
-    // batch on one thread: closed-loop callers otherwise fall into step (all of them wait for one
-    // batch, resubmit together, and the other threads idle: ADR 021).
-    const free = threads - this.inFlight;
-    const waiting = this.queue.urgentWaiting;
-    const spread =
-      free > 1 && waiting > 1
-        ? { ...budgets, urgent: { ...budgets.urgent, maxSize: Math.min(budgets.urgent.maxSize, Math.ceil(waiting / free)) } }
-        : budgets;
-    const batch = this.queue.nextBatch(spread, now);
-    return batch && this.ready(batch.items, batch.urgent);
+    return this.builder.next(this.options.clock.now(), threads, threads - this.inFlight);
   }
 
   private ready(items: Item[], urgent: boolean): ReadyBatch {
-    const runCost = this.options.splitRunCostTokens ?? Number.POSITIVE_INFINITY;
-    // Rows in length order when the batch may be cut into runs: a row's outcome is settled by its index in `items`.
-    const rows = runCost < Number.POSITIVE_INFINITY ? [...items].sort((x, y) => x.length - y.length) : items;
-    const ids = rows.map((i) => i.payload.ids);
-    return { items: rows, urgent, padded: padSortedBatch(ids, this.options.padId, runCost) };
+    return this.builder.ready(items, urgent);
   }
 
-  private launch(batch: ReadyBatch): void {
+  private canQueue(): boolean {
+    return this.options.queueBehindRunning !== false && this.runner.runQueued !== undefined;
+  }
+
+  /** Takes back every batch queued behind a running one that has not started (it returns unrun). */
+  private retractQueued(): void {
+    for (const controller of this.queued) controller.abort();
+    this.queued.clear();
+  }
+
+  private launch(batch: ReadyBatch, queued = false): void {
     const now = this.options.clock.now();
     // Texts of failed calls, or past their deadline while the batch waited, are dropped here.
     const live = batch.items.filter((item) => {
@@ -260,14 +272,19 @@ export class ContinuousBatchScheduler {
     const run = live.length === batch.items.length ? batch : this.ready(live, batch.urgent);
     this.inFlight++;
     if (!run.urgent) this.bulkInFlight++;
-    this.runner
-      .run(run.padded)
+    const retract = queued && this.runner.runQueued ? new AbortController() : undefined;
+    if (retract) this.queued.add(retract);
+    const result = retract
+      ? (this.runner.runQueued?.(run.padded, retract.signal) ?? this.runner.run(run.padded))
+      : this.runner.run(run.padded);
+    result
       .then(
-        (out) => this.onResult(run, out, now),
+        (out) => (out === undefined ? this.onRetracted(run) : this.onResult(run, out, now, retract !== undefined)),
         (e: unknown) => this.onError(run, AppError.fromPlain(e)),
       )
       .catch((e: unknown) => run.items.forEach((item) => this.fail(item.payload.group, AppError.fromPlain(e))))
       .finally(() => {
+        if (retract) this.queued.delete(retract);
         this.inFlight--;
         if (!run.urgent) this.bulkInFlight--;
         if (++this.finishedBatches % (this.options.persistEveryBatches ?? 50) === 0) {
@@ -278,10 +295,17 @@ export class ContinuousBatchScheduler {
       });
   }
 
-  private onResult(batch: ReadyBatch, out: BatchOutput, startedAt: number): void {
+  /** A queued batch taken back before it started: its texts wait again, in their rank (or fail, once closed). */
+  private onRetracted(batch: ReadyBatch): void {
+    if (this.closed) for (const item of batch.items) this.fail(item.payload.group, new AppError('ENGINE_CLOSED'));
+    else this.queue.restore(batch.items.filter((item) => !item.payload.group.failed));
+  }
+
+  private onResult(batch: ReadyBatch, out: BatchOutput, startedAt: number, queued: boolean): void {
     const now = this.options.clock.now();
     const { batch: texts, seq } = batch.padded;
-    const latencyMs = now - startedAt;
+    // A queued batch may have waited behind another on its thread: its own run time is what the thread measured.
+    const latencyMs = queued ? out.inferMs : now - startedAt;
     // The model maps a batch's single-run cost (texts × longest: what budgets count) to its
     // latency, split or not, so its predictions answer the question budgets ask.
     this.controller.observeBatch(texts * seq, texts, latencyMs);

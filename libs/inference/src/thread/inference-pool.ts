@@ -1,12 +1,14 @@
 // A pool of worker threads, each with its own ONNX Runtime session. Batches wait in one FIFO
 // and go to the first idle thread; a crashed thread fails only its own batch and is replaced.
+// `runQueued` also hands a batch to a busy thread, to start the moment its current one ends
+// (ADR 022); such a batch can be retracted until it starts.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '@emo/contracts';
 import type { PaddedBatch } from '../batching/padded-batch';
 import type { SessionRequest } from '../session/ort-session-factory';
-import type { FromThread, InitMessage, ReadyMessage } from './thread-messages';
+import type { FromThread, InitMessage, ReadyMessage, RetractMessage, RunMessage } from './thread-messages';
 
 export interface PoolOptions {
   readonly threads: number;
@@ -26,14 +28,20 @@ export interface BatchOutput {
 interface Task {
   readonly id: number;
   readonly batch: PaddedBatch;
-  readonly resolve: (out: BatchOutput) => void;
+  readonly resolve: (out: BatchOutput | undefined) => void;
   readonly reject: (e: AppError) => void;
+  /** Handed to a busy thread by runQueued: retractable until it starts, and not failed by a crash before it started. */
+  readonly queued: boolean;
 }
 
 interface Slot {
   worker: Worker;
-  task?: Task;
+  /** Posted to the thread, in order: the first one runs, a second (runQueued) waits behind it. */
+  readonly tasks: Task[];
 }
+
+/** Batches one thread holds at most: the running one and one waiting behind it. */
+const THREAD_DEPTH = 2;
 
 export class InferencePool {
   private readonly slots: Slot[] = [];
@@ -77,9 +85,35 @@ export class InferencePool {
   run(batch: PaddedBatch): Promise<BatchOutput> {
     if (this.closed) return Promise.reject(new AppError('ENGINE_CLOSED'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, batch, resolve, reject });
+      this.queue.push({ id: this.nextId++, batch, resolve: resolve as (out: BatchOutput | undefined) => void, reject, queued: false });
       this.pump();
     });
+  }
+
+  /**
+   * Hands the batch to the thread with the fewest batches (an idle one first, else one holding a
+   * single running batch), so it starts the moment the thread is free, without a turn of this
+   * thread's event loop in between. Resolves with undefined when it never ran: `signal` aborted
+   * before it started, or its thread crashed first. The caller keeps at most 2 × threads batches
+   * out; past that (a thread being replaced) the batch waits in the FIFO.
+   */
+  runQueued(batch: PaddedBatch, signal: AbortSignal): Promise<BatchOutput | undefined> {
+    if (this.closed) return Promise.reject(new AppError('ENGINE_CLOSED'));
+    return new Promise((resolve, reject) => {
+      const task: Task = { id: this.nextId++, batch, resolve, reject, queued: true };
+      signal.addEventListener('abort', () => this.retract(task), { once: true });
+      const slot = this.slots.reduce<Slot | undefined>((best, s) => (!best || s.tasks.length < best.tasks.length ? s : best), undefined);
+      if (slot && slot.tasks.length < THREAD_DEPTH) this.post(slot, task);
+      else {
+        this.queue.push(task);
+        this.pump();
+      }
+    });
+  }
+
+  /** Batches posted to threads or waiting in the FIFO. */
+  get outstanding(): number {
+    return this.queue.length + this.slots.reduce((n, s) => n + s.tasks.length, 0);
   }
 
   /** Lets running batches finish, fails queued ones, and stops the threads. */
@@ -88,7 +122,7 @@ export class InferencePool {
     for (const task of this.queue.splice(0)) task.reject(new AppError('ENGINE_CLOSED'));
     await Promise.all(
       this.slots.map(async (slot) => {
-        while (slot.task) await new Promise((r) => setTimeout(r, 5));
+        while (slot.tasks.length > 0) await new Promise((r) => setTimeout(r, 5));
         await slot.worker.terminate();
       }),
     );
@@ -97,26 +131,41 @@ export class InferencePool {
   private pump(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
-      if (slot.task) continue;
-      const task = this.queue.shift() as Task;
-      slot.task = task;
-      const { batch } = task;
-      // Buffers are copied, not transferred: a batch may be re-run (OOM split) by the caller.
-      slot.worker.postMessage({
-        type: 'run',
-        id: task.id,
-        runs: batch.runs,
-        inputIds: batch.inputIds,
-        attentionMask: batch.attentionMask,
-      });
+      if (slot.tasks.length === 0) this.post(slot, this.queue.shift() as Task);
     }
+  }
+
+  private post(slot: Slot, task: Task): void {
+    slot.tasks.push(task);
+    const { batch } = task;
+    // Buffers are copied, not transferred: a batch may be re-run (OOM split) by the caller.
+    const message: RunMessage = {
+      type: 'run',
+      id: task.id,
+      runs: batch.runs,
+      inputIds: batch.inputIds,
+      attentionMask: batch.attentionMask,
+    };
+    slot.worker.postMessage(message);
+  }
+
+  /** A queued batch not yet started comes back unrun: from the FIFO at once, from a thread once it confirms. */
+  private retract(task: Task): void {
+    const waiting = this.queue.indexOf(task);
+    if (waiting >= 0) {
+      this.queue.splice(waiting, 1);
+      task.resolve(undefined);
+      return;
+    }
+    const slot = this.slots.find((s) => s.tasks.indexOf(task) > 0);
+    if (slot) slot.worker.postMessage({ type: 'retract', id: task.id } satisfies RetractMessage);
   }
 
   private spawn(): Promise<void> {
     // The thread's JS only moves typed arrays to and from ORT: a small young generation is plenty
     // and keeps each thread's resident memory down (ORT's own memory is native and unaffected).
     const worker = new Worker(this.options.workerScript ?? locateWorkerScript(), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-    const slot: Slot = { worker };
+    const slot: Slot = { worker, tasks: [] };
     return new Promise<void>((resolve, reject) => {
       let initialized = false;
       worker.on('message', (message: FromThread) => {
@@ -154,10 +203,12 @@ export class InferencePool {
   }
 
   private onMessage(slot: Slot, message: FromThread): void {
-    const task = slot.task;
-    if (!task || message.type === 'ready' || message.id !== task.id) return;
-    slot.task = undefined;
+    if (message.type === 'ready') return;
+    const index = slot.tasks.findIndex((t) => t.id === message.id);
+    if (index < 0) return;
+    const [task] = slot.tasks.splice(index, 1);
     if (message.type === 'result') task.resolve({ logits: message.logits, numLabels: message.numLabels, inferMs: message.inferMs });
+    else if (message.type === 'retracted') task.resolve(undefined);
     else task.reject(AppError.fromPlain(message.error));
     this.pump();
   }
@@ -166,8 +217,13 @@ export class InferencePool {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     this.slots.splice(index, 1);
-    slot.task?.reject(new AppError('INFERENCE_FAILED', `inference thread crashed: ${e.message}`));
-    slot.task = undefined;
+    // The running batch fails; a queued one behind it never started and goes back to its caller unrun.
+    slot.tasks.forEach((task, i) =>
+      i > 0 && task.queued
+        ? task.resolve(undefined)
+        : task.reject(new AppError('INFERENCE_FAILED', `inference thread crashed: ${e.message}`)),
+    );
+    slot.tasks.length = 0;
     void slot.worker.terminate();
     this.warnOnce(`inference thread crashed (${e.message}); starting a new one`);
     if (!this.closed) this.spawn().catch((err: Error) => this.warnOnce(`could not replace inference thread: ${err.message}`));

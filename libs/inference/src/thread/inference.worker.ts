@@ -18,10 +18,43 @@ let expectedLabels = 0;
 
 const send = (message: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
+// Run messages wait here and run one at a time, in arrival order: the pool may post a batch while
+// the one before it runs (ADR 022), and the answers must come back in the order it posted them.
+const waiting: RunMessage[] = [];
+let draining = false;
+
 port.on('message', (message: ToThread) => {
   if (message.type === 'init') void init(message);
-  else void run(message);
+  else if (message.type === 'retract') retract(message.id);
+  else {
+    waiting.push(message);
+    // Started on the next turn, not inside this message's callback: a retract posted right after
+    // it, already in the port's queue, is read first.
+    if (!draining) setImmediate(() => void drain());
+  }
 });
+
+function retract(id: number): void {
+  const index = waiting.findIndex((m) => m.id === id);
+  if (index < 0) return; // running or answered: its result comes as usual
+  waiting.splice(index, 1);
+  send({ type: 'retracted', id });
+}
+
+async function drain(): Promise<void> {
+  if (draining) return;
+  draining = true;
+  try {
+    while (waiting.length > 0) {
+      await run(waiting.shift() as RunMessage);
+      // A turn of the event loop between runs, so that a retract posted meanwhile is read before
+      // the next waiting batch starts.
+      if (waiting.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    draining = false;
+  }
+}
 
 async function init(message: InitMessage): Promise<void> {
   try {

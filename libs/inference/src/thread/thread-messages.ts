@@ -18,7 +18,13 @@ export interface RunMessage {
   readonly attentionMask: BigInt64Array;
 }
 
-export type ToThread = InitMessage | RunMessage;
+/** Drop a run message the thread holds but has not started; answered by `retracted`, or not at all once started. */
+export interface RetractMessage {
+  readonly type: 'retract';
+  readonly id: number;
+}
+
+export type ToThread = InitMessage | RunMessage | RetractMessage;
 
 export interface ReadyMessage {
   readonly type: 'ready';
@@ -44,4 +50,9 @@ export interface ErrorMessage {
   readonly error: { code: ErrorCode; message: string };
 }
 
-export type FromThread = ReadyMessage | ResultMessage | ErrorMessage;
+export interface RetractedMessage {
+  readonly type: 'retracted';
+  readonly id: number;
+}
+
+export type FromThread = ReadyMessage | ResultMessage | ErrorMessage | RetractedMessage;

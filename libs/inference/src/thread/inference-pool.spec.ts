@@ -1,0 +1,60 @@
+// Spec of the pool's batches queued behind a running one (ADR 022), on real threads and the tiny
+// test model: answers come back to the batch they belong to, and a queued batch that has not
+// started comes back unrun when its caller takes it back.
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { padBatch, type PaddedBatch } from '../batching/padded-batch';
+import { startServedModel } from '../served-model';
+import { engineTestConfig } from '../testing/engine-test-config';
+import type { InferencePool } from './inference-pool';
+
+const TINY = resolve(__dirname, '../../../../test/fixtures/models/tiny-softmax');
+
+/** `rows` rows of `seq` tokens, ids drawn from the tiny model's vocabulary by a seeded walk. */
+function batch(rows: number, seq: number, seed: number): PaddedBatch {
+  let x = seed;
+  const next = () => (x = (x * 1103515245 + 12345) % 2147483648) % 40;
+  return padBatch(
+    Array.from({ length: rows }, () => Int32Array.from({ length: seq }, () => 2 + next())),
+    0,
+  );
+}
+
+describe('InferencePool.runQueued', () => {
+  let pool: InferencePool;
+  beforeAll(async () => {
+    ({ pool } = await startServedModel(engineTestConfig({ modelDir: TINY, inferenceThreads: 1 })));
+  });
+  afterAll(async () => pool.close());
+
+  it('runs a batch queued behind a running one after it, each answered with its own logits', async () => {
+    const a = batch(64, 32, 1);
+    const b = batch(3, 5, 2);
+    const alone = [await pool.run(a), await pool.run(b)];
+    const [first, second] = await Promise.all([pool.run(a), pool.runQueued(b, new AbortController().signal)]);
+    expect(first.logits).toEqual(alone[0].logits);
+    expect(second?.logits).toEqual(alone[1].logits);
+    expect(pool.outstanding).toBe(0);
+  });
+
+  it('gives a queued batch back unrun when it is taken back before it starts', async () => {
+    const running = pool.run(batch(512, 32, 3)); // long enough that the take-back reaches the thread first
+    const retract = new AbortController();
+    const queued = pool.runQueued(batch(3, 5, 4), retract.signal);
+    retract.abort();
+    expect(await queued).toBeUndefined();
+    expect((await running).logits).toHaveLength(512 * 3);
+    expect(pool.outstanding).toBe(0);
+  });
+
+  it('gives back unrun a batch that waits for a thread in the pool', async () => {
+    const running = pool.run(batch(256, 32, 5));
+    const behind = pool.runQueued(batch(2, 4, 6), new AbortController().signal);
+    const retract = new AbortController();
+    const waiting = pool.runQueued(batch(2, 4, 7), retract.signal); // the thread holds two: this one waits in the pool
+    retract.abort();
+    expect(await waiting).toBeUndefined();
+    expect(await behind).toBeDefined();
+    await running;
+  });
+});

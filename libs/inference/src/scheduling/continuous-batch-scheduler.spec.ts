@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import { AdaptiveBudgetController, type BudgetControllerOptions } from '@emo/batching';
 import { AppError } from '@emo/contracts';
 import { describe, expect, it } from 'vitest';
-import type { PaddedBatch } from '../batching/padded-batch';
 import { controllerOptions, FakeRunner, firstTokens, flush, markers, SimulatedTime, text } from '../testing/scheduler-sim';
 import { ContinuousBatchScheduler, type OutputRow } from './continuous-batch-scheduler';
 

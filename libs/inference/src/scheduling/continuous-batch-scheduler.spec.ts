@@ -4,8 +4,17 @@ import fc from 'fast-check';
 import { AdaptiveBudgetController, type BudgetControllerOptions } from '@emo/batching';
 import { AppError } from '@emo/contracts';
 import { describe, expect, it } from 'vitest';
-import { controllerOptions, FakeRunner, firstTokens, flush, markers, SimulatedTime, text } from '../testing/scheduler-sim';
-import { ContinuousBatchScheduler, type OutputRow } from './continuous-batch-scheduler';
+import {
+  controllerOptions,
+  expectEveryTextOnceInOrder,
+  FakeRunner,
+  flush,
+  markers,
+  SimulatedTime,
+  text,
+  timedCalls,
+} from '../testing/scheduler-sim';
+import { ContinuousBatchScheduler } from './continuous-batch-scheduler';
 
 function setup(
   threads = 2,
@@ -245,43 +254,13 @@ describe(ContinuousBatchScheduler.name, () => {
     it('runs every text exactly once, within budget, with answers in input order, across concurrent calls', async () => {
       await fc.assert(
         fc.asyncProperty(
-          fc.array(
-            fc.record({
-              lengths: fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 0, maxLength: 40 }),
-              priority: fc.constantFrom('interactive' as const, 'bulk' as const),
-              delay: fc.integer({ min: 0, max: 30 }),
-            }),
-            { minLength: 1, maxLength: 12 },
-          ),
+          timedCalls(60, 30, 12),
           fc.integer({ min: 1, max: 4 }),
           fc.integer({ min: 60, max: 600 }),
           fc.constantFrom(undefined, 0, 4, 12, 64),
           async (calls, threads, maxTokens, splitRunCost) => {
             const { time, device, sut } = setup(threads, { maxTokens, maxSize: 32 }, undefined, 0, 0, splitRunCost);
-            let marker = 1;
-            const expected: number[][] = [];
-            const results: Promise<(OutputRow | AppError)[]>[] = [];
-            for (const call of calls) {
-              const ids = call.lengths.map(() => marker++);
-              expected.push(ids);
-              time.schedule(call.delay, () =>
-                results.push(
-                  sut.submit(
-                    ids.map((m, k) => text(m, call.lengths[k])),
-                    { priority: call.priority },
-                  ),
-                ),
-              );
-            }
-            await time.runAll();
-            const answers = await Promise.all(results);
-            // calls were submitted in delay order; match them back by their first marker
-            for (const ids of expected) {
-              const answer = answers.find((a) => markers(a)[0] === ids[0] || (ids.length === 0 && a.length === 0));
-              expect(answer && markers(answer)).toEqual(ids);
-            }
-            const ran = device.batches.flatMap(firstTokens);
-            expect(ran.sort((x, y) => x - y)).toEqual(expected.flat().sort((x, y) => x - y));
+            await expectEveryTextOnceInOrder(time, sut, calls, () => device.batches);
             for (const b of device.batches) if (b.batch > 1) expect(b.batch * b.seq).toBeLessThanOrEqual(maxTokens);
             expect(device.maxRunning).toBeLessThanOrEqual(threads);
           },

@@ -5,8 +5,17 @@ import fc from 'fast-check';
 import { AdaptiveBudgetController } from '@emo/batching';
 import { AppError } from '@emo/contracts';
 import { describe, expect, it } from 'vitest';
-import { controllerOptions, firstTokens, markers, SimulatedTime, text, ThreadedRunner } from '../testing/scheduler-sim';
-import { ContinuousBatchScheduler, type OutputRow } from './continuous-batch-scheduler';
+import {
+  controllerOptions,
+  expectEveryTextOnceInOrder,
+  firstTokens,
+  markers,
+  SimulatedTime,
+  text,
+  ThreadedRunner,
+  timedCalls,
+} from '../testing/scheduler-sim';
+import { ContinuousBatchScheduler } from './continuous-batch-scheduler';
 
 function setup(threads = 2, queueBehindRunning = true) {
   const time = new SimulatedTime();
@@ -78,43 +87,10 @@ describe('ContinuousBatchScheduler with batches queued behind running ones', () 
 
   it('runs every text exactly once, with answers in input order, whatever mix of calls arrives', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(
-          fc.record({
-            lengths: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 0, maxLength: 40 }),
-            priority: fc.constantFrom('interactive' as const, 'bulk' as const),
-            delay: fc.integer({ min: 0, max: 2000 }),
-          }),
-          { minLength: 1, maxLength: 10 },
-        ),
-        fc.integer({ min: 1, max: 4 }),
-        async (calls, threads) => {
-          const { time, device, sut } = setup(threads);
-          let marker = 1;
-          const expected: number[][] = [];
-          const results: Promise<(OutputRow | AppError)[]>[] = [];
-          for (const call of calls) {
-            const ids = call.lengths.map(() => marker++);
-            expected.push(ids);
-            time.schedule(call.delay, () =>
-              results.push(
-                sut.submit(
-                  ids.map((m, k) => text(m, call.lengths[k])),
-                  { priority: call.priority },
-                ),
-              ),
-            );
-          }
-          await time.runAll();
-          const answers = await Promise.all(results);
-          for (const ids of expected) {
-            const answer = answers.find((a) => markers(a)[0] === ids[0] || (ids.length === 0 && a.length === 0));
-            expect(answer && markers(answer)).toEqual(ids);
-          }
-          const ran = device.batches.flatMap(firstTokens);
-          expect(ran.sort((x, y) => x - y)).toEqual(expected.flat().sort((x, y) => x - y));
-        },
-      ),
+      fc.asyncProperty(timedCalls(40, 2000, 10), fc.integer({ min: 1, max: 4 }), async (calls, threads) => {
+        const { time, device, sut } = setup(threads);
+        await expectEveryTextOnceInOrder(time, sut, calls, () => device.batches);
+      }),
       { numRuns: 50 },
     );
   });

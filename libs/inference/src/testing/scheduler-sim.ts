@@ -4,7 +4,9 @@
 import type { BudgetControllerOptions, Clock, TimerScheduler } from '@emo/batching';
 import { AppError } from '@emo/contracts';
 import type { PaddedBatch } from '../batching/padded-batch';
-import type { BatchRunner, OutputRow } from '../scheduling/continuous-batch-scheduler';
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { BatchRunner, ContinuousBatchScheduler, OutputRow } from '../scheduling/continuous-batch-scheduler';
 import type { BatchOutput } from '../thread/inference-pool';
 
 /** Simulated time: timers fire only when the test advances the clock. */
@@ -172,4 +174,62 @@ export class ThreadedRunner implements BatchRunner {
       if (this.held[thread].length > 0) this.start(thread);
     });
   }
+}
+
+export interface TimedCall {
+  readonly lengths: readonly number[];
+  readonly priority: 'interactive' | 'bulk';
+  /** When it is submitted, ms after the start. */
+  readonly delay: number;
+}
+
+/** Random mixes of interactive and bulk calls of texts up to `maxLength` tokens, arriving within `maxDelay` ms. */
+export const timedCalls = (maxLength: number, maxDelay: number, maxCalls: number) =>
+  fc.array(
+    fc.record({
+      lengths: fc.array(fc.integer({ min: 1, max: maxLength }), { minLength: 0, maxLength: 40 }),
+      priority: fc.constantFrom('interactive' as const, 'bulk' as const),
+      delay: fc.integer({ min: 0, max: maxDelay }),
+    }),
+    { minLength: 1, maxLength: maxCalls },
+  );
+
+/**
+ * Submits every call at its delay (texts marked 1, 2, … in call order), runs the simulation out and
+ * checks that each call got its own texts' answers in input order and that the device ran every
+ * text exactly once.
+ */
+export async function expectEveryTextOnceInOrder(
+  time: SimulatedTime,
+  sut: ContinuousBatchScheduler,
+  calls: readonly TimedCall[],
+  ran: () => readonly PaddedBatch[],
+): Promise<void> {
+  let marker = 1;
+  const expected: number[][] = [];
+  const results: Promise<(OutputRow | AppError)[]>[] = [];
+  for (const call of calls) {
+    const ids = call.lengths.map(() => marker++);
+    expected.push(ids);
+    time.schedule(call.delay, () =>
+      results.push(
+        sut.submit(
+          ids.map((m, k) => text(m, call.lengths[k])),
+          { priority: call.priority },
+        ),
+      ),
+    );
+  }
+  await time.runAll();
+  const answers = await Promise.all(results);
+  // Calls were submitted in delay order; match them back by their first marker.
+  for (const ids of expected) {
+    const answer = answers.find((a) => markers(a)[0] === ids[0] || (ids.length === 0 && a.length === 0));
+    expect(answer && markers(answer)).toEqual(ids);
+  }
+  expect(
+    ran()
+      .flatMap(firstTokens)
+      .sort((x, y) => x - y),
+  ).toEqual(expected.flat().sort((x, y) => x - y));
 }

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { padBatch, type PaddedBatch } from '../batching/padded-batch';
 import { startServedModel } from '../served-model';
 import { engineTestConfig } from '../testing/engine-test-config';
-import type { InferencePool } from './inference-pool';
+import { InferencePool } from './inference-pool';
 
 const TINY = resolve(__dirname, '../../../../test/fixtures/models/tiny-softmax');
+const CRASHING = resolve(__dirname, '../../../../test/fixtures/threads/crashing-inference.worker.cjs');
 
 /** `rows` rows of `seq` tokens, ids drawn from the tiny model's vocabulary by a seeded walk. */
 function batch(rows: number, seq: number, seed: number): PaddedBatch {
@@ -56,5 +57,27 @@ describe('InferencePool.runQueued', () => {
     expect(await waiting).toBeUndefined();
     expect(await behind).toBeDefined();
     await running;
+  });
+
+  it('fails the batch a crashed thread was running, gives the one queued behind it back unrun, and starts a new thread', async () => {
+    const warnings: string[] = [];
+    const crashing = await InferencePool.start({
+      threads: 1,
+      expectedLabels: 1,
+      workerScript: CRASHING,
+      session: { modelPath: 'unused', modelSha256: 'unused', providers: ['cpu'], graphOptimizationLevel: 'all', intraOpThreads: 1 },
+      onWarning: (m) => warnings.push(m),
+    });
+    try {
+      const running = crashing.run(batch(13, 4, 8)); // the stand-in thread exits on 13 rows
+      const behind = crashing.runQueued(batch(2, 4, 9), new AbortController().signal);
+      await expect(running).rejects.toMatchObject({ code: 'INFERENCE_FAILED' });
+      expect(await behind).toBeUndefined();
+      await expect.poll(() => crashing.threads).toBe(1);
+      expect((await crashing.run(batch(2, 4, 10))).logits).toHaveLength(2);
+      expect(warnings.join('\n')).toMatch(/inference thread crashed/);
+    } finally {
+      await crashing.close();
+    }
   });
 });

@@ -22,13 +22,18 @@ from data import load_split
 import protocol
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ARGV = []  # the flags of this run (train.main sets it): every member is started with them
 
 
 def members(a):
+    if a.teacher_folds > 0:
+        return [str(i) for i in range(a.teacher_folds)]
     return ["final"] + [str(i) for i in range(a.folds)]
 
 
 def member_work(a, name):
+    if a.teacher_folds > 0:
+        return os.path.join(a.work, f"teacher-fold-{name}")
     return os.path.join(a.work, "final" if name == "final" else f"fold-{name}")
 
 
@@ -68,13 +73,32 @@ def train_members(a, argv):
     return time.time() - t0
 
 
-def pooled_oof(a, tr_y, epoch):
+def pooled_oof(a, tr_y, epoch, rows=None):
+    """The members' out-of-fold scores at `epoch`, one row per train text (rows: only these must be covered)."""
     oof, seen = np.zeros(tr_y.shape, dtype=np.float32), np.zeros(len(tr_y), dtype=bool)
-    for i in range(a.folds):
-        d = np.load(os.path.join(member_work(a, str(i)), f"oof-epoch{epoch}.npz"))
+    for name in [m for m in members(a) if m != "final"]:
+        d = np.load(os.path.join(member_work(a, name), f"oof-epoch{epoch}.npz"))
         oof[d["rows"]], seen[d["rows"]] = d["probs"], True
-    assert seen.all(), "the folds do not cover train"
+    assert seen[rows].all() if rows is not None else seen.all(), "the folds do not cover their texts"
     return oof
+
+
+def teacher_targets(a, labels, keep):
+    """--teacher-folds: the teachers' out-of-fold scores on the student's training texts (`keep`, in that order), at
+    the epoch whose pooled scores reach the best 2-fold cross-fit macro-F1 (shrunk thresholds, --shrink)."""
+    train_members(a, ARGV)
+    _, tr_y = load_split(a.data, "train", len(labels))
+    tr_y = tr_y[:a.smoke] if a.smoke else tr_y
+    best = None
+    for e in range(1, a.epochs + 1):
+        oof = pooled_oof(a, tr_y, e, keep)[keep]
+        k = protocol.resolve_k(oof, tr_y[keep], a.shrink)
+        crossfit = protocol.crossfit_macro_f1(oof, tr_y[keep], k)
+        print(f"teachers, epoch {e}: out-of-fold 2-fold cross-fit macro-F1 {crossfit:.4f} (k={k:g})", flush=True)
+        if best is None or crossfit > best[1] + 1e-6:
+            best = (e, crossfit, oof)
+    print(f"teachers: soft targets from epoch {best[0]}", flush=True)
+    return best[2]
 
 
 def run(a, argv, labels):

@@ -62,6 +62,14 @@ def kfold_split(y, k, seed, fold):
     return np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
 
 
+def teacher_fold_split(y, frac, seed, k, fold):
+    """Indices (train_rows, fold_rows) of teacher fold `fold` of a --teacher-folds student: the student's training
+    texts (train minus its holdout_split slice) in k stratified folds; the slice is in neither."""
+    keep, _ = holdout_split(y, frac, seed)
+    folds = kfold_assign(y[keep], k, seed)
+    return keep[folds != fold], keep[folds == fold]
+
+
 def kfold_assign(y, k, seed):
     """The fold (0..k-1) of every row: per stratum (the example's rarest label), seeded order, dealt round-robin."""
     freq = y.sum(0)

@@ -86,6 +86,11 @@ def parse_args(argv=None):
     ap.add_argument("--fold", default="", help=argparse.SUPPRESS)  # internal: one fold's run ("0".."k-1", or "final")
     ap.add_argument("--fold-jobs", type=int, default=2,
                     help="with --folds: training processes run at once (one --threads each; the result is the same)")
+    ap.add_argument("--teacher-folds", type=int, default=0,
+                    help="with --holdout: distil from K teachers trained on K folds of the student's training texts, "
+                         "each text's soft target the score of the teacher that did not train on it (the slice is "
+                         "never seen by any teacher); target = --distill-weight * that score + (1 - w) * the label "
+                         "(0 = off)")
     ap.add_argument("--teacher-seeds", default="",
                     help="distillation: comma-separated teachers, each a seed (this run's other flags) or SEED/flag=value/... "
                          "(other flags too); trained in --work/teacher-<seed>[-<flag><value>…] or reused from there; "
@@ -128,13 +133,20 @@ def train(a, labels):
     honest, final = a.holdout > 0 or a.folds > 0, a.fold == "final"
     hold = None
     if honest and not final:  # honest protocol: select and tune on a slice of train; dev is not looked at here
-        keep, hold = (protocol.kfold_split(tr_y, a.folds, a.holdout_seed, int(a.fold)) if a.folds > 0 else
-                      protocol.holdout_split(tr_y, a.holdout, a.holdout_seed))
+        if a.teacher_folds > 0 and a.fold != "":  # a teacher of a --teacher-folds student (kfold.teacher_targets)
+            keep, hold = protocol.teacher_fold_split(tr_y, a.holdout, a.holdout_seed, a.teacher_folds, int(a.fold))
+        else:
+            keep, hold = (protocol.kfold_split(tr_y, a.folds, a.holdout_seed, int(a.fold)) if a.folds > 0 else
+                          protocol.holdout_split(tr_y, a.holdout, a.holdout_seed))
         dv_ids, dv_y = [tr_ids[i] for i in hold], tr_y[hold]
         tr_ids, tr_y = [tr_ids[i] for i in keep], tr_y[keep]
     elif final:  # k-fold's shipped model: all of train, the folds' epoch count, nothing to select on
         dv_ids, dv_y = [], None
     soft = distill.teacher_scores(a, labels, tok, tr_ids, train, predict, vars(parse_args([]))) if a.teacher_seeds else None
+    if a.teacher_folds > 0 and a.fold == "":
+        if a.holdout <= 0 or a.folds > 0 or a.teacher_seeds:
+            sys.exit("--teacher-folds needs --holdout, and does not combine with --folds or --teacher-seeds")
+        soft = kfold.teacher_targets(a, labels, keep)
     if soft is not None:  # distillation: the label softened toward what the teachers say of the same text
         tr_y = (a.distill_weight * soft + (1.0 - a.distill_weight) * tr_y).astype(np.float32)
         torch.manual_seed(a.seed)  # the student starts the same whether its teachers were trained here or reused
@@ -273,6 +285,7 @@ def main(argv=None):
         os.makedirs(a.work, exist_ok=True)
         train(a, labels)
         return
+    kfold.ARGV = list(argv if argv is not None else sys.argv[1:])  # what members are started with
     if a.folds > 0 and not a.finalize_only:
         ck = kfold.run(a, argv if argv is not None else sys.argv[1:], labels)
     elif a.finalize_only:

@@ -39,12 +39,12 @@ describe('InferencePool.runQueued', () => {
   });
 
   it('gives a queued batch back unrun when it is taken back before it starts', async () => {
-    const running = pool.run(batch(512, 32, 3)); // long enough that the take-back reaches the thread first
+    const running = pool.run(batch(2048, 32, 3)); // long enough that the take-back reaches the thread first
     const retract = new AbortController();
     const queued = pool.runQueued(batch(3, 5, 4), retract.signal);
     retract.abort();
     expect(await queued).toBeUndefined();
-    expect((await running).logits).toHaveLength(512 * 3);
+    expect((await running).logits).toHaveLength(2048 * 3);
     expect(pool.outstanding).toBe(0);
   });
 

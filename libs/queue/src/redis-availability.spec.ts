@@ -82,6 +82,8 @@ describe('redis errors', () => {
     expect(redisFailureOf(new Error('MOVED 3273 127.0.0.1:42911'))).toBe('unavailable');
     expect(redisFailureOf(new Error('UNBLOCKED force unblock from blocking operation, instance state changed'))).toBe('unavailable');
     expect(redisFailureOf(new Error('Too many Cluster redirections. Last error: Error: CLUSTERDOWN'))).toBe('unavailable');
+    // An auto-pipeline grouped under the slot map before a failover, sent after it.
+    expect(redisFailureOf(new Error('All keys in the pipeline should belong to the same slots allocation group'))).toBe('unavailable');
     // WAIT on the old master of a slot (a stale slot map) right after a failover.
     expect(redisFailureOf(new Error('ERR WAIT cannot be used with replica instances. Please also note that …'))).toBe('unavailable');
     expect(redisFailureOf(new Error("OOM command not allowed when used memory > 'maxmemory'."))).toBe('oom');

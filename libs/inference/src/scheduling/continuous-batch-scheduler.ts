@@ -243,10 +243,6 @@ export class ContinuousBatchScheduler {
     return this.builder.next(this.options.clock.now(), threads, threads - this.inFlight);
   }
 
-  private ready(items: Item[], urgent: boolean): ReadyBatch {
-    return this.builder.ready(items, urgent);
-  }
-
   private canQueue(): boolean {
     return this.options.queueBehindRunning !== false && this.runner.runQueued !== undefined;
   }
@@ -269,14 +265,13 @@ export class ContinuousBatchScheduler {
       return true;
     });
     if (live.length === 0) return;
-    const run = live.length === batch.items.length ? batch : this.ready(live, batch.urgent);
+    const run = live.length === batch.items.length ? batch : this.builder.ready(live, batch.urgent);
     this.inFlight++;
     if (!run.urgent) this.bulkInFlight++;
-    const retract = queued && this.runner.runQueued ? new AbortController() : undefined;
+    const runQueued = queued ? this.runner.runQueued?.bind(this.runner) : undefined;
+    const retract = runQueued ? new AbortController() : undefined;
     if (retract) this.queued.add(retract);
-    const result = retract
-      ? (this.runner.runQueued?.(run.padded, retract.signal) ?? this.runner.run(run.padded))
-      : this.runner.run(run.padded);
+    const result = runQueued && retract ? runQueued(run.padded, retract.signal) : this.runner.run(run.padded);
     result
       .then(
         (out) => (out === undefined ? this.onRetracted(run) : this.onResult(run, out, now, retract !== undefined)),
@@ -343,7 +338,7 @@ export class ContinuousBatchScheduler {
     // Split by length, so the short half pads less; both halves go before anything else.
     const sorted = [...batch.items].sort((x, y) => x.length - y.length);
     const half = Math.ceil(sorted.length / 2);
-    this.retry.unshift(this.ready(sorted.slice(0, half), batch.urgent), this.ready(sorted.slice(half), batch.urgent));
+    this.retry.unshift(this.builder.ready(sorted.slice(0, half), batch.urgent), this.builder.ready(sorted.slice(half), batch.urgent));
   }
 
   private expire(): void {

@@ -17,13 +17,15 @@ import hub_layout
 import protocol
 
 V2_FLAGS = ("holdout", "holdout_seed", "shrink", "ema", "aux_weight", "msd", "teacher_seeds", "distill_weight",
-            "emb_lr_scale", "pos_weight_power", "min_oov", "subword_pieces", "folds", "fold_jobs", "teacher_folds")
+            "emb_lr_scale", "pos_weight_power", "min_oov", "subword_pieces", "folds", "fold_jobs", "teacher_folds",
+            "mlm_epochs", "mlm_lr", "mlm_prob")
 
 
 def is_v1(args):
     return (not args.get("holdout") and not args.get("folds") and not args.get("teacher_folds") and not args.get("ema") and not args.get("aux_weight") and args.get("msd", 1) == 1
             and not args.get("teacher_seeds") and args.get("emb_lr_scale", 1.0) == 1.0
-            and not args.get("pos_weight_power") and args.get("min_oov", 10) == 10 and not args.get("subword_pieces"))
+            and not args.get("pos_weight_power") and args.get("min_oov", 10) == 10 and not args.get("subword_pieces")
+            and not args.get("mlm_epochs"))
 
 
 def finalize(a, labels, ck, defaults):
@@ -114,6 +116,7 @@ def finalize(a, labels, ck, defaults):
                       for i, l in enumerate(labels)},
         "best_epoch": ck["best_epoch"],
         "history": ck["history"],
+        **({"mlm_history": ck["mlm_history"]} if ck.get("mlm_history") else {}),
         "train_seconds": round(ck["train_seconds"], 1),
         "parameters": ck["n_params"],
         "onnx_bytes": os.path.getsize(onnx_path),

@@ -56,6 +56,13 @@ class EmoEncoder(nn.Module):
 
     def pool(self, input_ids, attention_mask):
         """Masked mean of the final hidden states (what the classifier reads; training uses it for extra heads)."""
+        x, m = self.hidden(input_ids, attention_mask)
+        mm = m.unsqueeze(-1)
+        return (x * mm).sum(1) / mm.sum(1).clamp(min=1.0)
+
+    def hidden(self, input_ids, attention_mask):
+        """The final hidden state of every position (pooled for the classifier; read per token by MLM pretraining),
+        and the mask as a float tensor. The ops, and so the exported graph, are those of the v1 pool."""
         t = input_ids.shape[1]
         pos = torch.arange(t, device=input_ids.device).unsqueeze(0)
         x = self.proj(self.tok_emb(input_ids)) + self.pos_emb(pos)
@@ -64,9 +71,7 @@ class EmoEncoder(nn.Module):
         bias = ((1.0 - m) * -10000.0).unsqueeze(1).unsqueeze(1)  # [b, 1, 1, t]
         for layer in self.layers:
             x = layer(x, bias)
-        x = self.ln_f(x)
-        mm = m.unsqueeze(-1)
-        return (x * mm).sum(1) / mm.sum(1).clamp(min=1.0)
+        return self.ln_f(x), m
 
 
 def export_onnx(model, path, opset=14):

@@ -27,6 +27,7 @@ from vocab import build_vocab  # noqa: E402
 import distill  # noqa: E402
 import finalize  # noqa: E402
 import kfold  # noqa: E402
+import mlm  # noqa: E402
 from data import collate, evaluate, load_split, make_batches, predict, tune_thresholds  # noqa: E402
 import protocol  # noqa: E402
 
@@ -95,6 +96,10 @@ def parse_args(argv=None):
                     help="distillation: comma-separated teachers, each a seed (this run's other flags) or SEED/flag=value/... "
                          "(other flags too); trained in --work/teacher-<seed>[-<flag><value>…] or reused from there; "
                          "their mean scores on the training texts become soft targets (empty = off)")
+    ap.add_argument("--mlm-epochs", type=int, default=0,
+                    help="masked-language-model pretraining epochs on the training texts before fine-tuning (mlm.py)")
+    ap.add_argument("--mlm-lr", type=float, default=1e-3, help="peak learning rate of the MLM pretraining")
+    ap.add_argument("--mlm-prob", type=float, default=0.15, help="share of word positions masked per text")
     ap.add_argument("--distill-weight", type=float, default=0.5,
                     help="with --teacher-seeds: target = w * teachers' mean score + (1 - w) * the label")
     return ap.parse_args(argv)
@@ -162,6 +167,7 @@ def train(a, labels):
         model.tok_emb.weight.copy_(torch.from_numpy(emb))
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params:,} parameters", flush=True)
+    model.mlm_history = mlm.pretrain(a, model, tr_ids, tok) if a.mlm_epochs > 0 else []
     aux_head, aux_m = None, None
     if a.aux_weight > 0:  # training-only head, not exported
         aux_head = torch.nn.Linear(a.d_model, 9)
@@ -272,6 +278,8 @@ def save_ck(a, model, best, history, t_start, n_params, vocab_info, tok, name="g
     ck = {"cfg": model.cfg, "state_dict": best["state"], "best_epoch": best["epoch"], "history": list(history),
           "train_seconds": time.time() - t_start, "n_params": n_params, "vocab_info": vocab_info,
           "tokenizer": tok.to_hf_json(a.max_len), "args": vars(a)}
+    if getattr(model, "mlm_history", None):
+        ck["mlm_history"] = model.mlm_history
     os.makedirs(a.work, exist_ok=True)
     torch.save(ck, os.path.join(a.work, name))
     return ck

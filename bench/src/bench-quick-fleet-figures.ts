@@ -20,6 +20,7 @@ export const FLEET_SUITES = {
       messages: { eq: 300 },
       distinct_texts: 'positive',
       repeat_share: { eq: 0.3 },
+      bulk_admission: { eq: 'always' },
       hit_rate: 'share',
       uncached_texts_per_s: rate,
       cached_texts_per_s: rate,

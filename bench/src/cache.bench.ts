@@ -61,6 +61,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
       }),
       l2: withL2 ? l2Store() : undefined,
       metrics,
+      bulkAdmission: opts.config.cache.cacheBulkAdmission,
     });
   try {
     // Model-sized values: real results of 2,000 texts, reused cyclically under 10,000 keys.
@@ -173,6 +174,8 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
       messages: messages.length,
       distinct_texts: distinct,
       repeat_share: 0.3,
+      // CACHE_BULK_ADMISSION of the caches timed (the windows are bulk calls, as `emo backfill` makes).
+      bulk_admission: opts.config.cache.cacheBulkAdmission,
       hit_rate: hitRate,
       uncached_texts_per_s: round(messages.length / (median(off) / 1000)),
       cached_texts_per_s: round(messages.length / (median(onL1) / 1000)),

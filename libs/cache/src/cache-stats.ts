@@ -18,6 +18,8 @@ export interface CacheStats extends CacheCounters {
   hitRate: number;
   /** Texts sent to the classifier. */
   computed: number;
+  /** Bulk results computed and not stored: first sightings of their text (CACHE_BULK_ADMISSION=second-hit). */
+  notAdmitted: number;
   /** Duplicates of a text already in flight (same call or concurrent calls), computed once. */
   coalesced: number;
   /** Texts that went to the classifier uncached (not strings, over MAX_TEXT_CHARS). */
@@ -77,6 +79,7 @@ export function buildCacheStats({ model, namespace, counts: c, inFlight, l1, l2,
     hits,
     hitRate: rate(hits, c.lookups),
     computed: c.computed,
+    notAdmitted: c.notAdmitted,
     coalesced: c.coalesced,
     bypassed: c.bypassed,
     corrupt: c.corrupt,

@@ -28,7 +28,7 @@ export async function readPhraseFile(path: string): Promise<string[]> {
     .filter((l) => l.trim().length > 0 && !l.startsWith('#'));
 }
 
-/** Classifies `texts` through the cached classifier (misses computed and written to L1 + L2). */
+/** Classifies `texts` through the cached classifier (misses computed and written to L1 + L2, first sightings included). */
 export async function warmCache(
   cached: CachedClassifier,
   texts: readonly string[],
@@ -40,7 +40,7 @@ export async function warmCache(
   const chunk = opts.chunkSize ?? 256;
   let errors = 0;
   for (let i = 0; i < texts.length; i += chunk) {
-    const outcomes = await cached.classify(texts.slice(i, i + chunk), opts.classify);
+    const outcomes = await cached.classify(texts.slice(i, i + chunk), { ...opts.classify, cacheAdmit: true });
     errors += outcomes.filter((o) => 'error' in o).length;
     opts.onProgress?.(Math.min(texts.length, i + chunk));
   }

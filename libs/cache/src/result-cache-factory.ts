@@ -92,6 +92,7 @@ export class ResultCacheFactory {
       compression: c.cache.cacheL2Compression,
       compressMinBytes: c.cache.cacheL2CompressMinBytes,
       scoreEncoding: c.cache.cacheScoreEncoding,
+      bulkAdmission: c.cache.cacheBulkAdmission,
       policy: this.policy,
       writeComputedToL2: opts.writeComputedToL2,
     });

@@ -7,6 +7,7 @@
 import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import { hasLoneSurrogate, viewOutcomes } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
+import { Doorkeeper } from './admission/doorkeeper';
 import { CachedClassifier } from './cached-classifier';
 import { ResultCodec } from './codec/result-codec';
 import { InFlightResults, type Deferred, type Settled } from './in-flight-results';
@@ -36,6 +37,13 @@ export interface TwoLevelCacheOptions {
    * the fleet, whose workers already stored every result they computed in L2.
    */
   readonly writeComputedToL2?: boolean;
+  /**
+   * Which computed bulk results are stored (CACHE_BULK_ADMISSION): `always` (default), or `second-hit`
+   * (only a key this process computed before, admission/doorkeeper.ts). Interactive results are always stored.
+   */
+  readonly bulkAdmission?: 'always' | 'second-hit';
+  /** Keys the second-hit filter remembers before it starts over (default 10 × the L1's entries, at least 1,000). */
+  readonly admissionCapacity?: number;
 }
 
 export class TwoLevelCache {
@@ -45,11 +53,14 @@ export class TwoLevelCache {
   private readonly pendingWrites = new Set<Promise<void>>();
   private readonly detachMetrics: () => void;
   private readonly counts: CacheCounts = emptyCounts();
+  private readonly doorkeeper?: Doorkeeper;
   /** Stage timers of libs/profiler (l1, l2), set by the app that profiles; none: not timed. */
   stageTimer?: Pick<StageTimer, 'start'>;
 
   constructor(private readonly opts: TwoLevelCacheOptions) {
     this.namespace = opts.namespace;
+    if (opts.bulkAdmission === 'second-hit')
+      this.doorkeeper = new Doorkeeper(opts.admissionCapacity ?? Math.max(1_000, 10 * (opts.l1?.options.maxEntries ?? 100_000)));
     this.codec = new ResultCodec({
       labels: opts.namespace.model.labels,
       modelId: opts.namespace.modelId,
@@ -196,9 +207,10 @@ export class TwoLevelCache {
     const computed = await inner.classify(inputs, { ...opts, includeScores: true, ...(misses.checked ? { cacheChecked: true } : {}) });
     this.counts.computed += missKeys.length;
     const writes: [string, Buffer][] = [];
+    const admitAll = opts?.priority !== 'bulk' || opts.cacheAdmit === true || this.doorkeeper === undefined;
     missKeys.forEach((key, k) => {
       const outcome = computed[k];
-      const value = 'error' in outcome ? undefined : this.encodeOwn(outcome);
+      const value = 'error' in outcome || !(admitAll || this.admitBulk(key)) ? undefined : this.encodeOwn(outcome);
       if (value) {
         this.opts.l1?.set(key, value);
         writes.push([key, value]);
@@ -214,6 +226,13 @@ export class TwoLevelCache {
       out[i] = 'error' in outcome ? outcome : stripScores(outcome, includeScores);
     });
     if (this.opts.writeComputedToL2 !== false) this.track(this.opts.l2?.setMany(writes));
+  }
+
+  /** A bulk result is stored from its key's second sighting in this process on (CACHE_BULK_ADMISSION=second-hit). */
+  private admitBulk(key: string): boolean {
+    if (this.doorkeeper!.admit(key)) return true;
+    this.counts.notAdmitted++;
+    return false;
   }
 
   /** Waits for L2 writes started by earlier calls (tests, shutdown). */

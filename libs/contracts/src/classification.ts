@@ -55,6 +55,11 @@ export interface ClassifyOptions {
    * own L1 before computing, so a text costs one L2 lookup per request path, not two.
    */
   readonly cacheChecked?: boolean;
+  /**
+   * Store what is computed in the result cache even where CACHE_BULK_ADMISSION=second-hit would not
+   * store a bulk text seen for the first time (cache warming: storing is the point).
+   */
+  readonly cacheAdmit?: boolean;
   /** Bulk texts only: the tenant and weight the engine shares its bulk capacity by (none: one shared lane, arrival order). */
   readonly share?: BulkShare;
   /**

@@ -15,6 +15,8 @@ export interface CacheCounts {
   l2Misses: number;
   coalesced: number;
   computed: number;
+  /** Bulk results computed and not stored: first sightings under CACHE_BULK_ADMISSION=second-hit. */
+  notAdmitted: number;
   bypassed: number;
   corrupt: number;
   corruptL2: number;
@@ -36,6 +38,7 @@ export const emptyCounts = (): CacheCounts => ({
   l2Misses: 0,
   coalesced: 0,
   computed: 0,
+  notAdmitted: 0,
   bypassed: 0,
   corrupt: 0,
   corruptL2: 0,
@@ -93,6 +96,15 @@ export class CacheMetrics {
           { level: 'l2' },
           count((c) => c.l2Misses),
         );
+      },
+    });
+    new Counter({
+      name: 'emo_cache_not_admitted_total',
+      help: 'Bulk results computed and not stored in the cache: first sightings of their text (CACHE_BULK_ADMISSION=second-hit)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(count((c) => c.notAdmitted));
       },
     });
     new Counter({

@@ -12,6 +12,11 @@ export const cacheSettings = {
     'Most bytes (encoded values + keys + per-entry overhead) in the L1 LRU.',
   ),
   cacheL1TtlSeconds: setting('CACHE_L1_TTL_SECONDS', int(1, 365 * 86_400).default(600), 'Time to live of an L1 entry.'),
+  cacheBulkAdmission: setting(
+    'CACHE_BULK_ADMISSION',
+    z.enum(['always', 'second-hit']).default('always'),
+    'Which computed bulk results (jobs, backfills) are stored in L1 and L2: `always` every one; `second-hit` a text only from the second time a process computes it (a filter of 10 bits per key, sized 10 × CACHE_L1_MAX_ENTRIES, remembers first sightings), so one-off texts neither evict what interactive calls reuse nor fill the cache Redis. second-hit suits backfills of mostly unique texts (+4 % fleet throughput on never-repeated texts); on a chat log where 30 % of messages repeat, the hit rate falls from 0.37 to 0.26 (docs/cache.md). Interactive results are always stored.',
+  ),
   cacheL2Enabled: setting('CACHE_L2_ENABLED', bool().default(true), 'Use the shared Redis L2 in the fleet (api, worker).'),
   cacheCliL2: setting(
     'CACHE_CLI_L2',

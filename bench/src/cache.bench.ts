@@ -68,7 +68,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
     const sample = train.slice(0, sizes.keys);
     const filler = newCache(false);
     for (let i = 0; i < sizes.computed; i += WINDOW)
-      await filler.classifier(engine).classify(sample.slice(i, Math.min(sizes.computed, i + WINDOW)));
+      await filler.classifier(engine).classify(sample.slice(i, Math.min(sizes.computed, i + WINDOW)), { cacheAdmit: true });
     const computed = sample.slice(0, sizes.computed).map((t) => filler.l1!.get(filler.namespace.key(t))!);
     const keys = sample.map((t) => filler.namespace.key(t));
     const values = keys.map((_, i) => computed[i % computed.length]);

@@ -34,14 +34,14 @@ describe('TwoLevelCache admission of bulk results', () => {
     expect(sut.stats()).toMatchObject({ computed: 3, notAdmitted: 2, hits: 1 });
   });
 
-  it('second-hit: stores interactive results and calls without a priority at once, and warming (cacheAdmit) at once', async () => {
+  it('second-hit: stores interactive results and warming (cacheAdmit) at once; a call without a priority is bulk', async () => {
     const { sut, inner } = setup('second-hit');
     await sut.classifier(inner).classify(['asked now'], { priority: 'interactive' });
-    await sut.classifier(inner).classify(['no priority']);
     await sut.classifier(inner).classify(['warm phrase'], { ...bulk, cacheAdmit: true });
-    await sut.classifier(inner).classify(['asked now', 'no priority', 'warm phrase'], bulk);
-    expect(inner.textsComputed).toBe(3);
-    expect(sut.stats()).toMatchObject({ notAdmitted: 0, hits: 3 });
+    await sut.classifier(inner).classify(['no priority']);
+    await sut.classifier(inner).classify(['asked now', 'warm phrase', 'no priority'], bulk);
+    expect(inner.calls).toEqual([['asked now'], ['warm phrase'], ['no priority'], ['no priority']]);
+    expect(sut.stats()).toMatchObject({ notAdmitted: 1, hits: 2 });
   });
 
   it('second-hit: a bulk text an interactive call stored first is a hit', async () => {

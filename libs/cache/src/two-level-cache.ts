@@ -207,7 +207,8 @@ export class TwoLevelCache {
     const computed = await inner.classify(inputs, { ...opts, includeScores: true, ...(misses.checked ? { cacheChecked: true } : {}) });
     this.counts.computed += missKeys.length;
     const writes: [string, Buffer][] = [];
-    const admitAll = opts?.priority !== 'bulk' || opts.cacheAdmit === true || this.doorkeeper === undefined;
+    // Priority defaults to bulk (ClassifyOptions): only interactive calls and warming skip the filter.
+    const admitAll = this.doorkeeper === undefined || opts?.priority === 'interactive' || opts?.cacheAdmit === true;
     missKeys.forEach((key, k) => {
       const outcome = computed[k];
       const value = 'error' in outcome || !(admitAll || this.admitBulk(key)) ? undefined : this.encodeOwn(outcome);

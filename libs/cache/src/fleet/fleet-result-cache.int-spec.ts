@@ -48,4 +48,30 @@ describe.skipIf(!inject('redisAvailable'))('fleet result caches', () => {
       await worker.close();
     }
   });
+
+  it('stores a bulk text in L2 from its second computation with CACHE_BULK_ADMISSION=second-hit', async () => {
+    const ns = `${prefix}-admit`;
+    const config = loadConfig({ REDIS_URL: redisUrl, QUEUE_PREFIX: ns, CACHE_L2_TIMEOUT_MS: '1000', CACHE_BULK_ADMISSION: 'second-hit' });
+    const { labels, ...identity } = fakeModel();
+    const engine = Object.assign(new FakeClassifier(), {
+      bundle: { ...identity, labels },
+      tokenizer: { maxLength: identity.maxLength },
+      precision: identity.precision,
+    });
+    const worker = (await createWorkerResultCache(config, engine, { registry: new Registry() }))!;
+    try {
+      const l2Keys = async () => (await redis.keys(`${worker.cache.namespace.prefix}*`)).length;
+      await worker.classifier.classify(['backfilled once', 'said twice'], { priority: 'bulk' });
+      await worker.cache.drain();
+      expect(await l2Keys()).toBe(0);
+      await worker.classifier.classify(['said twice'], { priority: 'bulk' });
+      await worker.classifier.classify(['asked now'], { priority: 'interactive' });
+      await worker.cache.drain();
+      expect(await l2Keys()).toBe(2);
+      expect(worker.cache.stats()).toMatchObject({ computed: 4, notAdmitted: 2 });
+    } finally {
+      await worker.close();
+      await unlinkMatching(redis, `${ns}:*`);
+    }
+  });
 });

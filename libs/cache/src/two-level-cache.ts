@@ -42,8 +42,6 @@ export interface TwoLevelCacheOptions {
    * (only a key this process computed before, admission/doorkeeper.ts). Interactive results are always stored.
    */
   readonly bulkAdmission?: 'always' | 'second-hit';
-  /** Keys the second-hit filter remembers before it starts over (default 10 × the L1's entries, at least 1,000). */
-  readonly admissionCapacity?: number;
 }
 
 export class TwoLevelCache {
@@ -60,7 +58,8 @@ export class TwoLevelCache {
   constructor(private readonly opts: TwoLevelCacheOptions) {
     this.namespace = opts.namespace;
     if (opts.bulkAdmission === 'second-hit')
-      this.doorkeeper = new Doorkeeper(opts.admissionCapacity ?? Math.max(1_000, 10 * (opts.l1?.options.maxEntries ?? 100_000)));
+      // First sightings remembered before it starts over: 10 × the L1's entries (1 M keys, 1.25 MB by default).
+      this.doorkeeper = new Doorkeeper(Math.max(1_000, 10 * (opts.l1?.options.maxEntries ?? 100_000)));
     this.codec = new ResultCodec({
       labels: opts.namespace.model.labels,
       modelId: opts.namespace.modelId,

@@ -14,9 +14,15 @@ import random
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+# OpenBLAS (numpy's and torch's BLAS here) splits a product differently with another thread count, and the weights
+# then differ in their last bits: 1 thread (or OMP_NUM_THREADS=1, which OpenBLAS also reads) gives another
+# model.onnx than the 2 it defaults to on the 2-core machines that trained the shipped models. Pinned, so the
+# command reproduces them on any core count; set it yourself to trade that for speed (e.g. two runs at once: 1).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "../.."))

@@ -21,6 +21,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from data import collate, make_batches
+import optim
 
 
 class MlmHead(nn.Module):
@@ -53,16 +54,10 @@ def mask_batch(ids, mask, tok, rng, prob):
 def pretrain(a, model, tr_ids, tok):
     """`a.mlm_epochs` epochs of MLM over `tr_ids`; returns per-epoch {epoch, mlm_loss, mlm_accuracy, seconds}."""
     head = MlmHead(model.cfg["d_model"], model.cfg["emb_dim"], model.cfg["vocab_size"])
-    params = list(model.named_parameters()) + [("head." + n, p) for n, p in head.named_parameters()]
-    decay = [p for n, p in params if p.dim() >= 2 and "emb" not in n]
-    no_decay = [p for n, p in params if not (p.dim() >= 2 and "emb" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=a.mlm_lr)
+    named = list(model.named_parameters()) + [("head." + n, p) for n, p in head.named_parameters()]
+    opt = torch.optim.AdamW(optim.decay_groups(named, a.weight_decay), lr=a.mlm_lr)
     steps_per_epoch = -(-len(tr_ids) // a.batch_size)
-    total = steps_per_epoch * a.mlm_epochs
-    warm = max(1, int(a.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    sched = optim.warmup_linear(opt, a.warmup, steps_per_epoch * a.mlm_epochs)
     rng = np.random.default_rng(a.seed + 1000)
     lengths = [len(x) for x in tr_ids]
     history = []

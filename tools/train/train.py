@@ -34,6 +34,7 @@ import distill  # noqa: E402
 import finalize  # noqa: E402
 import kfold  # noqa: E402
 import mlm  # noqa: E402
+import optim  # noqa: E402
 from data import collate, evaluate, load_split, make_batches, predict, tune_thresholds  # noqa: E402
 import protocol  # noqa: E402
 
@@ -185,9 +186,7 @@ def train(a, labels):
     if a.emb_lr_scale == 0.0:
         model.tok_emb.weight.requires_grad_(False)
     named = [(n, p) for n, p in named if not any(p is w for w in word_emb)]
-    decay = [p for n, p in named if p.dim() >= 2 and "emb" not in n]
-    no_decay = [p for n, p in named if not (p.dim() >= 2 and "emb" not in n)]
-    groups = [{"params": decay, "weight_decay": a.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    groups = optim.decay_groups(named, a.weight_decay)
     if word_emb and a.emb_lr_scale > 0:
         groups.append({"params": word_emb, "weight_decay": 0.0, "lr": a.lr * a.emb_lr_scale})
     opt = torch.optim.AdamW(groups, lr=a.lr)
@@ -196,10 +195,7 @@ def train(a, labels):
         pos = np.maximum((tr_y > 0.5).sum(0), 1.0)
         pos_weight = torch.from_numpy(np.minimum(((len(tr_y) - pos) / pos) ** a.pos_weight_power, 30.0).astype(np.float32))
     steps_per_epoch = -(-len(tr_ids) // a.batch_size)
-    total = steps_per_epoch * a.epochs
-    warm = max(1, int(a.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    sched = optim.warmup_linear(opt, a.warmup, steps_per_epoch * a.epochs)
     rng = np.random.default_rng(a.seed)
     lengths = [len(x) for x in tr_ids]
     history, best, bad, best_raw = [], None, 0, None

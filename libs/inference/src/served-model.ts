@@ -54,6 +54,7 @@ export async function startServedModel(
   );
   const pool = await InferencePool.start({
     threads: engine.inferenceThreads,
+    inlineMaxTexts: engine.inferenceInlineMaxTexts,
     expectedLabels: bundle.labels.length,
     onWarning,
     session: {

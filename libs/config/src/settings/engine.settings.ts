@@ -42,6 +42,11 @@ export const engineSettings = {
   ),
   intraOpThreads: setting('INTRA_OP_THREADS', int(1, 256).default(1), 'Intra-op threads per inference thread.'),
   inferenceThreads: setting('INFERENCE_THREADS', int(1, 64).default(2), 'worker_threads in the inference pool, each with its own session.'),
+  inferenceInlineMaxTexts: setting(
+    'INFERENCE_INLINE_MAX_TEXTS',
+    int(0, 64).default(1),
+    'A batch of at most this many texts that finds every inference thread idle runs on the main thread, in a session of its own (CPU provider only; one more session in memory): a lone interactive text then skips the hop to a thread and back. 0: every batch goes to a thread.',
+  ),
   optimizedModelCacheDir: setting(
     'OPTIMIZED_MODEL_CACHE_DIR',
     z.string().min(1).default('.emo-cache/ort'),

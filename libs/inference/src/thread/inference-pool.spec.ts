@@ -81,3 +81,32 @@ describe('InferencePool.runQueued', () => {
     }
   });
 });
+
+describe('InferencePool, a lone batch run inline (INFERENCE_INLINE_MAX_TEXTS)', () => {
+  let inline: InferencePool;
+  let threadsOnly: InferencePool;
+  beforeAll(async () => {
+    ({ pool: inline } = await startServedModel(engineTestConfig({ modelDir: TINY, inferenceThreads: 1, inferenceInlineMaxTexts: 1 })));
+    ({ pool: threadsOnly } = await startServedModel(engineTestConfig({ modelDir: TINY, inferenceThreads: 1, inferenceInlineMaxTexts: 0 })));
+  });
+  afterAll(async () => Promise.all([inline.close(), threadsOnly.close()]));
+
+  it('runs a one-text batch on the calling thread when every thread is idle, with the logits a thread gives', async () => {
+    const one = batch(1, 7, 11);
+    const before = inline.inlineRuns;
+    const got = await inline.run(one);
+    expect(inline.inlineRuns).toBe(before + 1);
+    expect(got.logits).toEqual((await threadsOnly.run(one)).logits);
+    expect(threadsOnly.inlineRuns).toBe(0);
+    expect(inline.outstanding).toBe(0);
+  });
+
+  it('sends a batch of more texts, or one that finds a thread busy, to a thread', async () => {
+    const before = inline.inlineRuns;
+    await inline.run(batch(2, 7, 12));
+    const running = inline.run(batch(512, 32, 13));
+    const lone = inline.runQueued(batch(1, 7, 14), new AbortController().signal);
+    await Promise.all([running, lone]);
+    expect(inline.inlineRuns).toBe(before);
+  });
+});

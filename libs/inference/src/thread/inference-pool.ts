@@ -1,13 +1,16 @@
 // A pool of worker threads, each with its own ONNX Runtime session. Batches wait in one FIFO
 // and go to the first idle thread; a crashed thread fails only its own batch and is replaced.
 // `runQueued` also hands a batch to a busy thread, to start the moment its current one ends
-// (ADR 022); such a batch can be retracted until it starts.
+// (ADR 022); such a batch can be retracted until it starts. A batch of at most `inlineMaxTexts`
+// texts that finds every thread idle runs on the calling thread instead, in a session of its own
+// (CPU only): a lone interactive text then costs no hop to a thread and back (ADR 020).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '@emo/contracts';
 import type { PaddedBatch } from '../batching/padded-batch';
 import type { SessionRequest } from '../session/ort-session-factory';
+import { SessionRuns, toPlainError } from './session-runs';
 import type { FromThread, InitMessage, ReadyMessage, RetractMessage, RunMessage } from './thread-messages';
 
 export interface PoolOptions {
@@ -17,6 +20,11 @@ export interface PoolOptions {
   /** Path of the built worker script; default: dist/inference.worker.js beside or above this file. */
   readonly workerScript?: string;
   readonly onWarning?: (message: string) => void;
+  /**
+   * Batches of at most this many texts run on the calling thread when every thread is idle
+   * (INFERENCE_INLINE_MAX_TEXTS; 0 or absent: never). Only where the threads serve on the CPU.
+   */
+  readonly inlineMaxTexts?: number;
 }
 
 export interface BatchOutput {
@@ -50,6 +58,11 @@ export class InferencePool {
   private closed = false;
   private readonly warned = new Set<string>();
   private ready!: ReadyMessage;
+  /** The calling thread's own session for lone batches (inlineMaxTexts), and whether it is running one. */
+  private inline?: SessionRuns;
+  private inlineBusy = false;
+  /** Batches run inline so far. */
+  inlineRuns = 0;
 
   private constructor(private readonly options: PoolOptions) {}
 
@@ -60,6 +73,14 @@ export class InferencePool {
     if (failed) {
       await pool.close();
       throw failed.reason;
+    }
+    if ((options.inlineMaxTexts ?? 0) > 0 && pool.provider === 'cpu') {
+      try {
+        pool.inline = (await SessionRuns.open(options.session, options.expectedLabels)).runs;
+      } catch (e) {
+        await pool.close();
+        throw AppError.fromPlain(toPlainError(e, 'MODEL_CORRUPT'));
+      }
     }
     return pool;
   }
@@ -84,6 +105,8 @@ export class InferencePool {
 
   run(batch: PaddedBatch): Promise<BatchOutput> {
     if (this.closed) return Promise.reject(new AppError('ENGINE_CLOSED'));
+    const inline = this.runInline(batch);
+    if (inline) return inline;
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, batch, resolve: resolve as (out: BatchOutput | undefined) => void, reject, queued: false });
       this.pump();
@@ -99,6 +122,8 @@ export class InferencePool {
    */
   runQueued(batch: PaddedBatch, signal: AbortSignal): Promise<BatchOutput | undefined> {
     if (this.closed) return Promise.reject(new AppError('ENGINE_CLOSED'));
+    const inline = this.runInline(batch);
+    if (inline) return inline;
     return new Promise((resolve, reject) => {
       const task: Task = { id: this.nextId++, batch, resolve, reject, queued: true };
       signal.addEventListener('abort', () => this.retract(task), { once: true });
@@ -111,15 +136,40 @@ export class InferencePool {
     });
   }
 
-  /** Batches posted to threads or waiting in the FIFO. */
+  /** Batches posted to threads, waiting in the FIFO, or running inline. */
   get outstanding(): number {
-    return this.queue.length + this.slots.reduce((n, s) => n + s.tasks.length, 0);
+    return this.queue.length + this.slots.reduce((n, s) => n + s.tasks.length, 0) + (this.inlineBusy ? 1 : 0);
+  }
+
+  /**
+   * Runs a small batch on this thread when nothing else runs anywhere: no thread busy, none waiting,
+   * no inline run. Undefined: it goes to a thread as usual.
+   */
+  private runInline(batch: PaddedBatch): Promise<BatchOutput> | undefined {
+    const session = this.inline;
+    if (!session || this.inlineBusy || batch.batch > (this.options.inlineMaxTexts ?? 0)) return undefined;
+    if (this.queue.length > 0 || this.slots.some((s) => s.tasks.length > 0)) return undefined;
+    this.inlineBusy = true;
+    this.inlineRuns++;
+    const started = performance.now();
+    return session.run(batch.runs, batch.inputIds, batch.attentionMask).then(
+      (out) => {
+        this.inlineBusy = false;
+        return { logits: out.logits, numLabels: out.numLabels, inferMs: performance.now() - started };
+      },
+      (e: unknown) => {
+        this.inlineBusy = false;
+        throw AppError.fromPlain(toPlainError(e, 'INFERENCE_FAILED'));
+      },
+    );
   }
 
   /** Lets running batches finish, fails queued ones, and stops the threads. */
   async close(): Promise<void> {
     this.closed = true;
     for (const task of this.queue.splice(0)) task.reject(new AppError('ENGINE_CLOSED'));
+    while (this.inlineBusy) await new Promise((r) => setTimeout(r, 5));
+    await this.inline?.release().catch(() => undefined);
     await Promise.all(
       this.slots.map(async (slot) => {
         while (slot.tasks.length > 0) await new Promise((r) => setTimeout(r, 5));

@@ -239,6 +239,48 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     expect(await laneKeys()).toEqual({ waiting: 0, taken: 0, dead: 0 });
   });
 
+  it('takes a call that finds it idle with its BLMOVE alone, and asks for what else waits (LANE_TAKE) only while busy', async () => {
+    const real = withFleetCommands(connection());
+    let takes = 0;
+    const redis = new Proxy(real, {
+      get(target, key) {
+        if (key === 'emoLaneTake')
+          return (...args: Parameters<typeof real.emoLaneTake>) => {
+            takes++;
+            return target.emoLaneTake(...args);
+          };
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const running: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const lane = new LaneConsumer(
+      redis,
+      connection,
+      fleet.keys,
+      async (data) => {
+        running.push(data.jobId);
+        await held;
+        return 'stored';
+      },
+      async () => undefined,
+      { concurrency: 4, leaseMs: 60_000, maxStalledCount: 3, blockSeconds: 0.1 },
+    );
+    lane.start();
+    await call(1);
+    await until(() => running.length === 1);
+    expect(takes).toBe(0); // idle when it came: one BLMOVE, no LANE_TAKE
+    await Promise.all([call(1), call(1), call(1)]);
+    await until(() => running.length === 4);
+    expect(takes).toBeGreaterThanOrEqual(1); // busy: it asked for more
+    release();
+    await until(() => lane.inFlight === 0);
+    await lane.stop();
+    await lane.leave();
+  });
+
   it('takes nothing before its lease reached Redis (a taken list no one could reap)', async () => {
     const events: string[] = [];
     const real = withFleetCommands(connection());

@@ -1,6 +1,6 @@
 // A worker's side of the interactive lane (interactive-lane.ts, ADR 020). One connection blocks in
-// BLMOVE, which moves the oldest entry into this worker's taken list and returns it; LANE_TAKE then
-// moves as many more as there are free slots. A taken entry stays in the taken list until its chunk
+// BLMOVE, which moves the oldest entry into this worker's taken list and returns it; a busy worker
+// then moves as many more as there are free slots (LANE_TAKE). A taken entry stays in the taken list until its chunk
 // is settled: stored (LREM), retried (back to the wait list with the attempt counted) or out of
 // attempts (to the dead list, whose entries get CHUNK_FAILED lines). The worker renews a lease in
 // the workers sorted set every third of WORKER_LOCK_DURATION_MS; every worker's sweep requeues the
@@ -167,9 +167,13 @@ export class LaneConsumer {
         continue;
       }
       if (first === null) continue;
+      // An idle worker that gets one entry has most likely got the only one (one call at a time):
+      // it asks for more only while busy, so a lone call costs no extra round trip. A burst that
+      // found it idle is taken on the next turn (BLMOVE answers at once, and then it is busy).
+      const busy = this.running.size > 0;
       this.dispatch(first);
       const room = this.options.concurrency - this.running.size;
-      if (room <= 0 || this.closing) continue;
+      if (!busy || room <= 0 || this.closing) continue;
       try {
         for (const entry of await this.redis.emoLaneTake(this.keys.laneWait, this.taken, room)) this.dispatch(entry);
       } catch (e) {

@@ -14,6 +14,9 @@ export interface SuiteSpec {
   readonly figures: Record<string, Check>;
   /** Relations between figures that hold by construction. */
   readonly also?: (f: Figures) => void;
+  /** The CLI suite when the entry's name is a variant of it ("interactive --against"), and its extra arguments (`<root>`: this checkout). */
+  readonly suite?: string;
+  readonly args?: readonly string[];
 }
 
 /** A figure as a number (the kind checks have run first). */

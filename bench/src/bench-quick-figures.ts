@@ -23,4 +23,5 @@ export const SUITES: Record<string, SuiteSpec> = {
   fairness: FLEET_SUITES.fairness,
   soak: FLEET_SUITES.soak,
   interactive: FLEET_SUITES.interactive,
+  'interactive --against': FLEET_SUITES['interactive --against'],
 };

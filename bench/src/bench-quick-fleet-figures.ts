@@ -265,4 +265,44 @@ export const FLEET_SUITES = {
       expectMachine(f);
     },
   },
+  // This checkout against itself (`<root>`): both fleets, their alternating rounds and the ratios.
+  'interactive --against': {
+    redis: true,
+    suite: 'interactive',
+    args: ['--against', '<root>', '--concurrency', '1', '--rounds', '2'],
+    figures: {
+      suite: { eq: 'interactive' },
+      model: 'text',
+      coalesce_max_texts: 'nonneg',
+      classify_lane: 'yesno',
+      texts_per_request: { eq: 1 },
+      cache: 'text',
+      engine_texts_per_s: rate,
+      levels: 'rows',
+      c1_texts_per_s: rate,
+      c1_p50_ms: 'positive',
+      c1_p99_ms: 'positive',
+      c1_non_200: { eq: 0 },
+      c1_vs_engine: 'positive',
+      c1_cpu_s_per_1k_texts: 'positive',
+      engine_calls_c1_texts_per_s: rate,
+      c1_vs_engine_calls: 'positive',
+      against: 'text',
+      rounds: { eq: 2 },
+      against_levels: 'rows',
+      c1_vs_against_texts_per_s: 'positive',
+      c1_vs_against_p50: 'positive',
+      c1_vs_against_cpu: 'positive',
+      ...MACHINE,
+    },
+    also: (f) => {
+      const [mine] = f.levels as { requests: number; texts_per_s: number; p50_ms: number }[];
+      const [other] = f.against_levels as { requests: number; texts_per_s: number; p50_ms: number; non_200: number }[];
+      // Both fleets answered every text of the level (the same 40, in two rounds each).
+      expect([mine.requests, other.requests, other.non_200]).toEqual([40, 40, 0]);
+      expect(num(f, 'c1_vs_against_texts_per_s')).toBeCloseTo(mine.texts_per_s / other.texts_per_s, 2);
+      expect(num(f, 'c1_vs_against_p50')).toBeCloseTo(mine.p50_ms / other.p50_ms, 2);
+      expectMachine(f);
+    },
+  },
 } satisfies Record<string, SuiteSpec>;

@@ -24,10 +24,10 @@ interface Run {
   readonly stderr: string;
 }
 
-/** `emo bench SUITE --quick --json` in a fresh process; stderr is kept for the failure message. */
-function runBench(suite: string, env: Record<string, string>, timeoutMs: number): Promise<Run> {
+/** `emo bench SUITE --quick --json [ARGS]` in a fresh process; stderr is kept for the failure message. */
+function runBench(suite: string, args: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [resolve(ROOT, 'bin/emo.js'), 'bench', suite, '--quick', '--json'], {
+    const child = spawn(process.execPath, [resolve(ROOT, 'bin/emo.js'), 'bench', suite, '--quick', '--json', ...args], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +78,8 @@ describe.skipIf(!inject('sharedAvailable'))('emo bench --quick --json', () => {
         CACHE_REDIS_URL: redisUrl,
         MODEL_DIR: spec.defaultModel ? DEFAULT_MODEL : TINY_MODEL,
       };
-      const run = await runBench(suite, env, TIMEOUT_MS - 10_000);
+      const args = (spec.args ?? []).map((a) => (a === '<root>' ? ROOT : a));
+      const run = await runBench(spec.suite ?? suite, args, env, TIMEOUT_MS - 10_000);
       const why = `emo bench ${suite} --quick --json exited ${run.code}; stderr:\n${run.stderr.slice(-4000)}`;
       expect(run.code, why).toBe(0);
       const last = run.stdout.trim().split('\n').pop() ?? '';

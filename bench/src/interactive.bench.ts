@@ -4,18 +4,23 @@
 // from as many closed-loop one-text callers as each level had: `cN_vs_engine_calls`). Every text is
 // sent once in the whole run and the fleet's Redis namespace (queues and L2 cache) is fresh, so no
 // request is answered from a cache: these are cold latencies.
+// With `against` (`--against <checkout>`), a second fleet served by that checkout's built bin/emo.js
+// (same model, Redis and settings, its own namespace) gets the same texts, level by level, in
+// alternating rounds (A B, B A, …): the comparison of two builds that a drifting machine cannot skew
+// (its speed moved by 2x between runs on the VMs of ADR 020). `cN_vs_against_*` are this checkout
+// over the other.
 import { randomUUID } from 'node:crypto';
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
 import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
-import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
+import { goEmotionsPath, loadGoEmotionsTexts, round } from './bench-data';
+import { closedLoopRound, levelFigures, roundOrder, splitRounds, type LevelFigures, type RoundResult } from './interactive-rounds';
 import { LocalFleet } from './local-fleet';
 import { closedLoopCalls } from './closed-loop';
 import { withMachineFigures } from './machine-info';
-import { measureFleetCpu } from './process-cpu';
+import { measureFleetCpu, type FleetCpu } from './process-cpu';
 
 export interface InteractiveBenchOptions {
   readonly config: AppConfig;
@@ -28,25 +33,13 @@ export interface InteractiveBenchOptions {
   /** More environment for the fleet's processes (e.g. PRECISION=fp32). */
   readonly env?: Readonly<Record<string, string>>;
   readonly log?: (message: string) => void;
+  /** Another checkout (built) whose fleet runs the same levels in alternating rounds. */
+  readonly against?: string;
+  /** Rounds per level and fleet with `against` (default 4). */
+  readonly rounds?: number;
 }
 
-export interface LevelFigures {
-  readonly concurrency: number;
-  readonly requests: number;
-  readonly texts_per_s: number;
-  readonly p50_ms: number;
-  readonly p95_ms: number;
-  readonly p99_ms: number;
-  readonly max_ms: number;
-  /** Responses other than 200, by status ("429": 3), and transport errors/timeouts. */
-  readonly non_200: number;
-  readonly statuses: Readonly<Record<string, number>>;
-  readonly errors: number;
-  readonly api_cpu_s_per_1k_texts: number;
-  readonly worker_cpu_s_per_1k_texts: number;
-  /** Redis's own CPU (INFO cpu), which shares the machine too; includes any other client of that Redis. */
-  readonly redis_cpu_s_per_1k_texts: number;
-}
+export type { LevelFigures } from './interactive-rounds';
 
 const KEY = `bench-${randomUUID()}`;
 const WARM_UP_TEXTS = 50;
@@ -65,46 +58,65 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
   let next = WARM_UP_TEXTS;
   const take = (n: number) => pool.slice((next += n) - n, next);
   const levelTexts: string[][] = [];
-  const prefix = benchPrefix(opts.config, 'interactive');
-  const figures: LevelFigures[] = [];
-  let fleet: LocalFleet | undefined;
+  const fleets: BenchFleet[] = [
+    { name: 'this', prefix: benchPrefix(opts.config, 'interactive'), levels: [] },
+    ...(opts.against
+      ? [{ name: 'against' as const, prefix: benchPrefix(opts.config, 'interactive-against'), root: opts.against, levels: [] }]
+      : []),
+  ];
+  const rounds = opts.against ? Math.max(1, opts.rounds ?? 4) : 1;
   let model = '';
   const redis = new Redis(opts.config.runtime.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
-    fleet = await LocalFleet.start({
-      config: opts.config,
-      prefix,
-      redisUrl: opts.config.runtime.redisUrl,
-      apiKey: KEY,
-      env: opts.env,
-      warmUp: async (base) => {
-        model = await classifyOnce(base, pool[0]);
-      },
-    });
-    const running = fleet;
-    for (const text of pool.slice(1, WARM_UP_TEXTS)) await classifyOnce(running.base, text);
-    log(`fleet up on ${running.base} (prefix ${prefix})`);
+    for (const f of fleets) {
+      f.fleet = await LocalFleet.start({
+        config: opts.config,
+        prefix: f.prefix,
+        redisUrl: opts.config.runtime.redisUrl,
+        apiKey: KEY,
+        env: opts.env,
+        root: f.root,
+        warmUp: async (base) => {
+          const served = await classifyOnce(base, pool[0]);
+          if (f.name === 'this') model = served;
+        },
+      });
+      for (const text of pool.slice(1, WARM_UP_TEXTS)) await classifyOnce(f.fleet.base, text);
+      log(`fleet ${f.name} up on ${f.fleet.base} (prefix ${f.prefix}${f.root ? `, served by ${f.root}` : ''})`);
+    }
     for (const c of levels) {
       const texts = take(perLevel(c));
       levelTexts.push(texts);
-      const { result: level, cpu } = await measureFleetCpu({ api: running.api.pid, worker: running.worker.pid }, redis, () =>
-        closedLoop(running.base, texts, c),
+      const done = new Map<BenchFleet, { rounds: RoundResult[]; cpu: FleetCpu }>(
+        fleets.map((f) => [f, { rounds: [], cpu: { api: 0, worker: 0, redis: 0 } }]),
       );
-      const per1k = (s: number) => round((s * 1000) / texts.length, 3);
-      figures.push({
-        ...level,
-        api_cpu_s_per_1k_texts: per1k(cpu.api),
-        worker_cpu_s_per_1k_texts: per1k(cpu.worker),
-        redis_cpu_s_per_1k_texts: per1k(cpu.redis),
-      });
-      log(`c${c}: ${level.texts_per_s} texts/s, p50 ${level.p50_ms} ms, p99 ${level.p99_ms} ms, non-200 ${level.non_200}`);
+      for (const [r, part] of splitRounds(texts, rounds).entries()) {
+        for (const f of roundOrder(fleets, r)) {
+          const running = f.fleet as LocalFleet;
+          const { result, cpu } = await measureFleetCpu({ api: running.api.pid, worker: running.worker.pid }, redis, () =>
+            closedLoopRound(running.base, KEY, part, c),
+          );
+          const sum = done.get(f)!;
+          sum.rounds.push(result);
+          sum.cpu = { api: sum.cpu.api + cpu.api, worker: sum.cpu.worker + cpu.worker, redis: sum.cpu.redis + cpu.redis };
+        }
+      }
+      for (const f of fleets) {
+        const level = levelFigures(c, done.get(f)!.rounds, done.get(f)!.cpu);
+        f.levels.push(level);
+        log(`${f.name} c${c}: ${level.texts_per_s} texts/s, p50 ${level.p50_ms} ms, p99 ${level.p99_ms} ms, non-200 ${level.non_200}`);
+      }
     }
-    if (fleet.exits.length > 0) throw new AppError('INTERNAL', `fleet process exited during the run: ${fleet.exits.join(', ')}`);
+    const exits = fleets.flatMap((f) => f.fleet?.exits ?? []);
+    if (exits.length > 0) throw new AppError('INTERNAL', `fleet process exited during the run: ${exits.join(', ')}`);
   } finally {
     redis.disconnect();
-    await fleet?.stop();
-    await purgeBenchPrefix(opts.config, prefix);
+    for (const f of fleets) {
+      await f.fleet?.stop();
+      await purgeBenchPrefix(opts.config, f.prefix);
+    }
   }
+  const figures = fleets[0].levels;
   const measured = pool.slice(WARM_UP_TEXTS, next);
   const engine = await engineRates(opts.config, pool.slice(0, WARM_UP_TEXTS), measured, levels, levelTexts, log);
   const engineRate = engine.bulk;
@@ -124,17 +136,37 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     out[`c${f.concurrency}_p50_ms`] = f.p50_ms;
     out[`c${f.concurrency}_p99_ms`] = f.p99_ms;
     out[`c${f.concurrency}_non_200`] = f.non_200;
-    out[`c${f.concurrency}_cpu_s_per_1k_texts`] = round(
-      f.api_cpu_s_per_1k_texts + f.worker_cpu_s_per_1k_texts + f.redis_cpu_s_per_1k_texts,
-      3,
-    );
+    out[`c${f.concurrency}_cpu_s_per_1k_texts`] = round(cpuPer1k(f), 3);
     out[`c${f.concurrency}_vs_engine`] = round(f.texts_per_s / engineRate, 3);
     const calls = engine.calls.get(f.concurrency) as number;
     out[`engine_calls_c${f.concurrency}_texts_per_s`] = round(calls);
     out[`c${f.concurrency}_vs_engine_calls`] = round(f.texts_per_s / calls, 3);
   }
+  const against = fleets[1];
+  if (against) {
+    out.against = against.root;
+    out.rounds = rounds;
+    out.against_levels = against.levels;
+    for (const [i, f] of figures.entries()) {
+      const other = against.levels[i];
+      out[`c${f.concurrency}_vs_against_texts_per_s`] = round(f.texts_per_s / other.texts_per_s, 3);
+      out[`c${f.concurrency}_vs_against_p50`] = round(f.p50_ms / other.p50_ms, 3);
+      out[`c${f.concurrency}_vs_against_cpu`] = round(cpuPer1k(f) / cpuPer1k(other), 3);
+    }
+  }
   return out;
 }
+
+/** A fleet of the run: this checkout's, or the one it is compared against. */
+interface BenchFleet {
+  readonly name: 'this' | 'against';
+  readonly prefix: string;
+  readonly root?: string;
+  readonly levels: LevelFigures[];
+  fleet?: LocalFleet;
+}
+
+const cpuPer1k = (f: LevelFigures): number => f.api_cpu_s_per_1k_texts + f.worker_cpu_s_per_1k_texts + f.redis_cpu_s_per_1k_texts;
 
 /** `n` distinct GoEmotions texts (train, then dev); repeats get a suffix so no two are equal. */
 function uniqueTexts(data: string | undefined, n: number): string[] {
@@ -143,51 +175,6 @@ function uniqueTexts(data: string | undefined, n: number): string[] {
     : [...loadGoEmotionsTexts(goEmotionsPath('train')), ...loadGoEmotionsTexts(goEmotionsPath('dev'))];
   const pool = [...new Set(raw)];
   return Array.from({ length: n }, (_, i) => (i < pool.length ? pool[i] : `${pool[i % pool.length]} (${Math.floor(i / pool.length)})`));
-}
-
-/** `texts.length` requests of one text each from `connections` closed-loop clients. */
-async function closedLoop(
-  base: string,
-  texts: readonly string[],
-  connections: number,
-): Promise<Omit<LevelFigures, `${string}_cpu_s_per_1k_texts`>> {
-  let sent = 0;
-  const latencies: number[] = [];
-  const statuses: Record<string, number> = {};
-  const started = performance.now();
-  // Without a callback autocannon returns its instance (an EventEmitter) made thenable.
-  const instance = autocannon({
-    url: `${base}/v1/classify`,
-    connections,
-    amount: texts.length,
-    timeout: 30,
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ texts: [texts[sent++ % texts.length]] }) }) }],
-  }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
-  // Timed to the last response: autocannon notices that `amount` is reached only on its 1 s tick,
-  // so the promise's resolution would round every run up to whole seconds.
-  let lastResponseAt = started;
-  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-    lastResponseAt = performance.now();
-    latencies.push(ms);
-    statuses[status] = (statuses[status] ?? 0) + 1;
-  });
-  const result = await instance;
-  const seconds = (lastResponseAt - started) / 1000;
-  const ok = statuses['200'] ?? 0;
-  return {
-    concurrency: connections,
-    requests: latencies.length,
-    texts_per_s: round(ok / seconds),
-    p50_ms: round(percentile(latencies, 0.5)),
-    p95_ms: round(percentile(latencies, 0.95)),
-    p99_ms: round(percentile(latencies, 0.99)),
-    max_ms: round(Math.max(...latencies)),
-    non_200: latencies.length - ok + result.errors + result.timeouts,
-    statuses,
-    errors: result.errors + result.timeouts,
-  };
 }
 
 /**

@@ -25,6 +25,8 @@ export interface LocalFleetOptions {
    */
   readonly warmUp?: (base: string) => Promise<void>;
   readonly readyTimeoutMs?: number;
+  /** Checkout whose built bin/emo.js serves the fleet (default: this one): `emo bench interactive --against`. */
+  readonly root?: string;
 }
 
 export class LocalFleet {
@@ -63,7 +65,7 @@ export class LocalFleet {
       ...(opts.config.engine.allowBenchmarkModel ? { ALLOW_BENCHMARK_MODEL: 'true' } : {}),
       ...opts.env,
     };
-    const fleet = new LocalFleet(`http://127.0.0.1:${port}`, serve('api', env), serve('worker', env));
+    const fleet = new LocalFleet(`http://127.0.0.1:${port}`, serve(opts.root, 'api', env), serve(opts.root, 'worker', env));
     try {
       await fleet.waitReady(opts.readyTimeoutMs ?? 60_000, opts.warmUp);
     } catch (e) {
@@ -103,6 +105,11 @@ export class LocalFleet {
   }
 }
 
-function serve(role: 'api' | 'worker', env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(packageRoot(), 'bin', 'emo.js'), 'serve', role], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+/** `root`: another checkout, run from its own directory; none: this one, from the caller's directory. */
+function serve(root: string | undefined, role: 'api' | 'worker', env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [join(root ?? packageRoot(), 'bin', 'emo.js'), 'serve', role], {
+    ...(root ? { cwd: root } : {}),
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }

@@ -33,6 +33,8 @@ export interface BenchFlags {
   workers?: string;
   targets?: string;
   jobTexts?: string;
+  against?: string;
+  rounds?: string;
 }
 
 export const SUITES = [
@@ -97,6 +99,11 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--workers <list>', 'control-plane: worker processes per configuration, comma-separated (default 1,4,16; --quick: 1,2)')
     .option('--targets <list>', 'control-plane: single,cluster (a private redis-server; a private 3-master Redis Cluster; default both)')
     .option('--job-texts <n>', 'control-plane: texts per bulk job (default 1000; --quick: 100)')
+    .option(
+      '--against <dir>',
+      'interactive: another checkout (built: its bin/emo.js) whose fleet gets the same texts in alternating rounds; adds cN_vs_against_* figures',
+    )
+    .option('--rounds <n>', 'interactive with --against: rounds per level and fleet, alternating A B, B A, … (default 4)')
     .option('--provider <p>', 'model: cpu|cuda', 'cpu')
     .action(async (suite: string, flags: BenchFlags) => {
       // Before the suites load (ONNX tooling, Nest, BullMQ: seconds), so a typo answers at once.

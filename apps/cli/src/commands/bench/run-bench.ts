@@ -1,6 +1,6 @@
 // The bench suites behind `emo bench`, loaded only when a benchmark runs.
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   benchBackfill,
   benchBackfillLocal,
@@ -120,6 +120,7 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
         (s) => positive(s, '--concurrency') as number,
         '--concurrency',
       ),
+      ...(flags.against ? { against: resolve(flags.against), rounds: size(flags.rounds, '--rounds', 4, 2) } : {}),
       log,
     });
   else if (suite === 'control-plane')

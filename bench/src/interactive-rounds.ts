@@ -1,0 +1,102 @@
+// Closed-loop rounds of POST /v1/classify (autocannon, one text per request) and the figures of a
+// level made of one or more rounds: `emo bench interactive` runs each level as one round per fleet,
+// or, with --against, as alternating rounds on two fleets (ABBA order), so that a machine whose speed
+// drifts during the run weighs on both alike.
+import autocannon from 'autocannon';
+import { percentile, round } from './bench-data';
+import type { FleetCpu } from './process-cpu';
+
+export interface RoundResult {
+  /** Per response, ms. */
+  readonly latencies: readonly number[];
+  readonly statuses: Readonly<Record<string, number>>;
+  /** Transport errors and timeouts. */
+  readonly errors: number;
+  /** From the first request to the last response. */
+  readonly seconds: number;
+}
+
+export interface LevelFigures {
+  readonly concurrency: number;
+  readonly requests: number;
+  readonly texts_per_s: number;
+  readonly p50_ms: number;
+  readonly p95_ms: number;
+  readonly p99_ms: number;
+  readonly max_ms: number;
+  /** Responses other than 200, by status ("429": 3), and transport errors/timeouts. */
+  readonly non_200: number;
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly errors: number;
+  readonly api_cpu_s_per_1k_texts: number;
+  readonly worker_cpu_s_per_1k_texts: number;
+  /** Redis's own CPU (INFO cpu), which shares the machine too; includes any other client of that Redis. */
+  readonly redis_cpu_s_per_1k_texts: number;
+}
+
+/** `texts.length` requests of one text each from `connections` closed-loop clients. */
+export async function closedLoopRound(base: string, apiKey: string, texts: readonly string[], connections: number): Promise<RoundResult> {
+  let sent = 0;
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const started = performance.now();
+  // Without a callback autocannon returns its instance (an EventEmitter) made thenable.
+  const instance = autocannon({
+    url: `${base}/v1/classify`,
+    connections,
+    amount: texts.length,
+    timeout: 30,
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ texts: [texts[sent++ % texts.length]] }) }) }],
+  }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+  // Timed to the last response: autocannon notices that `amount` is reached only on its 1 s tick,
+  // so the promise's resolution would round every run up to whole seconds.
+  let lastResponseAt = started;
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    lastResponseAt = performance.now();
+    latencies.push(ms);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  });
+  const result = await instance;
+  return { latencies, statuses, errors: result.errors + result.timeouts, seconds: (lastResponseAt - started) / 1000 };
+}
+
+/** One level's figures over its rounds: texts/s is all 200s over all rounds' time, percentiles over every response. */
+export function levelFigures(concurrency: number, rounds: readonly RoundResult[], cpu: FleetCpu): LevelFigures {
+  const latencies = rounds.flatMap((r) => r.latencies);
+  const statuses: Record<string, number> = {};
+  for (const r of rounds) for (const [status, n] of Object.entries(r.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+  const errors = rounds.reduce((n, r) => n + r.errors, 0);
+  const seconds = rounds.reduce((n, r) => n + r.seconds, 0);
+  const ok = statuses['200'] ?? 0;
+  const per1k = (s: number) => round((s * 1000) / latencies.length, 3);
+  return {
+    concurrency,
+    requests: latencies.length,
+    texts_per_s: round(ok / seconds),
+    p50_ms: round(percentile(latencies, 0.5)),
+    p95_ms: round(percentile(latencies, 0.95)),
+    p99_ms: round(percentile(latencies, 0.99)),
+    max_ms: round(Math.max(...latencies)),
+    non_200: latencies.length - ok + errors,
+    statuses,
+    errors,
+    api_cpu_s_per_1k_texts: per1k(cpu.api),
+    worker_cpu_s_per_1k_texts: per1k(cpu.worker),
+    redis_cpu_s_per_1k_texts: per1k(cpu.redis),
+  };
+}
+
+/** Rounds of a level: `n` texts cut into `rounds` nearly equal parts. */
+export function splitRounds<T>(texts: readonly T[], rounds: number): T[][] {
+  const out: T[][] = [];
+  for (let r = 0; r < rounds; r++)
+    out.push(texts.slice(Math.floor((r * texts.length) / rounds), Math.floor(((r + 1) * texts.length) / rounds)));
+  return out.filter((part) => part.length > 0);
+}
+
+/** Which fleets run round `r`, in order: A B, B A, A B, … (each pair in both orders). */
+export function roundOrder<T>(fleets: readonly T[], r: number): readonly T[] {
+  return r % 2 === 0 ? fleets : [...fleets].reverse();
+}

@@ -17,6 +17,7 @@ export const SUITES: Record<string, SuiteSpec> = {
   batching: ENGINE_SUITES.batching,
   cache: FLEET_SUITES.cache,
   fleet: FLEET_SUITES.fleet,
+  'fleet --against': FLEET_SUITES['fleet --against'],
   profiler: ENGINE_SUITES.profiler,
   scale: FLEET_SUITES.scale,
   backfill: FLEET_SUITES.backfill,

@@ -78,6 +78,51 @@ export const FLEET_SUITES = {
       expectMachine(f);
     },
   },
+  // This checkout against itself (`<root>`): the timed texts as two jobs per fleet, alternating.
+  'fleet --against': {
+    redis: true,
+    suite: 'fleet',
+    args: ['--against', '<root>', '--rounds', '2'],
+    figures: {
+      suite: { eq: 'fleet' },
+      model: 'text',
+      texts: { eq: 300 },
+      warmup_texts: { eq: 100 },
+      chunk_size: 'positive',
+      worker_concurrency: 'positive',
+      inference_threads: 'positive',
+      fleet_texts_per_s: rate,
+      engine_texts_per_s: rate,
+      fleet_vs_engine: 'positive',
+      engine_chunked_texts_per_s: rate,
+      api_cpu_s_per_1k_texts: 'nonneg',
+      worker_cpu_s_per_1k_texts: 'nonneg',
+      redis_cpu_s_per_1k_texts: 'nonneg',
+      fleet_cpu_s_per_1k_texts: 'positive',
+      engine_cpu_s_per_1k_texts: 'positive',
+      classify_calls: { eq: 10 },
+      classify_cold_p50_ms: 'positive',
+      classify_cold_p99_ms: 'positive',
+      classify_cached_p50_ms: 'positive',
+      classify_cached_p99_ms: 'positive',
+      against: 'text',
+      rounds: { eq: 2 },
+      against_fleet_texts_per_s: rate,
+      against_fleet_cpu_s_per_1k_texts: 'positive',
+      against_worker_cpu_s_per_1k_texts: 'nonneg',
+      fleet_vs_against: 'positive',
+      fleet_cpu_vs_against: 'positive',
+      ...MACHINE,
+    },
+    also: (f) => {
+      expect(num(f, 'fleet_vs_against')).toBeCloseTo(num(f, 'fleet_texts_per_s') / num(f, 'against_fleet_texts_per_s'), 1);
+      expect(num(f, 'fleet_cpu_vs_against')).toBeCloseTo(
+        num(f, 'fleet_cpu_s_per_1k_texts') / num(f, 'against_fleet_cpu_s_per_1k_texts'),
+        1,
+      );
+      expectMachine(f);
+    },
+  },
   scale: {
     redis: true,
     figures: {

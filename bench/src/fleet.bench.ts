@@ -5,6 +5,10 @@
 // timed job's (the fleet's result cache would answer them), cold classify calls send texts nothing
 // has seen, cached ones texts the timed job has just classified (so the cache answers them); the
 // two kinds alternate call by call.
+// With `against` (`--against <checkout>`), a second fleet served by that checkout's built bin/emo.js
+// runs the same timed texts as jobs in alternating rounds (A B, B A, …), each fleet in its own
+// namespace: `fleet_vs_against` and its CPU are this checkout's over the other's, a comparison a
+// machine whose speed drifts between minutes cannot skew (`fleet_vs_engine` is then over the rounds).
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '@emo/config';
@@ -25,6 +29,10 @@ export interface FleetBenchOptions {
   /** Smoke-test warm-ups (`emo bench fleet --quick`): 100 texts instead of 2,000, 3 untimed calls instead of 20. */
   readonly quick?: boolean;
   readonly log?: (message: string) => void;
+  /** Another checkout (built) whose fleet runs the timed texts too, in alternating rounds. */
+  readonly against?: string;
+  /** Rounds (jobs per fleet) with `against` (default 4). */
+  readonly rounds?: number;
 }
 
 const KEY = `bench-${randomUUID()}`;
@@ -44,30 +52,46 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
   const warmTexts = all.slice(n, n + warm.texts);
   const coldTexts = all.slice(n + warm.texts);
   const prefix = benchPrefix(opts.config, 'fleet');
+  const otherPrefix = benchPrefix(opts.config, 'fleet-against');
+  const rounds = opts.against ? Math.max(1, opts.rounds ?? 4) : 1;
   let processes: LocalFleet | undefined;
-  let fleet: { ms: number; lines: number };
-  // CPU seconds spent during the timed job: API, worker, Redis (where the fleet's CPU beyond the engine's goes).
-  let fleetCpu: FleetCpu = { api: Number.NaN, worker: Number.NaN, redis: Number.NaN };
+  let other: LocalFleet | undefined;
+  // The timed texts' jobs per fleet (one, or one per round): total time and lines, CPU seconds (API, worker, Redis).
+  const mine = { ms: 0, lines: 0, cpu: { api: 0, worker: 0, redis: 0 } as FleetCpu };
+  const theirs = { ms: 0, lines: 0, cpu: { api: 0, worker: 0, redis: 0 } as FleetCpu };
   const redis = new Redis(opts.config.runtime.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const latencies = { cold: [] as number[], cached: [] as number[] };
-  try {
+  const start = (p: string, root?: string) =>
     // Ready once a tiny job went through: the worker has loaded its model.
-    processes = await LocalFleet.start({
+    LocalFleet.start({
       config: opts.config,
-      prefix,
+      prefix: p,
       redisUrl: opts.config.runtime.redisUrl,
       apiKey: KEY,
+      root,
       warmUp: (at) => runJob(at, ['warm up']).then(() => undefined),
     });
+  try {
+    processes = await start(prefix);
+    if (opts.against) other = await start(otherPrefix, opts.against);
     const { base } = processes;
-    log(`fleet up on ${base} (prefix ${prefix}); warming up`);
+    log(`fleet up on ${base} (prefix ${prefix})${other ? `; against ${opts.against} on ${other.base}` : ''}; warming up`);
     // Bulk first: interactive calls cap bulk batches for a while (BATCH_INTERACTIVE_WINDOW_MS).
     await runJob(base, warmTexts);
-    const timed = await measureFleetCpu({ api: processes.api.pid, worker: processes.worker.pid }, redis, () => runJob(base, texts));
-    fleet = timed.result;
-    fleetCpu = timed.cpu;
-    log(`fleet: ${texts.length} texts in ${round(fleet.ms)} ms`);
-    if (fleet.lines !== texts.length) throw new AppError('INTERNAL', `fleet returned ${fleet.lines} lines for ${texts.length} texts`);
+    if (other) await runJob(other.base, warmTexts);
+    const fleets: [LocalFleet, typeof mine][] = [[processes, mine], ...(other ? [[other, theirs] as [LocalFleet, typeof mine]] : [])];
+    for (let r = 0; r < rounds; r++) {
+      const part = texts.slice(Math.floor((r * texts.length) / rounds), Math.floor(((r + 1) * texts.length) / rounds));
+      for (const [f, sum] of r % 2 === 0 ? fleets : [...fleets].reverse()) {
+        const timed = await measureFleetCpu({ api: f.api.pid, worker: f.worker.pid }, redis, () => runJob(f.base, part));
+        sum.ms += timed.result.ms;
+        sum.lines += timed.result.lines;
+        sum.cpu = { api: sum.cpu.api + timed.cpu.api, worker: sum.cpu.worker + timed.cpu.worker, redis: sum.cpu.redis + timed.cpu.redis };
+      }
+    }
+    log(`fleet: ${texts.length} texts in ${round(mine.ms)} ms${other ? `; against: ${round(theirs.ms)} ms` : ''}`);
+    for (const [name, sum] of [['fleet', mine], ...(other ? [['against', theirs] as const] : [])] as const)
+      if (sum.lines !== texts.length) throw new AppError('INTERNAL', `${name} returned ${sum.lines} lines for ${texts.length} texts`);
     // Untimed warm-up calls: cold ones on texts of their own, cached ones on the timed job's.
     for (let i = 0; i < warm.calls; i++) {
       await classifyOne(base, coldTexts[i]);
@@ -81,8 +105,12 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
   } finally {
     redis.disconnect();
     await processes?.stop();
+    await other?.stop();
     await purgeBenchPrefix(opts.config, prefix);
+    if (opts.against) await purgeBenchPrefix(opts.config, otherPrefix);
   }
+  const fleet = mine;
+  const fleetCpu = mine.cpu;
   log('in-process engine on the same texts');
   const engine = await InferenceEngine.create(opts.config);
   let engineMs: number;
@@ -127,6 +155,20 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     classify_cold_p99_ms: round(percentile(latencies.cold, 0.99)),
     classify_cached_p50_ms: round(percentile(latencies.cached, 0.5)),
     classify_cached_p99_ms: round(percentile(latencies.cached, 0.99)),
+    ...(opts.against
+      ? {
+          against: opts.against,
+          rounds,
+          against_fleet_texts_per_s: round(texts.length / (theirs.ms / 1000)),
+          against_fleet_cpu_s_per_1k_texts: per1k(theirs.cpu.api + theirs.cpu.worker + theirs.cpu.redis),
+          against_worker_cpu_s_per_1k_texts: per1k(theirs.cpu.worker),
+          fleet_vs_against: round(theirs.ms / fleet.ms, 3),
+          fleet_cpu_vs_against: round(
+            (fleetCpu.api + fleetCpu.worker + fleetCpu.redis) / (theirs.cpu.api + theirs.cpu.worker + theirs.cpu.redis),
+            3,
+          ),
+        }
+      : {}),
   };
 }
 

@@ -174,7 +174,9 @@ def train(a, labels):
         model.tok_emb.weight.copy_(torch.from_numpy(emb))
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params:,} parameters", flush=True)
-    model.mlm_history = mlm.pretrain(a, model, tr_ids, tok) if a.mlm_epochs > 0 else []
+    # What every checkpoint of this run carries besides its weights (save_ck).
+    run = {"t_start": t_start, "n_params": n_params, "vocab_info": vocab_info, "tok": tok,
+           "mlm_history": mlm.pretrain(a, model, tr_ids, tok) if a.mlm_epochs > 0 else []}
     aux_head, aux_m = None, None
     if a.aux_weight > 0:  # training-only head, not exported
         aux_head = torch.nn.Linear(a.d_model, 9)
@@ -232,7 +234,7 @@ def train(a, labels):
             print(f"epoch {epoch}: loss {history[-1]['train_loss']:.4f} {history[-1]['seconds']:.0f}s", flush=True)
             best = {"macro": None, "epoch": epoch,
                     "state": {k: v.detach().clone() for k, v in (ema.model if ema else model).state_dict().items()}}
-            save_ck(a, model, best, history, t_start, n_params, vocab_info, tok, f"goemotions-mini.epoch{epoch}.pt")
+            save_ck(a, model, best, history, run, f"goemotions-mini.epoch{epoch}.pt")
             continue
         probs = predict(ema.model if ema else model, dv_ids, tok.pad_id)
         if a.fold != "":  # a k-fold member: its out-of-fold scores at every epoch, for kfold.py to pool
@@ -262,9 +264,9 @@ def train(a, labels):
                     "state": {k: v.detach().clone() for k, v in (ema.model if ema else model).state_dict().items()}}
             bad = 0
             if honest:  # a partial run can be finalized (--finalize-only) from its best epoch so far
-                save_ck(a, model, best, history, t_start, n_params, vocab_info, tok)
+                save_ck(a, model, best, history, run)
             if best_raw is not None:
-                save_ck(a, model, best_raw, history, t_start, n_params, vocab_info, tok, "goemotions-mini.raw.pt")
+                save_ck(a, model, best_raw, history, run, "goemotions-mini.raw.pt")
         else:
             bad += 1
             if bad >= a.patience and a.fold == "":  # k-fold members run every epoch: the pool picks the count
@@ -272,16 +274,16 @@ def train(a, labels):
                 break
     model.load_state_dict(best["state"])
     if best_raw is not None:
-        save_ck(a, model, best_raw, history, t_start, n_params, vocab_info, tok, "goemotions-mini.raw.pt")
-    return save_ck(a, model, best, history, t_start, n_params, vocab_info, tok)
+        save_ck(a, model, best_raw, history, run, "goemotions-mini.raw.pt")
+    return save_ck(a, model, best, history, run)
 
 
-def save_ck(a, model, best, history, t_start, n_params, vocab_info, tok, name="goemotions-mini.pt"):
+def save_ck(a, model, best, history, run, name="goemotions-mini.pt"):
     ck = {"cfg": model.cfg, "state_dict": best["state"], "best_epoch": best["epoch"], "history": list(history),
-          "train_seconds": time.time() - t_start, "n_params": n_params, "vocab_info": vocab_info,
-          "tokenizer": tok.to_hf_json(a.max_len), "args": vars(a)}
-    if getattr(model, "mlm_history", None):
-        ck["mlm_history"] = model.mlm_history
+          "train_seconds": time.time() - run["t_start"], "n_params": run["n_params"], "vocab_info": run["vocab_info"],
+          "tokenizer": run["tok"].to_hf_json(a.max_len), "args": vars(a)}
+    if run["mlm_history"]:
+        ck["mlm_history"] = run["mlm_history"]
     os.makedirs(a.work, exist_ok=True)
     torch.save(ck, os.path.join(a.work, name))
     return ck

@@ -7,7 +7,7 @@
 import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import { hasLoneSurrogate, viewOutcomes } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
-import { Doorkeeper } from './admission/doorkeeper';
+import { BulkAdmission } from './admission/bulk-admission';
 import { CachedClassifier } from './cached-classifier';
 import { ResultCodec } from './codec/result-codec';
 import { InFlightResults, type Deferred, type Settled } from './in-flight-results';
@@ -51,15 +51,13 @@ export class TwoLevelCache {
   private readonly pendingWrites = new Set<Promise<void>>();
   private readonly detachMetrics: () => void;
   private readonly counts: CacheCounts = emptyCounts();
-  private readonly doorkeeper?: Doorkeeper;
+  private readonly admission: BulkAdmission;
   /** Stage timers of libs/profiler (l1, l2), set by the app that profiles; none: not timed. */
   stageTimer?: Pick<StageTimer, 'start'>;
 
   constructor(private readonly opts: TwoLevelCacheOptions) {
     this.namespace = opts.namespace;
-    if (opts.bulkAdmission === 'second-hit')
-      // First sightings remembered before it starts over: 10 × the L1's entries (1 M keys, 1.25 MB by default).
-      this.doorkeeper = new Doorkeeper(Math.max(1_000, 10 * (opts.l1?.options.maxEntries ?? 100_000)));
+    this.admission = new BulkAdmission(opts.bulkAdmission, opts.l1?.options.maxEntries);
     this.codec = new ResultCodec({
       labels: opts.namespace.model.labels,
       modelId: opts.namespace.modelId,
@@ -206,11 +204,12 @@ export class TwoLevelCache {
     const computed = await inner.classify(inputs, { ...opts, includeScores: true, ...(misses.checked ? { cacheChecked: true } : {}) });
     this.counts.computed += missKeys.length;
     const writes: [string, Buffer][] = [];
-    // Priority defaults to bulk (ClassifyOptions): only interactive calls and warming skip the filter.
-    const admitAll = this.doorkeeper === undefined || opts?.priority === 'interactive' || opts?.cacheAdmit === true;
+    const admit = this.admission.forCall(opts);
     missKeys.forEach((key, k) => {
       const outcome = computed[k];
-      const value = 'error' in outcome || !(admitAll || this.admitBulk(key)) ? undefined : this.encodeOwn(outcome);
+      const admitted = 'error' in outcome || !admit || admit(key);
+      if (!admitted) this.counts.notAdmitted++;
+      const value = 'error' in outcome || !admitted ? undefined : this.encodeOwn(outcome);
       if (value) {
         this.opts.l1?.set(key, value);
         writes.push([key, value]);
@@ -226,13 +225,6 @@ export class TwoLevelCache {
       out[i] = 'error' in outcome ? outcome : stripScores(outcome, includeScores);
     });
     if (this.opts.writeComputedToL2 !== false) this.track(this.opts.l2?.setMany(writes));
-  }
-
-  /** A bulk result is stored from its key's second sighting in this process on (CACHE_BULK_ADMISSION=second-hit). */
-  private admitBulk(key: string): boolean {
-    if (this.doorkeeper!.admit(key)) return true;
-    this.counts.notAdmitted++;
-    return false;
   }
 
   /** Waits for L2 writes started by earlier calls (tests, shutdown). */

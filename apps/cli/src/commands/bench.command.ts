@@ -101,9 +101,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--job-texts <n>', 'control-plane: texts per bulk job (default 1000; --quick: 100)')
     .option(
       '--against <dir>',
-      'interactive: another checkout (built: its bin/emo.js) whose fleet gets the same texts in alternating rounds; adds cN_vs_against_* figures',
+      'interactive, fleet: another checkout (built: its bin/emo.js) whose fleet gets the same texts in alternating rounds; adds cN_vs_against_* (interactive) or fleet_vs_against (fleet)',
     )
-    .option('--rounds <n>', 'interactive with --against: rounds per level and fleet, alternating A B, B A, … (default 4)')
+    .option('--rounds <n>', 'with --against: rounds per fleet (interactive: per level), alternating A B, B A, … (default 4)')
     .option('--provider <p>', 'model: cpu|cuda', 'cpu')
     .action(async (suite: string, flags: BenchFlags) => {
       // Before the suites load (ONNX tooling, Nest, BullMQ: seconds), so a typo answers at once.

@@ -5,10 +5,12 @@
 // timed job's (the fleet's result cache would answer them), cold classify calls send texts nothing
 // has seen, cached ones texts the timed job has just classified (so the cache answers them); the
 // two kinds alternate call by call.
-// With `against` (`--against <checkout>`), a second fleet served by that checkout's built bin/emo.js
-// runs the same timed texts as jobs in alternating rounds (A B, B A, …), each fleet in its own
-// namespace: `fleet_vs_against` and its CPU are this checkout's over the other's, a comparison a
-// machine whose speed drifts between minutes cannot skew (`fleet_vs_engine` is then over the rounds).
+// With `rounds` (`--rounds N`), the timed texts are cut into N parts and every participant runs each
+// part in turn, in an order that rotates from round to round: the fleet (one job per part) and the
+// in-process engine, so `fleet_vs_engine` holds on a machine whose speed drifts between minutes (by
+// 2x on the VMs of ADR 020). With `against` (`--against <checkout>`, default 4 rounds), a second fleet
+// served by that checkout's built bin/emo.js takes part too, in its own namespace:
+// `fleet_vs_against` and its CPU are this checkout's over the other's.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '@emo/config';
@@ -31,7 +33,7 @@ export interface FleetBenchOptions {
   readonly log?: (message: string) => void;
   /** Another checkout (built) whose fleet runs the timed texts too, in alternating rounds. */
   readonly against?: string;
-  /** Rounds (jobs per fleet) with `against` (default 4). */
+  /** Parts of the timed texts, each run by every participant in a rotating order (default 1; 4 with `against`). */
   readonly rounds?: number;
 }
 
@@ -53,14 +55,20 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
   const coldTexts = all.slice(n + warm.texts);
   const prefix = benchPrefix(opts.config, 'fleet');
   const otherPrefix = benchPrefix(opts.config, 'fleet-against');
-  const rounds = opts.against ? Math.max(1, opts.rounds ?? 4) : 1;
+  const rounds = Math.max(1, opts.rounds ?? (opts.against ? 4 : 1));
   let processes: LocalFleet | undefined;
   let other: LocalFleet | undefined;
-  // The timed texts' jobs per fleet (one, or one per round): total time and lines, CPU seconds (API, worker, Redis).
+  // The timed texts per participant (one job or call, or one per round): time, lines, CPU seconds.
   const mine = { ms: 0, lines: 0, cpu: { api: 0, worker: 0, redis: 0 } as FleetCpu };
   const theirs = { ms: 0, lines: 0, cpu: { api: 0, worker: 0, redis: 0 } as FleetCpu };
+  const inProcess = { ms: 0, cpu: 0 };
+  let chunkedMs = Number.NaN;
   const redis = new Redis(opts.config.runtime.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const latencies = { cold: [] as number[], cached: [] as number[] };
+  // The engine is up (idle) while the fleets run, and they are idle while it runs: each round times
+  // every participant on the same texts, in an order that rotates, so a machine whose speed drifts
+  // weighs on all of them alike.
+  const engine = await InferenceEngine.create(opts.config);
   const start = (p: string, root?: string) =>
     // Ready once a tiny job went through: the worker has loaded its model.
     LocalFleet.start({
@@ -79,17 +87,27 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     // Bulk first: interactive calls cap bulk batches for a while (BATCH_INTERACTIVE_WINDOW_MS).
     await runJob(base, warmTexts);
     if (other) await runJob(other.base, warmTexts);
-    const fleets: [LocalFleet, typeof mine][] = [[processes, mine], ...(other ? [[other, theirs] as [LocalFleet, typeof mine]] : [])];
+    await engine.classify(warmTexts); // the engine has no result cache; its warm-up texts are still others
+    const fleetRound = (f: LocalFleet, sum: typeof mine) => async (part: readonly string[]) => {
+      const timed = await measureFleetCpu({ api: f.api.pid, worker: f.worker.pid }, redis, () => runJob(f.base, part));
+      sum.ms += timed.result.ms;
+      sum.lines += timed.result.lines;
+      sum.cpu = { api: sum.cpu.api + timed.cpu.api, worker: sum.cpu.worker + timed.cpu.worker, redis: sum.cpu.redis + timed.cpu.redis };
+    };
+    const engineRound = async (part: readonly string[]) => {
+      const [started, cpuBefore] = [performance.now(), ownCpuSeconds()];
+      await engine.classify(part);
+      inProcess.ms += performance.now() - started;
+      inProcess.cpu += ownCpuSeconds() - cpuBefore;
+    };
+    const participants = [fleetRound(processes, mine), ...(other ? [fleetRound(other, theirs)] : []), engineRound];
     for (let r = 0; r < rounds; r++) {
       const part = texts.slice(Math.floor((r * texts.length) / rounds), Math.floor(((r + 1) * texts.length) / rounds));
-      for (const [f, sum] of r % 2 === 0 ? fleets : [...fleets].reverse()) {
-        const timed = await measureFleetCpu({ api: f.api.pid, worker: f.worker.pid }, redis, () => runJob(f.base, part));
-        sum.ms += timed.result.ms;
-        sum.lines += timed.result.lines;
-        sum.cpu = { api: sum.cpu.api + timed.cpu.api, worker: sum.cpu.worker + timed.cpu.worker, redis: sum.cpu.redis + timed.cpu.redis };
-      }
+      for (let k = 0; k < participants.length; k++) await participants[(r + k) % participants.length](part);
     }
-    log(`fleet: ${texts.length} texts in ${round(mine.ms)} ms${other ? `; against: ${round(theirs.ms)} ms` : ''}`);
+    log(
+      `fleet: ${texts.length} texts in ${round(mine.ms)} ms; engine ${round(inProcess.ms)} ms${other ? `; against: ${round(theirs.ms)} ms` : ''}`,
+    );
     for (const [name, sum] of [['fleet', mine], ...(other ? [['against', theirs] as const] : [])] as const)
       if (sum.lines !== texts.length) throw new AppError('INTERNAL', `${name} returned ${sum.lines} lines for ${texts.length} texts`);
     // Untimed warm-up calls: cold ones on texts of their own, cached ones on the timed job's.
@@ -102,33 +120,25 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
       const cached = () => classifyOne(base, texts[(i * 97) % texts.length]).then((ms) => void latencies.cached.push(ms));
       for (const call of i % 2 ? [cached, cold] : [cold, cached]) await call();
     }
+    await processes.stop();
+    await other?.stop();
+    // The worker's access pattern without the queue: chunks in flight up to the worker's concurrency.
+    log('in-process engine, chunked as a worker takes them');
+    const chunkedStarted = performance.now();
+    await classifyChunked(engine, texts, opts.config.fleet.jobChunkSize, opts.config.worker.workerConcurrency);
+    chunkedMs = performance.now() - chunkedStarted;
   } finally {
     redis.disconnect();
     await processes?.stop();
     await other?.stop();
+    await engine.close();
     await purgeBenchPrefix(opts.config, prefix);
     if (opts.against) await purgeBenchPrefix(opts.config, otherPrefix);
   }
   const fleet = mine;
   const fleetCpu = mine.cpu;
-  log('in-process engine on the same texts');
-  const engine = await InferenceEngine.create(opts.config);
-  let engineMs: number;
-  let engineCpu: number;
-  let chunkedMs: number;
-  try {
-    await engine.classify(warmTexts); // the engine has no result cache; its warm-up texts are still others
-    const [started, cpuBefore] = [performance.now(), ownCpuSeconds()];
-    await engine.classify(texts);
-    engineMs = performance.now() - started;
-    engineCpu = ownCpuSeconds() - cpuBefore;
-    // The worker's access pattern without the queue: chunks in flight up to the worker's concurrency.
-    const chunkedStarted = performance.now();
-    await classifyChunked(engine, texts, opts.config.fleet.jobChunkSize, opts.config.worker.workerConcurrency);
-    chunkedMs = performance.now() - chunkedStarted;
-  } finally {
-    await engine.close();
-  }
+  const engineMs = inProcess.ms;
+  const engineCpu = inProcess.cpu;
   const fleetRate = texts.length / (fleet.ms / 1000);
   const engineRate = texts.length / (engineMs / 1000);
   const per1k = (seconds: number) => round((seconds * 1000) / texts.length, 3);
@@ -143,6 +153,8 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     fleet_texts_per_s: round(fleetRate),
     engine_texts_per_s: round(engineRate),
     fleet_vs_engine: round(fleetRate / engineRate, 3),
+    // Timed texts cut into this many parts, each run by every participant (fleet, --against fleet, engine) in a rotating order.
+    rounds,
     engine_chunked_texts_per_s: round(texts.length / (chunkedMs / 1000)),
     // CPU seconds per 1,000 texts: the timed job's, per fleet process, and the in-process engine's.
     api_cpu_s_per_1k_texts: per1k(fleetCpu.api),
@@ -158,7 +170,6 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     ...(opts.against
       ? {
           against: opts.against,
-          rounds,
           against_fleet_texts_per_s: round(texts.length / (theirs.ms / 1000)),
           against_fleet_cpu_s_per_1k_texts: per1k(theirs.cpu.api + theirs.cpu.worker + theirs.cpu.redis),
           against_worker_cpu_s_per_1k_texts: per1k(theirs.cpu.worker),

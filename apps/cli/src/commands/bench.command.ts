@@ -103,7 +103,10 @@ export function registerBench(program: Command, ctx: CliContext): void {
       '--against <dir>',
       'interactive, fleet: another checkout (built: its bin/emo.js) whose fleet gets the same texts in alternating rounds; adds cN_vs_against_* (interactive) or fleet_vs_against (fleet)',
     )
-    .option('--rounds <n>', 'with --against: rounds per fleet (interactive: per level), alternating A B, B A, … (default 4)')
+    .option(
+      '--rounds <n>',
+      'fleet: parts of the timed texts, each run by the fleet, the --against fleet and the engine in a rotating order (default 1; 4 with --against); interactive with --against: rounds per level (default 4)',
+    )
     .option('--provider <p>', 'model: cpu|cuda', 'cpu')
     .action(async (suite: string, flags: BenchFlags) => {
       // Before the suites load (ONNX tooling, Nest, BullMQ: seconds), so a typo answers at once.

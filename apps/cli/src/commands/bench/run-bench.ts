@@ -80,7 +80,8 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
       texts: size(flags.texts, '--texts', 50_000, 300),
       classifyCalls: size(flags.calls, '--calls', 200, 10),
       quick,
-      ...(flags.against ? { against: resolve(flags.against), rounds: size(flags.rounds, '--rounds', 4, 2) } : {}),
+      ...(flags.against ? { against: resolve(flags.against) } : {}),
+      ...(flags.against || flags.rounds !== undefined ? { rounds: size(flags.rounds, '--rounds', 4, 2) } : {}),
       log,
     });
   else if (suite === 'scale')

@@ -2,7 +2,58 @@
 // interactive on the test Redis; soak on two redis-servers of its own), most with fleet processes.
 // One entry per suite; bench-quick-figures.ts puts them in the table the e2e spec runs.
 import { expect } from 'vitest';
-import { expectMachine, MACHINE, num, rate, type SuiteSpec } from './bench-quick-checks';
+import { expectMachine, MACHINE, num, rate, type Check, type SuiteSpec } from './bench-quick-checks';
+
+/** The figures of `emo bench interactive` for one level `cN`. */
+const interactiveLevel = (c: number): Record<string, Check> => ({
+  [`c${c}_texts_per_s`]: rate,
+  [`c${c}_p50_ms`]: 'positive',
+  [`c${c}_p99_ms`]: 'positive',
+  [`c${c}_non_200`]: { eq: 0 },
+  [`c${c}_vs_engine`]: 'positive',
+  [`c${c}_cpu_s_per_1k_texts`]: 'positive',
+  [`engine_calls_c${c}_texts_per_s`]: rate,
+  [`c${c}_vs_engine_calls`]: 'positive',
+});
+
+/** What every run of `emo bench interactive` prints besides its levels. */
+const INTERACTIVE: Record<string, Check> = {
+  suite: { eq: 'interactive' },
+  model: 'text',
+  coalesce_max_texts: 'nonneg',
+  classify_lane: 'yesno',
+  texts_per_request: { eq: 1 },
+  cache: 'text',
+  engine_texts_per_s: rate,
+  levels: 'rows',
+  ...MACHINE,
+};
+
+/** What every `emo bench fleet --quick` prints (300 timed texts, 10 calls), but its rounds. */
+const FLEET: Record<string, Check> = {
+  suite: { eq: 'fleet' },
+  model: 'text',
+  texts: { eq: 300 },
+  warmup_texts: { eq: 100 },
+  chunk_size: 'positive',
+  worker_concurrency: 'positive',
+  inference_threads: 'positive',
+  fleet_texts_per_s: rate,
+  engine_texts_per_s: rate,
+  fleet_vs_engine: 'positive',
+  engine_chunked_texts_per_s: rate,
+  api_cpu_s_per_1k_texts: 'nonneg',
+  worker_cpu_s_per_1k_texts: 'nonneg',
+  redis_cpu_s_per_1k_texts: 'nonneg',
+  fleet_cpu_s_per_1k_texts: 'positive',
+  engine_cpu_s_per_1k_texts: 'positive',
+  classify_calls: { eq: 10 },
+  classify_cold_p50_ms: 'positive',
+  classify_cold_p99_ms: 'positive',
+  classify_cached_p50_ms: 'positive',
+  classify_cached_p99_ms: 'positive',
+  ...MACHINE,
+};
 
 export const FLEET_SUITES = {
   cache: {
@@ -45,31 +96,7 @@ export const FLEET_SUITES = {
   },
   fleet: {
     redis: true,
-    figures: {
-      suite: { eq: 'fleet' },
-      model: 'text',
-      texts: { eq: 300 },
-      warmup_texts: { eq: 100 },
-      chunk_size: 'positive',
-      worker_concurrency: 'positive',
-      inference_threads: 'positive',
-      fleet_texts_per_s: rate,
-      engine_texts_per_s: rate,
-      fleet_vs_engine: 'positive',
-      rounds: { eq: 1 },
-      engine_chunked_texts_per_s: rate,
-      api_cpu_s_per_1k_texts: 'nonneg',
-      worker_cpu_s_per_1k_texts: 'nonneg',
-      redis_cpu_s_per_1k_texts: 'nonneg',
-      fleet_cpu_s_per_1k_texts: 'positive',
-      engine_cpu_s_per_1k_texts: 'positive',
-      classify_calls: { eq: 10 },
-      classify_cold_p50_ms: 'positive',
-      classify_cold_p99_ms: 'positive',
-      classify_cached_p50_ms: 'positive',
-      classify_cached_p99_ms: 'positive',
-      ...MACHINE,
-    },
+    figures: { ...FLEET, rounds: { eq: 1 } },
     also: (f) => {
       expect(num(f, 'fleet_vs_engine')).toBeCloseTo(num(f, 'fleet_texts_per_s') / num(f, 'engine_texts_per_s'), 2);
       const parts = ['api', 'worker', 'redis'].map((p) => num(f, `${p}_cpu_s_per_1k_texts`));
@@ -85,35 +112,14 @@ export const FLEET_SUITES = {
     suite: 'fleet',
     args: ['--against', '<root>', '--rounds', '2'],
     figures: {
-      suite: { eq: 'fleet' },
-      model: 'text',
-      texts: { eq: 300 },
-      warmup_texts: { eq: 100 },
-      chunk_size: 'positive',
-      worker_concurrency: 'positive',
-      inference_threads: 'positive',
-      fleet_texts_per_s: rate,
-      engine_texts_per_s: rate,
-      fleet_vs_engine: 'positive',
+      ...FLEET,
       rounds: { eq: 2 },
-      engine_chunked_texts_per_s: rate,
-      api_cpu_s_per_1k_texts: 'nonneg',
-      worker_cpu_s_per_1k_texts: 'nonneg',
-      redis_cpu_s_per_1k_texts: 'nonneg',
-      fleet_cpu_s_per_1k_texts: 'positive',
-      engine_cpu_s_per_1k_texts: 'positive',
-      classify_calls: { eq: 10 },
-      classify_cold_p50_ms: 'positive',
-      classify_cold_p99_ms: 'positive',
-      classify_cached_p50_ms: 'positive',
-      classify_cached_p99_ms: 'positive',
       against: 'text',
       against_fleet_texts_per_s: rate,
       against_fleet_cpu_s_per_1k_texts: 'positive',
       against_worker_cpu_s_per_1k_texts: 'nonneg',
       fleet_vs_against: 'positive',
       fleet_cpu_vs_against: 'positive',
-      ...MACHINE,
     },
     also: (f) => {
       expect(num(f, 'fleet_vs_against')).toBeCloseTo(num(f, 'fleet_texts_per_s') / num(f, 'against_fleet_texts_per_s'), 1);
@@ -270,33 +276,7 @@ export const FLEET_SUITES = {
   },
   interactive: {
     redis: true,
-    figures: {
-      suite: { eq: 'interactive' },
-      model: 'text',
-      coalesce_max_texts: 'nonneg',
-      classify_lane: 'yesno',
-      texts_per_request: { eq: 1 },
-      cache: 'text',
-      engine_texts_per_s: rate,
-      levels: 'rows',
-      c1_texts_per_s: rate,
-      c1_p50_ms: 'positive',
-      c1_p99_ms: 'positive',
-      c1_non_200: { eq: 0 },
-      c1_vs_engine: 'positive',
-      c1_cpu_s_per_1k_texts: 'positive',
-      engine_calls_c1_texts_per_s: rate,
-      c1_vs_engine_calls: 'positive',
-      c4_texts_per_s: rate,
-      c4_p50_ms: 'positive',
-      c4_p99_ms: 'positive',
-      c4_non_200: { eq: 0 },
-      c4_vs_engine: 'positive',
-      c4_cpu_s_per_1k_texts: 'positive',
-      engine_calls_c4_texts_per_s: rate,
-      c4_vs_engine_calls: 'positive',
-      ...MACHINE,
-    },
+    figures: { ...INTERACTIVE, ...interactiveLevel(1), ...interactiveLevel(4) },
     also: (f) => {
       const levels = f.levels as { concurrency: number; requests: number; p50_ms: number; p95_ms: number; p99_ms: number }[];
       expect(levels.map((l) => [l.concurrency, l.requests])).toEqual([
@@ -317,29 +297,14 @@ export const FLEET_SUITES = {
     suite: 'interactive',
     args: ['--against', '<root>', '--concurrency', '1', '--rounds', '2'],
     figures: {
-      suite: { eq: 'interactive' },
-      model: 'text',
-      coalesce_max_texts: 'nonneg',
-      classify_lane: 'yesno',
-      texts_per_request: { eq: 1 },
-      cache: 'text',
-      engine_texts_per_s: rate,
-      levels: 'rows',
-      c1_texts_per_s: rate,
-      c1_p50_ms: 'positive',
-      c1_p99_ms: 'positive',
-      c1_non_200: { eq: 0 },
-      c1_vs_engine: 'positive',
-      c1_cpu_s_per_1k_texts: 'positive',
-      engine_calls_c1_texts_per_s: rate,
-      c1_vs_engine_calls: 'positive',
+      ...INTERACTIVE,
+      ...interactiveLevel(1),
       against: 'text',
       rounds: { eq: 2 },
       against_levels: 'rows',
       c1_vs_against_texts_per_s: 'positive',
       c1_vs_against_p50: 'positive',
       c1_vs_against_cpu: 'positive',
-      ...MACHINE,
     },
     also: (f) => {
       const [mine] = f.levels as { requests: number; texts_per_s: number; p50_ms: number }[];

@@ -24,8 +24,16 @@ export interface L2Misses {
   readonly checked: boolean;
 }
 
-export function stripScores(result: ClassificationResult, includeScores: boolean): ClassificationResult {
-  if (includeScores || result.scores === undefined) return result;
-  const { scores: _scores, ...rest } = result;
-  return rest;
+/**
+ * A computed result as a caller gets it: with the score map when it asked for scores (built from
+ * `scoreArray` when the classifier answered that, rounded as the engine rounds its map), without
+ * it otherwise, and never with `scoreArray`.
+ */
+export function stripScores(result: ClassificationResult, includeScores: boolean, labels: readonly string[]): ClassificationResult {
+  const { scores, scoreArray, ...rest } = result;
+  if (!includeScores) return scores === undefined && scoreArray === undefined ? result : rest;
+  if (scoreArray === undefined) return result;
+  const map: Record<string, number> = {};
+  for (let j = 0; j < labels.length; j++) map[labels[j]] = Math.round(scoreArray[j] * 1e6) / 1e6;
+  return { ...rest, scores: map };
 }

@@ -237,3 +237,21 @@ describe(TwoLevelCache.name, () => {
     });
   });
 });
+
+describe('TwoLevelCache and a classifier that answers its scores as an array (the engine)', () => {
+  it('gives callers what a classifier with a score map gives, computed or cached, and never the array', async () => {
+    const array = setup();
+    const map = { ...setup(), inner: new FakeClassifier('fake@rev1', false) };
+    const texts = ['lol', 'thanks so much!', 'ugh', 'lol'];
+    for (const includeScores of [false, true]) {
+      const viaArray = [await array.sut.classifier(array.inner).classify(texts, { includeScores })];
+      viaArray.push(await array.sut.classifier(array.inner).classify(texts, { includeScores })); // now from L1
+      const viaMap = await map.sut.classifier(map.inner).classify(texts, { includeScores });
+      for (const answers of viaArray) {
+        expect(answers).toEqual(viaMap);
+        for (const a of answers) expect(a).not.toHaveProperty('scoreArray');
+      }
+    }
+    expect(array.inner.textsComputed).toBe(3); // 'lol' once: the rest came from L1
+  });
+});

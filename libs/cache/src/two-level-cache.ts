@@ -129,7 +129,7 @@ export class TwoLevelCache {
         ? this.codec.decode(settled, includeScores)
         : 'error' in settled
           ? settled
-          : stripScores(settled, includeScores);
+          : stripScores(settled, includeScores, this.namespace.model.labels);
       const at = positions.get(key) ?? [];
       // The first position takes the answer itself (decoded, stripped or computed for this call alone), the rest copies.
       for (let n = 0; n < at.length; n++)
@@ -201,7 +201,12 @@ export class TwoLevelCache {
     const { inner, texts, opts, positions, out, includeScores } = call;
     const { missKeys, missDeferreds } = misses;
     const inputs = [...missKeys.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
-    const computed = await inner.classify(inputs, { ...opts, includeScores: true, ...(misses.checked ? { cacheChecked: true } : {}) });
+    const computed = await inner.classify(inputs, {
+      ...opts,
+      includeScores: true,
+      scoreArray: true, // the engine's scores as they are: encoded from, and a map built only for a caller that wants one
+      ...(misses.checked ? { cacheChecked: true } : {}),
+    });
     this.counts.computed += missKeys.length;
     const writes: [string, Buffer][] = [];
     const admit = this.admission.forCall(opts);
@@ -222,7 +227,7 @@ export class TwoLevelCache {
     });
     bypass.forEach((i, k) => {
       const outcome = computed[missKeys.length + k];
-      out[i] = 'error' in outcome ? outcome : stripScores(outcome, includeScores);
+      out[i] = 'error' in outcome ? outcome : stripScores(outcome, includeScores, this.namespace.model.labels);
     });
     if (this.opts.writeComputedToL2 !== false) this.track(this.opts.l2?.setMany(writes));
   }

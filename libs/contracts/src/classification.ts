@@ -18,6 +18,11 @@ export interface ClassificationResult {
   truncated?: boolean;
   /** Set on a coarse view only (ekman, sentiment): its labels and scores are that taxonomy's groups. */
   taxonomy?: CoarseTaxonomy;
+  /**
+   * Every score in label order, unrounded, in place of `scores`: only on results of a call with
+   * `scoreArray` (the result cache encodes from it and never passes it on).
+   */
+  scoreArray?: Float32Array;
 }
 
 /** A per-item failure: the item keeps its place in the output, with a stable code from the registry. */
@@ -43,6 +48,12 @@ export interface BulkShare {
 export interface ClassifyOptions {
   /** Include the full score map (default: INCLUDE_SCORES). */
   readonly includeScores?: boolean;
+  /**
+   * With includeScores, a classifier that has them as an array may answer `scoreArray` instead of the
+   * `scores` map (the result cache asks: it encodes from the array and builds a map only for a caller
+   * that wants one, so a bulk text costs no 28-key object). Others ignore it.
+   */
+  readonly scoreArray?: boolean;
   /** Default `bulk`; `interactive` texts go first (bulk ages, so it never starves). */
   readonly priority?: Priority;
   /** Absolute time (ms since epoch) after which an item fails with DEADLINE_EXCEEDED. */

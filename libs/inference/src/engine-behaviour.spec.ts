@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClassificationResult } from '@emo/contracts';
 import { isItemError } from '@emo/contracts';
 import type { ConfigOverrides } from '@emo/config';
 import { InferenceEngine } from './inference-engine';
@@ -48,6 +49,28 @@ describe(InferenceEngine.name, () => {
       expect(isItemError(o)).toBe(false);
       expect(o).toEqual(single[i][0]);
     });
+  });
+
+  it('answers every score as the array it is when asked for scoreArray (the result cache), the map being that array rounded', async () => {
+    const texts = ['love love great', 'bad day', 'x'.repeat(5000)];
+    const maps = (await sut.classify(texts, { includeScores: true })) as ClassificationResult[];
+    const arrays = (await sut.classify(texts, { includeScores: true, scoreArray: true })) as ClassificationResult[];
+    arrays.forEach((a, i) => {
+      expect(a).not.toHaveProperty('scores');
+      expect(a.scoreArray).toBeInstanceOf(Float32Array);
+      const labels = Object.keys(maps[i].scores!);
+      expect(Object.fromEntries(labels.map((l, j) => [l, Math.round(a.scoreArray![j] * 1e6) / 1e6]))).toEqual(maps[i].scores);
+      const { scores: _scores, ...rest } = maps[i];
+      const { scoreArray: _array, ...same } = a;
+      expect(same).toEqual(rest); // labels, model, truncated: as with the map
+    });
+    // Without includeScores, or for a coarse view, the option changes nothing.
+    expect(await sut.classify(texts, { includeScores: false, scoreArray: true })).toEqual(
+      await sut.classify(texts, { includeScores: false }),
+    );
+    expect(await sut.classify(texts, { includeScores: true, scoreArray: true, taxonomy: 'ekman' })).toEqual(
+      await sut.classify(texts, { includeScores: true, taxonomy: 'ekman' }),
+    );
   });
 
   it('reports bad items in place with a code and classifies the rest', async () => {

@@ -157,6 +157,8 @@ export class InferenceEngine implements Classifier {
     // A coarse view (ekman, sentiment) is derived from the fine result with every score.
     const taxonomy = opts.taxonomy ?? 'goemotions';
     const fineScores = includeScores || taxonomy !== 'goemotions';
+    // The scores as the array they already are, for a caller that asked (the result cache): fine labels only.
+    const asArray = opts.scoreArray === true && includeScores && taxonomy === 'goemotions';
     let postprocessMs = 0;
     // Same as tokenizing: results are built through the slicer.
     await this.slicer.run(
@@ -168,9 +170,10 @@ export class InferenceEngine implements Classifier {
         if (score instanceof AppError) {
           outcomes[inputIndex] = { error: { code: score.code, message: score.message } };
         } else {
-          const result = toResult(score, this.spec, fineScores);
+          const result = toResult(score, this.spec, fineScores && !asArray);
           if (truncated[k]) result.truncated = true;
-          outcomes[inputIndex] = viewResult(result, taxonomy, includeScores);
+          if (asArray) result.scoreArray = score;
+          outcomes[inputIndex] = asArray ? result : viewResult(result, taxonomy, includeScores);
         }
         postprocessMs += performance.now() - started;
       },

@@ -36,6 +36,20 @@ describe(ResultCodec.name, () => {
       expect(back.truncated).toBeUndefined();
     });
 
+    it('encodes a result carrying its scores as an array (the engine, asked by the cache) to the bytes of its rounded map (property)', () => {
+      fc.assert(
+        fc.property(fc.array(fc.float({ min: 0, max: 1, noNaN: true }), { minLength: 28, maxLength: 28 }), (raw) => {
+          const scoreArray = Float32Array.from(raw);
+          const map = Object.fromEntries(labels.map((l, j) => [l, Math.round(scoreArray[j] * 1e6) / 1e6]));
+          const top = [{ label: 'label3', score: map.label3 }];
+          const fromArray = sut.encode({ labels: top, scoreArray, model: 'm@r' })!;
+          expect(fromArray).toEqual(sut.encode({ labels: top, scores: map, model: 'm@r' }));
+          expect(sut.decode(fromArray, true)?.scores).toEqual(map);
+        }),
+      );
+      expect(sut.encode({ labels: [], scoreArray: new Float32Array(27), model: 'm@r' })).toBeUndefined(); // not this model's labels
+    });
+
     it('reproduces any 6-decimal score in [0, 1] exactly (property)', () => {
       const three = new ResultCodec({ labels: ['a', 'b', 'c'], modelId: 'm@r' });
       const score = fc.integer({ min: 0, max: 1_000_000 }).map((n) => n / 1e6);

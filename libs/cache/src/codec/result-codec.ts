@@ -59,8 +59,11 @@ export class ResultCodec {
   /** Encodes a result that carries the full score map; undefined when it cannot be encoded losslessly enough. */
   encode(result: ClassificationResult): Buffer | undefined {
     const { labels } = this.opts;
-    const scores = result.scores;
+    // Every score in label order, as the engine rounds its map (6 decimals): from `scoreArray` when the
+    // result carries it, else from the map.
+    const scores = result.scoreArray ?? result.scores;
     if (!scores || labels.length > 0xffff || result.labels.length > 0xffff) return undefined;
+    if (result.scoreArray && result.scoreArray.length !== labels.length) return undefined;
     const scoreBytes = this.q16 ? 2 : 4;
     const bodyLength = 2 + 2 * result.labels.length + scoreBytes * labels.length;
     const deflate = this.compression === 'deflate' && bodyLength >= this.compressMinBytes;
@@ -78,14 +81,14 @@ export class ResultCodec {
     if (!this.q16 && NATIVE_LE) {
       const f32 = this.f32;
       for (let j = 0; j < labels.length; j++) {
-        const s = scores[labels[j]];
+        const s = this.scoreAt(result, j);
         if (typeof s !== 'number' || Number.isNaN(s)) return undefined;
         f32[j] = s;
       }
       out.set(this.f32Bytes, o);
     } else
-      for (const label of labels) {
-        const s = scores[label];
+      for (let j = 0; j < labels.length; j++) {
+        const s = this.scoreAt(result, j);
         if (typeof s !== 'number' || Number.isNaN(s)) return undefined;
         if (this.q16) out.writeUInt16LE(Math.round(Math.min(1, Math.max(0, s)) * Q), o);
         else out.writeFloatLE(s, o);
@@ -93,6 +96,12 @@ export class ResultCodec {
       }
     const flags = (result.truncated ? FLAG_TRUNCATED : 0) | (this.q16 ? FLAG_Q16 : 0);
     return deflate ? this.framed(out, flags) : this.seal(out, flags);
+  }
+
+  /** Score `j` in label order: from `scoreArray`, rounded as the engine rounds its map, or from the map. */
+  private scoreAt(result: ClassificationResult, j: number): number | undefined {
+    const array = result.scoreArray;
+    return array ? round6(array[j]) : result.scores?.[this.opts.labels[j]];
   }
 
   /** Header and CRC around a body written at HEADER. */

@@ -1,5 +1,7 @@
 // Test double of the engine's classify(): deterministic scores from the text, ItemErrors for
-// empty texts, and a record of every call so tests can see what reached "inference".
+// empty texts, and a record of every call so tests can see what reached "inference". Asked for
+// `scoreArray` (as the result cache asks), it answers the scores as an array as the engine does,
+// unless made with `answersScoreArray` false (a classifier that ignores the option: the fleet).
 import type { ClassificationResult, ItemError } from '@emo/contracts';
 
 export const FAKE_LABELS = ['negative', 'neutral', 'positive'] as const;
@@ -10,9 +12,15 @@ export class FakeClassifier {
   gate?: Promise<void>;
   failWith?: Error;
 
-  constructor(readonly modelId = 'fake@rev1') {}
+  constructor(
+    readonly modelId = 'fake@rev1',
+    readonly answersScoreArray = true,
+  ) {}
 
-  async classify(texts: readonly unknown[], opts: { includeScores?: boolean } = {}): Promise<(ClassificationResult | ItemError)[]> {
+  async classify(
+    texts: readonly unknown[],
+    opts: { includeScores?: boolean; scoreArray?: boolean } = {},
+  ): Promise<(ClassificationResult | ItemError)[]> {
     this.calls.push([...texts]);
     if (this.gate) await this.gate;
     if (this.failWith) throw this.failWith;
@@ -27,7 +35,8 @@ export class FakeClassifier {
         labels: [{ label: FAKE_LABELS[best], score: Math.round(scores[best] * 1e6) / 1e6 }],
         model: this.modelId,
       };
-      if (opts.includeScores) result.scores = Object.fromEntries(FAKE_LABELS.map((l, j) => [l, Math.round(scores[j] * 1e6) / 1e6]));
+      if (opts.includeScores && opts.scoreArray && this.answersScoreArray) result.scoreArray = Float32Array.from(scores);
+      else if (opts.includeScores) result.scores = Object.fromEntries(FAKE_LABELS.map((l, j) => [l, Math.round(scores[j] * 1e6) / 1e6]));
       if (t.length > 100) result.truncated = true;
       return result;
     });

@@ -4,6 +4,7 @@
 // the entries live by kind of suite (bench-quick-engine-figures.ts, bench-quick-fleet-figures.ts),
 // the checks in bench-quick-checks.ts.
 import { ENGINE_SUITES } from './bench-quick-engine-figures';
+import { AGAINST_SUITES } from './bench-quick-against-figures';
 import { FLEET_SUITES } from './bench-quick-fleet-figures';
 import type { SuiteSpec } from './bench-quick-checks';
 
@@ -17,12 +18,12 @@ export const SUITES: Record<string, SuiteSpec> = {
   batching: ENGINE_SUITES.batching,
   cache: FLEET_SUITES.cache,
   fleet: FLEET_SUITES.fleet,
-  'fleet --against': FLEET_SUITES['fleet --against'],
+  'fleet --against': AGAINST_SUITES['fleet --against'],
   profiler: ENGINE_SUITES.profiler,
   scale: FLEET_SUITES.scale,
   backfill: FLEET_SUITES.backfill,
   fairness: FLEET_SUITES.fairness,
   soak: FLEET_SUITES.soak,
   interactive: FLEET_SUITES.interactive,
-  'interactive --against': FLEET_SUITES['interactive --against'],
+  'interactive --against': AGAINST_SUITES['interactive --against'],
 };

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { expectMachine, MACHINE, num, rate, type Check, type SuiteSpec } from './bench-quick-checks';
 
 /** The figures of `emo bench interactive` for one level `cN`. */
-const interactiveLevel = (c: number): Record<string, Check> => ({
+export const interactiveLevel = (c: number): Record<string, Check> => ({
   [`c${c}_texts_per_s`]: rate,
   [`c${c}_p50_ms`]: 'positive',
   [`c${c}_p99_ms`]: 'positive',
@@ -17,7 +17,7 @@ const interactiveLevel = (c: number): Record<string, Check> => ({
 });
 
 /** What every run of `emo bench interactive` prints besides its levels. */
-const INTERACTIVE: Record<string, Check> = {
+export const INTERACTIVE: Record<string, Check> = {
   suite: { eq: 'interactive' },
   model: 'text',
   coalesce_max_texts: 'nonneg',
@@ -30,7 +30,7 @@ const INTERACTIVE: Record<string, Check> = {
 };
 
 /** What every `emo bench fleet --quick` prints (300 timed texts, 10 calls), but its rounds. */
-const FLEET: Record<string, Check> = {
+export const FLEET: Record<string, Check> = {
   suite: { eq: 'fleet' },
   model: 'text',
   texts: { eq: 300 },
@@ -103,30 +103,6 @@ export const FLEET_SUITES = {
       expect(num(f, 'fleet_cpu_s_per_1k_texts')).toBeCloseTo(parts[0] + parts[1] + parts[2], 2);
       for (const kind of ['cold', 'cached'])
         expect(num(f, `classify_${kind}_p50_ms`)).toBeLessThanOrEqual(num(f, `classify_${kind}_p99_ms`));
-      expectMachine(f);
-    },
-  },
-  // This checkout against itself (`<root>`): the timed texts as two jobs per fleet, alternating.
-  'fleet --against': {
-    redis: true,
-    suite: 'fleet',
-    args: ['--against', '<root>', '--rounds', '2'],
-    figures: {
-      ...FLEET,
-      rounds: { eq: 2 },
-      against: 'text',
-      against_fleet_texts_per_s: rate,
-      against_fleet_cpu_s_per_1k_texts: 'positive',
-      against_worker_cpu_s_per_1k_texts: 'nonneg',
-      fleet_vs_against: 'positive',
-      fleet_cpu_vs_against: 'positive',
-    },
-    also: (f) => {
-      expect(num(f, 'fleet_vs_against')).toBeCloseTo(num(f, 'fleet_texts_per_s') / num(f, 'against_fleet_texts_per_s'), 1);
-      expect(num(f, 'fleet_cpu_vs_against')).toBeCloseTo(
-        num(f, 'fleet_cpu_s_per_1k_texts') / num(f, 'against_fleet_cpu_s_per_1k_texts'),
-        1,
-      );
       expectMachine(f);
     },
   },
@@ -288,31 +264,6 @@ export const FLEET_SUITES = {
         expect(num(f, `c${c}_vs_engine`)).toBeCloseTo(num(f, `c${c}_texts_per_s`) / num(f, 'engine_texts_per_s'), 2);
         expect(num(f, `c${c}_vs_engine_calls`)).toBeCloseTo(num(f, `c${c}_texts_per_s`) / num(f, `engine_calls_c${c}_texts_per_s`), 2);
       }
-      expectMachine(f);
-    },
-  },
-  // This checkout against itself (`<root>`): both fleets, their alternating rounds and the ratios.
-  'interactive --against': {
-    redis: true,
-    suite: 'interactive',
-    args: ['--against', '<root>', '--concurrency', '1', '--rounds', '2'],
-    figures: {
-      ...INTERACTIVE,
-      ...interactiveLevel(1),
-      against: 'text',
-      rounds: { eq: 2 },
-      against_levels: 'rows',
-      c1_vs_against_texts_per_s: 'positive',
-      c1_vs_against_p50: 'positive',
-      c1_vs_against_cpu: 'positive',
-    },
-    also: (f) => {
-      const [mine] = f.levels as { requests: number; texts_per_s: number; p50_ms: number }[];
-      const [other] = f.against_levels as { requests: number; texts_per_s: number; p50_ms: number; non_200: number }[];
-      // Both fleets answered every text of the level (the same 40, in two rounds each).
-      expect([mine.requests, other.requests, other.non_200]).toEqual([40, 40, 0]);
-      expect(num(f, 'c1_vs_against_texts_per_s')).toBeCloseTo(mine.texts_per_s / other.texts_per_s, 2);
-      expect(num(f, 'c1_vs_against_p50')).toBeCloseTo(mine.p50_ms / other.p50_ms, 2);
       expectMachine(f);
     },
   },

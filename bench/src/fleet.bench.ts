@@ -20,7 +20,8 @@ import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
 import { withMachineFigures } from './machine-info';
-import { measureFleetCpu, ownCpuSeconds, type FleetCpu } from './process-cpu';
+import { addFleetCpu, measureFleetCpu, NO_FLEET_CPU, ownCpuSeconds } from './process-cpu';
+import { roundOrder, splitRounds } from './rounds';
 
 export interface FleetBenchOptions {
   readonly config: AppConfig;
@@ -59,8 +60,8 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
   let processes: LocalFleet | undefined;
   let other: LocalFleet | undefined;
   // The timed texts per participant (one job or call, or one per round): time, lines, CPU seconds.
-  const mine = { ms: 0, lines: 0, cpu: { api: 0, worker: 0, redis: 0 } as FleetCpu };
-  const theirs = { ms: 0, lines: 0, cpu: { api: 0, worker: 0, redis: 0 } as FleetCpu };
+  const mine = { ms: 0, lines: 0, cpu: NO_FLEET_CPU };
+  const theirs = { ms: 0, lines: 0, cpu: NO_FLEET_CPU };
   const inProcess = { ms: 0, cpu: 0 };
   let chunkedMs = Number.NaN;
   const redis = new Redis(opts.config.runtime.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -92,7 +93,7 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
       const timed = await measureFleetCpu({ api: f.api.pid, worker: f.worker.pid }, redis, () => runJob(f.base, part));
       sum.ms += timed.result.ms;
       sum.lines += timed.result.lines;
-      sum.cpu = { api: sum.cpu.api + timed.cpu.api, worker: sum.cpu.worker + timed.cpu.worker, redis: sum.cpu.redis + timed.cpu.redis };
+      sum.cpu = addFleetCpu(sum.cpu, timed.cpu);
     };
     const engineRound = async (part: readonly string[]) => {
       const [started, cpuBefore] = [performance.now(), ownCpuSeconds()];
@@ -101,10 +102,7 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
       inProcess.cpu += ownCpuSeconds() - cpuBefore;
     };
     const participants = [fleetRound(processes, mine), ...(other ? [fleetRound(other, theirs)] : []), engineRound];
-    for (let r = 0; r < rounds; r++) {
-      const part = texts.slice(Math.floor((r * texts.length) / rounds), Math.floor(((r + 1) * texts.length) / rounds));
-      for (let k = 0; k < participants.length; k++) await participants[(r + k) % participants.length](part);
-    }
+    for (const [r, part] of splitRounds(texts, rounds).entries()) for (const run of roundOrder(participants, r)) await run(part);
     log(
       `fleet: ${texts.length} texts in ${round(mine.ms)} ms; engine ${round(inProcess.ms)} ms${other ? `; against: ${round(theirs.ms)} ms` : ''}`,
     );

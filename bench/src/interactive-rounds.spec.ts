@@ -1,7 +1,8 @@
 // The arithmetic of `emo bench interactive`'s levels: rounds cover every text once, the two fleets
 // alternate which goes first, and a level's figures pool its rounds.
 import { describe, expect, it } from 'vitest';
-import { levelFigures, roundOrder, splitRounds, type RoundResult } from './interactive-rounds';
+import { levelFigures, type RoundResult } from './interactive-rounds';
+import { roundOrder, splitRounds } from './rounds';
 
 describe('interactive bench rounds', () => {
   it('cuts a level into rounds that hold every text once, in order', () => {
@@ -23,6 +24,12 @@ describe('interactive bench rounds', () => {
       ['a', 'b'],
     ]);
     expect(roundOrder(['a'], 1)).toEqual(['a']);
+    expect([0, 1, 2, 3].map((r) => roundOrder(['fleet', 'other', 'engine'], r))).toEqual([
+      ['fleet', 'other', 'engine'],
+      ['other', 'engine', 'fleet'],
+      ['engine', 'fleet', 'other'],
+      ['fleet', 'other', 'engine'],
+    ]);
   });
 
   it("pools the rounds: 200s over the rounds' total time, percentiles over every response, CPU per 1,000 texts", () => {

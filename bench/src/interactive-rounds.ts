@@ -87,16 +87,3 @@ export function levelFigures(concurrency: number, rounds: readonly RoundResult[]
     redis_cpu_s_per_1k_texts: per1k(cpu.redis),
   };
 }
-
-/** Rounds of a level: `n` texts cut into `rounds` nearly equal parts. */
-export function splitRounds<T>(texts: readonly T[], rounds: number): T[][] {
-  const out: T[][] = [];
-  for (let r = 0; r < rounds; r++)
-    out.push(texts.slice(Math.floor((r * texts.length) / rounds), Math.floor(((r + 1) * texts.length) / rounds)));
-  return out.filter((part) => part.length > 0);
-}
-
-/** Which fleets run round `r`, in order: A B, B A, A B, … (each pair in both orders). */
-export function roundOrder<T>(fleets: readonly T[], r: number): readonly T[] {
-  return r % 2 === 0 ? fleets : [...fleets].reverse();
-}

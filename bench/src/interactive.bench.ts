@@ -16,11 +16,12 @@ import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
 import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, round } from './bench-data';
-import { closedLoopRound, levelFigures, roundOrder, splitRounds, type LevelFigures, type RoundResult } from './interactive-rounds';
+import { closedLoopRound, levelFigures, type LevelFigures, type RoundResult } from './interactive-rounds';
+import { roundOrder, splitRounds } from './rounds';
 import { LocalFleet } from './local-fleet';
 import { closedLoopCalls } from './closed-loop';
 import { withMachineFigures } from './machine-info';
-import { measureFleetCpu, type FleetCpu } from './process-cpu';
+import { addFleetCpu, measureFleetCpu, NO_FLEET_CPU, type FleetCpu } from './process-cpu';
 
 export interface InteractiveBenchOptions {
   readonly config: AppConfig;
@@ -87,9 +88,7 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     for (const c of levels) {
       const texts = take(perLevel(c));
       levelTexts.push(texts);
-      const done = new Map<BenchFleet, { rounds: RoundResult[]; cpu: FleetCpu }>(
-        fleets.map((f) => [f, { rounds: [], cpu: { api: 0, worker: 0, redis: 0 } }]),
-      );
+      const done = new Map<BenchFleet, { rounds: RoundResult[]; cpu: FleetCpu }>(fleets.map((f) => [f, { rounds: [], cpu: NO_FLEET_CPU }]));
       for (const [r, part] of splitRounds(texts, rounds).entries()) {
         for (const f of roundOrder(fleets, r)) {
           const running = f.fleet as LocalFleet;
@@ -98,7 +97,7 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
           );
           const sum = done.get(f)!;
           sum.rounds.push(result);
-          sum.cpu = { api: sum.cpu.api + cpu.api, worker: sum.cpu.worker + cpu.worker, redis: sum.cpu.redis + cpu.redis };
+          sum.cpu = addFleetCpu(sum.cpu, cpu);
         }
       }
       for (const f of fleets) {

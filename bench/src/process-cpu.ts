@@ -31,6 +31,13 @@ export interface FleetCpu {
   readonly redis: number;
 }
 
+export const NO_FLEET_CPU: FleetCpu = { api: 0, worker: 0, redis: 0 };
+
+/** Two spans' CPU together (rounds of one fleet). */
+export function addFleetCpu(a: FleetCpu, b: FleetCpu): FleetCpu {
+  return { api: a.api + b.api, worker: a.worker + b.worker, redis: a.redis + b.redis };
+}
+
 /** Runs `fn` and says what CPU the fleet's API and worker processes and the Redis server spent meanwhile. */
 export async function measureFleetCpu<T>(
   pids: { readonly api: number | undefined; readonly worker: number | undefined },

@@ -1,6 +1,7 @@
 // What one read-through call of TwoLevelCache carries between its steps (L1, the L2 lookup, the
-// computing of misses), and the score stripping its answers share.
+// computing of misses), and how a settled key becomes the answer at each of its positions.
 import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
+import type { ResultCodec } from './codec/result-codec';
 import type { Deferred, Settled } from './in-flight-results';
 
 /** One call's texts, as the steps after L1 need them. */
@@ -29,11 +30,39 @@ export interface L2Misses {
  * `scoreArray` when the classifier answered that, rounded as the engine rounds its map), without
  * it otherwise, and never with `scoreArray`.
  */
-export function stripScores(result: ClassificationResult, includeScores: boolean, labels: readonly string[]): ClassificationResult {
+export function asAnswered(result: ClassificationResult, includeScores: boolean, labels: readonly string[]): ClassificationResult {
   const { scores, scoreArray, ...rest } = result;
   if (!includeScores) return scores === undefined && scoreArray === undefined ? result : rest;
   if (scoreArray === undefined) return result;
   const map: Record<string, number> = {};
   for (let j = 0; j < labels.length; j++) map[labels[j]] = Math.round(scoreArray[j] * 1e6) / 1e6;
   return { ...rest, scores: map };
+}
+
+/**
+ * The `fill` of one call: a key's settled value (an encoded value, decoded; a computed result, as
+ * answered; an ItemError, as is) put at each of the key's positions in `out`. The first position
+ * takes the answer itself, the rest copies.
+ */
+export function positionFiller(
+  positions: ReadonlyMap<string, readonly number[]>,
+  out: ClassifyOutcome[],
+  includeScores: boolean,
+  codec: ResultCodec,
+  labels: readonly string[],
+): (key: string, settled: Settled) => void {
+  return (key, settled) => {
+    const outcome = Buffer.isBuffer(settled)
+      ? codec.decode(settled, includeScores)
+      : 'error' in settled
+        ? settled
+        : asAnswered(settled, includeScores, labels);
+    const at = positions.get(key) ?? [];
+    for (let n = 0; n < at.length; n++)
+      out[at[n]] = !outcome
+        ? { error: { code: 'INTERNAL', message: 'cached value failed to decode' } }
+        : n === 0
+          ? outcome
+          : { ...outcome };
+  };
 }

@@ -17,7 +17,7 @@ import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
 import type { L2ResultStore } from './l2/l2-result-store';
 import { emptyCounts, type CacheCounts, type CacheMetrics } from './metrics/cache-metrics';
 import { buildCacheStats, type CacheStats } from './cache-stats';
-import { stripScores, type L2Misses, type OwnCall } from './two-level-cache-call';
+import { asAnswered, positionFiller, type L2Misses, type OwnCall } from './two-level-cache-call';
 
 export interface TwoLevelCacheOptions {
   readonly namespace: CacheNamespace;
@@ -124,21 +124,7 @@ export class TwoLevelCache {
     let hits = 0;
     // What fromL1 filled is an L1 hit (the keys joined or to fetch are filled later).
     if (onHits) for (const at of positions.values()) if (out[at[0]] !== undefined) hits += at.length;
-    const fill = (key: string, settled: Settled) => {
-      const outcome = Buffer.isBuffer(settled)
-        ? this.codec.decode(settled, includeScores)
-        : 'error' in settled
-          ? settled
-          : stripScores(settled, includeScores, this.namespace.model.labels);
-      const at = positions.get(key) ?? [];
-      // The first position takes the answer itself (decoded, stripped or computed for this call alone), the rest copies.
-      for (let n = 0; n < at.length; n++)
-        out[at[n]] = !outcome
-          ? { error: { code: 'INTERNAL', message: 'cached value failed to decode' } }
-          : n === 0
-            ? outcome
-            : { ...outcome };
-    };
+    const fill = positionFiller(positions, out, includeScores, this.codec, this.namespace.model.labels);
     // Texts this call joined (another call computes them). The handlers are attached now, not at the
     // await below: the other call may fail (its deadline) while this one still computes its own texts,
     // and a rejection without a handler until then kills the process (issue 14).
@@ -227,7 +213,7 @@ export class TwoLevelCache {
     });
     bypass.forEach((i, k) => {
       const outcome = computed[missKeys.length + k];
-      out[i] = 'error' in outcome ? outcome : stripScores(outcome, includeScores, this.namespace.model.labels);
+      out[i] = 'error' in outcome ? outcome : asAnswered(outcome, includeScores, this.namespace.model.labels);
     });
     if (this.opts.writeComputedToL2 !== false) this.track(this.opts.l2?.setMany(writes));
   }

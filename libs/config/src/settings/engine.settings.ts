@@ -45,7 +45,7 @@ export const engineSettings = {
   inferenceInlineMaxTexts: setting(
     'INFERENCE_INLINE_MAX_TEXTS',
     int(0, 64).default(1),
-    'A batch of at most this many texts that finds every inference thread idle runs on the main thread, in a session of its own (CPU provider only; one more session in memory): a lone interactive text then skips the hop to a thread and back. 0: every batch goes to a thread.',
+    'A batch of at most this many texts that finds every inference thread idle runs on the main thread, in a session of its own (only when `cpu` is the first of EXECUTION_PROVIDERS; one more session in memory, loaded while the threads load theirs): a lone interactive text then skips the hop to a thread and back. 0: every batch goes to a thread.',
   ),
   optimizedModelCacheDir: setting(
     'OPTIMIZED_MODEL_CACHE_DIR',

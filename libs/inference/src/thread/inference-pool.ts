@@ -22,7 +22,7 @@ export interface PoolOptions {
   readonly onWarning?: (message: string) => void;
   /**
    * Batches of at most this many texts run on the calling thread when every thread is idle
-   * (INFERENCE_INLINE_MAX_TEXTS; 0 or absent: never). Only where the threads serve on the CPU.
+   * (INFERENCE_INLINE_MAX_TEXTS; 0 or absent: never). Only where the CPU is the first provider.
    */
   readonly inlineMaxTexts?: number;
 }
@@ -68,20 +68,24 @@ export class InferencePool {
 
   static async start(options: PoolOptions): Promise<InferencePool> {
     const pool = new InferencePool(options);
-    const slots = await Promise.allSettled(Array.from({ length: options.threads }, () => pool.spawn()));
+    // The inline session loads while the threads load theirs, so it adds memory, not start-up time.
+    const wantsInline = (options.inlineMaxTexts ?? 0) > 0 && options.session.providers[0] === 'cpu';
+    const [slots, inline] = await Promise.all([
+      Promise.allSettled(Array.from({ length: options.threads }, () => pool.spawn())),
+      wantsInline
+        ? SessionRuns.open(options.session, options.expectedLabels).then(
+            (opened) => opened.runs,
+            (e: unknown) => AppError.fromPlain(toPlainError(e, 'MODEL_CORRUPT')),
+          )
+        : undefined,
+    ]);
     const failed = slots.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) {
+    if (failed || inline instanceof AppError) {
+      if (inline instanceof SessionRuns) await inline.release().catch(() => undefined);
       await pool.close();
-      throw failed.reason;
+      throw failed ? failed.reason : inline;
     }
-    if ((options.inlineMaxTexts ?? 0) > 0 && pool.provider === 'cpu') {
-      try {
-        pool.inline = (await SessionRuns.open(options.session, options.expectedLabels)).runs;
-      } catch (e) {
-        await pool.close();
-        throw AppError.fromPlain(toPlainError(e, 'MODEL_CORRUPT'));
-      }
-    }
+    pool.inline = inline;
     return pool;
   }
 

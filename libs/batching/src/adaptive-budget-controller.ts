@@ -59,7 +59,7 @@ export class AdaptiveBudgetController {
     const cap = this.tokenCap(inFlight);
     const maxSize = this.options.maxSize;
     const fixed: BatchBudget = { maxTokens: cap, maxSize };
-    if (!this.options.adaptive || !this.model.canPredict) return { urgent: fixed, bulk: fixed };
+    if (!this.options.adaptive || !this.model.canPredict) return { urgent: fixed, bulk: fixed, interactive: fixed };
     const levels = this.levels(cap);
     const latencyCapMs = (this.slack * this.options.interactiveP95TargetMs) / 2;
     const underLatency = levels.filter((t) => (this.predictUpper(t) ?? 0) <= latencyCapMs);
@@ -75,7 +75,11 @@ export class AdaptiveBudgetController {
       bulkIndex = Math.min(top, Math.floor(this.options.random() * (top + 1)));
     }
     this.bulkTokens = levels[bulkIndex];
-    return { urgent: { maxTokens: urgentTokens, maxSize }, bulk: { maxTokens: this.bulkTokens, maxSize } };
+    // Waiting interactive texts all leave (spread over the free threads by the scheduler): the
+    // latency cap bounds what joins them and every bulk batch, not how many of them go at once.
+    // Capping them too fed back on itself under load: their waiting raised the observed p95, the
+    // tighter cap cut batches to one text, and the extra runs made the waiting longer.
+    return { urgent: { maxTokens: urgentTokens, maxSize }, bulk: { maxTokens: this.bulkTokens, maxSize }, interactive: fixed };
   }
 
   /** A batch finished: `latencyMs` from dispatch to result. */

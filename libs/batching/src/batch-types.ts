@@ -29,6 +29,12 @@ export interface BatchBudget {
 export interface BatchBudgets {
   readonly urgent: BatchBudget;
   readonly bulk: BatchBudget;
+  /**
+   * The waiting interactive texts an urgent batch takes (default: `urgent`). The latency cap
+   * (`urgent`) bounds what else joins them; shrinking the share of interactive texts that leave
+   * together only leaves the rest waiting longer and spends more runs on them.
+   */
+  readonly interactive?: BatchBudget;
 }
 
 export interface AssembledBatch<T> {

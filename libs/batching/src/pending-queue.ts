@@ -7,7 +7,15 @@
 // rest comes from the per-length buckets, picking neighbours that add the least padding, within
 // a token budget (texts × longest) and a maximum size. Bulk texts are shared fairly between
 // tenants (tenant-lanes.ts): a bulk-led batch comes from the lane whose turn it is.
-import { paddedCost, type AssembledBatch, type BatchBudgets, type BulkShare, type PendingItem, type Priority } from './batch-types';
+import {
+  paddedCost,
+  type AssembledBatch,
+  type BatchBudget,
+  type BatchBudgets,
+  type BulkShare,
+  type PendingItem,
+  type Priority,
+} from './batch-types';
 import { BucketCursor, EntryList, type Entry } from './entry-list';
 import { TenantLanes } from './tenant-lanes';
 
@@ -123,7 +131,6 @@ export class PendingQueue<T> {
     const urgent = this.interactive.live > 0;
     if (head.item.priority === 'bulk') this.lastBulkLedAt = now;
     const budget = urgent ? budgets.urgent : budgets.bulk;
-    const maxSize = Math.max(1, Math.floor(budget.maxSize));
     const items: PendingItem<T>[] = [];
     let longest = 0;
     const add = (entry: Entry<T>) => {
@@ -132,12 +139,17 @@ export class PendingQueue<T> {
       items.push(entry.item);
       longest = Math.max(longest, entry.item.length);
     };
-    const fits = (length: number) => items.length < maxSize && paddedCost(items.length + 1, Math.max(longest, length)) <= budget.maxTokens;
+    const within = (b: BatchBudget, length: number) =>
+      items.length < Math.max(1, Math.floor(b.maxSize)) && paddedCost(items.length + 1, Math.max(longest, length)) <= b.maxTokens;
+    const fits = (length: number) => within(budget, length);
     add(head);
     if (urgent) {
+      // Every waiting interactive text that fits the interactive budget, oldest first; the
+      // latency-capped urgent budget then bounds the fill below.
+      const mine = budgets.interactive ?? budget;
       for (const entry of this.urgentCandidates()) {
-        if (items.length >= maxSize) break;
-        if (!entry.taken && fits(entry.item.length)) add(entry);
+        if (items.length >= Math.max(1, Math.floor(mine.maxSize))) break;
+        if (!entry.taken && within(mine, entry.item.length)) add(entry);
       }
     } else {
       // Only bulk waits (an interactive text would have been the head): grow a length bucket

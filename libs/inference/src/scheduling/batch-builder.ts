@@ -2,7 +2,7 @@
 // Interactive texts waiting while several threads are free are spread over them (ADR 021,
 // addendum); a batch's rows are sorted by length and cut into session runs where that saves more
 // padding than a run costs (ADR 021).
-import type { AdaptiveBudgetController, PendingItem, PendingQueue } from '@emo/batching';
+import type { AdaptiveBudgetController, BatchBudget, PendingItem, PendingQueue } from '@emo/batching';
 import { padSortedBatch, type PaddedBatch } from '../batching/padded-batch';
 
 export interface ReadyBatch<P> {
@@ -31,9 +31,10 @@ export class BatchBuilder<P extends { readonly ids: Int32Array }> {
     // Closed-loop callers otherwise fall into step: all of them wait for one batch on one thread,
     // resubmit together, and the other threads idle.
     const waiting = this.queue.urgentWaiting;
+    const share = (b: BatchBudget): BatchBudget => ({ ...b, maxSize: Math.min(b.maxSize, Math.ceil(waiting / free)) });
     const spread =
       free > 1 && waiting > 1
-        ? { ...budgets, urgent: { ...budgets.urgent, maxSize: Math.min(budgets.urgent.maxSize, Math.ceil(waiting / free)) } }
+        ? { ...budgets, urgent: share(budgets.urgent), ...(budgets.interactive ? { interactive: share(budgets.interactive) } : {}) }
         : budgets;
     const batch = this.queue.nextBatch(spread, now);
     return batch && this.ready(batch.items, batch.urgent);

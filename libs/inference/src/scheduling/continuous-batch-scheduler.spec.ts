@@ -81,6 +81,42 @@ describe(ContinuousBatchScheduler.name, () => {
       expect(single.device.batches.map((b) => b.batch)).toEqual([7]);
     });
 
+    it('sends every waiting interactive text at once even with the latency cap at its floor; the cap still bounds the bulk that joins one', async () => {
+      // Observed p95 far above target (waiting under load) has tightened the cap as far as it goes:
+      // the urgent budget is the smallest level (32 tokens here, 6 texts of 5 tokens).
+      const tight = (threads: number) => {
+        const s = setup(threads, {
+          adaptive: true,
+          initial: { version: 1, coefficients: { a: 1, b: 0.01, c: 0 }, bulkTokens: 256, samples: 0, updatedAt: 0 },
+        });
+        for (let i = 0; i < 400; i++) s.sut.controller.observeInteractive(500, s.time.now());
+        expect(s.sut.controller.latencySlack).toBeCloseTo(0.05);
+        s.sut.controller.noteInteractive(s.time.now());
+        expect(s.sut.controller.budgets(s.time.now()).urgent.maxTokens).toBeLessThanOrEqual(32);
+        return s;
+      };
+      // Twelve interactive texts waiting on one thread leave in one batch, not in slices of the cap.
+      const one = tight(1);
+      const calls = Array.from({ length: 12 }, (_, i) => one.sut.submit([text(i + 1, 5)], { priority: 'interactive' }));
+      await one.time.runAll();
+      expect((await Promise.all(calls)).map(markers)).toEqual(Array.from({ length: 12 }, (_, i) => [i + 1]));
+      expect(one.device.batches.map((b) => b.batch)).toEqual([12]);
+      // On two free threads they still spread, 6 and 6.
+      const two = tight(2);
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) => two.sut.submit([text(i + 1, 5)], { priority: 'interactive' })).concat([two.time.runAll()]),
+      );
+      expect(two.device.batches.map((b) => b.batch)).toEqual([6, 6]);
+      // One interactive text with a bulk backlog: what joins it stays within the capped budget.
+      const mixed = tight(1);
+      const bulk = mixed.sut.submit(Array.from({ length: 20 }, (_, i) => text(100 + i, 5)));
+      const lone = mixed.sut.submit([text(1, 5)], { priority: 'interactive' });
+      await mixed.time.runAll();
+      expect(markers(await lone)).toEqual([1]);
+      await bulk;
+      expect(mixed.device.batches[0].batch * mixed.device.batches[0].seq).toBeLessThanOrEqual(32);
+    });
+
     it('keeps at most one batch per thread running and has the next one ready', async () => {
       const { time, device, sut } = setup(2, { maxTokens: 40 });
       const all = sut.submit(Array.from({ length: 50 }, (_, i) => text(i + 1, 10)));

@@ -103,9 +103,9 @@ describe(ContinuousBatchScheduler.name, () => {
       expect(one.device.batches.map((b) => b.batch)).toEqual([12]);
       // On two free threads they still spread, 6 and 6.
       const two = tight(2);
-      await Promise.all(
-        Array.from({ length: 12 }, (_, i) => two.sut.submit([text(i + 1, 5)], { priority: 'interactive' })).concat([two.time.runAll()]),
-      );
+      const spread = Array.from({ length: 12 }, (_, i) => two.sut.submit([text(i + 1, 5)], { priority: 'interactive' }));
+      await two.time.runAll();
+      await Promise.all(spread);
       expect(two.device.batches.map((b) => b.batch)).toEqual([6, 6]);
       // One interactive text with a bulk backlog: what joins it stays within the capped budget.
       const mixed = tight(1);

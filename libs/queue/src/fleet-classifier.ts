@@ -29,6 +29,10 @@ export interface FleetClassifierOptions {
   readonly ttlSeconds?: number;
   /** Most texts in a job shared by calls of one event-loop turn (CLASSIFY_COALESCE_MAX_TEXTS); 0 or 1: every call alone. */
   readonly coalesceMaxTexts?: number;
+  /** Longest a new group of calls waits for company while `coalesceBusyJobs` jobs are unanswered (CLASSIFY_COALESCE_HOLD_MS; 0: never). */
+  readonly coalesceHoldMs?: number;
+  /** Unanswered coalesced jobs of this process from which a new group waits (CLASSIFY_COALESCE_BUSY_JOBS). */
+  readonly coalesceBusyJobs?: number;
   readonly now?: () => number;
 }
 
@@ -46,7 +50,15 @@ export class FleetClassifier implements Classifier {
     private readonly options: FleetClassifierOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    if ((options.coalesceMaxTexts ?? 0) > 1) this.coalescer = new CallCoalescer(options.coalesceMaxTexts!, (calls) => this.runBatch(calls));
+    if ((options.coalesceMaxTexts ?? 0) > 1)
+      this.coalescer = new CallCoalescer(
+        {
+          maxTexts: options.coalesceMaxTexts!,
+          holdMs: options.coalesceHoldMs,
+          busyJobs: options.coalesceBusyJobs,
+        },
+        (calls) => this.runBatch(calls),
+      );
   }
 
   classify(texts: readonly string[], options: FleetClassifyOptions = {}): Promise<ClassifyOutcome[]> {
@@ -55,9 +67,10 @@ export class FleetClassifier implements Classifier {
     return new Promise((resolve, reject) => coalescer.add({ texts, options, resolve, reject }));
   }
 
-  private runBatch(calls: CoalescedCall[]): void {
-    if (calls.length === 1) this.classifyAlone(calls[0].texts, calls[0].options).then(calls[0].resolve, calls[0].reject);
-    else this.classifyTogether(calls).catch((e: unknown) => calls.forEach((c) => c.reject(e)));
+  /** Settles once every call of the batch is settled (the coalescer counts it unanswered until then). */
+  private runBatch(calls: CoalescedCall[]): Promise<void> {
+    if (calls.length === 1) return this.classifyAlone(calls[0].texts, calls[0].options).then(calls[0].resolve, calls[0].reject);
+    return this.classifyTogether(calls).catch((e: unknown) => calls.forEach((c) => c.reject(e)));
   }
 
   private async classifyAlone(texts: readonly string[], options: FleetClassifyOptions): Promise<ClassifyOutcome[]> {

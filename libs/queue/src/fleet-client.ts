@@ -32,6 +32,8 @@ export interface FleetClientConfig {
         FleetConfig,
         | 'classifyResultTtlSeconds'
         | 'classifyCoalesceMaxTexts'
+        | 'classifyCoalesceHoldMs'
+        | 'classifyCoalesceBusyJobs'
         | 'classifyLaneEnabled'
         | 'fairShareEnabled'
         | 'queueKeepCompletedChunks'
@@ -170,6 +172,8 @@ export class FleetClient {
     return new FleetClassifier(this.producer, this.store, this.listener, deadlineMs, {
       ttlSeconds: classifyTtl,
       coalesceMaxTexts: this.config.fleet.classifyCoalesceMaxTexts,
+      coalesceHoldMs: this.config.fleet.classifyCoalesceHoldMs,
+      coalesceBusyJobs: this.config.fleet.classifyCoalesceBusyJobs,
     });
   }
 

@@ -21,7 +21,17 @@ export const fleetSettings = {
   classifyCoalesceMaxTexts: setting(
     'CLASSIFY_COALESCE_MAX_TEXTS',
     int(0, 4096).default(256),
-    "POST /v1/classify calls of one API process that reach the fleet in the same event-loop turn, for the same tenant and flags, share one job of at most this many texts (a call is never split or held back for company; DEADLINE_EXCEEDED then names the job with the call's `offset` and `count`). 0 or 1: every call is a job of its own.",
+    "POST /v1/classify calls of one API process that reach the fleet in the same event-loop turn, for the same tenant and flags, share one job of at most this many texts (a call is never split; DEADLINE_EXCEEDED then names the job with the call's `offset` and `count`). 0 or 1: every call is a job of its own.",
+  ),
+  classifyCoalesceHoldMs: setting(
+    'CLASSIFY_COALESCE_HOLD_MS',
+    int(0, 1000).default(3),
+    'While this API process has CLASSIFY_COALESCE_BUSY_JOBS or more /v1/classify jobs unanswered, a call that would start a new shared job waits this long for the calls behind it (less once the job is full). With fewer unanswered it goes at the end of the event-loop turn: a lone call never waits. 0: never waits.',
+  ),
+  classifyCoalesceBusyJobs: setting(
+    'CLASSIFY_COALESCE_BUSY_JOBS',
+    int(1, 1024).default(2),
+    'Unanswered /v1/classify jobs of one API process from which a new shared job waits CLASSIFY_COALESCE_HOLD_MS for company.',
   ),
   classifyLaneEnabled: setting(
     'CLASSIFY_LANE_ENABLED',

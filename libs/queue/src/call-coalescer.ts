@@ -98,7 +98,7 @@ export class CallCoalescer {
   }
 
   private flush(key: string, group: Group): void {
-    // Released already (an answer, a full group): this is its timer or turn firing late.
+    // Sent already (it filled up while waiting): this is its timer firing late.
     if (this.groups.get(key) !== group) return;
     this.groups.delete(key);
     group.cancel?.();

@@ -27,7 +27,7 @@ export interface InteractiveBenchOptions {
   readonly config: AppConfig;
   /** Closed-loop clients of each level (default 1, 16, 64, 256). */
   readonly concurrency?: readonly number[];
-  /** Requests per level (one text each; default 2,000, and 500 at concurrency 1). */
+  /** Requests per level (one text each; default 2,000, and 500 at concurrency 1; a number given applies to every level). */
   readonly requests?: number;
   /** GoEmotions TSV the texts are drawn from (default: the train split, then the dev split). */
   readonly data?: string;
@@ -52,7 +52,7 @@ export function benchInteractive(opts: InteractiveBenchOptions): Promise<Record<
 async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknown>> {
   const log = opts.log ?? (() => undefined);
   const levels = opts.concurrency ?? [1, 16, 64, 256];
-  const perLevel = (c: number) => (c === 1 ? Math.min(500, opts.requests ?? 2000) : (opts.requests ?? 2000));
+  const perLevel = (c: number) => opts.requests ?? (c === 1 ? 500 : 2000);
   const needed = WARM_UP_TEXTS + levels.reduce((n, c) => n + perLevel(c), 0);
   const pool = uniqueTexts(opts.data, needed);
   // Warm-up texts come first and are never measured; every measured text is sent exactly once.

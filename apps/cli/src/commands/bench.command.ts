@@ -81,7 +81,10 @@ export function registerBench(program: Command, ctx: CliContext): void {
       "texts in the bulk job (fleet: 50000; scale: 20000; control-plane: per configuration, 10000); fairness: lines of tenant A's backfill (200000)",
     )
     .option('--b-texts <n>', "fairness: texts of tenant B's bulk job (default 5000)")
-    .option('--calls <n>', 'single-text /v1/classify calls timed (fleet: 200; interactive: per concurrency level, 2000, and 500 at concurrency 1 unless given)')
+    .option(
+      '--calls <n>',
+      'single-text /v1/classify calls timed (fleet: 200; interactive: per concurrency level, 2000, and 500 at concurrency 1 unless given)',
+    )
     .option(
       '--models <list>',
       'model: comma-separated "default", "roberta-base-shaped" or bundle dirs (default: default,roberta-base-shaped; --quick: default and a tiny RoBERTa-shaped model)',

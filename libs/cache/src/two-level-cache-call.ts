@@ -1,6 +1,6 @@
 // What one read-through call of TwoLevelCache carries between its steps (L1, the L2 lookup, the
 // computing of misses), and how a settled key becomes the answer at each of its positions.
-import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
+import { roundScore, type ClassificationResult, type Classifier, type ClassifyOptions, type ClassifyOutcome } from '@emo/contracts';
 import type { ResultCodec } from './codec/result-codec';
 import type { Deferred, Settled } from './in-flight-results';
 
@@ -35,7 +35,7 @@ export function asAnswered(result: ClassificationResult, includeScores: boolean,
   if (!includeScores) return scores === undefined && scoreArray === undefined ? result : rest;
   if (scoreArray === undefined) return result;
   const map: Record<string, number> = {};
-  for (let j = 0; j < labels.length; j++) map[labels[j]] = Math.round(scoreArray[j] * 1e6) / 1e6;
+  for (let j = 0; j < labels.length; j++) map[labels[j]] = roundScore(scoreArray[j]);
   return { ...rest, scores: map };
 }
 

@@ -25,6 +25,9 @@ export interface ClassificationResult {
   scoreArray?: Float32Array;
 }
 
+/** A score as answered (labels, score maps): 6 decimals. The engine rounds so, and so does every path that rebuilds a map from raw scores. */
+export const roundScore = (x: number): number => Math.round(x * 1e6) / 1e6;
+
 /** A per-item failure: the item keeps its place in the output, with a stable code from the registry. */
 export interface ItemError {
   id?: string;

@@ -44,8 +44,7 @@ export function groupKey(o: FleetClassifyOptions): string {
 interface Group {
   readonly calls: CoalescedCall[];
   texts: number;
-  /** Waiting for company (a timer armed): goes when the timer fires or the group is full. */
-  held: boolean;
+  /** Set while it waits for company: cancels its timer (it goes when the timer fires or it is full). */
   cancel?: () => void;
 }
 
@@ -84,13 +83,12 @@ export class CallCoalescer {
     if (group) {
       group.calls.push(call);
       group.texts += call.texts.length;
-      if (group.held && group.texts >= this.options.maxTexts) this.flush(key, group);
+      if (group.cancel && group.texts >= this.options.maxTexts) this.flush(key, group);
       return;
     }
-    const fresh: Group = { calls: [call], texts: call.texts.length, held: false };
+    const fresh: Group = { calls: [call], texts: call.texts.length };
     this.groups.set(key, fresh);
     if (this.holdMs > 0 && this.unanswered >= this.busyJobs && fresh.texts < this.options.maxTexts) {
-      fresh.held = true;
       fresh.cancel = this.after(this.holdMs, () => this.flush(key, fresh));
     } else {
       this.defer(() => this.flush(key, fresh));

@@ -7,7 +7,7 @@
 // index out of range) decodes to undefined: a corrupt or foreign value is a miss, never an answer.
 import { endianness } from 'node:os';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { ClassificationResult, LabelScore } from '@emo/contracts';
+import { roundScore, type ClassificationResult, type LabelScore } from '@emo/contracts';
 import { crc32 } from './crc32';
 
 export const CODEC_VERSION = 0xc1;
@@ -29,7 +29,6 @@ export interface CodecOptions {
   readonly scoreEncoding?: ScoreEncoding;
 }
 
-const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 /** float32 scores are gathered in a typed array and copied in one go where its bytes are the wire's (little-endian). */
 const NATIVE_LE = endianness() === 'LE';
 
@@ -101,7 +100,7 @@ export class ResultCodec {
   /** Score `j` in label order: from `scoreArray`, rounded as the engine rounds its map, or from the map. */
   private scoreAt(result: ClassificationResult, j: number): number | undefined {
     const array = result.scoreArray;
-    return array ? round6(array[j]) : result.scores?.[this.opts.labels[j]];
+    return array ? roundScore(array[j]) : result.scores?.[this.opts.labels[j]];
   }
 
   /** Header and CRC around a body written at HEADER. */
@@ -146,7 +145,7 @@ export class ResultCodec {
     if (body.length !== scoresAt + scoreBytes * labels.length) return undefined;
     const score = (j: number) => {
       const at = scoresAt + scoreBytes * j;
-      return q16 ? round6(body.readUInt16LE(at) / Q) : round6(body.readFloatLE(at));
+      return q16 ? roundScore(body.readUInt16LE(at) / Q) : roundScore(body.readFloatLE(at));
     };
     const out: LabelScore[] = new Array(above);
     for (let k = 0; k < above; k++) {

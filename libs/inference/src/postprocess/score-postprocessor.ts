@@ -1,6 +1,6 @@
 // Logits → scores → labels: sigmoid for multi-label models, softmax otherwise; per-label
 // thresholds; labels above threshold sorted by score.
-import type { ClassificationResult, LabelScore } from '@emo/contracts';
+import { roundScore, type ClassificationResult, type LabelScore } from '@emo/contracts';
 import type { ProblemType } from '@emo/model';
 
 export interface PostprocessSpec {
@@ -29,25 +29,23 @@ export function scoresFromLogits(logits: Float32Array, row: number, numLabels: n
   return out;
 }
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6;
-
 export function toResult(scores: Float32Array, spec: PostprocessSpec, includeScores: boolean): ClassificationResult {
   const labels: LabelScore[] = [];
   if (spec.problemType === 'multi_label_classification') {
     for (let j = 0; j < scores.length; j++) {
-      if (scores[j] >= spec.thresholds[j]) labels.push({ label: spec.labels[j], score: round(scores[j]) });
+      if (scores[j] >= spec.thresholds[j]) labels.push({ label: spec.labels[j], score: roundScore(scores[j]) });
     }
     labels.sort((a, b) => b.score - a.score);
   } else {
     let best = 0;
     for (let j = 1; j < scores.length; j++) if (scores[j] > scores[best]) best = j;
-    if (scores[best] >= spec.thresholds[best]) labels.push({ label: spec.labels[best], score: round(scores[best]) });
+    if (scores[best] >= spec.thresholds[best]) labels.push({ label: spec.labels[best], score: roundScore(scores[best]) });
   }
   const result: ClassificationResult = { labels, model: spec.modelId };
   if (includeScores) {
     // Filled in label order, so every result's map shares one hidden class (no per-label entry arrays).
     const map: Record<string, number> = {};
-    for (let j = 0; j < spec.labels.length; j++) map[spec.labels[j]] = round(scores[j]);
+    for (let j = 0; j < spec.labels.length; j++) map[spec.labels[j]] = roundScore(scores[j]);
     result.scores = map;
   }
   return result;

@@ -82,6 +82,10 @@ def parse_args(argv=None):
     ap.add_argument("--pos-weight-power", type=float, default=0.0,
                     help="BCE weight of a label's positives: (negatives/positives)^P in the training texts, at most 30 "
                          "(0 = unweighted)")
+    ap.add_argument("--asl-gamma-neg", type=float, default=0.0,
+                    help="asymmetric loss (Ridnik et al. 2021): negatives' term scaled by p_m^G, p_m = max(p - clip, 0), "
+                         "so easy negatives stop dominating (0 = plain BCE)")
+    ap.add_argument("--asl-clip", type=float, default=0.05, help="with --asl-gamma-neg: the probability margin m")
     ap.add_argument("--min-oov", type=int, default=10,
                     help="train words outside GloVe seen at least this often get their own embedding row")
     ap.add_argument("--subword-pieces", type=int, default=0,
@@ -126,6 +130,21 @@ class EMA:
         d = min(self.decay, (1 + self.steps) / (10 + self.steps))
         for e, p in zip(self.model.parameters(), model.parameters()):
             e.mul_(d).add_(p.detach(), alpha=1 - d)
+
+
+def multilabel_loss(logits, y, pos_weight, a):
+    """BCE (positives weighted by pos_weight when given), or the asymmetric loss with --asl-gamma-neg."""
+    if a.asl_gamma_neg <= 0:
+        return (F.binary_cross_entropy_with_logits(logits, y) if pos_weight is None else
+                F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight))
+    p = torch.sigmoid(logits)
+    pos_term = F.logsigmoid(logits) * (pos_weight if pos_weight is not None else 1.0)
+    if a.asl_clip > 0:
+        p_m = torch.clamp(p - a.asl_clip, min=0.0)
+        neg_log = torch.log(torch.clamp(1.0 - p_m, min=1e-8))
+    else:
+        p_m, neg_log = p, F.logsigmoid(-logits)
+    return -(y * pos_term + (1.0 - y) * p_m.pow(a.asl_gamma_neg) * neg_log).mean()
 
 
 def train(a, labels):
@@ -208,13 +227,11 @@ def train(a, labels):
             ids, mask = collate(tr_ids, rows, tok.pad_id)
             y = torch.from_numpy(tr_y[rows])
             if aux_head is None and a.msd == 1:
-                loss = (F.binary_cross_entropy_with_logits(model(ids, mask), y) if pos_weight is None else
-                        F.binary_cross_entropy_with_logits(model(ids, mask), y, pos_weight=pos_weight))
+                loss = multilabel_loss(model(ids, mask), y, pos_weight, a)
             else:
                 pooled = model.pool(ids, mask)
                 logits = sum(model.classifier(model.drop(pooled)) for _ in range(a.msd)) / a.msd
-                loss = (F.binary_cross_entropy_with_logits(logits, y) if pos_weight is None else
-                        F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight))
+                loss = multilabel_loss(logits, y, pos_weight, a)
                 if aux_head is not None:
                     ya = torch.from_numpy(np.minimum(tr_y[rows] @ aux_m, 1.0))
                     loss = loss + a.aux_weight * F.binary_cross_entropy_with_logits(aux_head(model.drop(pooled)), ya)

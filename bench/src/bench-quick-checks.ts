@@ -30,6 +30,7 @@ export const MACHINE: Record<string, Check> = {
   machine_arch: 'text',
   machine_cores: 'positive',
   machine_memory_gib: 'positive',
+  machine_cpuidle: 'text',
   isa_avx2: 'yesno',
   isa_avx512f: 'yesno',
   isa_avx512_vnni: 'yesno',

@@ -31,6 +31,8 @@ describe('machineFigures', () => {
     expect(String(f.onnxruntime_version)).toMatch(/^\d+\.\d+\.\d+/);
     expect(String(f.loadavg_end)).toMatch(/^\d+\.\d\d \d+\.\d\d \d+\.\d\d$/);
     expect(machineFigures('0.00 0.00 0.00', SAPPHIRE)).toMatchObject({ isa_amx: 'yes', isa_avx_vnni: 'yes' });
+    expect(machineFigures('0.00 0.00 0.00', EPYC, 'haltpoll\n').machine_cpuidle).toBe('haltpoll');
+    expect(machineFigures('0.00 0.00 0.00', EPYC, '').machine_cpuidle).toBe('none');
   });
 
   it('falls back to os.cpus() for the model, and no flags, when /proc/cpuinfo says nothing', () => {

@@ -77,6 +77,25 @@ describe.skipIf(!inject('redisAvailable'))('fleet e2e', () => {
     }
   }, 60_000);
 
+  it('answers GET /v1/jobs/:id?wait_ms= once the job has finished: one status call instead of a polling loop', async () => {
+    const items = makeItems('w', 2000);
+    const id = await submit(items);
+    // Within 30 s this job finishes (the test above ran 10k texts in well under that), so the one
+    // answer is the final state; a wait that ended early would answer queued or running.
+    const res = await fetch(`${base}/v1/jobs/${id}?wait_ms=30000`, { headers });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ state: 'completed', total: items.length, done: items.length, failed: 0 });
+    await expectExactlyOnce(id, items);
+    // A finished job answers at once, an unknown id 404, a wait past the cap or below 0 is a bad request.
+    expect((await fetch(`${base}/v1/jobs/${id}?wait_ms=30000`, { headers })).status).toBe(200);
+    expect((await fetch(`${base}/v1/jobs/nope?wait_ms=30000`, { headers })).status).toBe(404);
+    for (const bad of ['30001', '-1', 'soon']) {
+      const refused = await fetch(`${base}/v1/jobs/${id}?wait_ms=${bad}`, { headers });
+      expect(refused.status, bad).toBe(422);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('REQUEST_INVALID');
+    }
+  }, 60_000);
+
   it('answers /v1/classify through the fleet', async () => {
     const res = await fetch(`${base}/v1/classify`, { method: 'POST', headers, body: JSON.stringify({ texts: ['so happy', 'awful'] }) });
     expect(res.status).toBe(200);

@@ -18,14 +18,15 @@ import protocol
 
 V2_FLAGS = ("holdout", "holdout_seed", "shrink", "ema", "aux_weight", "msd", "teacher_seeds", "distill_weight",
             "emb_lr_scale", "pos_weight_power", "min_oov", "subword_pieces", "folds", "fold_jobs", "teacher_folds",
-            "mlm_epochs", "mlm_lr", "mlm_prob", "asl_gamma_neg", "asl_clip")
+            "mlm_epochs", "mlm_lr", "mlm_prob", "asl_gamma_neg", "asl_clip", "word_dropout")
 
 
 def is_v1(args):
     return (not args.get("holdout") and not args.get("folds") and not args.get("teacher_folds") and not args.get("ema") and not args.get("aux_weight") and args.get("msd", 1) == 1
             and not args.get("teacher_seeds") and args.get("emb_lr_scale", 1.0) == 1.0
             and not args.get("pos_weight_power") and args.get("min_oov", 10) == 10 and not args.get("subword_pieces")
-            and not args.get("mlm_epochs") and not args.get("asl_gamma_neg"))
+            and not args.get("mlm_epochs") and not args.get("asl_gamma_neg")
+            and not args.get("word_dropout"))
 
 
 def finalize(a, labels, ck, defaults):

@@ -86,6 +86,9 @@ def parse_args(argv=None):
                     help="asymmetric loss (Ridnik et al. 2021): negatives' term scaled by p_m^G, p_m = max(p - clip, 0), "
                          "so easy negatives stop dominating (0 = plain BCE)")
     ap.add_argument("--asl-clip", type=float, default=0.05, help="with --asl-gamma-neg: the probability margin m")
+    ap.add_argument("--word-dropout", type=float, default=0.0,
+                    help="share of a training text's words shown as [UNK] in each step (not [CLS], not padding; a "
+                         "generator of its own, so 0 draws no random numbers: the default run is unchanged)")
     ap.add_argument("--min-oov", type=int, default=10,
                     help="train words outside GloVe seen at least this often get their own embedding row")
     ap.add_argument("--subword-pieces", type=int, default=0,
@@ -218,6 +221,7 @@ def train(a, labels):
     steps_per_epoch = -(-len(tr_ids) // a.batch_size)
     sched = optim.warmup_linear(opt, a.warmup, steps_per_epoch * a.epochs)
     rng = np.random.default_rng(a.seed)
+    word_rng = np.random.default_rng(a.seed + 7919) if a.word_dropout > 0 else None
     lengths = [len(x) for x in tr_ids]
     history, best, bad, best_raw = [], None, 0, None
     for epoch in range(1, a.epochs + 1):
@@ -225,6 +229,10 @@ def train(a, labels):
         t0, tot_loss = time.time(), 0.0
         for bi, rows in enumerate(make_batches(lengths, a.batch_size, rng)):
             ids, mask = collate(tr_ids, rows, tok.pad_id)
+            if word_rng is not None:  # words hidden as [UNK]: the model cannot lean on any one of them
+                hide = (word_rng.random(tuple(ids.shape)) < a.word_dropout) & (mask.numpy() == 1)
+                hide[:, 0] = False  # [CLS]
+                ids = ids.masked_fill(torch.from_numpy(hide), tok.unk_id)
             y = torch.from_numpy(tr_y[rows])
             if aux_head is None and a.msd == 1:
                 loss = multilabel_loss(model(ids, mask), y, pos_weight, a)

@@ -159,22 +159,36 @@ export class FleetClient {
 
   /** A Classifier that answers through the fleet's interactive queue within the deadline. */
   async fleetClassifier(): Promise<FleetClassifier> {
+    const listener = await this.finishedListener();
+    const ttl = this.config.fleet.classifyResultTtlSeconds;
+    const deadlineMs = this.config.api.classifyDeadlineMs;
+    // A call's record must outlive its wait: never shorter than the deadline + 5 s.
+    const classifyTtl = ttl === undefined ? undefined : Math.max(ttl, Math.ceil(deadlineMs / 1000) + 5);
+    return new FleetClassifier(this.producer, this.store, listener, deadlineMs, {
+      ttlSeconds: classifyTtl,
+      coalesceMaxTexts: this.config.fleet.classifyCoalesceMaxTexts,
+      coalesceHoldMs: this.config.fleet.classifyCoalesceHoldMs,
+      coalesceBusyJobs: this.config.fleet.classifyCoalesceBusyJobs,
+    });
+  }
+
+  /**
+   * Registers for the end of `jobId` (its last chunk stored, the fleet's "finished" channel): register
+   * before reading the job's state, so that a finish in between is not missed; `cancel` when done.
+   */
+  async watchFinished(jobId: string): Promise<ReturnType<JobFinishedListener['watch']>> {
+    return (await this.finishedListener()).watch(jobId);
+  }
+
+  /** The process's one subscriber for finished jobs, made and subscribed on first use. */
+  private async finishedListener(): Promise<JobFinishedListener> {
     if (!this.listener) {
       const subscriber = this.redis.duplicate();
       this.availability.watch(subscriber, 'subscriber');
       this.listener = new JobFinishedListener(subscriber, this.keys);
     }
     await this.listener.start();
-    const ttl = this.config.fleet.classifyResultTtlSeconds;
-    const deadlineMs = this.config.api.classifyDeadlineMs;
-    // A call's record must outlive its wait: never shorter than the deadline + 5 s.
-    const classifyTtl = ttl === undefined ? undefined : Math.max(ttl, Math.ceil(deadlineMs / 1000) + 5);
-    return new FleetClassifier(this.producer, this.store, this.listener, deadlineMs, {
-      ttlSeconds: classifyTtl,
-      coalesceMaxTexts: this.config.fleet.classifyCoalesceMaxTexts,
-      coalesceHoldMs: this.config.fleet.classifyCoalesceHoldMs,
-      coalesceBusyJobs: this.config.fleet.classifyCoalesceBusyJobs,
-    });
+    return this.listener;
   }
 
   /** Starts BullMQ workers on both queues that feed chunks to `classifier`. */

@@ -27,7 +27,15 @@ import { withRateLimitHeaders } from '../tenancy/rate-limit-headers';
 import { RequireScope } from '../tenancy/require-scope.decorator';
 import { TenantQuota } from '../tenancy/tenant-quota';
 import { APP_CONFIG, PROFILING } from '../tokens';
-import { JobCreatedDto, JobRequestDto, JobStatusDto, jobRequestSchema, resultsQuerySchema } from './jobs.dto';
+import {
+  JOB_STATUS_MAX_WAIT_MS,
+  JobCreatedDto,
+  JobRequestDto,
+  JobStatusDto,
+  jobRequestSchema,
+  resultsQuerySchema,
+  statusQuerySchema,
+} from './jobs.dto';
 import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')
@@ -91,11 +99,18 @@ export class JobsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'State, counts and timings of a job' })
+  @ApiOperation({
+    summary: 'State, counts and timings of a job',
+    description:
+      `With \`?wait_ms=N\` (at most ${JOB_STATUS_MAX_WAIT_MS}) the answer comes once the job has finished (completed or cancelled) or N ms ` +
+      'have passed, whichever is first (a long poll); the state says which.',
+  })
+  @ApiQuery({ name: 'wait_ms', required: false, type: Number })
   @ApiOkResponse({ type: JobStatusDto })
-  @ApiErrors(...AUTH_ERRORS, 'JOB_NOT_FOUND', 'URI_TOO_LONG', ...QUEUE_ERRORS)
-  status(@CurrentTenant() tenant: Tenant, @Param('id') id: string): Promise<JobStatus> {
-    return this.jobs.status(tenant, id);
+  @ApiErrors(...AUTH_ERRORS, 'JOB_NOT_FOUND', 'URI_TOO_LONG', 'REQUEST_INVALID', ...QUEUE_ERRORS)
+  status(@CurrentTenant() tenant: Tenant, @Param('id') id: string, @Query() query: unknown): Promise<JobStatus> {
+    const { wait_ms: waitMs } = parseBody(statusQuerySchema, query);
+    return this.jobs.status(tenant, id, waitMs);
   }
 
   @Get(':id/results')

@@ -25,6 +25,11 @@ export const jobRequestSchema = z.object({
 
 export const resultsQuerySchema = z.object({ offset: z.coerce.number().int().min(0).default(0) });
 
+/** Longest `GET /v1/jobs/{id}?wait_ms=` holds a request for the job to finish. */
+export const JOB_STATUS_MAX_WAIT_MS = 30_000;
+
+export const statusQuerySchema = z.object({ wait_ms: z.coerce.number().int().min(0).max(JOB_STATUS_MAX_WAIT_MS).default(0) });
+
 export class JobItemDto {
   @ApiPropertyOptional({ type: String, description: 'Your id for the item; echoed in its result line' }) id?: string;
   @ApiProperty({

@@ -3,7 +3,7 @@ import type { AppConfig } from '@emo/config';
 import type { ObserveOptions, Stage, StageLabels } from '@emo/profiler';
 import { jobStatusFromRecord, type JobRecord, type Priority, type SubmitRequest } from '@emo/queue';
 import { describe, expect, it } from 'vitest';
-import { JobsService, type JobsFleet } from './jobs.service';
+import { JobsService, MAX_STATUS_WAITS, type JobsFleet } from './jobs.service';
 
 const tenantNamed = (id: string): Tenant => ({
   id,
@@ -52,7 +52,17 @@ function fakeFleet() {
     if (!job || (tenant !== undefined && job.record.tenant !== tenant)) throw notFound(id);
     return job;
   };
+  // Watches of the "finished" channel: `notify` is a finish message, `elapse` a wait's timeout.
+  const watches: { jobId: string; wake: (finished: boolean) => void; cancelled: boolean }[] = [];
+  let afterRead: ((id: string) => void) | undefined;
   const fleet: JobsFleet = {
+    async watchFinished(jobId) {
+      let wake!: (finished: boolean) => void;
+      const woken = new Promise<boolean>((resolve) => (wake = resolve));
+      const watch = { jobId, wake, cancelled: false };
+      watches.push(watch);
+      return { wait: () => woken, cancel: () => void (watch.cancelled = true) };
+    },
     producer: {
       async submit(req) {
         submitted.push(req);
@@ -67,7 +77,9 @@ function fakeFleet() {
         return { jobId: id, created: true };
       },
       async status(id, tenant) {
-        return jobStatusFromRecord(find(id, tenant).record);
+        const status = jobStatusFromRecord(find(id, tenant).record);
+        afterRead?.(id);
+        return status;
       },
       async cancel(id, tenant) {
         const job = find(id, tenant);
@@ -101,8 +113,17 @@ function fakeFleet() {
       chunksDone: job.record.chunks ?? 0,
     };
   };
-  return { fleet, submitted, reads, finish };
+  const live = () => watches.filter((w) => !w.cancelled);
+  const notify = (id: string) => watches.filter((w) => w.jobId === id && !w.cancelled).forEach((w) => w.wake(true));
+  const elapse = () => live().forEach((w) => w.wake(false));
+  const onRead = (fn: (id: string) => void) => void (afterRead = fn);
+  return { fleet, submitted, reads, finish, watches, live, notify, elapse, onRead };
 }
+
+/** Lets pending promise callbacks run (the service's awaits between the watch and the read). */
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
 
 /** A backlog gate that admits until `refuse` is set, and records what it was asked. */
 function fakeGate() {
@@ -207,6 +228,79 @@ describe(JobsService.name, () => {
       await sut.submit(TENANT, { items: items(2), priority: 'bulk' });
       await expect(sut.status(TENANT, 'job-1')).resolves.toMatchObject({ job_id: 'job-1', total: 2 });
       await expect(sut.status(TENANT, 'nope')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    });
+
+    it('with waitMs, answers a finished job at once and leaves no watch behind', async () => {
+      const { sut, finish, live } = setup();
+      await sut.submit(TENANT, { items: items(2), priority: 'bulk' });
+      finish('job-1');
+      await expect(sut.status(TENANT, 'job-1', 30_000)).resolves.toMatchObject({ state: 'completed' });
+      expect(live()).toHaveLength(0);
+    });
+
+    it('with waitMs, holds the answer until the job finishes, then answers its final state', async () => {
+      const { sut, finish, notify, live } = setup();
+      await sut.submit(TENANT, { items: items(2), priority: 'bulk' });
+      let answer: unknown;
+      const pending = sut.status(TENANT, 'job-1', 30_000).then((s) => (answer = s));
+      await settle();
+      expect(answer).toBeUndefined();
+      expect(live().map((w) => w.jobId)).toEqual(['job-1']);
+      finish('job-1');
+      notify('job-1');
+      await pending;
+      expect(answer).toMatchObject({ job_id: 'job-1', state: 'completed', done: 2 });
+      expect(live()).toHaveLength(0);
+    });
+
+    it('with waitMs, answers the state as it is when the wait passes first', async () => {
+      const { sut, elapse, live } = setup();
+      await sut.submit(TENANT, { items: items(2), priority: 'bulk' });
+      const pending = sut.status(TENANT, 'job-1', 50);
+      await settle();
+      elapse();
+      await expect(pending).resolves.toMatchObject({ state: 'queued', done: 0 });
+      expect(live()).toHaveLength(0);
+    });
+
+    it('with waitMs, does not miss a finish that lands between its first read and its wait (it watches before reading)', async () => {
+      const { sut, finish, notify, onRead } = setup();
+      await sut.submit(TENANT, { items: items(2), priority: 'bulk' });
+      let once = true;
+      onRead((id) => {
+        if (!once) return;
+        once = false; // the job finishes right after the first read saw it queued
+        finish(id);
+        notify(id);
+      });
+      await expect(sut.status(TENANT, 'job-1', 30_000)).resolves.toMatchObject({ state: 'completed' });
+    });
+
+    it(`with waitMs, holds at most ${MAX_STATUS_WAITS} calls at once: the next answers the state as it is, without a watch`, async () => {
+      const { sut, live, elapse } = setup();
+      await sut.submit(TENANT, { items: items(2), priority: 'bulk' });
+      const held = Array.from({ length: MAX_STATUS_WAITS }, () => sut.status(TENANT, 'job-1', 30_000));
+      await settle();
+      expect(live()).toHaveLength(MAX_STATUS_WAITS);
+      await expect(sut.status(TENANT, 'job-1', 30_000)).resolves.toMatchObject({ state: 'queued' });
+      expect(live()).toHaveLength(MAX_STATUS_WAITS);
+      elapse();
+      await Promise.all(held);
+      expect(live()).toHaveLength(0);
+      // Every wait ended: the next call waits again.
+      const again = sut.status(TENANT, 'job-1', 30_000);
+      await settle();
+      expect(live()).toHaveLength(1);
+      elapse();
+      await again;
+    });
+
+    it("with waitMs, answers JOB_NOT_FOUND at once for another tenant's job or an unknown one, and drops the watch", async () => {
+      const { sut, live } = setup();
+      await sut.submit(TENANT, { items: items(2), priority: 'bulk' });
+      await expect(sut.status(OTHER, 'job-1', 30_000)).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+      await expect(sut.status(TENANT, 'nope', 30_000)).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+      expect(live()).toHaveLength(0);
     });
   });
 

@@ -17,7 +17,14 @@ import type { BacklogGate } from './backlog-gate';
 export interface JobsFleet {
   readonly producer: Pick<JobProducer, 'submit' | 'status' | 'cancel'>;
   readonly store: Pick<ResultStore, 'requireRecord' | 'readLines'>;
+  watchFinished(jobId: string): Promise<{ wait(timeoutMs: number): Promise<unknown>; cancel(): void }>;
 }
+
+/** States a job does not leave: a status wait ends at once on them. */
+const FINAL_STATES: ReadonlySet<JobState> = new Set(['completed', 'cancelled']);
+
+/** Status calls one API process holds waiting at once; past it a call answers at once (the client asks again). */
+export const MAX_STATUS_WAITS = 10_000;
 
 export interface JobSubmission {
   readonly items: readonly JobItem[];
@@ -47,6 +54,9 @@ export interface JobResultLines {
 
 @Injectable()
 export class JobsService {
+  /** Status calls waiting for their job's end now (bounded by MAX_STATUS_WAITS). */
+  private statusWaits = 0;
+
   constructor(
     @Inject(FLEET_CLIENT) private readonly fleet: JobsFleet,
     @Inject(BACKLOG_GATE) private readonly gate: Pick<BacklogGate, 'admit'>,
@@ -80,8 +90,28 @@ export class JobsService {
     return { status: await this.fleet.producer.status(jobId, tenant.id), created };
   }
 
-  status(tenant: Tenant, jobId: string): Promise<JobStatus> {
-    return this.fleet.producer.status(jobId, tenant.id);
+  /**
+   * The job's status; with `waitMs`, once it has finished (completed or cancelled) or `waitMs` has
+   * passed, whichever comes first (a long poll: no client loop of status calls). The wait is
+   * registered before the first read, so a finish in between still ends it; another tenant's or an
+   * unknown id answers JOB_NOT_FOUND at once.
+   */
+  async status(tenant: Tenant, jobId: string, waitMs = 0): Promise<JobStatus> {
+    if (waitMs <= 0 || this.statusWaits >= MAX_STATUS_WAITS) return this.fleet.producer.status(jobId, tenant.id);
+    this.statusWaits++;
+    try {
+      const finished = await this.fleet.watchFinished(jobId);
+      try {
+        const now = await this.fleet.producer.status(jobId, tenant.id);
+        if (FINAL_STATES.has(now.state)) return now;
+        await finished.wait(waitMs);
+        return await this.fleet.producer.status(jobId, tenant.id);
+      } finally {
+        finished.cancel();
+      }
+    } finally {
+      this.statusWaits--;
+    }
   }
 
   /** Result lines from `offset` in input order (JOB_NOT_FOUND when the job is unknown, expired or another tenant's). */

@@ -40,6 +40,8 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
   const fleet = new FleetClient(config, { logger, failFast: true });
   let resultCache: ApiResultCache | undefined;
   let metricsServer: MetricsServer | undefined;
+  /** Set when close() begins: answers from then on close their connections (the onSend hook). */
+  let closing = false;
   try {
     await fleet.ready();
     const fleetClassifier = await fleet.fleetClassifier();
@@ -72,6 +74,9 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
     const classifier = apiCache ?? fleetClassifier;
     const adapter = new FastifyAdapter({
       bodyLimit: config.api.apiBodyLimitBytes,
+      // Fastify 5's default ('idle') closes every connection on close, requests in flight too: they
+      // are left to finish instead, up to API_SHUTDOWN_GRACE_MS (close, below).
+      forceCloseConnections: false,
       logger: false,
       // request.id: the caller's valid X-Request-Id or a new UUID (the access log uses the same).
       genReqId: requestIdOf,
@@ -102,6 +107,12 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
     registerJsonBodyParser(fastify, config.api.apiBodyLimitBytes);
     registerRequestIdEcho(fastify);
     registerApiKeyInQueryRefusal(fastify);
+    // A request in flight when the API closes answers with `Connection: close`, so its keep-alive
+    // connection does not hold the close open until it times out.
+    fastify.addHook('onSend', (_req, reply, payload, done) => {
+      if (closing) void reply.header('connection', 'close');
+      done(null, payload);
+    });
     fastify.addHook('onResponse', (req, reply, done) => {
       metrics.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
       done();
@@ -119,7 +130,16 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
       async close() {
         tenants.close();
         await metricsServer?.close();
-        await app.close();
+        // No new requests from here; those in flight finish (their answers close their connections),
+        // and what is still open after the grace is cut.
+        closing = true;
+        const server = app.getHttpServer();
+        const cut = setTimeout(() => server.closeAllConnections(), config.api.apiShutdownGraceMs);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cut);
+        }
         await profiling.close();
         await resultCache?.close();
         await fleet.close();

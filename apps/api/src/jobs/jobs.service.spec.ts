@@ -295,6 +295,18 @@ describe(JobsService.name, () => {
       await again;
     });
 
+    it('answers every held call when the app closes, and holds no new one after', async () => {
+      const { sut, live } = setup();
+      await sut.submit(TENANT, { items: items(2), priority: 'bulk' });
+      const held = sut.status(TENANT, 'job-1', 30_000);
+      await settle();
+      expect(live()).toHaveLength(1);
+      sut.beforeApplicationShutdown();
+      await expect(held).resolves.toMatchObject({ state: 'queued' });
+      await expect(sut.status(TENANT, 'job-1', 30_000)).resolves.toMatchObject({ state: 'queued' });
+      expect(live()).toHaveLength(0);
+    });
+
     it("with waitMs, answers JOB_NOT_FOUND at once for another tenant's job or an unknown one, and drops the watch", async () => {
       const { sut, live } = setup();
       await sut.submit(TENANT, { items: items(2), priority: 'bulk' });

@@ -3,7 +3,7 @@
 // Every job belongs to the tenant that submitted it: to any other tenant it does not exist (404
 // JOB_NOT_FOUND, the same answer as for a missing id), and idempotency keys are the tenant's own.
 // I/O goes through the fleet client's producer and result store, so the spec runs on fakes.
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '@emo/config';
 import type { Taxonomy, Tenant } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
@@ -53,9 +53,13 @@ export interface JobResultLines {
 }
 
 @Injectable()
-export class JobsService {
+export class JobsService implements BeforeApplicationShutdown {
   /** Status calls waiting for their job's end now (bounded by MAX_STATUS_WAITS). */
   private statusWaits = 0;
+  private stopping = false;
+  private stopWaits!: () => void;
+  /** Settles when the app closes: held status calls answer then, so a shutdown never waits out a wait_ms. */
+  private readonly stopped = new Promise<void>((resolve) => (this.stopWaits = resolve));
 
   constructor(
     @Inject(FLEET_CLIENT) private readonly fleet: JobsFleet,
@@ -97,14 +101,14 @@ export class JobsService {
    * unknown id answers JOB_NOT_FOUND at once.
    */
   async status(tenant: Tenant, jobId: string, waitMs = 0): Promise<JobStatus> {
-    if (waitMs <= 0 || this.statusWaits >= MAX_STATUS_WAITS) return this.fleet.producer.status(jobId, tenant.id);
+    if (waitMs <= 0 || this.stopping || this.statusWaits >= MAX_STATUS_WAITS) return this.fleet.producer.status(jobId, tenant.id);
     this.statusWaits++;
     try {
       const finished = await this.fleet.watchFinished(jobId);
       try {
         const now = await this.fleet.producer.status(jobId, tenant.id);
         if (FINAL_STATES.has(now.state)) return now;
-        await finished.wait(waitMs);
+        await Promise.race([finished.wait(waitMs), this.stopped]);
         return await this.fleet.producer.status(jobId, tenant.id);
       } finally {
         finished.cancel();
@@ -112,6 +116,17 @@ export class JobsService {
     } finally {
       this.statusWaits--;
     }
+  }
+
+  /** Status calls held for their job's end right now. */
+  get heldStatusCalls(): number {
+    return this.statusWaits;
+  }
+
+  /** Nest calls this on app.close(), before the HTTP server closes: every held status call answers now. */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+    this.stopWaits();
   }
 
   /** Result lines from `offset` in input order (JOB_NOT_FOUND when the job is unknown, expired or another tenant's). */

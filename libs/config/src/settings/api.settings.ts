@@ -34,6 +34,11 @@ export const apiSettings = {
     int(1, 65535).optional(),
     "Serve the API's /metrics on this port only (for Prometheus inside the cluster; PORT then answers 404 for /metrics). Unset: /metrics on PORT.",
   ),
+  apiShutdownGraceMs: setting(
+    'API_SHUTDOWN_GRACE_MS',
+    int(0, 600_000).default(20_000),
+    "On SIGTERM the API stops taking requests and lets those in flight finish (held `?wait_ms=` status calls answer at once); after this long the connections still open are closed. Keep it under the pod's terminationGracePeriodSeconds minus its preStop sleep (30 s - 5 s in deploy/k8s).",
+  ),
   host: setting('HOST', z.string().default('0.0.0.0'), 'API listen address.'),
   port: setting('PORT', int(0, 65535).default(8080), 'API port.'),
   apiBodyLimitBytes: setting(

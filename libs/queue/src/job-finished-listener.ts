@@ -43,18 +43,21 @@ export class JobFinishedListener {
     return this.started;
   }
 
-  /** A handle that resolves when the job finishes (with its lines when pushed), false when `timeoutMs` passes first. */
+  /**
+   * A handle that resolves when the job finishes (with its lines when pushed), false when `timeoutMs`
+   * passes first or the watch is cancelled (a wait in progress ends then, and its timer with it).
+   */
   watch(jobId: string): { wait(timeoutMs: number): Promise<FinishWait>; cancel(): void } {
-    let wake!: Wake;
-    const finished = new Promise<FinishWait>((resolve) => {
-      wake = (lines) => resolve(lines === undefined ? {} : { lines });
-    });
+    let settle!: (outcome: FinishWait) => void;
+    const finished = new Promise<FinishWait>((resolve) => (settle = resolve));
+    const wake: Wake = (lines) => settle(lines === undefined ? {} : { lines });
     const set = this.waiters.get(jobId) ?? new Set();
     set.add(wake);
     this.waiters.set(jobId, set);
     const cancel = () => {
       set.delete(wake);
       if (set.size === 0 && this.waiters.get(jobId) === set) this.waiters.delete(jobId);
+      settle(false);
     };
     return {
       cancel,

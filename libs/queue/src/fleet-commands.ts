@@ -156,9 +156,29 @@ const defined = new WeakSet<RedisClient>();
 export function withFleetCommands(redis: RedisClient): FleetRedis {
   if (!defined.has(redis)) {
     const scripts = fleetCommandScripts();
-    for (const [name, spec] of Object.entries(FLEET_COMMANDS))
+    for (const [name, spec] of Object.entries(FLEET_COMMANDS)) {
       redis.defineCommand(name, { numberOfKeys: spec.numberOfKeys, lua: scripts[name as keyof FleetCommands] });
+      retryOnceOnNoScript(redis as unknown as Record<string, unknown>, name);
+    }
     defined.add(redis);
   }
   return redis as FleetRedis;
+}
+
+/**
+ * ioredis sends EVALSHA on a connection where it sent the script before, and on NOSCRIPT resends
+ * once; on a cluster that resend is routed again and may land on another node's connection that
+ * it also counts as loaded. A node that became a replica and was promoted again has lost its
+ * scripts (a replica's full sync flushes them), so after a failover both tries could answer
+ * NOSCRIPT, and the call failed (a 500 on POST /v1/jobs, seen in the cluster failover chaos test).
+ * NOSCRIPT means the script did not run, so one more call is safe: the failed tries made ioredis
+ * forget those connections' scripts, and it sends EVAL.
+ */
+export function retryOnceOnNoScript(client: Record<string, unknown>, name: string): void {
+  const call = client[name] as (...args: unknown[]) => Promise<unknown>;
+  client[name] = (...args: unknown[]) =>
+    call.apply(client, args).catch((e: unknown) => {
+      if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
+      return call.apply(client, args);
+    });
 }

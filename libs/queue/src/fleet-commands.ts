@@ -168,9 +168,9 @@ export function withFleetCommands(redis: RedisClient): FleetRedis {
 /**
  * ioredis sends EVALSHA on a connection where it sent the script before, and on NOSCRIPT resends
  * once; on a cluster that resend is routed again and may land on another node's connection that
- * it also counts as loaded. A node that became a replica and was promoted again has lost its
- * scripts (a replica's full sync flushes them), so after a failover both tries could answer
- * NOSCRIPT, and the call failed (a 500 on POST /v1/jobs, seen in the cluster failover chaos test).
+ * it also counts as loaded. Scripts are not replicated and a node's script cache is its own, so
+ * after failovers (where a node's role changes and it may resync) both tries can answer NOSCRIPT,
+ * and the call failed (a 500 on POST /v1/jobs, seen once in the cluster failover chaos test).
  * NOSCRIPT means the script did not run, so one more call is safe: the failed tries made ioredis
  * forget those connections' scripts, and it sends EVAL.
  */

@@ -16,7 +16,9 @@ function client(answers: readonly (unknown | Error)[]) {
     },
   };
   retryOnceOnNoScript(c, 'emoStoreChunk');
-  return { call: c.emoStoreChunk as (...args: unknown[]) => Promise<unknown>, calls };
+  // Called as the client's method, as ioredis's callers do (`redis.emoStoreChunk(…)`).
+  const call = (...args: unknown[]) => (c.emoStoreChunk as (...a: unknown[]) => Promise<unknown>).apply(c, args);
+  return { call, calls };
 }
 
 const noScript = () => new ReplyError('NOSCRIPT No matching script. Please use EVAL.');
@@ -38,6 +40,20 @@ describe('retryOnceOnNoScript', () => {
     const twice = client([noScript(), noScript(), 1]);
     await expect(twice.call('k')).rejects.toThrow(/^NOSCRIPT/);
     expect(twice.calls).toHaveLength(2);
+  });
+
+  it("passes a pipeline's copy of the method straight through (ioredis copies script methods onto pipelines)", () => {
+    const seen: unknown[] = [];
+    const c: Record<string, unknown> = {
+      emoStoreChunk(this: unknown, ...args: unknown[]) {
+        seen.push(this, args);
+        return this; // a pipeline's command queues and chains
+      },
+    };
+    retryOnceOnNoScript(c, 'emoStoreChunk');
+    const pipeline: Record<string, unknown> = { emoStoreChunk: c.emoStoreChunk };
+    expect((pipeline.emoStoreChunk as (...a: unknown[]) => unknown).call(pipeline, 'k', 1)).toBe(pipeline);
+    expect(seen).toEqual([pipeline, ['k', 1]]);
   });
 
   it('leaves a call that succeeds alone', async () => {

@@ -175,10 +175,14 @@ export function withFleetCommands(redis: RedisClient): FleetRedis {
  * forget those connections' scripts, and it sends EVAL.
  */
 export function retryOnceOnNoScript(client: Record<string, unknown>, name: string): void {
-  const call = client[name] as (...args: unknown[]) => Promise<unknown>;
-  client[name] = (...args: unknown[]) =>
-    call.apply(client, args).catch((e: unknown) => {
+  const call = client[name] as (this: unknown, ...args: unknown[]) => unknown;
+  client[name] = function (this: unknown, ...args: unknown[]): unknown {
+    // ioredis copies a client's script methods onto each pipeline it makes (auto-pipelining too):
+    // there the call only queues the command, and the client-level call this wraps sees its outcome.
+    if (this !== client) return call.apply(this, args);
+    return (call.apply(client, args) as Promise<unknown>).catch((e: unknown) => {
       if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
       return call.apply(client, args);
     });
+  };
 }

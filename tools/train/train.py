@@ -33,6 +33,7 @@ from vocab import build_vocab  # noqa: E402
 import distill  # noqa: E402
 import finalize  # noqa: E402
 import kfold  # noqa: E402
+import losses  # noqa: E402
 import mlm  # noqa: E402
 import optim  # noqa: E402
 from data import collate, evaluate, load_split, make_batches, predict, tune_thresholds  # noqa: E402
@@ -135,21 +136,6 @@ class EMA:
             e.mul_(d).add_(p.detach(), alpha=1 - d)
 
 
-def multilabel_loss(logits, y, pos_weight, a):
-    """BCE (positives weighted by pos_weight when given), or the asymmetric loss with --asl-gamma-neg."""
-    if a.asl_gamma_neg <= 0:
-        return (F.binary_cross_entropy_with_logits(logits, y) if pos_weight is None else
-                F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight))
-    p = torch.sigmoid(logits)
-    pos_term = F.logsigmoid(logits) * (pos_weight if pos_weight is not None else 1.0)
-    if a.asl_clip > 0:
-        p_m = torch.clamp(p - a.asl_clip, min=0.0)
-        neg_log = torch.log(torch.clamp(1.0 - p_m, min=1e-8))
-    else:
-        p_m, neg_log = p, F.logsigmoid(-logits)
-    return -(y * pos_term + (1.0 - y) * p_m.pow(a.asl_gamma_neg) * neg_log).mean()
-
-
 def train(a, labels):
     torch.manual_seed(a.seed)
     random.seed(a.seed)
@@ -229,17 +215,15 @@ def train(a, labels):
         t0, tot_loss = time.time(), 0.0
         for bi, rows in enumerate(make_batches(lengths, a.batch_size, rng)):
             ids, mask = collate(tr_ids, rows, tok.pad_id)
-            if word_rng is not None:  # words hidden as [UNK]: the model cannot lean on any one of them
-                hide = (word_rng.random(tuple(ids.shape)) < a.word_dropout) & (mask.numpy() == 1)
-                hide[:, 0] = False  # [CLS]
-                ids = ids.masked_fill(torch.from_numpy(hide), tok.unk_id)
+            if word_rng is not None:
+                ids = losses.hide_words(ids, mask, word_rng, a.word_dropout, tok.unk_id)
             y = torch.from_numpy(tr_y[rows])
             if aux_head is None and a.msd == 1:
-                loss = multilabel_loss(model(ids, mask), y, pos_weight, a)
+                loss = losses.multilabel_loss(model(ids, mask), y, pos_weight, a)
             else:
                 pooled = model.pool(ids, mask)
                 logits = sum(model.classifier(model.drop(pooled)) for _ in range(a.msd)) / a.msd
-                loss = multilabel_loss(logits, y, pos_weight, a)
+                loss = losses.multilabel_loss(logits, y, pos_weight, a)
                 if aux_head is not None:
                     ya = torch.from_numpy(np.minimum(tr_y[rows] @ aux_m, 1.0))
                     loss = loss + a.aux_weight * F.binary_cross_entropy_with_logits(aux_head(model.drop(pooled)), ya)

@@ -6,7 +6,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient } from '@emo/queue';
 import { ApiModule } from './api.module';
@@ -14,7 +13,8 @@ import { registerQueueDashboard } from './admin/queue-dashboard';
 import { registerApiKeyInQueryRefusal } from './http/api-key-in-query';
 import { setupApiDocs } from './http/api-docs';
 import { fastifyErrorOptions, registerJsonBodyParser } from './http/fastify-errors';
-import { registerRequestIdEcho, requestIdOf } from './logging/http-logging.module';
+import { registerAccessLog } from './logging/access-log';
+import { nestLogger, registerRequestIdEcho, requestIdOf } from './logging/http-logging';
 import { ApiMetrics } from './metrics/api-metrics';
 import { MetricsServer } from './metrics/metrics-server';
 import { openTenantDirectory, type ClosableTenantDirectory } from './tenancy/open-tenant-directory';
@@ -102,10 +102,11 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
         bodyParser: false,
       },
     );
-    app.useLogger(app.get(PinoNestLogger));
+    app.useLogger(nestLogger(logger));
     const fastify = app.getHttpAdapter().getInstance();
     registerJsonBodyParser(fastify, config.api.apiBodyLimitBytes);
     registerRequestIdEcho(fastify);
+    registerAccessLog(fastify, logger);
     registerApiKeyInQueryRefusal(fastify);
     // A request in flight when the API closes answers with `Connection: close`, so its keep-alive
     // connection does not hold the close open until it times out.

@@ -21,7 +21,6 @@ import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
 import type { ApiMetrics } from './metrics/api-metrics';
 import { MetricsController } from './metrics/metrics.controller';
-import { httpLoggingModule } from './logging/http-logging.module';
 import { ProfileController } from './profile/profile.controller';
 import { ProfileService } from './profile/profile.service';
 import { TenantAuthGuard } from './tenancy/tenant-auth.guard';
@@ -47,7 +46,7 @@ export class ApiModule {
   static register(deps: ApiModuleDeps): DynamicModule {
     return {
       module: ApiModule,
-      imports: [TerminusModule.forRoot({ logger: false }), httpLoggingModule(deps.logger)],
+      imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [
         ClassifyController,
         JobsController,

@@ -19,3 +19,4 @@ export * from './tracing/trace-recorder';
 export * from './tracing/job-trace';
 export * from './profiling-deps';
 export * from './profiling-runtime';
+export * from './logging/log-error-serializer';

@@ -14,7 +14,7 @@ import { mergeOutcomes, splitTexts } from '../http/text-items';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator';
 import { withRateLimitHeaders } from '../tenancy/rate-limit-headers';
 import { RequireScope } from '../tenancy/require-scope.decorator';
-import { TenantQuota } from '../tenancy/tenant-quota';
+import type { RateLimitSlot } from '../tenancy/tenant-quota';
 import { APP_CONFIG } from '../tokens';
 import { ClassifyRequestDto, ClassifyResponseDto, classifyRequestSchema, ResultDto } from './classify.dto';
 import { ClassifyService } from './classify.service';
@@ -27,7 +27,6 @@ export class ClassifyController {
   constructor(
     @Inject(ClassifyService) private readonly classification: ClassifyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'track'>,
   ) {}
 
   @Post('classify')
@@ -54,10 +53,10 @@ export class ClassifyController {
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClassifyResponseDto> {
-    return withRateLimitHeaders(this.quota, reply, () => this.answer(tenant, body));
+    return withRateLimitHeaders(reply, (rateLimit) => this.answer(tenant, body, rateLimit));
   }
 
-  private async answer(tenant: Tenant, body: unknown): Promise<ClassifyResponseDto> {
+  private async answer(tenant: Tenant, body: unknown, rateLimit: RateLimitSlot): Promise<ClassifyResponseDto> {
     const receivedAt = Date.now();
     // The count first, on the raw body: an oversize list fails with its own code, not a schema error per text.
     checkCount(rawLength(body, 'texts'), this.config.api.classifyMaxTexts, 'texts');
@@ -70,7 +69,13 @@ export class ClassifyController {
     const outcomes =
       split.texts.length === 0
         ? []
-        : await this.classification.classify(tenant, { texts: split.texts, includeScores: req.include_scores, taxonomy, receivedAt });
+        : await this.classification.classify(tenant, {
+            texts: split.texts,
+            includeScores: req.include_scores,
+            taxonomy,
+            receivedAt,
+            rateLimit,
+          });
     return { results: mergeOutcomes(split, outcomes) as ClassifyResponseDto['results'] };
   }
 }

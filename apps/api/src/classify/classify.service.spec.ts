@@ -56,7 +56,10 @@ describe(ClassifyService.name, () => {
       ]);
       expect(asked).toEqual(['interactive']);
       expect(calls).toEqual([
-        { texts: ['a', 'bb', ''], options: { priority: 'interactive', includeScores: true, deadlineAt: 3_000, tenant: 'acme' } },
+        {
+          texts: ['a', 'bb', ''],
+          options: { priority: 'interactive', includeScores: true, deadlineAt: 3_000, tenant: 'acme', onCacheHits: expect.any(Function) },
+        },
       ]);
     });
 

@@ -6,11 +6,11 @@
 // may wait on another tenant's job: its 504 then names no job (that id is not the caller's).
 import { AppError, type Classifier, type ClassifyOutcome, type Taxonomy, type Tenant } from '@emo/contracts';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { countCacheHits } from '@emo/cache';
+import type { ApiCacheClassifyOptions } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
 import { JobDeadlineError, type FleetClassifyOptions } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
-import { ADMIT_ALL, spendWithin, TenantQuota } from '../tenancy/tenant-quota';
+import { ADMIT_ALL, spendWithin, TenantQuota, type RateLimitSlot } from '../tenancy/tenant-quota';
 import type { BacklogGate } from '../jobs/backlog-gate';
 import type { ApiMetrics } from '../metrics/api-metrics';
 import { API_METRICS, APP_CONFIG, BACKLOG_GATE, CLASSIFIER } from '../tokens';
@@ -22,6 +22,8 @@ export interface ClassifyCall {
   readonly taxonomy?: Taxonomy;
   /** Epoch ms the request arrived; the deadline runs from here. */
   readonly receivedAt: number;
+  /** Where the tenant's rate-limit state after this call goes (the response's RateLimit headers). */
+  readonly rateLimit?: RateLimitSlot;
 }
 
 @Injectable()
@@ -39,21 +41,20 @@ export class ClassifyService {
     checkTextLengths(call.texts, this.config);
     await this.gate.admit('interactive');
     // The tenant travels in the fleet's own options (a cache in front passes them through).
-    const options: FleetClassifyOptions = {
+    const options: FleetClassifyOptions & ApiCacheClassifyOptions = {
       priority: 'interactive',
       includeScores: call.includeScores,
       ...(call.taxonomy && call.taxonomy !== 'goemotions' ? { taxonomy: call.taxonomy } : {}),
       deadlineAt: call.receivedAt + this.config.api.classifyDeadlineMs,
       tenant: tenant.id,
       tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
+      // Texts the API's result cache answers count as this tenant's hits.
+      onCacheHits: (texts: number) => this.metrics?.tenantCacheHits(tenant.id, texts),
     };
-    const onHits = (texts: number) => this.metrics?.tenantCacheHits(tenant.id, texts);
     // The tenant's rate counts every text of the call, cached or not (after the gate: a call the
     // queue refuses spends none of the tenant's rate).
     try {
-      return await spendWithin(this.quota, tenant, call.texts.length, () =>
-        countCacheHits(onHits, () => this.classifier.classify(call.texts, options)),
-      );
+      return await spendWithin(this.quota, tenant, call.texts.length, () => this.classifier.classify(call.texts, options), call.rateLimit);
     } catch (e) {
       if (e instanceof JobDeadlineError && e.tenant !== tenant.id) throw new AppError('DEADLINE_EXCEEDED');
       throw e;

@@ -8,6 +8,7 @@ import type { AppConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
 import type { FastifyReply } from 'fastify';
 import type { ApiMetrics } from '../metrics/api-metrics';
+import { noteAnswerError } from '../logging/access-log';
 import { setRateLimitHeaders } from '../tenancy/rate-limit-headers';
 import type { TenantRequest } from '../tenancy/tenant-auth.guard';
 import { fieldsOfDetails } from '../tenancy/tenant-quota';
@@ -26,6 +27,8 @@ export class AppErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const err = toAppError(exception);
+    const request = http.getRequest<TenantRequest | undefined>();
+    if (request) noteAnswerError(request, err.code === 'INTERNAL' ? exception : err);
     if (err.code === 'INTERNAL') this.logger.error({ err: exception }, 'unhandled error');
     if (err.code === 'OVERLOADED') reply.header('retry-after', String(this.config.api.overloadRetryAfterSeconds));
     if (err.httpStatus === 503 && err.retryable) reply.header('retry-after', String(this.config.api.unavailableRetryAfterSeconds));
@@ -36,7 +39,7 @@ export class AppErrorFilter implements ExceptionFilter {
       if (fields) setRateLimitHeaders(reply, fields);
     }
     if (err.httpStatus === 429) {
-      const tenant = http.getRequest<TenantRequest | undefined>()?.tenant;
+      const tenant = request?.tenant;
       if (tenant) this.metrics.tenantRefused(tenant.id, err.code);
     }
     if (reply.sent) return;

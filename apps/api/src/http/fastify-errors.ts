@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { AppError, decodeUtf8Escaped, type ErrorCode } from '@emo/contracts';
 import type { Logger } from '@emo/profiler';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import { httpErrorSerializer, httpRequestSerializer, REQUEST_ID_HEADER } from '../logging/http-logging.module';
+import { httpRequestSerializer, REQUEST_ID_HEADER } from '../logging/http-logging';
 
 /** Longest URL path parameter (job ids are UUIDs, backfill ids at most 128 characters). */
 export const MAX_PARAM_LENGTH = 256;
@@ -30,7 +30,7 @@ export function fastifyErrorOptions(
           requestId: req.id,
           req: httpRequestSerializer({ id: req.id, method: req.method, url: req.raw.url ?? req.url }),
           res: { statusCode: err.httpStatus },
-          err: httpErrorSerializer(err),
+          err,
         },
         'request refused by the router',
       );

@@ -25,7 +25,7 @@ import { checkCount, rawLength } from '../http/text-limits';
 import { CurrentTenant } from '../tenancy/current-tenant.decorator';
 import { withRateLimitHeaders } from '../tenancy/rate-limit-headers';
 import { RequireScope } from '../tenancy/require-scope.decorator';
-import { TenantQuota } from '../tenancy/tenant-quota';
+import type { RateLimitSlot } from '../tenancy/tenant-quota';
 import { APP_CONFIG, PROFILING } from '../tokens';
 import {
   JOB_STATUS_MAX_WAIT_MS,
@@ -47,7 +47,6 @@ export class JobsController {
     @Inject(JobsService) private readonly jobs: JobsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROFILING) private readonly profiling: ProfilingRuntime,
-    @Inject(TenantQuota) private readonly quota: Pick<TenantQuota, 'track'>,
   ) {}
 
   @Post()
@@ -75,10 +74,10 @@ export class JobsController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @Headers('idempotency-key') headerKey?: string,
   ): Promise<JobCreatedDto> {
-    return withRateLimitHeaders(this.quota, reply, () => this.create(tenant, body, headerKey));
+    return withRateLimitHeaders(reply, (rateLimit) => this.create(tenant, body, headerKey, rateLimit));
   }
 
-  private async create(tenant: Tenant, body: unknown, headerKey: string | undefined): Promise<JobCreatedDto> {
+  private async create(tenant: Tenant, body: unknown, headerKey: string | undefined, rateLimit: RateLimitSlot): Promise<JobCreatedDto> {
     const endValidation = this.profiling.profiler.start('validation');
     // The count first, on the raw body: an oversize list fails with its own code, not a schema error per item.
     checkCount(rawLength(body, 'items'), this.config.api.jobMaxItems, 'items');
@@ -94,6 +93,7 @@ export class JobsController {
       taxonomy,
       idempotencyKey: req.idempotency_key,
       idempotencyKeyHeader: headerKey,
+      rateLimit,
     });
     return { ...status, created, status_url: `/v1/jobs/${status.job_id}`, results_url: `/v1/jobs/${status.job_id}/results` };
   }

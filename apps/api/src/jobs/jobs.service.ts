@@ -9,7 +9,7 @@ import type { Taxonomy, Tenant } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { jobState, type JobItem, type JobProducer, type JobState, type JobStatus, type Priority, type ResultStore } from '@emo/queue';
 import { checkTextLengths } from '../http/text-limits';
-import { ADMIT_ALL, spendWithin, TenantQuota } from '../tenancy/tenant-quota';
+import { ADMIT_ALL, spendWithin, TenantQuota, type RateLimitSlot } from '../tenancy/tenant-quota';
 import { APP_CONFIG, BACKLOG_GATE, FLEET_CLIENT, PROFILING } from '../tokens';
 import type { BacklogGate } from './backlog-gate';
 
@@ -36,6 +36,8 @@ export interface JobSubmission {
   readonly idempotencyKey?: string;
   /** The Idempotency-Key header; the body's key wins, an empty header is no key. */
   readonly idempotencyKeyHeader?: string;
+  /** Where the tenant's rate-limit state after this call goes (the response's RateLimit headers). */
+  readonly rateLimit?: RateLimitSlot;
 }
 
 export interface SubmittedJob {
@@ -78,17 +80,22 @@ export class JobsService implements BeforeApplicationShutdown {
     await this.gate.admit(job.priority);
     // The enqueue stage includes the tenant's rate-limit check (one Redis round trip when it has a rate).
     const endEnqueue = this.profiling.profiler.start('enqueue', { labels: { priority: job.priority } });
-    const { jobId, created } = await spendWithin(this.quota, tenant, job.items.length, () =>
-      this.fleet.producer.submit({
-        tenant: tenant.id,
-        tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
-        tenantWeight: tenant.limits.weight,
-        items: job.items,
-        priority: job.priority,
-        idempotencyKey: job.idempotencyKey ?? (job.idempotencyKeyHeader || undefined),
-        includeScores: job.includeScores,
-        ...(job.taxonomy && job.taxonomy !== 'goemotions' ? { taxonomy: job.taxonomy } : {}),
-      }),
+    const { jobId, created } = await spendWithin(
+      this.quota,
+      tenant,
+      job.items.length,
+      () =>
+        this.fleet.producer.submit({
+          tenant: tenant.id,
+          tenantMaxQueuedTexts: tenant.limits.maxQueuedTexts || undefined, // 0: off
+          tenantWeight: tenant.limits.weight,
+          items: job.items,
+          priority: job.priority,
+          idempotencyKey: job.idempotencyKey ?? (job.idempotencyKeyHeader || undefined),
+          includeScores: job.includeScores,
+          ...(job.taxonomy && job.taxonomy !== 'goemotions' ? { taxonomy: job.taxonomy } : {}),
+        }),
+      job.rateLimit,
     );
     endEnqueue(job.items.length);
     return { status: await this.fleet.producer.status(jobId, tenant.id), created };

@@ -6,7 +6,7 @@
 // interceptor: any interceptor puts every route of the API through rxjs and AsyncResource.bind,
 // which cost /v1/classify about a third of its API CPU at 64 clients (ADR 019).
 import type { FastifyReply } from 'fastify';
-import type { RateLimitFields, TenantQuota } from './tenant-quota';
+import type { RateLimitFields, RateLimitSlot } from './tenant-quota';
 
 export function setRateLimitHeaders(reply: FastifyReply, fields: RateLimitFields): void {
   if (reply.sent) return;
@@ -15,15 +15,15 @@ export function setRateLimitHeaders(reply: FastifyReply, fields: RateLimitFields
 }
 
 /**
- * Runs `call` as one tracked call of the quota and sets the rate-limit headers of what it admitted
- * on `reply`, whether it succeeds or throws (the error filter then sends them with the error).
+ * Runs `call` with a fresh RateLimitSlot (its service passes it to TenantQuota) and sets the
+ * rate-limit headers of what it admitted on `reply`, whether it succeeds or throws (the error
+ * filter then sends them with the error).
  */
-export async function withRateLimitHeaders<T>(quota: Pick<TenantQuota, 'track'>, reply: FastifyReply, call: () => Promise<T>): Promise<T> {
-  const { result, fields } = quota.track(call);
+export async function withRateLimitHeaders<T>(reply: FastifyReply, call: (slot: RateLimitSlot) => Promise<T>): Promise<T> {
+  const slot: RateLimitSlot = {};
   try {
-    return await result;
+    return await call(slot);
   } finally {
-    const f = fields();
-    if (f) setRateLimitHeaders(reply, f);
+    if (slot.fields) setRateLimitHeaders(reply, slot.fields);
   }
 }

@@ -1,7 +1,7 @@
 import { AppError, SCOPES, type Tenant } from '@emo/contracts';
 import type { RateBucket, RateDecision } from '@emo/queue';
 import { describe, expect, it } from 'vitest';
-import { fieldsOfDetails, spendWithin, TenantQuota } from './tenant-quota';
+import { fieldsOfDetails, spendWithin, TenantQuota, type RateLimitSlot } from './tenant-quota';
 
 const tenantWith = (id: string, textsPerSecond: number): Tenant => ({
   id,
@@ -78,16 +78,14 @@ describe(TenantQuota.name, () => {
     it('gives the texts back to the bucket it took them from, and the call then carries the refunded state', async () => {
       const store = fakeStore();
       const sut = new TenantQuota(store, { burstSeconds: 2, now: () => 42 });
-      const call = sut.track(async () => {
-        await sut.admit(tenantWith('a', 5), 4);
-        await sut.refund(tenantWith('a', 5), 4);
-      });
-      await call.result;
+      const slot: RateLimitSlot = {};
+      await sut.admit(tenantWith('a', 5), 4, slot);
+      await sut.refund(tenantWith('a', 5), 4, slot);
       expect(store.calls).toEqual([
         { tenantId: 'a', bucket: { textsPerSecond: 5, capacity: 10, windowSeconds: 2 }, cost: 4, nowMs: 42 },
         { tenantId: 'a', bucket: { textsPerSecond: 5, capacity: 10, windowSeconds: 2 }, cost: -4, nowMs: 42 },
       ]);
-      expect(call.fields()).toEqual({ policy: '"texts";q=10;w=2', rateLimit: '"texts";r=9;t=1' });
+      expect(slot.fields).toEqual({ policy: '"texts";q=10;w=2', rateLimit: '"texts";r=9;t=1' });
     });
 
     it('makes no Redis call for a tenant without a rate', async () => {
@@ -105,7 +103,7 @@ describe(TenantQuota.name, () => {
     });
   });
 
-  describe('track', () => {
+  describe('rate-limit slots', () => {
     it('gives each call the headers of its own admission, even when calls interleave', async () => {
       const sut = new TenantQuota(
         {
@@ -118,13 +116,15 @@ describe(TenantQuota.name, () => {
         },
         { burstSeconds: 1 },
       );
-      const a = sut.track(() => sut.admit(tenantWith('a', 10), 7));
-      const b = sut.track(() => sut.admit(tenantWith('b', 10), 2));
-      const none = sut.track(() => sut.admit(tenantWith('c', 0), 2));
-      await Promise.all([a.result, b.result, none.result]);
-      expect(a.fields()).toEqual({ policy: '"texts";q=10;w=1', rateLimit: '"texts";r=3;t=2' });
-      expect(b.fields()).toEqual({ policy: '"texts";q=10;w=1', rateLimit: '"texts";r=8;t=1' });
-      expect(none.fields()).toBeUndefined();
+      const [a, b, none]: RateLimitSlot[] = [{}, {}, {}];
+      await Promise.all([
+        sut.admit(tenantWith('a', 10), 7, a),
+        sut.admit(tenantWith('b', 10), 2, b),
+        sut.admit(tenantWith('c', 0), 2, none),
+      ]);
+      expect(a.fields).toEqual({ policy: '"texts";q=10;w=1', rateLimit: '"texts";r=3;t=2' });
+      expect(b.fields).toEqual({ policy: '"texts";q=10;w=1', rateLimit: '"texts";r=8;t=1' });
+      expect(none.fields).toBeUndefined();
     });
   });
 
@@ -167,5 +167,15 @@ describe('spendWithin', () => {
       code: 'DEADLINE_EXCEEDED',
     });
     expect(calls).toEqual(['admit 2', 'admit 2']);
+  });
+
+  it("leaves the call's rate-limit state in its slot: the admission's, then the refund's", async () => {
+    const quota = new TenantQuota(fakeStore(), { burstSeconds: 2 });
+    const admitted: RateLimitSlot = {};
+    await spendWithin(quota, tenant, 3, async () => 'queued', admitted);
+    expect(admitted.fields).toEqual({ policy: '"texts";q=20;w=2', rateLimit: '"texts";r=5;t=2' });
+    const refunded: RateLimitSlot = {};
+    await expect(spendWithin(quota, tenant, 3, async () => Promise.reject(new AppError('OVERLOADED')), refunded)).rejects.toThrow();
+    expect(refunded.fields).toEqual({ policy: '"texts";q=20;w=2', rateLimit: '"texts";r=9;t=1' });
   });
 });

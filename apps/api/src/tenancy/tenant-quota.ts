@@ -3,8 +3,8 @@
 // atomic script), so every API pod draws from the same bucket. Over it: 429 RATE_LIMITED with
 // what the headers need in `details`. The tenant's backlog share (TENANT_BACKLOG_FULL) is checked
 // later, in the same atomic step as the queue's admission (RESERVE_TEXTS), where a burst cannot
-// pass one reading. The state of an admitted call is kept for withRateLimitHeaders (the routes
-// that admit), which puts the headers on the response; services stay free of HTTP.
+// pass one reading. The state of an admitted call goes into the call's RateLimitSlot, which
+// withRateLimitHeaders (the routes that admit) puts on the response; services stay free of HTTP.
 //
 // Headers follow draft-ietf-httpapi-ratelimit-headers (-08 to -10: two Structured Fields,
 // https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/):
@@ -14,7 +14,6 @@
 // "r" and "t" Integers (remaining quota and seconds to its reset). The quota unit ("qu") is left
 // out: the draft's registry has request, content-bytes and concurrency, not texts; the policy's
 // name says what is counted.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { AppError, type Tenant } from '@emo/contracts';
 import type { ChunkGate, GatedChunk, RateBucket, TenantQuotaStore } from '@emo/queue';
 
@@ -34,6 +33,14 @@ export interface QuotaDetails {
 export interface RateLimitFields {
   readonly policy: string;
   readonly rateLimit: string;
+}
+
+/**
+ * Where admit and refund leave one call's rate-limit state (passed along explicitly, not through
+ * AsyncLocalStorage, whose promise hooks would cost every promise of the API: ADR 019, "Sixth look").
+ */
+export interface RateLimitSlot {
+  fields?: RateLimitFields;
 }
 
 export interface TenantQuotaOptions {
@@ -88,23 +95,18 @@ export async function spendWithin<T>(
   tenant: Tenant,
   texts: number,
   work: () => Promise<T>,
+  slot?: RateLimitSlot,
 ): Promise<T> {
-  await quota.admit(tenant, texts);
+  await quota.admit(tenant, texts, slot);
   try {
     return await work();
   } catch (e) {
-    if (isLaterRefusal(e)) await quota.refund(tenant, texts).catch(() => undefined);
+    if (isLaterRefusal(e)) await quota.refund(tenant, texts, slot).catch(() => undefined);
     throw e;
   }
 }
 
-interface CallSlot {
-  fields?: RateLimitFields;
-}
-
 export class TenantQuota {
-  private readonly calls = new AsyncLocalStorage<CallSlot>();
-
   constructor(
     private readonly store: Pick<TenantQuotaStore, 'take' | 'refund' | 'reserveOwn'>,
     private readonly options: TenantQuotaOptions,
@@ -114,11 +116,11 @@ export class TenantQuota {
    * Admits `texts` of `tenant` under its rate limit, or throws 429 RATE_LIMITED. A rate of 0 is
    * off: no Redis call. A request larger than the whole bucket passes when the bucket is full and
    * leaves it in debt (the tenant then waits until the debt is paid), so big jobs can run while the
-   * average rate holds.
+   * average rate holds. The bucket's state after the call goes into `slot` (the response's headers).
    */
-  async admit(tenant: Tenant, texts: number): Promise<void> {
+  async admit(tenant: Tenant, texts: number, slot?: RateLimitSlot): Promise<void> {
     const rate = tenant.limits.textsPerSecond;
-    if (rate > 0 && texts > 0) await this.take(tenant, rate, texts);
+    if (rate > 0 && texts > 0) await this.take(tenant, rate, texts, slot);
     this.options.onAdmitted?.(tenant.id, texts);
   }
 
@@ -127,12 +129,11 @@ export class TenantQuota {
    * share, the queue's OVERLOADED) refused the call: a refused call spends none of the tenant's rate.
    * Atomic in Redis and capped at the bucket size. Not counted as admitted.
    */
-  async refund(tenant: Tenant, texts: number): Promise<void> {
+  async refund(tenant: Tenant, texts: number, slot?: RateLimitSlot): Promise<void> {
     const rate = tenant.limits.textsPerSecond;
     if (rate <= 0 || texts <= 0) return;
     const bucket = this.bucketOf(rate);
     const d = await this.store.refund(tenant.id, bucket, texts, this.options.now?.());
-    const slot = this.calls.getStore();
     if (slot) slot.fields = rateLimitFields(bucket.capacity, bucket.windowSeconds, d.remaining, Math.ceil(d.resetMs / 1000));
   }
 
@@ -166,25 +167,17 @@ export class TenantQuota {
     };
   }
 
-  /** Runs `fn` as one call: the headers of what it admits are read with `fieldsOf` afterwards. */
-  track<T>(fn: () => T): { result: T; fields: () => RateLimitFields | undefined } {
-    const slot: CallSlot = {};
-    const result = this.calls.run(slot, fn);
-    return { result, fields: () => slot.fields };
-  }
-
   /** The bucket of a tenant with rate `rate`: size rate × burst (at least one text), refilled in `window` seconds. */
   bucketOf(rate: number): RateBucket & { windowSeconds: number } {
     const capacity = Math.max(1, Math.floor(rate * this.options.burstSeconds));
     return { textsPerSecond: rate, capacity, windowSeconds: Math.max(1, Math.ceil(capacity / rate)) };
   }
 
-  private async take(tenant: Tenant, rate: number, texts: number): Promise<void> {
+  private async take(tenant: Tenant, rate: number, texts: number, slot: RateLimitSlot | undefined): Promise<void> {
     const bucket = this.bucketOf(rate);
     const d = await this.store.take(tenant.id, bucket, texts, this.options.now?.());
     const resetSeconds = Math.ceil(d.resetMs / 1000);
     const fields = rateLimitFields(bucket.capacity, bucket.windowSeconds, d.remaining, resetSeconds);
-    const slot = this.calls.getStore();
     if (slot) slot.fields = fields;
     if (d.allowed) return;
     const retryAfterSeconds = Math.max(1, Math.ceil(d.retryAfterMs / 1000));

@@ -4,7 +4,6 @@
 // model: it keys results by the identity the workers advertise, re-read every refreshMs so a model
 // rollout switches namespaces (a new TwoLevelCache from the one ResultCacheFactory); with none
 // advertised it passes everything to the fleet.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@emo/config';
 import type { Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
@@ -17,16 +16,14 @@ import { readAdvertisedModel } from './model-advert';
 
 export type ApiCacheStats = CacheStats | { enabled: false; reason: string };
 
-// The cache is shared by every tenant (one key per text and model), so hits are attributed per call:
-// whoever runs a call inside countCacheHits hears how many of its texts L1/L2 answered.
-const hitListeners = new AsyncLocalStorage<(texts: number) => void>();
-
 /**
- * Runs `call` (a classify through an ApiResultCache) and reports to `onHits` the number of its
- * texts answered from L1 or L2 (not sent to the fleet, not joined to another call's computation).
+ * A call through the API's cache. The cache is shared by every tenant (one key per text and model),
+ * so hits are attributed per call: `onCacheHits` hears how many of the call's texts L1/L2 answered
+ * (not sent to the fleet, not joined to another call's computation). Passed with the call, not
+ * through AsyncLocalStorage, whose promise hooks would cost every promise of the API (ADR 019).
  */
-export function countCacheHits<T>(onHits: (texts: number) => void, call: () => Promise<T>): Promise<T> {
-  return hitListeners.run(onHits, call);
+export interface ApiCacheClassifyOptions extends ClassifyOptions {
+  readonly onCacheHits?: (texts: number) => void;
 }
 
 export class ApiResultCache implements Classifier {
@@ -57,11 +54,11 @@ export class ApiResultCache implements Classifier {
     return sut;
   }
 
-  async classify(texts: readonly unknown[], options?: ClassifyOptions): Promise<ClassifyOutcome[]> {
+  async classify(texts: readonly unknown[], options?: ApiCacheClassifyOptions): Promise<ClassifyOutcome[]> {
     if (performance.now() - this.checkedAt > this.refreshMs) await this.refresh();
     const current = this.current;
     if (!current) return this.fleet.classify(texts, options);
-    return current.cache.classify(current.inner, texts, options, hitListeners.getStore());
+    return current.cache.classify(current.inner, texts, options, options?.onCacheHits);
   }
 
   /** What GET /v1/cache/stats returns. */

@@ -1,6 +1,7 @@
 // pino loggers for every app: structured JSON on stderr (stdout belongs to command output), or
 // plain `emo: warning: …` lines for the CLI (format 'plain'); texts and secrets redacted by default.
 import pino, { type Logger } from 'pino';
+import { logErrorSerializer } from './log-error-serializer';
 import { plainLogDestination } from './plain-log-destination';
 
 export type { Logger } from 'pino';
@@ -32,6 +33,7 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       name: options.name ?? 'emo',
       level: options.level,
+      serializers: { err: logErrorSerializer },
       redact: {
         paths: options.redactTexts === false ? REDACT_PATHS.filter((p) => !p.includes('text')) : REDACT_PATHS,
         censor: '[redacted]',

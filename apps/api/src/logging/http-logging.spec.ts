@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@emo/contracts';
 import type { IncomingMessage } from 'node:http';
-import { httpErrorSerializer, httpLogLevel, httpRequestSerializer, requestIdOf } from './http-logging.module';
+import { httpLogLevel, httpRequestSerializer, requestIdOf } from './http-logging';
 
 describe('HTTP request logging', () => {
   describe(httpLogLevel.name, () => {
@@ -12,21 +12,6 @@ describe('HTTP request logging', () => {
       expect(httpLogLevel(200, new Error('boom'))).toBe('error');
       expect(httpLogLevel(429, undefined)).toBe('warn');
       expect(httpLogLevel(200, undefined)).toBe('info');
-    });
-  });
-
-  describe(httpErrorSerializer.name, () => {
-    it('logs a registry error by its code without a stack, and keeps the stack of an unexpected error', () => {
-      expect(httpErrorSerializer(new AppError('DEADLINE_EXCEEDED', 'No answer within the deadline'))).toEqual({
-        type: 'AppError',
-        code: 'DEADLINE_EXCEEDED',
-        message: 'No answer within the deadline',
-      });
-      expect(httpErrorSerializer(new TypeError('x is undefined'))).toMatchObject({
-        type: 'TypeError',
-        message: 'x is undefined',
-        stack: expect.stringContaining('TypeError'),
-      });
     });
   });
 

@@ -20,6 +20,8 @@ export interface CacheStats extends CacheCounters {
   computed: number;
   /** Bulk results computed and not stored: first sightings of their text (CACHE_BULK_ADMISSION=second-hit). */
   notAdmitted: number;
+  /** Texts passed on uncached: calls of texts this process saw for the first time (CACHE_API_LOOKUP=second-sighting). */
+  firstSightings: number;
   /** Duplicates of a text already in flight (same call or concurrent calls), computed once. */
   coalesced: number;
   /** Texts that went to the classifier uncached (not strings, over MAX_TEXT_CHARS). */
@@ -80,6 +82,7 @@ export function buildCacheStats({ model, namespace, counts: c, inFlight, l1, l2,
     hitRate: rate(hits, c.lookups),
     computed: c.computed,
     notAdmitted: c.notAdmitted,
+    firstSightings: c.firstSightings,
     coalesced: c.coalesced,
     bypassed: c.bypassed,
     corrupt: c.corrupt,

@@ -35,6 +35,11 @@ export interface CacheForOptions {
    * classifier is the fleet, whose workers already stored every result they computed in L2.
    */
   readonly writeComputedToL2?: boolean;
+  /**
+   * Pass a call whose texts this cache has never seen straight to the inner classifier, uncached
+   * (CACHE_API_LOOKUP=second-sighting in the API: the workers behind it look those texts up).
+   */
+  readonly passFirstSightings?: boolean;
 }
 
 export class ResultCacheFactory {
@@ -95,6 +100,8 @@ export class ResultCacheFactory {
       bulkAdmission: c.cache.cacheBulkAdmission,
       policy: this.policy,
       writeComputedToL2: opts.writeComputedToL2,
+      // Sightings are remembered as bulk admission remembers first computations (10 × L1's entries).
+      firstSightingCapacity: opts.passFirstSightings ? Math.max(1_000, 10 * c.cache.cacheL1MaxEntries) : undefined,
     });
   }
 

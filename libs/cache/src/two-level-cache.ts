@@ -1,6 +1,7 @@
 // The two-level result cache of one model, put in front of a classifier by `classifier(inner)`
 // (CachedClassifier): L1 (in-process LRU) → L2 (shared Redis, one MGET per call; none for texts
-// the caller already missed in L2) → the classifier for what is left, then write L1 + L2. Results come back in input order; ItemErrors are never cached; the same
+// the caller already missed in L2) → the classifier for what is left, then write L1 + L2. The API's
+// cache passes a call of never-seen texts straight on (firstSightingCapacity, CACHE_API_LOOKUP). Results come back in input order; ItemErrors are never cached; the same
 // text in flight twice in one process (in one call or across concurrent calls) is computed once.
 // Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way
 // (with the default float32 encoding that is exactly the classifier's answer).
@@ -8,6 +9,7 @@ import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome
 import { hasLoneSurrogate, viewOutcomes } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { BulkAdmission } from './admission/bulk-admission';
+import { Doorkeeper } from './admission/doorkeeper';
 import { CachedClassifier } from './cached-classifier';
 import { ResultCodec } from './codec/result-codec';
 import { InFlightResults, type Deferred, type Settled } from './in-flight-results';
@@ -42,6 +44,13 @@ export interface TwoLevelCacheOptions {
    * (only a key this process computed before, admission/doorkeeper.ts). Interactive results are always stored.
    */
   readonly bulkAdmission?: 'always' | 'second-hit';
+  /**
+   * Remember this many texts' sightings and pass a call none of whose texts was seen before straight
+   * to `inner`, uncached (the API's cache under CACHE_API_LOOKUP=second-sighting; undefined: every
+   * call is looked up). Most texts of a chat stream occur once: for them a lookup, an L1 slot and the
+   * scores carried back only cost, and the workers behind the API look them up in L2 themselves.
+   */
+  readonly firstSightingCapacity?: number;
 }
 
 export class TwoLevelCache {
@@ -52,12 +61,14 @@ export class TwoLevelCache {
   private readonly detachMetrics: () => void;
   private readonly counts: CacheCounts = emptyCounts();
   private readonly admission: BulkAdmission;
+  private readonly sightings?: Doorkeeper;
   /** Stage timers of libs/profiler (l1, l2), set by the app that profiles; none: not timed. */
   stageTimer?: Pick<StageTimer, 'start'>;
 
   constructor(private readonly opts: TwoLevelCacheOptions) {
     this.namespace = opts.namespace;
     this.admission = new BulkAdmission(opts.bulkAdmission, opts.l1?.options.maxEntries);
+    if (opts.firstSightingCapacity !== undefined) this.sightings = new Doorkeeper(opts.firstSightingCapacity);
     this.codec = new ResultCodec({
       labels: opts.namespace.model.labels,
       modelId: opts.namespace.modelId,
@@ -83,11 +94,28 @@ export class TwoLevelCache {
 
   /** Key of a cacheable text; undefined for values that must go to the classifier as they are. */
   keyOf(text: unknown): string | undefined {
-    if (typeof text !== 'string' || text.length > (this.opts.maxTextChars ?? Number.POSITIVE_INFINITY)) return undefined;
+    return this.cacheable(text) ? this.namespace.key(text) : undefined;
+  }
+
+  /** Whether the cache keys `text` (a string within MAX_TEXT_CHARS, valid UTF-8); the rest bypass it. */
+  private cacheable(text: unknown): text is string {
+    if (typeof text !== 'string' || text.length > (this.opts.maxTextChars ?? Number.POSITIVE_INFINITY)) return false;
     // Lone surrogates mark invalid UTF-8 (decodeUtf8Escaped): such a text is an error, and hashing it
     // would encode them as U+FFFD, the key of a genuine U+FFFD text.
-    if (hasLoneSurrogate(text)) return undefined;
-    return this.namespace.key(text);
+    return !hasLoneSurrogate(text);
+  }
+
+  /**
+   * Records the sighting of every cacheable text of a call; true when none was seen before (a text
+   * twice in the call counts as seen). Sightings are of the text as sent, before normalization: two
+   * spellings of one key are two sightings, which only delays the cache's engagement by a call.
+   */
+  private firstSightings(texts: readonly unknown[]): boolean {
+    const sightings = this.sightings;
+    if (!sightings) return false;
+    let first = true;
+    for (const text of texts) if (this.cacheable(text) && sightings.admit(text)) first = false;
+    return first;
   }
 
   /** THE way to put this cache in front of a classifier (see CachedClassifier). */
@@ -100,6 +128,7 @@ export class TwoLevelCache {
    * MGET for what L1 lacks (none when `opts.cacheChecked`: the caller already missed in L2), then
    * `inner` for the rest. What goes on to `inner` after an L2 lookup here is marked `cacheChecked`,
    * so a cache behind it (a worker's, behind the fleet) does not read L2 for it a second time.
+   * With `firstSightingCapacity`, a call none of whose texts was seen before skips all of that.
    */
   async classify(
     inner: Classifier,
@@ -108,12 +137,18 @@ export class TwoLevelCache {
     /** Called with the number of this call's texts answered from L1 or L2 (not computed, not joined). */
     onHits?: (texts: number) => void,
   ): Promise<ClassifyOutcome[]> {
+    if (this.firstSightings(texts)) {
+      // Uncached, as the caller asked (its view and scores): nothing to look up, store or decode here.
+      this.counts.firstSightings += texts.length;
+      return inner.classify(texts, opts);
+    }
     const includeScores = opts?.includeScores ?? this.opts.includeScores ?? false;
     // A coarse view is derived after the cache (ADR 015): the fine result, with every score, is what
     // is cached and what `inner` computes, under the same key whatever view a caller asks for.
     const taxonomy = opts?.taxonomy ?? 'goemotions';
     if (taxonomy !== 'goemotions') {
-      const fine = await this.classify(inner, texts, { ...opts, taxonomy: undefined, includeScores: true }, onHits);
+      const { taxonomy: _view, ...fineOpts } = opts ?? {}; // no taxonomy key at all: inner computes the fine result
+      const fine = await this.classify(inner, texts, { ...fineOpts, includeScores: true }, onHits);
       return viewOutcomes(fine, taxonomy, includeScores);
     }
     const out = new Array<ClassifyOutcome>(texts.length);

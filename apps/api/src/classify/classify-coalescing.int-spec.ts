@@ -40,6 +40,9 @@ describe.each(apiRedisTargets())(
         API_KEYS: KEY,
         API_ADMIN_KEYS: KEY,
         LOG_LEVEL: 'silent',
+        // Joining texts in flight is the lookup path's; by default a text takes it from its second
+        // sighting (two-level-cache-sightings.spec.ts), here from its first.
+        CACHE_API_LOOKUP: 'always',
         ...env,
       });
       // A worker advertised its model once (and is gone now): the API keys texts and coalesces them.

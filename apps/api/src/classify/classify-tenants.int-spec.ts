@@ -42,7 +42,9 @@ describe.each(apiRedisTargets())('POST /v1/classify of two tenants, on $name', (
     await redis.connect();
     await advertiseModel(redis, prefix, model);
     await redis.quit();
-    await h.start({ QUEUE_PREFIX: prefix, CLASSIFY_DEADLINE_MS: '1500', API_ADMIN_KEYS: testTwoTenantsEnv.API_KEYS });
+    // CACHE_API_LOOKUP=always: A's first call takes the lookup path, so its text is in flight to join.
+    const lookup = { CACHE_API_LOOKUP: 'always' };
+    await h.start({ QUEUE_PREFIX: prefix, CLASSIFY_DEADLINE_MS: '1500', API_ADMIN_KEYS: testTwoTenantsEnv.API_KEYS, ...lookup });
     const first = classify(authA, ['shared text']);
     // A's chunk is queued: its text is in flight in the API cache, so B's call joins it.
     await expect.poll(async () => (await h.api.fleet.queues.counts('interactive')).backlog, { timeout: 1000, interval: 10 }).toBe(1);

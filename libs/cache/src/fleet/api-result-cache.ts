@@ -1,6 +1,8 @@
 // The API's cache in front of the fleet: texts whose result is in L1/L2 are answered without
 // enqueuing; the rest go to the queue (each distinct text once, duplicates in flight joined),
-// marked cacheChecked so the worker does not read L2 for them again. The API never loads the
+// marked cacheChecked so the worker does not read L2 for them again. Under CACHE_API_LOOKUP=
+// second-sighting (the default) a call none of whose texts this process saw before goes to the
+// fleet as it came, looked up by the worker (one L2 MGET per chunk) instead (docs/cache.md). The API never loads the
 // model: it keys results by the identity the workers advertise, re-read every refreshMs so a model
 // rollout switches namespaces (a new TwoLevelCache from the one ResultCacheFactory); with none
 // advertised it passes everything to the fleet.
@@ -37,6 +39,8 @@ export class ApiResultCache implements Classifier {
     private readonly fleet: Classifier,
     private readonly queuePrefix: string,
     private readonly refreshMs: number,
+    /** CACHE_API_LOOKUP=second-sighting: calls of never-seen texts go to the fleet without a lookup. */
+    private readonly passFirstSightings: boolean,
     private readonly logger?: Pick<Logger, 'warn' | 'info'>,
   ) {}
 
@@ -49,7 +53,8 @@ export class ApiResultCache implements Classifier {
     if (!config.cache.cacheL2Enabled) return undefined;
     const factory = await ResultCacheFactory.open({ config, l2: true, registry: deps.registry, logger: deps.logger });
     if (!factory) return undefined;
-    const sut = new ApiResultCache(factory, fleet, config.runtime.queuePrefix, deps.refreshMs ?? 10_000, deps.logger);
+    const passFirstSightings = config.cache.cacheApiLookup === 'second-sighting';
+    const sut = new ApiResultCache(factory, fleet, config.runtime.queuePrefix, deps.refreshMs ?? 10_000, passFirstSightings, deps.logger);
     await sut.refresh();
     return sut;
   }
@@ -78,7 +83,8 @@ export class ApiResultCache implements Classifier {
         if (model && !sameModel(model, this.current?.cache.namespace.model)) {
           await this.current?.cache.close();
           // The workers that computed a result stored it in L2: the API writes only its L1.
-          this.current = this.factory.cacheFor(model, { writeComputedToL2: false }).classifier(this.fleet);
+          const passFirstSightings = this.passFirstSightings;
+          this.current = this.factory.cacheFor(model, { writeComputedToL2: false, passFirstSightings }).classifier(this.fleet);
           this.logger?.info({ model: this.current.cache.namespace.modelId }, 'API result cache keyed to the served model');
         }
       } finally {

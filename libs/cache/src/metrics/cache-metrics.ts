@@ -17,6 +17,8 @@ export interface CacheCounts {
   computed: number;
   /** Bulk results computed and not stored: first sightings under CACHE_BULK_ADMISSION=second-hit. */
   notAdmitted: number;
+  /** Texts of calls passed on uncached because none of the call's texts was seen before (CACHE_API_LOOKUP=second-sighting). */
+  firstSightings: number;
   bypassed: number;
   corrupt: number;
   corruptL2: number;
@@ -39,6 +41,7 @@ export const emptyCounts = (): CacheCounts => ({
   coalesced: 0,
   computed: 0,
   notAdmitted: 0,
+  firstSightings: 0,
   bypassed: 0,
   corrupt: 0,
   corruptL2: 0,
@@ -105,6 +108,15 @@ export class CacheMetrics {
       collect() {
         this.reset();
         this.inc(count((c) => c.notAdmitted));
+      },
+    });
+    new Counter({
+      name: 'emo_cache_first_sightings_total',
+      help: "Texts of /v1/classify calls the API passed to the fleet without a lookup: none of the call's texts was seen before by this process (CACHE_API_LOOKUP=second-sighting; the workers look them up)",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(count((c) => c.firstSightings));
       },
     });
     new Counter({

@@ -122,7 +122,13 @@ describe.skipIf(NODES === '')('the fleet on a Redis Cluster (emo serve api + wor
       'L2 keys on the cluster',
     );
     const l2Hits = /^emo_cache_hits_total\{level="l2"\} (\d+)$/m;
+    const firstSightings = /^emo_cache_first_sightings_total (\d+)$/m;
     const before = await metric(l2Hits);
+    const seenBefore = await metric(firstSightings);
+    // New to the API (CACHE_API_LOOKUP=second-sighting): passed to the fleet, whose worker reads L2.
+    expect(await classify(job.map((i) => i.text))).toHaveLength(3);
+    expect([(await metric(firstSightings)) - seenBefore, (await metric(l2Hits)) - before]).toEqual([3, 0]);
+    // Seen before: the API reads them from L2 on the cluster (one MGET per slot) without the fleet.
     expect(await classify(job.map((i) => i.text))).toHaveLength(3);
     expect((await metric(l2Hits)) - before).toBe(3);
     expect(await metric(/^emo_queue_redis_up (\d+)$/m)).toBe(1);

@@ -74,6 +74,19 @@ describe('TwoLevelCache first sightings (CACHE_API_LOOKUP=second-sighting)', () 
     expect(options[1]).not.toHaveProperty('taxonomy', 'ekman'); // the fine result is what the cache computes
   });
 
+  it('computes a new text sent by many concurrent calls at most twice: the first call passes, the rest join the second', async () => {
+    const { sut, inner } = setup(1000);
+    let open!: () => void;
+    inner.gate = new Promise<void>((resolve) => (open = resolve));
+    const calls = Array.from({ length: 6 }, () => sut.classifier(inner).classify(['viral']));
+    await new Promise((resolve) => setImmediate(resolve));
+    open();
+    const answers = await Promise.all(calls);
+    expect(inner.calls).toEqual([['viral'], ['viral']]);
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(sut.stats()).toMatchObject({ firstSightings: 1, coalesced: 4 });
+  });
+
   it('without firstSightingCapacity looks up every call', async () => {
     const { sut, inner } = setup();
     await sut.classifier(inner).classify(['hello there']);

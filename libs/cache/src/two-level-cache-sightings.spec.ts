@@ -8,7 +8,7 @@ import { CacheMetrics } from './metrics/cache-metrics';
 import { FakeClassifier, fakeModel } from './testing/fake-classifier';
 import { TwoLevelCache } from './two-level-cache';
 
-function setup(firstSightingCapacity?: number) {
+function setup(firstSightingCapacity?: number, includeScores?: boolean) {
   const registry = new Registry();
   const sut = new TwoLevelCache({
     namespace: new CacheNamespace('t', fakeModel()),
@@ -16,6 +16,7 @@ function setup(firstSightingCapacity?: number) {
     metrics: CacheMetrics.for(registry),
     maxTextChars: 50,
     firstSightingCapacity,
+    includeScores,
   });
   /** The options each inner call got. */
   const options: unknown[] = [];
@@ -85,6 +86,15 @@ describe('TwoLevelCache first sightings (CACHE_API_LOOKUP=second-sighting)', () 
     expect(inner.calls).toEqual([['viral'], ['viral']]);
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
     expect(sut.stats()).toMatchObject({ firstSightings: 1, coalesced: 4 });
+  });
+
+  it("passes this cache's default of includeScores along when the caller did not say, so every sighting answers alike", async () => {
+    const { sut, inner, options } = setup(1000, true);
+    const first = await sut.classifier(inner).classify(['hello there']);
+    expect(options[0]).toMatchObject({ includeScores: true });
+    const second = await sut.classifier(inner).classify(['hello there']);
+    expect(second).toEqual(first);
+    expect(first[0]).toHaveProperty('scores');
   });
 
   it('without firstSightingCapacity looks up every call', async () => {

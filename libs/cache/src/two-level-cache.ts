@@ -137,12 +137,13 @@ export class TwoLevelCache {
     /** Called with the number of this call's texts answered from L1 or L2 (not computed, not joined). */
     onHits?: (texts: number) => void,
   ): Promise<ClassifyOutcome[]> {
+    const includeScores = opts?.includeScores ?? this.opts.includeScores ?? false;
     if (this.firstSightings(texts)) {
       // Uncached, as the caller asked (its view and scores): nothing to look up, store or decode here.
+      // This cache's default of includeScores goes along (the classifier behind may default otherwise).
       this.counts.firstSightings += texts.length;
-      return inner.classify(texts, opts);
+      return inner.classify(texts, opts?.includeScores === includeScores ? opts : { ...opts, includeScores });
     }
-    const includeScores = opts?.includeScores ?? this.opts.includeScores ?? false;
     // A coarse view is derived after the cache (ADR 015): the fine result, with every score, is what
     // is cached and what `inner` computes, under the same key whatever view a caller asks for.
     const taxonomy = opts?.taxonomy ?? 'goemotions';

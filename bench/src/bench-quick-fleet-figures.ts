@@ -24,6 +24,7 @@ export const INTERACTIVE: Record<string, Check> = {
   classify_lane: 'yesno',
   texts_per_request: { eq: 1 },
   cache: 'text',
+  warm_up_requests_per_level: 'rows',
   engine_texts_per_s: rate,
   levels: 'rows',
   ...MACHINE,
@@ -259,6 +260,7 @@ export const FLEET_SUITES = {
         [1, 40],
         [4, 40],
       ]);
+      expect(f.warm_up_requests_per_level).toEqual([20, 20]); // untimed, on texts of their own
       for (const l of levels) expect(l.p50_ms <= l.p95_ms && l.p95_ms <= l.p99_ms).toBe(true);
       for (const c of [1, 4]) {
         expect(num(f, `c${c}_vs_engine`)).toBeCloseTo(num(f, `c${c}_texts_per_s`) / num(f, 'engine_texts_per_s'), 2);

@@ -3,7 +3,10 @@
 // concurrency in turn; then the in-process engine on the same texts, in the same run (all at once, and
 // from as many closed-loop one-text callers as each level had: `cN_vs_engine_calls`). Every text is
 // sent once in the whole run and the fleet's Redis namespace (queues and L2 cache) is fresh, so no
-// request is answered from a cache: these are cold latencies.
+// request is answered from a cache: these are cold latencies. Each level starts with an untimed round
+// at its own concurrency on texts of its own (never measured): a fleet just started, or just moved to
+// a new concurrency, runs its first seconds slower (JIT, buffers, the batch controller), and timing
+// them made a c64 level read 0.29 of the engine at 2,000 calls and 0.43 at 24,000 on the same build.
 // With `against` (`--against <checkout>`), a second fleet served by that checkout's built bin/emo.js
 // (same model, Redis and settings, its own namespace) gets the same texts, level by level, in
 // alternating rounds (A B, B A, …): the comparison of two builds that a drifting machine cannot skew
@@ -27,8 +30,10 @@ export interface InteractiveBenchOptions {
   readonly config: AppConfig;
   /** Closed-loop clients of each level (default 1, 16, 64, 256). */
   readonly concurrency?: readonly number[];
-  /** Requests per level (one text each; default 2,000, and 500 at concurrency 1; a number given applies to every level). */
+  /** Requests per level (one text each; default 8,000, and 1,000 at concurrency 1; a number given applies to every level). */
   readonly requests?: number;
+  /** Untimed requests at each level's concurrency before its timed rounds (default 4,000, and 100 at concurrency 1). */
+  readonly warmUpRequests?: number;
   /** GoEmotions TSV the texts are drawn from (default: the train split, then the dev split). */
   readonly data?: string;
   /** More environment for the fleet's processes (e.g. PRECISION=fp32). */
@@ -52,8 +57,10 @@ export function benchInteractive(opts: InteractiveBenchOptions): Promise<Record<
 async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknown>> {
   const log = opts.log ?? (() => undefined);
   const levels = opts.concurrency ?? [1, 16, 64, 256];
-  const perLevel = (c: number) => opts.requests ?? (c === 1 ? 500 : 2000);
-  const needed = WARM_UP_TEXTS + levels.reduce((n, c) => n + perLevel(c), 0);
+  // Timed rounds of a few seconds (2,000 calls at c64 lasted under one on the 2-core VMs).
+  const perLevel = (c: number) => opts.requests ?? (c === 1 ? 1000 : 8000);
+  const warmUpLevel = (c: number) => opts.warmUpRequests ?? (c === 1 ? 100 : 4000);
+  const needed = WARM_UP_TEXTS + levels.reduce((n, c) => n + warmUpLevel(c) + perLevel(c), 0);
   const pool = uniqueTexts(opts.data, needed);
   // Warm-up texts come first and are never measured; every measured text is sent exactly once.
   let next = WARM_UP_TEXTS;
@@ -86,6 +93,8 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
       log(`fleet ${f.name} up on ${f.fleet.base} (prefix ${f.prefix}${f.root ? `, served by ${f.root}` : ''})`);
     }
     for (const c of levels) {
+      const warm = take(warmUpLevel(c));
+      for (const f of fleets) if (warm.length > 0) await closedLoopRound((f.fleet as LocalFleet).base, KEY, warm, c);
       const texts = take(perLevel(c));
       levelTexts.push(texts);
       const done = new Map<BenchFleet, { rounds: RoundResult[]; cpu: FleetCpu }>(fleets.map((f) => [f, { rounds: [], cpu: NO_FLEET_CPU }]));
@@ -116,7 +125,7 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     }
   }
   const figures = fleets[0].levels;
-  const measured = pool.slice(WARM_UP_TEXTS, next);
+  const measured = levelTexts.flat();
   const engine = await engineRates(opts.config, pool.slice(0, WARM_UP_TEXTS), measured, levels, levelTexts, log);
   const engineRate = engine.bulk;
   const out: Record<string, unknown> = {
@@ -127,6 +136,7 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     classify_lane: opts.config.fleet.classifyLaneEnabled ? 'yes' : 'no',
     texts_per_request: 1,
     cache: 'cold (every text sent once, fresh namespace)',
+    warm_up_requests_per_level: levels.map(warmUpLevel),
     engine_texts_per_s: round(engineRate),
     levels: figures,
   };

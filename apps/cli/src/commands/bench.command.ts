@@ -17,6 +17,7 @@ export interface BenchFlags {
   texts?: string;
   bTexts?: string;
   calls?: string;
+  warmUpCalls?: string;
   messages?: string;
   repeats?: string;
   requests?: string;
@@ -83,7 +84,11 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--b-texts <n>', "fairness: texts of tenant B's bulk job (default 5000)")
     .option(
       '--calls <n>',
-      'single-text /v1/classify calls timed (fleet: 200; interactive: per concurrency level, 2000, and 500 at concurrency 1 unless given)',
+      'single-text /v1/classify calls timed (fleet: 200; interactive: per concurrency level, 8000, and 1000 at concurrency 1 unless given)',
+    )
+    .option(
+      '--warm-up-calls <n>',
+      "interactive: untimed calls at each level's concurrency, on texts of their own, before its timed ones (default 4000, and 100 at concurrency 1)",
     )
     .option(
       '--models <list>',

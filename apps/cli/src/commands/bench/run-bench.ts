@@ -115,7 +115,9 @@ export async function runBench(suite: string, flags: BenchFlags, ctx: CliContext
     figures = await benchInteractive({
       config,
       data,
-      requests: size(flags.calls, '--calls', 2000, 40),
+      // Without --calls (and --quick) the bench sizes each level itself: 8,000 calls, 1,000 at c1.
+      requests: flags.calls !== undefined || quick ? size(flags.calls, '--calls', 8000, 40) : undefined,
+      warmUpRequests: flags.warmUpCalls !== undefined || quick ? size(flags.warmUpCalls, '--warm-up-calls', 4000, 20) : undefined,
       concurrency: parseList(
         flags.concurrency,
         quick ? [1, 4] : [1, 16, 64, 256],

@@ -7,6 +7,7 @@
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@emo/config';
 import type { Logger } from '@emo/profiler';
+import { doorkeeperCapacity } from './admission/first-sightings';
 import { CacheNamespace, type CacheModelIdentity } from './keys/cache-namespace';
 import { L1ResultCache } from './l1/l1-result-cache';
 import { cacheEndpointOf, cacheSharesQueueRedis, connectWithin, createCacheRedis, type CacheRedis } from './l2/cache-redis';
@@ -100,8 +101,7 @@ export class ResultCacheFactory {
       bulkAdmission: c.cache.cacheBulkAdmission,
       policy: this.policy,
       writeComputedToL2: opts.writeComputedToL2,
-      // Sightings are remembered as bulk admission remembers first computations (10 × L1's entries).
-      firstSightingCapacity: opts.passFirstSightings ? Math.max(1_000, 10 * c.cache.cacheL1MaxEntries) : undefined,
+      firstSightingCapacity: opts.passFirstSightings ? doorkeeperCapacity(c.cache.cacheL1MaxEntries) : undefined,
     });
   }
 

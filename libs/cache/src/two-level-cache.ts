@@ -1,15 +1,15 @@
 // The two-level result cache of one model, put in front of a classifier by `classifier(inner)`
 // (CachedClassifier): L1 (in-process LRU) → L2 (shared Redis, one MGET per call; none for texts
 // the caller already missed in L2) → the classifier for what is left, then write L1 + L2. The API's
-// cache passes a call of never-seen texts straight on (firstSightingCapacity, CACHE_API_LOOKUP). Results come back in input order; ItemErrors are never cached; the same
-// text in flight twice in one process (in one call or across concurrent calls) is computed once.
+// cache passes a call of never-seen texts straight on (firstSightingCapacity, CACHE_API_LOOKUP).
+// Results come back in input order; ItemErrors are never cached; the same text in flight twice in one process (in one call or across concurrent calls) is computed once.
 // Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way
 // (with the default float32 encoding that is exactly the classifier's answer).
 import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import { hasLoneSurrogate, viewOutcomes } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { BulkAdmission } from './admission/bulk-admission';
-import { Doorkeeper } from './admission/doorkeeper';
+import { FirstSightings } from './admission/first-sightings';
 import { CachedClassifier } from './cached-classifier';
 import { ResultCodec } from './codec/result-codec';
 import { InFlightResults, type Deferred, type Settled } from './in-flight-results';
@@ -45,10 +45,8 @@ export interface TwoLevelCacheOptions {
    */
   readonly bulkAdmission?: 'always' | 'second-hit';
   /**
-   * Remember this many texts' sightings and pass a call none of whose texts was seen before straight
-   * to `inner`, uncached (the API's cache under CACHE_API_LOOKUP=second-sighting; undefined: every
-   * call is looked up). Most texts of a chat stream occur once: for them a lookup, an L1 slot and the
-   * scores carried back only cost, and the workers behind the API look them up in L2 themselves.
+   * Remember this many texts' sightings and pass a call of never-seen texts to `inner` uncached
+   * (admission/first-sightings.ts; the API's cache under CACHE_API_LOOKUP=second-sighting).
    */
   readonly firstSightingCapacity?: number;
 }
@@ -61,14 +59,15 @@ export class TwoLevelCache {
   private readonly detachMetrics: () => void;
   private readonly counts: CacheCounts = emptyCounts();
   private readonly admission: BulkAdmission;
-  private readonly sightings?: Doorkeeper;
+  private readonly sightings?: FirstSightings;
   /** Stage timers of libs/profiler (l1, l2), set by the app that profiles; none: not timed. */
   stageTimer?: Pick<StageTimer, 'start'>;
 
   constructor(private readonly opts: TwoLevelCacheOptions) {
     this.namespace = opts.namespace;
     this.admission = new BulkAdmission(opts.bulkAdmission, opts.l1?.options.maxEntries);
-    if (opts.firstSightingCapacity !== undefined) this.sightings = new Doorkeeper(opts.firstSightingCapacity);
+    if (opts.firstSightingCapacity !== undefined)
+      this.sightings = new FirstSightings(opts.firstSightingCapacity, (text): text is string => this.cacheable(text));
     this.codec = new ResultCodec({
       labels: opts.namespace.model.labels,
       modelId: opts.namespace.modelId,
@@ -105,19 +104,6 @@ export class TwoLevelCache {
     return !hasLoneSurrogate(text);
   }
 
-  /**
-   * Records the sighting of every cacheable text of a call; true when none was seen before (a text
-   * twice in the call counts as seen). Sightings are of the text as sent, before normalization: two
-   * spellings of one key are two sightings, which only delays the cache's engagement by a call.
-   */
-  private firstSightings(texts: readonly unknown[]): boolean {
-    const sightings = this.sightings;
-    if (!sightings) return false;
-    let first = true;
-    for (const text of texts) if (this.cacheable(text) && sightings.admit(text)) first = false;
-    return first;
-  }
-
   /** THE way to put this cache in front of a classifier (see CachedClassifier). */
   classifier(inner: Classifier): CachedClassifier {
     return new CachedClassifier(this, inner);
@@ -138,7 +124,7 @@ export class TwoLevelCache {
     onHits?: (texts: number) => void,
   ): Promise<ClassifyOutcome[]> {
     const includeScores = opts?.includeScores ?? this.opts.includeScores ?? false;
-    if (this.firstSightings(texts)) {
+    if (this.sightings?.allFirst(texts)) {
       // Uncached, as the caller asked (its view and scores): nothing to look up, store or decode here.
       // This cache's default of includeScores goes along (the classifier behind may default otherwise).
       this.counts.firstSightings += texts.length;

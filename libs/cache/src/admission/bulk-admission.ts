@@ -4,6 +4,7 @@
 // bulk, as the ClassifyOptions contract says.
 import type { ClassifyOptions } from '@emo/contracts';
 import { Doorkeeper } from './doorkeeper';
+import { doorkeeperCapacity } from './first-sightings';
 
 export type BulkAdmissionMode = 'always' | 'second-hit';
 
@@ -12,7 +13,7 @@ export class BulkAdmission {
 
   /** `l1MaxEntries`: first sightings are remembered for 10 × that many keys before the filter starts over (1 M keys, 1.25 MB by default). */
   constructor(mode: BulkAdmissionMode = 'always', l1MaxEntries = 100_000) {
-    if (mode === 'second-hit') this.doorkeeper = new Doorkeeper(Math.max(1_000, 10 * l1MaxEntries));
+    if (mode === 'second-hit') this.doorkeeper = new Doorkeeper(doorkeeperCapacity(l1MaxEntries));
   }
 
   /** The rule for one call's computed keys: undefined when it stores every one. */

@@ -83,8 +83,8 @@ export class ApiResultCache implements Classifier {
         if (model && !sameModel(model, this.current?.cache.namespace.model)) {
           await this.current?.cache.close();
           // The workers that computed a result stored it in L2: the API writes only its L1.
-          const passFirstSightings = this.passFirstSightings;
-          this.current = this.factory.cacheFor(model, { writeComputedToL2: false, passFirstSightings }).classifier(this.fleet);
+          const options = { writeComputedToL2: false, passFirstSightings: this.passFirstSightings };
+          this.current = this.factory.cacheFor(model, options).classifier(this.fleet);
           this.logger?.info({ model: this.current.cache.namespace.modelId }, 'API result cache keyed to the served model');
         }
       } finally {

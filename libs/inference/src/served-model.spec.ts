@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServedModel } from './served-model';
+import { inlineIntraOpThreads, startServedModel } from './served-model';
 import { engineTestConfig } from './testing/engine-test-config';
 
 const TINY = resolve(__dirname, '../../../test/fixtures/models/tiny-softmax');
@@ -30,5 +30,18 @@ describe(startServedModel.name, () => {
     } finally {
       await sut.pool.close();
     }
+  });
+});
+
+describe(inlineIntraOpThreads.name, () => {
+  it("is the engine's thread budget, at most 4, unless INFERENCE_INLINE_INTRA_OP_THREADS says otherwise", () => {
+    const threads = (inferenceThreads: number, intraOpThreads: number, inferenceInlineIntraOpThreads = 0) =>
+      inlineIntraOpThreads({ inferenceThreads, intraOpThreads, inferenceInlineIntraOpThreads });
+    expect(threads(2, 1)).toBe(2);
+    expect(threads(1, 1)).toBe(1);
+    expect(threads(2, 2)).toBe(4);
+    expect(threads(16, 1)).toBe(4);
+    expect(threads(2, 1, 1)).toBe(1);
+    expect(threads(2, 1, 8)).toBe(8);
   });
 });

@@ -55,6 +55,7 @@ export async function startServedModel(
   const pool = await InferencePool.start({
     threads: engine.inferenceThreads,
     inlineMaxTexts: engine.inferenceInlineMaxTexts,
+    inlineIntraOpThreads: inlineIntraOpThreads(engine),
     expectedLabels: bundle.labels.length,
     onWarning,
     session: {
@@ -74,4 +75,12 @@ export async function startServedModel(
     modelId: servedModelId(bundle.name, bundle.revision, precision),
   };
   return { bundle, tokenizer, spec, pool, precision: served };
+}
+
+/** INFERENCE_INLINE_INTRA_OP_THREADS, where 0 is the engine's thread budget (threads × intra-op), at most 4. */
+export function inlineIntraOpThreads(
+  engine: Pick<EngineConfig, 'inferenceInlineIntraOpThreads' | 'inferenceThreads' | 'intraOpThreads'>,
+): number {
+  const set = engine.inferenceInlineIntraOpThreads;
+  return set > 0 ? set : Math.min(4, engine.inferenceThreads * engine.intraOpThreads);
 }

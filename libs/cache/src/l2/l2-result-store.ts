@@ -111,7 +111,9 @@ export class L2ResultStore {
     const started = performance.now();
     try {
       const single = this.single;
-      if (!single) await this.withTimeout(Promise.all(entries.map(([key, value]) => this.redis.set(key, value, 'PX', px()))), 'set');
+      // One entry (a lone interactive text) is a plain SET: cheaper on Redis than a script call.
+      if (!single || entries.length === 1)
+        await this.withTimeout(Promise.all(entries.map(([key, value]) => this.redis.set(key, value, 'PX', px()))), 'set');
       else {
         const writes: Promise<number>[] = [];
         for (let start = 0; start < entries.length; start += SET_MANY_MAX) {

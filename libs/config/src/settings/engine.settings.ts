@@ -47,6 +47,11 @@ export const engineSettings = {
     int(0, 64).default(1),
     'A batch of at most this many texts that finds every inference thread idle runs on the main thread, in a session of its own (only when `cpu` is the first of EXECUTION_PROVIDERS; one more session in memory, loaded while the threads load theirs): a lone interactive text then skips the hop to a thread and back. 0: every batch goes to a thread.',
   ),
+  inferenceInlineIntraOpThreads: setting(
+    'INFERENCE_INLINE_INTRA_OP_THREADS',
+    int(0, 256).default(0),
+    "Intra-op threads of the inline session (INFERENCE_INLINE_MAX_TEXTS), which runs only while every inference thread is idle, so a lone text may use the cores they leave free; its threads do not spin between runs. 0: the engine's thread budget (INFERENCE_THREADS × INTRA_OP_THREADS), at most 4.",
+  ),
   optimizedModelCacheDir: setting(
     'OPTIMIZED_MODEL_CACHE_DIR',
     z.string().min(1).default('.emo-cache/ort'),

@@ -15,6 +15,8 @@ export interface SessionRequest {
   readonly providers: readonly string[];
   readonly graphOptimizationLevel: GraphOptimizationLevel;
   readonly intraOpThreads: number;
+  /** Whether idle intra-op threads spin waiting for work (ONNX Runtime's default: yes). */
+  readonly allowSpinning?: boolean;
   /** Omit to disable the optimized-model cache. */
   readonly cacheDir?: string;
 }
@@ -57,6 +59,7 @@ async function createWithProvider(req: SessionRequest, provider: string) {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     logSeverityLevel: 3, // errors only: ORT's warnings go to stdout/stderr directly, bypassing our logger
+    ...(req.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
   const cachePath = optimizedModelPath(req, provider);
   if (cachePath && existsSync(cachePath)) {

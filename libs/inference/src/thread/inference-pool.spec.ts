@@ -101,6 +101,23 @@ describe('InferencePool, a lone batch run inline (INFERENCE_INLINE_MAX_TEXTS)', 
     expect(inline.outstanding).toBe(0);
   });
 
+  it('runs it on intra-op threads of its own (INFERENCE_INLINE_INTRA_OP_THREADS), with the logits a thread gives', async () => {
+    const { pool: wide } = await startServedModel(
+      engineTestConfig({ modelDir: TINY, inferenceThreads: 1, inferenceInlineMaxTexts: 1, inferenceInlineIntraOpThreads: 2 }),
+    );
+    try {
+      const one = batch(1, 9, 21);
+      const got = await wide.run(one);
+      expect(wide.inlineRuns).toBe(1);
+      const want = (await threadsOnly.run(one)).logits;
+      expect(got.logits).toHaveLength(want.length);
+      // Split over two threads a sum may add up in another order: equal to float32 rounding.
+      got.logits.forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
+    } finally {
+      await wide.close();
+    }
+  });
+
   it('sends a batch of more texts, or one that finds a thread busy, to a thread', async () => {
     const before = inline.inlineRuns;
     await inline.run(batch(2, 7, 12));

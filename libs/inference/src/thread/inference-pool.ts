@@ -25,6 +25,11 @@ export interface PoolOptions {
    * (INFERENCE_INLINE_MAX_TEXTS; 0 or absent: never). Only where the CPU is the first provider.
    */
   readonly inlineMaxTexts?: number;
+  /**
+   * Intra-op threads of the inline session (default: the session's). It runs only while every
+   * thread is idle, so a lone text may use the cores they leave free; its threads do not spin.
+   */
+  readonly inlineIntraOpThreads?: number;
 }
 
 export interface BatchOutput {
@@ -73,7 +78,7 @@ export class InferencePool {
     const [slots, inline] = await Promise.all([
       Promise.allSettled(Array.from({ length: options.threads }, () => pool.spawn())),
       wantsInline
-        ? SessionRuns.open(options.session, options.expectedLabels).then(
+        ? SessionRuns.open(inlineSession(options), options.expectedLabels).then(
             (opened) => opened.runs,
             (e: unknown) => AppError.fromPlain(toPlainError(e, 'MODEL_CORRUPT')),
           )
@@ -296,4 +301,10 @@ export function locateWorkerScript(): string {
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new AppError('INTERNAL', `inference worker script not built (looked in ${candidates.join(', ')}); run npm run build`);
   return found;
+}
+
+/** The inline session's request: the pool's, with its own intra-op threads, none spinning between runs. */
+function inlineSession(options: PoolOptions): SessionRequest {
+  const intraOpThreads = options.inlineIntraOpThreads ?? options.session.intraOpThreads;
+  return { ...options.session, intraOpThreads, allowSpinning: intraOpThreads > 1 ? false : options.session.allowSpinning };
 }

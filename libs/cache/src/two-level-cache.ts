@@ -2,7 +2,8 @@
 // (CachedClassifier): L1 (in-process LRU) → L2 (shared Redis, one MGET per call; none for texts
 // the caller already missed in L2) → the classifier for what is left, then write L1 + L2. The API's
 // cache passes a call of never-seen texts straight on (firstSightingCapacity, CACHE_API_LOOKUP).
-// Results come back in input order; ItemErrors are never cached; the same text in flight twice in one process (in one call or across concurrent calls) is computed once.
+// Results come back in input order; ItemErrors are never cached; the same text in flight twice in
+// one process (in one call or across concurrent calls) is computed once.
 // Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way
 // (with the default float32 encoding that is exactly the classifier's answer).
 import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
@@ -130,12 +131,23 @@ export class TwoLevelCache {
       this.counts.firstSightings += texts.length;
       return inner.classify(texts, opts?.includeScores === includeScores ? opts : { ...opts, includeScores });
     }
+    return this.lookUp(inner, texts, includeScores, opts, onHits);
+  }
+
+  /** The read-through protocol of `classify` once sightings are counted: its view, then L1, L2 and `inner`. */
+  private async lookUp(
+    inner: Classifier,
+    texts: readonly unknown[],
+    includeScores: boolean,
+    opts?: ClassifyOptions,
+    onHits?: (texts: number) => void,
+  ): Promise<ClassifyOutcome[]> {
     // A coarse view is derived after the cache (ADR 015): the fine result, with every score, is what
     // is cached and what `inner` computes, under the same key whatever view a caller asks for.
     const taxonomy = opts?.taxonomy ?? 'goemotions';
     if (taxonomy !== 'goemotions') {
       const { taxonomy: _view, ...fineOpts } = opts ?? {}; // no taxonomy key at all: inner computes the fine result
-      const fine = await this.classify(inner, texts, { ...fineOpts, includeScores: true }, onHits);
+      const fine = await this.lookUp(inner, texts, true, { ...fineOpts, includeScores: true }, onHits);
       return viewOutcomes(fine, taxonomy, includeScores);
     }
     const out = new Array<ClassifyOutcome>(texts.length);

@@ -3,9 +3,9 @@
 // marked cacheChecked so the worker does not read L2 for them again. Under CACHE_API_LOOKUP=
 // second-sighting (the default) a call none of whose texts this process saw before goes to the
 // fleet as it came, looked up by the worker (one L2 MGET per chunk) instead (docs/cache.md).
-// The API never loads the model: it keys results by the identity the workers advertise, re-read every refreshMs so a model
-// rollout switches namespaces (a new TwoLevelCache from the one ResultCacheFactory); with none
-// advertised it passes everything to the fleet.
+// The API never loads the model: it keys results by the identity the workers advertise, re-read
+// every refreshMs so a model rollout switches namespaces (a new TwoLevelCache from the one
+// ResultCacheFactory); with none advertised it passes everything to the fleet.
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@emo/config';
 import type { Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';

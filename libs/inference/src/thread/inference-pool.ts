@@ -2,15 +2,15 @@
 // and go to the first idle thread; a crashed thread fails only its own batch and is replaced.
 // `runQueued` also hands a batch to a busy thread, to start the moment its current one ends
 // (ADR 022); such a batch can be retracted until it starts. A batch of at most `inlineMaxTexts`
-// texts that finds every thread idle runs on the calling thread instead, in a session of its own
-// (CPU only): a lone interactive text then costs no hop to a thread and back (ADR 020).
+// texts that finds every thread idle runs on the calling thread instead (inline-runner.ts, CPU
+// only): a lone interactive text then costs no hop to a thread and back (ADR 020).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '@emo/contracts';
 import type { PaddedBatch } from '../batching/padded-batch';
 import type { SessionRequest } from '../session/ort-session-factory';
-import { SessionRuns, toPlainError } from './session-runs';
+import { InlineRunner } from './inline-runner';
 import type { FromThread, InitMessage, ReadyMessage, RetractMessage, RunMessage } from './thread-messages';
 
 export interface PoolOptions {
@@ -63,35 +63,33 @@ export class InferencePool {
   private closed = false;
   private readonly warned = new Set<string>();
   private ready!: ReadyMessage;
-  /** The calling thread's own session for lone batches (inlineMaxTexts), and whether it is running one. */
-  private inline?: SessionRuns;
-  private inlineBusy = false;
-  /** Batches run inline so far. */
-  inlineRuns = 0;
+  /** The calling thread's own session for lone batches (inlineMaxTexts). */
+  private inline?: InlineRunner;
 
   private constructor(private readonly options: PoolOptions) {}
 
   static async start(options: PoolOptions): Promise<InferencePool> {
     const pool = new InferencePool(options);
     // The inline session loads while the threads load theirs, so it adds memory, not start-up time.
-    const wantsInline = (options.inlineMaxTexts ?? 0) > 0 && options.session.providers[0] === 'cpu';
     const [slots, inline] = await Promise.all([
       Promise.allSettled(Array.from({ length: options.threads }, () => pool.spawn())),
-      wantsInline
-        ? SessionRuns.open(inlineSession(options), options.expectedLabels).then(
-            (opened) => opened.runs,
-            (e: unknown) => AppError.fromPlain(toPlainError(e, 'MODEL_CORRUPT')),
-          )
-        : undefined,
+      InlineRunner.open(options.session, options.expectedLabels, options.inlineMaxTexts ?? 0, options.inlineIntraOpThreads).catch(
+        (e: AppError) => e,
+      ),
     ]);
     const failed = slots.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed || inline instanceof AppError) {
-      if (inline instanceof SessionRuns) await inline.release().catch(() => undefined);
+      if (inline instanceof InlineRunner) await inline.close();
       await pool.close();
       throw failed ? failed.reason : inline;
     }
     pool.inline = inline;
     return pool;
+  }
+
+  /** Batches run inline so far. */
+  get inlineRuns(): number {
+    return this.inline?.runs ?? 0;
   }
 
   /** The provider the sessions run on (after any fallback). */
@@ -147,7 +145,7 @@ export class InferencePool {
 
   /** Batches posted to threads, waiting in the FIFO, or running inline. */
   get outstanding(): number {
-    return this.queue.length + this.slots.reduce((n, s) => n + s.tasks.length, 0) + (this.inlineBusy ? 1 : 0);
+    return this.queue.length + this.slots.reduce((n, s) => n + s.tasks.length, 0) + (this.inline?.running ? 1 : 0);
   }
 
   /**
@@ -155,30 +153,16 @@ export class InferencePool {
    * no inline run. Undefined: it goes to a thread as usual.
    */
   private runInline(batch: PaddedBatch): Promise<BatchOutput> | undefined {
-    const session = this.inline;
-    if (!session || this.inlineBusy || batch.batch > (this.options.inlineMaxTexts ?? 0)) return undefined;
+    if (!this.inline?.takes(batch)) return undefined;
     if (this.queue.length > 0 || this.slots.some((s) => s.tasks.length > 0)) return undefined;
-    this.inlineBusy = true;
-    this.inlineRuns++;
-    const started = performance.now();
-    return session.run(batch.runs, batch.inputIds, batch.attentionMask).then(
-      (out) => {
-        this.inlineBusy = false;
-        return { logits: out.logits, numLabels: out.numLabels, inferMs: performance.now() - started };
-      },
-      (e: unknown) => {
-        this.inlineBusy = false;
-        throw AppError.fromPlain(toPlainError(e, 'INFERENCE_FAILED'));
-      },
-    );
+    return this.inline.run(batch);
   }
 
   /** Lets running batches finish, fails queued ones, and stops the threads. */
   async close(): Promise<void> {
     this.closed = true;
     for (const task of this.queue.splice(0)) task.reject(new AppError('ENGINE_CLOSED'));
-    while (this.inlineBusy) await new Promise((r) => setTimeout(r, 5));
-    await this.inline?.release().catch(() => undefined);
+    await this.inline?.close();
     await Promise.all(
       this.slots.map(async (slot) => {
         while (slot.tasks.length > 0) await new Promise((r) => setTimeout(r, 5));
@@ -301,10 +285,4 @@ export function locateWorkerScript(): string {
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new AppError('INTERNAL', `inference worker script not built (looked in ${candidates.join(', ')}); run npm run build`);
   return found;
-}
-
-/** The inline session's request: the pool's, with its own intra-op threads, none spinning between runs. */
-function inlineSession(options: PoolOptions): SessionRequest {
-  const intraOpThreads = options.inlineIntraOpThreads ?? options.session.intraOpThreads;
-  return { ...options.session, intraOpThreads, allowSpinning: intraOpThreads > 1 ? false : options.session.allowSpinning };
 }

@@ -1,7 +1,8 @@
 // The two-level result cache of one model, put in front of a classifier by `classifier(inner)`
-// (CachedClassifier): L1 (in-process LRU) → L2 (shared Redis, one MGET per call; none for texts
-// the caller already missed in L2) → the classifier for what is left, then write L1 + L2. The API's
-// cache passes a call of never-seen texts straight on (firstSightingCapacity, CACHE_API_LOOKUP).
+// (CachedClassifier): L1 (in-process LRU; its pass in two-level-cache-l1.ts) → L2 (shared Redis,
+// one MGET per call; none for texts the caller already missed in L2) → the classifier for what is
+// left, then write L1 + L2. The API's cache passes a call of never-seen texts straight on
+// (firstSightingCapacity, CACHE_API_LOOKUP).
 // Results come back in input order; ItemErrors are never cached; the same text in flight twice in
 // one process (in one call or across concurrent calls) is computed once.
 // Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way
@@ -21,6 +22,7 @@ import type { L2ResultStore } from './l2/l2-result-store';
 import { emptyCounts, type CacheCounts, type CacheMetrics } from './metrics/cache-metrics';
 import { buildCacheStats, type CacheStats } from './cache-stats';
 import { asAnswered, positionFiller, type L2Misses, type OwnCall } from './two-level-cache-call';
+import { l1Pass, type L1PassDeps } from './two-level-cache-l1';
 
 export interface TwoLevelCacheOptions {
   readonly namespace: CacheNamespace;
@@ -61,6 +63,7 @@ export class TwoLevelCache {
   private readonly counts: CacheCounts = emptyCounts();
   private readonly admission: BulkAdmission;
   private readonly sightings?: FirstSightings;
+  private readonly l1Deps: L1PassDeps;
   /** Stage timers of libs/profiler (l1, l2), set by the app that profiles; none: not timed. */
   stageTimer?: Pick<StageTimer, 'start'>;
 
@@ -76,6 +79,7 @@ export class TwoLevelCache {
       compressMinBytes: opts.compressMinBytes,
       scoreEncoding: opts.scoreEncoding,
     });
+    this.l1Deps = { keyOf: (text) => this.keyOf(text), l1: opts.l1, codec: this.codec, inFlight: this.inFlight, counts: this.counts };
     this.detachMetrics = opts.metrics.attach({
       l1Entries: () => opts.l1?.entries ?? 0,
       l1Bytes: () => opts.l1?.bytes ?? 0,
@@ -153,7 +157,7 @@ export class TwoLevelCache {
     const out = new Array<ClassifyOutcome>(texts.length);
     const trace = { labels: { priority: opts?.priority }, traceId: opts?.traceId };
     const endL1 = this.stageTimer?.start('l1', { ...trace, count: texts.length });
-    const { positions, toFetch, waits, bypass } = this.fromL1(texts, includeScores, out);
+    const { positions, toFetch, waits, bypass } = l1Pass(this.l1Deps, texts, includeScores, out);
     endL1?.();
     let hits = 0;
     // What fromL1 filled is an L1 hit (the keys joined or to fetch are filled later).
@@ -206,7 +210,10 @@ export class TwoLevelCache {
         call.fill(key, hit);
         return;
       }
-      if (value) this.countCorrupt('l2');
+      if (value) {
+        this.counts.corrupt++;
+        this.counts.corruptL2++;
+      }
       if (l2) this.counts.l2Misses++;
       missKeys.push(key);
       missDeferreds.push(mine[k]);
@@ -275,60 +282,9 @@ export class TwoLevelCache {
     this.detachMetrics();
   }
 
-  /** L1 pass: fills hits into `out`, groups the rest by key, joins keys another call has in flight. */
-  private fromL1(texts: readonly unknown[], includeScores: boolean, out: (ClassifyOutcome | undefined)[]) {
-    const positions = new Map<string, number[]>();
-    const bypass: number[] = [];
-    texts.forEach((text, i) => {
-      const key = this.keyOf(text);
-      if (key === undefined) {
-        bypass.push(i);
-        return;
-      }
-      const at = positions.get(key);
-      if (at) at.push(i);
-      else positions.set(key, [i]);
-    });
-    this.counts.bypassed += bypass.length;
-    this.counts.lookups += texts.length - bypass.length;
-    const toFetch: string[] = [];
-    const waits: [string, Deferred][] = [];
-    for (const [key, at] of positions) {
-      if (at.length > 1) {
-        this.counts.coalesced += at.length - 1;
-      }
-      const value = this.opts.l1?.get(key);
-      const result = value && this.codec.decode(value, includeScores);
-      if (result) {
-        this.counts.l1Hits++;
-        out[at[0]] = result;
-        for (let k = 1; k < at.length; k++) out[at[k]] = { ...result };
-        continue;
-      }
-      if (value) {
-        this.countCorrupt('l1');
-        this.opts.l1?.delete(key);
-      }
-      if (this.opts.l1) {
-        this.counts.l1Misses++;
-      }
-      const pending = this.inFlight.pending(key);
-      if (pending) {
-        this.counts.coalesced++;
-        waits.push([key, pending]);
-      } else toFetch.push(key);
-    }
-    return { positions, toFetch, waits, bypass };
-  }
-
   /** Encodes a result of this namespace's model only: an answer of another revision (a rollout) is never filed under this one. */
   private encodeOwn(result: ClassificationResult): Buffer | undefined {
     return result.model === this.namespace.modelId ? this.codec.encode(result) : undefined;
-  }
-
-  private countCorrupt(level: 'l1' | 'l2'): void {
-    this.counts.corrupt++;
-    if (level === 'l2') this.counts.corruptL2++;
   }
 
   private track(write: Promise<void> | undefined): void {

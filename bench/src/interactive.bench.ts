@@ -138,6 +138,8 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     cache: 'cold (every text sent once, fresh namespace)',
     warm_up_requests_per_level: levels.map(warmUpLevel),
     engine_texts_per_s: round(engineRate),
+    // The in-process engine's inline session for lone texts (auto: measured at its start; a worker on this machine chooses alike).
+    inline_intra_op_threads: engine.inlineThreads ?? 0,
     levels: figures,
   };
   for (const f of figures) {
@@ -199,7 +201,7 @@ async function engineRates(
   levels: readonly number[],
   levelTexts: readonly (readonly string[])[],
   log: (m: string) => void,
-): Promise<{ bulk: number; calls: Map<number, number> }> {
+): Promise<{ bulk: number; calls: Map<number, number>; inlineThreads?: number }> {
   log(`in-process engine on the same ${texts.length} texts`);
   const engine = await InferenceEngine.create(config); // no result cache: the engine alone
   try {
@@ -213,7 +215,7 @@ async function engineRates(
       await closedLoopCalls(engine, levelTexts[i], c);
       calls.set(c, levelTexts[i].length / ((performance.now() - started) / 1000));
     }
-    return { bulk, calls };
+    return { bulk, calls, inlineThreads: engine.inlineIntraOpThreads };
   } finally {
     await engine.close();
   }

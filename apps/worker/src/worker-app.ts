@@ -129,6 +129,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
         metricsPort,
         concurrency: config.worker.workerConcurrency,
         inferenceThreads: workerInferenceThreads(config),
+        inlineIntraOpThreads: 'inlineIntraOpThreads' in engine ? engine.inlineIntraOpThreads : undefined,
       },
       'worker ready',
     );

@@ -112,6 +112,11 @@ export class InferenceEngine implements Classifier {
     return this.pool.providerFailures;
   }
 
+  /** Intra-op threads of the inline session for lone texts (measured at start when auto); none when nothing runs inline. */
+  get inlineIntraOpThreads(): number | undefined {
+    return this.pool.inlineIntraOpThreads;
+  }
+
   get optimizedModelFromCache(): boolean {
     return this.pool.fromCache;
   }

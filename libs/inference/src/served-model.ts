@@ -9,6 +9,7 @@ import type { PostprocessSpec } from './postprocess/score-postprocessor';
 import { chooseInt8SafeBundle } from './session/int8-kernel-guard';
 import { choosePrecision, type PrecisionChoice } from './session/precision-choice';
 import { InferencePool } from './thread/inference-pool';
+import { inlineThreadChoices } from './thread/inline-threads';
 import { BundleTokenizer } from './tokenization/bundle-tokenizer';
 
 /** AppConfig's engine section; without `optimizedModelCacheDir` nothing is cached on disk (evaluation runs, specs). */
@@ -55,7 +56,7 @@ export async function startServedModel(
   const pool = await InferencePool.start({
     threads: engine.inferenceThreads,
     inlineMaxTexts: engine.inferenceInlineMaxTexts,
-    inlineIntraOpThreads: inlineIntraOpThreads(engine),
+    inlineIntraOpThreads: inlineThreadChoices(engine.inferenceInlineIntraOpThreads, engine.inferenceThreads * engine.intraOpThreads),
     expectedLabels: bundle.labels.length,
     onWarning,
     session: {
@@ -75,12 +76,4 @@ export async function startServedModel(
     modelId: servedModelId(bundle.name, bundle.revision, precision),
   };
   return { bundle, tokenizer, spec, pool, precision: served };
-}
-
-/** INFERENCE_INLINE_INTRA_OP_THREADS, where 0 is the engine's thread budget (threads × intra-op), at most 4. */
-export function inlineIntraOpThreads(
-  engine: Pick<EngineConfig, 'inferenceInlineIntraOpThreads' | 'inferenceThreads' | 'intraOpThreads'>,
-): number {
-  const set = engine.inferenceInlineIntraOpThreads;
-  return set > 0 ? set : Math.min(4, engine.inferenceThreads * engine.intraOpThreads);
 }

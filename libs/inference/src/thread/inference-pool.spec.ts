@@ -119,6 +119,24 @@ describe('InferencePool, a lone batch run inline (INFERENCE_INLINE_MAX_TEXTS)', 
     }
   });
 
+  it('under auto, keeps one of one thread and the thread budget for it, and answers with the logits a thread gives', async () => {
+    const { pool: auto } = await startServedModel(
+      engineTestConfig({ modelDir: TINY, inferenceThreads: 2, inferenceInlineMaxTexts: 1, inferenceInlineIntraOpThreads: 0 }),
+    );
+    try {
+      // Which one wins is this machine's timing; that it is one of the two, and answers right, is not.
+      expect([1, 2]).toContain(auto.inlineIntraOpThreads);
+      const one = batch(1, 9, 31);
+      const got = await auto.run(one);
+      expect(auto.inlineRuns).toBe(1);
+      const want = (await threadsOnly.run(one)).logits;
+      got.logits.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want[i]))));
+    } finally {
+      await auto.close();
+    }
+    expect(threadsOnly.inlineIntraOpThreads).toBeUndefined();
+  });
+
   it('sends a batch of more texts, or one that finds a thread busy, to a thread', async () => {
     const before = inline.inlineRuns;
     await inline.run(batch(2, 7, 12));

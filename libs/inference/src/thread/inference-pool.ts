@@ -26,10 +26,11 @@ export interface PoolOptions {
    */
   readonly inlineMaxTexts?: number;
   /**
-   * Intra-op threads of the inline session (default: the session's). It runs only while every
-   * thread is idle, so a lone text may use the cores they leave free; its threads do not spin.
+   * Intra-op threads of the inline session (default: the session's): with several candidates, the
+   * one that runs a lone text fastest here (inline-threads.ts). It runs only while every thread is
+   * idle, so a lone text may use the cores they leave free; its threads do not spin.
    */
-  readonly inlineIntraOpThreads?: number;
+  readonly inlineIntraOpThreads?: readonly number[];
 }
 
 export interface BatchOutput {
@@ -84,7 +85,14 @@ export class InferencePool {
       throw failed ? failed.reason : inline;
     }
     pool.inline = inline;
+    // Timed once every thread's session is loaded: nothing else of the pool shares the cores then.
+    await inline?.choose();
     return pool;
+  }
+
+  /** Intra-op threads of the inline session (none when nothing runs inline). */
+  get inlineIntraOpThreads(): number | undefined {
+    return this.inline?.threads;
   }
 
   /** Batches run inline so far. */

@@ -1,11 +1,13 @@
 // A small batch run on the calling thread (a worker's or the CLI's main thread) in a session of its
 // own, so a lone interactive text costs no hop to an inference thread and back (ADR 020). The pool
 // asks it only when every thread is idle, so its intra-op threads take the cores the threads leave
-// (INFERENCE_INLINE_INTRA_OP_THREADS); they do not spin between runs. CPU provider only.
+// (INFERENCE_INLINE_INTRA_OP_THREADS; auto: whichever of one thread and the thread budget runs a
+// lone text faster here, inline-threads.ts); they do not spin between runs. CPU provider only.
 import { AppError } from '@emo/contracts';
 import type { PaddedBatch } from '../batching/padded-batch';
 import type { SessionRequest } from '../session/ort-session-factory';
 import { SessionRuns, toPlainError } from './session-runs';
+import { CALIBRATION_ROUNDS, CALIBRATION_TOKENS, CALIBRATION_WARM_UP_RUNS, pickInlineThreads } from './inline-threads';
 
 export interface InlineBatchOutput {
   readonly logits: Float32Array;
@@ -18,30 +20,73 @@ export class InlineRunner {
   runs = 0;
   private busy = false;
 
+  private session: SessionRuns;
+  /** Intra-op threads of the session kept (the only candidate, or the one `choose` kept). */
+  threads: number;
+
   private constructor(
-    private readonly session: SessionRuns,
+    /** One session per candidate number of intra-op threads, until `choose` keeps one. */
+    private candidates: Map<number, SessionRuns>,
     private readonly maxTexts: number,
-  ) {}
+  ) {
+    [[this.threads, this.session]] = candidates;
+  }
 
   /**
-   * Opens the inline session: `session` with `intraOpThreads` of its own (default: the session's),
-   * none spinning when there are several. Undefined when nothing runs inline (`maxTexts` 0, or a
-   * first provider other than the CPU).
+   * Opens the inline session: `session` with each of `intraOpThreads` (default: the session's) as a
+   * candidate, none spinning when it has several threads. Undefined when nothing runs inline
+   * (`maxTexts` 0, or a first provider other than the CPU).
    */
   static async open(
     session: SessionRequest,
     expectedLabels: number,
     maxTexts: number,
-    intraOpThreads?: number,
+    intraOpThreads: readonly number[] = [session.intraOpThreads],
   ): Promise<InlineRunner | undefined> {
     if (maxTexts <= 0 || session.providers[0] !== 'cpu') return undefined;
-    const threads = intraOpThreads ?? session.intraOpThreads;
-    const request = { ...session, intraOpThreads: threads, allowSpinning: threads > 1 ? false : session.allowSpinning };
-    try {
-      return new InlineRunner((await SessionRuns.open(request, expectedLabels)).runs, maxTexts);
-    } catch (e) {
-      throw AppError.fromPlain(toPlainError(e, 'MODEL_CORRUPT'));
+    const opened = await Promise.allSettled(
+      intraOpThreads.map((threads) =>
+        SessionRuns.open(
+          { ...session, intraOpThreads: threads, allowSpinning: threads > 1 ? false : session.allowSpinning },
+          expectedLabels,
+        ),
+      ),
+    );
+    const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) {
+      for (const o of opened) if (o.status === 'fulfilled') await o.value.runs.release().catch(() => undefined);
+      throw AppError.fromPlain(toPlainError(failed.reason, 'MODEL_CORRUPT'));
     }
+    const runs = opened.map((o) => (o as PromiseFulfilledResult<{ runs: SessionRuns }>).value.runs);
+    return new InlineRunner(new Map(intraOpThreads.map((threads, i) => [threads, runs[i]])), maxTexts);
+  }
+
+  /**
+   * With several candidates: times a lone text on each (alternating rounds, medians), keeps the one
+   * pickInlineThreads picks and releases the others. Call it once the inference threads are loaded,
+   * so their start does not share the cores with the timing.
+   */
+  async choose(): Promise<number> {
+    if (this.candidates.size > 1) {
+      const ids = new BigInt64Array(CALIBRATION_TOKENS).fill(1n);
+      const mask = new BigInt64Array(CALIBRATION_TOKENS).fill(1n);
+      const lone = [{ rows: 1, seq: CALIBRATION_TOKENS }];
+      const order = [...this.candidates];
+      const times = new Map<number, number[]>(order.map(([threads]) => [threads, []]));
+      for (let round = -CALIBRATION_WARM_UP_RUNS; round < CALIBRATION_ROUNDS; round++) {
+        for (const [threads, runs] of round % 2 ? [...order].reverse() : order) {
+          const started = performance.now();
+          await runs.run(lone, ids, mask);
+          if (round >= 0) (times.get(threads) as number[]).push(performance.now() - started);
+        }
+      }
+      const kept = pickInlineThreads(new Map([...times].map(([threads, ms]) => [threads, median(ms)])));
+      for (const [threads, runs] of order) if (threads !== kept) await runs.release().catch(() => undefined);
+      this.threads = kept;
+      this.session = this.candidates.get(kept) as SessionRuns;
+      this.candidates = new Map([[kept, this.session]]);
+    }
+    return this.threads;
   }
 
   /** A batch is running inline now. */
@@ -70,9 +115,15 @@ export class InlineRunner {
     );
   }
 
-  /** Waits for a running batch, then releases the session. */
+  /** Waits for a running batch, then releases the session (every candidate, before `choose`). */
   async close(): Promise<void> {
     while (this.busy) await new Promise((r) => setTimeout(r, 5));
-    await this.session.release().catch(() => undefined);
+    for (const runs of this.candidates.values()) await runs.release().catch(() => undefined);
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

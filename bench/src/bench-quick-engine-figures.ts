@@ -47,6 +47,13 @@ export const ENGINE_SUITES = {
       ...Object.fromEntries(
         TUNED_BATCHES.flatMap((b) => [`tuned_ort_${b}_texts_per_s`, `tuned_ort_nospin_${b}_texts_per_s`]).map((k) => [k, rate]),
       ),
+      lone_text_1_thread_p50_ms: 'positive',
+      lone_text_1_thread_cpu_ms: 'positive',
+      lone_text_budget_threads: 'positive',
+      lone_text_budget_threads_p50_ms: 'positive',
+      lone_text_budget_threads_cpu_ms: 'positive',
+      lone_text_budget_vs_1_thread: 'positive',
+      inline_intra_op_threads: 'positive',
       tuned_ort_batch: 'positive',
       tuned_ort_spinning: 'yesno',
       tuned_ort_texts_per_s: rate,
@@ -91,6 +98,13 @@ export const ENGINE_SUITES = {
       );
       expect(num(f, 'tuned_ort_texts_per_cpu_s')).toBe(Math.max(...tunedCpu));
       expect(num(f, 'engine_vs_tuned_ort_cpu')).toBeCloseTo(num(f, 'engine_texts_per_cpu_s') / num(f, 'tuned_ort_texts_per_cpu_s'), 2);
+      // The lone-text comparison weighs one thread against the budget the inline session may take, and the engine chose one of them.
+      expect(num(f, 'lone_text_budget_threads')).toBe(Math.min(4, num(f, 'thread_budget')));
+      expect(num(f, 'lone_text_budget_vs_1_thread')).toBeCloseTo(
+        num(f, 'lone_text_budget_threads_p50_ms') / num(f, 'lone_text_1_thread_p50_ms'),
+        2,
+      );
+      expect([1, num(f, 'lone_text_budget_threads')]).toContain(num(f, 'inline_intra_op_threads'));
       expectMachine(f);
     },
   },

@@ -30,6 +30,7 @@ import { FixedPlanRunner, InferenceEngine, padBatch, planFixedBatches, scoresFro
 import type { AppConfig } from '@emo/config';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round, splitNeverSeen } from './bench-data';
 import { closedLoopCalls } from './closed-loop';
+import { loneTextRuns } from './lone-text';
 import { withMachineFigures } from './machine-info';
 
 export interface EngineBenchOptions {
@@ -43,6 +44,8 @@ export interface EngineBenchOptions {
 }
 
 const WARM_TEXTS = 256;
+/** Texts timed alone on one intra-op thread and on the thread budget (lone-text.ts). */
+const LONE_TEXTS = 200;
 const NAIVE_BATCH = 32;
 /** Closed-loop callers of the interactive-shaped variants (the fleet bench's c64). */
 const CALLERS = 64;
@@ -117,6 +120,9 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
         if (rate(name) > best.rate) best = { name, batch: b, rate: rate(name) };
     const e = rate('engine');
     const n = rate('naive');
+    const budget = Math.max(1, Math.min(4, threadBudget)); // what INFERENCE_INLINE_INTRA_OP_THREADS=0 weighs against one thread
+    const policy = { provider: engine.provider, level: engineConfig.graphOptimizationLevel, policy: engineConfig };
+    const [one, wide] = await loneTextRuns(naive, policy, [1, budget], texts.slice(0, LONE_TEXTS));
     return {
       suite: 'engine',
       model: engine.modelId,
@@ -154,6 +160,15 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       tuned_ort_cpu_best: bestCpu,
       tuned_ort_texts_per_cpu_s: round(cpuRate(bestCpu)),
       engine_vs_tuned_ort_cpu: round(cpuRate('engine') / cpuRate(bestCpu), 3),
+      // A lone text on its own session, 2 ms apart, spinning off: one intra-op thread against the thread budget (at most 4).
+      lone_text_1_thread_p50_ms: one.p50Ms,
+      lone_text_1_thread_cpu_ms: one.cpuMsPerRun,
+      lone_text_budget_threads: budget,
+      lone_text_budget_threads_p50_ms: (wide ?? one).p50Ms,
+      lone_text_budget_threads_cpu_ms: (wide ?? one).cpuMsPerRun,
+      lone_text_budget_vs_1_thread: round((wide ?? one).p50Ms / one.p50Ms, 3),
+      // What the engine's inline session chose at its start (INFERENCE_INLINE_INTRA_OP_THREADS; 0: nothing runs inline).
+      inline_intra_op_threads: engine.inlineIntraOpThreads ?? 0,
     };
   } finally {
     await Promise.all([

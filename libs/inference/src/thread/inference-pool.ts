@@ -85,8 +85,13 @@ export class InferencePool {
       throw failed ? failed.reason : inline;
     }
     pool.inline = inline;
-    // Timed once every thread's session is loaded: nothing else of the pool shares the cores then.
-    await inline?.choose();
+    try {
+      // Timed once every thread's session is loaded: nothing else of the pool shares the cores then.
+      await inline?.choose();
+    } catch (e) {
+      await pool.close(); // closes the inline runner too
+      throw AppError.fromPlain(e);
+    }
     return pool;
   }
 

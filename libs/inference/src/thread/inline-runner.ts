@@ -7,7 +7,7 @@ import { AppError } from '@emo/contracts';
 import type { PaddedBatch } from '../batching/padded-batch';
 import type { SessionRequest } from '../session/ort-session-factory';
 import { SessionRuns, toPlainError } from './session-runs';
-import { CALIBRATION_ROUNDS, CALIBRATION_TOKENS, CALIBRATION_WARM_UP_RUNS, pickInlineThreads } from './inline-threads';
+import { CALIBRATION_GAP_MS, CALIBRATION_ROUNDS, CALIBRATION_TOKENS, CALIBRATION_WARM_UP_RUNS, pickInlineThreads } from './inline-threads';
 
 export interface InlineBatchOutput {
   readonly logits: Float32Array;
@@ -75,6 +75,8 @@ export class InlineRunner {
       const times = new Map<number, number[]>(order.map(([threads]) => [threads, []]));
       for (let round = -CALIBRATION_WARM_UP_RUNS; round < CALIBRATION_ROUNDS; round++) {
         for (const [threads, runs] of round % 2 ? [...order].reverse() : order) {
+          // A pause first, as between lone calls: an intra-op thread has gone to sleep when the run starts.
+          await new Promise((resolve) => setTimeout(resolve, CALIBRATION_GAP_MS));
           const started = performance.now();
           await runs.run(lone, ids, mask);
           if (round >= 0) (times.get(threads) as number[]).push(performance.now() - started);

@@ -9,6 +9,8 @@ export const CALIBRATION_TOKENS = 24;
 /** Untimed runs of each candidate first, then timed rounds (every candidate once a round, alternating order). */
 export const CALIBRATION_WARM_UP_RUNS = 3;
 export const CALIBRATION_ROUNDS = 12;
+/** Pause before each run, as between lone calls (`emo bench engine`'s lone_text_* figures use 2 ms). */
+export const CALIBRATION_GAP_MS = 1;
 /** More threads are kept only when their median is at most this share of the fewer threads' median. */
 export const MORE_THREADS_MAX_RATIO = 0.85;
 

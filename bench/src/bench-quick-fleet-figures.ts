@@ -26,6 +26,8 @@ export const INTERACTIVE: Record<string, Check> = {
   cache: 'text',
   warm_up_requests_per_level: 'rows',
   engine_texts_per_s: rate,
+  // The in-process engine's inline session (auto: 1 or the thread budget, measured at its start).
+  inline_intra_op_threads: 'positive',
   levels: 'rows',
   ...MACHINE,
 };

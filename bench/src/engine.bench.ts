@@ -26,7 +26,15 @@
 // how much CPU a variant's threads could grab, the CPU time what each text costs.
 import { checkText, type TextPolicy } from '@emo/contracts';
 import * as ort from 'onnxruntime-node';
-import { FixedPlanRunner, InferenceEngine, padBatch, planFixedBatches, scoresFromLogits, toResult } from '@emo/inference';
+import {
+  FixedPlanRunner,
+  InferenceEngine,
+  inlineThreadChoices,
+  padBatch,
+  planFixedBatches,
+  scoresFromLogits,
+  toResult,
+} from '@emo/inference';
 import type { AppConfig } from '@emo/config';
 import { goEmotionsPath, loadGoEmotionsTexts, median, round, splitNeverSeen } from './bench-data';
 import { closedLoopCalls } from './closed-loop';
@@ -120,9 +128,9 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
         if (rate(name) > best.rate) best = { name, batch: b, rate: rate(name) };
     const e = rate('engine');
     const n = rate('naive');
-    const budget = Math.max(1, Math.min(4, threadBudget)); // what INFERENCE_INLINE_INTRA_OP_THREADS=0 weighs against one thread
-    const policy = { provider: engine.provider, level: engineConfig.graphOptimizationLevel, policy: engineConfig };
-    const [one, wide] = await loneTextRuns(naive, policy, [1, budget], texts.slice(0, LONE_TEXTS));
+    const budget = inlineThreadChoices(0, threadBudget).at(-1) as number; // what INFERENCE_INLINE_INTRA_OP_THREADS=0 weighs against one thread
+    const none = { threads: 0, p50Ms: 0, cpuMsPerRun: 0 }; // nothing runs inline off the CPU
+    const [one, wide] = (await loneTextRuns(naive, engineConfig, [1, budget], texts.slice(0, LONE_TEXTS))) ?? [none, none];
     return {
       suite: 'engine',
       model: engine.modelId,
@@ -160,13 +168,13 @@ async function run(opts: EngineBenchOptions): Promise<Record<string, number | st
       tuned_ort_cpu_best: bestCpu,
       tuned_ort_texts_per_cpu_s: round(cpuRate(bestCpu)),
       engine_vs_tuned_ort_cpu: round(cpuRate('engine') / cpuRate(bestCpu), 3),
-      // A lone text on its own session, 2 ms apart, spinning off: one intra-op thread against the thread budget (at most 4).
+      // A lone text through the inline runner, 2 ms apart: one intra-op thread against the thread budget (at most 4, not spinning).
       lone_text_1_thread_p50_ms: one.p50Ms,
       lone_text_1_thread_cpu_ms: one.cpuMsPerRun,
       lone_text_budget_threads: budget,
-      lone_text_budget_threads_p50_ms: (wide ?? one).p50Ms,
-      lone_text_budget_threads_cpu_ms: (wide ?? one).cpuMsPerRun,
-      lone_text_budget_vs_1_thread: round((wide ?? one).p50Ms / one.p50Ms, 3),
+      lone_text_budget_threads_p50_ms: wide.p50Ms,
+      lone_text_budget_threads_cpu_ms: wide.cpuMsPerRun,
+      lone_text_budget_vs_1_thread: one.p50Ms > 0 ? round(wide.p50Ms / one.p50Ms, 3) : 0,
       // What the engine's inline session chose at its start (INFERENCE_INLINE_INTRA_OP_THREADS; 0: nothing runs inline).
       inline_intra_op_threads: engine.inlineIntraOpThreads ?? 0,
     };

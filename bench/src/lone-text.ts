@@ -1,14 +1,15 @@
-// A lone text on one ORT session, as the inline runner (libs/inference thread/inline-runner.ts)
-// runs it: with one intra-op thread against the engine's thread budget, spinning off, the texts
-// one at a time with a pause between them (an idle worker's lone interactive calls). The figures
-// behind INFERENCE_INLINE_INTRA_OP_THREADS=0 (auto), which makes the same comparison at start.
-import * as ort from 'onnxruntime-node';
-import type { FixedPlanRunner } from '@emo/inference';
-import { checkText, type TextPolicy } from '@emo/contracts';
+// A lone text through the engine's own inline runner (libs/inference thread/inline-runner.ts),
+// opened once with one intra-op thread and once with the engine's thread budget: the texts one at a
+// time with a pause between them (an idle worker's lone interactive calls). The figures behind
+// INFERENCE_INLINE_INTRA_OP_THREADS=0 (auto), which makes the same comparison at start.
+import { InlineRunner, padBatch, servedSessionRequest, type FixedPlanRunner, type ServedEngineConfig } from '@emo/inference';
+import { checkText } from '@emo/contracts';
 import { median, round } from './bench-data';
 
 /** Pause between two lone texts: long enough that an intra-op thread has gone to sleep. */
 const GAP_MS = 2;
+/** Texts run untimed on each runner first. */
+const WARM_UP_TEXTS = 8;
 
 export interface LoneTextFigures {
   readonly threads: number;
@@ -16,60 +17,44 @@ export interface LoneTextFigures {
   readonly cpuMsPerRun: number;
 }
 
-/** Each of `texts` alone on a session of each thread count (alternating per text); medians and CPU per run. */
+/**
+ * Each of `texts` alone on an inline runner of each thread count (alternating per text); medians and
+ * CPU per run. Undefined where nothing runs inline (a first provider other than the CPU).
+ */
 export async function loneTextRuns(
   runner: FixedPlanRunner,
-  opts: { provider: string; level: ort.InferenceSession.SessionOptions['graphOptimizationLevel']; policy: TextPolicy },
+  engine: ServedEngineConfig,
   threadCounts: readonly number[],
   texts: readonly string[],
-): Promise<LoneTextFigures[]> {
-  const sessions = await Promise.all(
-    threadCounts.map((threads) =>
-      ort.InferenceSession.create(runner.bundle.modelPath, {
-        executionProviders: [opts.provider],
-        intraOpNumThreads: threads,
-        graphOptimizationLevel: opts.level,
-        logSeverityLevel: 3,
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      }),
-    ),
-  );
+): Promise<LoneTextFigures[] | undefined> {
+  const session = servedSessionRequest(runner.bundle, engine);
+  const opened = await Promise.all(threadCounts.map((threads) => InlineRunner.open(session, runner.bundle.labels.length, 1, [threads])));
+  const inline = opened.filter((r): r is InlineRunner => r !== undefined);
   try {
-    const encoded = texts.map((t) => runner.tokenizer.encode(checkText(t, opts.policy).text).ids);
-    const times = sessions.map(() => [] as number[]);
-    const cpu = sessions.map(() => 0);
-    const runOne = async (k: number, ids: Int32Array) => {
-      const session = sessions[k];
-      const dims = [1, ids.length];
-      const feeds: Record<string, ort.Tensor> = {
-        input_ids: new ort.Tensor(
-          'int64',
-          BigInt64Array.from(ids, (v) => BigInt(v)),
-          dims,
-        ),
-        attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), dims),
-      };
-      if (session.inputNames.includes('token_type_ids'))
-        feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(ids.length), dims);
+    if (inline.length !== threadCounts.length) return undefined;
+    const batches = texts.map((t) => padBatch([runner.tokenizer.encode(checkText(t, engine).text).ids], runner.tokenizer.padId));
+    const times = inline.map(() => [] as number[]);
+    const cpu = inline.map(() => 0);
+    const runOne = async (k: number, at: number, timed: boolean) => {
       await new Promise((resolve) => setTimeout(resolve, GAP_MS));
-      const [started, before] = [performance.now(), process.cpuUsage()];
-      await session.run(feeds);
+      const before = process.cpuUsage();
+      const { inferMs } = await inline[k].run(batches[at]);
       const used = process.cpuUsage(before);
-      times[k].push(performance.now() - started);
+      if (!timed) return;
+      times[k].push(inferMs);
       cpu[k] += (used.user + used.system) / 1000;
     };
-    for (const ids of encoded.slice(0, 8)) for (let k = 0; k < sessions.length; k++) await runOne(k, ids); // untimed
-    times.forEach((t, k) => ((t.length = 0), (cpu[k] = 0)));
-    for (const [i, ids] of encoded.entries()) {
-      const order = sessions.map((_, k) => k);
-      for (const k of i % 2 ? order.reverse() : order) await runOne(k, ids);
+    for (let at = 0; at < Math.min(WARM_UP_TEXTS, batches.length); at++) for (let k = 0; k < inline.length; k++) await runOne(k, at, false);
+    for (let at = 0; at < batches.length; at++) {
+      const order = inline.map((_, k) => k);
+      for (const k of at % 2 ? order.reverse() : order) await runOne(k, at, true);
     }
     return threadCounts.map((threads, k) => ({
       threads,
       p50Ms: round(median(times[k]), 3),
-      cpuMsPerRun: round(cpu[k] / encoded.length, 3),
+      cpuMsPerRun: round(cpu[k] / batches.length, 3),
     }));
   } finally {
-    await Promise.all(sessions.map((s) => s.release()));
+    await Promise.all(inline.map((r) => r.close()));
   }
 }

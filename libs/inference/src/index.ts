@@ -9,6 +9,8 @@ export * from './postprocess/score-postprocessor';
 export type { GraphOptimizationLevel, SessionRequest } from './session/ort-session-factory';
 export * from './thread/inference-pool';
 export * from './thread/fixed-plan-runner';
+export { InlineRunner } from './thread/inline-runner';
+export { inlineThreadChoices } from './thread/inline-threads';
 export * from './tokenization/bundle-tokenizer';
 export * from './evaluation/multilabel-metrics';
 export * from './streaming/ordered-window-classifier';

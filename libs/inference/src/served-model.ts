@@ -6,6 +6,7 @@ import { servedModelId } from '@emo/contracts';
 import { enforcePrecisionForProviders, type EngineConfig, type OnnxConfig } from '@emo/config';
 import { assertServable, loadModelBundle, resolveModelVariant, type ModelBundle } from '@emo/model';
 import type { PostprocessSpec } from './postprocess/score-postprocessor';
+import type { SessionRequest } from './session/ort-session-factory';
 import { chooseInt8SafeBundle } from './session/int8-kernel-guard';
 import { choosePrecision, type PrecisionChoice } from './session/precision-choice';
 import { InferencePool } from './thread/inference-pool';
@@ -59,14 +60,7 @@ export async function startServedModel(
     inlineIntraOpThreads: inlineThreadChoices(engine.inferenceInlineIntraOpThreads, engine.inferenceThreads * engine.intraOpThreads),
     expectedLabels: bundle.labels.length,
     onWarning,
-    session: {
-      modelPath: bundle.modelPath,
-      modelSha256: bundle.modelSha256,
-      providers: engine.executionProviders,
-      graphOptimizationLevel: engine.graphOptimizationLevel,
-      intraOpThreads: engine.intraOpThreads,
-      cacheDir: engine.optimizedModelCacheDir,
-    },
+    session: servedSessionRequest(bundle, engine),
   });
   const spec: PostprocessSpec = {
     labels: bundle.labels,
@@ -76,4 +70,16 @@ export async function startServedModel(
     modelId: servedModelId(bundle.name, bundle.revision, precision),
   };
   return { bundle, tokenizer, spec, pool, precision: served };
+}
+
+/** The session every thread of the pool opens for `bundle` (the inline runner too, with intra-op threads of its own). */
+export function servedSessionRequest(bundle: ModelBundle, engine: ServedEngineConfig): SessionRequest {
+  return {
+    modelPath: bundle.modelPath,
+    modelSha256: bundle.modelSha256,
+    providers: engine.executionProviders,
+    graphOptimizationLevel: engine.graphOptimizationLevel,
+    intraOpThreads: engine.intraOpThreads,
+    cacheDir: engine.optimizedModelCacheDir,
+  };
 }

@@ -21,15 +21,14 @@ export class InlineRunner {
   private busy = false;
 
   private session: SessionRuns;
-  /** Intra-op threads of the session kept (the only candidate, or the one `choose` kept). */
-  threads: number;
+  private kept: number;
 
   private constructor(
     /** One session per candidate number of intra-op threads, until `choose` keeps one. */
     private candidates: Map<number, SessionRuns>,
     private readonly maxTexts: number,
   ) {
-    [[this.threads, this.session]] = candidates;
+    [[this.kept, this.session]] = candidates;
   }
 
   /**
@@ -84,11 +83,16 @@ export class InlineRunner {
       }
       const kept = pickInlineThreads(new Map([...times].map(([threads, ms]) => [threads, median(ms)])));
       for (const [threads, runs] of order) if (threads !== kept) await runs.release().catch(() => undefined);
-      this.threads = kept;
+      this.kept = kept;
       this.session = this.candidates.get(kept) as SessionRuns;
       this.candidates = new Map([[kept, this.session]]);
     }
-    return this.threads;
+    return this.kept;
+  }
+
+  /** Intra-op threads of the session kept (the only candidate, or the one `choose` kept). */
+  get threads(): number {
+    return this.kept;
   }
 
   /** A batch is running inline now. */

@@ -12,15 +12,44 @@ export interface Deferred {
   reject(error: unknown): void;
 }
 
-function deferred(): Deferred {
-  let resolve!: (v: Settled) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<Settled>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => undefined); // waiters see the rejection; nobody waiting is not an error
-  return { promise, resolve, reject };
+/**
+ * A computation's promise made only when someone asks for it: most keys a call claims are never
+ * joined (a bulk chunk's never-seen texts), so a claim costs one small object, not a promise and
+ * two closures per text. Settled first, a later `promise` is already settled the same way.
+ */
+class LazyDeferred implements Deferred {
+  private outcome?: { readonly ok: true; readonly value: Settled } | { readonly ok: false; readonly error: unknown };
+  private made?: { promise: Promise<Settled>; resolve(v: Settled): void; reject(e: unknown): void };
+
+  get promise(): Promise<Settled> {
+    if (!this.made) {
+      let resolve!: (v: Settled) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<Settled>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined); // waiters see the rejection; nobody waiting is not an error
+      this.made = { promise, resolve, reject };
+      if (this.outcome) this.settle(this.outcome);
+    }
+    return this.made.promise;
+  }
+
+  resolve(value: Settled): void {
+    this.settle({ ok: true, value });
+  }
+
+  reject(error: unknown): void {
+    this.settle({ ok: false, error });
+  }
+
+  private settle(outcome: NonNullable<LazyDeferred['outcome']>): void {
+    this.outcome ??= outcome; // the first settlement wins, as with a promise
+    if (!this.made) return;
+    if (this.outcome.ok) this.made.resolve(this.outcome.value);
+    else this.made.reject(this.outcome.error);
+  }
 }
 
 export class InFlightResults {
@@ -39,7 +68,7 @@ export class InFlightResults {
   /** Marks `keys` as computed by the caller: later calls join them until `release`. */
   claim(keys: readonly string[]): Deferred[] {
     return keys.map((key) => {
-      const d = deferred();
+      const d = new LazyDeferred();
       this.byKey.set(key, d);
       return d;
     });

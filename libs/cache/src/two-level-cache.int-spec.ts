@@ -74,7 +74,7 @@ describe.each(TARGETS)(`${TwoLevelCache.name} with $name`, ({ available, cluster
     expect(ttl).toBeLessThanOrEqual(66_000);
   });
 
-  it('writes a batch past one SET_MANY command byte for byte, each entry with its own TTL', async () => {
+  it('writes a batch past one SET_MANY command byte for byte, each entry with a TTL', async () => {
     const a = make(redis, { revision: 'set-many' });
     // 1,100 distinct texts: three SET_MANY commands on one Redis (512 a command), SETs on a cluster.
     const texts = Array.from({ length: 1100 }, (_, i) => `batch text ${i} ${'x'.repeat(i % 7)}`);
@@ -92,6 +92,21 @@ describe.each(TARGETS)(`${TwoLevelCache.name} with $name`, ({ available, cluster
       expect(ttl).toBeLessThanOrEqual(66_000);
     }
     expect(await existing(keys)).toBe(texts.length);
+  });
+
+  it('puts a bulk result in L2 only, and in L1 when L2 answers it; interactive results in both at once', async () => {
+    const { sut, inner } = make(redis, { revision: 'bulk-l1' });
+    const [once] = await sut.classifier(inner).classify(['backfilled'], { priority: 'bulk' });
+    await sut.classifier(inner).classify(['asked now'], { priority: 'interactive' });
+    await sut.drain();
+    expect(await existing(['backfilled', 'asked now'].map((t) => sut.namespace.key(t)))).toBe(2);
+    expect(sut.stats().l1).toMatchObject({ entries: 1 }); // 'asked now'
+    // Seen again: L2 answers it (no second computation) and it enters L1, whose next answer is the same.
+    expect(await sut.classifier(inner).classify(['backfilled'], { priority: 'bulk' })).toEqual([once]);
+    expect(sut.stats()).toMatchObject({ computed: 2, l1: { entries: 2 }, l2: { hits: 1 } });
+    await redis.unlink(sut.namespace.key('backfilled'));
+    expect(await sut.classifier(inner).classify(['backfilled'], { priority: 'bulk' })).toEqual([once]);
+    expect(inner.calls).toEqual([['backfilled'], ['asked now']]);
   });
 
   it('leaves L2 to the computing side when writeComputedToL2 is off (the API in front of the fleet)', async () => {
@@ -182,7 +197,7 @@ describe.each(TARGETS)(`${TwoLevelCache.name} with $name`, ({ available, cluster
     it('reads L2 once per text (on the API), and the worker still writes L1 + L2', async () => {
       const { client, reads } = await countingRedis();
       const { api, apiCache, worker, sent, fleet } = path(client, 'one-read');
-      const out = await api.classify(['one', 'two', 'one', 'three']);
+      const out = await api.classify(['one', 'two', 'one', 'three'], { priority: 'interactive' });
       await worker.sut.drain();
       expect(out.every((o) => 'labels' in o)).toBe(true);
       // One MGET (on a cluster one per slot of the three keys) asking for each text once.
@@ -196,7 +211,11 @@ describe.each(TARGETS)(`${TwoLevelCache.name} with $name`, ({ available, cluster
 
       // Another API pod (cold L1) finds all three in L2 with one more read each, and never reaches the fleet.
       const pod2 = make(client, { revision: 'one-read', writeComputedToL2: false });
-      expect(await pod2.sut.classifier(fleet).classify(['three', 'one', 'two'])).toEqual([out[3], out[0], out[1]]);
+      expect(await pod2.sut.classifier(fleet).classify(['three', 'one', 'two'], { priority: 'interactive' })).toEqual([
+        out[3],
+        out[0],
+        out[1],
+      ]);
       expect(reads).toEqual({ mgets: 2 * perRead, keys: 6 });
       expect(sent).toHaveLength(1);
     });

@@ -237,13 +237,15 @@ export class TwoLevelCache {
     this.counts.computed += missKeys.length;
     const writes: [string, Buffer][] = [];
     const admit = this.admission.forCall(opts);
+    const l2 = this.opts.l2;
+    const toL1 = this.admission.toL1(opts, l2 !== undefined && this.opts.writeComputedToL2 !== false && l2.state === 'up');
     missKeys.forEach((key, k) => {
       const outcome = computed[k];
       const admitted = 'error' in outcome || !admit || admit(key);
       if (!admitted) this.counts.notAdmitted++;
       const value = 'error' in outcome || !admitted ? undefined : this.encodeOwn(outcome);
       if (value) {
-        this.opts.l1?.set(key, value);
+        if (toL1) this.opts.l1?.set(key, value);
         writes.push([key, value]);
       }
       const settled: Settled = value ?? outcome;

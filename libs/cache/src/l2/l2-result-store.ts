@@ -31,7 +31,7 @@ export type L2State = 'up' | 'down';
 /** Entries per SET_MANY command: one command runs alone on Redis, so a big batch goes as several. */
 const SET_MANY_MAX = 512;
 
-/** SET_MANY (set-many.lua) as an ioredis method: numKeys keys, then value and PX per key; returns numKeys. */
+/** SET_MANY (set-many.lua) as an ioredis method: numKeys keys, their values, then one PX for all; returns numKeys. */
 interface L2Commands {
   emoL2SetMany(numKeys: number, ...args: (string | Buffer | number)[]): Promise<number>;
 }
@@ -103,7 +103,10 @@ export class L2ResultStore {
     }
   }
 
-  /** Writes entries with the TTL (±10% jitter); failures are counted and logged, never thrown. */
+  /**
+   * Writes entries with the TTL (±10% jitter: per entry on a cluster and for a lone entry, per
+   * SET_MANY command of up to 512 entries otherwise); failures are counted and logged, never thrown.
+   */
   async setMany(entries: readonly (readonly [string, Buffer])[]): Promise<void> {
     if (entries.length === 0 || !this.shouldTry()) return;
     const ttlMs = this.opts.ttlSeconds * 1000;
@@ -118,7 +121,7 @@ export class L2ResultStore {
         const writes: Promise<number>[] = [];
         for (let start = 0; start < entries.length; start += SET_MANY_MAX) {
           const slice = entries.slice(start, start + SET_MANY_MAX);
-          writes.push(single.emoL2SetMany(slice.length, ...slice.map(([key]) => key), ...slice.flatMap(([, value]) => [value, px()])));
+          writes.push(single.emoL2SetMany(slice.length, ...slice.map(([key]) => key), ...slice.map(([, value]) => value), px()));
         }
         await this.withTimeout(Promise.all(writes), 'set');
       }

@@ -36,7 +36,7 @@ export const cacheSettings = {
   cacheL2TtlSeconds: setting(
     'CACHE_L2_TTL_SECONDS',
     int(1, 365 * 86_400).default(7 * 86_400),
-    'Time to live of an L2 entry (±10% jitter so entries written together do not expire together).',
+    'Time to live of an L2 entry (±10% jitter per write command of up to 512 entries, so what a backfill writes over minutes does not expire at one moment).',
   ),
   cacheL2TimeoutMs: setting(
     'CACHE_L2_TIMEOUT_MS',

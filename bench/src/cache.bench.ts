@@ -2,6 +2,7 @@
 //  - l1_get_median_us: one L1 get + decode of a cached result (10k entries, model-sized values);
 //    l1_lookup_with_key_us adds the key hash (what a call really pays per text).
 //  - l2_mget64_p99_ms: one MGET of 64 keys through L2ResultStore on the (loopback) cache Redis.
+//  - bulk_miss_*: the worker's cache per never-seen bulk text, inference apart (cache-bulk-miss.ts).
 //  - chat-log workload through the engine, cache off vs on (L1; and L1 + a cold L2): hit_rate and
 //    cached_vs_uncached (time off / time on). Profile: chat-log-generator defaults — 30% of messages
 //    repeat a hot set of 2,000 short GoEmotions phrases drawn Zipf(s = 1.1), the rest uniform over
@@ -23,6 +24,7 @@ import type { ClassificationResult, Classifier } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
 import { benchPrefix } from './bench-prefix';
 import { goEmotionsPath, loadGoEmotionsTexts, median, percentile, round } from './bench-data';
+import { bulkMissCost } from './cache-bulk-miss';
 import { chatMessages, prng } from './chat-log-generator';
 
 export interface CacheBenchOptions {
@@ -41,8 +43,17 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
   const log = opts.log ?? (() => undefined);
   const repeats = opts.repeats ?? 3;
   const sizes = opts.quick
-    ? { keys: 1000, computed: 100, l1Rounds: 2, mgets: 200, mgetWarmup: 20, warmTexts: 128 }
-    : { keys: 10_000, computed: 2000, l1Rounds: 8, mgets: 2000, mgetWarmup: 100, warmTexts: 1024 };
+    ? { keys: 1000, computed: 100, l1Rounds: 2, mgets: 200, mgetWarmup: 20, warmTexts: 128, bulkMissTexts: 1000, bulkMissRounds: 2 }
+    : {
+        keys: 10_000,
+        computed: 2000,
+        l1Rounds: 8,
+        mgets: 2000,
+        mgetWarmup: 100,
+        warmTexts: 1024,
+        bulkMissTexts: 20_000,
+        bulkMissRounds: 4,
+      };
   const train = loadGoEmotionsTexts(opts.data ?? goEmotionsPath('train'));
   const engine = await InferenceEngine.create(opts.config);
   const prefix = benchPrefix(opts.config, 'cache');
@@ -115,6 +126,25 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
     );
     await unlinkMatching(redis, `${prefix}:*`);
 
+    // The worker's cache on never-seen bulk texts, inference apart (cache-bulk-miss.ts).
+    const engineResults = (
+      await engine.classify(sample.slice(0, sizes.computed), { priority: 'bulk', includeScores: true, scoreArray: true })
+    ).filter((o): o is ClassificationResult => 'labels' in o);
+    const bulkMiss = await bulkMissCost({
+      newCache: (ns) => newCache(true, `${prefix}-${ns}`),
+      results: engineResults,
+      texts: train,
+      perRound: sizes.bulkMissTexts,
+      rounds: sizes.bulkMissRounds,
+      chunkSize: opts.config.fleet.jobChunkSize,
+      concurrency: opts.config.worker.workerConcurrency,
+      redis,
+      purge: (ns) => unlinkMatching(redis, `${prefix}-${ns}:*`),
+    });
+    log(
+      `bulk miss path: ${bulkMiss.bulk_miss_cache_cpu_us_per_text} µs of this process's CPU and ${bulkMiss.bulk_miss_redis_cpu_us_per_text} µs of Redis's per never-seen text`,
+    );
+
     // Chat-log workloads: repeated messages are short phrases (the realistic default), or any message
     // (the same texts coming back from many clients), where a hit saves as much work as a miss costs.
     const workload = (hotSetMaxChars: number) =>
@@ -171,6 +201,7 @@ export async function benchCache(opts: CacheBenchOptions): Promise<Record<string
       l2_mget64_p99_ms: round(mget99, 3),
       l2_mget64_bare_ioredis_p99_ms: round(percentile(rawMs, 0.99), 3),
       value_bytes: values[0].length,
+      ...bulkMiss,
       messages: messages.length,
       distinct_texts: distinct,
       repeat_share: 0.3,

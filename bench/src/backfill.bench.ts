@@ -27,6 +27,7 @@ import {
   type BackfillFleet,
 } from './backfill-fleet';
 import { writeChatLog } from './chat-log-generator';
+import { classifyInChunks } from './chunked-feed';
 
 export interface BackfillBenchOptions {
   readonly config: AppConfig;
@@ -125,17 +126,8 @@ async function runEngine(config: AppConfig, input: string): Promise<Run> {
   const engine = await InferenceEngine.create({ ...config, engine: { ...config.engine, inferenceThreads: 1, intraOpThreads: 1 } });
   try {
     await engine.classify(texts.slice(0, 512), { priority: 'bulk' });
-    const slice = 8192;
     const started = performance.now();
-    let next = 0;
-    const lane = async () => {
-      while (next < texts.length) {
-        const from = next;
-        next += slice;
-        await engine.classify(texts.slice(from, from + slice), { priority: 'bulk' });
-      }
-    };
-    await Promise.all([lane(), lane()]);
+    await classifyInChunks(engine, texts, 8192, 2);
     return { texts: texts.length, seconds: (performance.now() - started) / 1000 };
   } finally {
     await engine.close();

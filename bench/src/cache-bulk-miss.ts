@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { TwoLevelCache } from '@emo/cache';
 import type { ClassificationResult, Classifier } from '@emo/contracts';
 import { median, round } from './bench-data';
+import { classifyInChunks } from './chunked-feed';
 import { ownCpuSeconds, redisCpuSeconds } from './process-cpu';
 
 export interface BulkMissOptions {
@@ -57,7 +58,7 @@ export async function bulkMissCost(opts: BulkMissOptions): Promise<BulkMissFigur
     for (const { sink, classifier } of r % 2 ? variants.reverse() : variants) {
       const texts = fresh();
       const [cpuBefore, redisBefore] = [ownCpuSeconds(), await redisCpuSeconds(opts.redis)];
-      await feed(classifier, texts, opts.chunkSize, opts.concurrency);
+      await classifyInChunks(classifier, texts, opts.chunkSize, opts.concurrency);
       await cache.drain();
       sink.push(((ownCpuSeconds() - cpuBefore) * 1e6) / texts.length);
       if (sink === cached) redisCpu.push((((await redisCpuSeconds(opts.redis)) - redisBefore) * 1e6) / texts.length);
@@ -71,17 +72,4 @@ export async function bulkMissCost(opts: BulkMissOptions): Promise<BulkMissFigur
     bulk_miss_cache_cpu_us_per_text: round(median(cached) - median(alone), 2),
     bulk_miss_redis_cpu_us_per_text: round(median(redisCpu), 2),
   };
-}
-
-/** Chunks of `size` bulk texts, `concurrency` of them in flight, as a worker takes a job's chunks. */
-async function feed(classifier: Classifier, texts: readonly string[], size: number, concurrency: number): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < texts.length) {
-      const start = next;
-      next += size;
-      await classifier.classify(texts.slice(start, start + size), { priority: 'bulk' });
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
 }

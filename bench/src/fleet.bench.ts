@@ -17,6 +17,7 @@ import type { AppConfig } from '@emo/config';
 import { AppError } from '@emo/contracts';
 import { InferenceEngine } from '@emo/inference';
 import { benchPrefix, purgeBenchPrefix } from './bench-prefix';
+import { classifyInChunks } from './chunked-feed';
 import { goEmotionsPath, loadGoEmotionsTexts, percentile, round } from './bench-data';
 import { LocalFleet } from './local-fleet';
 import { withMachineFigures } from './machine-info';
@@ -123,7 +124,7 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     // The worker's access pattern without the queue: chunks in flight up to the worker's concurrency.
     log('in-process engine, chunked as a worker takes them');
     const chunkedStarted = performance.now();
-    await classifyChunked(engine, texts, opts.config.fleet.jobChunkSize, opts.config.worker.workerConcurrency);
+    await classifyInChunks(engine, texts, opts.config.fleet.jobChunkSize, opts.config.worker.workerConcurrency);
     chunkedMs = performance.now() - chunkedStarted;
   } finally {
     redis.disconnect();
@@ -179,18 +180,6 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
         }
       : {}),
   };
-}
-
-async function classifyChunked(engine: InferenceEngine, texts: readonly string[], chunkSize: number, concurrency: number): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < texts.length) {
-      const start = next;
-      next += chunkSize;
-      await engine.classify(texts.slice(start, start + chunkSize), { priority: 'bulk' });
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
 }
 
 /** Distinct GoEmotions texts (`data`, else train then dev), cycled to `n`; repeats get a suffix so no two texts are equal. */

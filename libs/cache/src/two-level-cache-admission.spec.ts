@@ -6,6 +6,7 @@ import { L1ResultCache } from './l1/l1-result-cache';
 import { CacheMetrics } from './metrics/cache-metrics';
 import { FakeClassifier, fakeModel } from './testing/fake-classifier';
 import { TwoLevelCache } from './two-level-cache';
+import { BulkAdmission } from './admission/bulk-admission';
 
 function setup(bulkAdmission?: 'always' | 'second-hit') {
   const registry = new Registry();
@@ -76,5 +77,17 @@ describe('TwoLevelCache admission of bulk results', () => {
     const { sut, inner, registry } = setup('second-hit');
     await sut.classifier(inner).classify(['a', 'b', 'c'], bulk);
     expect(await registry.getSingleMetricAsString('emo_cache_not_admitted_total')).toMatch(/emo_cache_not_admitted_total 3\b/);
+  });
+
+  it('files a bulk result in L1 only where no working L2 took it; interactive results and warming always', () => {
+    const rule = new BulkAdmission();
+    const cases = [
+      [{ priority: 'bulk' }, true, false],
+      [undefined, true, false], // no priority: bulk
+      [{ priority: 'bulk' }, false, true], // no L2, or L2 down: L1 is all there is
+      [{ priority: 'interactive' }, true, true],
+      [{ priority: 'bulk', cacheAdmit: true }, true, true],
+    ] as const;
+    for (const [opts, l2Written, toL1] of cases) expect(rule.toL1(opts, l2Written), JSON.stringify({ opts, l2Written })).toBe(toL1);
   });
 });

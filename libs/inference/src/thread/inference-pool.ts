@@ -71,28 +71,25 @@ export class InferencePool {
 
   static async start(options: PoolOptions): Promise<InferencePool> {
     const pool = new InferencePool(options);
-    // The inline session loads while the threads load theirs, so it adds memory, not start-up time.
-    const [slots, inline] = await Promise.all([
-      Promise.allSettled(Array.from({ length: options.threads }, () => pool.spawn())),
-      InlineRunner.open(options.session, options.expectedLabels, options.inlineMaxTexts ?? 0, options.inlineIntraOpThreads).catch(
-        (e: AppError) => e,
-      ),
-    ]);
-    const failed = slots.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed || inline instanceof AppError) {
-      if (inline instanceof InlineRunner) await inline.close();
-      await pool.close();
-      throw failed ? failed.reason : inline;
-    }
-    pool.inline = inline;
     try {
+      // The inline session loads while the threads load theirs, so it adds memory, not start-up time.
+      const [slots, inline] = await Promise.all([
+        Promise.allSettled(Array.from({ length: options.threads }, () => pool.spawn())),
+        InlineRunner.open(options.session, options.expectedLabels, options.inlineMaxTexts ?? 0, options.inlineIntraOpThreads).catch(
+          (e: AppError) => e,
+        ),
+      ]);
+      if (inline instanceof InlineRunner) pool.inline = inline; // so that a failure below closes it with the pool
+      const failed = slots.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      if (inline instanceof AppError) throw inline;
       // Timed once every thread's session is loaded: nothing else of the pool shares the cores then.
       await inline?.choose();
+      return pool;
     } catch (e) {
-      await pool.close(); // closes the inline runner too
+      await pool.close();
       throw AppError.fromPlain(e);
     }
-    return pool;
   }
 
   /** Intra-op threads of the inline session (none when nothing runs inline). */

@@ -7,7 +7,14 @@ import { AppError } from '@emo/contracts';
 import type { PaddedBatch } from '../batching/padded-batch';
 import type { SessionRequest } from '../session/ort-session-factory';
 import { SessionRuns, toPlainError } from './session-runs';
-import { CALIBRATION_GAP_MS, CALIBRATION_ROUNDS, CALIBRATION_TOKENS, CALIBRATION_WARM_UP_RUNS, pickInlineThreads } from './inline-threads';
+import {
+  CALIBRATION_GAP_MS,
+  CALIBRATION_ROUNDS,
+  CALIBRATION_TOKENS,
+  CALIBRATION_WARM_UP_RUNS,
+  medianMs,
+  pickInlineThreads,
+} from './inline-threads';
 
 export interface InlineBatchOutput {
   readonly logits: Float32Array;
@@ -81,7 +88,7 @@ export class InlineRunner {
           if (round >= 0) (times.get(threads) as number[]).push(performance.now() - started);
         }
       }
-      const kept = pickInlineThreads(new Map([...times].map(([threads, ms]) => [threads, median(ms)])));
+      const kept = pickInlineThreads(new Map([...times].map(([threads, ms]) => [threads, medianMs(ms)])));
       for (const [threads, runs] of order) if (threads !== kept) await runs.release().catch(() => undefined);
       this.kept = kept;
       this.session = this.candidates.get(kept) as SessionRuns;
@@ -126,10 +133,4 @@ export class InlineRunner {
     while (this.busy) await new Promise((r) => setTimeout(r, 5));
     for (const runs of this.candidates.values()) await runs.release().catch(() => undefined);
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

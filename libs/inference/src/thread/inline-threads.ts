@@ -33,3 +33,10 @@ export function pickInlineThreads(medianMs: ReadonlyMap<number, number>): number
   }
   return kept;
 }
+
+/** The median of a candidate's timed runs (what pickInlineThreads compares). */
+export function medianMs(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

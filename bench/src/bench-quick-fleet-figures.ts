@@ -45,11 +45,13 @@ export const FLEET: Record<string, Check> = {
   engine_texts_per_s: rate,
   fleet_vs_engine: 'positive',
   engine_chunked_texts_per_s: rate,
+  fleet_vs_engine_chunked: 'positive',
   api_cpu_s_per_1k_texts: 'nonneg',
   worker_cpu_s_per_1k_texts: 'nonneg',
   redis_cpu_s_per_1k_texts: 'nonneg',
   fleet_cpu_s_per_1k_texts: 'positive',
   engine_cpu_s_per_1k_texts: 'positive',
+  engine_chunked_cpu_s_per_1k_texts: 'positive',
   classify_calls: { eq: 10 },
   classify_cold_p50_ms: 'positive',
   classify_cold_p99_ms: 'positive',
@@ -107,6 +109,7 @@ export const FLEET_SUITES = {
     figures: { ...FLEET, rounds: { eq: 1 } },
     also: (f) => {
       expect(num(f, 'fleet_vs_engine')).toBeCloseTo(num(f, 'fleet_texts_per_s') / num(f, 'engine_texts_per_s'), 2);
+      expect(num(f, 'fleet_vs_engine_chunked')).toBeCloseTo(num(f, 'fleet_texts_per_s') / num(f, 'engine_chunked_texts_per_s'), 2);
       const parts = ['api', 'worker', 'redis'].map((p) => num(f, `${p}_cpu_s_per_1k_texts`));
       expect(num(f, 'fleet_cpu_s_per_1k_texts')).toBeCloseTo(parts[0] + parts[1] + parts[2], 2);
       for (const kind of ['cold', 'cached'])

@@ -6,9 +6,10 @@
 // has seen, cached ones texts the timed job has just classified (so the cache answers them); the
 // two kinds alternate call by call.
 // With `rounds` (`--rounds N`), the timed texts are cut into N parts and every participant runs each
-// part in turn, in an order that rotates from round to round: the fleet (one job per part) and the
-// in-process engine, so `fleet_vs_engine` holds on a machine whose speed drifts between minutes (by
-// 2x on the VMs of ADR 020). With `against` (`--against <checkout>`, default 4 rounds), a second fleet
+// part in turn, in an order that rotates from round to round: the fleet (one job per part), the
+// in-process engine (one call per part) and the engine fed as a worker is (chunks of JOB_CHUNK_SIZE,
+// WORKER_CONCURRENCY in flight: `fleet_vs_engine_chunked`), so `fleet_vs_engine` holds on a machine
+// whose speed drifts between minutes (by 2x on the VMs of ADR 020). With `against` (`--against <checkout>`, default 4 rounds), a second fleet
 // served by that checkout's built bin/emo.js takes part too, in its own namespace:
 // `fleet_vs_against` and its CPU are this checkout's over the other's.
 import { randomUUID } from 'node:crypto';
@@ -64,7 +65,7 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
   const mine = { ms: 0, lines: 0, cpu: NO_FLEET_CPU };
   const theirs = { ms: 0, lines: 0, cpu: NO_FLEET_CPU };
   const inProcess = { ms: 0, cpu: 0 };
-  let chunkedMs = Number.NaN;
+  const chunked = { ms: 0, cpu: 0 };
   const redis = new Redis(opts.config.runtime.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const latencies = { cold: [] as number[], cached: [] as number[] };
   // The engine is up (idle) while the fleets run, and they are idle while it runs: each round times
@@ -96,13 +97,20 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
       sum.lines += timed.result.lines;
       sum.cpu = addFleetCpu(sum.cpu, timed.cpu);
     };
-    const engineRound = async (part: readonly string[]) => {
-      const [started, cpuBefore] = [performance.now(), ownCpuSeconds()];
-      await engine.classify(part);
-      inProcess.ms += performance.now() - started;
-      inProcess.cpu += ownCpuSeconds() - cpuBefore;
-    };
-    const participants = [fleetRound(processes, mine), ...(other ? [fleetRound(other, theirs)] : []), engineRound];
+    const engineRound =
+      (sum: typeof inProcess, classify: (part: readonly string[]) => Promise<unknown>) => async (part: readonly string[]) => {
+        const [started, cpuBefore] = [performance.now(), ownCpuSeconds()];
+        await classify(part);
+        sum.ms += performance.now() - started;
+        sum.cpu += ownCpuSeconds() - cpuBefore;
+      };
+    const participants = [
+      fleetRound(processes, mine),
+      ...(other ? [fleetRound(other, theirs)] : []),
+      engineRound(inProcess, (part) => engine.classify(part)),
+      // The worker's access pattern without the queue: chunks in flight up to the worker's concurrency.
+      engineRound(chunked, (part) => classifyInChunks(engine, part, opts.config.fleet.jobChunkSize, opts.config.worker.workerConcurrency)),
+    ];
     for (const [r, part] of splitRounds(texts, rounds).entries()) for (const run of roundOrder(participants, r)) await run(part);
     log(
       `fleet: ${texts.length} texts in ${round(mine.ms)} ms; engine ${round(inProcess.ms)} ms${other ? `; against: ${round(theirs.ms)} ms` : ''}`,
@@ -119,13 +127,6 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
       const cached = () => classifyOne(base, texts[(i * 97) % texts.length]).then((ms) => void latencies.cached.push(ms));
       for (const call of i % 2 ? [cached, cold] : [cold, cached]) await call();
     }
-    await processes.stop();
-    await other?.stop();
-    // The worker's access pattern without the queue: chunks in flight up to the worker's concurrency.
-    log('in-process engine, chunked as a worker takes them');
-    const chunkedStarted = performance.now();
-    await classifyInChunks(engine, texts, opts.config.fleet.jobChunkSize, opts.config.worker.workerConcurrency);
-    chunkedMs = performance.now() - chunkedStarted;
   } finally {
     redis.disconnect();
     await processes?.stop();
@@ -154,13 +155,16 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     fleet_vs_engine: round(fleetRate / engineRate, 3),
     // Timed texts cut into this many parts, each run by every participant (fleet, --against fleet, engine) in a rotating order.
     rounds,
-    engine_chunked_texts_per_s: round(texts.length / (chunkedMs / 1000)),
+    // The engine fed as a worker is (JOB_CHUNK_SIZE texts a call, WORKER_CONCURRENCY calls in flight), in the same rounds.
+    engine_chunked_texts_per_s: round(texts.length / (chunked.ms / 1000)),
+    fleet_vs_engine_chunked: round(chunked.ms / fleet.ms, 3),
     // CPU seconds per 1,000 texts: the timed job's, per fleet process, and the in-process engine's.
     api_cpu_s_per_1k_texts: per1k(fleetCpu.api),
     worker_cpu_s_per_1k_texts: per1k(fleetCpu.worker),
     redis_cpu_s_per_1k_texts: per1k(fleetCpu.redis),
     fleet_cpu_s_per_1k_texts: per1k(fleetCpu.api + fleetCpu.worker + fleetCpu.redis),
     engine_cpu_s_per_1k_texts: per1k(engineCpu),
+    engine_chunked_cpu_s_per_1k_texts: per1k(chunked.cpu),
     classify_calls: calls,
     classify_cold_p50_ms: round(percentile(latencies.cold, 0.5)),
     classify_cold_p99_ms: round(percentile(latencies.cold, 0.99)),

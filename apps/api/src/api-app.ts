@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiResultCache } from '@emo/cache';
 import type { AppConfig } from '@emo/config';
+import { listenError } from '@emo/contracts';
 import { createLogger, ProfilingRuntime, RedisProfileStore, type Logger } from '@emo/profiler';
 import { FleetClient } from '@emo/queue';
 import { ApiModule } from './api.module';
@@ -159,7 +160,13 @@ export async function createApiApp(config: AppConfig, deps: ApiDeps = {}): Promi
 export async function startApi(config: AppConfig, deps: ApiDeps = {}): Promise<ApiApp & { port: number }> {
   const logger = deps.logger ?? createLogger({ level: config.runtime.logLevel, name: 'emo-api' });
   const api = await createApiApp(config, { ...deps, logger });
-  await api.app.listen(config.api.port, config.api.host);
+  try {
+    await api.app.listen(config.api.port, config.api.host);
+  } catch (e) {
+    // What createApiApp opened (Redis connections, timers) is closed, so the process ends with the error.
+    await api.close();
+    throw listenError(e, 'PORT', config.api.host, config.api.port);
+  }
   const address = api.app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
   const auth = config.api.apiKeys.length > 0 || config.api.apiKeysFile !== undefined;

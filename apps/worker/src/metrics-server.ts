@@ -3,7 +3,7 @@
 // with the error code and reason when the worker refuses to take work, e.g. PROVIDER_FALLBACK_REFUSED).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppError } from '@emo/contracts';
+import { listenError, type AppError } from '@emo/contracts';
 import type { Registry } from 'prom-client';
 
 /** What /healthz reports about the engine when the worker is taking work. */
@@ -58,8 +58,12 @@ export class MetricsServer {
 
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
+      const failed = (e: Error) => reject(listenError(e, 'METRICS_PORT', host, port));
+      this.server.once('error', failed);
+      this.server.listen(port, host, () => {
+        this.server.off('error', failed);
+        resolve((this.server.address() as AddressInfo).port);
+      });
     });
   }
 

@@ -62,13 +62,6 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
     throw e;
   });
   profiling.profiler.setModel(engine.modelId);
-  // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
-  const resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry });
-  const classifier = resultCache?.classifier ?? engine;
-  if (resultCache) resultCache.cache.stageTimer = profiling.profiler;
-  const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
-  profiling.connect({ store: profileStore, traces: profileStore, cacheStats: resultCache && (() => resultCache.cache.stats()) });
-  const server = new MetricsServer(metrics.registry);
   // The stub runs on no provider: there is nothing to fall back from.
   const refusal =
     engine instanceof StubEngine
@@ -79,13 +72,34 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
           failures: engine.providerFailures,
           allowCpuFallback: config.engine.allowCpuFallback,
         });
+  const server = new MetricsServer(metrics.registry);
   server.notReady = refusal;
   server.serving = {
     provider: engine.provider,
     requestedProviders: config.engine.executionProviders,
     providerFailures: engine.providerFailures,
   };
-  const metricsPort = await server.listen(config.worker.metricsPort, config.api.host);
+  // What is open so far is closed when the rest of the start fails (a /metrics port in use), so the
+  // process ends with the error instead of idling on its inference threads and Redis connections.
+  let resultCache: Awaited<ReturnType<typeof createWorkerResultCache>> | undefined;
+  let metricsPort: number;
+  try {
+    // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
+    resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry });
+    metricsPort = await server.listen(config.worker.metricsPort, config.api.host);
+  } catch (e) {
+    await resultCache?.close();
+    await profiling.close();
+    await engine.close();
+    await batchParamsStore.flush();
+    await fleet.close();
+    throw e;
+  }
+  const cache = resultCache;
+  const classifier = cache?.classifier ?? engine;
+  if (cache) cache.cache.stageTimer = profiling.profiler;
+  const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
+  profiling.connect({ store: profileStore, traces: profileStore, cacheStats: cache && (() => cache.cache.stats()) });
   if (refusal) {
     // Not ready and no consumer: the chunks stay in the queue for workers on the right device.
     logger.error({ code: refusal.code, model: engine.modelId, provider: engine.provider, metricsPort }, refusal.message);
@@ -117,7 +131,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
       });
   active.chunks = () => consumer?.activeChunks ?? 0;
   if (consumer) {
-    void resultCache?.warm();
+    void cache?.warm();
     logger.info(
       {
         model: engine.modelId,
@@ -151,7 +165,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
         await engine.close();
         await batchParamsStore.flush();
         await fleet.close();
-        await resultCache?.close();
+        await cache?.close();
         await server.close();
         return { drained };
       })();

@@ -32,25 +32,37 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const logger = ctx.fleetLogger;
       const stopped = waitForSignal(logger);
       const closers: (() => Promise<unknown>)[] = [];
-      // The API goes first on the way down (no new work), the worker last (drains what is in flight).
-      if (role === 'worker' || role === 'all') {
-        // Loaded on demand: the other commands must not pay for Nest, BullMQ and Redis clients.
-        const { startWorker } = await import('@emo/worker');
-        const worker = await startWorker(config, { logger: logger.child({ role: 'worker' }) });
-        closers.push(() => worker.close());
-      }
-      if (role === 'api' || role === 'all') {
-        const { startApi } = await import('@emo/api');
-        const api = await startApi(config, { logger: logger.child({ role: 'api' }) });
-        closers.unshift(() => api.close());
+      try {
+        // The API goes first on the way down (no new work), the worker last (drains what is in flight).
+        if (role === 'worker' || role === 'all') {
+          // Loaded on demand: the other commands must not pay for Nest, BullMQ and Redis clients.
+          const { startWorker } = await import('@emo/worker');
+          const worker = await startWorker(config, { logger: logger.child({ role: 'worker' }) });
+          closers.push(() => worker.close());
+        }
+        if (role === 'api' || role === 'all') {
+          const { startApi } = await import('@emo/api');
+          const api = await startApi(config, { logger: logger.child({ role: 'api' }) });
+          closers.unshift(() => api.close());
+        }
+      } catch (e) {
+        // A role that failed to start (its port taken, its model refused) stops the ones that did, and
+        // the process ends with the error (exit 1) instead of serving half a fleet.
+        for (const close of closers) await close().catch(() => undefined);
+        exitSoon(1);
+        throw e;
       }
       const signal = await stopped;
       logger.info({ signal }, 'shutting down');
       for (const close of closers) await close();
       logger.info('stopped');
-      // Exit even if a library left a handle open; an idle event loop exits before this fires.
-      setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+      exitSoon(0);
     });
+}
+
+/** Exits even if a library left a handle open; an idle event loop exits before this fires. */
+function exitSoon(code: number): void {
+  setTimeout(() => process.exit(process.exitCode ?? code), 2000).unref();
 }
 
 function waitForSignal(logger: CliContext['logger']): Promise<NodeJS.Signals> {

@@ -53,10 +53,14 @@ describe.skipIf(!inject('redisAvailable'))('emo serve on a port that is taken', 
     ['api', 'PORT'],
     ['worker', 'METRICS_PORT'],
     ['all', 'PORT'],
-  ])('serve %s with %s taken: PORT_IN_USE, everything opened is closed, exit 1', (role, setting) => {
-    const run = serve(role, { [setting]: String(port) });
-    expect(run.signal).toBeNull(); // it ended by itself
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`emo: PORT_IN_USE: cannot listen on 127.0.0.1:${port} (${setting}): EADDRINUSE`);
-  }, 90_000);
+  ])(
+    'serve %s with %s taken: PORT_IN_USE, everything opened is closed, exit 1',
+    (role, setting) => {
+      const run = serve(role, { [setting]: String(port) });
+      expect(run.signal).toBeNull(); // it ended by itself
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`emo: PORT_IN_USE: cannot listen on 127.0.0.1:${port} (${setting}): EADDRINUSE`);
+    },
+    90_000,
+  );
 });

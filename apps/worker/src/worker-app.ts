@@ -98,6 +98,9 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   const cache = resultCache;
   const classifier = cache?.classifier ?? engine;
   if (cache) cache.cache.stageTimer = profiling.profiler;
+  // An interactive chunk on an idle engine computes beside its L2 lookup (CACHE_COMPUTE_BESIDE_L2).
+  if (cache && config.cache.cacheComputeBesideL2 === 'idle' && engine instanceof InferenceEngine)
+    cache.cache.computeBesideL2 = (opts) => opts?.priority === 'interactive' && engine.idle;
   const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
   profiling.connect({ store: profileStore, traces: profileStore, cacheStats: cache && (() => cache.cache.stats()) });
   if (refusal) {

@@ -18,6 +18,8 @@ export interface CacheStats extends CacheCounters {
   hitRate: number;
   /** Texts sent to the classifier. */
   computed: number;
+  /** Texts computed beside their L2 lookup that L2 then answered (CACHE_COMPUTE_BESIDE_L2): work done in vain. */
+  computedInVain: number;
   /** Bulk results computed and not stored: first sightings of their text (CACHE_BULK_ADMISSION=second-hit). */
   notAdmitted: number;
   /** Texts passed on uncached: calls of texts this process saw for the first time (CACHE_API_LOOKUP=second-sighting). */
@@ -81,6 +83,7 @@ export function buildCacheStats({ model, namespace, counts: c, inFlight, l1, l2,
     hits,
     hitRate: rate(hits, c.lookups),
     computed: c.computed,
+    computedInVain: c.computedInVain,
     notAdmitted: c.notAdmitted,
     firstSightings: c.firstSightings,
     coalesced: c.coalesced,

@@ -66,6 +66,13 @@ export class TwoLevelCache {
   private readonly l1Deps: L1PassDeps;
   /** Stage timers of libs/profiler (l1, l2), set by the app that profiles; none: not timed. */
   stageTimer?: Pick<StageTimer, 'start'>;
+  /**
+   * Whether a call starts computing its texts beside its L2 lookup instead of after it (the worker:
+   * an interactive call on an idle engine, CACHE_COMPUTE_BESIDE_L2). The call then does not wait a
+   * round trip for an answer that is mostly a miss; what L2 does answer was computed in vain, on
+   * cores that had nothing else to do. None: never.
+   */
+  computeBesideL2?: (opts: ClassifyOptions | undefined) => boolean;
 
   constructor(private readonly opts: TwoLevelCacheOptions) {
     this.namespace = opts.namespace;
@@ -172,9 +179,15 @@ export class TwoLevelCache {
       const mine = this.inFlight.claim(toFetch);
       try {
         const call: OwnCall = { inner, texts, opts, includeScores, trace, positions, out, fill };
-        const l2 = await this.fromL2(call, toFetch, mine);
+        // The MGET is sent first: the computation's first run may hold this thread (an inline run),
+        // and the lookup's round trip is to pass meanwhile.
+        const lookup = this.fromL2(call, toFetch, mine);
+        const early = this.computeEarly(call, toFetch, bypass);
+        if (early) lookup.catch(() => undefined); // awaited below; not unhandled while `early` starts
+        const l2 = await lookup;
         hits += l2.hits;
-        if (l2.missKeys.length > 0 || bypass.length > 0) await this.compute(call, l2, bypass);
+        if (early) await this.settleEarly(call, l2, bypass, toFetch, early);
+        else if (l2.missKeys.length > 0 || bypass.length > 0) await this.compute(call, l2, bypass);
       } catch (e) {
         for (const d of mine) d.reject(e);
         throw e;
@@ -223,17 +236,55 @@ export class TwoLevelCache {
     return { hits, missKeys, missDeferreds, checked };
   }
 
+  /**
+   * `inner` started at once for every key to fetch and every bypassing text, when `computeBesideL2`
+   * says so and L2 is to be asked; undefined otherwise. Its failure is handled here: it matters only
+   * if a text L2 did not answer needed it (settleEarly rethrows it then).
+   */
+  private computeEarly(call: OwnCall, toFetch: readonly string[], bypass: readonly number[]): Promise<ClassifyOutcome[]> | undefined {
+    const l2 = this.opts.l2;
+    if (toFetch.length === 0 || call.opts?.cacheChecked || !l2 || l2.state !== 'up' || !this.computeBesideL2?.(call.opts)) return undefined;
+    const { texts, positions } = call;
+    const inputs = [...toFetch.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
+    // cacheChecked: this call is asking L2 itself; a cache behind `inner` must not ask again.
+    const work = call.inner.classify(inputs, { ...call.opts, includeScores: true, scoreArray: true, cacheChecked: true });
+    work.catch(() => undefined);
+    return work;
+  }
+
+  /** The early computation's outcomes for what L2 missed (and the bypassing texts); what L2 answered was computed in vain. */
+  private async settleEarly(
+    call: OwnCall,
+    misses: L2Misses,
+    bypass: readonly number[],
+    toFetch: readonly string[],
+    early: Promise<ClassifyOutcome[]>,
+  ): Promise<void> {
+    this.counts.computedInVain += toFetch.length - misses.missKeys.length;
+    if (misses.missKeys.length === 0 && bypass.length === 0) return;
+    const computed = await early;
+    const indexOf = new Map(toFetch.map((key, k) => [key, k]));
+    const aligned = [...misses.missKeys.map((key) => computed[indexOf.get(key)!]), ...computed.slice(toFetch.length)];
+    this.settleComputed(call, misses, bypass, aligned);
+  }
+
   /** `inner` for the misses and the texts that bypass the cache; what it computed goes to L1 (and L2). */
   private async compute(call: OwnCall, misses: L2Misses, bypass: readonly number[]): Promise<void> {
-    const { inner, texts, opts, positions, out, includeScores } = call;
-    const { missKeys, missDeferreds } = misses;
-    const inputs = [...missKeys.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
+    const { inner, texts, opts, positions } = call;
+    const inputs = [...misses.missKeys.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
     const computed = await inner.classify(inputs, {
       ...opts,
       includeScores: true,
       scoreArray: true, // the engine's scores as they are: encoded from, and a map built only for a caller that wants one
       ...(misses.checked ? { cacheChecked: true } : {}),
     });
+    this.settleComputed(call, misses, bypass, computed);
+  }
+
+  /** `computed`: the outcomes of the misses, then of the bypassing texts; each miss settles, and goes to L1 (and L2). */
+  private settleComputed(call: OwnCall, misses: L2Misses, bypass: readonly number[], computed: readonly ClassifyOutcome[]): void {
+    const { opts, out, includeScores } = call;
+    const { missKeys, missDeferreds } = misses;
     this.counts.computed += missKeys.length;
     const writes: [string, Buffer][] = [];
     const admit = this.admission.forCall(opts);

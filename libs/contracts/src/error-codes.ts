@@ -14,7 +14,10 @@ export const ERROR_CODES = {
   // configuration and usage
   CONFIG_INVALID: spec(500, 'Invalid configuration'),
   CLI_USAGE: spec(400, 'Invalid command-line usage'),
-  PORT_IN_USE: spec(500, 'The address to listen on is taken by another process or not allowed (PORT, METRICS_PORT, API_METRICS_PORT, HOST)'),
+  PORT_IN_USE: spec(
+    500,
+    'The address to listen on is taken by another process or not allowed (PORT, METRICS_PORT, API_METRICS_PORT, HOST)',
+  ),
   EVAL_LABELS_INVALID: spec(422, "The evaluation data has lines without usable gold label ids (missing, not ids, or not the model's)"),
   // input texts and lines
   TEXT_EMPTY: spec(422, 'Text is empty or whitespace only'),

@@ -51,6 +51,17 @@ describe(InferenceEngine.name, () => {
     });
   });
 
+  it('is idle only while nothing waits or runs: not from a call that was handed over until it is answered', async () => {
+    expect(sut.idle).toBe(true);
+    const texts = Array.from({ length: 24 }, (_, i) => `busy text ${i} `.repeat(1 + (i % 4)));
+    const call = sut.classify(texts);
+    // Tokenized and handed to the scheduler before the first await returns: its texts wait or run now.
+    await Promise.resolve();
+    expect(sut.idle).toBe(false);
+    await call;
+    expect(sut.idle).toBe(true);
+  });
+
   it('answers every score as the array it is when asked for scoreArray (the result cache), the map being that array rounded', async () => {
     const texts = ['love love great', 'bad day', 'x'.repeat(5000)];
     const maps = (await sut.classify(texts, { includeScores: true })) as ClassificationResult[];

@@ -117,6 +117,11 @@ export class InferenceEngine implements Classifier {
     return this.pool.inlineIntraOpThreads;
   }
 
+  /** Nothing waits in the scheduler or runs on a thread: a batch now would find every thread free. */
+  get idle(): boolean {
+    return this.scheduler.pending === 0 && this.scheduler.running === 0 && this.pool.outstanding === 0;
+  }
+
   get optimizedModelFromCache(): boolean {
     return this.pool.fromCache;
   }

@@ -15,6 +15,8 @@ export interface CacheCounts {
   l2Misses: number;
   coalesced: number;
   computed: number;
+  /** Texts computed beside their L2 lookup that L2 then answered (computeBesideL2): work done in vain. */
+  computedInVain: number;
   /** Bulk results computed and not stored: first sightings under CACHE_BULK_ADMISSION=second-hit. */
   notAdmitted: number;
   /** Texts of calls passed on uncached because none of the call's texts was seen before (CACHE_API_LOOKUP=second-sighting). */
@@ -40,6 +42,7 @@ export const emptyCounts = (): CacheCounts => ({
   l2Misses: 0,
   coalesced: 0,
   computed: 0,
+  computedInVain: 0,
   notAdmitted: 0,
   firstSightings: 0,
   bypassed: 0,
@@ -108,6 +111,15 @@ export class CacheMetrics {
       collect() {
         this.reset();
         this.inc(count((c) => c.notAdmitted));
+      },
+    });
+    new Counter({
+      name: 'emo_cache_computed_in_vain_total',
+      help: 'Texts a worker computed beside their L2 lookup (an interactive call on an idle engine, CACHE_COMPUTE_BESIDE_L2) that L2 then answered',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(count((c) => c.computedInVain));
       },
     });
     new Counter({

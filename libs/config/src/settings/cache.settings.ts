@@ -22,6 +22,11 @@ export const cacheSettings = {
     z.enum(['second-sighting', 'always']).default('second-sighting'),
     'When the API looks a /v1/classify call up in its cache (L1, then L2) before the fleet: `second-sighting` only a call with a text this API process has seen before (a filter of 10 bits per text, sized 10 × CACHE_L1_MAX_ENTRIES, remembers sightings); a call of texts seen for the first time goes straight to the fleet, whose worker looks them up in L2 in one MGET per chunk, so a text cached by another pod is still not computed again. `always` every call (a text cached in L2 but new to this pod is answered without the queue, at the cost of a lookup per never-seen text: 0.88 × the c64 throughput on never-seen texts, docs/cache.md).',
   ),
+  cacheComputeBesideL2: setting(
+    'CACHE_COMPUTE_BESIDE_L2',
+    z.enum(['idle', 'never']).default('idle'),
+    "When a worker computes an interactive chunk's texts beside its L2 lookup instead of after it: `idle` when its engine has nothing waiting or running (a lone call does not wait a Redis round trip that mostly misses; a text L2 does answer was computed in vain on idle cores: emo_cache_computed_in_vain_total); `never` always after the lookup (ADR 020).",
+  ),
   cacheL2Enabled: setting('CACHE_L2_ENABLED', bool().default(true), 'Use the shared Redis L2 in the fleet (api, worker).'),
   cacheCliL2: setting(
     'CACHE_CLI_L2',

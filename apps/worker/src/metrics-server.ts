@@ -2,8 +2,7 @@
 // 200 while taking work, naming the execution provider it runs on; 503 once shutting down, or
 // with the error code and reason when the worker refuses to take work, e.g. PROVIDER_FALLBACK_REFUSED).
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { listenError, type AppError } from '@emo/contracts';
+import { listenOn, type AppError } from '@emo/contracts';
 import type { Registry } from 'prom-client';
 
 /** What /healthz reports about the engine when the worker is taking work. */
@@ -57,14 +56,7 @@ export class MetricsServer {
   }
 
   listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const failed = (e: Error) => reject(listenError(e, 'METRICS_PORT', host, port));
-      this.server.once('error', failed);
-      this.server.listen(port, host, () => {
-        this.server.off('error', failed);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listenOn(this.server, port, host, 'METRICS_PORT');
   }
 
   close(): Promise<void> {

@@ -81,28 +81,21 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
   };
   // What is open so far is closed when the rest of the start fails (a /metrics port in use), so the
   // process ends with the error instead of idling on its inference threads and Redis connections.
-  let resultCache: Awaited<ReturnType<typeof createWorkerResultCache>> | undefined;
-  let metricsPort: number;
-  try {
-    // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
-    resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry });
-    metricsPort = await server.listen(config.worker.metricsPort, config.api.host);
-  } catch (e) {
-    await resultCache?.close();
+  const abort = async (e: unknown, opened?: { close(): Promise<void> }): Promise<never> => {
+    await opened?.close();
     await profiling.close();
     await engine.close();
     await batchParamsStore.flush();
     await fleet.close();
     throw e;
-  }
-  const cache = resultCache;
-  const classifier = cache?.classifier ?? engine;
-  if (cache) cache.cache.stageTimer = profiling.profiler;
-  // An interactive chunk on an idle engine computes beside its L2 lookup (CACHE_COMPUTE_BESIDE_L2).
-  if (cache && config.cache.cacheComputeBesideL2 === 'idle' && engine instanceof InferenceEngine)
-    cache.cache.computeBesideL2 = (opts) => opts?.priority === 'interactive' && engine.idle;
+  };
+  // L1 → L2 before texts reach the batcher, L1 + L2 written after inference (docs/cache.md).
+  const resultCache = await createWorkerResultCache(config, engine, { logger, registry: metrics.registry }).catch((e) => abort(e));
+  const metricsPort = await server.listen(config.worker.metricsPort, config.api.host).catch((e) => abort(e, resultCache));
+  const classifier = resultCache?.classifier ?? engine;
+  if (resultCache) resultCache.cache.stageTimer = profiling.profiler;
   const profileStore = new RedisProfileStore(fleet.redis, config.runtime.queuePrefix);
-  profiling.connect({ store: profileStore, traces: profileStore, cacheStats: cache && (() => cache.cache.stats()) });
+  profiling.connect({ store: profileStore, traces: profileStore, cacheStats: resultCache && (() => resultCache.cache.stats()) });
   if (refusal) {
     // Not ready and no consumer: the chunks stay in the queue for workers on the right device.
     logger.error({ code: refusal.code, model: engine.modelId, provider: engine.provider, metricsPort }, refusal.message);
@@ -134,7 +127,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
       });
   active.chunks = () => consumer?.activeChunks ?? 0;
   if (consumer) {
-    void cache?.warm();
+    void resultCache?.warm();
     logger.info(
       {
         model: engine.modelId,
@@ -168,7 +161,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDeps = {}): Pro
         await engine.close();
         await batchParamsStore.flush();
         await fleet.close();
-        await cache?.close();
+        await resultCache?.close();
         await server.close();
         return { drained };
       })();

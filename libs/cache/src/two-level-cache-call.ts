@@ -18,6 +18,11 @@ export interface OwnCall {
   readonly fill: (key: string, settled: Settled) => void;
 }
 
+/** The texts to compute for `keys` (each key's first position), then the texts that bypass the cache. */
+export function inputsOf(call: OwnCall, keys: readonly string[], bypass: readonly number[]): unknown[] {
+  return [...keys.map((key) => call.texts[call.positions.get(key)![0]]), ...bypass.map((i) => call.texts[i])];
+}
+
 /** What L2 did not answer: keys to compute, their in-flight entries, and whether L2 was asked and missed. */
 export interface L2Misses {
   readonly missKeys: readonly string[];

@@ -21,7 +21,7 @@ import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
 import type { L2ResultStore } from './l2/l2-result-store';
 import { emptyCounts, type CacheCounts, type CacheMetrics } from './metrics/cache-metrics';
 import { buildCacheStats, type CacheStats } from './cache-stats';
-import { asAnswered, positionFiller, type L2Misses, type OwnCall } from './two-level-cache-call';
+import { asAnswered, inputsOf, positionFiller, type L2Misses, type OwnCall } from './two-level-cache-call';
 import { l1Pass, type L1PassDeps } from './two-level-cache-l1';
 
 export interface TwoLevelCacheOptions {
@@ -244,10 +244,13 @@ export class TwoLevelCache {
   private computeEarly(call: OwnCall, toFetch: readonly string[], bypass: readonly number[]): Promise<ClassifyOutcome[]> | undefined {
     const l2 = this.opts.l2;
     if (toFetch.length === 0 || call.opts?.cacheChecked || !l2 || l2.state !== 'up' || !this.computeBesideL2?.(call.opts)) return undefined;
-    const { texts, positions } = call;
-    const inputs = [...toFetch.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
     // cacheChecked: this call is asking L2 itself; a cache behind `inner` must not ask again.
-    const work = call.inner.classify(inputs, { ...call.opts, includeScores: true, scoreArray: true, cacheChecked: true });
+    const work = call.inner.classify(inputsOf(call, toFetch, bypass), {
+      ...call.opts,
+      includeScores: true,
+      scoreArray: true,
+      cacheChecked: true,
+    });
     work.catch(() => undefined);
     return work;
   }
@@ -270,10 +273,8 @@ export class TwoLevelCache {
 
   /** `inner` for the misses and the texts that bypass the cache; what it computed goes to L1 (and L2). */
   private async compute(call: OwnCall, misses: L2Misses, bypass: readonly number[]): Promise<void> {
-    const { inner, texts, opts, positions } = call;
-    const inputs = [...misses.missKeys.map((key) => texts[positions.get(key)![0]]), ...bypass.map((i) => texts[i])];
-    const computed = await inner.classify(inputs, {
-      ...opts,
+    const computed = await call.inner.classify(inputsOf(call, misses.missKeys, bypass), {
+      ...call.opts,
       includeScores: true,
       scoreArray: true, // the engine's scores as they are: encoded from, and a map built only for a caller that wants one
       ...(misses.checked ? { cacheChecked: true } : {}),

@@ -6,4 +6,4 @@ export * from './records/record-source';
 export * from './tenant';
 export * from './model-id';
 export * from './taxonomy';
-export * from './listen-error';
+export * from './listen';

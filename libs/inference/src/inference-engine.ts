@@ -117,9 +117,9 @@ export class InferenceEngine implements Classifier {
     return this.pool.inlineIntraOpThreads;
   }
 
-  /** Nothing waits in the scheduler or runs on a thread: a batch now would find every thread free. */
+  /** Nothing waits in the scheduler or runs (it is the pool's one caller): a batch now would find every thread free. */
   get idle(): boolean {
-    return this.scheduler.pending === 0 && this.scheduler.running === 0 && this.pool.outstanding === 0;
+    return this.scheduler.pending === 0 && this.scheduler.running === 0;
   }
 
   get optimizedModelFromCache(): boolean {

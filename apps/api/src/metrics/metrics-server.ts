@@ -3,7 +3,7 @@
 // A plain node:http server: one route, no auth, nothing else to route or parse.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppError, listenError } from '@emo/contracts';
+import { AppError, listenOn } from '@emo/contracts';
 import type { Registry } from 'prom-client';
 
 export class MetricsServer {
@@ -26,13 +26,7 @@ export class MetricsServer {
         },
       );
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) => reject(listenError(e, 'API_METRICS_PORT', host, port)));
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, port, host, 'API_METRICS_PORT');
     return new MetricsServer(server);
   }
 

@@ -1,6 +1,6 @@
 // The worker's cache: L1 → L2 before texts reach the batcher (L1 only for texts the API already
-// missed in L2: cacheChecked), L1 + L2 written after inference, the served model advertised for
-// the API, and the warm list (CACHE_WARM_FILE) at start.
+// missed in L2: cacheChecked; an idle engine computes beside that lookup), L1 + L2 written after
+// inference, the served model advertised for the API, and the warm list (CACHE_WARM_FILE) at start.
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@emo/config';
 import type { Classifier } from '@emo/contracts';
@@ -12,8 +12,8 @@ import { modelIdentityOf } from '../keys/cache-namespace';
 import type { TwoLevelCache } from '../two-level-cache';
 import { advertiseModel } from './model-advert';
 
-/** `precision`: the one served (never `auto`): part of the cache key. */
-type EngineLike = Classifier & Parameters<typeof modelIdentityOf>[0] & { readonly precision: string };
+/** `precision`: the one served (never `auto`): part of the cache key; `idle`: nothing waits or runs (none: never said). */
+type EngineLike = Classifier & Parameters<typeof modelIdentityOf>[0] & { readonly precision: string; readonly idle?: boolean };
 
 export interface WorkerResultCache {
   readonly cache: TwoLevelCache;
@@ -42,6 +42,9 @@ export async function createWorkerResultCache(
       deps.logger?.warn({ reason: e.message }, 'could not advertise the served model to the API cache'),
     );
   }
+  // An interactive chunk on an idle engine is computed beside its L2 lookup (CACHE_COMPUTE_BESIDE_L2).
+  if (config.cache.cacheComputeBesideL2 === 'idle' && engine.idle !== undefined)
+    handle.cache.computeBesideL2 = (opts) => opts?.priority === 'interactive' && engine.idle === true;
   const classifier = handle.cache.classifier(engine);
   return {
     cache: handle.cache,

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AppError } from './app-error';
-import { listenError } from './listen-error';
+import { listenError } from './listen';
 
 describe('listenError', () => {
   it('turns a real EADDRINUSE of a taken port into PORT_IN_USE naming the setting and the address', async () => {

@@ -1,27 +1,28 @@
 // The two-level result cache of one model, put in front of a classifier by `classifier(inner)`
 // (CachedClassifier): L1 (in-process LRU; its pass in two-level-cache-l1.ts) → L2 (shared Redis,
 // one MGET per call; none for texts the caller already missed in L2) → the classifier for what is
-// left, then write L1 + L2. The API's cache passes a call of never-seen texts straight on
-// (firstSightingCapacity, CACHE_API_LOOKUP).
+// left, then write L1 + L2 (two-level-cache-compute.ts). The API's cache passes a call of
+// never-seen texts straight on (firstSightingCapacity, CACHE_API_LOOKUP).
 // Results come back in input order; ItemErrors are never cached; the same text in flight twice in
 // one process (in one call or across concurrent calls) is computed once.
 // Every answer, hit or miss, is the decoded cache value, so a text gets the same answer either way
 // (with the default float32 encoding that is exactly the classifier's answer).
-import type { ClassificationResult, Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
+import type { Classifier, ClassifyOptions, ClassifyOutcome } from '@emo/contracts';
 import { hasLoneSurrogate, viewOutcomes } from '@emo/contracts';
 import type { StageTimer } from '@emo/profiler';
 import { BulkAdmission } from './admission/bulk-admission';
 import { FirstSightings } from './admission/first-sightings';
 import { CachedClassifier } from './cached-classifier';
 import { ResultCodec } from './codec/result-codec';
-import { InFlightResults, type Deferred, type Settled } from './in-flight-results';
+import { InFlightResults, type Deferred } from './in-flight-results';
 import type { CacheNamespace } from './keys/cache-namespace';
 import type { L1ResultCache } from './l1/l1-result-cache';
 import type { EvictionPolicyCheck } from './l2/eviction-policy-check';
 import type { L2ResultStore } from './l2/l2-result-store';
 import { emptyCounts, type CacheCounts, type CacheMetrics } from './metrics/cache-metrics';
 import { buildCacheStats, type CacheStats } from './cache-stats';
-import { asAnswered, inputsOf, positionFiller, type L2Misses, type OwnCall } from './two-level-cache-call';
+import { positionFiller, type L2Misses, type OwnCall } from './two-level-cache-call';
+import { MissComputer } from './two-level-cache-compute';
 import { l1Pass, type L1PassDeps } from './two-level-cache-l1';
 
 export interface TwoLevelCacheOptions {
@@ -58,12 +59,12 @@ export class TwoLevelCache {
   readonly codec: ResultCodec;
   readonly namespace: CacheNamespace;
   private readonly inFlight = new InFlightResults();
-  private readonly pendingWrites = new Set<Promise<void>>();
   private readonly detachMetrics: () => void;
   private readonly counts: CacheCounts = emptyCounts();
   private readonly admission: BulkAdmission;
   private readonly sightings?: FirstSightings;
   private readonly l1Deps: L1PassDeps;
+  private readonly computer: MissComputer;
   /** Stage timers of libs/profiler (l1, l2), set by the app that profiles; none: not timed. */
   stageTimer?: Pick<StageTimer, 'start'>;
   /**
@@ -87,6 +88,16 @@ export class TwoLevelCache {
       scoreEncoding: opts.scoreEncoding,
     });
     this.l1Deps = { keyOf: (text) => this.keyOf(text), l1: opts.l1, codec: this.codec, inFlight: this.inFlight, counts: this.counts };
+    this.computer = new MissComputer({
+      namespace: opts.namespace,
+      codec: this.codec,
+      counts: this.counts,
+      admission: this.admission,
+      l1: opts.l1,
+      l2: opts.l2,
+      writeComputedToL2: opts.writeComputedToL2 !== false,
+      besideL2: (callOpts) => this.computeBesideL2?.(callOpts) ?? false,
+    });
     this.detachMetrics = opts.metrics.attach({
       l1Entries: () => opts.l1?.entries ?? 0,
       l1Bytes: () => opts.l1?.bytes ?? 0,
@@ -182,12 +193,12 @@ export class TwoLevelCache {
         // The MGET is sent first: the computation's first run may hold this thread (an inline run),
         // and the lookup's round trip is to pass meanwhile.
         const lookup = this.fromL2(call, toFetch, mine);
-        const early = this.computeEarly(call, toFetch, bypass);
+        const early = this.computer.early(call, toFetch, bypass);
         if (early) lookup.catch(() => undefined); // awaited below; not unhandled while `early` starts
         const l2 = await lookup;
         hits += l2.hits;
-        if (early) await this.settleEarly(call, l2, bypass, toFetch, early);
-        else if (l2.missKeys.length > 0 || bypass.length > 0) await this.compute(call, l2, bypass);
+        if (early) await this.computer.settleEarly(call, l2, bypass, toFetch, early);
+        else if (l2.missKeys.length > 0 || bypass.length > 0) await this.computer.compute(call, l2, bypass);
       } catch (e) {
         for (const d of mine) d.reject(e);
         throw e;
@@ -236,86 +247,9 @@ export class TwoLevelCache {
     return { hits, missKeys, missDeferreds, checked };
   }
 
-  /**
-   * `inner` started at once for every key to fetch and every bypassing text, when `computeBesideL2`
-   * says so and L2 is to be asked; undefined otherwise. Its failure is handled here: it matters only
-   * if a text L2 did not answer needed it (settleEarly rethrows it then).
-   */
-  private computeEarly(call: OwnCall, toFetch: readonly string[], bypass: readonly number[]): Promise<ClassifyOutcome[]> | undefined {
-    const l2 = this.opts.l2;
-    if (toFetch.length === 0 || call.opts?.cacheChecked || !l2 || l2.state !== 'up' || !this.computeBesideL2?.(call.opts)) return undefined;
-    // cacheChecked: this call is asking L2 itself; a cache behind `inner` must not ask again.
-    const work = call.inner.classify(inputsOf(call, toFetch, bypass), {
-      ...call.opts,
-      includeScores: true,
-      scoreArray: true,
-      cacheChecked: true,
-    });
-    work.catch(() => undefined);
-    return work;
-  }
-
-  /** The early computation's outcomes for what L2 missed (and the bypassing texts); what L2 answered was computed in vain. */
-  private async settleEarly(
-    call: OwnCall,
-    misses: L2Misses,
-    bypass: readonly number[],
-    toFetch: readonly string[],
-    early: Promise<ClassifyOutcome[]>,
-  ): Promise<void> {
-    this.counts.computedInVain += toFetch.length - misses.missKeys.length;
-    if (misses.missKeys.length === 0 && bypass.length === 0) return;
-    const computed = await early;
-    const indexOf = new Map(toFetch.map((key, k) => [key, k]));
-    const aligned = [...misses.missKeys.map((key) => computed[indexOf.get(key)!]), ...computed.slice(toFetch.length)];
-    this.settleComputed(call, misses, bypass, aligned);
-  }
-
-  /** `inner` for the misses and the texts that bypass the cache; what it computed goes to L1 (and L2). */
-  private async compute(call: OwnCall, misses: L2Misses, bypass: readonly number[]): Promise<void> {
-    const computed = await call.inner.classify(inputsOf(call, misses.missKeys, bypass), {
-      ...call.opts,
-      includeScores: true,
-      scoreArray: true, // the engine's scores as they are: encoded from, and a map built only for a caller that wants one
-      ...(misses.checked ? { cacheChecked: true } : {}),
-    });
-    this.settleComputed(call, misses, bypass, computed);
-  }
-
-  /** `computed`: the outcomes of the misses, then of the bypassing texts; each miss settles, and goes to L1 (and L2). */
-  private settleComputed(call: OwnCall, misses: L2Misses, bypass: readonly number[], computed: readonly ClassifyOutcome[]): void {
-    const { opts, out, includeScores } = call;
-    const { missKeys, missDeferreds } = misses;
-    this.counts.computed += missKeys.length;
-    const writes: [string, Buffer][] = [];
-    const admit = this.admission.forCall(opts);
-    const l2 = this.opts.l2;
-    const toL1 = this.admission.toL1(opts, l2 !== undefined && this.opts.writeComputedToL2 !== false && l2.state === 'up');
-    missKeys.forEach((key, k) => {
-      const outcome = computed[k];
-      const admitted = 'error' in outcome || !admit || admit(key);
-      if (!admitted) this.counts.notAdmitted++;
-      const value = 'error' in outcome || !admitted ? undefined : this.encodeOwn(outcome);
-      if (value) {
-        if (toL1) this.opts.l1?.set(key, value);
-        writes.push([key, value]);
-      }
-      const settled: Settled = value ?? outcome;
-      missDeferreds[k].resolve(settled);
-      // The call that computed a text answers from the outcome in hand when the codec is exact
-      // (what a later hit decodes is the same result), not by decoding what it just encoded.
-      call.fill(key, this.codec.exact ? outcome : settled);
-    });
-    bypass.forEach((i, k) => {
-      const outcome = computed[missKeys.length + k];
-      out[i] = 'error' in outcome ? outcome : asAnswered(outcome, includeScores, this.namespace.model.labels);
-    });
-    if (this.opts.writeComputedToL2 !== false) this.track(this.opts.l2?.setMany(writes));
-  }
-
   /** Waits for L2 writes started by earlier calls (tests, shutdown). */
-  async drain(): Promise<void> {
-    while (this.pendingWrites.size > 0) await Promise.all([...this.pendingWrites]);
+  drain(): Promise<void> {
+    return this.computer.drain();
   }
 
   stats(): CacheStats {
@@ -334,17 +268,5 @@ export class TwoLevelCache {
   async close(): Promise<void> {
     await this.drain();
     this.detachMetrics();
-  }
-
-  /** Encodes a result of this namespace's model only: an answer of another revision (a rollout) is never filed under this one. */
-  private encodeOwn(result: ClassificationResult): Buffer | undefined {
-    return result.model === this.namespace.modelId ? this.codec.encode(result) : undefined;
-  }
-
-  private track(write: Promise<void> | undefined): void {
-    if (!write) return;
-    this.pendingWrites.add(write);
-    const done = () => void this.pendingWrites.delete(write);
-    write.then(done, done); // setMany never throws; if it did, this handles it (no unhandled rejection)
   }
 }

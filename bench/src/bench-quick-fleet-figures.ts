@@ -12,6 +12,8 @@ export const interactiveLevel = (c: number): Record<string, Check> => ({
   [`c${c}_non_200`]: { eq: 0 },
   [`c${c}_vs_engine`]: 'positive',
   [`c${c}_cpu_s_per_1k_texts`]: 'positive',
+  [`c${c}_load_cpu_s_per_1k_texts`]: 'positive',
+  [`c${c}_machine_busy`]: 'share',
   [`engine_calls_c${c}_texts_per_s`]: rate,
   [`c${c}_vs_engine_calls`]: 'positive',
 });

@@ -4,7 +4,7 @@
 // drifts during the run weighs on both alike.
 import autocannon from 'autocannon';
 import { percentile, round } from './bench-data';
-import type { FleetCpu } from './process-cpu';
+import { machineBusyFraction, type FleetCpu } from './process-cpu';
 
 export interface RoundResult {
   /** Per response, ms. */
@@ -32,6 +32,10 @@ export interface LevelFigures {
   readonly worker_cpu_s_per_1k_texts: number;
   /** Redis's own CPU (INFO cpu), which shares the machine too; includes any other client of that Redis. */
   readonly redis_cpu_s_per_1k_texts: number;
+  /** The load generator's (the bench process, whose in-process engine idles meanwhile): it shares the machine too. */
+  readonly load_cpu_s_per_1k_texts: number;
+  /** Share of the machine's cores busy during the level's rounds (every process): well under 1, the level was not CPU-bound. */
+  readonly machine_busy_fraction: number;
 }
 
 /** `texts.length` requests of one text each from `connections` closed-loop clients. */
@@ -85,5 +89,7 @@ export function levelFigures(concurrency: number, rounds: readonly RoundResult[]
     api_cpu_s_per_1k_texts: per1k(cpu.api),
     worker_cpu_s_per_1k_texts: per1k(cpu.worker),
     redis_cpu_s_per_1k_texts: per1k(cpu.redis),
+    load_cpu_s_per_1k_texts: per1k(cpu.client),
+    machine_busy_fraction: round(machineBusyFraction(cpu), 3),
   };
 }

@@ -148,6 +148,10 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     out[`c${f.concurrency}_p99_ms`] = f.p99_ms;
     out[`c${f.concurrency}_non_200`] = f.non_200;
     out[`c${f.concurrency}_cpu_s_per_1k_texts`] = round(cpuPer1k(f), 3);
+    // What the load generator took beside the fleet, and how busy the machine was: a level whose
+    // cores were not all busy was held back by its path's latency, not by CPU.
+    out[`c${f.concurrency}_load_cpu_s_per_1k_texts`] = f.load_cpu_s_per_1k_texts;
+    out[`c${f.concurrency}_machine_busy`] = f.machine_busy_fraction;
     out[`c${f.concurrency}_vs_engine`] = round(f.texts_per_s / engineRate, 3);
     const calls = engine.calls.get(f.concurrency) as number;
     out[`engine_calls_c${f.concurrency}_texts_per_s`] = round(calls);

@@ -17,6 +17,18 @@ export function ownCpuSeconds(): number {
   return (user + system) / 1e6;
 }
 
+/** CPU ticks of the whole machine so far (/proc/stat): busy (user, nice, system, irq, softirq, steal) and all (busy, idle, iowait). */
+export function machineTicks(): { busy: number; all: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  const busy = user + nice + system + irq + softirq + (steal || 0);
+  return { busy, all: busy + idle + (iowait || 0) };
+}
+
 /** used_cpu_user + used_cpu_sys of the Redis server so far (any other client of it included). */
 export async function redisCpuSeconds(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
@@ -24,32 +36,57 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
   return field('used_cpu_user') + field('used_cpu_sys');
 }
 
-/** CPU seconds of the fleet's processes over one measured span. */
+/** CPU seconds of the fleet's processes over one measured span, and what else the machine did meanwhile. */
 export interface FleetCpu {
   readonly api: number;
   readonly worker: number;
   readonly redis: number;
+  /** This process: the bench's client (the load generator, or the job's upload and download). */
+  readonly client: number;
+  /** Machine-wide CPU ticks: busy, and all (busy + idle) over every core. */
+  readonly machineBusyTicks: number;
+  readonly machineTicks: number;
 }
 
-export const NO_FLEET_CPU: FleetCpu = { api: 0, worker: 0, redis: 0 };
+export const NO_FLEET_CPU: FleetCpu = { api: 0, worker: 0, redis: 0, client: 0, machineBusyTicks: 0, machineTicks: 0 };
 
 /** Two spans' CPU together (rounds of one fleet). */
 export function addFleetCpu(a: FleetCpu, b: FleetCpu): FleetCpu {
-  return { api: a.api + b.api, worker: a.worker + b.worker, redis: a.redis + b.redis };
+  return {
+    api: a.api + b.api,
+    worker: a.worker + b.worker,
+    redis: a.redis + b.redis,
+    client: a.client + b.client,
+    machineBusyTicks: a.machineBusyTicks + b.machineBusyTicks,
+    machineTicks: a.machineTicks + b.machineTicks,
+  };
 }
 
-/** Runs `fn` and says what CPU the fleet's API and worker processes and the Redis server spent meanwhile. */
+/** Share of the machine's cores busy over the spans (any process); NaN when nothing was measured. */
+export function machineBusyFraction(cpu: FleetCpu): number {
+  return cpu.machineTicks > 0 ? cpu.machineBusyTicks / cpu.machineTicks : Number.NaN;
+}
+
+/**
+ * Runs `fn` and says what CPU the fleet's API and worker processes, the Redis server and this
+ * process spent meanwhile, and how busy the whole machine was.
+ */
 export async function measureFleetCpu<T>(
   pids: { readonly api: number | undefined; readonly worker: number | undefined },
   redis: Redis,
   fn: () => Promise<T>,
 ): Promise<{ result: T; cpu: FleetCpu }> {
-  const before = { api: cpuSeconds(pids.api), worker: cpuSeconds(pids.worker), redis: await redisCpuSeconds(redis) };
+  const redisBefore = await redisCpuSeconds(redis);
+  const before = { api: cpuSeconds(pids.api), worker: cpuSeconds(pids.worker), client: ownCpuSeconds(), machine: machineTicks() };
   const result = await fn();
+  const machine = machineTicks();
   const cpu = {
     api: cpuSeconds(pids.api) - before.api,
     worker: cpuSeconds(pids.worker) - before.worker,
-    redis: (await redisCpuSeconds(redis)) - before.redis,
+    client: ownCpuSeconds() - before.client,
+    machineBusyTicks: machine.busy - before.machine.busy,
+    machineTicks: machine.all - before.machine.all,
+    redis: (await redisCpuSeconds(redis)) - redisBefore,
   };
   return { result, cpu };
 }

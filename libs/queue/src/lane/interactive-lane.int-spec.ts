@@ -281,6 +281,51 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     await lane.leave();
   });
 
+  it('finds itself idle when a call comes while the last one is only being settled (its LREM on its way): no LANE_TAKE', async () => {
+    const real = withFleetCommands(connection());
+    let takes = 0;
+    const held: (() => void)[] = [];
+    const redis = new Proxy(real, {
+      get(target, key) {
+        if (key === 'emoLaneTake')
+          return (...args: Parameters<typeof real.emoLaneTake>) => {
+            takes++;
+            return target.emoLaneTake(...args);
+          };
+        if (key === 'lrem')
+          return (...args: Parameters<typeof real.lrem>) =>
+            new Promise<void>((resolve) => held.push(resolve)).then(() => target.lrem(...args));
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const ran: string[] = [];
+    const lane = new LaneConsumer(
+      redis,
+      connection,
+      fleet.keys,
+      async (data) => {
+        ran.push(data.jobId);
+        return 'stored';
+      },
+      async () => undefined,
+      { concurrency: 4, leaseMs: 60_000, maxStalledCount: 3, blockSeconds: 0.1 },
+    );
+    lane.start();
+    await call(1);
+    await until(() => held.length === 1); // its run is over; its entry's LREM is held
+    await call(1);
+    await until(() => held.length === 2); // the second ran too, and its LREM is held as well
+    expect(ran).toHaveLength(2);
+    expect(takes).toBe(0);
+    expect(lane.inFlight).toBe(2); // both entries stay held (the sweep adopts neither) until their LREM lands
+    for (const release of held) release();
+    await until(() => lane.inFlight === 0);
+    await lane.stop();
+    await lane.leave();
+    expect(await laneKeys()).toEqual({ waiting: 0, taken: 0, dead: 0 });
+  });
+
   it('takes nothing before its lease reached Redis (a taken list no one could reap)', async () => {
     const events: string[] = [];
     const real = withFleetCommands(connection());

@@ -49,7 +49,10 @@ const DEAD_PAGE = 100;
 export class LaneConsumer {
   readonly id = randomUUID();
   private readonly taken: string;
+  /** Entries taken and not yet settled (their run, then their LREM or give-back). */
   private readonly running = new Set<string>();
+  /** Runs in progress: an entry whose run is over but whose settling is on its way does not count. */
+  private computing = 0;
   /** Entries of the taken list that no run held at the last sweep: given back if still so at the next. */
   private orphans = new Set<string>();
   private closing = false;
@@ -170,7 +173,8 @@ export class LaneConsumer {
       // An idle worker that gets one entry has most likely got the only one (one call at a time):
       // it asks for more only while busy, so a lone call costs no extra round trip. A burst that
       // found it idle is taken on the next turn (BLMOVE answers at once, and then it is busy).
-      const busy = this.running.size > 0;
+      // Busy is a run in progress: one call after another finds the last one's LREM on its way.
+      const busy = this.computing > 0;
       this.dispatch(first);
       const room = this.options.concurrency - this.running.size;
       if (!busy || room <= 0 || this.closing) continue;
@@ -201,7 +205,7 @@ export class LaneConsumer {
   private async settle(entry: LaneEntry): Promise<void> {
     const k = this.keys;
     try {
-      await this.run(entry.data, { attemptsMade: entry.failed, attempts: entry.attempts }, entry.queuedAt);
+      await this.runCounted(entry);
     } catch (e) {
       // UnrecoverableError: the processor stored the items' error lines already.
       if (!(e instanceof UnrecoverableError)) {
@@ -216,6 +220,15 @@ export class LaneConsumer {
       }
     }
     await this.redis.lrem(this.taken, 1, entry.raw);
+  }
+
+  private async runCounted(entry: LaneEntry): Promise<void> {
+    this.computing++;
+    try {
+      await this.run(entry.data, { attemptsMade: entry.failed, attempts: entry.attempts }, entry.queuedAt);
+    } finally {
+      this.computing--;
+    }
   }
 
   /** CHUNK_FAILED lines for a dead entry, then it leaves the dead list (a failure here: the next sweep tries again). */

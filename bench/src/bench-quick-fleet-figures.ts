@@ -54,6 +54,8 @@ export const FLEET: Record<string, Check> = {
   fleet_cpu_s_per_1k_texts: 'positive',
   engine_cpu_s_per_1k_texts: 'positive',
   engine_chunked_cpu_s_per_1k_texts: 'positive',
+  fleet_machine_busy: 'share',
+  engine_machine_busy: 'share',
   classify_calls: { eq: 10 },
   classify_cold_p50_ms: 'positive',
   classify_cold_p99_ms: 'positive',

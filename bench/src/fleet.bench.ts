@@ -64,8 +64,8 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
   // The timed texts per participant (one job or call, or one per round): time, lines, CPU seconds.
   const mine = { ms: 0, lines: 0, cpu: NO_FLEET_CPU };
   const theirs = { ms: 0, lines: 0, cpu: NO_FLEET_CPU };
-  const inProcess = { ms: 0, cpu: 0, busyTicks: 0, ticks: 0 };
-  const chunked = { ms: 0, cpu: 0, busyTicks: 0, ticks: 0 };
+  const inProcess = { ms: 0, cpu: 0, machineBusyTicks: 0, machineTicks: 0 };
+  const chunked = { ms: 0, cpu: 0, machineBusyTicks: 0, machineTicks: 0 };
   const redis = new Redis(opts.config.runtime.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const latencies = { cold: [] as number[], cached: [] as number[] };
   // The engine is up (idle) while the fleets run, and they are idle while it runs: each round times
@@ -104,8 +104,8 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
         const machine = machineTicks();
         sum.ms += performance.now() - started;
         sum.cpu += ownCpuSeconds() - cpuBefore;
-        sum.busyTicks += machine.busy - machineBefore.busy;
-        sum.ticks += machine.all - machineBefore.all;
+        sum.machineBusyTicks += machine.busy - machineBefore.busy;
+        sum.machineTicks += machine.all - machineBefore.all;
       };
     const participants = [
       fleetRound(processes, mine),
@@ -171,7 +171,7 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     // Share of the machine's cores busy (every process) while the fleet's job ran, and while the engine ran:
     // where both are near 1 the ratio of their rates is the ratio of their CPU per text.
     fleet_machine_busy: round(machineBusyFraction(fleetCpu), 3),
-    engine_machine_busy: round(inProcess.ticks > 0 ? inProcess.busyTicks / inProcess.ticks : Number.NaN, 3),
+    engine_machine_busy: round(machineBusyFraction(inProcess), 3),
     classify_calls: calls,
     classify_cold_p50_ms: round(percentile(latencies.cold, 0.5)),
     classify_cold_p99_ms: round(percentile(latencies.cold, 0.99)),

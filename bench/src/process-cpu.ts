@@ -63,7 +63,7 @@ export function addFleetCpu(a: FleetCpu, b: FleetCpu): FleetCpu {
 }
 
 /** Share of the machine's cores busy over the spans (any process); NaN when nothing was measured. */
-export function machineBusyFraction(cpu: FleetCpu): number {
+export function machineBusyFraction(cpu: Pick<FleetCpu, 'machineBusyTicks' | 'machineTicks'>): number {
   return cpu.machineTicks > 0 ? cpu.machineBusyTicks / cpu.machineTicks : Number.NaN;
 }
 

@@ -77,6 +77,28 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
     };
   };
 
+  type LaneRedis = ReturnType<typeof withFleetCommands>;
+  /** The fleet's commands on a connection of their own, with `overrides` in place of some of them. */
+  const intercepted = (overrides: (real: LaneRedis) => Partial<LaneRedis>): LaneRedis => {
+    const real = withFleetCommands(connection());
+    const replaced = overrides(real);
+    return new Proxy(real, {
+      get(target, key) {
+        if (key in replaced) return replaced[key as keyof LaneRedis];
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
+  /** A lane consumer on `redis` whose chunks `run` (a long lease, a short BLMOVE). */
+  const laneWith = (redis: LaneRedis, run: (data: { jobId: string }) => Promise<'stored'>, concurrency = 2) =>
+    new LaneConsumer(redis, connection, fleet.keys, run, async () => undefined, {
+      concurrency,
+      leaseMs: 60_000,
+      maxStalledCount: 3,
+      blockSeconds: 0.1,
+    });
+
   it('queues a call as one lane entry (no BullMQ job), counted as waiting; a worker stores it and nothing stays behind', async () => {
     const { jobId } = await call();
     expect(await laneKeys()).toEqual({ waiting: 1, taken: 0, dead: 0 });
@@ -214,17 +236,10 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
 
   it('gives back an entry of its own taken list that no run holds (its reply was lost), at the second sweep', async () => {
     const runs: string[] = [];
-    const lane = new LaneConsumer(
-      withFleetCommands(connection()),
-      connection,
-      fleet.keys,
-      async (data) => {
-        runs.push(data.jobId);
-        return 'stored';
-      },
-      async () => undefined,
-      { concurrency: 2, leaseMs: 60_000, maxStalledCount: 3, blockSeconds: 0.1 },
-    );
+    const lane = laneWith(withFleetCommands(connection()), async (data) => {
+      runs.push(data.jobId);
+      return 'stored';
+    });
     const { jobId } = await call(1);
     const raw = (await fleet.redis.rpop(fleet.keys.laneWait)) as string;
     await fleet.redis.lpush(fleet.keys.laneTaken(lane.id), raw);
@@ -240,33 +255,24 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
   });
 
   it('takes a call that finds it idle with its BLMOVE alone, and asks for what else waits (LANE_TAKE) only while busy', async () => {
-    const real = withFleetCommands(connection());
     let takes = 0;
-    const redis = new Proxy(real, {
-      get(target, key) {
-        if (key === 'emoLaneTake')
-          return (...args: Parameters<typeof real.emoLaneTake>) => {
-            takes++;
-            return target.emoLaneTake(...args);
-          };
-        const value = Reflect.get(target, key) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    const redis = intercepted((real) => ({
+      emoLaneTake: (...args) => {
+        takes++;
+        return real.emoLaneTake(...args);
       },
-    });
+    }));
     const running: string[] = [];
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const lane = new LaneConsumer(
+    const lane = laneWith(
       redis,
-      connection,
-      fleet.keys,
       async (data) => {
         running.push(data.jobId);
         await held;
         return 'stored';
       },
-      async () => undefined,
-      { concurrency: 4, leaseMs: 60_000, maxStalledCount: 3, blockSeconds: 0.1 },
+      4,
     );
     lane.start();
     await call(1);
@@ -282,34 +288,24 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
   });
 
   it('finds itself idle when a call comes while the last one is only being settled (its LREM on its way): no LANE_TAKE', async () => {
-    const real = withFleetCommands(connection());
     let takes = 0;
     const held: (() => void)[] = [];
-    const redis = new Proxy(real, {
-      get(target, key) {
-        if (key === 'emoLaneTake')
-          return (...args: Parameters<typeof real.emoLaneTake>) => {
-            takes++;
-            return target.emoLaneTake(...args);
-          };
-        if (key === 'lrem')
-          return (...args: Parameters<typeof real.lrem>) =>
-            new Promise<void>((resolve) => held.push(resolve)).then(() => target.lrem(...args));
-        const value = Reflect.get(target, key) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    const redis = intercepted((real) => ({
+      emoLaneTake: (...args) => {
+        takes++;
+        return real.emoLaneTake(...args);
       },
-    });
+      lrem: ((...args: Parameters<LaneRedis['lrem']>) =>
+        new Promise<void>((resolve) => held.push(resolve)).then(() => real.lrem(...args))) as LaneRedis['lrem'],
+    }));
     const ran: string[] = [];
-    const lane = new LaneConsumer(
+    const lane = laneWith(
       redis,
-      connection,
-      fleet.keys,
       async (data) => {
         ran.push(data.jobId);
         return 'stored';
       },
-      async () => undefined,
-      { concurrency: 4, leaseMs: 60_000, maxStalledCount: 3, blockSeconds: 0.1 },
+      4,
     );
     lane.start();
     await call(1);
@@ -328,34 +324,21 @@ describe.each(redisTargets())('the interactive lane, on $name', ({ available, ru
 
   it('takes nothing before its lease reached Redis (a taken list no one could reap)', async () => {
     const events: string[] = [];
-    const real = withFleetCommands(connection());
     let failures = 2;
-    const redis = new Proxy(real, {
-      get(target, key) {
-        if (key === 'emoLaneBeat')
-          return async (...args: Parameters<typeof real.emoLaneBeat>) => {
-            if (failures-- > 0) {
-              events.push('beat failed');
-              throw new Error('Connection is closed.');
-            }
-            events.push('beat');
-            return target.emoLaneBeat(...args);
-          };
-        const value = Reflect.get(target, key) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    const redis = intercepted((real) => ({
+      emoLaneBeat: async (...args) => {
+        if (failures-- > 0) {
+          events.push('beat failed');
+          throw new Error('Connection is closed.');
+        }
+        events.push('beat');
+        return real.emoLaneBeat(...args);
       },
+    }));
+    const lane = laneWith(redis, async () => {
+      events.push('run');
+      return 'stored';
     });
-    const lane = new LaneConsumer(
-      redis,
-      connection,
-      fleet.keys,
-      async () => {
-        events.push('run');
-        return 'stored';
-      },
-      async () => undefined,
-      { concurrency: 2, leaseMs: 60_000, maxStalledCount: 3, blockSeconds: 0.1 },
-    );
     await call(1);
     lane.start();
     await until(() => events.includes('run'));

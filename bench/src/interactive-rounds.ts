@@ -38,6 +38,9 @@ export interface LevelFigures {
   readonly machine_busy_fraction: number;
 }
 
+/** How often autocannon samples, so how late after its last answer a round ends, ms. */
+const SAMPLE_INTERVAL_MS = 20;
+
 /** `texts.length` requests of one text each from `connections` closed-loop clients. */
 export async function closedLoopRound(base: string, apiKey: string, texts: readonly string[], connections: number): Promise<RoundResult> {
   let sent = 0;
@@ -46,6 +49,10 @@ export async function closedLoopRound(base: string, apiKey: string, texts: reado
   const started = performance.now();
   // Without a callback autocannon returns its instance (an EventEmitter) made thenable.
   const instance = autocannon({
+    // autocannon notices that `amount` is reached only when it samples (every `sampleInt` ms, 1 s by
+    // default): a round would end with up to a second of idle machine, which the CPU and busy-share
+    // windows around it (measureFleetCpu) would count. Sampled often, a round ends with its last answer.
+    sampleInt: SAMPLE_INTERVAL_MS,
     url: `${base}/v1/classify`,
     connections,
     amount: texts.length,
@@ -54,8 +61,7 @@ export async function closedLoopRound(base: string, apiKey: string, texts: reado
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
     requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ texts: [texts[sent++ % texts.length]] }) }) }],
   }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
-  // Timed to the last response: autocannon notices that `amount` is reached only on its 1 s tick,
-  // so the promise's resolution would round every run up to whole seconds.
+  // Timed to the last response (the promise still resolves up to a sample interval later).
   let lastResponseAt = started;
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     lastResponseAt = performance.now();
@@ -63,7 +69,8 @@ export async function closedLoopRound(base: string, apiKey: string, texts: reado
     statuses[status] = (statuses[status] ?? 0) + 1;
   });
   const result = await instance;
-  return { latencies, statuses, errors: result.errors + result.timeouts, seconds: (lastResponseAt - started) / 1000 };
+  // autocannon's `errors` include its `timeouts`.
+  return { latencies, statuses, errors: result.errors, seconds: (lastResponseAt - started) / 1000 };
 }
 
 /** One level's figures over its rounds: texts/s is all 200s over all rounds' time, percentiles over every response. */

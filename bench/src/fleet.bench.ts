@@ -164,6 +164,9 @@ async function run(opts: FleetBenchOptions): Promise<Record<string, number | str
     // CPU seconds per 1,000 texts: the timed job's, per fleet process, and the in-process engine's.
     api_cpu_s_per_1k_texts: per1k(fleetCpu.api),
     worker_cpu_s_per_1k_texts: per1k(fleetCpu.worker),
+    // Of those, the main threads' (event loops); the worker's rest is its inference threads and V8's helpers.
+    api_main_thread_cpu_s_per_1k_texts: per1k(fleetCpu.apiMain),
+    worker_main_thread_cpu_s_per_1k_texts: per1k(fleetCpu.workerMain),
     redis_cpu_s_per_1k_texts: per1k(fleetCpu.redis),
     fleet_cpu_s_per_1k_texts: per1k(fleetCpu.api + fleetCpu.worker + fleetCpu.redis),
     engine_cpu_s_per_1k_texts: per1k(engineCpu),

@@ -37,12 +37,22 @@ describe('interactive bench rounds', () => {
       { latencies: [1, 2, 3], statuses: { 200: 3 }, errors: 0, seconds: 1 },
       { latencies: [4, 5], statuses: { 200: 1, 429: 1 }, errors: 0, seconds: 1 },
     ];
-    const f = levelFigures(16, rounds, { api: 0.5, worker: 1, redis: 0.1, client: 0.25, machineBusyTicks: 300, machineTicks: 400 });
+    const f = levelFigures(16, rounds, {
+      api: 0.5,
+      worker: 1,
+      apiMain: 0.4,
+      workerMain: 0.3,
+      redis: 0.1,
+      client: 0.25,
+      machineBusyTicks: 300,
+      machineTicks: 400,
+    });
     expect(f).toMatchObject({ concurrency: 16, requests: 5, texts_per_s: 2, max_ms: 5, non_200: 1, statuses: { 200: 4, 429: 1 } });
     expect(f.p50_ms).toBeGreaterThanOrEqual(2);
     expect(f.p50_ms).toBeLessThanOrEqual(f.p99_ms);
     expect([f.api_cpu_s_per_1k_texts, f.worker_cpu_s_per_1k_texts, f.redis_cpu_s_per_1k_texts]).toEqual([100, 200, 20]);
     expect(f.load_cpu_s_per_1k_texts).toBe(50);
+    expect([f.api_main_thread_cpu_s_per_1k_texts, f.worker_main_thread_cpu_s_per_1k_texts]).toEqual([80, 60]);
     expect(f.machine_busy_fraction).toBe(0.75);
   });
 });

@@ -30,6 +30,9 @@ export interface LevelFigures {
   readonly errors: number;
   readonly api_cpu_s_per_1k_texts: number;
   readonly worker_cpu_s_per_1k_texts: number;
+  /** Of those, the main threads' (event loops); the rest is the worker's inference threads and both processes' helpers. */
+  readonly api_main_thread_cpu_s_per_1k_texts: number;
+  readonly worker_main_thread_cpu_s_per_1k_texts: number;
   /** Redis's own CPU (INFO cpu), which shares the machine too; includes any other client of that Redis. */
   readonly redis_cpu_s_per_1k_texts: number;
   /** The load generator's (the bench process, whose in-process engine idles meanwhile): it shares the machine too. */
@@ -95,6 +98,8 @@ export function levelFigures(concurrency: number, rounds: readonly RoundResult[]
     errors,
     api_cpu_s_per_1k_texts: per1k(cpu.api),
     worker_cpu_s_per_1k_texts: per1k(cpu.worker),
+    api_main_thread_cpu_s_per_1k_texts: per1k(cpu.apiMain),
+    worker_main_thread_cpu_s_per_1k_texts: per1k(cpu.workerMain),
     redis_cpu_s_per_1k_texts: per1k(cpu.redis),
     load_cpu_s_per_1k_texts: per1k(cpu.client),
     machine_busy_fraction: round(machineBusyFraction(cpu), 3),

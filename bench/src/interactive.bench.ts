@@ -152,6 +152,9 @@ async function run(opts: InteractiveBenchOptions): Promise<Record<string, unknow
     // cores were not all busy was held back by its path's latency, not by CPU.
     out[`c${f.concurrency}_load_cpu_s_per_1k_texts`] = f.load_cpu_s_per_1k_texts;
     out[`c${f.concurrency}_machine_busy`] = f.machine_busy_fraction;
+    // The worker's event loop apart from its inference threads (and V8's helpers), and the API's.
+    out[`c${f.concurrency}_worker_main_thread_cpu_s_per_1k_texts`] = f.worker_main_thread_cpu_s_per_1k_texts;
+    out[`c${f.concurrency}_api_main_thread_cpu_s_per_1k_texts`] = f.api_main_thread_cpu_s_per_1k_texts;
     out[`c${f.concurrency}_vs_engine`] = round(f.texts_per_s / engineRate, 3);
     const calls = engine.calls.get(f.concurrency) as number;
     out[`engine_calls_c${f.concurrency}_texts_per_s`] = round(calls);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addFleetCpu, machineBusyFraction, machineTicks, NO_FLEET_CPU } from './process-cpu';
+import { addFleetCpu, cpuSeconds, machineBusyFraction, machineTicks, mainThreadCpuSeconds, NO_FLEET_CPU } from './process-cpu';
 
 describe('machine CPU ticks', () => {
   it('reads /proc/stat: busy is part of all, and neither goes back', () => {
@@ -20,5 +20,20 @@ describe('machine CPU ticks', () => {
     expect(both.client).toBe(2);
     expect(machineBusyFraction(both)).toBe(0.5);
     expect(machineBusyFraction(NO_FLEET_CPU)).toBeNaN();
+  });
+});
+
+describe('CPU seconds of a process and of its main thread', () => {
+  it('the main thread is part of the process, and neither goes back', async () => {
+    const { Worker } = await import('node:worker_threads');
+    // A thread of this process that spins, so the process's CPU has more in it than the main thread's.
+    const spinner = new Worker('const end = Date.now() + 300; let s = 0; while (Date.now() < end) s++;', { eval: true });
+    await new Promise((resolve) => spinner.once('exit', resolve));
+    const main = mainThreadCpuSeconds(process.pid);
+    const all = cpuSeconds(process.pid);
+    expect(main).toBeGreaterThanOrEqual(0);
+    expect(main).toBeLessThanOrEqual(all);
+    expect(mainThreadCpuSeconds(process.pid)).toBeGreaterThanOrEqual(main);
+    expect(mainThreadCpuSeconds(undefined)).toBeNaN();
   });
 });

@@ -4,11 +4,20 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 /** User + system CPU seconds of a process so far (every thread of it); NaN without a pid. */
-export function cpuSeconds(pid: number | undefined): number {
+export function cpuSeconds(pid: number | string | undefined): number {
   if (pid === undefined) return Number.NaN;
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+/**
+ * User + system CPU seconds of a process's main thread so far (its event loop: the thread whose id is
+ * the pid); the rest of `cpuSeconds` is its other threads (inference threads, V8's helpers, libuv's
+ * pool). NaN without a pid.
+ */
+export function mainThreadCpuSeconds(pid: number | undefined): number {
+  return pid === undefined ? Number.NaN : cpuSeconds(`${pid}/task/${pid}`);
 }
 
 /** User + system CPU seconds of this process so far (its worker threads included). */
@@ -40,6 +49,9 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
 export interface FleetCpu {
   readonly api: number;
   readonly worker: number;
+  /** The API's and the worker's main threads (event loops): part of `api` and `worker`. */
+  readonly apiMain: number;
+  readonly workerMain: number;
   readonly redis: number;
   /** This process: the bench's client (the load generator, or the job's upload and download). */
   readonly client: number;
@@ -48,13 +60,24 @@ export interface FleetCpu {
   readonly machineTicks: number;
 }
 
-export const NO_FLEET_CPU: FleetCpu = { api: 0, worker: 0, redis: 0, client: 0, machineBusyTicks: 0, machineTicks: 0 };
+export const NO_FLEET_CPU: FleetCpu = {
+  api: 0,
+  worker: 0,
+  apiMain: 0,
+  workerMain: 0,
+  redis: 0,
+  client: 0,
+  machineBusyTicks: 0,
+  machineTicks: 0,
+};
 
 /** Two spans' CPU together (rounds of one fleet). */
 export function addFleetCpu(a: FleetCpu, b: FleetCpu): FleetCpu {
   return {
     api: a.api + b.api,
     worker: a.worker + b.worker,
+    apiMain: a.apiMain + b.apiMain,
+    workerMain: a.workerMain + b.workerMain,
     redis: a.redis + b.redis,
     client: a.client + b.client,
     machineBusyTicks: a.machineBusyTicks + b.machineBusyTicks,
@@ -77,12 +100,21 @@ export async function measureFleetCpu<T>(
   fn: () => Promise<T>,
 ): Promise<{ result: T; cpu: FleetCpu }> {
   const redisBefore = await redisCpuSeconds(redis);
-  const before = { api: cpuSeconds(pids.api), worker: cpuSeconds(pids.worker), client: ownCpuSeconds(), machine: machineTicks() };
+  const before = {
+    api: cpuSeconds(pids.api),
+    worker: cpuSeconds(pids.worker),
+    apiMain: mainThreadCpuSeconds(pids.api),
+    workerMain: mainThreadCpuSeconds(pids.worker),
+    client: ownCpuSeconds(),
+    machine: machineTicks(),
+  };
   const result = await fn();
   const machine = machineTicks();
   const cpu = {
     api: cpuSeconds(pids.api) - before.api,
     worker: cpuSeconds(pids.worker) - before.worker,
+    apiMain: mainThreadCpuSeconds(pids.api) - before.apiMain,
+    workerMain: mainThreadCpuSeconds(pids.worker) - before.workerMain,
     client: ownCpuSeconds() - before.client,
     machineBusyTicks: machine.busy - before.machine.busy,
     machineTicks: machine.all - before.machine.all,

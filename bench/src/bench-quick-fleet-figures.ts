@@ -14,6 +14,8 @@ export const interactiveLevel = (c: number): Record<string, Check> => ({
   [`c${c}_cpu_s_per_1k_texts`]: 'positive',
   [`c${c}_load_cpu_s_per_1k_texts`]: 'positive',
   [`c${c}_machine_busy`]: 'share',
+  [`c${c}_worker_main_thread_cpu_s_per_1k_texts`]: 'nonneg',
+  [`c${c}_api_main_thread_cpu_s_per_1k_texts`]: 'nonneg',
   [`engine_calls_c${c}_texts_per_s`]: rate,
   [`c${c}_vs_engine_calls`]: 'positive',
 });
@@ -50,6 +52,8 @@ export const FLEET: Record<string, Check> = {
   fleet_vs_engine_chunked: 'positive',
   api_cpu_s_per_1k_texts: 'nonneg',
   worker_cpu_s_per_1k_texts: 'nonneg',
+  api_main_thread_cpu_s_per_1k_texts: 'nonneg',
+  worker_main_thread_cpu_s_per_1k_texts: 'nonneg',
   redis_cpu_s_per_1k_texts: 'nonneg',
   fleet_cpu_s_per_1k_texts: 'positive',
   engine_cpu_s_per_1k_texts: 'positive',

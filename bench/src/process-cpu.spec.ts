@@ -26,8 +26,10 @@ describe('machine CPU ticks', () => {
 describe('CPU seconds of a process and of its main thread', () => {
   it('the main thread is part of the process, and neither goes back', async () => {
     const { Worker } = await import('node:worker_threads');
-    // A thread of this process that spins, so the process's CPU has more in it than the main thread's.
-    const spinner = new Worker('const end = Date.now() + 300; let s = 0; while (Date.now() < end) s++;', { eval: true });
+    // A thread of this process that does a fixed amount of work (tenths of a CPU second, however loaded
+    // the machine), so the process's CPU holds far more than the main thread's beyond the clock ticks'
+    // rounding, in which a thread's and its process's times may differ by a tick or two.
+    const spinner = new Worker('let s = 0; for (let i = 0; i < 3e8; i++) s += i; if (s < 0) console.log(s);', { eval: true });
     await new Promise((resolve) => spinner.once('exit', resolve));
     const main = mainThreadCpuSeconds(process.pid);
     const all = cpuSeconds(process.pid);

@@ -4,20 +4,25 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 /** User + system CPU seconds of a process so far (every thread of it); NaN without a pid. */
-export function cpuSeconds(pid: number | string | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+export function cpuSeconds(pid: number | undefined): number {
+  return pid === undefined ? Number.NaN : statCpuSeconds(`/proc/${pid}/stat`);
 }
 
 /**
  * User + system CPU seconds of a process's main thread so far (its event loop: the thread whose id is
  * the pid); the rest of `cpuSeconds` is its other threads (inference threads, V8's helpers, libuv's
- * pool). NaN without a pid.
+ * pool). The kernel adjusts a thread's and its process's times apart, so they may differ by a tick or
+ * two. NaN without a pid.
  */
 export function mainThreadCpuSeconds(pid: number | undefined): number {
-  return pid === undefined ? Number.NaN : cpuSeconds(`${pid}/task/${pid}`);
+  return pid === undefined ? Number.NaN : statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+/** utime + stime of a /proc stat file, in seconds (clock ticks of USER_HZ 100). */
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** User + system CPU seconds of this process so far (its worker threads included). */

@@ -78,16 +78,13 @@ export const NO_FLEET_CPU: FleetCpu = {
 
 /** Two spans' CPU together (rounds of one fleet). */
 export function addFleetCpu(a: FleetCpu, b: FleetCpu): FleetCpu {
-  return {
-    api: a.api + b.api,
-    worker: a.worker + b.worker,
-    apiMain: a.apiMain + b.apiMain,
-    workerMain: a.workerMain + b.workerMain,
-    redis: a.redis + b.redis,
-    client: a.client + b.client,
-    machineBusyTicks: a.machineBusyTicks + b.machineBusyTicks,
-    machineTicks: a.machineTicks + b.machineTicks,
-  };
+  return combine(a, b, (x, y) => x + y);
+}
+
+const FLEET_CPU_KEYS = Object.keys(NO_FLEET_CPU) as (keyof FleetCpu)[];
+
+function combine(a: FleetCpu, b: FleetCpu, op: (x: number, y: number) => number): FleetCpu {
+  return Object.fromEntries(FLEET_CPU_KEYS.map((k) => [k, op(a[k], b[k])])) as unknown as FleetCpu;
 }
 
 /** Share of the machine's cores busy over the spans (any process); NaN when nothing was measured. */
@@ -105,25 +102,24 @@ export async function measureFleetCpu<T>(
   fn: () => Promise<T>,
 ): Promise<{ result: T; cpu: FleetCpu }> {
   const redisBefore = await redisCpuSeconds(redis);
-  const before = {
+  const before = readingsSoFar(pids);
+  const result = await fn();
+  const after = readingsSoFar(pids);
+  const cpu = { ...combine(after, before, (x, y) => x - y), redis: (await redisCpuSeconds(redis)) - redisBefore };
+  return { result, cpu };
+}
+
+/** Every reading of a FleetCpu but Redis's (which takes a round trip) so far, as totals since each started. */
+function readingsSoFar(pids: { readonly api: number | undefined; readonly worker: number | undefined }): FleetCpu {
+  const machine = machineTicks();
+  return {
     api: cpuSeconds(pids.api),
     worker: cpuSeconds(pids.worker),
     apiMain: mainThreadCpuSeconds(pids.api),
     workerMain: mainThreadCpuSeconds(pids.worker),
+    redis: 0,
     client: ownCpuSeconds(),
-    machine: machineTicks(),
+    machineBusyTicks: machine.busy,
+    machineTicks: machine.all,
   };
-  const result = await fn();
-  const machine = machineTicks();
-  const cpu = {
-    api: cpuSeconds(pids.api) - before.api,
-    worker: cpuSeconds(pids.worker) - before.worker,
-    apiMain: mainThreadCpuSeconds(pids.api) - before.apiMain,
-    workerMain: mainThreadCpuSeconds(pids.worker) - before.workerMain,
-    client: ownCpuSeconds() - before.client,
-    machineBusyTicks: machine.busy - before.machine.busy,
-    machineTicks: machine.all - before.machine.all,
-    redis: (await redisCpuSeconds(redis)) - redisBefore,
-  };
-  return { result, cpu };
 }

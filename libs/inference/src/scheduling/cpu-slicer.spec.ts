@@ -56,7 +56,7 @@ describe(CpuSlicer.name, () => {
     }
   });
 
-  it('takes bulk tasks in turns, so a small chunk is not stuck behind a big one', async () => {
+  it('takes the bulk task with the fewest steps left first, so a small chunk is not stuck behind a big one', async () => {
     const { sut, step, turn } = setup({ budgetMs: 1000, stepsPerTurn: 4 });
     let smallDone = false;
     const big = sut.run(400, step('big'), 'bulk');
@@ -64,10 +64,22 @@ describe(CpuSlicer.name, () => {
     const first = await turn();
     await small;
     expect(smallDone).toBe(true);
-    // big ran 4, small 4, big 4, small 4 (small done), then big alone: small finished within the first 16 steps.
-    expect(first.slice(0, 16).filter((s) => s.startsWith('small'))).toHaveLength(8);
+    // small (8 left) goes before big (400 left): its 8 steps are the turn's first.
+    expect(first.slice(0, 8).every((s) => s.startsWith('small'))).toBe(true);
     while (sut.pending > 0) await turn();
     await big;
+  });
+
+  it('finishes equal bulk tasks one after another, in order of arrival, not all together at the end', async () => {
+    // 64 chunks arriving at once: taking turns tokenized all of them before any reached the batcher.
+    const { sut, log, step, turn } = setup({ budgetMs: 10, stepsPerTurn: 4 });
+    const finishedAt: number[] = [];
+    const done = Array.from({ length: 4 }, (_, t) => sut.run(16, step(`t${t}:`), 'bulk').then(() => void finishedAt.push(t)));
+    while (sut.pending > 0) await turn();
+    await Promise.all(done);
+    expect(finishedAt).toEqual([0, 1, 2, 3]);
+    // Each task's steps are contiguous: t0's 16, then t1's 16, …
+    expect(log).toEqual(Array.from({ length: 4 }, (_, t) => Array.from({ length: 16 }, (_, i) => `t${t}:${i}`)).flat());
   });
 
   it('serves interactive work first, even when bulk work arrived before it', async () => {

@@ -3,9 +3,12 @@
 // yield every 32 texts on its own: with 64 chunks in flight one turn ran 64 × 32 texts (≈ 50 ms
 // here), long enough for the worker's 50 ms L2 reads to time out (a third of them during a 50k-text
 // job, each marking L2 down for a second) and for an interactive text to wait behind a bulk backlog.
-// One queue bounds the turn, and serves interactive work first: bulk tasks take turns in order of
-// arrival, a few steps each (`stepsPerTurn`), so a small chunk is not stuck behind a big one.
-
+// One queue bounds the turn, and serves interactive work first (interactive tasks take turns, a few
+// steps each: `stepsPerTurn`). Bulk work goes shortest-remaining first (ties: oldest first), so a
+// small chunk is not stuck behind a big one and, above all, chunks finish one after another: a
+// call's texts reach the batcher only once all of them are tokenized, and when 64 chunks arrived
+// together, taking turns finished none of them until nearly all were tokenized — the inference
+// threads sat idle for that long at the start of every job (docs/adr/023-bulk-tokenizing-order.md).
 export type SlicePriority = 'interactive' | 'bulk';
 
 interface Task {
@@ -79,20 +82,34 @@ export class CpuSlicer {
 
   private turn(): void {
     const started = this.now();
+    const { interactive, bulk } = this.queues;
     // At least one slice, then more while the turn's budget lasts.
     do {
-      const queue = this.queues.interactive.length > 0 ? this.queues.interactive : this.queues.bulk;
-      const task = queue.shift();
+      const queue = interactive.length > 0 ? interactive : bulk;
+      const at = queue === bulk ? shortestAt(bulk) : 0;
+      const task = queue[at];
       if (!task) break;
       try {
         for (let ran = 0; task.next < task.count && ran < this.stepsPerTurn; ran++) task.step(task.next++);
       } catch (e) {
+        queue.splice(at, 1);
         task.reject(e);
         continue;
       }
-      if (task.next < task.count) queue.push(task);
-      else task.resolve();
+      if (task.next >= task.count) {
+        queue.splice(at, 1);
+        task.resolve();
+      } else if (queue === interactive) {
+        queue.push(queue.splice(at, 1)[0]); // interactive tasks take turns; a bulk task keeps its place
+      }
     } while (this.now() - started < this.budgetMs);
     if (this.pending > 0) this.schedule();
   }
+}
+
+/** Index of the task with the fewest steps left (the first of them: the oldest). */
+function shortestAt(tasks: readonly Task[]): number {
+  let best = 0;
+  for (let i = 1; i < tasks.length; i++) if (tasks[i].count - tasks[i].next < tasks[best].count - tasks[best].next) best = i;
+  return best;
 }

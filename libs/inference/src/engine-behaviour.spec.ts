@@ -3,11 +3,11 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClassificationResult } from '@emo/contracts';
 import { isItemError } from '@emo/contracts';
 import type { ConfigOverrides } from '@emo/config';
-import { InferenceEngine } from './inference-engine';
+import { InferenceEngine, PIECE_TEXTS } from './inference-engine';
 import { engineTestConfig } from './testing/engine-test-config';
 
 const TINY = resolve(__dirname, '../../../test/fixtures/models/tiny-softmax');
@@ -49,6 +49,32 @@ describe(InferenceEngine.name, () => {
       expect(isItemError(o)).toBe(false);
       expect(o).toEqual(single[i][0]);
     });
+  });
+
+  it('hands a big call to the batcher piece by piece: its first texts are submitted before its last are tokenized', async () => {
+    const n = 10 * PIECE_TEXTS + 100;
+    const texts = Array.from({ length: n }, (_, i) => (i % 5 === 0 ? `so happy ${i} `.repeat(1 + (i % 3)) : `meh ${i}`));
+    const encode = vi.spyOn(sut.tokenizer, 'encode');
+    const submitOriginal = sut.scheduler.submit.bind(sut.scheduler);
+    const encodedAtSubmit: number[] = [];
+    const submit = vi.spyOn(sut.scheduler, 'submit').mockImplementation((...args) => {
+      encodedAtSubmit.push(encode.mock.calls.length);
+      return submitOriginal(...args);
+    });
+    try {
+      const out = await sut.classify(texts);
+      // Eleven pieces, handed over as each one's texts are tokenized. Taking turns (or one piece) handed the
+      // first over only once all 5,220 were; a turn of the slicer tokenizes at most its 4 ms budget's worth,
+      // some hundreds of texts even on a fast machine, so the first piece goes before half of them.
+      expect(encodedAtSubmit).toHaveLength(11);
+      expect(encodedAtSubmit[0]).toBeLessThanOrEqual(n / 2);
+      expect(encodedAtSubmit.every((c, k) => k === 0 || c >= encodedAtSubmit[k - 1])).toBe(true);
+      const again = await Promise.all([0, 300, 2000].map((at, k, all) => sut.classify(texts.slice(at, all[k + 1] ?? n))));
+      expect(out).toEqual(again.flat());
+    } finally {
+      encode.mockRestore();
+      submit.mockRestore();
+    }
   });
 
   it('is idle only while nothing waits or runs: not from a call that was handed over until it is answered', async () => {

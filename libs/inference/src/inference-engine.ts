@@ -49,6 +49,9 @@ export interface EngineStats {
   inferMs: number;
 }
 
+/** Texts of one call tokenized and handed to the batcher together (a bigger call goes in pieces of this many). */
+export const PIECE_TEXTS = 512;
+
 export class InferenceEngine implements Classifier {
   /** Tokenizing and result building of every call, a few milliseconds per event-loop turn, interactive first. */
   private readonly slicer = new CpuSlicer();
@@ -129,6 +132,24 @@ export class InferenceEngine implements Classifier {
   /** Classifies texts; bad items get an ItemError in their place, the rest a result, in input order. */
   async classify(texts: readonly unknown[], opts: ClassifyOptions = {}): Promise<ClassifyOutcome[]> {
     const outcomes: ClassifyOutcome[] = new Array(texts.length);
+    // A big call goes in pieces, each tokenized, handed to the batcher and built on its own: inference
+    // starts once the first piece is tokenized, not the last text (the slicer takes equal bulk pieces
+    // one after another, ADR 023). A chunk of the worker (JOB_CHUNK_SIZE) is one piece.
+    const pieces: Promise<void>[] = [];
+    for (let start = 0; start === 0 || start < texts.length; start += PIECE_TEXTS)
+      pieces.push(this.classifyPiece(texts, start, Math.min(texts.length, start + PIECE_TEXTS), opts, outcomes));
+    await Promise.all(pieces);
+    return outcomes;
+  }
+
+  /** Classifies texts[start, end) into the same positions of `outcomes`. */
+  private async classifyPiece(
+    texts: readonly unknown[],
+    start: number,
+    end: number,
+    opts: ClassifyOptions,
+    outcomes: ClassifyOutcome[],
+  ): Promise<void> {
     const valid: number[] = [];
     const encoded: Int32Array[] = [];
     const truncated: boolean[] = [];
@@ -138,8 +159,9 @@ export class InferenceEngine implements Classifier {
     // Tokenizing blocks the event loop: every call's texts go through the engine's one CpuSlicer, so
     // one event-loop turn tokenizes a few milliseconds' worth whatever the number of calls in flight.
     await this.slicer.run(
-      texts.length,
-      (i) => {
+      end - start,
+      (k) => {
+        const i = start + k;
         const started = performance.now();
         try {
           const checked = checkText(texts[i], this.config.engine);
@@ -190,7 +212,6 @@ export class InferenceEngine implements Classifier {
       slice,
     );
     profiler?.observe('postprocess', postprocessMs, { count: valid.length, labels: { priority: opts.priority }, traceId: opts.traceId });
-    return outcomes;
   }
 
   async close(): Promise<void> {

@@ -135,10 +135,13 @@ export class InferenceEngine implements Classifier {
     // A big call goes in pieces, each tokenized, handed to the batcher and built on its own: inference
     // starts once the first piece is tokenized, not the last text (the slicer takes equal bulk pieces
     // one after another, ADR 023). A chunk of the worker (JOB_CHUNK_SIZE) is one piece.
-    const pieces: Promise<void>[] = [];
-    for (let start = 0; start === 0 || start < texts.length; start += PIECE_TEXTS)
-      pieces.push(this.classifyPiece(texts, start, Math.min(texts.length, start + PIECE_TEXTS), opts, outcomes));
-    await Promise.all(pieces);
+    if (texts.length <= PIECE_TEXTS) await this.classifyPiece(texts, 0, texts.length, opts, outcomes);
+    else {
+      const pieces: Promise<void>[] = [];
+      for (let start = 0; start < texts.length; start += PIECE_TEXTS)
+        pieces.push(this.classifyPiece(texts, start, Math.min(texts.length, start + PIECE_TEXTS), opts, outcomes));
+      await Promise.all(pieces);
+    }
     return outcomes;
   }
 
